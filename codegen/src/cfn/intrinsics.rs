@@ -1,0 +1,50 @@
+//! Intrinsic functions and pseudo parameters, as JSON values.
+
+use serde_json::{json, Value};
+
+pub const PSEUDO_PARAMETERS: [&str; 8] = [
+    "AWS::AccountId",
+    "AWS::NotificationARNs",
+    "AWS::NoValue",
+    "AWS::Partition",
+    "AWS::Region",
+    "AWS::StackId",
+    "AWS::StackName",
+    "AWS::URLSuffix",
+];
+
+pub fn ref_(name: &str) -> Value {
+    json!({ "Ref": name })
+}
+
+pub fn get_att(logical_id: &str, attribute: &str) -> Value {
+    json!({ "Fn::GetAtt": [logical_id, attribute] })
+}
+
+pub fn sub(text: &str) -> Value {
+    json!({ "Fn::Sub": text })
+}
+
+pub fn sub_with(text: &str, vars: Value) -> Value {
+    json!({ "Fn::Sub": [text, vars] })
+}
+
+pub fn join(separator: &str, parts: Vec<Value>) -> Value {
+    json!({ "Fn::Join": [separator, parts] })
+}
+
+pub fn if_(condition: &str, then: Value, otherwise: Value) -> Value {
+    json!({ "Fn::If": [condition, then, otherwise] })
+}
+
+pub fn equals(a: Value, b: Value) -> Value {
+    json!({ "Fn::Equals": [a, b] })
+}
+
+pub fn not(c: Value) -> Value {
+    json!({ "Fn::Not": [c] })
+}
+
+pub fn no_value() -> Value {
+    ref_("AWS::NoValue")
+}

@@ -1,0 +1,53 @@
+//! Constructs: the pieces a playbook stack is made of, each deriving its resources, IAM and
+//! settings from typed input rather than from hand-written JSON.
+//!
+//! - [`key`]: the stack's customer-managed KMS key (topic, logs, Lambda environments, queues);
+//! - [`topic`]: the notification topic and the subscriptions a deployer asks for;
+//! - [`task_function`]: a task Lambda with its own role, built from the task's contract;
+//! - [`trigger`]: EventBridge patterns from typed triggers;
+//! - [`playbook`]: a state machine with its role derived by walking the graph, its log group,
+//!   its triggers, and everything above.
+
+pub mod key;
+pub mod playbook;
+pub mod policy;
+pub mod task_function;
+pub mod topic;
+pub mod trigger;
+
+/// Choices made once for every stack.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// Lambda architecture. `x86_64` because release binaries are built for the build host's
+    /// target (no cross toolchain is fetched); switch to `arm64` with a cross target installed.
+    pub architecture: &'static str,
+    /// Prefix of every log group name and the `ir:` tag namespace.
+    pub project: &'static str,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            architecture: "x86_64",
+            project: "aws-ir",
+        }
+    }
+}
+
+/// Parameters every playbook stack takes, by name.
+pub mod params {
+    pub const ARTIFACT_BUCKET: &str = "ArtifactBucket";
+    pub const ARTIFACT_PREFIX: &str = "ArtifactPrefix";
+    pub const DRY_RUN: &str = "DryRun";
+    pub const LOG_RETENTION_DAYS: &str = "LogRetentionDays";
+    pub const NOTIFICATION_EMAIL: &str = "NotificationEmail";
+    pub const TASK_CONCURRENCY: &str = "TaskReservedConcurrency";
+}
+
+/// Logical ids shared between constructs.
+pub mod ids {
+    pub const STACK_KEY: &str = "StackKey";
+    pub const TOPIC: &str = "NotificationTopic";
+    pub const STATE_MACHINE: &str = "StateMachine";
+    pub const TRIGGER_DLQ: &str = "TriggerDeadLetterQueue";
+}

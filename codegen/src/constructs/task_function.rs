@@ -1,0 +1,124 @@
+//! A task Lambda: function, role, log group, all from the task's contract.
+//!
+//! - The role trusts Lambda for this account only and allows exactly the declared actions on
+//!   the declared scopes, plus writing its own log group and X-Ray traces.
+//! - The log group is the function's own (`LoggingConfig.LogGroup`), KMS-encrypted, with the
+//!   stack's retention, kept when the stack goes (logs are evidence).
+//! - Logs are JSON so that every line carries the case id as a field.
+//! - The code comes from `s3://${ArtifactBucket}/${ArtifactPrefix}/<task>.zip`, uploaded by
+//!   `irctl deploy` (or `make package` + any S3 copy).
+
+use super::{ids, params, policy, Settings};
+use crate::asl::TaskInfo;
+use crate::cfn::iam::{service_trust_for_account, PolicyDocument, Statement};
+use crate::cfn::{get_att, if_, no_value, ref_, sub, Resource, Template};
+use serde_json::{json, Value};
+
+pub fn function_id(task: &TaskInfo) -> String {
+    format!("{}Function", task.title)
+}
+
+pub fn add(t: &mut Template, settings: &Settings, playbook: &str, task: &TaskInfo) {
+    let title = task.title;
+    let role_id = format!("{title}Role");
+    let logs_id = format!("{title}Logs");
+
+    t.add(
+        &logs_id,
+        Resource::new(
+            "AWS::Logs::LogGroup",
+            json!({
+                "LogGroupName": sub(&format!("/{}/${{AWS::StackName}}/{}", settings.project, task.name)),
+                "RetentionInDays": ref_(params::LOG_RETENTION_DAYS),
+                "KmsKeyId": get_att(ids::STACK_KEY, "Arn"),
+            }),
+        )
+        .retain(),
+    );
+
+    let mut statements = vec![
+        Statement::allow(
+            "WriteOwnLogs",
+            ["logs:CreateLogStream", "logs:PutLogEvents"],
+            vec![get_att(&logs_id, "Arn")],
+        ),
+        // X-Ray has no resource-level permissions for writing traces.
+        Statement::allow(
+            "WriteTraces",
+            ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+            vec![json!("*")],
+        ),
+    ];
+    let mut unscoped = vec![json!({
+        "Sid": "WriteTraces",
+        "Actions": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+        "Reason": "X-Ray does not support resource-level permissions for these actions.",
+    })];
+    for p in &task.permissions {
+        let (st, why) = policy::statement(p);
+        statements.push(st);
+        unscoped.extend(why);
+    }
+    t.add(
+        &role_id,
+        Resource::new(
+            "AWS::IAM::Role",
+            json!({
+                "Description": format!("Runs task {} of playbook {playbook}; allows only what the task declares.", task.name),
+                "AssumeRolePolicyDocument": service_trust_for_account("lambda.amazonaws.com"),
+                "Policies": [{
+                    "PolicyName": format!("{}-task", task.name),
+                    "PolicyDocument": PolicyDocument::new(statements).render(),
+                }],
+                "Tags": tags(settings, playbook, task.name),
+            }),
+        )
+        .annotate("aws-ir", json!({"unscoped": unscoped})),
+    );
+
+    t.add(
+        &function_id(task),
+        Resource::new(
+            "AWS::Lambda::Function",
+            json!({
+                "Description": task.description,
+                "Runtime": "provided.al2023",
+                "Handler": "bootstrap",
+                "Architectures": [settings.architecture],
+                "MemorySize": task.memory_mb,
+                "Timeout": task.timeout_seconds,
+                "Code": {
+                    "S3Bucket": ref_(params::ARTIFACT_BUCKET),
+                    "S3Key": sub(&format!("${{{}}}/{}.zip", params::ARTIFACT_PREFIX, task.name)),
+                },
+                "Role": get_att(&role_id, "Arn"),
+                "Environment": {"Variables": {"IR_TASK": task.name}},
+                "KmsKeyArn": get_att(ids::STACK_KEY, "Arn"),
+                "LoggingConfig": {
+                    "LogGroup": ref_(&logs_id),
+                    "LogFormat": "JSON",
+                    "ApplicationLogLevel": "INFO",
+                    "SystemLogLevel": "WARN",
+                },
+                "TracingConfig": {"Mode": "Active"},
+                "ReservedConcurrentExecutions": if_("HasReservedConcurrency", ref_(params::TASK_CONCURRENCY), no_value()),
+                "Tags": tags(settings, playbook, task.name),
+            }),
+        )
+        .skip_check(
+            "CKV_AWS_116",
+            "Invoked synchronously by Step Functions only; a dead-letter queue applies to asynchronous invokes. Failures surface as named errors that the state machine catches and notifies.",
+        )
+        .skip_check(
+            "CKV_AWS_117",
+            "Calls only AWS APIs; running it in a VPC would add a dependency on NAT or interface endpoints during an incident, when the network may be what is under attack.",
+        ),
+    );
+}
+
+fn tags(settings: &Settings, playbook: &str, task: &str) -> Value {
+    json!([
+        {"Key": format!("{}:playbook", settings.project), "Value": playbook},
+        {"Key": format!("{}:task", settings.project), "Value": task},
+    ])
+}

@@ -1,0 +1,300 @@
+//! Triggers: typed descriptions of the events that start a playbook, rendered as EventBridge
+//! patterns ("Amazon EventBridge event patterns", EventBridge User Guide).
+//!
+//! Array fields in events (`detail.findings[]`, `Resources[]`) are matched element-wise by
+//! EventBridge, so a Security Hub pattern is written as if each were a single object.
+
+use crate::cfn::{get_att, Resource, Template};
+use contract::case::SeverityLabel;
+use contract::events;
+use serde_json::{json, Map, Value};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Trigger {
+    /// GuardDuty findings whose type starts with one of the prefixes (all when empty), at or
+    /// above a severity on GuardDuty's 0–10 scale.
+    GuardDuty {
+        type_prefixes: Vec<String>,
+        min_severity: f64,
+    },
+    /// Security Hub findings as imported, new and active.
+    SecurityHubFindings {
+        labels: Vec<SeverityLabel>,
+        /// Products to leave out, e.g. GuardDuty when its own rule already starts the playbook.
+        exclude_products: Vec<String>,
+        resource_types: Vec<String>,
+        /// Only findings on resources carrying this tag key with one of the values.
+        resource_tag: Option<(String, Vec<String>)>,
+    },
+    /// A Security Hub custom action created by the stack (`AWS::SecurityHub::ActionTarget`).
+    SecurityHubCustomAction {
+        id: String,
+        name: String,
+        description: String,
+    },
+    /// AWS Config rules turning NON_COMPLIANT (all rules when empty).
+    ConfigCompliance { rule_names: Vec<String> },
+    /// Management API calls recorded by CloudTrail.
+    CloudTrailApiCall {
+        event_source: String,
+        event_names: Vec<String>,
+    },
+    /// `irctl start` puts a manual request on the bus, addressed to one playbook.
+    Manual { playbook: String },
+}
+
+/// `source` of events put by the operator CLI.
+pub const MANUAL_SOURCE: &str = "aws-ir.manual";
+pub const MANUAL_DETAIL_TYPE: &str = "Manual Response Request";
+
+impl Trigger {
+    pub fn guardduty(type_prefixes: &[&str], min_severity: f64) -> Trigger {
+        Trigger::GuardDuty {
+            type_prefixes: type_prefixes.iter().map(|s| s.to_string()).collect(),
+            min_severity,
+        }
+    }
+
+    /// Logical id stem, unique per trigger within a playbook.
+    pub fn id(&self) -> String {
+        match self {
+            Trigger::GuardDuty { .. } => "GuardDutyFindings".into(),
+            Trigger::SecurityHubFindings { .. } => "SecurityHubFindings".into(),
+            Trigger::SecurityHubCustomAction { id, .. } => format!("CustomAction{id}"),
+            Trigger::ConfigCompliance { .. } => "ConfigCompliance".into(),
+            Trigger::CloudTrailApiCall { event_source, .. } => {
+                let service = event_source.split('.').next().unwrap_or("Api");
+                let mut s = String::from("CloudTrail");
+                for part in service.split('-') {
+                    let mut c = part.chars();
+                    if let Some(f) = c.next() {
+                        s.extend(f.to_uppercase());
+                        s.push_str(c.as_str());
+                    }
+                }
+                s
+            }
+            Trigger::Manual { .. } => "ManualRequests".into(),
+        }
+    }
+
+    pub fn description(&self) -> String {
+        match self {
+            Trigger::GuardDuty {
+                type_prefixes,
+                min_severity,
+            } => {
+                let types = if type_prefixes.is_empty() {
+                    "all types".to_string()
+                } else {
+                    type_prefixes.join(", ")
+                };
+                format!("GuardDuty findings ({types}) with severity >= {min_severity}")
+            }
+            Trigger::SecurityHubFindings { labels, .. } => format!(
+                "New, active Security Hub findings labelled {}",
+                labels
+                    .iter()
+                    .map(|l| json!(l).as_str().unwrap_or_default().to_string())
+                    .collect::<Vec<_>>()
+                    .join("/")
+            ),
+            Trigger::SecurityHubCustomAction { name, .. } => {
+                format!("Security Hub custom action \"{name}\"")
+            }
+            Trigger::ConfigCompliance { rule_names } if rule_names.is_empty() => {
+                "Any AWS Config rule turning NON_COMPLIANT".to_string()
+            }
+            Trigger::ConfigCompliance { rule_names } => {
+                format!(
+                    "AWS Config rules turning NON_COMPLIANT: {}",
+                    rule_names.join(", ")
+                )
+            }
+            Trigger::CloudTrailApiCall {
+                event_source,
+                event_names,
+            } => format!("CloudTrail: {} on {event_source}", event_names.join(", ")),
+            Trigger::Manual { playbook } => format!("Manual requests for playbook {playbook}"),
+        }
+    }
+
+    /// The EventBridge pattern. Values may hold intrinsics (the custom action's ARN).
+    pub fn pattern(&self) -> Value {
+        match self {
+            Trigger::GuardDuty {
+                type_prefixes,
+                min_severity,
+            } => {
+                let mut detail = Map::new();
+                if !type_prefixes.is_empty() {
+                    let p: Vec<Value> =
+                        type_prefixes.iter().map(|t| json!({"prefix": t})).collect();
+                    detail.insert("type".into(), json!(p));
+                }
+                detail.insert(
+                    "severity".into(),
+                    json!([{"numeric": [">=", min_severity]}]),
+                );
+                json!({
+                    "source": [events::GUARDDUTY.0],
+                    "detail-type": [events::GUARDDUTY.1],
+                    "detail": detail,
+                })
+            }
+            Trigger::SecurityHubFindings {
+                labels,
+                exclude_products,
+                resource_types,
+                resource_tag,
+            } => {
+                let mut finding = Map::new();
+                finding.insert("Severity".into(), json!({"Label": labels}));
+                finding.insert("RecordState".into(), json!(["ACTIVE"]));
+                finding.insert("Workflow".into(), json!({"Status": ["NEW"]}));
+                if !exclude_products.is_empty() {
+                    finding.insert(
+                        "ProductName".into(),
+                        json!([{"anything-but": exclude_products}]),
+                    );
+                }
+                let mut resources = Map::new();
+                if !resource_types.is_empty() {
+                    resources.insert("Type".into(), json!(resource_types));
+                }
+                if let Some((key, values)) = resource_tag {
+                    resources.insert("Tags".into(), json!({ key.as_str(): values }));
+                }
+                if !resources.is_empty() {
+                    finding.insert("Resources".into(), Value::Object(resources));
+                }
+                json!({
+                    "source": [events::SECURITY_HUB_IMPORTED.0],
+                    "detail-type": [events::SECURITY_HUB_IMPORTED.1],
+                    "detail": {"findings": finding},
+                })
+            }
+            Trigger::SecurityHubCustomAction { .. } => json!({
+                "source": [events::SECURITY_HUB_CUSTOM_ACTION.0],
+                "detail-type": [events::SECURITY_HUB_CUSTOM_ACTION.1],
+                "resources": [get_att(&self.action_target_id(), "ActionTargetArn")],
+            }),
+            Trigger::ConfigCompliance { rule_names } => {
+                let mut detail = Map::new();
+                detail.insert(
+                    "messageType".into(),
+                    json!(["ComplianceChangeNotification"]),
+                );
+                if !rule_names.is_empty() {
+                    detail.insert("configRuleName".into(), json!(rule_names));
+                }
+                detail.insert(
+                    "newEvaluationResult".into(),
+                    json!({"complianceType": ["NON_COMPLIANT"]}),
+                );
+                json!({
+                    "source": [events::CONFIG_COMPLIANCE.0],
+                    "detail-type": [events::CONFIG_COMPLIANCE.1],
+                    "detail": detail,
+                })
+            }
+            Trigger::CloudTrailApiCall {
+                event_source,
+                event_names,
+            } => {
+                let service = event_source.split('.').next().unwrap_or_default();
+                json!({
+                    "source": [format!("aws.{service}")],
+                    "detail-type": [events::CLOUDTRAIL_DETAIL_TYPE],
+                    "detail": {
+                        "eventSource": [event_source],
+                        "eventName": event_names,
+                        // A call that failed changed nothing.
+                        "errorCode": [{"exists": false}],
+                    },
+                })
+            }
+            Trigger::Manual { playbook } => json!({
+                "source": [MANUAL_SOURCE],
+                "detail-type": [MANUAL_DETAIL_TYPE],
+                "detail": {"playbook": [playbook]},
+            }),
+        }
+    }
+
+    fn action_target_id(&self) -> String {
+        format!("{}Target", self.id())
+    }
+
+    /// Resources the trigger needs besides its rule.
+    pub fn add_resources(&self, t: &mut Template) {
+        if let Trigger::SecurityHubCustomAction {
+            id,
+            name,
+            description,
+        } = self
+        {
+            t.add(
+                &self.action_target_id(),
+                Resource::new(
+                    "AWS::SecurityHub::ActionTarget",
+                    json!({"Id": id, "Name": name, "Description": description}),
+                ),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guardduty_pattern_uses_prefix_and_numeric_matching() {
+        let p = Trigger::guardduty(&["UnauthorizedAccess:EC2/", "Backdoor:EC2/"], 7.0).pattern();
+        assert_eq!(
+            p,
+            json!({
+                "source": ["aws.guardduty"],
+                "detail-type": ["GuardDuty Finding"],
+                "detail": {
+                    "type": [{"prefix": "UnauthorizedAccess:EC2/"}, {"prefix": "Backdoor:EC2/"}],
+                    "severity": [{"numeric": [">=", 7.0]}]
+                }
+            })
+        );
+    }
+
+    #[test]
+    fn security_hub_pattern_matches_inside_findings() {
+        let p = Trigger::SecurityHubFindings {
+            labels: vec![SeverityLabel::High, SeverityLabel::Critical],
+            exclude_products: vec!["GuardDuty".into()],
+            resource_types: vec!["AwsEc2Instance".into()],
+            resource_tag: Some(("ir:respond".into(), vec!["auto".into()])),
+        }
+        .pattern();
+        assert_eq!(
+            p["detail"]["findings"]["Severity"]["Label"],
+            json!(["HIGH", "CRITICAL"])
+        );
+        assert_eq!(
+            p["detail"]["findings"]["Resources"]["Tags"]["ir:respond"],
+            json!(["auto"])
+        );
+        assert_eq!(
+            p["detail"]["findings"]["ProductName"],
+            json!([{"anything-but": ["GuardDuty"]}])
+        );
+    }
+
+    #[test]
+    fn cloudtrail_ids_are_logical_id_safe() {
+        let t = Trigger::CloudTrailApiCall {
+            event_source: "s3-control.amazonaws.com".into(),
+            event_names: vec!["PutPublicAccessBlock".into()],
+        };
+        assert_eq!(t.id(), "CloudTrailS3Control");
+        assert_eq!(t.pattern()["source"], json!(["aws.s3-control"]));
+    }
+}

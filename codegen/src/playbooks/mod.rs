@@ -1,0 +1,10 @@
+//! The playbooks, one file each. Adding a playbook is adding a file here and a line to [`all`].
+
+use crate::constructs::playbook::Playbook;
+
+pub mod triage;
+
+/// Every playbook the project ships, in the order they are synthesized.
+pub fn all() -> Vec<Playbook> {
+    vec![triage::playbook()]
+}

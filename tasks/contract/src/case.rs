@@ -1,0 +1,200 @@
+//! The case: one incident, in one shape, whatever event announced it.
+//!
+//! Normalize turns a GuardDuty finding, a Security Hub finding or custom action, an AWS Config
+//! compliance change or a CloudTrail API call into a [`Case`]; every later step reads only this.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Case {
+    /// Stable id derived from the source and the finding id: a re-sent finding maps to the
+    /// same case, which is what makes duplicate detection possible.
+    pub case_id: String,
+    pub source: Source,
+    /// What the case is about; playbooks route on it.
+    pub kind: CaseKind,
+    /// GuardDuty finding type, ASFF `Types[0]`, Config rule name or CloudTrail event name.
+    pub finding_type: String,
+    /// The id the source gave the event (GuardDuty finding id, ASFF `Id`, CloudTrail `eventID`).
+    pub finding_id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub account: String,
+    pub region: String,
+    /// When the source saw it (RFC 3339).
+    pub observed_at: String,
+    /// EC2 instances the event names.
+    pub instances: Vec<InstanceRef>,
+    /// IAM principals and access keys the event names.
+    pub principals: Vec<PrincipalRef>,
+    /// Remote addresses the event names (attackers, callers, probes).
+    pub remote_ips: Vec<RemoteIp>,
+    /// Other resources named by the event (security groups, buckets, trails, ...).
+    pub resources: Vec<ResourceRef>,
+    /// Who made the change, for CloudTrail- and Config-born cases.
+    pub actor: Option<Actor>,
+    /// Security Hub details needed to update the originating finding afterwards.
+    pub security_hub: Option<SecurityHubRef>,
+    /// The Security Hub custom action that started the case, if any.
+    pub custom_action: Option<String>,
+    /// Plan only: mutating tasks return the calls they would make.
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum Source {
+    GuardDuty,
+    SecurityHub,
+    Config,
+    CloudTrail,
+    Manual,
+}
+
+/// What the case is about. Kept coarse on purpose: a playbook's Choice states route on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum CaseKind {
+    /// An EC2 instance may be compromised.
+    Instance,
+    /// IAM credentials (access key, role session, user) may be compromised.
+    Credentials,
+    /// A remote address is attacking or being contacted; no instance or principal named.
+    RemoteAddress,
+    /// A security setting was weakened (security group, trail, public access block).
+    SecuritySetting,
+    /// Understood, but no playbook acts on it.
+    Other,
+}
+
+impl CaseKind {
+    pub const ALL: [CaseKind; 5] = [
+        CaseKind::Instance,
+        CaseKind::Credentials,
+        CaseKind::RemoteAddress,
+        CaseKind::SecuritySetting,
+        CaseKind::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseKind::Instance => "Instance",
+            CaseKind::Credentials => "Credentials",
+            CaseKind::RemoteAddress => "RemoteAddress",
+            CaseKind::SecuritySetting => "SecuritySetting",
+            CaseKind::Other => "Other",
+        }
+    }
+}
+
+/// Severity on GuardDuty's 0–10 scale with the Security Hub label.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Severity {
+    pub score: f64,
+    pub label: SeverityLabel,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SeverityLabel {
+    Informational,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    /// GuardDuty's bands: 1.0–3.9 low, 4.0–6.9 medium, 7.0–8.9 high, 9.0–10.0 critical.
+    pub fn from_score(score: f64) -> Severity {
+        let label = match score {
+            s if s >= 9.0 => SeverityLabel::Critical,
+            s if s >= 7.0 => SeverityLabel::High,
+            s if s >= 4.0 => SeverityLabel::Medium,
+            s if s >= 1.0 => SeverityLabel::Low,
+            _ => SeverityLabel::Informational,
+        };
+        Severity { score, label }
+    }
+
+    /// From a Security Hub label; the score is the band's lower bound on GuardDuty's scale.
+    pub fn from_label(label: SeverityLabel) -> Severity {
+        let score = match label {
+            SeverityLabel::Informational => 0.0,
+            SeverityLabel::Low => 1.0,
+            SeverityLabel::Medium => 4.0,
+            SeverityLabel::High => 7.0,
+            SeverityLabel::Critical => 9.0,
+        };
+        Severity { score, label }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct InstanceRef {
+    pub instance_id: String,
+    /// Instance profile ARN as the finding reported it.
+    pub instance_profile_arn: Option<String>,
+    pub vpc_id: Option<String>,
+    /// Tags as the finding reported them (`key` → `value`); tasks re-read live tags before acting.
+    pub tags: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PrincipalRef {
+    /// `IAMUser`, `AssumedRole`, `Root`, `Role`, `FederatedUser`, ...
+    pub principal_type: String,
+    /// User or role name when known.
+    pub name: Option<String>,
+    pub arn: Option<String>,
+    pub access_key_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RemoteIp {
+    pub address: String,
+    /// 4 or 6.
+    pub version: u8,
+    pub country: Option<String>,
+    pub organization: Option<String>,
+    pub asn: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ResourceRef {
+    /// ASFF-style type: `AwsEc2SecurityGroup`, `AwsS3Bucket`, `AwsCloudTrailTrail`, ...
+    pub resource_type: String,
+    pub id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Actor {
+    pub arn: Option<String>,
+    pub principal_type: Option<String>,
+    pub source_ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SecurityHubRef {
+    pub finding_id: String,
+    pub product_arn: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn severity_bands_follow_guardduty() {
+        assert_eq!(Severity::from_score(2.0).label, SeverityLabel::Low);
+        assert_eq!(Severity::from_score(5.0).label, SeverityLabel::Medium);
+        assert_eq!(Severity::from_score(8.0).label, SeverityLabel::High);
+        assert_eq!(Severity::from_score(9.5).label, SeverityLabel::Critical);
+        assert_eq!(
+            Severity::from_score(0.0).label,
+            SeverityLabel::Informational
+        );
+    }
+}

@@ -1,0 +1,79 @@
+//! What a task declares about itself, so that everything derived from it comes from one place.
+//!
+//! `codegen` reads a [`Task`] to build the Lambda function and its role (from
+//! [`Task::permissions`]), the ASL `Parameters` (checked against the input schema) and the
+//! `ResultSelector` (from the output schema), and writes both schemas next to the templates.
+
+use crate::ErrorName;
+use schemars::JsonSchema;
+
+/// A step implemented by a task Lambda.
+pub trait Task {
+    /// Binary name, function id and `ir:task` value: lower-kebab-case, e.g. `normalize`.
+    const NAME: &'static str;
+    /// Name used in logical ids and the console, e.g. `Normalize`.
+    const TITLE: &'static str;
+    /// One sentence: what the step does. Rendered as the Lambda's description.
+    const DESCRIPTION: &'static str;
+    /// Lambda timeout. Step Functions' own `TimeoutSeconds` on the state is set a little above.
+    const TIMEOUT_SECONDS: u32 = 30;
+    const MEMORY_MB: u32 = 128;
+
+    type Input: JsonSchema;
+    type Output: JsonSchema;
+
+    /// Every AWS action the task calls, with the narrowest resource scope AWS supports.
+    fn permissions() -> Vec<Permission>;
+
+    /// Every named error the task may return. Codegen checks that each is retried or caught.
+    fn errors() -> Vec<ErrorName>;
+}
+
+/// One IAM statement's worth of need.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Permission {
+    /// Statement id in the generated policy (alphanumeric).
+    pub sid: &'static str,
+    pub actions: Vec<&'static str>,
+    pub scope: Scope,
+    /// IAM condition block entries: (operator, key, values).
+    pub conditions: Vec<(&'static str, &'static str, Vec<&'static str>)>,
+}
+
+impl Permission {
+    pub fn new(sid: &'static str, actions: &[&'static str], scope: Scope) -> Self {
+        Permission {
+            sid,
+            actions: actions.to_vec(),
+            scope,
+            conditions: Vec::new(),
+        }
+    }
+
+    pub fn when(mut self, op: &'static str, key: &'static str, values: &[&'static str]) -> Self {
+        self.conditions.push((op, key, values.to_vec()));
+        self
+    }
+}
+
+/// Where a permission applies.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scope {
+    /// A resource the stack creates, resolved by codegen to its ARN.
+    Stack(StackResource),
+    /// An ARN pattern; `${AWS::Partition}`, `${AWS::Region}` and `${AWS::AccountId}` are
+    /// substituted by CloudFormation.
+    Arn(&'static str),
+    /// AWS supports no resource-level permission for these actions; the reason is kept in the
+    /// generated template next to the `*`.
+    Unscoped { reason: &'static str },
+}
+
+/// Resources of a playbook stack that tasks may be granted access to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StackResource {
+    /// The SNS topic that carries notifications.
+    NotificationTopic,
+    /// The customer-managed KMS key that encrypts the topic, logs and Lambda environments.
+    StackKey,
+}

@@ -1,0 +1,109 @@
+//! Each task's contract: input, output, permissions and errors.
+//!
+//! Output types serialize every field (no skipping), because codegen builds each state's
+//! `ResultSelector` from the output schema's properties and a missing field would fail the
+//! state at run time.
+
+use crate::case::Case;
+use crate::task::{Permission, Scope, StackResource, Task};
+use crate::ErrorName;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Turns any supported event into a [`Case`].
+pub struct Normalize;
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct NormalizeInput {
+    /// The event as EventBridge delivered it, or a manual start document.
+    pub event: serde_json::Value,
+    /// Set by the stack's `DryRun` parameter; a manual start may also ask for it.
+    #[serde(deserialize_with = "crate::lenient::bool")]
+    #[schemars(with = "bool")]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct NormalizeOutput {
+    pub case: Case,
+}
+
+impl Task for Normalize {
+    const NAME: &'static str = "normalize";
+    const TITLE: &'static str = "Normalize";
+    const DESCRIPTION: &'static str =
+        "Turns a GuardDuty, Security Hub, Config or CloudTrail event into one typed case.";
+    const TIMEOUT_SECONDS: u32 = 10;
+    type Input = NormalizeInput;
+    type Output = NormalizeOutput;
+
+    fn permissions() -> Vec<Permission> {
+        // Pure function of its input: it calls no AWS API.
+        Vec::new()
+    }
+
+    fn errors() -> Vec<ErrorName> {
+        vec![ErrorName::InvalidEvent]
+    }
+}
+
+/// Publishes a readable summary of the case to the notification topic.
+pub struct Notify;
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct NotifyInput {
+    pub case: Case,
+    /// The notification topic, filled in by codegen from the stack.
+    pub topic_arn: String,
+    /// What the playbook concluded, in a few words ("Triaged", "Isolated", ...).
+    pub outcome: String,
+    /// Results of the steps so far, keyed by step; summarized in the message.
+    #[serde(default)]
+    pub results: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct NotifyOutput {
+    pub message_id: String,
+    pub subject: String,
+}
+
+impl Task for Notify {
+    const NAME: &'static str = "notify";
+    const TITLE: &'static str = "Notify";
+    const DESCRIPTION: &'static str =
+        "Publishes a readable summary of a case to the playbook's notification topic.";
+    type Input = NotifyInput;
+    type Output = NotifyOutput;
+
+    fn permissions() -> Vec<Permission> {
+        vec![
+            Permission::new(
+                "PublishToNotificationTopic",
+                &["sns:Publish"],
+                Scope::Stack(StackResource::NotificationTopic),
+            ),
+            // The topic is encrypted with the stack key; publishing needs a data key from it.
+            Permission::new(
+                "UseStackKeyForTopic",
+                &["kms:GenerateDataKey", "kms:Decrypt"],
+                Scope::Stack(StackResource::StackKey),
+            )
+            .when(
+                "StringEquals",
+                "kms:ViaService",
+                &["sns.${AWS::Region}.amazonaws.com"],
+            ),
+        ]
+    }
+
+    fn errors() -> Vec<ErrorName> {
+        vec![
+            ErrorName::Throttled,
+            ErrorName::Transient,
+            ErrorName::AccessDenied,
+            ErrorName::ResourceNotFound,
+            ErrorName::Misconfigured,
+        ]
+    }
+}
