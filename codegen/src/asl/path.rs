@@ -122,10 +122,8 @@ impl<'a> Parser<'a> {
             match self.peek() {
                 Some('.') => {
                     self.pos += 1;
-                    if self.eat('.') {
-                        if rule == PathRule::Reference {
-                            return Err(self.error("a reference path cannot use a deep scan `..`"));
-                        }
+                    if self.eat('.') && rule == PathRule::Reference {
+                        return Err(self.error("a reference path cannot use a deep scan `..`"));
                     }
                     if self.eat('*') {
                         if rule == PathRule::Reference {

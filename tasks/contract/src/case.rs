@@ -34,10 +34,13 @@ pub struct Case {
     pub resources: Vec<ResourceRef>,
     /// Who made the change, for CloudTrail- and Config-born cases.
     pub actor: Option<Actor>,
-    /// Security Hub details needed to update the originating finding afterwards.
-    pub security_hub: Option<SecurityHubRef>,
+    /// Security Hub findings behind the case, to update after the playbook (one custom action
+    /// can carry several selected findings).
+    pub security_hub: Vec<SecurityHubRef>,
     /// The Security Hub custom action that started the case, if any.
     pub custom_action: Option<String>,
+    /// A sample finding (GuardDuty `CreateSampleFindings`): placeholder resources, never act.
+    pub sample: bool,
     /// Plan only: mutating tasks return the calls they would make.
     pub dry_run: bool,
 }
@@ -153,12 +156,24 @@ pub struct PrincipalRef {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct RemoteIp {
+    /// An address or a CIDR block.
     pub address: String,
     /// 4 or 6.
     pub version: u8,
+    /// Who opened the connection. `Inbound`: the remote side came at our resource (an attacker
+    /// or a prober). `Outbound`: our resource reached out to it (a command-and-control server,
+    /// or the victim of a compromised instance). Blocking policy differs between the two.
+    pub direction: Direction,
     pub country: Option<String>,
     pub organization: Option<String>,
     pub asn: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum Direction {
+    Inbound,
+    Outbound,
+    Unknown,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

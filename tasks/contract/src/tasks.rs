@@ -99,6 +99,7 @@ impl Task for Notify {
 
     fn errors() -> Vec<ErrorName> {
         vec![
+            ErrorName::InvalidEvent,
             ErrorName::Throttled,
             ErrorName::Transient,
             ErrorName::AccessDenied,

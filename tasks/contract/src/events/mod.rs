@@ -8,6 +8,7 @@
 pub mod cloudtrail;
 pub mod config;
 pub mod guardduty;
+pub mod manual;
 pub mod securityhub;
 
 use serde::Deserialize;

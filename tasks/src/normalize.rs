@@ -1,0 +1,777 @@
+//! Normalize: any supported event in, one [`Case`] out.
+//!
+//! Pure: no AWS call, so every path is tested on sample events without a network. Anything that
+//! is not a supported event, or is malformed, is `IR.InvalidEvent` with a message that says what
+//! is wrong and where.
+
+use crate::error::TaskError;
+use contract::case::*;
+use contract::events::{self, cloudtrail, config, guardduty, manual, securityhub, Envelope};
+use contract::tasks::{NormalizeInput, NormalizeOutput};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+pub fn normalize(input: NormalizeInput) -> Result<NormalizeOutput, TaskError> {
+    let mut case = case_from_event(&input.event)?;
+    case.dry_run |= input.dry_run;
+    Ok(NormalizeOutput { case })
+}
+
+pub fn case_from_event(event: &Value) -> Result<Case, TaskError> {
+    if !event.is_object() {
+        return Err(TaskError::invalid_event(format!(
+            "the input is a JSON {}, not an EventBridge event object; start the playbook with an event as EventBridge delivers it",
+            kind_of(event)
+        )));
+    }
+    let envelope: Envelope = parse(event, "the event")?;
+    let detail = || {
+        envelope.detail.as_ref().ok_or_else(|| {
+            TaskError::invalid_event(format!(
+                "event {} from {} has no `detail`",
+                envelope.id, envelope.source
+            ))
+        })
+    };
+    let (source, detail_type) = (envelope.source.as_str(), envelope.detail_type.as_str());
+    match (source, detail_type) {
+        s if s == events::GUARDDUTY => from_guardduty(&envelope, parse(detail()?, "detail")?),
+        s if s == events::SECURITY_HUB_IMPORTED => {
+            let d: securityhub::ImportedDetail = parse(detail()?, "detail")?;
+            from_security_hub(&envelope, d.findings, None)
+        }
+        s if s == events::SECURITY_HUB_CUSTOM_ACTION => {
+            let d: securityhub::CustomActionDetail = parse(detail()?, "detail")?;
+            // The action target ARN identifies the action; the name is only a label.
+            let action = envelope
+                .resources
+                .first()
+                .and_then(|arn| arn.rsplit_once("action/custom/").map(|(_, id)| id.to_string()))
+                .unwrap_or(d.action_name);
+            from_security_hub(&envelope, d.findings, Some(action))
+        }
+        s if s == events::CONFIG_COMPLIANCE => from_config(&envelope, parse(detail()?, "detail")?),
+        (_, events::CLOUDTRAIL_DETAIL_TYPE) => from_cloudtrail(&envelope, parse(detail()?, "detail")?),
+        (manual::SOURCE, manual::DETAIL_TYPE) => from_manual(&envelope, parse(detail()?, "detail")?),
+        _ => Err(TaskError::invalid_event(format!(
+            "events with source `{source}` and detail-type `{detail_type}` are not handled; supported: GuardDuty findings, Security Hub findings and custom actions, Config compliance changes, CloudTrail API calls and aws-ir manual requests. If this event reached a playbook, its trigger pattern is too wide."
+        ))),
+    }
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// Deserializes with the path of the offending field in the message.
+fn parse<T: DeserializeOwned>(v: &Value, what: &str) -> Result<T, TaskError> {
+    serde_path_to_error::deserialize(v).map_err(|e| {
+        let path = e.path().to_string();
+        let at = if path == "." {
+            what.to_string()
+        } else {
+            format!("{what}.{path}")
+        };
+        TaskError::invalid_event(format!("{at}: {}", e.inner()))
+    })
+}
+
+/// `case-` and 16 hex digits of SHA-256 over the source and the finding id(s): stable, so a
+/// re-sent finding is the same case.
+pub fn case_id(source: Source, finding_ids: &[&str]) -> String {
+    let mut h = Sha256::new();
+    h.update(format!("{source:?}"));
+    for id in finding_ids {
+        h.update([0]);
+        h.update(id.as_bytes());
+    }
+    let digest = h.finalize();
+    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    format!("case-{hex}")
+}
+
+fn blank(source: Source, finding_id: &str, env: &Envelope) -> Case {
+    Case {
+        case_id: case_id(source, &[finding_id]),
+        source,
+        kind: CaseKind::Other,
+        finding_type: String::new(),
+        finding_id: finding_id.to_string(),
+        title: String::new(),
+        severity: Severity::from_score(0.0),
+        account: env.account.clone(),
+        region: env.region.clone(),
+        observed_at: env.time.clone(),
+        instances: Vec::new(),
+        principals: Vec::new(),
+        remote_ips: Vec::new(),
+        resources: Vec::new(),
+        actor: None,
+        security_hub: Vec::new(),
+        custom_action: None,
+        sample: false,
+        dry_run: false,
+    }
+}
+
+fn check_instance_id(id: &str) -> Result<(), TaskError> {
+    let hex = id.strip_prefix("i-").unwrap_or("");
+    if (hex.len() == 8 || hex.len() == 17) && hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        Ok(())
+    } else {
+        Err(TaskError::invalid_event(format!(
+            "`{id}` is not an EC2 instance id (i- followed by 8 or 17 hex digits)"
+        )))
+    }
+}
+
+/// An address or CIDR block, with its IP version.
+pub fn parse_ip(text: &str) -> Result<(String, u8), TaskError> {
+    let (addr, prefix) = match text.split_once('/') {
+        Some((a, p)) => (a, Some(p)),
+        None => (text, None),
+    };
+    let ip: IpAddr = addr.parse().map_err(|_| {
+        TaskError::invalid_event(format!("`{text}` is not an IP address or CIDR block"))
+    })?;
+    let (version, max) = if ip.is_ipv4() { (4, 32) } else { (6, 128) };
+    if let Some(p) = prefix {
+        match p.parse::<u8>() {
+            Ok(n) if n <= max => {}
+            _ => {
+                return Err(TaskError::invalid_event(format!(
+                    "`{text}` has an invalid prefix length (0 to {max} for IPv{version})"
+                )))
+            }
+        }
+    }
+    Ok((text.to_string(), version))
+}
+
+fn push_ip(
+    case: &mut Case,
+    address: &str,
+    direction: Direction,
+    country: Option<String>,
+    organization: Option<String>,
+    asn: Option<String>,
+) -> Result<(), TaskError> {
+    let (address, version) = parse_ip(address)?;
+    if !case.remote_ips.iter().any(|r| r.address == address) {
+        case.remote_ips.push(RemoteIp {
+            address,
+            version,
+            direction,
+            country,
+            organization,
+            asn,
+        });
+    }
+    Ok(())
+}
+
+fn push_instance(case: &mut Case, instance: InstanceRef) -> Result<(), TaskError> {
+    check_instance_id(&instance.instance_id)?;
+    if !case
+        .instances
+        .iter()
+        .any(|i| i.instance_id == instance.instance_id)
+    {
+        case.instances.push(instance);
+    }
+    Ok(())
+}
+
+fn push_resource(case: &mut Case, resource_type: &str, id: &str) {
+    if !case
+        .resources
+        .iter()
+        .any(|r| r.resource_type == resource_type && r.id == id)
+    {
+        case.resources.push(ResourceRef {
+            resource_type: resource_type.to_string(),
+            id: id.to_string(),
+        });
+    }
+}
+
+fn from_guardduty(env: &Envelope, f: guardduty::Finding) -> Result<Case, TaskError> {
+    let mut case = blank(Source::GuardDuty, &f.id, env);
+    case.finding_type = f.finding_type.clone();
+    case.title = f.title.clone().unwrap_or_else(|| f.finding_type.clone());
+    if !(0.0..=10.0).contains(&f.severity) {
+        return Err(TaskError::invalid_event(format!(
+            "detail.severity is {}, outside GuardDuty's 0–10 scale",
+            f.severity
+        )));
+    }
+    case.severity = Severity::from_score(f.severity);
+    case.account = f.account_id.clone();
+    case.region = f.region.clone();
+    let service = f.service.as_ref();
+    case.observed_at = service
+        .and_then(|s| s.event_last_seen.clone())
+        .or(f.updated_at.clone())
+        .unwrap_or_else(|| env.time.clone());
+    // GuardDuty's own sample findings carry `additionalInfo.sample: true`.
+    case.sample = env
+        .detail
+        .as_ref()
+        .and_then(|d| d.pointer("/service/additionalInfo/sample"))
+        .is_some_and(|v| v == &Value::Bool(true) || v == "true");
+
+    if let Some(details) = &f.resource.instance_details {
+        if let Some(id) = &details.instance_id {
+            push_instance(
+                &mut case,
+                InstanceRef {
+                    instance_id: id.clone(),
+                    instance_profile_arn: details
+                        .iam_instance_profile
+                        .as_ref()
+                        .and_then(|p| p.arn.clone()),
+                    vpc_id: details
+                        .network_interfaces
+                        .iter()
+                        .find_map(|n| n.vpc_id.clone()),
+                    tags: details.tag_map(),
+                },
+            )?;
+        }
+    }
+    if let Some(key) = &f.resource.access_key_details {
+        let principal_type = key.user_type.clone().unwrap_or_else(|| "Unknown".into());
+        case.principals.push(PrincipalRef {
+            principal_type: principal_type.clone(),
+            name: key.user_name.clone(),
+            arn: None,
+            access_key_id: key.access_key_id.clone(),
+        });
+        // Instance credentials: the role session is named after the instance.
+        if principal_type == "AssumedRole" {
+            if let Some((_, session)) = key.principal_id.as_deref().and_then(|p| p.split_once(':'))
+            {
+                if check_instance_id(session).is_ok() {
+                    push_instance(
+                        &mut case,
+                        InstanceRef {
+                            instance_id: session.to_string(),
+                            instance_profile_arn: None,
+                            vpc_id: None,
+                            tags: BTreeMap::new(),
+                        },
+                    )?;
+                }
+            }
+        }
+    }
+
+    // Who opened the connection: GuardDuty says so for network findings; otherwise the
+    // resource's role tells (TARGET: they came at us; ACTOR: our resource acted).
+    let role = env
+        .detail
+        .as_ref()
+        .and_then(|d| d.pointer("/service/resourceRole"))
+        .and_then(Value::as_str);
+    let by_role = match role {
+        Some("TARGET") => Direction::Inbound,
+        Some("ACTOR") => Direction::Outbound,
+        _ => Direction::Unknown,
+    };
+    if let Some(action) = service.and_then(|s| s.action.as_ref()) {
+        let mut add =
+            |details: &guardduty::RemoteIpDetails, direction: Direction| -> Result<(), TaskError> {
+                for addr in [&details.ip_address_v4, &details.ip_address_v6]
+                    .into_iter()
+                    .flatten()
+                {
+                    push_ip(
+                        &mut case,
+                        addr,
+                        direction,
+                        details
+                            .country
+                            .as_ref()
+                            .and_then(|c| c.country_code.clone()),
+                        details
+                            .organization
+                            .as_ref()
+                            .and_then(|o| o.org.clone().or(o.asn_org.clone())),
+                        details.organization.as_ref().and_then(|o| o.asn.clone()),
+                    )?;
+                }
+                Ok(())
+            };
+        if let Some(n) = &action.network_connection_action {
+            let direction = match n.connection_direction.as_deref() {
+                Some("INBOUND") => Direction::Inbound,
+                Some("OUTBOUND") => Direction::Outbound,
+                _ => by_role,
+            };
+            if let Some(d) = &n.remote_ip_details {
+                add(d, direction)?;
+            }
+        }
+        for call in [
+            &action.aws_api_call_action,
+            &action.kubernetes_api_call_action,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if let Some(d) = &call.remote_ip_details {
+                add(d, Direction::Inbound)?;
+            }
+        }
+        if let Some(probe) = &action.port_probe_action {
+            for p in &probe.port_probe_details {
+                if let Some(d) = &p.remote_ip_details {
+                    add(d, Direction::Inbound)?;
+                }
+            }
+        }
+    }
+
+    case.kind = match f.resource.resource_type.as_str() {
+        "Instance" => CaseKind::Instance,
+        "AccessKey" => CaseKind::Credentials,
+        _ if !case.remote_ips.is_empty() => CaseKind::RemoteAddress,
+        _ => CaseKind::Other,
+    };
+    Ok(case)
+}
+
+const V6_FIELD: &str =
+    "aws/guardduty/service/action/networkConnectionAction/remoteIpDetails/ipAddressV6";
+
+fn from_security_hub(
+    env: &Envelope,
+    findings: Vec<securityhub::Finding>,
+    custom_action: Option<String>,
+) -> Result<Case, TaskError> {
+    let Some(first) = findings.first() else {
+        return Err(TaskError::invalid_event(format!(
+            "Security Hub event {} carries no findings",
+            env.id
+        )));
+    };
+    let ids: Vec<&str> = findings.iter().map(|f| f.id.as_str()).collect();
+    let mut case = blank(Source::SecurityHub, &first.id, env);
+    case.case_id = case_id(Source::SecurityHub, &ids);
+    case.finding_type = first
+        .types
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "Unclassified".into());
+    case.title = if findings.len() == 1 {
+        first.title.clone()
+    } else {
+        format!("{} (and {} more findings)", first.title, findings.len() - 1)
+    };
+    case.account = first.aws_account_id.clone();
+    case.region = first.region.clone().unwrap_or_else(|| env.region.clone());
+    case.observed_at = first.updated_at.clone().unwrap_or_else(|| env.time.clone());
+    case.custom_action = custom_action;
+
+    let mut instance = false;
+    let mut credentials = false;
+    let mut setting = false;
+    let mut best = Severity::from_score(0.0);
+    for f in &findings {
+        let severity = match (&f.severity.label, f.severity.normalized) {
+            (Some(label), _) => {
+                let label: SeverityLabel = serde_json::from_value(Value::String(label.clone()))
+                    .map_err(|_| {
+                        TaskError::invalid_event(format!(
+                            "finding {}: Severity.Label `{label}` is not an ASFF label",
+                            f.id
+                        ))
+                    })?;
+                Severity::from_label(label)
+            }
+            (None, Some(n)) => Severity::from_score(n / 10.0),
+            (None, None) => {
+                return Err(TaskError::invalid_event(format!(
+                    "finding {}: Severity has neither Label nor Normalized",
+                    f.id
+                )))
+            }
+        };
+        if severity.score > best.score {
+            best = severity;
+        }
+        case.security_hub.push(SecurityHubRef {
+            finding_id: f.id.clone(),
+            product_arn: f.product_arn.clone(),
+        });
+        let failed = f.compliance.as_ref().and_then(|c| c.status.as_deref()) == Some("FAILED");
+        for r in &f.resources {
+            match r.resource_type.as_str() {
+                "AwsEc2Instance" => {
+                    let id = r.id.rsplit('/').next().unwrap_or(&r.id);
+                    let vpc = r
+                        .details
+                        .as_ref()
+                        .and_then(|d| d.pointer("/AwsEc2Instance/VpcId"))
+                        .and_then(Value::as_str)
+                        .map(String::from);
+                    push_instance(
+                        &mut case,
+                        InstanceRef {
+                            instance_id: id.to_string(),
+                            instance_profile_arn: r
+                                .details
+                                .as_ref()
+                                .and_then(|d| d.pointer("/AwsEc2Instance/IamInstanceProfileArn"))
+                                .and_then(Value::as_str)
+                                .map(String::from),
+                            vpc_id: vpc,
+                            tags: r.tags.clone(),
+                        },
+                    )?;
+                    instance = true;
+                }
+                "AwsIamAccessKey" | "AwsIamUser" | "AwsIamRole" => {
+                    credentials = true;
+                    let key = r
+                        .details
+                        .as_ref()
+                        .and_then(|d| {
+                            d.pointer("/AwsIamAccessKey/AccessKeyId")
+                                .or(d.pointer("/AwsIamAccessKey/PrincipalId"))
+                        })
+                        .and_then(Value::as_str)
+                        .map(String::from);
+                    let (principal_type, arn, key) = match r.resource_type.as_str() {
+                        "AwsIamAccessKey" => (
+                            "AccessKey",
+                            None,
+                            key.or(Some(r.id.rsplit('/').next().unwrap_or(&r.id).to_string())),
+                        ),
+                        "AwsIamUser" => ("IAMUser", Some(r.id.clone()), None),
+                        _ => ("Role", Some(r.id.clone()), None),
+                    };
+                    case.principals.push(PrincipalRef {
+                        principal_type: principal_type.into(),
+                        name: arn
+                            .as_deref()
+                            .and_then(|a| a.rsplit('/').next())
+                            .map(String::from),
+                        arn,
+                        access_key_id: key,
+                    });
+                }
+                other => {
+                    let id = match other {
+                        // Security groups and buckets are named by ARN; keep the id.
+                        "AwsEc2SecurityGroup" | "AwsS3Bucket" | "AwsCloudTrailTrail" => {
+                            r.id.rsplit([':', '/']).next().unwrap_or(&r.id).to_string()
+                        }
+                        _ => r.id.clone(),
+                    };
+                    push_resource(&mut case, other, &id);
+                    if failed
+                        && matches!(
+                            other,
+                            "AwsEc2SecurityGroup"
+                                | "AwsS3Bucket"
+                                | "AwsCloudTrailTrail"
+                                | "AwsAccount"
+                        )
+                    {
+                        setting = true;
+                    }
+                }
+            }
+        }
+        // Remote addresses: the ASFF network section, the action, and GuardDuty's IPv6 field.
+        let resource_role = f
+            .product_fields
+            .get("aws/guardduty/service/resourceRole")
+            .map(String::as_str);
+        let by_role = match resource_role {
+            Some("TARGET") => Direction::Inbound,
+            Some("ACTOR") => Direction::Outbound,
+            _ => Direction::Unknown,
+        };
+        if let Some(n) = &f.network {
+            let (inbound, outbound) = match n.direction.as_deref() {
+                Some("IN") => (vec![&n.source_ip_v4, &n.source_ip_v6], vec![]),
+                Some("OUT") => (vec![], vec![&n.destination_ip_v4, &n.destination_ip_v6]),
+                _ => (vec![&n.source_ip_v4, &n.source_ip_v6], vec![]),
+            };
+            for a in inbound.into_iter().flatten() {
+                push_ip(&mut case, a, Direction::Inbound, None, None, None)?;
+            }
+            for a in outbound.into_iter().flatten() {
+                push_ip(&mut case, a, Direction::Outbound, None, None, None)?;
+            }
+        }
+        if let Some(a) = &f.action {
+            let mut details = Vec::new();
+            if let Some(n) = &a.network_connection_action {
+                details.extend(n.remote_ip_details.iter().map(|d| (d, by_role)));
+            }
+            if let Some(n) = &a.aws_api_call_action {
+                details.extend(n.remote_ip_details.iter().map(|d| (d, Direction::Inbound)));
+            }
+            if let Some(p) = &a.port_probe_action {
+                for probe in &p.port_probe_details {
+                    details.extend(
+                        probe
+                            .remote_ip_details
+                            .iter()
+                            .map(|d| (d, Direction::Inbound)),
+                    );
+                }
+            }
+            for (d, direction) in details {
+                if let Some(addr) = &d.ip_address_v4 {
+                    push_ip(
+                        &mut case,
+                        addr,
+                        direction,
+                        d.country.as_ref().and_then(|c| c.country_code.clone()),
+                        d.organization
+                            .as_ref()
+                            .and_then(|o| o.asn_org.clone().or(o.isp.clone())),
+                        d.organization
+                            .as_ref()
+                            .and_then(|o| o.asn.map(|n| n.to_string())),
+                    )?;
+                }
+            }
+        }
+        if let Some(v6) = f.product_fields.get(V6_FIELD) {
+            push_ip(&mut case, v6, by_role, None, None, None)?;
+        }
+    }
+    case.severity = best;
+    case.kind = if instance {
+        CaseKind::Instance
+    } else if credentials {
+        CaseKind::Credentials
+    } else if setting {
+        CaseKind::SecuritySetting
+    } else if !case.remote_ips.is_empty() {
+        CaseKind::RemoteAddress
+    } else {
+        CaseKind::Other
+    };
+    Ok(case)
+}
+
+/// AWS Config resource types and the ASFF-style names used in cases.
+fn config_resource_type(t: &str) -> &str {
+    match t {
+        "AWS::EC2::SecurityGroup" => "AwsEc2SecurityGroup",
+        "AWS::S3::Bucket" => "AwsS3Bucket",
+        "AWS::CloudTrail::Trail" => "AwsCloudTrailTrail",
+        "AWS::EC2::Instance" => "AwsEc2Instance",
+        "AWS::S3::AccountPublicAccessBlock" => "AwsS3AccountPublicAccessBlock",
+        "AWS::IAM::User" => "AwsIamUser",
+        "AWS::IAM::Role" => "AwsIamRole",
+        other => other,
+    }
+}
+
+fn from_config(env: &Envelope, c: config::ComplianceChange) -> Result<Case, TaskError> {
+    let recorded = c
+        .new_evaluation_result
+        .result_recorded_time
+        .clone()
+        .unwrap_or_else(|| env.time.clone());
+    let finding_id = format!(
+        "{}/{}/{}/{}",
+        c.config_rule_name, c.resource_type, c.resource_id, recorded
+    );
+    let mut case = blank(Source::Config, &finding_id, env);
+    case.finding_type = c.config_rule_name.clone();
+    let compliance = c.new_evaluation_result.compliance_type.as_str();
+    case.title = format!(
+        "{} {} is {} with AWS Config rule {}",
+        c.resource_type, c.resource_id, compliance, c.config_rule_name
+    );
+    case.account = c.aws_account_id.clone();
+    case.region = c.aws_region.clone();
+    case.observed_at = recorded;
+    let resource_type = config_resource_type(&c.resource_type);
+    if resource_type == "AwsEc2Instance" {
+        push_instance(
+            &mut case,
+            InstanceRef {
+                instance_id: c.resource_id.clone(),
+                instance_profile_arn: None,
+                vpc_id: None,
+                tags: BTreeMap::new(),
+            },
+        )?;
+    } else {
+        push_resource(&mut case, resource_type, &c.resource_id);
+    }
+    // A setting that turned NON_COMPLIANT is drift to restore; other changes are informational.
+    if compliance == "NON_COMPLIANT" {
+        case.kind = CaseKind::SecuritySetting;
+        case.severity = Severity::from_score(5.0);
+    } else {
+        case.kind = CaseKind::Other;
+        case.severity = Severity::from_score(1.0);
+    }
+    Ok(case)
+}
+
+/// API calls that weaken a security setting when they succeed, and how much.
+fn weakening(event_name: &str) -> Option<f64> {
+    match event_name {
+        "StopLogging" | "DeleteTrail" | "DeleteDetector" | "DisableSecurityHub" => Some(8.0),
+        "UpdateTrail" | "PutEventSelectors" => Some(5.0),
+        "AuthorizeSecurityGroupIngress" | "ModifySecurityGroupRules" => Some(7.0),
+        "DeletePublicAccessBlock"
+        | "PutPublicAccessBlock"
+        | "DeleteBucketPublicAccessBlock"
+        | "PutBucketPublicAccessBlock"
+        | "PutAccountPublicAccessBlock"
+        | "DeleteAccountPublicAccessBlock" => Some(7.0),
+        _ => None,
+    }
+}
+
+fn from_cloudtrail(env: &Envelope, r: cloudtrail::Record) -> Result<Case, TaskError> {
+    let mut case = blank(Source::CloudTrail, &r.event_id, env);
+    case.finding_type = r.event_name.clone();
+    let who = r
+        .user_identity
+        .arn
+        .clone()
+        .unwrap_or_else(|| "an unknown principal".into());
+    case.title = format!("{} called {} on {}", who, r.event_name, r.event_source);
+    case.account = r
+        .recipient_account_id
+        .clone()
+        .unwrap_or_else(|| env.account.clone());
+    case.region = r.aws_region.clone();
+    case.observed_at = r.event_time.clone();
+    case.actor = Some(Actor {
+        arn: r.user_identity.arn.clone(),
+        principal_type: r.user_identity.identity_type.clone(),
+        source_ip: r.source_ip_address.clone(),
+        user_agent: r.user_agent.clone(),
+    });
+    let params = r.request_parameters.clone().unwrap_or(Value::Null);
+    let text = |p: &str| params.pointer(p).and_then(Value::as_str).map(String::from);
+    if let Some(g) = text("/groupId") {
+        push_resource(&mut case, "AwsEc2SecurityGroup", &g);
+    }
+    if let Some(t) = text("/name") {
+        if r.event_source == "cloudtrail.amazonaws.com" {
+            push_resource(&mut case, "AwsCloudTrailTrail", &t);
+        }
+    }
+    if let Some(b) = text("/bucketName") {
+        push_resource(&mut case, "AwsS3Bucket", &b);
+    }
+    if r.event_name.contains("AccountPublicAccessBlock")
+        || (r.event_source.starts_with("s3")
+            && r.event_name.contains("PublicAccessBlock")
+            && text("/bucketName").is_none())
+    {
+        let account = case.account.clone();
+        push_resource(&mut case, "AwsS3AccountPublicAccessBlock", &account);
+    }
+    match (weakening(&r.event_name), &r.error_code) {
+        (Some(score), None) => {
+            case.kind = CaseKind::SecuritySetting;
+            case.severity = Severity::from_score(score);
+        }
+        _ => {
+            // A failed call changed nothing; an unknown call is recorded, not acted on.
+            case.kind = CaseKind::Other;
+            case.severity = Severity::from_score(1.0);
+        }
+    }
+    Ok(case)
+}
+
+fn from_manual(env: &Envelope, m: manual::ManualRequest) -> Result<Case, TaskError> {
+    if m.reason.trim().is_empty() {
+        return Err(TaskError::invalid_event(
+            "a manual request needs a `reason`",
+        ));
+    }
+    let mut case = blank(Source::Manual, &env.id, env);
+    case.finding_type = format!("Manual:{}", m.playbook);
+    case.title = m.reason.clone();
+    let score = m.severity.unwrap_or(8.0);
+    if !(0.0..=10.0).contains(&score) {
+        return Err(TaskError::invalid_event(format!(
+            "severity {score} is outside the 0–10 scale"
+        )));
+    }
+    case.severity = Severity::from_score(score);
+    case.dry_run = m.dry_run;
+    case.actor = Some(Actor {
+        arn: m.requested_by.clone(),
+        principal_type: Some("Operator".into()),
+        source_ip: None,
+        user_agent: None,
+    });
+    for id in &m.instance_ids {
+        push_instance(
+            &mut case,
+            InstanceRef {
+                instance_id: id.clone(),
+                instance_profile_arn: None,
+                vpc_id: None,
+                tags: BTreeMap::new(),
+            },
+        )?;
+    }
+    for ip in &m.remote_ips {
+        push_ip(&mut case, ip, Direction::Unknown, None, None, None)?;
+    }
+    for key in &m.access_key_ids {
+        case.principals.push(PrincipalRef {
+            principal_type: "AccessKey".into(),
+            name: None,
+            arn: None,
+            access_key_id: Some(key.clone()),
+        });
+    }
+    for arn in &m.principal_arns {
+        if !arn.starts_with("arn:") {
+            return Err(TaskError::invalid_event(format!("`{arn}` is not an ARN")));
+        }
+        case.principals.push(PrincipalRef {
+            principal_type: if arn.contains(":user/") {
+                "IAMUser".into()
+            } else {
+                "Role".into()
+            },
+            name: arn.rsplit('/').next().map(String::from),
+            arn: Some(arn.clone()),
+            access_key_id: None,
+        });
+    }
+    case.kind = if !case.instances.is_empty() {
+        CaseKind::Instance
+    } else if !case.principals.is_empty() {
+        CaseKind::Credentials
+    } else if !case.remote_ips.is_empty() {
+        CaseKind::RemoteAddress
+    } else {
+        return Err(TaskError::invalid_event(
+            "a manual request must name at least one instance, remote address, access key or principal",
+        ));
+    };
+    Ok(case)
+}
