@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# Bring up the local emulator: moto 5.2.5 + irmoto extensions, and (unless
+# IR_NO_LAMBDAS=1) `cargo lambda watch` serving the task Lambdas' Invoke API.
+#
+#   tests/harness/up.sh                  # or: eval "$(tests/harness/up.sh)"
+#   source .local/emulator/state.env     # AWS_ENDPOINT_URL, MOTO_PORT, IR_LAMBDA_INVOKE_ENDPOINT, ...
+#   tests/harness/down.sh
+#
+# Idempotent: when what state.env describes is alive and healthy, it is reused.
+# Each service runs in its own process group (setsid); down.sh kills the groups.
+# Logs: .local/emulator/logs/{moto,cargo-lambda-watch}.log. stdout carries only the
+# `export` lines; progress goes to stderr.
+# Knobs: IR_NO_LAMBDAS=1 (moto only; Lambda invokes then echo as in plain moto),
+#        IR_WATCH_RELOAD=1 (rebuild on code changes; default --ignore-changes),
+#        IR_WATCH_ARGS (more `cargo lambda watch` flags, e.g. "--release"),
+#        IR_MOTO_START_TIMEOUT (s, default 60), IR_WATCH_START_TIMEOUT (s, default 300).
+# The task Lambdas run with AWS_ENDPOINT_URL pointing at moto and dummy credentials.
+set -euo pipefail
+
+HARNESS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HARNESS/../.." && pwd)"
+VENV="$ROOT/.venv"
+STATE_DIR="$ROOT/.local/emulator"
+LOGS="$STATE_DIR/logs"
+STATE="$STATE_DIR/state.env"
+WANT_LAMBDAS=1
+[[ "${IR_NO_LAMBDAS:-0}" == "1" ]] && WANT_LAMBDAS=0
+
+say() { echo "up.sh: $*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+# ---- the venv, installed from requirements.txt (re-installed when it changes)
+ensure_venv() {
+    local stamp="$VENV/.irmoto-requirements.sha256" want
+    want="$(sha256sum "$HARNESS/requirements.txt" | cut -d' ' -f1)"
+    if [[ -x "$VENV/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+        return
+    fi
+    say "installing tests/harness/requirements.txt into .venv"
+    [[ -x "$VENV/bin/python" ]] || python3 -m venv "$VENV"
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$HARNESS/requirements.txt" >&2
+    echo "$want" >"$stamp"
+}
+
+moto_healthy() { curl -fs -o /dev/null --max-time 2 "http://127.0.0.1:$1/moto-api/"; }
+# TCP only: an HTTP request to the watch server could start a function.
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+pid_alive() { [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null; }
+
+free_port() {
+    "$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+wait_until() { # timeout_s description command...
+    local timeout=$1 what=$2 waited=0
+    shift 2
+    until "$@"; do
+        if (( waited >= timeout * 10 )); then return 1; fi
+        sleep 0.1
+        waited=$((waited + 1))
+    done
+    say "$what is up ($((waited / 10)).$((waited % 10)) s)"
+}
+
+print_state() { grep '^export ' "$STATE"; say "ready; in your shell: source ${STATE#"$ROOT"/}"; }
+
+# ---- already up?
+if [[ -f "$STATE" ]]; then
+    IR_MOTO_PID="" IR_WATCH_PID="" MOTO_PORT="" IR_WATCH_PORT=""
+    eval "$(grep '^export ' "$STATE")"
+    running_lambdas=0
+    [[ -n "${IR_WATCH_PID:-}" ]] && running_lambdas=1
+    if pid_alive "$IR_MOTO_PID" && moto_healthy "$MOTO_PORT" && [[ $running_lambdas == "$WANT_LAMBDAS" ]] &&
+        { [[ $WANT_LAMBDAS == 0 ]] || { pid_alive "$IR_WATCH_PID" && port_open "$IR_WATCH_PORT"; }; }; then
+        say "already up (moto pid $IR_MOTO_PID on $MOTO_PORT${IR_WATCH_PID:+, cargo lambda watch pid $IR_WATCH_PID on $IR_WATCH_PORT})"
+        print_state
+        exit 0
+    fi
+    say "state.env is stale or of another mode: tearing it down first"
+    "$HARNESS/down.sh" >&2
+fi
+
+ensure_venv
+mkdir -p "$LOGS"
+if [[ $WANT_LAMBDAS == 1 ]]; then
+    command -v cargo >/dev/null || die "cargo is not on PATH (or set IR_NO_LAMBDAS=1)"
+    [[ -x "$VENV/bin/cargo-lambda" ]] || die ".venv/bin/cargo-lambda missing (see tests/harness/requirements.txt)"
+fi
+
+MOTO_PORT="$(free_port)"
+WATCH_PORT=""
+INVOKE_ENDPOINT=""
+if [[ $WANT_LAMBDAS == 1 ]]; then
+    WATCH_PORT="$(free_port)"
+    while [[ "$WATCH_PORT" == "$MOTO_PORT" ]]; do WATCH_PORT="$(free_port)"; done
+    INVOKE_ENDPOINT="http://127.0.0.1:$WATCH_PORT"
+fi
+ENDPOINT="http://127.0.0.1:$MOTO_PORT"
+
+# Written before anything starts, so that down.sh can clean up after a failed start.
+write_state() {
+    local tmp="$STATE.tmp"
+    {
+        echo "# Written by tests/harness/up.sh on $(date -u +%Y-%m-%dT%H:%M:%SZ). Source it: . ${STATE#"$ROOT"/}"
+        echo "export AWS_ENDPOINT_URL=$ENDPOINT"
+        echo "export MOTO_PORT=$MOTO_PORT"
+        echo "export AWS_REGION=us-east-1"
+        echo "export AWS_DEFAULT_REGION=us-east-1"
+        echo "export AWS_ACCESS_KEY_ID=testing"
+        echo "export AWS_SECRET_ACCESS_KEY=testing"
+        [[ -n "$INVOKE_ENDPOINT" ]] && echo "export IR_LAMBDA_INVOKE_ENDPOINT=$INVOKE_ENDPOINT"
+        [[ -n "$WATCH_PORT" ]] && echo "export IR_WATCH_PORT=$WATCH_PORT"
+        echo "export IR_MOTO_PID=${MOTO_PID:-}"
+        echo "export IR_WATCH_PID=${WATCH_PID:-}"
+        echo "export IR_EMULATOR_LOGS=$LOGS"
+    } >"$tmp"
+    mv "$tmp" "$STATE"
+}
+
+fail_start() {
+    say "$1; last lines of $2:"
+    tail -n 30 "$2" >&2 || true
+    "$HARNESS/down.sh" >&2 || true
+    exit 1
+}
+
+# ---- moto (its own process group; MOTO_PORT for Step Functions' integrations)
+MOTO_PID="" WATCH_PID=""
+write_state
+(
+    cd "$HARNESS"
+    export MOTO_PORT PYTHONPATH="$HARNESS"
+    if [[ -n "$INVOKE_ENDPOINT" ]]; then export IR_LAMBDA_INVOKE_ENDPOINT="$INVOKE_ENDPOINT"; else unset IR_LAMBDA_INVOKE_ENDPOINT; fi
+    exec setsid "$VENV/bin/python" -m irmoto.server --host 127.0.0.1 --port "$MOTO_PORT"
+) >"$LOGS/moto.log" 2>&1 </dev/null &
+MOTO_PID=$!
+write_state
+wait_until "${IR_MOTO_START_TIMEOUT:-60}" "moto on $ENDPOINT" \
+    bash -c "kill -0 $MOTO_PID 2>/dev/null && curl -fs -o /dev/null --max-time 2 $ENDPOINT/moto-api/" ||
+    fail_start "moto did not answer on $ENDPOINT" "$LOGS/moto.log"
+
+# ---- cargo lambda watch (builds and serves every binary of the workspace)
+if [[ $WANT_LAMBDAS == 1 ]]; then
+    (
+        cd "$ROOT"
+        # The task Lambdas talk to the emulator: the SDK honours AWS_ENDPOINT_URL.
+        export PATH="$VENV/bin:$PATH" AWS_ENDPOINT_URL="$ENDPOINT" AWS_REGION=us-east-1 \
+            AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
+        # Not --only-lambda-apis: that serves the APIs without starting any function.
+        reload=(--ignore-changes)
+        [[ "${IR_WATCH_RELOAD:-0}" == "1" ]] && reload=()
+        # shellcheck disable=SC2086
+        exec setsid cargo lambda watch "${reload[@]}" \
+            --invoke-address 127.0.0.1 --invoke-port "$WATCH_PORT" ${IR_WATCH_ARGS:-}
+    ) >"$LOGS/cargo-lambda-watch.log" 2>&1 </dev/null &
+    WATCH_PID=$!
+    write_state
+    wait_until "${IR_WATCH_START_TIMEOUT:-300}" "cargo lambda watch on $INVOKE_ENDPOINT" \
+        bash -c "kill -0 $WATCH_PID 2>/dev/null && (exec 3<>/dev/tcp/127.0.0.1/$WATCH_PORT) 2>/dev/null" ||
+        fail_start "cargo lambda watch did not open $INVOKE_ENDPOINT" "$LOGS/cargo-lambda-watch.log"
+fi
+
+print_state
