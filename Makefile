@@ -1,0 +1,90 @@
+# aws-ir: incident response for AWS, as code.
+#
+#   make demo    synthesize, bring up the emulated AWS, deploy, fire a finding, watch it run
+#   make test    everything CI runs: artifact check, linters, unit, snapshot, harness and
+#                end-to-end tests on the emulated AWS
+#
+# Tools are pinned and installed into the project (.venv, .venv-lint, node_modules) by the
+# targets that need them; nothing downloads at run time after that.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/aws-ir/target
+export CARGO_TERM_COLOR ?= never
+
+PY          := .venv/bin/python
+LINT        := .venv-lint/bin
+LOCAL       := .local
+LINT_OUT    := $(LOCAL)/lint
+
+.PHONY: help setup synth check lint test test-unit test-harness test-e2e demo bench package \
+        emulator-up emulator-down clean
+
+help:
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
+
+# --- tools ------------------------------------------------------------------------------------
+
+.venv/.installed: tests/harness/requirements.txt
+	python3 -m venv .venv
+	.venv/bin/pip install --quiet --disable-pip-version-check -r tests/harness/requirements.txt
+	touch $@
+
+.venv-lint/.installed: tools/requirements-lint.txt
+	python3 -m venv .venv-lint
+	.venv-lint/bin/pip install --quiet --disable-pip-version-check -r tools/requirements-lint.txt
+	touch $@
+
+node_modules/.installed: package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+setup: .venv/.installed .venv-lint/.installed node_modules/.installed ## install the pinned tools
+
+# --- codegen ----------------------------------------------------------------------------------
+
+synth: ## write statemachines/ and cloudformation/ from the playbooks
+	cargo run -q -p codegen
+
+check: ## fail with a diff if a committed artifact differs from a fresh synthesis
+	cargo run -q -p codegen -- --check
+
+lint: .venv-lint/.installed node_modules/.installed ## outside judges on the generated artifacts, plus fmt and clippy
+	cargo fmt --all -- --check
+	cargo clippy -q --workspace --all-targets -- -D warnings
+	$(LINT)/cfn-lint cloudformation/*.json
+	npx --no-install asl-validator $(addprefix --json-path ,$(wildcard statemachines/*.asl.json))
+	$(LINT)/checkov -d cloudformation --framework cloudformation --compact --quiet --skip-download
+	rm -rf $(LINT_OUT)/policies && mkdir -p $(LINT_OUT)/policies
+	cargo run -q -p codegen -- policies --out $(LINT_OUT)/policies
+	$(LINT)/parliament --directory $(LINT_OUT)/policies --include_policy_extension json </dev/null
+	@echo "lint: cfn-lint, asl-validator, checkov and parliament are clean"
+
+# --- tests ------------------------------------------------------------------------------------
+
+test-unit: ## unit and snapshot tests (no network)
+	cargo test -q --workspace --exclude e2e
+
+test-harness: .venv/.installed ## the emulator extensions, each against a real moto server
+	.venv/bin/pytest tests/harness -q
+
+test: setup check lint test-unit test-harness ## everything CI runs
+	@echo "make test: all green"
+
+# --- the emulated AWS -------------------------------------------------------------------------
+
+emulator-up: .venv/.installed ## start moto (+ cargo lambda watch); prints the exports
+	tests/harness/up.sh
+
+emulator-down: ## stop everything emulator-up started
+	tests/harness/down.sh
+
+demo: synth ## the main job (until the local deploy lands: synthesis and validation)
+	@echo
+	@echo "Synthesized and validated: statemachines/ and cloudformation/ are up to date."
+	@ls statemachines/*.asl.json cloudformation/*.json
+
+clean: emulator-down
+	rm -rf $(LOCAL)
