@@ -276,6 +276,7 @@ pub struct Task {
     pub(crate) payload: Option<Map<String, Value>>,
     pub(crate) io: Io,
     pub(crate) timeout_seconds: Option<u32>,
+    pub(crate) timeout_seconds_path: Option<String>,
     pub(crate) heartbeat_seconds: Option<u32>,
     pub(crate) retry: Vec<Retrier>,
     pub(crate) catch: Vec<Catcher>,
@@ -292,6 +293,7 @@ impl Task {
             payload: None,
             io: Io::default(),
             timeout_seconds: None,
+            timeout_seconds_path: None,
             heartbeat_seconds: None,
             retry: Vec::new(),
             catch: Vec::new(),
@@ -470,6 +472,11 @@ impl Task {
     }
     pub fn timeout(mut self, seconds: u32) -> Self {
         self.timeout_seconds = Some(seconds);
+        self
+    }
+    /// The timeout read from the state input at run time (`TimeoutSecondsPath`).
+    pub fn timeout_path(mut self, path: &str) -> Self {
+        self.timeout_seconds_path = Some(path.to_string());
         self
     }
     pub fn heartbeat(mut self, seconds: u32) -> Self {
@@ -1125,6 +1132,11 @@ impl State {
                 m.insert("Resource".into(), json!(t.integration.resource()));
                 render_io(&mut m, &t.io, t.rendered_parameters());
                 put(&mut m, "TimeoutSeconds", t.timeout_seconds.map(Value::from));
+                put(
+                    &mut m,
+                    "TimeoutSecondsPath",
+                    t.timeout_seconds_path.clone().map(Value::from),
+                );
                 put(
                     &mut m,
                     "HeartbeatSeconds",

@@ -302,6 +302,16 @@ fn check_state(c: &mut Checker, s: &State) {
                 check_payload(c, name, "Parameters", &p);
             }
             check_contract(c, t);
+            if let Some(p) = &t.timeout_seconds_path {
+                path(c, "TimeoutSecondsPath", p, PathRule::Path);
+            }
+            if t.timeout_seconds.is_some() && t.timeout_seconds_path.is_some() {
+                c.err(
+                    Some(name),
+                    Rule::Structure,
+                    "TimeoutSeconds and TimeoutSecondsPath are mutually exclusive".to_string(),
+                );
+            }
             if let (Some(timeout), Some(hb)) = (t.timeout_seconds, t.heartbeat_seconds) {
                 if hb >= timeout {
                     c.err(
@@ -321,7 +331,7 @@ fn check_state(c: &mut Checker, s: &State) {
                 if !params.contains("$$.Task.Token") {
                     c.err(Some(name), Rule::Structure, "waits for a task token but never passes `$$.Task.Token` on; the execution would wait until it times out".to_string());
                 }
-                if t.timeout_seconds.is_none() {
+                if t.timeout_seconds.is_none() && t.timeout_seconds_path.is_none() {
                     c.err(Some(name), Rule::Structure, "waits for a task token without TimeoutSeconds; an unanswered request would hold the execution for a year".to_string());
                 }
             }

@@ -20,6 +20,8 @@ pub struct Playbook {
     pub description: &'static str,
     pub machine: StateMachine,
     pub triggers: Vec<Trigger>,
+    /// Stack parameters of this playbook; the definition reads them as `${Name}`.
+    pub parameters: Vec<(&'static str, Parameter)>,
 }
 
 /// A playbook ready to be written out.
@@ -98,6 +100,9 @@ impl Playbook {
             self.id, self.description
         ));
         common_parameters(&mut t);
+        for (name, p) in &self.parameters {
+            t.parameter(name, p.clone());
+        }
         key::add(&mut t, settings.project);
         topic::add(&mut t, self.title);
         for task in &tasks {
@@ -125,8 +130,8 @@ impl Playbook {
                 get_att(&task_function::function_id(task), "Arn")
             } else if var == "NotificationTopicArn" {
                 ref_(ids::TOPIC)
-            } else if var == params::DRY_RUN {
-                ref_(params::DRY_RUN)
+            } else if t.parameters.iter().any(|(n, _)| n == var) {
+                ref_(var)
             } else {
                 return Err(SynthError::Substitution(
                     self.id.to_string(),

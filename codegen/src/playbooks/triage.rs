@@ -6,6 +6,7 @@
 //! the summary. Any other failure is reported the same way.
 
 use crate::asl::*;
+use crate::cfn::Parameter;
 use crate::constructs::playbook::Playbook;
 use crate::constructs::trigger::Trigger;
 use contract::case::{CaseKind, SeverityLabel};
@@ -100,10 +101,25 @@ pub fn playbook() -> Playbook {
 
     let machine = StateMachine::new(
         ID,
-        "Triage: normalize any supported finding into a case, assess it, and notify the responders.",
-        normalize.next(route).next(notify).next(Succeed::new("Triaged")),
+        "Triage: normalize any supported finding into a case, assess it, notify the responders, and for serious cases wait for one of them to take it.",
+        normalize
+            .next(route)
+            .next(notify)
+            .next(
+                Choice::new("NeedsResponder")
+                    .comment("HIGH and CRITICAL cases need a named responder; sample findings never do.")
+                    .when(
+                        Condition::and([
+                            Condition::numeric_greater_than_equals("$.case.severity.score", 7.0),
+                            Condition::boolean_equals("$.case.sample", false),
+                        ]),
+                        acknowledgement(),
+                    )
+                    .otherwise(Succeed::new("Triaged")),
+            ),
     )
-    .timeout(900);
+    // Long enough for the acknowledgement window at its maximum.
+    .timeout(90_000);
 
     Playbook {
         id: ID,
@@ -137,7 +153,62 @@ pub fn playbook() -> Playbook {
                 playbook: ID.into(),
             },
         ],
+        parameters: vec![(
+            ACK_PARAMETER,
+            Parameter::number("Seconds a responder has to acknowledge a HIGH or CRITICAL case before it is escalated.")
+                .default(json!(3600))
+                .range(1, 86_400),
+        )],
     }
+}
+
+pub const ACK_PARAMETER: &str = "AcknowledgeWithinSeconds";
+
+/// The error `irctl reject` sends: a responder dismissed the case.
+pub const REJECTED: &str = "IR.Rejected";
+
+/// Wait for a responder to take the case (`irctl approve`) or dismiss it (`irctl reject`);
+/// escalate when nobody does in time.
+fn acknowledgement() -> Chain {
+    let policy = Pass::new("ReadAcknowledgementPolicy")
+        .comment("Substitutions are strings; StringToJson makes the parameter a number for TimeoutSecondsPath.")
+        .parameters(json!({"acknowledge_within_seconds.$": format!("States.StringToJson('${{{ACK_PARAMETER}}}')")}))
+        .result_path("$.policy");
+    let escalate = Task::sns_publish("Escalate")
+        .comment("Nobody took the case in time: say so loudly.")
+        .parameters(json!({
+            "Subject": "aws-ir triage: ESCALATION - case not acknowledged",
+            "Message.$": "States.Format('Nobody acknowledged case {} within {} seconds.\n\n{}\nSeverity: {}\n\nTake it with: irctl approve {}', $.case.case_id, $.policy.acknowledge_within_seconds, $.case.title, $.case.severity.label, $.case.case_id)",
+        }))
+        .result_path("$.results.escalation")
+        .next(
+            Pass::new("RecordUnacknowledged")
+                .result(json!({"disposition": "unacknowledged"}))
+                .result_path("$.results.acknowledgement"),
+        )
+        .next(Succeed::new("Escalated"));
+    let dismissed = Pass::new("RecordDismissal")
+        .comment("A responder dismissed the case; the reason is in $.results.dismissal.")
+        .result(json!({"disposition": "dismissed"}))
+        .result_path("$.results.acknowledgement")
+        .next(Succeed::new("Dismissed"));
+    let ask = Task::sns_publish("AwaitResponder")
+        .comment("Pause until a responder answers with the task token (irctl approve/reject), or time out.")
+        .wait_for_task_token()
+        .parameters(json!({
+            "Subject": "aws-ir triage: case needs a responder",
+            "Message.$": "States.Format('Case {} needs a responder.\n\n{}\nSeverity: {}\n\nTake it:     irctl approve {}\nDismiss it:  irctl reject {} --reason \\'...\\'\n\nTask token: {}', $.case.case_id, $.case.title, $.case.severity.label, $.case.case_id, $.case.case_id, $$.Task.Token)",
+            "MessageAttributes": {
+                "case_id": {"DataType": "String", "StringValue.$": "$.case.case_id"},
+                "kind": {"DataType": "String", "StringValue": "acknowledgement-request"},
+            },
+        }))
+        .timeout_path("$.policy.acknowledge_within_seconds")
+        .result_path("$.results.acknowledgement")
+        .catch(["States.Timeout"], "$.error", escalate)
+        .catch([REJECTED], "$.results.dismissal", dismissed)
+        .catch([STATES_ALL], "$.error", Chain::goto("ReportFailure"));
+    policy.next(ask).next(Succeed::new("Acknowledged"))
 }
 
 fn assess(kind: CaseKind) -> Pass {
