@@ -968,6 +968,8 @@ impl MapState {
 }
 
 /// Any state, once placed in a graph.
+// States are built once per synthesis; boxing the large variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum State {
     Task(Task),

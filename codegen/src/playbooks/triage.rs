@@ -201,6 +201,7 @@ fn acknowledgement() -> Chain {
             "MessageAttributes": {
                 "case_id": {"DataType": "String", "StringValue.$": "$.case.case_id"},
                 "kind": {"DataType": "String", "StringValue": "acknowledgement-request"},
+                "task_token": {"DataType": "String", "StringValue.$": "$$.Task.Token"},
             },
         }))
         .timeout_path("$.policy.acknowledge_within_seconds")

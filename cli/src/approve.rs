@@ -1,0 +1,129 @@
+//! `irctl approve` / `irctl reject`: answer the task token a playbook waits on, found by case id
+//! in the history of running executions (playbooks put `case_id` and `task_token` in the
+//! request's parameters).
+
+use crate::aws::Clients;
+use crate::watch::history;
+use crate::{Error, Result};
+use aws_sdk_sfn::error::DisplayErrorContext;
+use aws_sdk_sfn::types::ExecutionStatus;
+use serde_json::json;
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The case id from the notification (`case-…`).
+    case_id: String,
+    /// Why (required to reject; kept in the execution history either way).
+    #[arg(long)]
+    reason: Option<String>,
+    /// Who answers (default: the caller's AWS identity).
+    #[arg(long)]
+    by: Option<String>,
+    /// Only look at this playbook's executions (default: every deployed playbook).
+    #[arg(long)]
+    playbook: Option<String>,
+}
+
+pub enum Answer {
+    Approve,
+    Reject,
+}
+
+/// The error a rejection sends; playbooks catch it by this name.
+pub const REJECTED: &str = "IR.Rejected";
+
+pub async fn run(c: &Clients, prefix: &str, args: Args, answer: Answer) -> Result<ExitCode> {
+    if matches!(answer, Answer::Reject)
+        && args.reason.as_deref().is_none_or(|r| r.trim().is_empty())
+    {
+        return Err(Error::Usage(
+            "a rejection needs --reason (it is recorded with the case)".into(),
+        ));
+    }
+    let by = match args.by {
+        Some(b) => b,
+        None => c.caller().await,
+    };
+    let playbooks = match &args.playbook {
+        Some(p) => vec![(p.clone(), c.state_machine(prefix, p).await?)],
+        None => c.deployed_playbooks(prefix).await?,
+    };
+    let mut answered = 0;
+    for (playbook, machine) in playbooks {
+        let mut pages = c
+            .sfn
+            .list_executions()
+            .state_machine_arn(&machine)
+            .status_filter(ExecutionStatus::Running)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| {
+                Error::aws(
+                    format!("list running executions of {playbook}"),
+                    DisplayErrorContext(e),
+                )
+            })?;
+            for exec in page.executions() {
+                let events = history(c, exec.execution_arn()).await?;
+                for (case, token, state) in crate::history::pending_tokens(&events) {
+                    if case.as_deref() != Some(args.case_id.as_str()) {
+                        continue;
+                    }
+                    match answer {
+                        Answer::Approve => {
+                            let output = json!({"disposition": "acknowledged", "by": by, "note": args.reason});
+                            c.sfn
+                                .send_task_success()
+                                .task_token(&token)
+                                .output(output.to_string())
+                                .send()
+                                .await
+                                .map_err(|e| {
+                                    Error::aws(
+                                        format!("approve case {} at {state}", args.case_id),
+                                        DisplayErrorContext(e),
+                                    )
+                                })?;
+                        }
+                        Answer::Reject => {
+                            let cause = json!({"disposition": "dismissed", "by": by, "reason": args.reason});
+                            c.sfn
+                                .send_task_failure()
+                                .task_token(&token)
+                                .error(REJECTED)
+                                .cause(cause.to_string())
+                                .send()
+                                .await
+                                .map_err(|e| {
+                                    Error::aws(
+                                        format!("reject case {} at {state}", args.case_id),
+                                        DisplayErrorContext(e),
+                                    )
+                                })?;
+                        }
+                    }
+                    let verb = if matches!(answer, Answer::Approve) {
+                        "approved"
+                    } else {
+                        "rejected"
+                    };
+                    println!(
+                        "{verb} case {} at {playbook}/{state} (execution {})",
+                        args.case_id,
+                        exec.execution_arn()
+                    );
+                    answered += 1;
+                }
+            }
+        }
+    }
+    if answered == 0 {
+        return Err(Error::Usage(format!(
+            "no running execution waits for a responder on case {}; it may have been answered, escalated or timed out (see `irctl watch`)",
+            args.case_id
+        )));
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,457 @@
+//! `irctl deploy`: package the task Lambdas, upload them, create or update each playbook stack
+//! through CloudFormation, and wait with progress output.
+
+use crate::aws::Clients;
+use crate::{Error, Result};
+use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_cloudformation::types::{Capability, Parameter, StackStatus};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Playbooks to deploy (default: every template in --templates).
+    playbooks: Vec<String>,
+    /// Folder of generated templates.
+    #[arg(long, default_value = "cloudformation")]
+    templates: PathBuf,
+    /// S3 bucket for the Lambda zip files.
+    #[arg(long, env = "IRCTL_ARTIFACT_BUCKET")]
+    artifact_bucket: String,
+    /// Create the artifact bucket if it does not exist.
+    #[arg(long)]
+    create_bucket: bool,
+    /// Where the task binaries are: `<dir>/<task>/bootstrap` (as `cargo lambda build` lays them
+    /// out) or `<dir>/<task>` (as `cargo build` does).
+    #[arg(long, default_value = "target/lambda")]
+    lambda_dir: PathBuf,
+    /// Stack parameters, `Key=Value`, repeatable. Unset ones keep their previous value on update.
+    #[arg(long = "param", value_parser = parse_param)]
+    params: Vec<(String, String)>,
+    /// Stop waiting after this many seconds.
+    #[arg(long, default_value_t = 1800)]
+    timeout: u64,
+}
+
+fn parse_param(s: &str) -> std::result::Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .ok_or_else(|| format!("`{s}` is not Key=Value"))
+}
+
+pub async fn run(c: &Clients, prefix: &str, args: Args) -> Result<ExitCode> {
+    let templates = templates(&args.templates, &args.playbooks)?;
+    // Every task any selected template runs, from the functions' `IR_TASK` variable.
+    let mut tasks = BTreeSet::new();
+    for (_, body) in &templates {
+        tasks.extend(task_names(body));
+    }
+    let zips = package(&args.lambda_dir, &tasks)?;
+    let prefix_key = artifact_prefix(&zips);
+    ensure_bucket(c, &args.artifact_bucket, args.create_bucket).await?;
+    upload(c, &args.artifact_bucket, &prefix_key, &zips).await?;
+
+    for (playbook, body) in &templates {
+        let stack = format!("{prefix}-{playbook}");
+        let mut params: BTreeMap<String, String> = args.params.iter().cloned().collect();
+        params.insert("ArtifactBucket".into(), args.artifact_bucket.clone());
+        params.insert("ArtifactPrefix".into(), prefix_key.clone());
+        let declared = declared_parameters(body);
+        for k in params.keys() {
+            if !declared.contains(k) {
+                return Err(Error::Usage(format!(
+                    "stack {stack} has no parameter {k}; it takes: {}",
+                    declared.iter().cloned().collect::<Vec<_>>().join(", ")
+                )));
+            }
+        }
+        deploy_stack(
+            c,
+            &stack,
+            body,
+            &params,
+            &declared,
+            Duration::from_secs(args.timeout),
+        )
+        .await?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn templates(dir: &Path, wanted: &[String]) -> Result<Vec<(String, String)>> {
+    let read = |p: &Path| {
+        std::fs::read_to_string(p).map_err(|e| Error::File {
+            path: p.to_path_buf(),
+            message: format!("{e}; run `cargo run -p codegen` to generate the templates"),
+        })
+    };
+    if !wanted.is_empty() {
+        return wanted
+            .iter()
+            .map(|p| Ok((p.clone(), read(&dir.join(format!("{p}.json")))?)))
+            .collect();
+    }
+    let mut out = Vec::new();
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::File {
+        path: dir.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    for e in entries.flatten() {
+        let p = e.path();
+        if let Some(name) = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".json"))
+        {
+            out.push((name.to_string(), read(&p)?));
+        }
+    }
+    out.sort();
+    if out.is_empty() {
+        return Err(Error::Usage(format!("no templates in {}", dir.display())));
+    }
+    Ok(out)
+}
+
+pub fn task_names(template: &str) -> BTreeSet<String> {
+    let v: Value = serde_json::from_str(template).unwrap_or_default();
+    v["Resources"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(_, r)| r["Type"] == "AWS::Lambda::Function")
+        .filter_map(|(_, r)| {
+            r["Properties"]["Environment"]["Variables"]["IR_TASK"]
+                .as_str()
+                .map(String::from)
+        })
+        .collect()
+}
+
+fn declared_parameters(template: &str) -> BTreeSet<String> {
+    let v: Value = serde_json::from_str(template).unwrap_or_default();
+    v["Parameters"]
+        .as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// Zips each task's binary as `bootstrap` (mode 755), the layout `provided.al2023` expects.
+fn package(dir: &Path, tasks: &BTreeSet<String>) -> Result<BTreeMap<String, Vec<u8>>> {
+    let mut out = BTreeMap::new();
+    for task in tasks {
+        let candidates = [dir.join(task).join("bootstrap"), dir.join(task)];
+        let Some(binary) = candidates.iter().find(|p| p.is_file()) else {
+            return Err(Error::Usage(format!(
+                "no binary for task {task} in {} (looked for {}); build with `make package` (release) or `cargo build -p tasks --bins` and pass --lambda-dir",
+                dir.display(),
+                candidates.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" and ")
+            )));
+        };
+        let bytes = std::fs::read(binary).map_err(|e| Error::File {
+            path: binary.clone(),
+            message: e.to_string(),
+        })?;
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        // A fixed timestamp keeps the zip reproducible.
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .unix_permissions(0o755)
+            .last_modified_time(zip::DateTime::default());
+        let write = |zip: &mut zip::ZipWriter<std::io::Cursor<Vec<u8>>>| -> std::io::Result<()> {
+            zip.start_file("bootstrap", options)?;
+            zip.write_all(&bytes)
+        };
+        write(&mut zip).map_err(|e| Error::Usage(format!("zipping {task}: {e}")))?;
+        let cursor = zip
+            .finish()
+            .map_err(|e| Error::Usage(format!("zipping {task}: {e}")))?;
+        out.insert(task.clone(), cursor.into_inner());
+    }
+    Ok(out)
+}
+
+/// `build-<hash>` over every zip: new code, new prefix, so CloudFormation updates the functions.
+pub fn artifact_prefix(zips: &BTreeMap<String, Vec<u8>>) -> String {
+    let mut h = Sha256::new();
+    for (name, bytes) in zips {
+        h.update(name.as_bytes());
+        h.update(Sha256::digest(bytes));
+    }
+    let hex: String = h
+        .finalize()
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("build-{hex}")
+}
+
+async fn ensure_bucket(c: &Clients, bucket: &str, create: bool) -> Result<()> {
+    if c.s3.head_bucket().bucket(bucket).send().await.is_ok() {
+        return Ok(());
+    }
+    if !create {
+        return Err(Error::Usage(format!(
+            "artifact bucket {bucket} does not exist or is not yours; create it (versioned, encrypted) or pass --create-bucket"
+        )));
+    }
+    c.s3.create_bucket()
+        .bucket(bucket)
+        .send()
+        .await
+        .map_err(|e| Error::aws(format!("create bucket {bucket}"), DisplayErrorContext(e)))?;
+    println!("created bucket {bucket}");
+    Ok(())
+}
+
+async fn upload(
+    c: &Clients,
+    bucket: &str,
+    prefix: &str,
+    zips: &BTreeMap<String, Vec<u8>>,
+) -> Result<()> {
+    for (task, bytes) in zips {
+        let key = format!("{prefix}/{task}.zip");
+        if c.s3
+            .head_object()
+            .bucket(bucket)
+            .key(&key)
+            .send()
+            .await
+            .is_ok()
+        {
+            println!("  s3://{bucket}/{key} (already there)");
+            continue;
+        }
+        c.s3.put_object()
+            .bucket(bucket)
+            .key(&key)
+            .body(bytes.clone().into())
+            .send()
+            .await
+            .map_err(|e| {
+                Error::aws(
+                    format!("upload s3://{bucket}/{key}"),
+                    DisplayErrorContext(e),
+                )
+            })?;
+        println!("  s3://{bucket}/{key} ({} KiB)", bytes.len() / 1024);
+    }
+    Ok(())
+}
+
+async fn deploy_stack(
+    c: &Clients,
+    stack: &str,
+    body: &str,
+    given: &BTreeMap<String, String>,
+    declared: &BTreeSet<String>,
+    timeout: Duration,
+) -> Result<()> {
+    let existing = c
+        .cfn
+        .describe_stacks()
+        .stack_name(stack)
+        .send()
+        .await
+        .ok()
+        .and_then(|o| o.stacks().first().cloned());
+    let exists = existing.as_ref().is_some_and(|s| {
+        s.stack_status() != Some(&StackStatus::ReviewInProgress)
+            && s.stack_status() != Some(&StackStatus::DeleteComplete)
+    });
+    let mut parameters: Vec<Parameter> = given
+        .iter()
+        .map(|(k, v)| {
+            Parameter::builder()
+                .parameter_key(k)
+                .parameter_value(v)
+                .build()
+        })
+        .collect();
+    if exists {
+        // Keep what the stack was deployed with for everything not given now.
+        let previous: BTreeSet<String> = existing
+            .iter()
+            .flat_map(|s| s.parameters())
+            .filter_map(|p| p.parameter_key().map(String::from))
+            .collect();
+        for k in declared
+            .iter()
+            .filter(|k| !given.contains_key(*k) && previous.contains(*k))
+        {
+            parameters.push(
+                Parameter::builder()
+                    .parameter_key(k)
+                    .use_previous_value(true)
+                    .build(),
+            );
+        }
+    }
+    let started = std::time::SystemTime::now();
+    if exists {
+        println!("updating stack {stack}");
+        let r = c
+            .cfn
+            .update_stack()
+            .stack_name(stack)
+            .template_body(body)
+            .set_parameters(Some(parameters))
+            .capabilities(Capability::CapabilityIam)
+            .send()
+            .await;
+        if let Err(e) = r {
+            if e.message()
+                .is_some_and(|m| m.contains("No updates are to be performed"))
+            {
+                println!("  {stack}: up to date");
+                return print_outputs(c, stack).await;
+            }
+            return Err(Error::aws(
+                format!("update stack {stack}"),
+                DisplayErrorContext(e),
+            ));
+        }
+    } else {
+        println!("creating stack {stack}");
+        c.cfn
+            .create_stack()
+            .stack_name(stack)
+            .template_body(body)
+            .set_parameters(Some(parameters))
+            .capabilities(Capability::CapabilityIam)
+            .tags(
+                aws_sdk_cloudformation::types::Tag::builder()
+                    .key("aws-ir:managed-by")
+                    .value("irctl")
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| Error::aws(format!("create stack {stack}"), DisplayErrorContext(e)))?;
+    }
+    wait(c, stack, started, timeout).await?;
+    print_outputs(c, stack).await
+}
+
+/// Polls until the stack settles, printing each new stack event.
+async fn wait(
+    c: &Clients,
+    stack: &str,
+    since: std::time::SystemTime,
+    timeout: Duration,
+) -> Result<()> {
+    let begin = Instant::now();
+    let mut seen = BTreeSet::new();
+    let since = aws_sdk_cloudformation::primitives::DateTime::from(since);
+    loop {
+        let events = c
+            .cfn
+            .describe_stack_events()
+            .stack_name(stack)
+            .send()
+            .await
+            .map_err(|e| {
+                Error::aws(
+                    format!("read events of stack {stack}"),
+                    DisplayErrorContext(e),
+                )
+            })?;
+        let mut fresh: Vec<_> = events
+            .stack_events()
+            .iter()
+            .filter(|e| e.timestamp().is_some_and(|t| t.secs() >= since.secs()))
+            .filter(|e| e.event_id().is_some_and(|id| !seen.contains(id)))
+            .cloned()
+            .collect();
+        fresh.reverse();
+        for e in fresh {
+            seen.insert(e.event_id().unwrap_or_default().to_string());
+            let reason = e
+                .resource_status_reason()
+                .map(|r| format!("  {r}"))
+                .unwrap_or_default();
+            println!(
+                "  {:>6.1}s  {:<40} {:<28} {}{reason}",
+                begin.elapsed().as_secs_f64(),
+                e.logical_resource_id().unwrap_or("?"),
+                e.resource_type().unwrap_or(""),
+                e.resource_status().map(|s| s.as_str()).unwrap_or("")
+            );
+        }
+        let status = c
+            .cfn
+            .describe_stacks()
+            .stack_name(stack)
+            .send()
+            .await
+            .map_err(|e| Error::aws(format!("describe stack {stack}"), DisplayErrorContext(e)))?
+            .stacks()
+            .first()
+            .and_then(|s| s.stack_status().cloned());
+        match status {
+            Some(StackStatus::CreateComplete) | Some(StackStatus::UpdateComplete) => {
+                println!(
+                    "  {stack}: {} in {:.1}s",
+                    status.unwrap().as_str(),
+                    begin.elapsed().as_secs_f64()
+                );
+                return Ok(());
+            }
+            Some(s) if !s.as_str().ends_with("IN_PROGRESS") => {
+                return Err(Error::Usage(format!(
+                    "stack {stack} ended in {}; the events above say which resource failed and why",
+                    s.as_str()
+                )));
+            }
+            _ => {}
+        }
+        if begin.elapsed() > timeout {
+            return Err(Error::Usage(format!(
+                "stack {stack} still in progress after {}s",
+                timeout.as_secs()
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+async fn print_outputs(c: &Clients, stack: &str) -> Result<()> {
+    for (k, v) in c.stack_outputs(stack).await? {
+        println!("  {k:<28} {v}");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_task_names_from_the_generated_template() {
+        let body = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../cloudformation/triage.json"
+        ))
+        .unwrap();
+        assert_eq!(
+            task_names(&body),
+            BTreeSet::from(["normalize".to_string(), "notify".to_string()])
+        );
+    }
+
+    #[test]
+    fn the_artifact_prefix_follows_the_code() {
+        let a = BTreeMap::from([("notify".to_string(), vec![1, 2, 3])]);
+        let b = BTreeMap::from([("notify".to_string(), vec![1, 2, 4])]);
+        assert_eq!(artifact_prefix(&a), artifact_prefix(&a.clone()));
+        assert_ne!(artifact_prefix(&a), artifact_prefix(&b));
+        assert!(artifact_prefix(&a).starts_with("build-"));
+    }
+}

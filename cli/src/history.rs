@@ -1,0 +1,313 @@
+//! Execution history, reduced to what a responder wants to see: which states ran, how long,
+//! and how each ended. Pure, so it is tested on recorded histories.
+
+use serde_json::Value;
+
+/// One history event, independent of the SDK's types.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub id: i64,
+    pub previous: i64,
+    /// Seconds since the epoch.
+    pub at: f64,
+    /// `TaskStateEntered`, `TaskFailed`, `ExecutionSucceeded`, ...
+    pub kind: String,
+    pub state: Option<String>,
+    pub error: Option<String>,
+    pub cause: Option<String>,
+    /// Output of a state exit or of the execution.
+    pub output: Option<String>,
+    /// Parameters of a scheduled task (task tokens are resolved in them).
+    pub parameters: Option<String>,
+    pub resource: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Running,
+    Succeeded,
+    /// Failed and the failure ended the execution (or the branch).
+    Failed {
+        error: String,
+        cause: String,
+    },
+    /// Failed, then a Catch or Retry took over.
+    Recovered {
+        error: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub state: String,
+    pub state_type: String,
+    pub entered: f64,
+    pub exited: Option<f64>,
+    pub outcome: Outcome,
+    pub output: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Status {
+    Running,
+    Succeeded,
+    Failed { error: String, cause: String },
+    TimedOut,
+    Aborted,
+}
+
+/// The steps in the order they were entered, and the execution status.
+pub fn steps(events: &[Event]) -> (Vec<Step>, Status) {
+    let mut steps: Vec<Step> = Vec::new();
+    let mut status = Status::Running;
+    for e in events {
+        if let Some(t) = e.kind.strip_suffix("StateEntered") {
+            steps.push(Step {
+                state: e.state.clone().unwrap_or_default(),
+                state_type: t.to_string(),
+                entered: e.at,
+                exited: None,
+                outcome: Outcome::Running,
+                output: None,
+            });
+            continue;
+        }
+        if e.kind.ends_with("StateExited") {
+            if let Some(s) = steps
+                .iter_mut()
+                .rev()
+                .find(|s| Some(&s.state) == e.state.as_ref() && s.exited.is_none())
+            {
+                s.exited = Some(e.at);
+                s.output = e.output.clone();
+                if s.outcome == Outcome::Running {
+                    s.outcome = Outcome::Succeeded;
+                }
+            }
+            continue;
+        }
+        let failure = matches!(
+            e.kind.as_str(),
+            "TaskFailed"
+                | "TaskTimedOut"
+                | "LambdaFunctionFailed"
+                | "LambdaFunctionTimedOut"
+                | "TaskSubmitFailed"
+                | "TaskStartFailed"
+                | "ParallelStateFailed"
+                | "MapStateFailed"
+        );
+        if failure {
+            // The innermost open step is the one that failed.
+            if let Some(s) = steps.iter_mut().rev().find(|s| s.exited.is_none()) {
+                let error = e.error.clone().unwrap_or_else(|| {
+                    if e.kind.ends_with("TimedOut") {
+                        "States.Timeout".into()
+                    } else {
+                        e.kind.clone()
+                    }
+                });
+                s.outcome = Outcome::Failed {
+                    error,
+                    cause: e.cause.clone().unwrap_or_default(),
+                };
+            }
+            continue;
+        }
+        match e.kind.as_str() {
+            "ExecutionSucceeded" => status = Status::Succeeded,
+            "ExecutionFailed" => {
+                status = Status::Failed {
+                    error: e.error.clone().unwrap_or_default(),
+                    cause: e.cause.clone().unwrap_or_default(),
+                }
+            }
+            "ExecutionTimedOut" => status = Status::TimedOut,
+            "ExecutionAborted" => status = Status::Aborted,
+            _ => {}
+        }
+    }
+    // A failed step after which the execution went on was recovered by a Catch (or a Retry
+    // that eventually succeeded, in which case it also has an exit).
+    let n = steps.len();
+    for i in 0..n {
+        let later_started = steps[i + 1..].iter().any(|s| s.entered >= steps[i].entered);
+        if let Outcome::Failed { error, .. } = &steps[i].outcome {
+            if steps[i].exited.is_some()
+                || (later_started && !matches!(status, Status::Running) && i + 1 < n)
+            {
+                steps[i].outcome = Outcome::Recovered {
+                    error: error.clone(),
+                };
+            }
+        }
+        if steps[i].outcome == Outcome::Running && status != Status::Running {
+            // Terminal states (Succeed/Fail) are not always followed by an exit event.
+            steps[i].outcome = match (&status, steps[i].state_type.as_str()) {
+                (Status::Failed { error, cause }, "Fail") => Outcome::Failed {
+                    error: error.clone(),
+                    cause: cause.clone(),
+                },
+                _ => Outcome::Succeeded,
+            };
+        }
+    }
+    (steps, status)
+}
+
+/// Task-token requests still waiting: (case id, token, state).
+pub fn pending_tokens(events: &[Event]) -> Vec<(Option<String>, String, String)> {
+    let mut out = Vec::new();
+    for (i, e) in events.iter().enumerate() {
+        if e.kind != "TaskScheduled"
+            || !e
+                .resource
+                .as_deref()
+                .unwrap_or("")
+                .ends_with(".waitForTaskToken")
+        {
+            continue;
+        }
+        let Some(params) = e
+            .parameters
+            .as_deref()
+            .and_then(|p| serde_json::from_str::<Value>(p).ok())
+        else {
+            continue;
+        };
+        let Some(token) = find_key(&params, "task_token").or_else(|| find_token_in_text(&params))
+        else {
+            continue;
+        };
+        // Answered, timed out or failed since?
+        let settled = events[i + 1..].iter().any(|later| {
+            matches!(
+                later.kind.as_str(),
+                "TaskSucceeded"
+                    | "TaskFailed"
+                    | "TaskTimedOut"
+                    | "ExecutionSucceeded"
+                    | "ExecutionFailed"
+                    | "ExecutionTimedOut"
+                    | "ExecutionAborted"
+            )
+        });
+        if !settled {
+            let state = events[..i]
+                .iter()
+                .rev()
+                .find(|p| p.kind == "TaskStateEntered")
+                .and_then(|p| p.state.clone())
+                .unwrap_or_default();
+            out.push((find_key(&params, "case_id"), token, state));
+        }
+    }
+    out
+}
+
+/// The value under `key` anywhere in `v`: a string, or a message attribute's `StringValue`.
+fn find_key(v: &Value, key: &str) -> Option<String> {
+    match v {
+        Value::Object(m) => {
+            if let Some(found) = m.get(key) {
+                if let Some(s) = found.as_str() {
+                    return Some(s.to_string());
+                }
+                if let Some(s) = found.get("StringValue").and_then(Value::as_str) {
+                    return Some(s.to_string());
+                }
+            }
+            m.values().find_map(|x| find_key(x, key))
+        }
+        Value::Array(a) => a.iter().find_map(|x| find_key(x, key)),
+        _ => None,
+    }
+}
+
+/// Playbooks also print the token in the message ("Task token: ..."): a fallback.
+fn find_token_in_text(v: &Value) -> Option<String> {
+    let text = v.to_string();
+    let i = text.find("Task token: ")?;
+    let rest = &text[i + "Task token: ".len()..];
+    let token: String = rest
+        .chars()
+        .take_while(|c| !c.is_whitespace() && *c != '"' && *c != '\\')
+        .collect();
+    (!token.is_empty()).then_some(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(id: i64, at: f64, kind: &str, state: Option<&str>) -> Event {
+        Event {
+            id,
+            previous: id - 1,
+            at,
+            kind: kind.into(),
+            state: state.map(String::from),
+            error: None,
+            cause: None,
+            output: None,
+            parameters: None,
+            resource: None,
+        }
+    }
+
+    #[test]
+    fn a_caught_failure_is_recovered_and_the_fail_state_fails() {
+        let mut failed = ev(4, 1.5, "TaskFailed", None);
+        failed.error = Some("IR.InvalidEvent".into());
+        failed.cause = Some("no detail".into());
+        let mut exec_failed = ev(9, 3.0, "ExecutionFailed", None);
+        exec_failed.error = Some("IR.InvalidEvent".into());
+        let events = vec![
+            ev(1, 1.0, "ExecutionStarted", None),
+            ev(2, 1.0, "TaskStateEntered", Some("Normalize")),
+            ev(3, 1.1, "TaskScheduled", None),
+            failed,
+            ev(5, 1.6, "TaskStateEntered", Some("ReportRejectedEvent")),
+            ev(6, 2.0, "TaskSucceeded", None),
+            ev(7, 2.0, "TaskStateExited", Some("ReportRejectedEvent")),
+            ev(8, 2.1, "FailStateEntered", Some("EventRejected")),
+            exec_failed,
+        ];
+        let (steps, status) = steps(&events);
+        assert!(matches!(status, Status::Failed { .. }));
+        assert_eq!(
+            steps[0].outcome,
+            Outcome::Recovered {
+                error: "IR.InvalidEvent".into()
+            }
+        );
+        assert_eq!(steps[1].outcome, Outcome::Succeeded);
+        assert!(matches!(steps[2].outcome, Outcome::Failed { .. }));
+    }
+
+    #[test]
+    fn finds_the_pending_token_by_case() {
+        let mut scheduled = ev(3, 1.0, "TaskScheduled", None);
+        scheduled.resource = Some("publish.waitForTaskToken".into());
+        scheduled.parameters = Some(
+            serde_json::json!({"MessageAttributes": {"case_id": {"DataType": "String", "StringValue": "case-1"}, "task_token": {"DataType": "String", "StringValue": "TOKEN"}}})
+                .to_string(),
+        );
+        let events = vec![
+            ev(1, 0.0, "ExecutionStarted", None),
+            ev(2, 0.5, "TaskStateEntered", Some("AwaitResponder")),
+            scheduled,
+        ];
+        assert_eq!(
+            pending_tokens(&events),
+            vec![(
+                Some("case-1".to_string()),
+                "TOKEN".to_string(),
+                "AwaitResponder".to_string()
+            )]
+        );
+        let mut answered = events.clone();
+        answered.push(ev(4, 2.0, "TaskSucceeded", None));
+        assert!(pending_tokens(&answered).is_empty());
+    }
+}

@@ -1,0 +1,274 @@
+//! `irctl start`: start a playbook.
+//!
+//! A manual request (instances, addresses, keys or principals named on the command line) goes
+//! through EventBridge, like a finding, so the start is in CloudTrail and the playbook's own
+//! trigger pattern decides. An event from a file or a named sample whose source is an AWS
+//! service (`aws.*`) cannot be put on a bus by a caller — EventBridge reserves those sources
+//! (`NotAuthorizedForSourceException`) — so it starts the playbook's state machine directly.
+
+use crate::aws::Clients;
+use crate::{samples, watch, Error, Result};
+use aws_sdk_eventbridge::error::DisplayErrorContext;
+use contract::events::manual::{ManualRequest, DETAIL_TYPE, SOURCE};
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The playbook to run.
+    playbook: String,
+    /// A sample event by name (`irctl samples` lists them).
+    #[arg(long, conflicts_with = "file")]
+    sample: Option<String>,
+    /// An event as EventBridge delivers it, from a JSON file.
+    #[arg(long)]
+    file: Option<PathBuf>,
+    /// In a sample or file, replace the instance id(s) with this one.
+    #[arg(long)]
+    set_instance: Option<String>,
+    /// Manual request: an instance to respond on (repeatable).
+    #[arg(long = "instance")]
+    instances: Vec<String>,
+    /// Manual request: a remote address or CIDR block (repeatable).
+    #[arg(long = "ip")]
+    ips: Vec<String>,
+    /// Manual request: an access key id (repeatable).
+    #[arg(long = "access-key")]
+    access_keys: Vec<String>,
+    /// Manual request: an IAM user or role ARN (repeatable).
+    #[arg(long = "principal")]
+    principals: Vec<String>,
+    /// Manual request: why (required for a manual request).
+    #[arg(long)]
+    reason: Option<String>,
+    /// Manual request: severity on the 0–10 scale (default 8).
+    #[arg(long)]
+    severity: Option<f64>,
+    /// Manual request: plan only.
+    #[arg(long)]
+    dry_run: bool,
+    /// Start the state machine directly even for a manual request.
+    #[arg(long)]
+    direct: bool,
+    /// Follow the execution to its end (exit status follows its outcome).
+    #[arg(long)]
+    watch: bool,
+    #[arg(long, default_value_t = 600)]
+    timeout: u64,
+}
+
+pub async fn run(c: &Clients, prefix: &str, args: Args) -> Result<ExitCode> {
+    let machine = c.state_machine(prefix, &args.playbook).await?;
+    let event = build_event(c, &args).await?;
+    let source = event["source"].as_str().unwrap_or_default().to_string();
+    let arn = if args.direct || source.starts_with("aws.") {
+        if source.starts_with("aws.") && !args.direct {
+            println!("events from {source} can only be emitted by AWS itself; starting playbook {} directly", args.playbook);
+        }
+        let name = format!("irctl-{}", &uuid::Uuid::new_v4().simple().to_string()[..20]);
+        c.sfn
+            .start_execution()
+            .state_machine_arn(&machine)
+            .name(&name)
+            .input(event.to_string())
+            .send()
+            .await
+            .map_err(|e| {
+                Error::aws(
+                    format!("start playbook {}", args.playbook),
+                    aws_sdk_sfn::error::DisplayErrorContext(e),
+                )
+            })?
+            .execution_arn()
+            .to_string()
+    } else {
+        let event_id = put_event(c, &event).await?;
+        println!("put event {event_id} on the default bus");
+        find_execution(c, &machine, &event_id).await?
+    };
+    println!("started {arn}");
+    if args.watch {
+        let status = watch::follow(c, &arn, Duration::from_secs(args.timeout)).await?;
+        return Ok(watch::exit_code(&status));
+    }
+    println!("follow it with: irctl watch {arn}");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn build_event(c: &Clients, args: &Args) -> Result<Value> {
+    let manual = !args.instances.is_empty()
+        || !args.ips.is_empty()
+        || !args.access_keys.is_empty()
+        || !args.principals.is_empty();
+    let text = match (&args.sample, &args.file) {
+        (Some(name), _) => samples::get(name)
+            .ok_or_else(|| Error::Usage(format!("no sample named {name}; `irctl samples` lists them")))?
+            .to_string(),
+        (None, Some(path)) => std::fs::read_to_string(path).map_err(|e| Error::File {
+            path: path.clone(),
+            message: e.to_string(),
+        })?,
+        (None, None) if manual => {
+            let reason = args
+                .reason
+                .clone()
+                .ok_or_else(|| Error::Usage("a manual request needs --reason".into()))?;
+            let request = ManualRequest {
+                playbook: args.playbook.clone(),
+                reason,
+                requested_by: Some(c.caller().await),
+                instance_ids: args.instances.clone(),
+                remote_ips: args.ips.clone(),
+                access_key_ids: args.access_keys.clone(),
+                principal_arns: args.principals.clone(),
+                severity: args.severity,
+                dry_run: args.dry_run,
+            };
+            return Ok(serde_json::json!({
+                "version": "0",
+                "id": uuid::Uuid::new_v4().to_string(),
+                "detail-type": DETAIL_TYPE,
+                "source": SOURCE,
+                "account": "",
+                "time": "",
+                "region": "",
+                "resources": [],
+                "detail": request,
+            }));
+        }
+        (None, None) => {
+            return Err(Error::Usage(
+                "say what to respond to: --sample NAME, --file EVENT.json, or --instance/--ip/--access-key/--principal with --reason".into(),
+            ))
+        }
+    };
+    if manual || args.dry_run {
+        return Err(Error::Usage("--instance/--ip/--access-key/--principal/--dry-run build a manual request; they do not combine with --sample or --file".into()));
+    }
+    let text = match &args.set_instance {
+        Some(id) => replace_instance_ids(&text, id),
+        None => text,
+    };
+    serde_json::from_str(&text).map_err(|e| Error::Usage(format!("the event is not JSON: {e}")))
+}
+
+/// Replaces every EC2 instance id (`i-` and 8 or 17 hex digits) in `text` with `id`.
+pub fn replace_instance_ids(text: &str, id: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let bytes = text.as_bytes();
+    let (mut copied, mut i) = (0, 0);
+    while i < bytes.len() {
+        let boundary = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
+        if boundary && bytes[i..].starts_with(b"i-") {
+            let hex = bytes[i + 2..]
+                .iter()
+                .take_while(|b| b.is_ascii_hexdigit())
+                .count();
+            let end = i + 2 + hex;
+            let after_ok = end >= bytes.len() || !bytes[end].is_ascii_alphanumeric();
+            if (hex == 8 || hex == 17) && after_ok {
+                // Only ASCII was matched, so these are char boundaries.
+                out.push_str(&text[copied..i]);
+                out.push_str(id);
+                copied = end;
+                i = end;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+async fn put_event(c: &Clients, event: &Value) -> Result<String> {
+    let entry = aws_sdk_eventbridge::types::PutEventsRequestEntry::builder()
+        .source(event["source"].as_str().unwrap_or_default())
+        .detail_type(event["detail-type"].as_str().unwrap_or_default())
+        .detail(event["detail"].to_string())
+        .build();
+    let out = c
+        .events
+        .put_events()
+        .entries(entry)
+        .send()
+        .await
+        .map_err(|e| Error::aws("put the event on the default bus", DisplayErrorContext(e)))?;
+    let result = out
+        .entries()
+        .first()
+        .ok_or_else(|| Error::Usage("PutEvents returned no entry".into()))?;
+    if let Some(code) = result.error_code() {
+        return Err(Error::Aws {
+            action: "put the event on the default bus".into(),
+            message: format!("{code}: {}", result.error_message().unwrap_or_default()),
+        });
+    }
+    Ok(result.event_id().unwrap_or_default().to_string())
+}
+
+/// The execution the event started: the newest one whose input carries the event id.
+async fn find_execution(c: &Clients, machine: &str, event_id: &str) -> Result<String> {
+    let begin = Instant::now();
+    while begin.elapsed() < Duration::from_secs(30) {
+        let out = c
+            .sfn
+            .list_executions()
+            .state_machine_arn(machine)
+            .max_results(20)
+            .send()
+            .await
+            .map_err(|e| {
+                Error::aws(
+                    format!("list executions of {machine}"),
+                    aws_sdk_sfn::error::DisplayErrorContext(e),
+                )
+            })?;
+        for e in out.executions() {
+            let d = c
+                .sfn
+                .describe_execution()
+                .execution_arn(e.execution_arn())
+                .send()
+                .await
+                .map_err(|e| {
+                    Error::aws(
+                        "describe execution",
+                        aws_sdk_sfn::error::DisplayErrorContext(e),
+                    )
+                })?;
+            let input: Value = d
+                .input()
+                .and_then(|i| serde_json::from_str(i).ok())
+                .unwrap_or_default();
+            if input["id"] == event_id {
+                return Ok(e.execution_arn().to_string());
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    Err(Error::Usage(format!(
+        "event {event_id} started no execution of {machine} within 30s: the playbook's trigger did not match it (check `irctl samples` and the rule's pattern), or the rule's target failed (its dead-letter queue is in the stack outputs)"
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_only_instance_ids() {
+        let t = r#"{"instanceId":"i-0a1b2c3d4e5f60718","arn":"x/i-0a1b2c3d4e5f60718","other":"i-nothex","ami":"ami-12345678","short":"i-12345678"}"#;
+        assert_eq!(
+            replace_instance_ids("café i-12345678 ü", "i-0000000000000000a"),
+            "café i-0000000000000000a ü"
+        );
+        let r = replace_instance_ids(t, "i-0123456789abcdef0");
+        assert_eq!(
+            r,
+            r#"{"instanceId":"i-0123456789abcdef0","arn":"x/i-0123456789abcdef0","other":"i-nothex","ami":"ami-12345678","short":"i-0123456789abcdef0"}"#
+        );
+    }
+}

@@ -1,0 +1,268 @@
+//! `irctl watch`: follow an execution live, then say how it ended and what it did.
+
+use crate::aws::Clients;
+use crate::history::{self, Event, Outcome, Status};
+use crate::{Error, Result};
+use aws_sdk_sfn::error::DisplayErrorContext;
+use aws_sdk_sfn::types::HistoryEvent;
+use serde_json::Value;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The execution ARN (default: the latest execution of --playbook).
+    execution: Option<String>,
+    /// The playbook whose latest execution to follow.
+    #[arg(long, default_value = "triage")]
+    playbook: String,
+    /// Give up after this many seconds (exit status 2; the execution keeps running).
+    #[arg(long, default_value_t = 600)]
+    timeout: u64,
+}
+
+pub async fn run(c: &Clients, prefix: &str, args: Args) -> Result<ExitCode> {
+    let arn = match args.execution {
+        Some(a) => a,
+        None => latest_execution(c, prefix, &args.playbook).await?,
+    };
+    let end = follow(c, &arn, Duration::from_secs(args.timeout)).await?;
+    Ok(exit_code(&end))
+}
+
+pub fn exit_code(status: &Option<Status>) -> ExitCode {
+    match status {
+        Some(Status::Succeeded) => ExitCode::SUCCESS,
+        Some(_) => ExitCode::from(1),
+        None => ExitCode::from(2),
+    }
+}
+
+pub async fn latest_execution(c: &Clients, prefix: &str, playbook: &str) -> Result<String> {
+    let machine = c.state_machine(prefix, playbook).await?;
+    let out = c
+        .sfn
+        .list_executions()
+        .state_machine_arn(&machine)
+        .max_results(1)
+        .send()
+        .await
+        .map_err(|e| {
+            Error::aws(
+                format!("list executions of {machine}"),
+                DisplayErrorContext(e),
+            )
+        })?;
+    out.executions()
+        .first()
+        .map(|e| e.execution_arn().to_string())
+        .ok_or_else(|| Error::Usage(format!("playbook {playbook} has no executions yet; start one with `irctl start {playbook}`")))
+}
+
+/// All events so far, oldest first, converted to [`Event`].
+pub async fn history(c: &Clients, arn: &str) -> Result<Vec<Event>> {
+    let mut out = Vec::new();
+    let mut pages = c
+        .sfn
+        .get_execution_history()
+        .execution_arn(arn)
+        .include_execution_data(true)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| {
+            Error::aws(format!("read the history of {arn}"), DisplayErrorContext(e))
+        })?;
+        out.extend(page.events().iter().map(convert));
+    }
+    Ok(out)
+}
+
+fn convert(e: &HistoryEvent) -> Event {
+    let mut ev = Event {
+        id: e.id(),
+        previous: e.previous_event_id(),
+        at: e.timestamp().as_secs_f64(),
+        kind: e.r#type().as_str().to_string(),
+        state: None,
+        error: None,
+        cause: None,
+        output: None,
+        parameters: None,
+        resource: None,
+    };
+    if let Some(d) = e.state_entered_event_details() {
+        ev.state = Some(d.name().to_string());
+    }
+    if let Some(d) = e.state_exited_event_details() {
+        ev.state = Some(d.name().to_string());
+        ev.output = d.output().map(String::from);
+    }
+    if let Some(d) = e.task_scheduled_event_details() {
+        ev.parameters = Some(d.parameters().to_string());
+        ev.resource = Some(d.resource().to_string());
+    }
+    if let Some(d) = e.task_failed_event_details() {
+        ev.error = d.error().map(String::from);
+        ev.cause = d.cause().map(String::from);
+    }
+    if let Some(d) = e.task_timed_out_event_details() {
+        ev.error = d
+            .error()
+            .map(String::from)
+            .or(Some("States.Timeout".into()));
+        ev.cause = d.cause().map(String::from);
+    }
+    if let Some(d) = e.lambda_function_failed_event_details() {
+        ev.error = d.error().map(String::from);
+        ev.cause = d.cause().map(String::from);
+    }
+    if let Some(d) = e.execution_failed_event_details() {
+        ev.error = d.error().map(String::from);
+        ev.cause = d.cause().map(String::from);
+    }
+    if let Some(d) = e.execution_succeeded_event_details() {
+        ev.output = d.output().map(String::from);
+    }
+    ev
+}
+
+/// Prints each event as it happens; returns the final status (`None` if still running at the
+/// timeout).
+pub async fn follow(c: &Clients, arn: &str, timeout: Duration) -> Result<Option<Status>> {
+    println!("watching {arn}");
+    let begin = Instant::now();
+    let mut printed = 0usize;
+    let mut start_at: Option<f64> = None;
+    let mut announced_tokens = std::collections::BTreeSet::new();
+    loop {
+        let events = history(c, arn).await?;
+        let t0 = *start_at.get_or_insert_with(|| events.first().map(|e| e.at).unwrap_or(0.0));
+        for e in &events[printed.min(events.len())..] {
+            print_event(e, t0, &events);
+        }
+        printed = events.len();
+        for (case, _token, state) in history::pending_tokens(&events) {
+            if announced_tokens.insert(state.clone()) {
+                let case = case.unwrap_or_else(|| "<case>".into());
+                println!("          ⏸ {state} waits for a responder: `irctl approve {case}` or `irctl reject {case} --reason ...`");
+            }
+        }
+        let (steps, status) = history::steps(&events);
+        if status != Status::Running {
+            summary(&events, &steps, &status, t0);
+            return Ok(Some(status));
+        }
+        if begin.elapsed() > timeout {
+            println!(
+                "still running after {}s; follow again with `irctl watch {arn}`",
+                timeout.as_secs()
+            );
+            return Ok(None);
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+fn print_event(e: &Event, t0: f64, all: &[Event]) {
+    let t = e.at - t0;
+    if let Some(kind) = e.kind.strip_suffix("StateEntered") {
+        println!(
+            "  {t:>7.2}s  → {:<34} {kind}",
+            e.state.as_deref().unwrap_or("?")
+        );
+    } else if e.kind.ends_with("StateExited") {
+        let entered = all
+            .iter()
+            .rev()
+            .find(|p| p.kind.ends_with("StateEntered") && p.state == e.state && p.at <= e.at)
+            .map(|p| e.at - p.at)
+            .unwrap_or(0.0);
+        println!(
+            "  {t:>7.2}s  ✓ {:<34} {entered:.2}s",
+            e.state.as_deref().unwrap_or("?")
+        );
+    } else if e.error.is_some() && !e.kind.starts_with("Execution") {
+        println!(
+            "  {t:>7.2}s  ✗ {} {}: {}",
+            e.kind,
+            e.error.as_deref().unwrap_or(""),
+            shorten(e.cause.as_deref().unwrap_or(""), 300)
+        );
+    }
+}
+
+fn shorten(s: &str, n: usize) -> String {
+    if s.chars().count() > n {
+        format!("{}…", s.chars().take(n).collect::<String>())
+    } else {
+        s.to_string()
+    }
+}
+
+fn summary(events: &[Event], steps: &[history::Step], status: &Status, t0: f64) {
+    let end = events.last().map(|e| e.at).unwrap_or(t0);
+    let word = match status {
+        Status::Succeeded => "SUCCEEDED".to_string(),
+        Status::Failed { error, .. } => format!("FAILED ({error})"),
+        Status::TimedOut => "TIMED OUT".to_string(),
+        Status::Aborted => "ABORTED".to_string(),
+        Status::Running => "RUNNING".to_string(),
+    };
+    println!("\n{word} in {:.2}s, {} states", end - t0, steps.len());
+    if let Status::Failed { cause, .. } = status {
+        println!("  cause: {}", shorten(cause, 600));
+    }
+    for s in steps {
+        if let Outcome::Recovered { error } = &s.outcome {
+            println!("  {} failed with {error}; the playbook caught it", s.state);
+        }
+    }
+    // What the playbook recorded: the case and each step's result.
+    let output = events
+        .iter()
+        .rev()
+        .find_map(|e| {
+            e.output
+                .as_deref()
+                .filter(|_| e.kind == "ExecutionSucceeded")
+        })
+        .or_else(|| steps.iter().rev().find_map(|s| s.output.as_deref()));
+    let Some(doc) = output.and_then(|o| serde_json::from_str::<Value>(o).ok()) else {
+        return;
+    };
+    if let Some(case) = doc.get("case") {
+        println!(
+            "\ncase {} — {} {} ({})\n  {}",
+            case["case_id"].as_str().unwrap_or("?"),
+            case["severity"]["label"].as_str().unwrap_or("?"),
+            case["kind"].as_str().unwrap_or("?"),
+            case["finding_type"].as_str().unwrap_or("?"),
+            case["title"].as_str().unwrap_or("")
+        );
+        if case["dry_run"] == Value::Bool(true) {
+            println!("  dry run: nothing was changed");
+        }
+    }
+    if let Some(results) = doc.get("results").and_then(Value::as_object) {
+        println!("\nwhat the playbook did:");
+        for (step, r) in results {
+            let line = match r {
+                Value::Object(m) => m
+                    .iter()
+                    .map(|(k, v)| {
+                        format!(
+                            "{k}={}",
+                            v.as_str()
+                                .map(String::from)
+                                .unwrap_or_else(|| v.to_string())
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                other => other.to_string(),
+            };
+            println!("  {step:<16} {}", shorten(&line, 400));
+        }
+    }
+}
