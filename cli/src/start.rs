@@ -63,9 +63,17 @@ pub async fn run(c: &Clients, prefix: &str, args: Args) -> Result<ExitCode> {
     let machine = c.state_machine(prefix, &args.playbook).await?;
     let event = build_event(c, &args).await?;
     let source = event["source"].as_str().unwrap_or_default().to_string();
-    let arn = if args.direct || source.starts_with("aws.") {
-        if source.starts_with("aws.") && !args.direct {
-            println!("events from {source} can only be emitted by AWS itself; starting playbook {} directly", args.playbook);
+    // Only a well-formed custom event can go through EventBridge; anything else (an AWS
+    // service's event, or input that is not an event at all) starts the playbook directly.
+    let direct = args.direct || source.is_empty() || source.starts_with("aws.");
+    let arn = if direct {
+        if !args.direct {
+            let why = if source.is_empty() {
+                "the input is not an EventBridge event".to_string()
+            } else {
+                format!("events from {source} can only be emitted by AWS itself")
+            };
+            println!("{why}; starting playbook {} directly", args.playbook);
         }
         let name = format!("irctl-{}", &uuid::Uuid::new_v4().simple().to_string()[..20]);
         c.sfn

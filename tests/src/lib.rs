@@ -1,1 +1,418 @@
+//! The world end-to-end scenarios run in: the emulated AWS (moto with our harness extensions
+//! and `cargo lambda watch`), the generated stacks deployed into it with `irctl`, and helpers to
+//! emit events as AWS services do and to read what the playbooks did.
+//!
+//! [`World::start`] builds the binaries, brings up an emulator of its own (its own state
+//! folder, free ports) and [`World`]'s `Drop` tears it down, so no process outlives the suite.
 
+use aws_sdk_sfn::types::ExecutionStatus;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+pub struct World {
+    pub root: PathBuf,
+    pub bin: PathBuf,
+    pub env: BTreeMap<String, String>,
+    pub sfn: aws_sdk_sfn::Client,
+    pub sqs: aws_sdk_sqs::Client,
+    pub sns: aws_sdk_sns::Client,
+    pub cfn: aws_sdk_cloudformation::Client,
+    state_dir: PathBuf,
+    owned: bool,
+}
+
+/// A deployed playbook stack and the queue subscribed to its topic.
+#[derive(Debug, Clone)]
+pub struct Stack {
+    pub prefix: String,
+    pub name: String,
+    pub outputs: BTreeMap<String, String>,
+    pub queue_url: String,
+}
+
+impl Stack {
+    pub fn state_machine(&self) -> &str {
+        &self.outputs["StateMachineArn"]
+    }
+}
+
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+}
+
+impl World {
+    /// Builds `irctl` and the task Lambdas, then brings up an emulator for this run.
+    pub fn start() -> World {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .unwrap()
+            .to_path_buf();
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "-q", "-p", "irctl", "-p", "tasks", "--bins"])
+            .current_dir(&root)
+            .status()
+            .expect("cargo runs");
+        assert!(
+            status.success(),
+            "building irctl and the task Lambdas failed"
+        );
+        let bin = target_dir(&root).join("debug");
+
+        let state_dir = root
+            .join(".local")
+            .join(format!("e2e-{}", std::process::id()));
+        let up = Command::new(root.join("tests/harness/up.sh"))
+            .env("IR_EMULATOR_DIR", &state_dir)
+            .current_dir(&root)
+            .output()
+            .expect("up.sh runs");
+        assert!(
+            up.status.success(),
+            "up.sh failed:\n{}",
+            String::from_utf8_lossy(&up.stderr)
+        );
+        let env =
+            parse_state(&std::fs::read_to_string(state_dir.join("state.env")).expect("state.env"));
+
+        for (k, v) in &env {
+            std::env::set_var(k, v);
+        }
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let config = rt.block_on(aws_config::load_defaults(
+            aws_config::BehaviorVersion::latest(),
+        ));
+        World {
+            sfn: aws_sdk_sfn::Client::new(&config),
+            sqs: aws_sdk_sqs::Client::new(&config),
+            sns: aws_sdk_sns::Client::new(&config),
+            cfn: aws_sdk_cloudformation::Client::new(&config),
+            root,
+            bin,
+            env,
+            state_dir,
+            owned: true,
+        }
+    }
+
+    pub fn endpoint(&self) -> &str {
+        &self.env["AWS_ENDPOINT_URL"]
+    }
+
+    /// Runs `irctl` as a user would, against the emulator.
+    pub fn irctl(&self, args: &[&str]) -> Output {
+        let out = Command::new(self.bin.join("irctl"))
+            .args(args)
+            .envs(&self.env)
+            .current_dir(&self.root)
+            .output()
+            .expect("irctl runs");
+        eprintln!(
+            "$ irctl {}\n{}{}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+
+    /// Deploys a playbook with `irctl deploy`, then subscribes a queue to its topic.
+    pub async fn deploy(&self, prefix: &str, playbook: &str, params: &[&str]) -> Stack {
+        let bin = self.bin.to_string_lossy().to_string();
+        let mut args = vec![
+            "--stack-prefix",
+            prefix,
+            "deploy",
+            playbook,
+            "--artifact-bucket",
+            "e2e-artifacts",
+            "--create-bucket",
+            "--lambda-dir",
+            &bin,
+        ];
+        for p in params {
+            args.push("--param");
+            args.push(p);
+        }
+        let out = self.irctl(&args);
+        assert!(out.status.success(), "irctl deploy failed");
+        let name = format!("{prefix}-{playbook}");
+        let described = self
+            .cfn
+            .describe_stacks()
+            .stack_name(&name)
+            .send()
+            .await
+            .unwrap();
+        let outputs: BTreeMap<String, String> = described.stacks()[0]
+            .outputs()
+            .iter()
+            .map(|o| {
+                (
+                    o.output_key().unwrap().to_string(),
+                    o.output_value().unwrap().to_string(),
+                )
+            })
+            .collect();
+        let queue_url = self
+            .subscribe_queue(&outputs["NotificationTopicArn"], &format!("{name}-inbox"))
+            .await;
+        Stack {
+            prefix: prefix.to_string(),
+            name,
+            outputs,
+            queue_url,
+        }
+    }
+
+    /// A queue subscribed to `topic` (raw delivery off, so messages keep their SNS envelope).
+    pub async fn subscribe_queue(&self, topic: &str, name: &str) -> String {
+        let url = self
+            .sqs
+            .create_queue()
+            .queue_name(name)
+            .send()
+            .await
+            .unwrap()
+            .queue_url()
+            .unwrap()
+            .to_string();
+        let arn = self
+            .sqs
+            .get_queue_attributes()
+            .queue_url(&url)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .unwrap()
+            .attributes()
+            .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
+            .clone();
+        self.sns
+            .subscribe()
+            .topic_arn(topic)
+            .protocol("sqs")
+            .endpoint(arn)
+            .send()
+            .await
+            .unwrap();
+        url
+    }
+
+    /// Emits `event` as the AWS service named in its `source` would: onto the default bus,
+    /// through the harness (callers cannot put `aws.*` events; AWS services can).
+    pub fn emit(&self, event: &Value) {
+        let body = json!({"events": [event]}).to_string();
+        let (status, text) = http_post(self.endpoint(), "/moto-api/irmoto/service-events", &body);
+        assert_eq!(status, 200, "emitting the event failed: {text}");
+    }
+
+    /// Notifications on `stack`'s topic whose text contains `needle`, waiting up to `timeout`.
+    pub async fn notifications(
+        &self,
+        stack: &Stack,
+        needle: &str,
+        timeout: Duration,
+    ) -> Vec<Value> {
+        let begin = Instant::now();
+        let mut found = Vec::new();
+        while begin.elapsed() < timeout {
+            let out = self
+                .sqs
+                .receive_message()
+                .queue_url(&stack.queue_url)
+                .max_number_of_messages(10)
+                .wait_time_seconds(1)
+                .send()
+                .await
+                .unwrap();
+            for m in out.messages() {
+                let body: Value =
+                    serde_json::from_str(m.body().unwrap_or("{}")).unwrap_or_default();
+                let text = body.to_string();
+                if text.contains(needle) {
+                    found.push(body);
+                } else {
+                    // Leave others for the scenario they belong to.
+                    self.sqs
+                        .change_message_visibility()
+                        .queue_url(&stack.queue_url)
+                        .receipt_handle(m.receipt_handle().unwrap())
+                        .visibility_timeout(0)
+                        .send()
+                        .await
+                        .unwrap();
+                }
+            }
+            if !found.is_empty() {
+                return found;
+            }
+        }
+        found
+    }
+
+    /// Executions of `stack`'s state machine whose input is the event with id `event_id`.
+    pub async fn executions_for(&self, stack: &Stack, event_id: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let list = self
+            .sfn
+            .list_executions()
+            .state_machine_arn(stack.state_machine())
+            .send()
+            .await
+            .unwrap();
+        for e in list.executions() {
+            let d = self
+                .sfn
+                .describe_execution()
+                .execution_arn(e.execution_arn())
+                .send()
+                .await
+                .unwrap();
+            let input: Value = serde_json::from_str(d.input().unwrap_or("{}")).unwrap_or_default();
+            if input["id"] == event_id {
+                out.push(e.execution_arn().to_string());
+            }
+        }
+        out
+    }
+
+    /// The one execution started for `event_id`, waiting for it to appear.
+    pub async fn execution_for(&self, stack: &Stack, event_id: &str) -> String {
+        let begin = Instant::now();
+        loop {
+            let found = self.executions_for(stack, event_id).await;
+            assert!(
+                found.len() <= 1,
+                "event {event_id} started {} executions",
+                found.len()
+            );
+            if let Some(arn) = found.into_iter().next() {
+                return arn;
+            }
+            assert!(
+                begin.elapsed() < Duration::from_secs(30),
+                "event {event_id} started no execution of {}",
+                stack.name
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Waits for the execution to leave RUNNING (or to reach `until`), returning status and
+    /// output (or error and cause).
+    pub async fn wait(&self, arn: &str, timeout: Duration) -> (ExecutionStatus, Value) {
+        let begin = Instant::now();
+        loop {
+            let d = self
+                .sfn
+                .describe_execution()
+                .execution_arn(arn)
+                .send()
+                .await
+                .unwrap();
+            if d.status() != &ExecutionStatus::Running {
+                let detail = match d.output() {
+                    Some(o) => serde_json::from_str(o).unwrap_or(Value::Null),
+                    None => json!({"error": d.error(), "cause": d.cause()}),
+                };
+                return (d.status().clone(), detail);
+            }
+            assert!(
+                begin.elapsed() < timeout,
+                "{arn} still running after {timeout:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Waits until the execution is paused on a task token.
+    pub async fn wait_for_token(&self, arn: &str) {
+        let begin = Instant::now();
+        loop {
+            let h = self
+                .sfn
+                .get_execution_history()
+                .execution_arn(arn)
+                .send()
+                .await
+                .unwrap();
+            let scheduled = h.events().iter().any(|e| {
+                e.task_scheduled_event_details()
+                    .is_some_and(|d| d.resource().ends_with(".waitForTaskToken"))
+            });
+            if scheduled {
+                return;
+            }
+            assert!(
+                begin.elapsed() < Duration::from_secs(30),
+                "{arn} never asked for a responder"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        if self.owned {
+            let _ = Command::new(self.root.join("tests/harness/down.sh"))
+                .env("IR_EMULATOR_DIR", &self.state_dir)
+                .status();
+            if std::env::var_os("IR_E2E_KEEP_LOGS").is_none() {
+                let _ = std::fs::remove_dir_all(&self.state_dir);
+            }
+        }
+    }
+}
+
+fn parse_state(text: &str) -> BTreeMap<String, String> {
+    text.lines()
+        .filter_map(|l| l.strip_prefix("export "))
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// A minimal HTTP/1.1 POST, enough to talk to the harness's own endpoints.
+fn http_post(endpoint: &str, path: &str, body: &str) -> (u16, String) {
+    let host = endpoint.trim_start_matches("http://").trim_end_matches('/');
+    let mut s = std::net::TcpStream::connect(host).expect("emulator reachable");
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    s.read_to_string(&mut response).unwrap();
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let text = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, text)
+}
+
+/// A sample event from `tasks/contract/samples/` with a fresh event id and finding id, so each
+/// scenario has its own case.
+pub fn fresh_sample(name: &str) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tasks/contract/samples")
+        .join(format!("{name}.json"));
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    v["id"] = json!(uuid::Uuid::new_v4().to_string());
+    if v["source"] == "aws.guardduty" {
+        v["detail"]["id"] = json!(uuid::Uuid::new_v4().simple().to_string());
+    }
+    v
+}
