@@ -10,7 +10,7 @@ set -euo pipefail
 
 HARNESS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HARNESS/../.." && pwd)"
-STATE="$ROOT/.local/emulator/state.env"
+STATE="${IR_EMULATOR_DIR:-$ROOT/.local/emulator}/state.env"
 
 say() { echo "down.sh: $*" >&2; }
 

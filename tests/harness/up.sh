@@ -20,7 +20,8 @@ set -euo pipefail
 HARNESS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HARNESS/../.." && pwd)"
 VENV="$ROOT/.venv"
-STATE_DIR="$ROOT/.local/emulator"
+# IR_EMULATOR_DIR lets tests run an emulator of their own beside the one `make demo` uses.
+STATE_DIR="${IR_EMULATOR_DIR:-$ROOT/.local/emulator}"
 LOGS="$STATE_DIR/logs"
 STATE="$STATE_DIR/state.env"
 WANT_LAMBDAS=1

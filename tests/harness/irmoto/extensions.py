@@ -1,8 +1,10 @@
 """Extensions of moto 5.2.5 that restore documented AWS behaviour.
 
 Every patch is one function below, listed in ``EXTENSIONS`` and applied by
-``apply_all()``. Each names the AWS documentation page whose behaviour it
-restores and the moto internals it replaces. They are written against moto
+``apply_all()``; the patches that deploying the generated stacks needed live in the
+sibling module ``irmoto.stacks`` (same rules) and are appended to ``EXTENSIONS``.
+Each names the AWS documentation page whose behaviour it restores and the moto
+internals it replaces. They are written against moto
 5.2.5 only: the version check at import refuses any other moto, because a new
 release may rename or fix what is patched here. To bump moto, re-read each
 patched function in the new release, re-run ``pytest tests/harness`` and drop
@@ -925,6 +927,12 @@ EXTENSIONS: list[Callable[[], None]] = [
     patch_ec2_groups_per_eni,
     patch_cfn_missing_types,
 ]
+
+# The patches that deploying the generated stacks (cloudformation/*.json) needed live in
+# the sibling module irmoto.stacks; they are applied after the ones above.
+from .stacks import STACK_EXTENSIONS  # noqa: E402  (after the version check and the patches above)
+
+EXTENSIONS.extend(STACK_EXTENSIONS)
 
 
 def apply_all() -> None:

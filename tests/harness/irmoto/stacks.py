@@ -1,0 +1,1465 @@
+"""Extensions of moto 5.2.5 needed to deploy the project's generated stacks.
+
+A sibling of ``irmoto.extensions`` (same rules: one function per patch, each names
+the AWS documentation page whose behaviour it restores and the moto internals it
+replaces; all are listed in ``STACK_EXTENSIONS`` and applied by
+``irmoto.extensions.apply_all()``). They are what deploying
+``cloudformation/*.json`` through moto's CloudFormation needed: resource types
+moto lacks or ignores, properties it drops, and CloudFormation semantics (parameter
+constraints, updates driven by parameters) it does not implement.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import re
+import urllib.parse
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+LOG = logging.getLogger("irmoto")
+
+# The originals replaced below, by name, so a patch can defer to moto.
+_ORIGINALS: dict[str, Any] = {}
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+# --------------------------------------------------------------------------
+# S1. Security Hub custom action targets
+# AWS doc: Security Hub API Reference, "CreateActionTarget" (POST /actionTargets; Id up
+# to 20 alphanumeric characters, Name up to 20 characters; ARN
+# arn:aws:securityhub:<region>:<account>:action/custom/<Id>; ResourceConflictException
+# when it exists), "DescribeActionTargets" (POST /actionTargets/get),
+# "UpdateActionTarget" (PATCH /actionTargets/{ActionTargetArn+}) and
+# "DeleteActionTarget" (DELETE /actionTargets/{ActionTargetArn+});
+# ResourceNotFoundException for an unknown ARN; InvalidAccessException while the account
+# is not subscribed to Security Hub (EnableSecurityHub first).
+# moto 5.2.5 has none of these: moto/securityhub/urls.py routes no /actionTargets path
+# (HTTP 404) and SecurityHubBackend has no store for them. Added: the routes, four
+# SecurityHubResponse methods and a per-backend dict of targets.
+# --------------------------------------------------------------------------
+
+SECURITYHUB_ACTION_TARGET_ROUTES = (
+    "{0}/actionTargets$",
+    "{0}/actionTargets/get$",
+    "{0}/actionTargets/(?P<ActionTargetArn>.+)$",
+)
+
+
+def _securityhub_error(code: str, message: str) -> Exception:
+    from moto.securityhub.exceptions import SecurityHubClientError
+
+    return SecurityHubClientError(code, message)
+
+
+def _require_hub(backend: Any) -> None:
+    if not backend.enabled:
+        raise _securityhub_error(
+            "InvalidAccessException", f"Account {backend.account_id} is not subscribed to AWS Security Hub"
+        )
+
+
+def _action_targets(backend: Any) -> dict[str, dict[str, str]]:
+    # Kept on the backend instance, so moto's reset (/moto-api/reset) clears it too.
+    return backend.__dict__.setdefault("_irmoto_action_targets", {})
+
+
+def action_target_arn(account_id: str, region_name: str, target_id: str) -> str:
+    from moto.utilities.utils import get_partition
+
+    return f"arn:{get_partition(region_name)}:securityhub:{region_name}:{account_id}:action/custom/{target_id}"
+
+
+def _check_action_target_fields(name: str | None, description: str | None, target_id: str | None = None) -> None:
+    def invalid(message: str) -> Exception:
+        return _securityhub_error("InvalidInputException", message)
+
+    if target_id is not None and not re.fullmatch(r"[A-Za-z0-9]{1,20}", target_id):
+        raise invalid(f"Invalid parameter 'Id': '{target_id}' must be 1 to 20 alphanumeric characters.")
+    if name is not None and not (name.strip() and len(name) <= 20):
+        raise invalid(f"Invalid parameter 'Name': '{name}' must be 1 to 20 characters.")
+    if description is not None and not description.strip():
+        raise invalid("Invalid parameter 'Description': must not be empty.")
+
+
+def securityhub_create_action_target(backend: Any, name: str, description: str, target_id: str) -> str:
+    _require_hub(backend)
+    if None in (name, description, target_id):
+        raise _securityhub_error("InvalidInputException", "Name, Description and Id are required.")
+    _check_action_target_fields(name, description, target_id)
+    arn = action_target_arn(backend.account_id, backend.region_name, target_id)
+    targets = _action_targets(backend)
+    if arn in targets:
+        raise _securityhub_error("ResourceConflictException", f"Action target {arn} already exists.")
+    targets[arn] = {"ActionTargetArn": arn, "Name": name, "Description": description}
+    return arn
+
+
+def _get_action_target(backend: Any, arn: str) -> dict[str, str]:
+    _require_hub(backend)
+    target = _action_targets(backend).get(arn)
+    if target is None:
+        raise _securityhub_error("ResourceNotFoundException", f"Action target {arn} not found.")
+    return target
+
+
+def securityhub_update_action_target(backend: Any, arn: str, name: str | None, description: str | None) -> None:
+    target = _get_action_target(backend, arn)
+    _check_action_target_fields(name, description)
+    if name is not None:
+        target["Name"] = name
+    if description is not None:
+        target["Description"] = description
+
+
+def securityhub_delete_action_target(backend: Any, arn: str) -> str:
+    _get_action_target(backend, arn)
+    del _action_targets(backend)[arn]
+    return arn
+
+
+def patch_securityhub_action_targets() -> None:
+    """Security Hub CreateActionTarget, DescribeActionTargets, UpdateActionTarget, DeleteActionTarget."""
+    from moto.securityhub import urls
+    from moto.securityhub.models import securityhub_backends
+    from moto.securityhub.responses import SecurityHubResponse
+
+    for path in SECURITYHUB_ACTION_TARGET_ROUTES:  # read when the server builds the service's app
+        urls.url_paths.setdefault(path, SecurityHubResponse.dispatch)
+
+    def backend(self: Any) -> Any:
+        return securityhub_backends[self.current_account][self.region]
+
+    def params(self: Any) -> dict[str, Any]:
+        return json.loads(self.body) if self.body else {}
+
+    def arn_in_path(self: Any) -> str:
+        arn = self._get_param("ActionTargetArn") or self.path.split("/actionTargets/", 1)[1]
+        return urllib.parse.unquote(arn)
+
+    def create_action_target(self: Any) -> str:
+        p = params(self)
+        arn = securityhub_create_action_target(backend(self), p.get("Name"), p.get("Description"), p.get("Id"))
+        return json.dumps({"ActionTargetArn": arn})
+
+    def describe_action_targets(self: Any) -> str:
+        p = params(self)
+        hub = backend(self)
+        _require_hub(hub)
+        targets = _action_targets(hub)
+        wanted = p.get("ActionTargetArns")
+        if wanted:
+            missing = [arn for arn in wanted if arn not in targets]
+            if missing:
+                raise _securityhub_error("ResourceNotFoundException", f"Action targets {missing} not found.")
+            listed = [targets[arn] for arn in wanted]
+        else:
+            listed = list(targets.values())
+        start = int(p.get("NextToken") or 0)
+        size = int(p.get("MaxResults") or 100)
+        page = listed[start : start + size]
+        out: dict[str, Any] = {"ActionTargets": [dict(t) for t in page]}
+        if start + size < len(listed):
+            out["NextToken"] = str(start + size)
+        return json.dumps(out)
+
+    def update_action_target(self: Any) -> str:
+        p = params(self)
+        securityhub_update_action_target(backend(self), arn_in_path(self), p.get("Name"), p.get("Description"))
+        return json.dumps({})
+
+    def delete_action_target(self: Any) -> str:
+        return json.dumps({"ActionTargetArn": securityhub_delete_action_target(backend(self), arn_in_path(self))})
+
+    SecurityHubResponse.create_action_target = create_action_target  # type: ignore[attr-defined]
+    SecurityHubResponse.describe_action_targets = describe_action_targets  # type: ignore[attr-defined]
+    SecurityHubResponse.update_action_target = update_action_target  # type: ignore[attr-defined]
+    SecurityHubResponse.delete_action_target = delete_action_target  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------
+# S2. Security Hub BatchUpdateFindings
+# AWS doc: Security Hub API Reference, "BatchUpdateFindings" (PATCH /findings/batchupdate;
+# FindingIdentifiers [{Id, ProductArn}], at most 100; Note {Text, UpdatedBy} stored as
+# Note {Text, UpdatedBy, UpdatedAt}; Workflow {Status: NEW|NOTIFIED|RESOLVED|SUPPRESSED};
+# Severity (Label set from Normalized when only Normalized is given), VerificationState,
+# Confidence, Criticality, Types, UserDefinedFields, RelatedFindings; "your updates don't
+# affect the value for the UpdatedAt field"; response ProcessedFindings and
+# UnprocessedFindings [{FindingIdentifier, ErrorCode, ErrorMessage}] with ErrorCode
+# FindingNotFound / DuplicatedFindingIdentifier) and "BatchUpdateFindingsUnprocessedFinding".
+# moto 5.2.5 has no such operation (HTTP 404). Added on SecurityHubBackend's findings
+# (moto/securityhub/models.py Finding.data, which GetFindings returns as is).
+# --------------------------------------------------------------------------
+
+WORKFLOW_STATUSES = ("NEW", "NOTIFIED", "RESOLVED", "SUPPRESSED")
+VERIFICATION_STATES = ("UNKNOWN", "TRUE_POSITIVE", "FALSE_POSITIVE", "BENIGN_POSITIVE")
+SEVERITY_LABELS = ("INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL")
+
+
+def severity_label(normalized: int) -> str:
+    if normalized == 0:
+        return "INFORMATIONAL"
+    if normalized < 40:
+        return "LOW"
+    if normalized < 70:
+        return "MEDIUM"
+    if normalized < 90:
+        return "HIGH"
+    return "CRITICAL"
+
+
+def _check_finding_update(update: dict[str, Any]) -> None:
+    def invalid(message: str) -> Exception:
+        return _securityhub_error("InvalidInputException", message)
+
+    identifiers = update.get("FindingIdentifiers")
+    if not identifiers:
+        raise invalid("FindingIdentifiers must contain at least one finding identifier.")
+    if len(identifiers) > 100:
+        raise invalid("BatchUpdateFindings can update at most 100 findings at a time.")
+    note = update.get("Note")
+    if note is not None and not (note.get("Text") and note.get("UpdatedBy") and len(note["Text"]) <= 512):
+        raise invalid("Note needs Text (1 to 512 characters) and UpdatedBy.")
+    status = (update.get("Workflow") or {}).get("Status")
+    if status is not None and status not in WORKFLOW_STATUSES:
+        raise invalid(f"Workflow.Status must be one of {', '.join(WORKFLOW_STATUSES)}.")
+    if update.get("VerificationState") not in (None, *VERIFICATION_STATES):
+        raise invalid(f"VerificationState must be one of {', '.join(VERIFICATION_STATES)}.")
+    severity = update.get("Severity") or {}
+    if severity.get("Label") not in (None, *SEVERITY_LABELS):
+        raise invalid(f"Severity.Label must be one of {', '.join(SEVERITY_LABELS)}.")
+    for field, value in (
+        ("Severity.Normalized", severity.get("Normalized")),
+        ("Confidence", update.get("Confidence")),
+        ("Criticality", update.get("Criticality")),
+    ):
+        if value is not None and not 0 <= int(value) <= 100:
+            raise invalid(f"{field} must be between 0 and 100.")
+
+
+def _apply_finding_update(finding: dict[str, Any], update: dict[str, Any]) -> None:
+    if "Note" in update:
+        finding["Note"] = {
+            "Text": update["Note"]["Text"],
+            "UpdatedBy": update["Note"]["UpdatedBy"],
+            "UpdatedAt": _now_iso(),
+        }
+    if (update.get("Workflow") or {}).get("Status"):
+        finding["Workflow"] = {**(finding.get("Workflow") or {}), "Status": update["Workflow"]["Status"]}
+    if update.get("Severity"):
+        severity = {**(finding.get("Severity") or {}), **update["Severity"]}
+        if "Normalized" in update["Severity"] and "Label" not in update["Severity"]:
+            severity["Label"] = severity_label(int(update["Severity"]["Normalized"]))
+        finding["Severity"] = severity
+    for field in ("VerificationState", "Confidence", "Criticality", "Types", "UserDefinedFields", "RelatedFindings"):
+        if field in update:
+            finding[field] = copy.deepcopy(update[field])
+
+
+def securityhub_batch_update_findings(backend: Any, update: dict[str, Any]) -> dict[str, Any]:
+    _require_hub(backend)
+    _check_finding_update(update)
+    processed: list[dict[str, str]] = []
+    unprocessed: list[dict[str, Any]] = []
+    identifiers = [{"Id": i.get("Id"), "ProductArn": i.get("ProductArn")} for i in update["FindingIdentifiers"]]
+    keys = [(i["Id"], i["ProductArn"]) for i in identifiers]
+    for identifier, key in zip(identifiers, keys, strict=True):
+        if keys.count(key) > 1:
+            unprocessed.append(
+                {
+                    "FindingIdentifier": identifier,
+                    "ErrorCode": "DuplicatedFindingIdentifier",
+                    "ErrorMessage": "Finding Identifier is duplicated",
+                }
+            )
+            continue
+        finding = next(
+            (f.data for f in backend.findings if f.id == key[0] and f.data.get("ProductArn") == key[1]), None
+        )
+        if finding is None:
+            unprocessed.append(
+                {"FindingIdentifier": identifier, "ErrorCode": "FindingNotFound", "ErrorMessage": "Finding Not Found"}
+            )
+            continue
+        _apply_finding_update(finding, update)
+        processed.append(identifier)
+    return {"ProcessedFindings": processed, "UnprocessedFindings": unprocessed}
+
+
+def patch_securityhub_batch_update_findings() -> None:
+    """Security Hub BatchUpdateFindings (Workflow, Note, Severity, ...) reflected by GetFindings."""
+    from moto.securityhub import urls
+    from moto.securityhub.models import securityhub_backends
+    from moto.securityhub.responses import SecurityHubResponse
+
+    urls.url_paths.setdefault("{0}/findings/batchupdate$", SecurityHubResponse.dispatch)
+
+    def batch_update_findings(self: Any) -> str:
+        update = json.loads(self.body) if self.body else {}
+        backend = securityhub_backends[self.current_account][self.region]
+        return json.dumps(securityhub_batch_update_findings(backend, update))
+
+    SecurityHubResponse.batch_update_findings = batch_update_findings  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------
+# S3. CloudFormation resource types the generated stacks use and moto 5.2.5 lacks
+# AWS doc: CloudFormation Template Reference, "AWS::SecurityHub::ActionTarget" (Id,
+# Name, Description; Id "Update requires: Replacement", the others no interruption;
+# Ref and Fn::GetAtt ActionTargetArn return the ARN), "AWS::SNS::TopicPolicy" (Topics,
+# PolicyDocument; the policy is the topic's Policy attribute) and "AWS::SQS::QueuePolicy"
+# (Queues = queue URLs, PolicyDocument; the queue's Policy attribute).
+# moto 5.2.5 (moto/cloudformation/parsing.py resource_class_from_type) answers
+# "No Moto CloudFormation support" and reports CREATE_COMPLETE with nothing behind
+# (ActionTarget's GetAtt in Outputs even fails the whole CreateStack with HTTP 500).
+# Same mechanism as irmoto.extensions.patch_cfn_missing_types.
+# --------------------------------------------------------------------------
+
+
+def _stack_model_classes() -> list[type]:
+    from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+    from moto.core.common_models import CloudFormationModel
+
+    class SecurityHubActionTarget(CloudFormationModel):
+        def __init__(self, arn: str, account_id: str, region_name: str):
+            self.arn, self.account_id, self.region_name = arn, account_id, region_name
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::SecurityHub::ActionTarget"
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return ""
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return attr == "ActionTargetArn"
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.arn
+
+        def get_cfn_attribute(self, attribute_name: str) -> Any:
+            if attribute_name == "ActionTargetArn":
+                return self.arn
+            raise UnformattedGetAttTemplateException()
+
+        @staticmethod
+        def _backend(account_id: str, region_name: str) -> Any:
+            from moto.securityhub.models import securityhub_backends
+
+            return securityhub_backends[account_id][region_name]
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):  # type: ignore[no-untyped-def,override]
+            props = cloudformation_json["Properties"]
+            arn = securityhub_create_action_target(
+                cls._backend(account_id, region_name), props.get("Name"), props.get("Description"), props.get("Id")
+            )
+            return cls(arn, account_id, region_name)
+
+        @classmethod
+        def update_from_cloudformation_json(
+            cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+        ):  # type: ignore[no-untyped-def,override]
+            props = cloudformation_json["Properties"]
+            if action_target_arn(account_id, region_name, props.get("Id")) != original_resource.arn:
+                new = cls.create_from_cloudformation_json(
+                    new_resource_name, cloudformation_json, account_id, region_name
+                )
+                original_resource.delete(account_id, region_name)
+                return new
+            securityhub_update_action_target(
+                cls._backend(account_id, region_name),
+                original_resource.arn,
+                props.get("Name"),
+                props.get("Description"),
+            )
+            return original_resource
+
+        def delete(self, account_id: str, region_name: str) -> None:
+            _action_targets(self._backend(self.account_id, self.region_name)).pop(self.arn, None)
+
+        @classmethod
+        def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):  # type: ignore[no-untyped-def,override]
+            _action_targets(cls._backend(account_id, region_name)).pop(resource_name, None)
+
+    class ResourcePolicy:
+        """A policy set on each resource of a list (SNS topics, SQS queues); the physical
+        id is generated, as CloudFormation does for these types. A mixin: models are the
+        direct subclasses of CloudFormationModel."""
+
+        LIST_PROPERTY = ""
+
+        def __init__(self, physical_id: str, targets: list[str], account_id: str, region_name: str):
+            self.physical_id, self.targets = physical_id, targets
+            self.account_id, self.region_name = account_id, region_name
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return ""
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return attr == "Id"
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.physical_id
+
+        def get_cfn_attribute(self, attribute_name: str) -> Any:
+            if attribute_name == "Id":
+                return self.physical_id
+            raise UnformattedGetAttTemplateException()
+
+        @classmethod
+        def _set(cls, account_id: str, region_name: str, target: str, policy: str | None) -> None:
+            raise NotImplementedError
+
+        @classmethod
+        def _apply(cls, props: dict[str, Any], account_id: str, region_name: str) -> list[str]:
+            document = props["PolicyDocument"]
+            policy = document if isinstance(document, str) else json.dumps(document)
+            targets = list(props[cls.LIST_PROPERTY])
+            for target in targets:
+                cls._set(account_id, region_name, target, policy)
+            return targets
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):  # type: ignore[no-untyped-def,override]
+            targets = cls._apply(cloudformation_json["Properties"], account_id, region_name)
+            return cls(resource_name, targets, account_id, region_name)
+
+        @classmethod
+        def update_from_cloudformation_json(
+            cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+        ):  # type: ignore[no-untyped-def,override]
+            targets = cls._apply(cloudformation_json["Properties"], account_id, region_name)
+            for dropped in set(original_resource.targets) - set(targets):
+                cls._set(account_id, region_name, dropped, None)
+            original_resource.targets = targets
+            return original_resource
+
+        def delete(self, account_id: str, region_name: str) -> None:
+            for target in self.targets:
+                try:
+                    self._set(self.account_id, self.region_name, target, None)
+                except Exception:  # the topic or queue went first: nothing left to clear
+                    pass
+
+    class SNSTopicPolicy(ResourcePolicy, CloudFormationModel):
+        LIST_PROPERTY = "Topics"
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::SNS::TopicPolicy"
+
+        @classmethod
+        def _set(cls, account_id: str, region_name: str, target: str, policy: str | None) -> None:
+            from moto.sns.models import sns_backends
+
+            topic = sns_backends[account_id][target.split(":")[3]].get_topic(target)
+            if policy is None:  # back to the topic's default policy, as when the policy resource goes
+                topic._policy_json = topic._create_default_topic_policy(topic.region, topic.account_id, topic.name)
+            else:
+                topic.policy = policy
+
+    class SQSQueuePolicy(ResourcePolicy, CloudFormationModel):
+        LIST_PROPERTY = "Queues"
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::SQS::QueuePolicy"
+
+        @classmethod
+        def _set(cls, account_id: str, region_name: str, target: str, policy: str | None) -> None:
+            from moto.sqs.models import sqs_backends
+
+            queue_name = target.rstrip("/").split("/")[-1]
+            sqs_backends[account_id][region_name].set_queue_attributes(queue_name, {"Policy": policy or ""})
+
+    return [SecurityHubActionTarget, SNSTopicPolicy, SQSQueuePolicy]
+
+
+def patch_cfn_stack_types() -> None:
+    """Register AWS::SecurityHub::ActionTarget, AWS::SNS::TopicPolicy, AWS::SQS::QueuePolicy."""
+    from moto.cloudformation import parsing
+
+    if not STACK_MODELS:
+        STACK_MODELS.extend(_stack_model_classes())
+    for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
+        cached.cache_clear()
+    missing = {m.cloudformation_type() for m in STACK_MODELS} - set(parsing.get_model_map())
+    if missing:
+        raise RuntimeError(f"irmoto: CloudFormation models not registered: {sorted(missing)}")
+
+
+STACK_MODELS: list[type] = []
+
+
+# --------------------------------------------------------------------------
+# S4. CloudFormation AWS::KMS::Key
+# AWS doc: CloudFormation Template Reference, "AWS::KMS::Key" (Tags [{Key, Value}];
+# KeyPolicy a JSON object; KeyUsage, KeySpec, MultiRegion, EnableKeyRotation, Enabled,
+# Description; Description, KeyPolicy, EnableKeyRotation, Enabled, Tags update with no
+# interruption; on removal from a stack the key is scheduled for deletion after
+# PendingWindowInDays, 7-30, default 30) and KMS API Reference "ListResourceTags",
+# "GetKeyPolicy".
+# moto 5.2.5 (moto/kms/models.py Key.create_from_cloudformation_json) hands the CFN tags
+# ({Key, Value}) to a tagger that expects {TagKey, TagValue} (CreateStack fails with
+# HTTP 500), stores KeyPolicy as a dict (GetKeyPolicy then answers an object, not a
+# policy string), ignores KeyUsage/KeySpec/MultiRegion, has no update (a changed key
+# becomes None in the stack's resource map) and deletes the key at once.
+# --------------------------------------------------------------------------
+
+
+def _kms_tags(props: dict[str, Any]) -> list[dict[str, str]]:
+    return [{"TagKey": t["Key"], "TagValue": t["Value"]} for t in props.get("Tags") or []]
+
+
+def _kms_policy(props: dict[str, Any]) -> str | None:
+    policy = props.get("KeyPolicy")
+    return policy if policy is None or isinstance(policy, str) else json.dumps(policy)
+
+
+def patch_cfn_kms_key() -> None:
+    """AWS::KMS::Key: tags kept, KeyPolicy as a JSON string, KeyUsage/KeySpec, update, scheduled deletion."""
+    from moto.kms.models import Key, kms_backends
+
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):  # type: ignore[no-untyped-def]
+        props = cloudformation_json["Properties"]
+        key = kms_backends[account_id][region_name].create_key(
+            policy=_kms_policy(props),
+            key_usage=props.get("KeyUsage", "ENCRYPT_DECRYPT"),
+            key_spec=props.get("KeySpec", "SYMMETRIC_DEFAULT"),
+            description=props.get("Description"),
+            tags=_kms_tags(props),
+            multi_region=bool(props.get("MultiRegion", False)),
+        )
+        key.key_rotation_status = bool(props.get("EnableKeyRotation", False))
+        key.enabled = bool(props.get("Enabled", True))
+        key.key_state = "Enabled" if key.enabled else "Disabled"
+        key.__dict__["_irmoto_pending_window"] = int(props.get("PendingWindowInDays", 30))
+        return key
+
+    def update_from_cloudformation_json(
+        cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+    ):  # type: ignore[no-untyped-def]
+        props = cloudformation_json["Properties"]
+        key = original_resource
+        replacing = (
+            props.get("KeyUsage", "ENCRYPT_DECRYPT"),
+            props.get("KeySpec", "SYMMETRIC_DEFAULT"),
+            bool(props.get("MultiRegion", False)),
+        )
+        if replacing != (key.key_usage, key.key_spec, key.multi_region):  # "Update requires: Replacement"
+            new = create_from_cloudformation_json(cls, new_resource_name, cloudformation_json, account_id, region_name)
+            key.delete(account_id, region_name)
+            return new
+        backend = kms_backends[account_id][region_name]
+        key.description = props.get("Description") or ""
+        key.policy = _kms_policy(props) or key.generate_default_policy()
+        key.key_rotation_status = bool(props.get("EnableKeyRotation", False))
+        key.enabled = bool(props.get("Enabled", True))
+        key.key_state = "Enabled" if key.enabled else "Disabled"
+        key.__dict__["_irmoto_pending_window"] = int(props.get("PendingWindowInDays", 30))
+        current = {t["TagKey"] for t in backend.tagger.list_tags_for_resource(key.id)["Tags"]}
+        wanted = _kms_tags(props)
+        backend.tagger.untag_resource_using_names(key.id, list(current - {t["TagKey"] for t in wanted}))
+        backend.tagger.tag_resource(key.id, wanted)
+        return key
+
+    def delete(self, account_id, region_name):  # type: ignore[no-untyped-def]
+        backend = kms_backends[account_id][region_name]
+        if self.id in backend.keys and self.key_state != "PendingDeletion":
+            backend.schedule_key_deletion(self.id, self.__dict__.get("_irmoto_pending_window", 30))
+
+    Key.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[method-assign,assignment]
+    Key.update_from_cloudformation_json = classmethod(update_from_cloudformation_json)  # type: ignore[method-assign,assignment]
+    Key.delete = delete  # type: ignore[method-assign]
+
+
+# --------------------------------------------------------------------------
+# S5. Resources whose Condition is false are not stack resources
+# AWS doc: CloudFormation User Guide, "Conditions syntax" ("CloudFormation creates
+# entities that are associated with a true condition and ignores entities that are
+# associated with a false condition") and API Reference "DescribeStackResources" /
+# "ListStackResources" (the stack's resources).
+# moto 5.2.5 (moto/cloudformation/models.py Stack.stack_resources = resource_map.values())
+# yields None for such a resource, and DescribeStackResources answers an entry with no
+# LogicalResourceId, ResourceType or status.
+# --------------------------------------------------------------------------
+
+
+def patch_cfn_conditional_resources() -> None:
+    """DescribeStackResources/ListStackResources leave out resources whose Condition is false."""
+    from moto.cloudformation.models import Stack
+
+    _ORIGINALS.setdefault("stack_resources", Stack.__dict__["stack_resources"])
+    Stack.stack_resources = property(  # type: ignore[method-assign,assignment]
+        lambda self: [r for r in self.resource_map.values() if r is not None]
+    )
+
+
+# --------------------------------------------------------------------------
+# S6. Step Functions intrinsic functions read from the definition's JSON strings
+# AWS doc: Step Functions Developer Guide, "Intrinsic functions for JSONPath" (string
+# literals in single quotes; "the following characters are reserved ... and must be
+# escaped with a backslash: ' { } \"): the intrinsic is the *value* of the JSON string,
+# so "States.Format('Run: irctl reject {} --reason \\'...\\'\n', $.id)" in a definition
+# (JSON \\ = one backslash, JSON \n = a line break) formats "Run: irctl reject c-1
+# --reason '...'" and a line break; a line break inside a literal is accepted
+# (aws/aws-toolkit-vscode#3068: such a definition deploys).
+# moto 5.2.5 hands the raw JSON token text to its intrinsic parser
+# (moto/stepfunctions/parser/asl/parse/preprocessor.py Preprocessor.
+# visitString_intrinsic_function, and static_analyser/variable_references_static_analyser.py
+# the same): JSON escapes are never decoded, so \\' ends the literal early and the state
+# gets a truncated string ("Run: irctl reject c-1 --reason \"). Its intrinsic lexer
+# (ASLIntrinsicLexer) rejects a raw line break in a literal, and its
+# Preprocessor._text_of_str keeps \' \{ \} \\ escaped in the value. Here the token is
+# JSON-decoded, line breaks/tabs inside literals are handed to the lexer as \n/\t/\r
+# (which _text_of_str already turns back into the characters), and the reserved
+# escapes are decoded in literal values.
+# --------------------------------------------------------------------------
+
+_LITERAL_CONTROLS = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+_RESERVED_ESCAPES = {"'": "'", "{": "{", "}": "}", "\\": "\\"}
+
+
+def escape_intrinsic_literals(src: str) -> str:
+    """Line breaks, tabs and carriage returns inside '...' literals, escaped for moto's lexer."""
+    out: list[str] = []
+    in_literal = escaped = False
+    for char in src:
+        if in_literal and not escaped and char in _LITERAL_CONTROLS:
+            out.append(_LITERAL_CONTROLS[char])
+            continue
+        out.append(char)
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = in_literal
+        elif char == "'":
+            in_literal = not in_literal
+    return "".join(out)
+
+
+def _json_string_value(token_text: str) -> str:
+    try:
+        value = json.loads(token_text)
+    except ValueError:
+        return token_text[1:-1]
+    return value if isinstance(value, str) else token_text[1:-1]
+
+
+def patch_sfn_intrinsic_string_literals() -> None:
+    """Intrinsic functions are parsed from the JSON string's value: \\' and line breaks work as on AWS."""
+    from moto.stepfunctions.parser.asl.component.common.string.string_expression import StringIntrinsicFunction
+    from moto.stepfunctions.parser.asl.parse.intrinsic.intrinsic_parser import IntrinsicParser
+    from moto.stepfunctions.parser.asl.parse.intrinsic.preprocessor import Preprocessor as IntrinsicPreprocessor
+    from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+    from moto.stepfunctions.parser.asl.static_analyser.intrinsic.variable_names_intrinsic_static_analyser import (
+        VariableNamesIntrinsicStaticAnalyser,
+    )
+    from moto.stepfunctions.parser.asl.static_analyser.variable_references_static_analyser import (
+        VariableReferencesStaticAnalyser,
+    )
+
+    original_parse = _ORIGINALS.setdefault("intrinsic_parse", IntrinsicParser.__dict__["parse"].__func__)
+
+    def parse(src):  # type: ignore[no-untyped-def]
+        return original_parse(escape_intrinsic_literals(src))
+
+    original_replace = _ORIGINALS.setdefault(
+        "intrinsic_replace_escaped", IntrinsicPreprocessor.__dict__["_replace_escaped_characters"].__func__
+    )
+
+    def _replace_escaped_characters(match):  # type: ignore[no-untyped-def]
+        if match.group(1) in _RESERVED_ESCAPES:
+            return _RESERVED_ESCAPES[match.group(1)]
+        return original_replace(match)
+
+    def visitString_intrinsic_function(self, ctx):  # type: ignore[no-untyped-def]  # noqa: N802
+        derivation = _json_string_value(ctx.STRINGINTRINSICFUNC().getText())
+        function, _ = IntrinsicParser.parse(derivation)
+        return StringIntrinsicFunction(intrinsic_function_derivation=derivation, function=function)
+
+    def analyser_visitString_intrinsic_function(self, ctx):  # type: ignore[no-untyped-def]  # noqa: N802
+        for variable_name in VariableNamesIntrinsicStaticAnalyser.process_and_get(_json_string_value(ctx.getText())):
+            self._put_variable_name(variable_name)
+
+    IntrinsicParser.parse = staticmethod(parse)  # type: ignore[method-assign]
+    IntrinsicPreprocessor._replace_escaped_characters = staticmethod(_replace_escaped_characters)  # type: ignore[method-assign]
+    Preprocessor.visitString_intrinsic_function = visitString_intrinsic_function  # type: ignore[method-assign]
+    VariableReferencesStaticAnalyser.visitString_intrinsic_function = analyser_visitString_intrinsic_function  # type: ignore[method-assign]
+
+
+# --------------------------------------------------------------------------
+# S7. Template parameter constraints
+# AWS doc: CloudFormation User Guide, "CloudFormation template Parameters syntax"
+# (AllowedValues, AllowedPattern, MinLength, MaxLength, MinValue, MaxValue,
+# ConstraintDescription; Number parameters must be numbers) - CreateStack and
+# UpdateStack refuse a value outside them with ValidationError, before anything is
+# created, e.g. "Parameter 'DryRun' must be one of AllowedValues"; a parameter the
+# template does not declare is refused too ("Parameters: [X] do not exist in the
+# template").
+# moto 5.2.5 (moto/cloudformation/parsing.py ResourceMap.load_parameters) checks none of
+# them (a non-numeric Number even fails CreateStack with HTTP 500).
+# --------------------------------------------------------------------------
+
+
+def _parameter_error(name: str, declared: dict[str, Any], default_message: str) -> Exception:
+    from moto.cloudformation.exceptions import ValidationError
+
+    if declared.get("ConstraintDescription"):
+        return ValidationError(
+            message=f"Parameter '{name}' failed to satisfy constraint: {declared['ConstraintDescription']}"
+        )
+    return ValidationError(message=f"Parameter '{name}' {default_message}")
+
+
+def _as_number(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def check_parameter(name: str, declared: dict[str, Any], value: Any) -> None:
+    """Raise ValidationError as CloudFormation does when `value` breaks a constraint of `declared`."""
+    kind = declared.get("Type", "String")
+    values = value if isinstance(value, list) else [value]
+    for item in values:
+        if kind == "Number" or kind == "List<Number>":
+            number = _as_number(item)
+            if number is None:
+                raise _parameter_error(name, {}, "must be a number")
+            if "MinValue" in declared and number < float(declared["MinValue"]):
+                raise _parameter_error(name, declared, f"must be a number not less than {declared['MinValue']}")
+            if "MaxValue" in declared and number > float(declared["MaxValue"]):
+                raise _parameter_error(name, declared, f"must be a number not greater than {declared['MaxValue']}")
+            allowed = [_as_number(a) for a in declared.get("AllowedValues", [])]
+            if allowed and number not in allowed:
+                raise _parameter_error(name, declared, "must be one of AllowedValues")
+            continue
+        text = str(item)
+        if "AllowedValues" in declared and text not in [str(a) for a in declared["AllowedValues"]]:
+            raise _parameter_error(name, declared, "must be one of AllowedValues")
+        if "AllowedPattern" in declared and not re.fullmatch(declared["AllowedPattern"], text):
+            raise _parameter_error(name, declared, f"must match pattern {declared['AllowedPattern']}")
+        if "MinLength" in declared and len(text) < int(declared["MinLength"]):
+            raise _parameter_error(name, declared, f"must contain at least {declared['MinLength']} characters")
+        if "MaxLength" in declared and len(text) > int(declared["MaxLength"]):
+            raise _parameter_error(name, declared, f"must contain at most {declared['MaxLength']} characters")
+
+
+def patch_cfn_parameter_constraints() -> None:
+    """CreateStack/UpdateStack enforce AllowedValues, AllowedPattern, Min/MaxLength, Min/MaxValue."""
+    from moto.cloudformation.exceptions import ValidationError
+    from moto.cloudformation.parsing import ResourceMap
+
+    original_load_parameters = _ORIGINALS.setdefault("load_parameters", ResourceMap.load_parameters)
+
+    def load_parameters(self):  # type: ignore[no-untyped-def]
+        declared = self._template.get("Parameters") or {}
+        unknown = sorted(set(self.input_parameters) - set(declared))
+        if unknown:
+            raise ValidationError(message=f"Parameters: [{', '.join(unknown)}] do not exist in the template")
+        for name, value in self.input_parameters.items():
+            if declared[name].get("Type", "String") in ("Number", "List<Number>"):
+                for item in str(value).split(",") if declared[name]["Type"] == "List<Number>" else [value]:
+                    if _as_number(item) is None:
+                        raise _parameter_error(name, {}, "must be a number")
+        original_load_parameters(self)
+        for name, spec in declared.items():
+            if not str(spec.get("Type", "")).startswith("AWS::SSM::"):
+                check_parameter(name, spec, self.resolved_parameters.get(name))
+
+    ResourceMap.load_parameters = load_parameters  # type: ignore[method-assign]
+
+
+# --------------------------------------------------------------------------
+# S8. UpdateStack updates what changed, in dependency order
+# AWS doc: CloudFormation User Guide, "Update behaviors of stack resources" and "Update
+# your stack template" (CloudFormation compares the resolved properties: a changed
+# parameter, wherever it is used - Ref, Fn::Sub, Fn::If, Conditions - updates the
+# resources it reaches, and a resource whose replacement changes its Ref/GetAtt
+# values updates the resources that use them; a resource whose Condition turns false is
+# deleted and one whose Condition turns true is created; a resource removed with
+# DeletionPolicy Retain is kept) and API Reference "UpdateStack" (ValidationError "No
+# updates are to be performed." when nothing changed).
+# moto 5.2.5 (moto/cloudformation/parsing.py ResourceMap.update / build_resource_diff)
+# compares raw template JSON and only notices a changed parameter behind a literal
+# {"Ref": ...}: a new ArtifactPrefix used in Fn::Sub "${ArtifactPrefix}/task.zip" leaves
+# the Lambda code where it was. It also deletes removed Retain resources, ignores
+# conditions that flip, updates in template order, and turns a resource whose type has
+# no update into None. Replaced here by a comparison of resolved properties; the
+# resolved properties of each resource are remembered when it is created or updated
+# (parse_and_create_resource wrapped).
+# --------------------------------------------------------------------------
+
+
+def template_references(node: Any) -> set[str]:
+    """Logical ids and parameters a template fragment refers to (Ref, Fn::GetAtt, Fn::Sub)."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        if isinstance(node.get("Ref"), str):
+            found.add(node["Ref"])
+        if "Fn::GetAtt" in node:
+            target = node["Fn::GetAtt"]
+            found.add(target[0] if isinstance(target, list) else str(target).split(".")[0])
+        if "Fn::Sub" in node:
+            sub = node["Fn::Sub"]
+            text, local = (sub, {}) if isinstance(sub, str) else (sub[0], sub[1] if len(sub) > 1 else {})
+            for name in re.findall(r"\$\{([^!}][^}]*)\}", text if isinstance(text, str) else ""):
+                if name not in local:
+                    found.add(name.split(".")[0])
+        for value in node.values():
+            found |= template_references(value)
+    elif isinstance(node, list):
+        for value in node:
+            found |= template_references(value)
+    return found
+
+
+def dependency_order(resources: dict[str, Any]) -> list[str]:
+    """Logical ids, each after every resource it refers to or DependsOn."""
+    order: list[str] = []
+    done: set[str] = set()
+
+    def visit(name: str, path: set[str]) -> None:
+        if name in done or name in path:  # a cycle is CloudFormation's to refuse, not ours
+            return
+        path.add(name)
+        resource = resources[name]
+        depends = resource.get("DependsOn") or []
+        deps = template_references(resource.get("Properties")) | set([depends] if isinstance(depends, str) else depends)
+        for dep in sorted(deps & resources.keys()):
+            visit(dep, path)
+        done.add(name)
+        order.append(name)
+
+    for name in resources:
+        visit(name, set())
+    return order
+
+
+def _resolved_properties(resources_map: Any, resource_json: dict[str, Any]) -> Any:
+    from moto.cloudformation import parsing
+
+    parsed = parsing.parse_resource(copy.deepcopy(resource_json), resources_map)  # module global: SFN patch included
+    if parsed:
+        return parsed[1].get("Properties")
+    return parsing.clean_json(copy.deepcopy(resource_json.get("Properties") or {}), resources_map)
+
+
+def _remembered(resources_map: Any) -> dict[str, Any]:
+    return resources_map.__dict__.setdefault("_irmoto_resolved", {})
+
+
+def patch_cfn_update_by_resolved_properties() -> None:
+    """UpdateStack: resolved-property diff in dependency order, conditions, Retain, "No updates"."""
+    from moto.cloudformation import parsing
+    from moto.cloudformation.exceptions import ValidationError
+    from moto.cloudformation.models import Stack
+
+    original_create = _ORIGINALS.setdefault("parse_and_create_resource", parsing.parse_and_create_resource)
+
+    def parse_and_create_resource(logical_id, resource_json, resources_map, account_id, region_name):  # type: ignore[no-untyped-def]
+        resource = original_create(logical_id, resource_json, resources_map, account_id, region_name)
+        if resource is not None:
+            _remembered(resources_map)[logical_id] = _resolved_properties(resources_map, resource_json)
+        return resource
+
+    parsing.parse_and_create_resource = parse_and_create_resource
+
+    def active(resources_map: Any, resource_json: dict[str, Any]) -> bool:
+        condition = resource_json.get("Condition")
+        return not condition or bool(resources_map.lazy_condition_map[condition])
+
+    def delete_one(resources_map: Any, name: str, resource_json: dict[str, Any], policy_key: str) -> None:
+        resource = resources_map._parsed_resources.pop(name, None)
+        _remembered(resources_map).pop(name, None)
+        if resource is not None and not isinstance(resource, str) and resource_json.get(policy_key) != "Retain":
+            resources_map._delete_resource(resource, resource_json)
+
+    def update(self, template, parameters=None):  # type: ignore[no-untyped-def]
+        old_template, old_parameters = self._template, dict(self.resolved_parameters)
+        old, new = self._resource_json_map, template["Resources"]
+        # Parameters and conditions of the new template first: a refused value changes nothing.
+        saved = (self.input_parameters, self.lazy_condition_map, dict(self._parsed_resources))
+        self._template = template
+        if parameters:
+            self.input_parameters = parameters
+        try:
+            self.load_mapping()
+            self.load_parameters()
+            self.load_conditions()
+        except Exception:
+            self._template, self.resolved_parameters = old_template, old_parameters
+            self.input_parameters, self.lazy_condition_map = saved[0], saved[1]
+            self._parsed_resources.clear()
+            self._parsed_resources.update(saved[2])
+            raise
+        tags_changed = self.__dict__.pop("_irmoto_tags_changed", False)
+        if template == old_template and self.resolved_parameters == old_parameters and not tags_changed:
+            raise ValidationError(message="No updates are to be performed.")
+
+        # Removed, retyped, or Condition now false: delete, dependents first.
+        gone = [
+            name
+            for name in reversed(dependency_order(old))
+            if name not in new or new[name]["Type"] != old[name]["Type"] or not active(self, new[name])
+        ]
+        for name in gone:
+            replaced = name in new and new[name]["Type"] != old[name]["Type"]
+            delete_one(self, name, old[name], "UpdateReplacePolicy" if replaced else "DeletionPolicy")
+        self._resource_json_map = new
+
+        remembered = _remembered(self)
+        for name in dependency_order(new):
+            if not active(self, new[name]):
+                continue
+            if name not in self._parsed_resources:
+                _ = self[name]  # added, or its Condition turned true: created (and remembered)
+                continue
+            resolved = _resolved_properties(self, new[name])
+            if resolved == remembered.get(name):
+                continue
+            updated = parsing.parse_and_update_resource(
+                name, new[name], self, account_id=self._account_id, region_name=self._region_name
+            )
+            if updated is None:  # the type has no update in moto: replace it
+                delete_one(self, name, new[name], "UpdateReplacePolicy")
+                updated = self[name]
+            else:
+                self._parsed_resources[name] = updated
+            remembered[name] = _resolved_properties(self, new[name])
+
+    parsing.ResourceMap.update = update  # type: ignore[method-assign]
+
+    original_stack_update = _ORIGINALS.setdefault("stack_update", Stack.update)
+
+    def stack_update(self, template, role_arn=None, parameters=None, tags=None):  # type: ignore[no-untyped-def]
+        if self.status in ("ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "CREATE_FAILED", "DELETE_FAILED"):
+            # A stack whose creation rolled back can only be deleted (S13 produces such stacks).
+            raise ValidationError(message=f"Stack:{self.stack_id} is in {self.status} state and can not be updated.")
+        self.resource_map.__dict__["_irmoto_tags_changed"] = tags is not None and tags != self.tags
+        saved = (self.template, self.template_dict, len(self.events))
+        try:
+            return original_stack_update(self, template, role_arn, parameters, tags)
+        except Exception:
+            # A refused update (ValidationError) leaves the stack as it was: template and events.
+            self.template, self.template_dict = saved[0], saved[1]
+            del self.events[saved[2] :]
+            raise
+
+    Stack.update = stack_update  # type: ignore[method-assign]
+
+
+# --------------------------------------------------------------------------
+# S9. CloudFormation AWS::Lambda::Function properties, and Lambda LoggingConfig
+# AWS doc: CloudFormation Template Reference, "AWS::Lambda::Function" (KmsKeyArn,
+# TracingConfig, LoggingConfig, Tags, Architectures, EphemeralStorage, Layers,
+# DeadLetterConfig, ReservedConcurrentExecutions; only FunctionName and PackageType
+# replace) and Lambda API Reference "CreateFunction" / "UpdateFunctionConfiguration" /
+# "GetFunctionConfiguration" (LoggingConfig {LogFormat Text|JSON, ApplicationLogLevel,
+# SystemLogLevel, LogGroup}, default {LogFormat: Text, LogGroup: /aws/lambda/<name>};
+# TracingConfig; KMSKeyArn).
+# moto 5.2.5 (moto/awslambda/models.py LambdaFunction.create_from_cloudformation_json)
+# passes only Description, MemorySize, Publish, Timeout, VpcConfig, Environment and
+# ReservedConcurrentExecutions: KmsKeyArn, TracingConfig, LoggingConfig, Tags,
+# Architectures... are dropped. Its CFN update ignores those too and never changes the
+# reserved concurrency; its update_configuration ignores TracingConfig and KMSKeyArn;
+# LoggingConfig exists nowhere (LambdaFunction.get_configuration).
+# --------------------------------------------------------------------------
+
+LAMBDA_CFN_TO_API = {
+    "Description": "Description",
+    "MemorySize": "MemorySize",
+    "Timeout": "Timeout",
+    "VpcConfig": "VpcConfig",
+    "Environment": "Environment",
+    "ReservedConcurrentExecutions": "ReservedConcurrentExecutions",
+    "KmsKeyArn": "KMSKeyArn",
+    "TracingConfig": "TracingConfig",
+    "LoggingConfig": "LoggingConfig",
+    "Architectures": "Architectures",
+    "EphemeralStorage": "EphemeralStorage",
+    "Layers": "Layers",
+    "DeadLetterConfig": "DeadLetterConfig",
+    "PackageType": "PackageType",
+    "ImageConfig": "ImageConfig",
+}
+
+
+def lambda_logging_config(config: dict[str, Any] | None, function_name: str) -> dict[str, Any]:
+    out = {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{function_name}", **(config or {})}
+    if out["LogFormat"] == "JSON":
+        out.setdefault("ApplicationLogLevel", "INFO")
+        out.setdefault("SystemLogLevel", "INFO")
+    return out
+
+
+def patch_cfn_lambda_function() -> None:
+    """AWS::Lambda::Function keeps KmsKeyArn, TracingConfig, LoggingConfig, Tags...; LoggingConfig in the API."""
+    from moto.awslambda.models import LambdaFunction
+    from moto.awslambda.utils import get_backend
+
+    original_init = _ORIGINALS.setdefault("lambda_init", LambdaFunction.__init__)
+
+    def __init__(self, account_id, spec, region, version=1):  # type: ignore[no-untyped-def]
+        original_init(self, account_id, spec, region, version)
+        self.__dict__["_irmoto_logging_config"] = lambda_logging_config(spec.get("LoggingConfig"), self.function_name)
+        self.__dict__["_irmoto_dead_letter_config"] = spec.get("DeadLetterConfig")
+
+    original_get_configuration = _ORIGINALS.setdefault("lambda_get_configuration", LambdaFunction.get_configuration)
+
+    def get_configuration(self, on_create=False):  # type: ignore[no-untyped-def]
+        config = original_get_configuration(self, on_create)
+        config["LoggingConfig"] = self.__dict__.get("_irmoto_logging_config") or lambda_logging_config(
+            None, self.function_name
+        )
+        if self.__dict__.get("_irmoto_dead_letter_config"):
+            config["DeadLetterConfig"] = self.__dict__["_irmoto_dead_letter_config"]
+        if not config.get("KMSKeyArn"):
+            config.pop("KMSKeyArn", None)
+        return config
+
+    original_update_configuration = _ORIGINALS.setdefault(
+        "lambda_update_configuration", LambdaFunction.update_configuration
+    )
+
+    def update_configuration(self, config_updates):  # type: ignore[no-untyped-def]
+        if "TracingConfig" in config_updates:
+            self.tracing_config = config_updates["TracingConfig"] or {"Mode": "PassThrough"}
+        if "KMSKeyArn" in config_updates:
+            self.kms_key_arn = config_updates["KMSKeyArn"] or None
+        if "LoggingConfig" in config_updates:
+            self.__dict__["_irmoto_logging_config"] = lambda_logging_config(
+                config_updates["LoggingConfig"], self.function_name
+            )
+        if "DeadLetterConfig" in config_updates:
+            self.__dict__["_irmoto_dead_letter_config"] = config_updates["DeadLetterConfig"] or None
+        if "EphemeralStorage" in config_updates:
+            self.ephemeral_storage = (config_updates["EphemeralStorage"] or {}).get("Size", 512)
+        return original_update_configuration(self, config_updates)
+
+    def spec_from_cfn(resource_name: str, props: dict[str, Any]) -> dict[str, Any]:
+        spec: dict[str, Any] = {
+            "Code": dict(props["Code"]),
+            "FunctionName": resource_name,
+            "Handler": props.get("Handler"),
+            "Role": props["Role"],
+            "Runtime": props.get("Runtime"),
+        }
+        for cfn_name, api_name in LAMBDA_CFN_TO_API.items():
+            if cfn_name in props:
+                spec[api_name] = props[cfn_name]
+        if "Tags" in props:
+            spec["Tags"] = {t["Key"]: t["Value"] for t in props["Tags"]}
+        return spec
+
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):  # type: ignore[no-untyped-def]
+        spec = spec_from_cfn(resource_name, cloudformation_json["Properties"])
+        if "ZipFile" in spec["Code"]:  # inline code is plain text in CloudFormation
+            import base64
+
+            spec["Code"]["ZipFile"] = base64.b64encode(cls._create_zipfile_from_plaintext_code(spec["Code"]["ZipFile"]))
+        return get_backend(account_id, region_name).create_function(spec)
+
+    def update_from_cloudformation_json(
+        cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+    ):  # type: ignore[no-untyped-def]
+        props = cloudformation_json["Properties"]
+        fn = original_resource
+        backend = get_backend(account_id, region_name)
+        if (
+            props.get("FunctionName", fn.function_name) != fn.function_name
+            or props.get("PackageType", "Zip") != fn.package_type
+        ):  # "Update requires: Replacement"
+            fn.delete(account_id, region_name)
+            return create_from_cloudformation_json(cls, new_resource_name, cloudformation_json, account_id, region_name)
+        spec = spec_from_cfn(fn.function_name, props)
+        fn.update_configuration(
+            {
+                "Description": spec.get("Description", ""),
+                "Handler": spec.get("Handler"),
+                "MemorySize": spec.get("MemorySize", 128),
+                "Role": spec["Role"],
+                "Runtime": spec.get("Runtime"),
+                "Timeout": spec.get("Timeout", 3),
+                "Environment": spec.get("Environment") or {"Variables": {}},
+                "Layers": spec.get("Layers", []),
+                "TracingConfig": spec.get("TracingConfig"),
+                "KMSKeyArn": spec.get("KMSKeyArn"),
+                "LoggingConfig": spec.get("LoggingConfig"),
+                "DeadLetterConfig": spec.get("DeadLetterConfig"),
+                "EphemeralStorage": spec.get("EphemeralStorage"),
+                **({"VpcConfig": spec["VpcConfig"]} if "VpcConfig" in spec else {}),
+            }
+        )
+        if "Architectures" in spec:
+            fn.architectures = spec["Architectures"]
+        fn.update_function_code(dict(spec["Code"]))
+        if spec.get("ReservedConcurrentExecutions") is not None:
+            backend.put_function_concurrency(fn.function_name, spec["ReservedConcurrentExecutions"])
+        else:
+            backend.delete_function_concurrency(fn.function_name)
+        fn.tags = dict(spec.get("Tags") or {})
+        return fn
+
+    LambdaFunction.__init__ = __init__  # type: ignore[method-assign]
+    LambdaFunction.get_configuration = get_configuration  # type: ignore[method-assign]
+    LambdaFunction.update_configuration = update_configuration  # type: ignore[method-assign]
+    LambdaFunction.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[method-assign,assignment]
+    LambdaFunction.update_from_cloudformation_json = classmethod(update_from_cloudformation_json)  # type: ignore[method-assign,assignment]
+
+
+# --------------------------------------------------------------------------
+# S10. CloudFormation AWS::Logs::LogGroup
+# AWS doc: CloudFormation Template Reference, "AWS::Logs::LogGroup" (KmsKeyId - the
+# key ARN -, RetentionInDays, Tags; LogGroupName "Update requires: Replacement", the
+# others no interruption) and CloudWatch Logs API Reference "DescribeLogGroups"
+# (kmsKeyId, retentionInDays).
+# Fn::GetAtt Arn is "arn:aws:logs:<region>:<account>:log-group:<name>:*" (the form IAM
+# policies for log streams and Step Functions' LoggingConfiguration, "The ARN must end
+# with :*", expect).
+# moto 5.2.5 (moto/logs/models.py LogGroup.create_from_cloudformation_json) hands the CFN
+# properties to LogGroup(**kwargs), which reads "kmsKeyId": KmsKeyId is dropped. There is
+# no update_from_cloudformation_json (a changed log group became None in the stack), and
+# LogGroup.get_cfn_attribute("Arn") answers the ARN without ":*".
+# --------------------------------------------------------------------------
+
+
+def patch_cfn_log_group() -> None:
+    """AWS::Logs::LogGroup keeps KmsKeyId, GetAtt Arn ends with ":*", retention/key/tags update in place."""
+    from moto.logs.models import LogGroup, logs_backends
+
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):  # type: ignore[no-untyped-def]
+        props = dict(cloudformation_json["Properties"])
+        tags = {t["Key"]: t["Value"] for t in props.pop("Tags", [])}
+        if "KmsKeyId" in props:
+            props["kmsKeyId"] = props.pop("KmsKeyId")
+        return logs_backends[account_id][region_name].create_log_group(resource_name, tags, **props)
+
+    def update_from_cloudformation_json(
+        cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+    ):  # type: ignore[no-untyped-def]
+        props = cloudformation_json["Properties"]
+        group = original_resource
+        backend = logs_backends[account_id][region_name]
+        if props.get("LogGroupName", group.name) != group.name:  # "Update requires: Replacement"
+            created = create_from_cloudformation_json(
+                cls, new_resource_name, cloudformation_json, account_id, region_name
+            )
+            group.delete(account_id, region_name)
+            return created
+        group.set_retention_policy(props.get("RetentionInDays"))
+        group.kms_key_id = props.get("KmsKeyId")
+        wanted = {t["Key"]: t["Value"] for t in props.get("Tags", [])}
+        backend.untag_resource(group.arn, [k for k in backend.list_tags_for_resource(group.arn) if k not in wanted])
+        backend.tag_resource(group.arn, wanted)
+        return group
+
+    original_get_att = _ORIGINALS.setdefault("log_group_get_cfn_attribute", LogGroup.get_cfn_attribute)
+
+    def get_cfn_attribute(self, attribute_name):  # type: ignore[no-untyped-def]
+        if attribute_name == "Arn":
+            return f"{self.arn}:*"
+        return original_get_att(self, attribute_name)
+
+    LogGroup.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[method-assign,assignment]
+    LogGroup.update_from_cloudformation_json = classmethod(update_from_cloudformation_json)  # type: ignore[method-assign,assignment]
+    LogGroup.get_cfn_attribute = get_cfn_attribute  # type: ignore[method-assign]
+
+
+# --------------------------------------------------------------------------
+# S11. CloudFormation AWS::IAM::Role
+# AWS doc: CloudFormation Template Reference, "AWS::IAM::Role" (Policies inline,
+# ManagedPolicyArns, PermissionsBoundary, Tags, Description, MaxSessionDuration,
+# AssumeRolePolicyDocument; RoleName and Path replace) and IAM API Reference
+# "GetRolePolicy" (PolicyDocument: URL-encoded JSON), "PutRolePolicy"
+# (MalformedPolicyDocument for an invalid policy).
+# moto 5.2.5 (moto/iam/models.py Role.create_from_cloudformation_json) stores an inline
+# PolicyDocument object as is: GetRolePolicy then answers its Python repr ("{'Version':
+# ...}"), which no client can parse, and the policy is never validated;
+# ManagedPolicyArns is ignored; the CFN update only sets Description (and reads
+# MaxSessionDuration from "RoleDescription"): trust policy, inline and managed policies
+# and tags never change.
+# --------------------------------------------------------------------------
+
+
+def _policy_text(document: Any) -> str:
+    return document if isinstance(document, str) else json.dumps(document)
+
+
+def patch_cfn_iam_role() -> None:
+    """AWS::IAM::Role: inline policies stored as validated JSON, ManagedPolicyArns, real updates."""
+    from moto.iam.models import Role, iam_backends
+    from moto.utilities.utils import get_partition
+
+    original_create = _ORIGINALS.setdefault(
+        "iam_role_create", Role.__dict__["create_from_cloudformation_json"].__func__
+    )
+
+    def sync_policies(backend: Any, role: Any, props: dict[str, Any]) -> None:
+        wanted = {p["PolicyName"]: _policy_text(p["PolicyDocument"]) for p in props.get("Policies", [])}
+        for name in [n for n in role.policies if n not in wanted]:
+            backend.delete_role_policy(role.name, name)
+        for name, text in wanted.items():
+            backend.put_role_policy(role.name, name, text)  # validated as PutRolePolicy does
+        wanted_arns = list(props.get("ManagedPolicyArns", []))
+        for arn in [a for a in role.managed_policies if a not in wanted_arns]:
+            backend.detach_role_policy(arn, role.name)
+        for arn in wanted_arns:
+            if arn not in role.managed_policies:
+                backend.attach_role_policy(arn, role.name)
+
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):  # type: ignore[no-untyped-def]
+        props = cloudformation_json["Properties"]
+        without_policies = {**cloudformation_json, "Properties": {k: v for k, v in props.items() if k != "Policies"}}
+        role = original_create(cls, resource_name, without_policies, account_id, region_name, **kwargs)
+        sync_policies(iam_backends[account_id][get_partition(region_name)], role, props)
+        return role
+
+    def update_from_cloudformation_json(
+        cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+    ):  # type: ignore[no-untyped-def]
+        props = cloudformation_json["Properties"]
+        role = original_resource
+        backend = iam_backends[account_id][get_partition(region_name)]
+        if (props.get("RoleName", role.name), props.get("Path", "/")) != (role.name, role.path):  # Replacement
+            created = create_from_cloudformation_json(
+                cls, new_resource_name, cloudformation_json, account_id, region_name
+            )
+            cls.delete_from_cloudformation_json(role.name, cloudformation_json, account_id, region_name)
+            return created
+        backend.update_assume_role_policy(role.name, _policy_text(props["AssumeRolePolicyDocument"]))
+        backend.update_role(role.name, props.get("Description", ""), props.get("MaxSessionDuration", 3600))
+        if props.get("PermissionsBoundary"):
+            backend.put_role_permissions_boundary(role.name, props["PermissionsBoundary"])
+        else:
+            backend.delete_role_permissions_boundary(role.name)
+        sync_policies(backend, role, props)
+        wanted_tags = props.get("Tags", [])
+        stale = [key for key in list(role.tags) if key not in {w["Key"] for w in wanted_tags}]
+        if stale:
+            backend.untag_role(role.name, stale)
+        if wanted_tags:
+            backend.tag_role(role.name, wanted_tags)
+        return role
+
+    Role.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[method-assign,assignment]
+    Role.update_from_cloudformation_json = classmethod(update_from_cloudformation_json)  # type: ignore[method-assign,assignment]
+
+
+# --------------------------------------------------------------------------
+# S12. In-place updates of SNS topics, SQS queues and Events rules
+# AWS doc: CloudFormation Template Reference, "AWS::SNS::Topic" (only TopicName and
+# FifoTopic replace; Tags kept), "AWS::SQS::Queue" (only QueueName and FifoQueue
+# replace) and "AWS::Events::Rule" (only Name and EventBusName replace; Targets are
+# put and removed to match).
+# moto 5.2.5: Topic.update_from_cloudformation_json deletes the topic and creates one
+# under a new generated name (new ARN, subscriptions gone) for any change, and
+# create_from_cloudformation_json sets the CFN Tags list as a plain attribute
+# (ListTagsForResource shows none); Queue.update_from_cloudformation_json applies only
+# VisibilityTimeout and ReceiveMessageWaitTimeSeconds; Rule.update_from_cloudformation_json
+# deletes the rule and creates one under a new generated name (new ARN).
+# --------------------------------------------------------------------------
+
+
+def patch_cfn_in_place_updates() -> None:
+    """SNS topics, SQS queues and Events rules update in place; topic Tags kept."""
+    from moto.core.utils import camelcase_to_underscores
+    from moto.events.models import Rule, events_backends
+    from moto.sns.models import Topic, sns_backends
+    from moto.sqs.models import Queue, sqs_backends
+
+    original_topic_create = _ORIGINALS.setdefault(
+        "topic_create", Topic.__dict__["create_from_cloudformation_json"].__func__
+    )
+    original_topic_update = _ORIGINALS.setdefault(
+        "topic_update", Topic.__dict__["update_from_cloudformation_json"].__func__
+    )
+
+    def topic_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):  # type: ignore[no-untyped-def]
+        props = cloudformation_json["Properties"]
+        plain = {**cloudformation_json, "Properties": {k: v for k, v in props.items() if k != "Tags"}}
+        topic = original_topic_create(cls, resource_name, plain, account_id, region_name, **kwargs)
+        topic._tags = {t["Key"]: t["Value"] for t in props.get("Tags", [])}
+        return topic
+
+    def topic_update(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):  # type: ignore[no-untyped-def]
+        props = cloudformation_json["Properties"]
+        topic = original_resource
+        if props.get("TopicName", topic.name) != topic.name or bool(props.get("FifoTopic", False)) != (
+            str(getattr(topic, "fifo_topic", "false")).lower() == "true"
+        ):
+            return original_topic_update(
+                cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+            )
+        backend = sns_backends[account_id][region_name]
+        for name in ("DisplayName", "KmsMasterKeyId", "DeliveryPolicy", "SignatureVersion", "TracingConfig"):
+            if name in props or name in ("DisplayName", "KmsMasterKeyId"):  # these two reset when removed
+                value = props.get(name, "")
+                value = value if isinstance(value, str) else json.dumps(value)
+                backend.set_topic_attribute(topic.arn, camelcase_to_underscores(name), value)
+        if "ContentBasedDeduplication" in props:
+            topic.content_based_deduplication = str(props["ContentBasedDeduplication"]).lower() == "true"
+        topic._tags = {t["Key"]: t["Value"] for t in props.get("Tags", [])}
+        return topic
+
+    def queue_update(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):  # type: ignore[no-untyped-def]
+        props = cloudformation_json["Properties"]
+        queue = original_resource
+        backend = sqs_backends[account_id][region_name]
+        attributes = {
+            k: (v if isinstance(v, str) else json.dumps(v) if isinstance(v, (dict, list)) else str(v))
+            for k, v in props.items()
+            if k not in ("QueueName", "FifoQueue", "Tags")
+        }
+        attributes.setdefault("KmsMasterKeyId", "")
+        attributes["Policy"] = queue.policy or ""  # SetQueueAttributes without Policy would clear it in moto
+        backend.set_queue_attributes(queue.name, attributes)
+        queue.tags = {t["Key"]: t["Value"] for t in props.get("Tags", [])}
+        return queue
+
+    original_rule_update = _ORIGINALS.setdefault(
+        "rule_update", Rule.__dict__["update_from_cloudformation_json"].__func__
+    )
+
+    def rule_update(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):  # type: ignore[no-untyped-def]
+        props = cloudformation_json["Properties"]
+        rule = original_resource
+        if props.get("Name", rule.name) != rule.name or props.get("EventBusName", "default") not in (
+            rule.event_bus_name,
+            f"arn:aws:events:{region_name}:{account_id}:event-bus/{rule.event_bus_name}",
+        ):
+            return original_rule_update(
+                cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+            )
+        backend = events_backends[account_id][region_name]
+        pattern = props.get("EventPattern")
+        updated = backend.put_rule(
+            rule.name,
+            scheduled_expression=props.get("ScheduleExpression"),
+            event_pattern=json.dumps(pattern) if isinstance(pattern, dict) else pattern,
+            state=props.get("State"),
+            description=props.get("Description"),
+            role_arn=props.get("RoleArn"),
+            event_bus_arn=rule.event_bus_name,
+            tags=props.get("Tags"),
+        )
+        wanted = props.get("Targets", [])
+        stale = [t["Id"] for t in updated.targets if t["Id"] not in {w["Id"] for w in wanted}]
+        if stale:
+            backend.remove_targets(rule.name, rule.event_bus_name, stale)
+        if wanted:
+            backend.put_targets(name=rule.name, event_bus_arn=rule.event_bus_name, targets=wanted)
+        return updated
+
+    Topic.create_from_cloudformation_json = classmethod(topic_create)  # type: ignore[method-assign,assignment]
+    Topic.update_from_cloudformation_json = classmethod(topic_update)  # type: ignore[method-assign,assignment]
+    Queue.update_from_cloudformation_json = classmethod(queue_update)  # type: ignore[method-assign,assignment]
+    Rule.update_from_cloudformation_json = classmethod(rule_update)  # type: ignore[method-assign,assignment]
+
+
+# --------------------------------------------------------------------------
+# S13. A resource that fails to create rolls the new stack back
+# AWS doc: CloudFormation User Guide, "Stack status codes" and "Choose how to handle
+# failures when provisioning resources" (CreateStack returns the StackId; a resource
+# error turns the stack to CREATE_FAILED, CloudFormation deletes what it created and the
+# stack ends in ROLLBACK_COMPLETE, with the resource's CREATE_FAILED event and reason;
+# the stack keeps its name until it is deleted) - while template and parameter errors
+# are refused by CreateStack itself (ValidationError) and leave no stack.
+# moto 5.2.5 (moto/cloudformation/models.py CloudFormationBackend.create_stack) lets the
+# resource's exception out of CreateStack: the caller gets the other service's error
+# (serialized for that service - e.g. a CloudWatch Logs JSON body in CloudFormation's
+# XML protocol, which SDKs cannot parse), the resources created before it stay, and the
+# stack stays listed in CREATE_IN_PROGRESS. (UpdateStack of a ROLLBACK_COMPLETE stack is
+# refused in S8's Stack.update wrapper, as on AWS: such a stack can only be deleted.)
+# --------------------------------------------------------------------------
+
+
+def patch_cfn_create_failure_rolls_back() -> None:
+    """CreateStack: a resource error ends in ROLLBACK_COMPLETE (events, reason, resources removed)."""
+    from moto.cloudformation import parsing
+    from moto.cloudformation.exceptions import CloudFormationError
+    from moto.cloudformation.models import CloudFormationBackend, Event
+
+    wrapped_create = parsing.parse_and_create_resource  # S8's wrapper (remembers resolved properties)
+
+    def parse_and_create_resource(logical_id, resource_json, resources_map, account_id, region_name):  # type: ignore[no-untyped-def]
+        try:
+            return wrapped_create(logical_id, resource_json, resources_map, account_id, region_name)
+        except Exception as err:
+            resources_map.__dict__.setdefault("_irmoto_failed", (logical_id, resource_json.get("Type"), err))
+            raise
+
+    parsing.parse_and_create_resource = parse_and_create_resource
+
+    original_create_stack = _ORIGINALS.setdefault("create_stack", CloudFormationBackend.create_stack)
+
+    def reason_of(err: Exception) -> str:
+        code = getattr(err, "error_type", None) or getattr(err, "code", None)  # RESTError.code is the HTTP status
+        code = code if isinstance(code, str) else type(err).__name__
+        message = getattr(err, "message", None) or str(err)
+        return f'Resource handler returned message: "{message}" (HandlerErrorCode: {code})'
+
+    def create_stack(self, name, *args, **kwargs):  # type: ignore[no-untyped-def]
+        before = set(self.stacks)
+        try:
+            return original_create_stack(self, name, *args, **kwargs)
+        except Exception as err:
+            new = [self.stacks[i] for i in set(self.stacks) - before]
+            if not new:
+                raise  # refused before any stack existed (ValidationError, AlreadyExistsException)
+            stack = new[0]
+            try:
+                stack.resource_map.delete()  # best effort: what was created goes
+            except Exception:
+                LOG.warning("irmoto: rollback of stack %s left resources behind", stack.name, exc_info=True)
+            if isinstance(err, CloudFormationError):  # a template error found late: refused as on AWS
+                del self.stacks[stack.stack_id]
+                raise
+            logical_id, resource_type, _ = stack.resource_map.__dict__.get("_irmoto_failed", (None, None, err))
+            reason = reason_of(err)
+            if logical_id:
+                stack.events.append(
+                    Event(stack.stack_id, stack.name, logical_id, "", resource_type, "CREATE_FAILED", reason, None)
+                )
+            summary = f"The following resource(s) failed to create: [{logical_id}]. Rollback requested by user."
+            stack._add_stack_event("ROLLBACK_IN_PROGRESS", resource_status_reason=summary)
+            stack._add_stack_event("ROLLBACK_COMPLETE")
+            stack.status, stack.status_reason = "ROLLBACK_COMPLETE", summary
+            # moto's maps are lazy: reading outputs or resources would create them again.
+            stack.resource_map._resource_json_map = {}
+            stack.output_map._output_json_map = {}
+            return stack
+
+    CloudFormationBackend.create_stack = create_stack  # type: ignore[method-assign]
+
+
+STACK_EXTENSIONS: list[Callable[[], None]] = [
+    patch_securityhub_action_targets,
+    patch_securityhub_batch_update_findings,
+    patch_cfn_stack_types,
+    patch_cfn_kms_key,
+    patch_cfn_conditional_resources,
+    patch_sfn_intrinsic_string_literals,
+    patch_cfn_parameter_constraints,
+    patch_cfn_update_by_resolved_properties,
+    patch_cfn_lambda_function,
+    patch_cfn_log_group,
+    patch_cfn_iam_role,
+    patch_cfn_in_place_updates,
+    patch_cfn_create_failure_rolls_back,
+]

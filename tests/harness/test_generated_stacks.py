@@ -1,0 +1,524 @@
+"""Every generated template (cloudformation/*.json) deploys into the emulator as it would on AWS.
+
+For each template: CreateStack reaches CREATE_COMPLETE; DescribeStackResources lists exactly
+the resources whose Condition holds, each with a physical id, and each one reads back
+through its own service API (READ_BACK, one entry per resource type: a type without one
+fails the test, so a new type in a template needs its read-back here, and usually an
+irmoto extension); a GuardDuty finding put on the bus starts the playbook while a foreign
+event starts nothing; UpdateStack with a new ArtifactPrefix moves the Lambda code in place;
+DeleteStack removes everything but the DeletionPolicy Retain resources.
+
+The deploy tool supplies ArtifactBucket and ArtifactPrefix (zips at
+s3://<ArtifactBucket>/<ArtifactPrefix>/<task>.zip); every other parameter keeps its default.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import uuid
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import ACCOUNT, REGION, wait_for
+
+REPO = Path(__file__).resolve().parents[2]
+TEMPLATES = sorted((REPO / "cloudformation").glob("*.json"))
+SAMPLES = REPO / "tasks" / "contract" / "samples"
+GUARDDUTY_SAMPLE = SAMPLES / "guardduty-ec2-backdoor-c2.json"
+FOREIGN_SAMPLE = SAMPLES / "foreign-ec2-state-change.json"
+
+NOT_FOUND = {
+    "ResourceNotFoundException",
+    "NotFound",
+    "NotFoundException",
+    "NoSuchEntity",
+    "StateMachineDoesNotExist",
+    "AWS.SimpleQueueService.NonExistentQueue",
+    "QueueDoesNotExist",
+    "WAFNonexistentItemException",
+}
+
+
+class Missing(Exception):
+    """The resource does not exist (any more)."""
+
+
+def found(call: Callable[[], Any]) -> Any:
+    try:
+        return call()
+    except ClientError as err:
+        if err.response["Error"]["Code"] in NOT_FOUND:
+            raise Missing(str(err)) from err
+        raise
+
+
+def zip_bytes(text: str) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("bootstrap", f"#!/bin/sh\n# {text}\n")
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------- the template, read as CloudFormation does
+
+
+@dataclass
+class Deployment:
+    path: Path
+    template: dict[str, Any]
+    stack: str
+    bucket: str
+    parameters: dict[str, Any]
+    aws: Callable[[str], Any]
+    stack_id: str = ""
+    physical: dict[str, str] = field(default_factory=dict)
+    deleted: bool = False
+
+    @property
+    def resources(self) -> dict[str, dict[str, Any]]:
+        return self.template["Resources"]
+
+    def parameter(self, name: str) -> Any:
+        if name in self.parameters:
+            return self.parameters[name]
+        return self.template["Parameters"][name].get("Default")
+
+    def resolve(self, node: Any) -> Any:
+        """The value of a property: literals, Ref (parameters, pseudo parameters, resources'
+        physical ids) and Fn::Sub over those; None for anything else (not checked then)."""
+        if isinstance(node, (str, int, float, bool)):
+            return node
+        if isinstance(node, dict) and "Ref" in node:
+            name = node["Ref"]
+            pseudo = {
+                "AWS::Region": REGION,
+                "AWS::AccountId": ACCOUNT,
+                "AWS::StackName": self.stack,
+                "AWS::Partition": "aws",
+            }
+            if name in pseudo:
+                return pseudo[name]
+            if name in (self.template.get("Parameters") or {}):
+                return self.parameter(name)
+            return self.physical.get(name)
+        if isinstance(node, dict) and "Fn::Sub" in node and isinstance(node["Fn::Sub"], str):
+            unresolved = False
+
+            def one(match: re.Match[str]) -> str:
+                nonlocal unresolved
+                value = None if "." in match.group(1) else self.resolve({"Ref": match.group(1)})
+                unresolved = unresolved or value is None
+                return str(value)
+
+            text = re.sub(r"\$\{([^!}][^}]*)\}", one, node["Fn::Sub"])
+            return None if unresolved else text
+        return None
+
+    def condition(self, name: str) -> bool:
+        def value(node: Any) -> Any:
+            if isinstance(node, dict) and "Condition" in node:
+                return self.condition(node["Condition"])
+            if isinstance(node, dict) and len(node) == 1:
+                ((fn, args),) = node.items()
+                if fn == "Fn::Equals":
+                    left, right = (value(a) for a in args)
+                    return (
+                        str(left).lower() == str(right).lower() if isinstance(right, bool) else str(left) == str(right)
+                    )
+                if fn == "Fn::Not":
+                    return not value(args[0])
+                if fn == "Fn::And":
+                    return all(value(a) for a in args)
+                if fn == "Fn::Or":
+                    return any(value(a) for a in args)
+            resolved = self.resolve(node)
+            assert resolved is not None, f"condition operand not understood by this test: {node}"
+            return resolved
+
+        return bool(value(self.template["Conditions"][name]))
+
+    def expected_resources(self) -> dict[str, str]:
+        return {
+            name: res["Type"]
+            for name, res in self.resources.items()
+            if "Condition" not in res or self.condition(res["Condition"])
+        }
+
+
+def parameter_values(template: dict[str, Any], bucket: str, prefix: str) -> dict[str, str]:
+    declared = template.get("Parameters") or {}
+    supplied = {"ArtifactBucket": bucket, "ArtifactPrefix": prefix}
+    unknown = [name for name, spec in declared.items() if "Default" not in spec and name not in supplied]
+    assert not unknown, f"{unknown} have no default: give them a test value in parameter_values()"
+    return {name: value for name, value in supplied.items() if name in declared}
+
+
+def upload_task_zips(deployment: Deployment, prefix: str) -> dict[str, str]:
+    """Put a zip where each function's Code.S3Bucket/S3Key point for `prefix`; logical id -> key."""
+    s3, keys = deployment.aws("s3"), {}
+    saved = dict(deployment.parameters)
+    deployment.parameters["ArtifactPrefix"] = prefix
+    try:
+        for name, res in deployment.resources.items():
+            if res["Type"] != "AWS::Lambda::Function" or "S3Key" not in res["Properties"]["Code"]:
+                continue
+            code = res["Properties"]["Code"]
+            bucket, key = deployment.resolve(code["S3Bucket"]), deployment.resolve(code["S3Key"])
+            assert bucket and key, f"{name}: Code {code} is not resolvable by this test"
+            s3.put_object(Bucket=bucket, Key=key, Body=zip_bytes(f"{name} {prefix}"))
+            keys[name] = key
+    finally:
+        deployment.parameters = saved
+    return keys
+
+
+# ---------------------------------------------------------------- read-back, per resource type
+
+
+def sids(policy: Any) -> list[str]:
+    document = json.loads(policy) if isinstance(policy, str) else policy
+    statements = document["Statement"] if isinstance(document["Statement"], list) else [document["Statement"]]
+    return sorted(s.get("Sid", "") for s in statements)
+
+
+def tag_keys(props: dict[str, Any]) -> set[str]:
+    return {t["Key"] for t in props.get("Tags", [])}
+
+
+def read_lambda(d: Deployment, physical: str, props: dict[str, Any]) -> None:
+    got = found(lambda: d.aws("lambda").get_function(FunctionName=physical))
+    config = got["Configuration"]
+    assert config["FunctionName"] == physical
+    for key in ("Runtime", "Handler", "MemorySize", "Timeout", "Architectures"):
+        if key in props:
+            assert config[key] == props[key], (key, config[key])
+    assert config.get("Environment", {}).get("Variables", {}) == (props.get("Environment") or {}).get("Variables", {})
+    if "TracingConfig" in props:
+        assert config["TracingConfig"]["Mode"] == props["TracingConfig"]["Mode"]
+    if "KmsKeyArn" in props:
+        assert config.get("KMSKeyArn", "").startswith(f"arn:aws:kms:{REGION}:{ACCOUNT}:key/"), config.get("KMSKeyArn")
+    if "LoggingConfig" in props:
+        wanted = {k: d.resolve(v) for k, v in props["LoggingConfig"].items()}
+        assert {k: config["LoggingConfig"].get(k) for k in wanted} == wanted
+    reserved = d.resolve(props["ReservedConcurrentExecutions"]) if "ReservedConcurrentExecutions" in props else None
+    if reserved is not None or "ReservedConcurrentExecutions" not in props:
+        assert got.get("Concurrency", {}).get("ReservedConcurrentExecutions") == reserved
+    assert set(got.get("Tags", {})) >= tag_keys(props)
+    if "S3Key" in props["Code"]:
+        assert got["Code"]["Location"].endswith("/" + d.resolve(props["Code"]["S3Key"])), got["Code"]["Location"]
+
+
+def read_topic(d: Deployment, physical: str, props: dict[str, Any]) -> None:
+    attributes = found(lambda: d.aws("sns").get_topic_attributes(TopicArn=physical))["Attributes"]
+    assert attributes["TopicArn"] == physical
+    for key in ("DisplayName", "KmsMasterKeyId"):
+        if key in props and d.resolve(props[key]) is not None:
+            assert attributes[key] == d.resolve(props[key]), key
+
+
+def read_topic_policy(d: Deployment, physical: str, props: dict[str, Any]) -> None:
+    for topic in props["Topics"]:
+        attributes = found(lambda t=topic: d.aws("sns").get_topic_attributes(TopicArn=d.resolve(t)))["Attributes"]
+        assert sids(attributes["Policy"]) == sids(props["PolicyDocument"])
+
+
+def read_subscription(d: Deployment, physical: str, props: dict[str, Any]) -> None:
+    attributes = found(lambda: d.aws("sns").get_subscription_attributes(SubscriptionArn=physical))["Attributes"]
+    assert attributes["Protocol"] == props["Protocol"] and attributes["TopicArn"] == d.resolve(props["TopicArn"])
+
+
+def read_queue(d: Deployment, physical: str, props: dict[str, Any]) -> None:
+    attributes = found(lambda: d.aws("sqs").get_queue_attributes(QueueUrl=physical, AttributeNames=["All"]))[
+        "Attributes"
+    ]
+    for key in ("MessageRetentionPeriod", "VisibilityTimeout", "KmsMasterKeyId"):
+        if key in props and d.resolve(props[key]) is not None:
+            assert attributes[key] == str(d.resolve(props[key])), key
+
+
+def read_queue_policy(d: Deployment, physical: str, props: dict[str, Any]) -> None:
+    sqs = d.aws("sqs")
+    for queue in props["Queues"]:
+        attributes = found(lambda q=queue: sqs.get_queue_attributes(QueueUrl=d.resolve(q), AttributeNames=["Policy"]))
+        assert sids(attributes["Attributes"]["Policy"]) == sids(props["PolicyDocument"])
+
+
+def read_log_group(d: Deployment, physical: str, props: dict[str, Any]) -> None:
+    groups = d.aws("logs").describe_log_groups(logGroupNamePrefix=physical)["logGroups"]
+    group = next((g for g in groups if g["logGroupName"] == physical), None)
+    if group is None:
+        raise Missing(physical)
+    if "RetentionInDays" in props:
+        assert group.get("retentionInDays") == int(d.resolve(props["RetentionInDays"]))
+    if "KmsKeyId" in props:
+        assert group.get("kmsKeyId", "").startswith(f"arn:aws:kms:{REGION}:{ACCOUNT}:key/"), group
+
+
+def read_role(d: Deployment, physical: str, props: dict[str, Any]) -> None:
+    iam = d.aws("iam")
+    role = found(lambda: iam.get_role(RoleName=physical))["Role"]
+    assert role["AssumeRolePolicyDocument"]["Statement"], role
+    names = iam.list_role_policies(RoleName=physical)["PolicyNames"]
+    assert sorted(names) == sorted(p["PolicyName"] for p in props.get("Policies", []))
+    for policy in props.get("Policies", []):
+        document = iam.get_role_policy(RoleName=physical, PolicyName=policy["PolicyName"])["PolicyDocument"]
+        assert isinstance(document, dict) and sids(document) == sids(policy["PolicyDocument"]), document
+    assert {t["Key"] for t in role.get("Tags", [])} >= tag_keys(props)
+
+
+def read_kms_key(d: Deployment, physical: str, props: dict[str, Any]) -> None:
+    kms = d.aws("kms")
+    metadata = found(lambda: kms.describe_key(KeyId=physical))["KeyMetadata"]
+    if metadata["KeyState"] == "PendingDeletion":
+        raise Missing(physical)
+    assert metadata["KeyState"] == "Enabled"
+    assert {t["TagKey"] for t in kms.list_resource_tags(KeyId=physical)["Tags"]} >= tag_keys(props)
+    if "EnableKeyRotation" in props:
+        assert kms.get_key_rotation_status(KeyId=physical)["KeyRotationEnabled"] is props["EnableKeyRotation"]
+    if "KeyPolicy" in props:
+        assert sids(kms.get_key_policy(KeyId=physical, PolicyName="default")["Policy"]) == sids(props["KeyPolicy"])
+
+
+def read_kms_alias(d: Deployment, physical: str, props: dict[str, Any]) -> None:
+    aliases = d.aws("kms").list_aliases()["Aliases"]
+    alias = next((a for a in aliases if a["AliasName"] == physical), None)
+    if alias is None:
+        raise Missing(physical)
+    assert alias["TargetKeyId"] == d.resolve(props["TargetKeyId"])
+
+
+def read_state_machine(d: Deployment, physical: str, props: dict[str, Any]) -> None:
+    described = found(lambda: d.aws("stepfunctions").describe_state_machine(stateMachineArn=physical))
+    assert described["status"] == "ACTIVE"
+    definition = described["definition"]
+    assert "${" not in definition, "a DefinitionSubstitutions placeholder was left in the definition"
+    assert json.loads(definition)["StartAt"]
+    assert described["type"] == props.get("StateMachineType", "STANDARD")
+    if "LoggingConfiguration" in props:
+        logging = described["loggingConfiguration"]
+        assert logging["level"] == props["LoggingConfiguration"]["Level"]
+        for destination in logging.get("destinations", []):  # Step Functions: "The ARN must end with :*"
+            assert destination["cloudWatchLogsLogGroup"]["logGroupArn"].endswith(":*"), destination
+    if "TracingConfiguration" in props:
+        assert described["tracingConfiguration"]["enabled"] is props["TracingConfiguration"]["Enabled"]
+
+
+def read_rule(d: Deployment, physical: str, props: dict[str, Any]) -> None:
+    events = d.aws("events")
+    rule = found(lambda: events.describe_rule(Name=physical))
+    assert rule["State"] == props.get("State", "ENABLED")
+    if "EventPattern" in props:
+        assert set(json.loads(rule["EventPattern"])) == set(props["EventPattern"])
+    targets = {t["Id"]: t for t in events.list_targets_by_rule(Rule=physical)["Targets"]}
+    assert set(targets) == {t["Id"] for t in props.get("Targets", [])}
+    for wanted in props.get("Targets", []):
+        got = targets[wanted["Id"]]
+        if d.resolve(wanted["Arn"]) is not None:
+            assert got["Arn"] == d.resolve(wanted["Arn"])
+        for key in ("RoleArn", "RetryPolicy", "DeadLetterConfig", "Input", "InputPath", "InputTransformer"):
+            assert (key in got) == (key in wanted), (wanted["Id"], key)
+        if "RetryPolicy" in wanted:
+            assert got["RetryPolicy"] == wanted["RetryPolicy"]
+
+
+def read_action_target(d: Deployment, physical: str, props: dict[str, Any]) -> None:
+    assert physical == f"arn:aws:securityhub:{REGION}:{ACCOUNT}:action/custom/{props['Id']}"
+    (target,) = found(lambda: d.aws("securityhub").describe_action_targets(ActionTargetArns=[physical]))[
+        "ActionTargets"
+    ]
+    assert (target["Name"], target["Description"]) == (props["Name"], props["Description"])
+
+
+def read_ip_set(d: Deployment, physical: str, props: dict[str, Any]) -> None:
+    name, ip_set_id, scope = physical.split("|")
+    ip_set = found(lambda: d.aws("wafv2").get_ip_set(Name=name, Scope=scope, Id=ip_set_id))["IPSet"]
+    assert ip_set["IPAddressVersion"] == props["IPAddressVersion"]
+
+
+READ_BACK: dict[str, Callable[[Deployment, str, dict[str, Any]], None]] = {
+    "AWS::Lambda::Function": read_lambda,
+    "AWS::SNS::Topic": read_topic,
+    "AWS::SNS::TopicPolicy": read_topic_policy,
+    "AWS::SNS::Subscription": read_subscription,
+    "AWS::SQS::Queue": read_queue,
+    "AWS::SQS::QueuePolicy": read_queue_policy,
+    "AWS::Logs::LogGroup": read_log_group,
+    "AWS::IAM::Role": read_role,
+    "AWS::KMS::Key": read_kms_key,
+    "AWS::KMS::Alias": read_kms_alias,
+    "AWS::StepFunctions::StateMachine": read_state_machine,
+    "AWS::Events::Rule": read_rule,
+    "AWS::SecurityHub::ActionTarget": read_action_target,
+    "AWS::WAFv2::IPSet": read_ip_set,
+}
+
+
+def read_back(d: Deployment, logical: str) -> None:
+    resource = d.resources[logical]
+    reader = READ_BACK.get(resource["Type"])
+    if reader is None:
+        pytest.fail(f"{d.path.name}: no read-back for {resource['Type']} ({logical}): add one to READ_BACK")
+    reader(d, d.physical[logical], resource.get("Properties") or {})
+
+
+# ---------------------------------------------------------------- the stack's life
+
+
+def stack_status(d: Deployment) -> str:
+    summaries = d.aws("cloudformation").list_stacks()["StackSummaries"]
+    return next(s["StackStatus"] for s in summaries if s["StackId"] == d.stack_id)
+
+
+@pytest.fixture(scope="module", params=TEMPLATES, ids=[p.stem for p in TEMPLATES])
+def deployment(request: pytest.FixtureRequest, aws: Callable[[str], Any]) -> Iterator[Deployment]:
+    path: Path = request.param
+    template = json.loads(path.read_text())
+    suffix = re.sub(r"[^a-z0-9]", "", path.stem.lower())[:12]
+    securityhub = aws("securityhub")
+    try:  # the custom actions need a subscribed account, as on AWS
+        securityhub.enable_security_hub(EnableDefaultStandards=False)
+    except ClientError as err:
+        assert err.response["Error"]["Code"] == "ResourceConflictException"
+    uid = uuid.uuid4().hex[:8]
+    bucket = f"ir-artifacts-{suffix}-{uid}"
+    aws("s3").create_bucket(Bucket=bucket)
+    d = Deployment(path, template, f"ir-{suffix}-{uid}", bucket, parameter_values(template, bucket, "build-1"), aws)
+    upload_task_zips(d, "build-1")
+
+    cfn = aws("cloudformation")
+    d.stack_id = cfn.create_stack(
+        StackName=d.stack,
+        TemplateBody=path.read_text(),
+        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in d.parameters.items()],
+        Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
+    )["StackId"]
+    d.physical = {
+        r["LogicalResourceId"]: r["PhysicalResourceId"]
+        for r in cfn.describe_stack_resources(StackName=d.stack)["StackResources"]
+    }
+    yield d
+    if not d.deleted:
+        cfn.delete_stack(StackName=d.stack_id)
+
+
+def test_stack_creates_and_every_resource_reads_back(deployment: Deployment) -> None:
+    d, cfn = deployment, deployment.aws("cloudformation")
+    described = cfn.describe_stacks(StackName=d.stack)["Stacks"][0]
+    assert described["StackStatus"] == "CREATE_COMPLETE", described.get("StackStatusReason")
+
+    listed = cfn.describe_stack_resources(StackName=d.stack)["StackResources"]
+    assert {r["LogicalResourceId"]: r["ResourceType"] for r in listed} == d.expected_resources()
+    for resource in listed:
+        assert resource["PhysicalResourceId"], resource
+        assert resource["ResourceStatus"] == "CREATE_COMPLETE", resource
+
+    for logical in d.expected_resources():
+        read_back(d, logical)
+
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
+    for name, output in (d.template.get("Outputs") or {}).items():
+        if "Condition" in output and not d.condition(output["Condition"]):
+            assert name not in outputs
+            continue
+        assert outputs.get(name) not in (None, "", "None"), name
+        value = output["Value"]
+        if isinstance(value, dict) and isinstance(value.get("Ref"), str) and value["Ref"] in d.physical:
+            assert outputs[name] == d.physical[value["Ref"]], name
+        if isinstance(value, dict) and "Fn::GetAtt" in value and value["Fn::GetAtt"][1] == "ActionTargetArn":
+            assert outputs[name] == d.physical[value["Fn::GetAtt"][0]], name
+
+
+def event_entry(path: Path) -> dict[str, Any]:
+    event = json.loads(path.read_text())
+    return {
+        "Source": event["source"],
+        "DetailType": event["detail-type"],
+        "Detail": json.dumps(event["detail"]),
+        "Resources": event["resources"],
+        "Time": event["time"],
+    }
+
+
+def test_guardduty_finding_starts_the_playbook_and_a_foreign_event_does_not(
+    deployment: Deployment, fake_lambda: Any
+) -> None:
+    d = deployment
+    events, sfn = d.aws("events"), d.aws("stepfunctions")
+    machines = {d.physical[n] for n, r in d.resources.items() if r["Type"] == "AWS::StepFunctions::StateMachine"}
+    sample, foreign = json.loads(GUARDDUTY_SAMPLE.read_text()), json.loads(FOREIGN_SAMPLE.read_text())
+    triggered = set()
+    for name, res in d.resources.items():
+        if res["Type"] != "AWS::Events::Rule" or name not in d.physical:
+            continue
+        pattern = events.describe_rule(Name=d.physical[name]).get("EventPattern")
+        if pattern and events.test_event_pattern(EventPattern=pattern, Event=json.dumps(sample))["Result"]:
+            triggered |= {t["Arn"] for t in events.list_targets_by_rule(Rule=d.physical[name])["Targets"]} & machines
+    if not triggered:
+        pytest.skip(f"{d.path.name} has no rule for GuardDuty findings")
+
+    def runs() -> dict[str, list[dict[str, Any]]]:
+        return {m: sfn.list_executions(stateMachineArn=m)["executions"] for m in machines}
+
+    before = runs()
+    assert events.put_events(Entries=[event_entry(FOREIGN_SAMPLE)])["FailedEntryCount"] == 0
+    assert runs() == before, "a foreign event started a playbook"  # delivery happens inside PutEvents
+
+    assert events.put_events(Entries=[event_entry(GUARDDUTY_SAMPLE)])["FailedEntryCount"] == 0
+    for machine in triggered:
+        new = wait_for(
+            lambda m=machine: [r for r in runs()[m] if r not in before[m]], what=f"an execution of {machine}"
+        )
+        assert len(new) == 1, new
+        delivered = json.loads(sfn.describe_execution(executionArn=new[0]["executionArn"])["input"])
+        assert (delivered["source"], delivered["detail-type"]) == (sample["source"], sample["detail-type"])
+        assert delivered["detail"] == sample["detail"] and delivered["detail"] != foreign["detail"]
+    untouched = machines - triggered
+    assert all(runs()[m] == before[m] for m in untouched)
+
+
+def test_update_with_a_new_artifact_prefix_then_delete(deployment: Deployment) -> None:
+    d, cfn = deployment, deployment.aws("cloudformation")
+    keys = upload_task_zips(d, "build-2")
+    assert keys, f"{d.path.name} has no Lambda code in S3 to move"
+    parameters = [
+        {"ParameterKey": name, "ParameterValue": "build-2"}
+        if name == "ArtifactPrefix"
+        else {"ParameterKey": name, "UsePreviousValue": True}
+        for name in d.parameters
+    ]
+    cfn.update_stack(
+        StackName=d.stack,
+        TemplateBody=d.path.read_text(),
+        Parameters=parameters,
+        Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
+    )
+    assert cfn.describe_stacks(StackName=d.stack)["Stacks"][0]["StackStatus"] == "UPDATE_COMPLETE"
+    after = {
+        r["LogicalResourceId"]: r["PhysicalResourceId"]
+        for r in cfn.describe_stack_resources(StackName=d.stack)["StackResources"]
+    }
+    assert after == d.physical  # the code moves in place: nothing is replaced
+    d.parameters["ArtifactPrefix"] = "build-2"
+    for logical, key in keys.items():
+        location = d.aws("lambda").get_function(FunctionName=d.physical[logical])["Code"]["Location"]
+        assert location.endswith("/" + key) and key.startswith("build-2/"), (logical, location)
+    for logical in d.expected_resources():
+        read_back(d, logical)
+
+    cfn.delete_stack(StackName=d.stack)
+    d.deleted = True
+    assert stack_status(d) == "DELETE_COMPLETE"
+    for logical in d.expected_resources():
+        if d.resources[logical].get("DeletionPolicy") == "Retain":
+            read_back(d, logical)  # kept
+        else:
+            with pytest.raises(Missing):
+                read_back(d, logical)
