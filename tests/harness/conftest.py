@@ -202,3 +202,16 @@ def harness_role(aws: Callable[[str], Any]) -> str:
         ],
     }
     return aws("iam").create_role(RoleName=ROLE_NAME, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+
+
+def emit_as_service(endpoint: str, *events: dict[str, Any]) -> list[str]:
+    """Delivers events to the default bus as the AWS service in their `source` would
+    (callers cannot put `aws.*` events; see irmoto/services.py)."""
+    request = urllib.request.Request(
+        endpoint + "/moto-api/irmoto/service-events",
+        data=json.dumps({"events": list(events)}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return [e["EventId"] for e in json.load(response)["Entries"]]

@@ -14,7 +14,7 @@ import json
 import zipfile
 from typing import Any
 
-from conftest import HandlerError, execution_finished, history, wait_for
+from conftest import HandlerError, emit_as_service, execution_finished, history, wait_for
 
 TRUST = {
     "Version": "2012-10-17",
@@ -112,21 +112,17 @@ def template(bucket: str, key: str, uid: str) -> dict[str, Any]:
     }
 
 
-def put_finding(aws: Any, finding_id: str, label: str) -> None:
+def put_finding(endpoint: str, finding_id: str, label: str) -> None:
+    # As Security Hub itself delivers it: callers may not put aws.* events.
     detail = {"findings": [{"Id": finding_id, "Severity": {"Label": label}, "Resources": [{"Id": "i-0abc"}]}]}
-    result = aws("events").put_events(
-        Entries=[
-            {
-                "Source": "aws.securityhub",
-                "DetailType": "Security Hub Findings - Imported",
-                "Detail": json.dumps(detail),
-            }
-        ]
+    emit_as_service(
+        endpoint,
+        {"source": "aws.securityhub", "detail-type": "Security Hub Findings - Imported", "detail": detail,
+         "account": "123456789012", "region": "us-east-1", "time": "2026-11-29T00:00:00Z"},
     )
-    assert result["FailedEntryCount"] == 0
 
 
-def test_event_to_state_machine_to_lambda_and_sns(aws: Any, fake_lambda: Any, uid: str) -> None:
+def test_event_to_state_machine_to_lambda_and_sns(aws: Any, fake_lambda: Any, uid: str, moto_endpoint: str) -> None:
     def normalize(event: Any) -> Any:
         finding = event["detail"]["findings"][0]
         if finding["Id"] == "bad":
@@ -158,8 +154,8 @@ def test_event_to_state_machine_to_lambda_and_sns(aws: Any, fake_lambda: Any, ui
     }
 
     # A LOW finding does not match; a HIGH one runs the playbook to its end.
-    put_finding(aws, "low", "LOW")
-    put_finding(aws, "good", "HIGH")
+    put_finding(moto_endpoint, "low", "LOW")
+    put_finding(moto_endpoint, "good", "HIGH")
     (run,) = wait_for(lambda: sfn.list_executions(stateMachineArn=playbook)["executions"], what="the playbook run")
     done = wait_for(execution_finished(sfn, run["executionArn"]), what="the playbook run to end")
     assert done["status"] == "SUCCEEDED"
@@ -167,7 +163,7 @@ def test_event_to_state_machine_to_lambda_and_sns(aws: Any, fake_lambda: Any, ui
     assert [e["detail"]["findings"][0]["Id"] for e in fake_lambda.calls_to("normalize")] == ["good"]
 
     # A handler error named IR.InvalidEvent is caught by name and published to SNS -> SQS.
-    put_finding(aws, "bad", "CRITICAL")
+    put_finding(moto_endpoint, "bad", "CRITICAL")
     runs = wait_for(
         lambda: [
             r

@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ACCOUNT, REGION, wait_for
+from conftest import ACCOUNT, REGION, emit_as_service, wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATES = sorted((REPO / "cloudformation").glob("*.json"))
@@ -436,19 +436,8 @@ def test_stack_creates_and_every_resource_reads_back(deployment: Deployment) -> 
             assert outputs[name] == d.physical[value["Fn::GetAtt"][0]], name
 
 
-def event_entry(path: Path) -> dict[str, Any]:
-    event = json.loads(path.read_text())
-    return {
-        "Source": event["source"],
-        "DetailType": event["detail-type"],
-        "Detail": json.dumps(event["detail"]),
-        "Resources": event["resources"],
-        "Time": event["time"],
-    }
-
-
 def test_guardduty_finding_starts_the_playbook_and_a_foreign_event_does_not(
-    deployment: Deployment, fake_lambda: Any
+    deployment: Deployment, fake_lambda: Any, moto_endpoint: str
 ) -> None:
     d = deployment
     events, sfn = d.aws("events"), d.aws("stepfunctions")
@@ -468,10 +457,11 @@ def test_guardduty_finding_starts_the_playbook_and_a_foreign_event_does_not(
         return {m: sfn.list_executions(stateMachineArn=m)["executions"] for m in machines}
 
     before = runs()
-    assert events.put_events(Entries=[event_entry(FOREIGN_SAMPLE)])["FailedEntryCount"] == 0
+    # Delivered as GuardDuty and EC2 themselves would (callers may not put aws.* events).
+    emit_as_service(moto_endpoint, foreign)
     assert runs() == before, "a foreign event started a playbook"  # delivery happens inside PutEvents
 
-    assert events.put_events(Entries=[event_entry(GUARDDUTY_SAMPLE)])["FailedEntryCount"] == 0
+    emit_as_service(moto_endpoint, sample)
     for machine in triggered:
         new = wait_for(
             lambda m=machine: [r for r in runs()[m] if r not in before[m]], what=f"an execution of {machine}"

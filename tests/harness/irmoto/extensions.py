@@ -934,6 +934,10 @@ from .stacks import STACK_EXTENSIONS  # noqa: E402  (after the version check and
 
 EXTENSIONS.extend(STACK_EXTENSIONS)
 
+from .services import SERVICE_EXTENSIONS  # noqa: E402  (same reason)
+
+EXTENSIONS.extend(SERVICE_EXTENSIONS)
+
 
 def apply_all() -> None:
     """Apply every extension once (idempotent)."""
