@@ -617,3 +617,32 @@ def test_cfn_sns_subscription_is_created_and_delivers(aws: Any, uid: str) -> Non
 
     cfn.delete_stack(StackName=stack)
     assert out["Subscription"] not in [s["SubscriptionArn"] for s in sns.list_subscriptions()["Subscriptions"]]
+
+
+# ---------------------------------------------------------------- SendTaskFailure cause
+
+
+def test_send_task_failure_passes_error_and_cause_to_the_catch(aws: Any, uid: str) -> None:
+    sqs, sfn = aws("sqs"), aws("stepfunctions")
+    url = sqs.create_queue(QueueName=f"tokens-{uid}")["QueueUrl"]
+    definition = {
+        "StartAt": "Ask",
+        "States": {
+            "Ask": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                "Parameters": {"QueueUrl": url, "MessageBody": {"token.$": "$$.Task.Token"}},
+                "TimeoutSeconds": 60,
+                "Catch": [{"ErrorEquals": ["IR.Rejected"], "ResultPath": "$.dismissal", "Next": "Dismissed"}],
+                "End": True,
+            },
+            "Dismissed": {"Type": "Pass", "End": True},
+        },
+    }
+    machine = sfn.create_state_machine(name=f"ask-{uid}", definition=json.dumps(definition), roleArn=ROLE)["stateMachineArn"]
+    run = sfn.start_execution(stateMachineArn=machine, name=f"run-{uid}", input="{}")["executionArn"]
+    message = wait_for(lambda: sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages"), what="the token")
+    token = json.loads(message[0]["Body"])["token"]
+    sfn.send_task_failure(taskToken=token, error="IR.Rejected", cause="pen test in progress")
+    done = wait_for(execution_finished(sfn, run), what="the execution")
+    assert json.loads(done["output"])["dismissal"] == {"Error": "IR.Rejected", "Cause": "pen test in progress"}

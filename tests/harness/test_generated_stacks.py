@@ -330,7 +330,12 @@ def read_rule(d: Deployment, physical: str, props: dict[str, Any]) -> None:
 
 
 def read_action_target(d: Deployment, physical: str, props: dict[str, Any]) -> None:
-    assert physical == f"arn:aws:securityhub:{REGION}:{ACCOUNT}:action/custom/{props['Id']}"
+    prefix = f"arn:aws:securityhub:{REGION}:{ACCOUNT}:action/custom/"
+    assert physical.startswith(prefix), physical
+    action_id = physical[len(prefix):]
+    assert action_id.isalnum() and len(action_id) <= 20, action_id  # the API's limits
+    if isinstance(props["Id"], str):
+        assert action_id == props["Id"]
     (target,) = found(lambda: d.aws("securityhub").describe_action_targets(ActionTargetArns=[physical]))[
         "ActionTargets"
     ]

@@ -79,6 +79,18 @@ impl World {
         );
         let env =
             parse_state(&std::fs::read_to_string(state_dir.join("state.env")).expect("state.env"));
+        // The account baseline an incident-response account has (Security Hub on).
+        let baseline = Command::new(root.join(".venv/bin/python"))
+            .args(["-m", "irmoto.fixtures", "account-baseline"])
+            .current_dir(root.join("tests/harness"))
+            .envs(&env)
+            .output()
+            .expect("fixtures run");
+        assert!(
+            baseline.status.success(),
+            "account baseline failed:\n{}",
+            String::from_utf8_lossy(&baseline.stderr)
+        );
 
         for (k, v) in &env {
             std::env::set_var(k, v);

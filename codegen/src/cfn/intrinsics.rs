@@ -48,3 +48,18 @@ pub fn not(c: Value) -> Value {
 pub fn no_value() -> Value {
     ref_("AWS::NoValue")
 }
+
+pub fn select(index: usize, list: Value) -> Value {
+    json!({ "Fn::Select": [index.to_string(), list] })
+}
+
+pub fn split(separator: &str, text: Value) -> Value {
+    json!({ "Fn::Split": [separator, text] })
+}
+
+/// Eight hex digits unique to this stack *instance*: the first group of the UUID at the end of
+/// `AWS::StackId`. A re-created stack of the same name gets new ones, so names derived from it
+/// never collide with resources a deleted stack retained.
+pub fn stack_instance_id() -> Value {
+    select(0, split("-", select(2, split("/", ref_("AWS::StackId")))))
+}

@@ -42,6 +42,7 @@ pub mod params {
     pub const LOG_RETENTION_DAYS: &str = "LogRetentionDays";
     pub const NOTIFICATION_EMAIL: &str = "NotificationEmail";
     pub const TASK_CONCURRENCY: &str = "TaskReservedConcurrency";
+    pub const SECURITY_HUB_ACTIONS: &str = "SecurityHubActions";
 }
 
 /// Logical ids shared between constructs.

@@ -8,7 +8,8 @@ use super::{ids, key, params, policy, task_function, topic, trigger::Trigger, Se
 use crate::asl::{Integration, State, StateMachine, TaskInfo, ValidationError};
 use crate::cfn::iam::{service_trust_for_account, PolicyDocument, Statement};
 use crate::cfn::{
-    equals, get_att, not, ref_, sub, Output, Parameter, ReferenceError, Resource, Template,
+    equals, get_att, if_, no_value, not, ref_, stack_instance_id, sub, sub_with, Output, Parameter,
+    ReferenceError, Resource, Template,
 };
 use contract::task::StackResource;
 use serde_json::{json, Map};
@@ -223,7 +224,10 @@ impl Playbook {
                 json!({
                     // The prefix AWS recommends for vended logs, which keeps the account's log
                     // resource policy small.
-                    "LogGroupName": sub("/aws/vendedlogs/states/${AWS::StackName}"),
+                    "LogGroupName": sub_with(
+                        "/aws/vendedlogs/states/${AWS::StackName}-${StackInstance}",
+                        json!({"StackInstance": stack_instance_id()}),
+                    ),
                     "RetentionInDays": ref_(params::LOG_RETENTION_DAYS),
                     "KmsKeyId": get_att(ids::STACK_KEY, "Arn"),
                 }),
@@ -321,7 +325,10 @@ impl Playbook {
                             "Principal": {"Service": "events.amazonaws.com"},
                             "Action": "sqs:SendMessage",
                             "Resource": get_att(ids::TRIGGER_DLQ, "Arn"),
-                            "Condition": {"ArnEquals": {"aws:SourceArn": rule_ids.iter().map(|r| get_att(r, "Arn")).collect::<Vec<_>>()}}
+                            "Condition": {"ArnEquals": {"aws:SourceArn": self.triggers.iter().zip(&rule_ids).map(|(tr, r)| match tr.condition() {
+                                Some(c) => if_(c, get_att(r, "Arn"), no_value()),
+                                None => get_att(r, "Arn"),
+                            }).collect::<Vec<_>>()}}
                         }]
                     }
                 }),
@@ -347,32 +354,35 @@ impl Playbook {
         );
         for (trigger, rule_id) in self.triggers.iter().zip(&rule_ids) {
             trigger.add_resources(t);
+            let rule = Resource::new(
+                "AWS::Events::Rule",
+                json!({
+                    "Description": format!("Starts playbook {}: {}", self.id, trigger.description()),
+                    "EventPattern": trigger.pattern(),
+                    "State": "ENABLED",
+                    "Targets": [{
+                        "Id": "playbook",
+                        "Arn": ref_(ids::STATE_MACHINE),
+                        "RoleArn": get_att("TriggerRole", "Arn"),
+                        "RetryPolicy": {"MaximumEventAgeInSeconds": 3600, "MaximumRetryAttempts": 20},
+                        "DeadLetterConfig": {"Arn": get_att(ids::TRIGGER_DLQ, "Arn")},
+                    }],
+                }),
+            );
             t.add(
                 rule_id,
-                Resource::new(
-                    "AWS::Events::Rule",
-                    json!({
-                        "Description": format!("Starts playbook {}: {}", self.id, trigger.description()),
-                        "EventPattern": trigger.pattern(),
-                        "State": "ENABLED",
-                        "Targets": [{
-                            "Id": "playbook",
-                            "Arn": ref_(ids::STATE_MACHINE),
-                            "RoleArn": get_att("TriggerRole", "Arn"),
-                            "RetryPolicy": {"MaximumEventAgeInSeconds": 3600, "MaximumRetryAttempts": 20},
-                            "DeadLetterConfig": {"Arn": get_att(ids::TRIGGER_DLQ, "Arn")},
-                        }],
-                    }),
-                ),
+                match trigger.condition() {
+                    Some(c) => rule.condition(c),
+                    None => rule,
+                },
             );
             if let Trigger::SecurityHubCustomAction { id, .. } = trigger {
-                t.output(
-                    &format!("CustomAction{id}Arn"),
-                    Output::new(
-                        "Security Hub custom action that starts this playbook.",
-                        get_att(&format!("{}Target", trigger.id()), "ActionTargetArn"),
-                    ),
+                let mut output = Output::new(
+                    "Security Hub custom action that starts this playbook.",
+                    get_att(&format!("{}Target", trigger.id()), "ActionTargetArn"),
                 );
+                output.condition = trigger.condition().map(String::from);
+                t.output(&format!("CustomAction{id}Arn"), output);
             }
         }
         t.output(
@@ -410,11 +420,24 @@ fn common_parameters(t: &mut Template) {
             .default(json!(365))
             .allowed(&[90, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653].map(|d| json!(d))),
     );
+    // 0 by default: a reservation fails in accounts whose concurrency quota is small (new
+    // accounts); production accounts should reserve some so that a flood of other work cannot
+    // starve the response.
     t.parameter(
         params::TASK_CONCURRENCY,
-        Parameter::number("Reserved concurrency per task Lambda, so that a flood of findings cannot starve the account (0 = none reserved).")
-            .default(json!(5))
+        Parameter::number("Reserved concurrency per task Lambda, so that other workloads cannot starve incident response (0 = none reserved; needs unreserved concurrency to spare).")
+            .default(json!(0))
             .range(0, 1000),
+    );
+    t.parameter(
+        params::SECURITY_HUB_ACTIONS,
+        Parameter::string("Create the playbook's Security Hub custom actions (Security Hub must be enabled in this account and Region).")
+            .default(json!("true"))
+            .allowed(&[json!("true"), json!("false")]),
+    );
+    t.condition(
+        "HasSecurityHubActions",
+        equals(ref_(params::SECURITY_HUB_ACTIONS), json!("true")),
     );
     t.condition(
         "HasReservedConcurrency",

@@ -10,8 +10,10 @@
 
 use super::{ids, params, policy, Settings};
 use crate::asl::TaskInfo;
-use crate::cfn::iam::{service_trust_for_account, PolicyDocument, Statement};
-use crate::cfn::{get_att, if_, no_value, ref_, sub, Resource, Template};
+use crate::cfn::iam::{service_trust, PolicyDocument, Statement};
+use crate::cfn::{
+    get_att, if_, no_value, ref_, stack_instance_id, sub, sub_with, Resource, Template,
+};
 use serde_json::{json, Value};
 
 pub fn function_id(task: &TaskInfo) -> String {
@@ -28,7 +30,12 @@ pub fn add(t: &mut Template, settings: &Settings, playbook: &str, task: &TaskInf
         Resource::new(
             "AWS::Logs::LogGroup",
             json!({
-                "LogGroupName": sub(&format!("/{}/${{AWS::StackName}}/{}", settings.project, task.name)),
+                // Unique per stack instance: the group is retained when the stack goes, and a
+                // re-created stack must not collide with it.
+                "LogGroupName": sub_with(
+                    &format!("/{}/${{AWS::StackName}}-${{StackInstance}}/{}", settings.project, task.name),
+                    json!({"StackInstance": stack_instance_id()}),
+                ),
                 "RetentionInDays": ref_(params::LOG_RETENTION_DAYS),
                 "KmsKeyId": get_att(ids::STACK_KEY, "Arn"),
             }),
@@ -65,7 +72,9 @@ pub fn add(t: &mut Template, settings: &Settings, playbook: &str, task: &TaskInf
             "AWS::IAM::Role",
             json!({
                 "Description": format!("Runs task {} of playbook {playbook}; allows only what the task declares.", task.name),
-                "AssumeRolePolicyDocument": service_trust_for_account("lambda.amazonaws.com"),
+                // No aws:SourceAccount condition: Lambda does not document one for execution
+                // roles (iam:PassRole already keeps the role in this account).
+                "AssumeRolePolicyDocument": service_trust("lambda.amazonaws.com"),
                 "Policies": [{
                     "PolicyName": format!("{}-task", task.name),
                     "PolicyDocument": PolicyDocument::new(statements).render(),

@@ -4,7 +4,7 @@
 //! Array fields in events (`detail.findings[]`, `Resources[]`) are matched element-wise by
 //! EventBridge, so a Security Hub pattern is written as if each were a single object.
 
-use crate::cfn::{get_att, Resource, Template};
+use crate::cfn::{get_att, join, stack_instance_id, Resource, Template};
 use contract::case::SeverityLabel;
 use contract::events;
 use serde_json::{json, Map, Value};
@@ -222,6 +222,14 @@ impl Trigger {
         }
     }
 
+    /// The template condition the trigger's resources depend on, if any.
+    pub fn condition(&self) -> Option<&'static str> {
+        match self {
+            Trigger::SecurityHubCustomAction { .. } => Some("HasSecurityHubActions"),
+            _ => None,
+        }
+    }
+
     fn action_target_id(&self) -> String {
         format!("{}Target", self.id())
     }
@@ -234,12 +242,23 @@ impl Trigger {
             description,
         } = self
         {
+            // Action ids are unique per account and Region (at most 20 alphanumerics): suffix
+            // the stack instance so that two stacks of one playbook can coexist.
+            assert!(
+                id.len() <= 12 && id.chars().all(|c| c.is_ascii_alphanumeric()),
+                "custom action id `{id}`: at most 12 alphanumerics (8 more identify the stack)"
+            );
+            assert!(
+                name.chars().count() <= 20,
+                "custom action name `{name}`: at most 20 characters"
+            );
             t.add(
                 &self.action_target_id(),
                 Resource::new(
                     "AWS::SecurityHub::ActionTarget",
-                    json!({"Id": id, "Name": name, "Description": description}),
-                ),
+                    json!({"Id": join("", vec![json!(id), stack_instance_id()]), "Name": name, "Description": description}),
+                )
+                .condition("HasSecurityHubActions"),
             );
         }
     }

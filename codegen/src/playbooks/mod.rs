@@ -2,6 +2,7 @@
 
 use crate::constructs::playbook::Playbook;
 
+pub mod intake;
 pub mod triage;
 
 /// Every playbook the project ships, in the order they are synthesized.

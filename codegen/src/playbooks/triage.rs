@@ -9,9 +9,9 @@ use crate::asl::*;
 use crate::cfn::Parameter;
 use crate::constructs::playbook::Playbook;
 use crate::constructs::trigger::Trigger;
+use crate::playbooks::intake::{intake, REPORT_FAILURE};
 use contract::case::{CaseKind, SeverityLabel};
-use contract::tasks::{Normalize, Notify};
-use contract::ErrorName;
+use contract::tasks::Notify;
 use serde_json::json;
 
 pub const ID: &str = "triage";
@@ -39,48 +39,7 @@ fn assessment(kind: CaseKind) -> (&'static str, &'static str) {
     }
 }
 
-fn report(name: &str, subject: &str, lead: &str) -> Task {
-    Task::sns_publish(name)
-        .comment("Tell the responders that the playbook could not finish, and why.")
-        .parameters(json!({
-            "Subject": subject,
-            "Message.$": format!("States.Format('{lead}\n\nError: {{}}\nCause: {{}}\nExecution: {{}}\nThe execution input holds the event as received.', $.error.Error, $.error.Cause, $$.Execution.Id)"),
-        }))
-        .discard_result()
-}
-
 pub fn playbook() -> Playbook {
-    let rejected = report(
-        "ReportRejectedEvent",
-        "aws-ir triage: event rejected (IR.InvalidEvent)",
-        "Playbook triage rejected an event it cannot read.",
-    )
-    .next(
-        Fail::new("EventRejected")
-            .error(ErrorName::InvalidEvent.as_str())
-            .cause("The event is not one this playbook understands; see the notification."),
-    );
-
-    let failed = report(
-        "ReportFailure",
-        "aws-ir triage: playbook failed",
-        "Playbook triage failed before it could finish.",
-    )
-    .next(
-        Fail::new("TriageFailed")
-            .error("IR.PlaybookFailed")
-            .cause("A step failed; see the notification and the execution history."),
-    );
-
-    let normalize = Task::invoke::<Normalize>("Normalize")
-        .comment("Turn the event into a case; reject anything else with IR.InvalidEvent.")
-        .input_path("event", "$")
-        .input("dry_run", json!("${DryRun}"))
-        .result_path("$")
-        .select_literal("results", json!({}))
-        .catch([ErrorName::InvalidEvent.as_str()], "$.error", rejected)
-        .catch([STATES_ALL], "$.error", failed);
-
     let mut route =
         Choice::new("RouteByKind").comment("Record what kind of response the case calls for.");
     for kind in CaseKind::ALL.into_iter().filter(|k| *k != CaseKind::Other) {
@@ -97,12 +56,12 @@ pub fn playbook() -> Playbook {
         .input("topic_arn", json!("${NotificationTopicArn}"))
         .input_path("outcome", "$.results.assessment.summary")
         .input_path("results", "$.results")
-        .catch([STATES_ALL], "$.error", Chain::goto("ReportFailure"));
+        .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));
 
     let machine = StateMachine::new(
         ID,
         "Triage: normalize any supported finding into a case, assess it, notify the responders, and for serious cases wait for one of them to take it.",
-        normalize
+        intake(ID)
             .next(route)
             .next(notify)
             .next(
@@ -208,7 +167,7 @@ fn acknowledgement() -> Chain {
         .result_path("$.results.acknowledgement")
         .catch(["States.Timeout"], "$.error", escalate)
         .catch([REJECTED], "$.results.dismissal", dismissed)
-        .catch([STATES_ALL], "$.error", Chain::goto("ReportFailure"));
+        .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));
     policy.next(ask).next(Succeed::new("Acknowledged"))
 }
 

@@ -916,7 +916,30 @@ def patch_cfn_missing_types() -> None:
 
 # --------------------------------------------------------------------------
 
+# --------------------------------------------------------------------------
+# 3e. SendTaskFailure keeps its cause
+# AWS doc: Step Functions API Reference, "SendTaskFailure" (error and cause "provide more
+# details"; a Catch receives {"Error": error, "Cause": cause}).
+# moto 5.2.5 (moto/stepfunctions/responses.py StepFunctionResponse.send_task_failure)
+# reads only `error`, so a Catch saw "Cause": null and the reason a responder gave was lost.
+# --------------------------------------------------------------------------
+
+
+def patch_sfn_send_task_failure_cause() -> None:
+    from moto.core.responses import EmptyResult
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    def send_task_failure(self):  # type: ignore[no-untyped-def]
+        self.stepfunction_backend.send_task_failure(
+            self._get_param("taskToken"), error=self._get_param("error"), cause=self._get_param("cause")
+        )
+        return EmptyResult()
+
+    StepFunctionResponse.send_task_failure = send_task_failure  # type: ignore[method-assign]
+
+
 EXTENSIONS: list[Callable[[], None]] = [
+    patch_sfn_send_task_failure_cause,
     patch_cfn_state_machine,
     patch_lambda_invoke_forwarding,
     patch_events_pattern_arrays,

@@ -1,6 +1,7 @@
 """Realistic environments in the emulated AWS, for `make demo` and end-to-end tests.
 
-``python -m irmoto.fixtures demo-environment`` creates a small production-like workload and
+``python -m irmoto.fixtures account-baseline`` switches on what an incident-response account
+has (Security Hub). ``python -m irmoto.fixtures demo-environment`` creates a small production-like workload and
 prints its ids as JSON: a VPC with a subnet, an instance role and profile, a launch template,
 an Auto Scaling group whose instance has two volumes and sits behind a target group.
 Idempotent: a second call finds the environment by its tag and prints the same ids.
@@ -13,6 +14,7 @@ import sys
 import time
 
 import boto3
+from botocore.exceptions import ClientError
 
 TAG = {"Key": "aws-ir:fixture", "Value": "demo-environment"}
 
@@ -102,11 +104,26 @@ def _describe(vpc: str) -> dict:
     }
 
 
+def account_baseline() -> dict:
+    """What an account that runs incident response has switched on: Security Hub (custom actions
+    and finding updates need it). Idempotent."""
+    hub = boto3.client("securityhub")
+    try:
+        hub.enable_security_hub(EnableDefaultStandards=False)
+    except ClientError as e:  # ResourceConflictException: already enabled
+        if e.response["Error"]["Code"] != "ResourceConflictException":
+            raise
+    return {"security_hub": hub.describe_hub()["HubArn"]}
+
+
+COMMANDS = {"demo-environment": demo_environment, "account-baseline": account_baseline}
+
+
 def main(argv: list[str]) -> int:
-    if argv[1:] != ["demo-environment"]:
-        print("usage: python -m irmoto.fixtures demo-environment", file=sys.stderr)
+    if len(argv) != 2 or argv[1] not in COMMANDS:
+        print(f"usage: python -m irmoto.fixtures {{{'|'.join(COMMANDS)}}}", file=sys.stderr)
         return 2
-    print(json.dumps(demo_environment(), indent=2))
+    print(json.dumps(COMMANDS[argv[1]](), indent=2))
     return 0
 
 
