@@ -70,7 +70,10 @@ test-unit: ## unit and snapshot tests (no network)
 test-harness: .venv/.installed ## the emulator extensions, each against a real moto server
 	.venv/bin/pytest tests/harness -q
 
-test: setup check lint test-unit test-harness ## everything CI runs
+test-e2e: .venv/.installed ## deploy the generated stacks into the emulated AWS and run the scenarios
+	cargo test -q -p e2e
+
+test: setup check lint test-unit test-harness test-e2e ## everything CI runs
 	@echo "make test: all green"
 
 # --- the emulated AWS -------------------------------------------------------------------------
@@ -81,10 +84,17 @@ emulator-up: .venv/.installed ## start moto (+ cargo lambda watch); prints the e
 emulator-down: ## stop everything emulator-up started
 	tests/harness/down.sh
 
-demo: synth ## the main job (until the local deploy lands: synthesis and validation)
-	@echo
-	@echo "Synthesized and validated: statemachines/ and cloudformation/ are up to date."
-	@ls statemachines/*.asl.json cloudformation/*.json
+demo: .venv/.installed ## the main job: synthesize, deploy to the emulated AWS, fire a finding, watch, answer
+	tools/demo.sh
+
+package: .venv/.installed ## release bootstrap zips for real AWS, in $(CARGO_TARGET_DIR)/lambda/<task>/bootstrap.zip
+	PATH="$(CURDIR)/.venv/bin:$$PATH" cargo lambda build --release -p tasks --output-format zip \
+		--lambda-dir $(CARGO_TARGET_DIR)/lambda
+	@ls -l $(CARGO_TARGET_DIR)/lambda/*/bootstrap.zip
+
+bench: .venv/.installed ## synthesis speed against the CDK peer
+	cargo build -q --release -p codegen
+	python3 tools/bench.py
 
 clean: emulator-down
 	rm -rf $(LOCAL)

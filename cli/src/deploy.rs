@@ -26,8 +26,8 @@ pub struct Args {
     /// Create the artifact bucket if it does not exist.
     #[arg(long)]
     create_bucket: bool,
-    /// Where the task binaries are: `<dir>/<task>/bootstrap` (as `cargo lambda build` lays them
-    /// out) or `<dir>/<task>` (as `cargo build` does).
+    /// Where the task Lambdas are: `<dir>/<task>/bootstrap.zip` (`make package`),
+    /// `<dir>/<task>/bootstrap` (`cargo lambda build`) or `<dir>/<task>` (`cargo build`).
     #[arg(long, default_value = "target/lambda")]
     lambda_dir: PathBuf,
     /// Stack parameters, `Key=Value`, repeatable. Unset ones keep their previous value on update.
@@ -145,6 +145,15 @@ fn declared_parameters(template: &str) -> BTreeSet<String> {
 fn package(dir: &Path, tasks: &BTreeSet<String>) -> Result<BTreeMap<String, Vec<u8>>> {
     let mut out = BTreeMap::new();
     for task in tasks {
+        let packaged = dir.join(task).join("bootstrap.zip");
+        if packaged.is_file() {
+            let bytes = std::fs::read(&packaged).map_err(|e| Error::File {
+                path: packaged.clone(),
+                message: e.to_string(),
+            })?;
+            out.insert(task.clone(), bytes);
+            continue;
+        }
         let candidates = [dir.join(task).join("bootstrap"), dir.join(task)];
         let Some(binary) = candidates.iter().find(|p| p.is_file()) else {
             return Err(Error::Usage(format!(

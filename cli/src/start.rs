@@ -98,7 +98,7 @@ pub async fn run(c: &Clients, prefix: &str, args: Args) -> Result<ExitCode> {
     };
     println!("started {arn}");
     if args.watch {
-        let status = watch::follow(c, &arn, Duration::from_secs(args.timeout)).await?;
+        let status = watch::follow(c, &arn, Duration::from_secs(args.timeout), false).await?;
         return Ok(watch::exit_code(&status));
     }
     println!("follow it with: irctl watch {arn}");

@@ -19,6 +19,9 @@ pub struct Args {
     /// Give up after this many seconds (exit status 2; the execution keeps running).
     #[arg(long, default_value_t = 600)]
     timeout: u64,
+    /// Return as soon as the execution waits for a responder (exit status 3).
+    #[arg(long)]
+    until_waiting: bool,
 }
 
 pub async fn run(c: &Clients, prefix: &str, args: Args) -> Result<ExitCode> {
@@ -26,13 +29,21 @@ pub async fn run(c: &Clients, prefix: &str, args: Args) -> Result<ExitCode> {
         Some(a) => a,
         None => latest_execution(c, prefix, &args.playbook).await?,
     };
-    let end = follow(c, &arn, Duration::from_secs(args.timeout)).await?;
+    let end = follow(
+        c,
+        &arn,
+        Duration::from_secs(args.timeout),
+        args.until_waiting,
+    )
+    .await?;
     Ok(exit_code(&end))
 }
 
+/// 0 succeeded, 1 failed/timed out/aborted, 2 still running, 3 waiting for a responder.
 pub fn exit_code(status: &Option<Status>) -> ExitCode {
     match status {
         Some(Status::Succeeded) => ExitCode::SUCCESS,
+        Some(Status::Running) => ExitCode::from(3),
         Some(_) => ExitCode::from(1),
         None => ExitCode::from(2),
     }
@@ -128,8 +139,13 @@ fn convert(e: &HistoryEvent) -> Event {
 }
 
 /// Prints each event as it happens; returns the final status (`None` if still running at the
-/// timeout).
-pub async fn follow(c: &Clients, arn: &str, timeout: Duration) -> Result<Option<Status>> {
+/// timeout, `Running` if it stopped because the execution waits for a responder).
+pub async fn follow(
+    c: &Clients,
+    arn: &str,
+    timeout: Duration,
+    until_waiting: bool,
+) -> Result<Option<Status>> {
     println!("watching {arn}");
     let begin = Instant::now();
     let mut printed = 0usize;
@@ -142,11 +158,15 @@ pub async fn follow(c: &Clients, arn: &str, timeout: Duration) -> Result<Option<
             print_event(e, t0, &events);
         }
         printed = events.len();
-        for (case, _token, state) in history::pending_tokens(&events) {
+        let pending = history::pending_tokens(&events);
+        for (case, _token, state) in &pending {
             if announced_tokens.insert(state.clone()) {
-                let case = case.unwrap_or_else(|| "<case>".into());
+                let case = case.clone().unwrap_or_else(|| "<case>".into());
                 println!("          ⏸ {state} waits for a responder: `irctl approve {case}` or `irctl reject {case} --reason ...`");
             }
+        }
+        if until_waiting && !pending.is_empty() {
+            return Ok(Some(Status::Running));
         }
         let (steps, status) = history::steps(&events);
         if status != Status::Running {
