@@ -116,11 +116,11 @@ fn check_flags_edited_missing_and_stale_artifacts() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("-  \"StartAt\": \"Normalise\","),
+        stdout.contains("-      \"Next\": \"Normalise\""),
         "{stdout}"
     );
     assert!(
-        stdout.contains("+  \"StartAt\": \"Normalize\","),
+        stdout.contains("+      \"Next\": \"Normalize\""),
         "{stdout}"
     );
     assert!(

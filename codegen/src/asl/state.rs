@@ -285,7 +285,7 @@ pub struct Task {
 }
 
 impl Task {
-    fn with(name: &str, integration: Integration) -> Task {
+    fn build(name: &str, integration: Integration) -> Task {
         Task {
             name: name.to_string(),
             comment: None,
@@ -303,7 +303,7 @@ impl Task {
     }
 
     /// Invokes task Lambda `T` through `lambda:invoke`. Its payload is bound field by field with
-    /// [`Task::input`] and [`Task::input_path`] (checked against `T::Input` at synth); its result
+    /// [`Task::with`] and [`Task::with_path`] (checked against `T::Input` at synth); its result
     /// goes to `$.results.<task>` through a `ResultSelector` built from `T::Output`; the Lambda
     /// service's transient errors and the task's own transient errors are retried with backoff.
     pub fn invoke<T: TaskContract>(name: &str) -> Task {
@@ -318,7 +318,7 @@ impl Task {
             .copied()
             .filter(|e| e.is_transient())
             .collect();
-        let mut task = Task::with(
+        let mut task = Task::build(
             name,
             Integration::LambdaInvoke {
                 task: info.clone(),
@@ -354,7 +354,7 @@ impl Task {
 
     /// The function ARN as `Resource`: the input is the payload, the output the result.
     pub fn lambda_arn<T: TaskContract>(name: &str) -> Task {
-        Task::with(
+        Task::build(
             name,
             Integration::LambdaArn {
                 task: TaskInfo::of::<T>(),
@@ -365,7 +365,7 @@ impl Task {
     /// Publishes to the stack's notification topic (`sns:publish`); set the message with
     /// [`Task::parameters`] (`TopicArn` is added).
     pub fn sns_publish(name: &str) -> Task {
-        Task::with(
+        Task::build(
             name,
             Integration::SnsPublish {
                 wait_for_task_token: false,
@@ -382,7 +382,7 @@ impl Task {
         iam_action: &str,
         iam_resources: &[&str],
     ) -> Task {
-        Task::with(
+        Task::build(
             name,
             Integration::AwsSdk {
                 service: service.to_string(),
@@ -412,13 +412,15 @@ impl Task {
     }
 
     /// Binds a payload field of a contract task to a path or intrinsic of the state input.
-    pub fn input_path(mut self, field: &str, path: &str) -> Self {
+
+    /// Binds a payload field of a contract task to a path or intrinsic of the state input.
+    pub fn with_path(mut self, field: &str, path: &str) -> Self {
         self.payload_mut().insert(format!("{field}.$"), json!(path));
         self
     }
 
     /// Binds a payload field of a contract task to a literal.
-    pub fn input(mut self, field: &str, value: Value) -> Self {
+    pub fn with(mut self, field: &str, value: Value) -> Self {
         self.payload_mut().insert(field.to_string(), value);
         self
     }
@@ -442,34 +444,6 @@ impl Task {
         self
     }
 
-    pub fn comment(mut self, c: &str) -> Self {
-        self.comment = Some(c.to_string());
-        self
-    }
-    pub fn parameters(mut self, p: Value) -> Self {
-        self.io.parameters = Some(p);
-        self
-    }
-    pub fn input_path_filter(mut self, p: &str) -> Self {
-        self.io.input_path = Some(p.to_string());
-        self
-    }
-    pub fn result_selector(mut self, s: Value) -> Self {
-        self.io.result_selector = Some(s);
-        self
-    }
-    pub fn result_path(mut self, p: &str) -> Self {
-        self.io.result_path = Some(ResultPath::Path(p.to_string()));
-        self
-    }
-    pub fn discard_result(mut self) -> Self {
-        self.io.result_path = Some(ResultPath::Discard);
-        self
-    }
-    pub fn output_path(mut self, p: &str) -> Self {
-        self.io.output_path = Some(p.to_string());
-        self
-    }
     pub fn timeout(mut self, seconds: u32) -> Self {
         self.timeout_seconds = Some(seconds);
         self
@@ -481,26 +455,6 @@ impl Task {
     }
     pub fn heartbeat(mut self, seconds: u32) -> Self {
         self.heartbeat_seconds = Some(seconds);
-        self
-    }
-    pub fn retry(mut self, r: Retrier) -> Self {
-        self.retry.push(r);
-        self
-    }
-    /// Sends the listed errors to `handler` with the error object at `result_path`.
-    pub fn catch<S: AsRef<str>>(
-        mut self,
-        errors: impl IntoIterator<Item = S>,
-        result_path: &str,
-        handler: impl IntoChain,
-    ) -> Self {
-        let chain = handler.into_chain();
-        self.catch.push(Catcher {
-            errors: errors.into_iter().map(|e| e.as_ref().to_string()).collect(),
-            result_path: Some(ResultPath::Path(result_path.to_string())),
-            next: chain.start.clone(),
-        });
-        self.pending.extend(chain.states);
         self
     }
 
@@ -557,32 +511,8 @@ impl Pass {
             next: None,
         }
     }
-    pub fn comment(mut self, c: &str) -> Self {
-        self.comment = Some(c.to_string());
-        self
-    }
-    pub fn parameters(mut self, p: Value) -> Self {
-        self.io.parameters = Some(p);
-        self
-    }
     pub fn result(mut self, r: Value) -> Self {
         self.result = Some(r);
-        self
-    }
-    pub fn input_path(mut self, p: &str) -> Self {
-        self.io.input_path = Some(p.to_string());
-        self
-    }
-    pub fn result_path(mut self, p: &str) -> Self {
-        self.io.result_path = Some(ResultPath::Path(p.to_string()));
-        self
-    }
-    pub fn discard_result(mut self) -> Self {
-        self.io.result_path = Some(ResultPath::Discard);
-        self
-    }
-    pub fn output_path(mut self, p: &str) -> Self {
-        self.io.output_path = Some(p.to_string());
         self
     }
 }
@@ -611,18 +541,6 @@ impl Choice {
             pending: Vec::new(),
             ends: Vec::new(),
         }
-    }
-    pub fn comment(mut self, c: &str) -> Self {
-        self.comment = Some(c.to_string());
-        self
-    }
-    pub fn input_path(mut self, p: &str) -> Self {
-        self.io.input_path = Some(p.to_string());
-        self
-    }
-    pub fn output_path(mut self, p: &str) -> Self {
-        self.io.output_path = Some(p.to_string());
-        self
     }
     /// Goes to `then` when `condition` holds (rules are tried in order).
     pub fn when(mut self, condition: Condition, then: impl IntoChain) -> Self {
@@ -676,18 +594,6 @@ impl Wait {
             next: None,
         }
     }
-    pub fn comment(mut self, c: &str) -> Self {
-        self.comment = Some(c.to_string());
-        self
-    }
-    pub fn input_path(mut self, p: &str) -> Self {
-        self.io.input_path = Some(p.to_string());
-        self
-    }
-    pub fn output_path(mut self, p: &str) -> Self {
-        self.io.output_path = Some(p.to_string());
-        self
-    }
 }
 
 /// A Succeed state.
@@ -705,18 +611,6 @@ impl Succeed {
             comment: None,
             io: Io::default(),
         }
-    }
-    pub fn comment(mut self, c: &str) -> Self {
-        self.comment = Some(c.to_string());
-        self
-    }
-    pub fn input_path(mut self, p: &str) -> Self {
-        self.io.input_path = Some(p.to_string());
-        self
-    }
-    pub fn output_path(mut self, p: &str) -> Self {
-        self.io.output_path = Some(p.to_string());
-        self
     }
 }
 
@@ -741,10 +635,6 @@ impl Fail {
             error_path: None,
             cause_path: None,
         }
-    }
-    pub fn comment(mut self, c: &str) -> Self {
-        self.comment = Some(c.to_string());
-        self
     }
     pub fn error(mut self, e: &str) -> Self {
         self.error = Some(e.to_string());
@@ -819,56 +709,9 @@ impl Parallel {
             pending: Vec::new(),
         }
     }
-    pub fn comment(mut self, c: &str) -> Self {
-        self.comment = Some(c.to_string());
-        self
-    }
     /// Adds a branch that runs concurrently with the others.
     pub fn branch(mut self, chain: impl IntoChain) -> Self {
         self.branches.push(Graph::from_chain(chain));
-        self
-    }
-    pub fn parameters(mut self, p: Value) -> Self {
-        self.io.parameters = Some(p);
-        self
-    }
-    pub fn input_path(mut self, p: &str) -> Self {
-        self.io.input_path = Some(p.to_string());
-        self
-    }
-    pub fn result_selector(mut self, s: Value) -> Self {
-        self.io.result_selector = Some(s);
-        self
-    }
-    pub fn result_path(mut self, p: &str) -> Self {
-        self.io.result_path = Some(ResultPath::Path(p.to_string()));
-        self
-    }
-    pub fn discard_result(mut self) -> Self {
-        self.io.result_path = Some(ResultPath::Discard);
-        self
-    }
-    pub fn output_path(mut self, p: &str) -> Self {
-        self.io.output_path = Some(p.to_string());
-        self
-    }
-    pub fn retry(mut self, r: Retrier) -> Self {
-        self.retry.push(r);
-        self
-    }
-    pub fn catch<S: AsRef<str>>(
-        mut self,
-        errors: impl IntoIterator<Item = S>,
-        result_path: &str,
-        handler: impl IntoChain,
-    ) -> Self {
-        let chain = handler.into_chain();
-        self.catch.push(Catcher {
-            errors: errors.into_iter().map(|e| e.as_ref().to_string()).collect(),
-            result_path: Some(ResultPath::Path(result_path.to_string())),
-            next: chain.start.clone(),
-        });
-        self.pending.extend(chain.states);
         self
     }
 }
@@ -905,10 +748,6 @@ impl MapState {
             pending: Vec::new(),
         }
     }
-    pub fn comment(mut self, c: &str) -> Self {
-        self.comment = Some(c.to_string());
-        self
-    }
     pub fn items_path(mut self, p: &str) -> Self {
         self.items_path = Some(p.to_string());
         self
@@ -926,46 +765,88 @@ impl MapState {
         self.max_concurrency = Some(n);
         self
     }
-    pub fn input_path(mut self, p: &str) -> Self {
-        self.io.input_path = Some(p.to_string());
-        self
-    }
-    pub fn result_selector(mut self, s: Value) -> Self {
-        self.io.result_selector = Some(s);
-        self
-    }
-    pub fn result_path(mut self, p: &str) -> Self {
-        self.io.result_path = Some(ResultPath::Path(p.to_string()));
-        self
-    }
-    pub fn discard_result(mut self) -> Self {
-        self.io.result_path = Some(ResultPath::Discard);
-        self
-    }
-    pub fn output_path(mut self, p: &str) -> Self {
-        self.io.output_path = Some(p.to_string());
-        self
-    }
-    pub fn retry(mut self, r: Retrier) -> Self {
-        self.retry.push(r);
-        self
-    }
-    pub fn catch<S: AsRef<str>>(
-        mut self,
-        errors: impl IntoIterator<Item = S>,
-        result_path: &str,
-        handler: impl IntoChain,
-    ) -> Self {
-        let chain = handler.into_chain();
-        self.catch.push(Catcher {
-            errors: errors.into_iter().map(|e| e.as_ref().to_string()).collect(),
-            result_path: Some(ResultPath::Path(result_path.to_string())),
-            next: chain.start.clone(),
-        });
-        self.pending.extend(chain.states);
-        self
-    }
 }
+
+/// Setters shared by several state types, generated once so they cannot drift apart.
+macro_rules! setters {
+    ($ty:ident: $($group:ident),*) => { impl $ty { $(setters!(@$group);)* } };
+    (@comment) => {
+        pub fn comment(mut self, c: &str) -> Self {
+            self.comment = Some(c.to_string());
+            self
+        }
+    };
+    (@input) => {
+        /// `InputPath`: the part of the state input the state works on.
+        pub fn input_path(mut self, p: &str) -> Self {
+            self.io.input_path = Some(p.to_string());
+            self
+        }
+    };
+    (@output) => {
+        /// `OutputPath`: the part of the state output passed on.
+        pub fn output_path(mut self, p: &str) -> Self {
+            self.io.output_path = Some(p.to_string());
+            self
+        }
+    };
+    (@parameters) => {
+        pub fn parameters(mut self, p: Value) -> Self {
+            self.io.parameters = Some(p);
+            self
+        }
+    };
+    (@result_selector) => {
+        /// `ResultSelector`: reshape the raw result before `ResultPath` places it.
+        pub fn result_selector(mut self, s: Value) -> Self {
+            self.io.result_selector = Some(s);
+            self
+        }
+    };
+    (@result_path) => {
+        /// `ResultPath`: where the result goes in the state input.
+        pub fn result_path(mut self, p: &str) -> Self {
+            self.io.result_path = Some(ResultPath::Path(p.to_string()));
+            self
+        }
+        /// `"ResultPath": null`: keep the input, drop the result.
+        pub fn discard_result(mut self) -> Self {
+            self.io.result_path = Some(ResultPath::Discard);
+            self
+        }
+    };
+    (@recovery) => {
+        pub fn retry(mut self, r: Retrier) -> Self {
+            self.retry.push(r);
+            self
+        }
+        /// Sends the listed errors to `handler`, with the error object at `result_path`.
+        pub fn catch<S: AsRef<str>>(
+            mut self,
+            errors: impl IntoIterator<Item = S>,
+            result_path: &str,
+            handler: impl IntoChain,
+        ) -> Self {
+            let chain = handler.into_chain();
+            self.catch.push(Catcher {
+                errors: errors.into_iter().map(|e| e.as_ref().to_string()).collect(),
+                result_path: Some(ResultPath::Path(result_path.to_string())),
+                next: chain.start.clone(),
+            });
+            self.pending.extend(chain.states);
+            self
+        }
+    };
+}
+
+setters!(Task: comment, input, output, parameters, result_selector, result_path, recovery);
+setters!(Pass: comment, input, output, parameters, result_path);
+setters!(Choice: comment, input, output);
+setters!(Wait: comment, input, output);
+setters!(Succeed: comment, input, output);
+setters!(Fail: comment);
+setters!(Parallel: comment, input, output, parameters, result_selector, result_path, recovery);
+setters!(MapState: comment, input, output, result_selector, result_path, recovery);
 
 /// Any state, once placed in a graph.
 // States are built once per synthesis; boxing the large variant would buy nothing.

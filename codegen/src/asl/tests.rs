@@ -30,10 +30,10 @@ fn fires(m: &StateMachine, rule: Rule, state: &str) {
 fn every_state_type() -> StateMachine {
     let notify = Task::invoke::<Notify>("Notify")
         .comment("Tell the responders.")
-        .input_path("case", "$.case")
-        .input("topic_arn", json!("${NotificationTopicArn}"))
-        .input("outcome", json!("Triaged"))
-        .input_path("results", "$.results")
+        .with_path("case", "$.case")
+        .with("topic_arn", json!("${NotificationTopicArn}"))
+        .with("outcome", json!("Triaged"))
+        .with_path("results", "$.results")
         .catch(
             [STATES_ALL],
             "$.error",
@@ -43,8 +43,8 @@ fn every_state_type() -> StateMachine {
         );
     let per_item = Pass::new("Item").parameters(json!({"id.$": "$.instance_id"}));
     let chain = Task::invoke::<Normalize>("Normalize")
-        .input_path("event", "$")
-        .input("dry_run", json!("${DryRun}"))
+        .with_path("event", "$")
+        .with("dry_run", json!("${DryRun}"))
         .result_path("$")
         .select_literal("results", json!({}))
         .catch(
@@ -307,8 +307,8 @@ fn task_payload_must_match_its_contract() {
         "test",
         "",
         Task::invoke::<Notify>("Notify")
-            .input_path("case", "$.case")
-            .input("topic", json!("typo"))
+            .with_path("case", "$.case")
+            .with("topic", json!("typo"))
             .catch([STATES_ALL], "$.e", Succeed::new("S")),
     );
     let errs = m.validate().unwrap_err();
@@ -334,8 +334,8 @@ fn declared_errors_must_be_caught() {
         "test",
         "",
         Task::invoke::<Normalize>("Normalize")
-            .input_path("event", "$")
-            .input("dry_run", json!(false)),
+            .with_path("event", "$")
+            .with("dry_run", json!(false)),
     );
     fires(&m, Rule::UnhandledError, "Normalize");
     // A catch on an enclosing Parallel counts.
@@ -345,8 +345,8 @@ fn declared_errors_must_be_caught() {
         Parallel::new("P")
             .branch(
                 Task::invoke::<Normalize>("Normalize")
-                    .input_path("event", "$")
-                    .input("dry_run", json!(false)),
+                    .with_path("event", "$")
+                    .with("dry_run", json!(false)),
             )
             .catch([STATES_ALL], "$.e", Succeed::new("S")),
     );

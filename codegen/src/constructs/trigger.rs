@@ -20,6 +20,8 @@ pub enum Trigger {
     /// Security Hub findings as imported, new and active.
     SecurityHubFindings {
         labels: Vec<SeverityLabel>,
+        /// Only findings from these products (`ProductName`), all when empty.
+        products: Vec<String>,
         /// Products to leave out, e.g. GuardDuty when its own rule already starts the playbook.
         exclude_products: Vec<String>,
         resource_types: Vec<String>,
@@ -144,6 +146,7 @@ impl Trigger {
             }
             Trigger::SecurityHubFindings {
                 labels,
+                products,
                 exclude_products,
                 resource_types,
                 resource_tag,
@@ -152,7 +155,9 @@ impl Trigger {
                 finding.insert("Severity".into(), json!({"Label": labels}));
                 finding.insert("RecordState".into(), json!(["ACTIVE"]));
                 finding.insert("Workflow".into(), json!({"Status": ["NEW"]}));
-                if !exclude_products.is_empty() {
+                if !products.is_empty() {
+                    finding.insert("ProductName".into(), json!(products));
+                } else if !exclude_products.is_empty() {
                     finding.insert(
                         "ProductName".into(),
                         json!([{"anything-but": exclude_products}]),
@@ -286,8 +291,21 @@ mod tests {
 
     #[test]
     fn security_hub_pattern_matches_inside_findings() {
+        let only = Trigger::SecurityHubFindings {
+            labels: vec![SeverityLabel::Critical],
+            products: vec!["Inspector".into(), "Macie".into()],
+            exclude_products: vec![],
+            resource_types: vec![],
+            resource_tag: None,
+        }
+        .pattern();
+        assert_eq!(
+            only["detail"]["findings"]["ProductName"],
+            json!(["Inspector", "Macie"])
+        );
         let p = Trigger::SecurityHubFindings {
             labels: vec![SeverityLabel::High, SeverityLabel::Critical],
+            products: vec![],
             exclude_products: vec!["GuardDuty".into()],
             resource_types: vec!["AwsEc2Instance".into()],
             resource_tag: Some(("ir:respond".into(), vec!["auto".into()])),

@@ -54,8 +54,8 @@ pub fn intake(playbook: &str) -> Chain {
         .parameters(json!({"event.$": "$"}));
     let normalize = Task::invoke::<Normalize>("Normalize")
         .comment("Turn the event into a case; reject anything else with IR.InvalidEvent.")
-        .input_path("event", "$.event")
-        .input("dry_run", json!("${DryRun}"))
+        .with_path("event", "$.event")
+        .with("dry_run", json!("${DryRun}"))
         .result_path("$")
         .select_literal("results", json!({}))
         .catch([ErrorName::InvalidEvent.as_str()], "$.error", rejected)

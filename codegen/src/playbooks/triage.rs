@@ -52,10 +52,10 @@ pub fn playbook() -> Playbook {
 
     let notify = Task::invoke::<Notify>("Notify")
         .comment("Publish a readable summary of the case to the topic.")
-        .input_path("case", "$.case")
-        .input("topic_arn", json!("${NotificationTopicArn}"))
-        .input_path("outcome", "$.results.assessment.summary")
-        .input_path("results", "$.results")
+        .with_path("case", "$.case")
+        .with("topic_arn", json!("${NotificationTopicArn}"))
+        .with_path("outcome", "$.results.assessment.summary")
+        .with_path("results", "$.results")
         .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));
 
     let machine = StateMachine::new(
@@ -89,6 +89,7 @@ pub fn playbook() -> Playbook {
             Trigger::guardduty(&[], 4.0),
             Trigger::SecurityHubFindings {
                 labels: vec![SeverityLabel::High, SeverityLabel::Critical],
+                products: vec![],
                 // GuardDuty findings also reach Security Hub; its own rule already covers them.
                 exclude_products: vec!["GuardDuty".into()],
                 resource_types: vec![],
