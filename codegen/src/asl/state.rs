@@ -412,8 +412,6 @@ impl Task {
     }
 
     /// Binds a payload field of a contract task to a path or intrinsic of the state input.
-
-    /// Binds a payload field of a contract task to a path or intrinsic of the state input.
     pub fn with_path(mut self, field: &str, path: &str) -> Self {
         self.payload_mut().insert(format!("{field}.$"), json!(path));
         self
