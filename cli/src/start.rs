@@ -49,6 +49,9 @@ pub struct Args {
     /// Manual request: plan only.
     #[arg(long)]
     dry_run: bool,
+    /// Manual request: the existing case to act on (release playbooks).
+    #[arg(long)]
+    case: Option<String>,
     /// Start the state machine directly even for a manual request.
     #[arg(long)]
     direct: bool,
@@ -133,6 +136,7 @@ async fn build_event(c: &Clients, args: &Args) -> Result<Value> {
                 principal_arns: args.principals.clone(),
                 severity: args.severity,
                 dry_run: args.dry_run,
+                case_id: args.case.clone(),
             };
             return Ok(serde_json::json!({
                 "version": "0",

@@ -82,6 +82,13 @@ impl<'a> Example<'a> {
             (Some("AWS::Events::Rule"), "Arn") => {
                 format!("arn:aws:events:{REGION}:{ACCOUNT}:rule/{id}")
             }
+            (Some("AWS::DynamoDB::Table"), "Arn") => {
+                format!("arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{id}")
+            }
+            (Some("AWS::S3::Bucket"), "Arn") => format!("arn:aws:s3:::{}", id.to_lowercase()),
+            (Some("AWS::IAM::InstanceProfile"), "Arn") => {
+                format!("arn:aws:iam::{ACCOUNT}:instance-profile/{id}")
+            }
             (Some("AWS::SecurityHub::ActionTarget"), "ActionTargetArn") => {
                 format!("arn:aws:securityhub:{REGION}:{ACCOUNT}:action/custom/{id}")
             }

@@ -709,6 +709,15 @@ fn from_manual(env: &Envelope, m: manual::ManualRequest) -> Result<Case, TaskErr
         ));
     }
     let mut case = blank(Source::Manual, &env.id, env);
+    if let Some(id) = &m.case_id {
+        let hex = id.strip_prefix("case-").unwrap_or("");
+        if hex.len() != 16 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(TaskError::invalid_event(format!(
+                "`{id}` is not a case id (case- and 16 hex digits)"
+            )));
+        }
+        case.case_id = id.clone();
+    }
     case.finding_type = format!("Manual:{}", m.playbook);
     case.title = m.reason.clone();
     let score = m.severity.unwrap_or(8.0);

@@ -40,7 +40,12 @@ where
         let span = tracing::info_span!("task", task, case_id = %case_id, request_id = %event.context.request_id);
         let _guard = span.enter();
         let result = match input::<I>(task, event.payload) {
-            Ok(i) => handler(i).await,
+            // Boxed and type-erased: the step futures are deep, and nesting them in the
+            // runtime's own future overflows the compiler's layout depth.
+            Ok(i) => {
+                let fut: std::pin::Pin<Box<dyn Future<Output = Result<O, TaskError>> + '_>> = Box::pin(handler(i));
+                fut.await
+            }
             Err(e) => Err(e),
         };
         if let Err(e) = &result {

@@ -125,6 +125,9 @@ def moto_endpoint(fake_invoke_server: FakeInvokeServer, tmp_path_factory: pytest
         "PYTHONPATH": str(HARNESS),
         "MOTO_PORT": str(port),
         "IR_LAMBDA_INVOKE_ENDPOINT": fake_invoke_server.endpoint,
+        # AWS managed policies exist in every account (ManagedPolicyArns attach them); as
+        # irmoto.server sets it, but not left to whatever the caller's environment says.
+        "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
     }
     cmd = [sys.executable, "-m", "irmoto.server", "--host", "127.0.0.1", "--port", str(port)]
     if os.environ.get("IRMOTO_TEST_WITHOUT_EXTENSIONS") == "1":

@@ -765,3 +765,397 @@ def test_cfn_resource_failure_rolls_the_new_stack_back(aws: Any, uid: str) -> No
     body["Resources"]["Logs"]["Properties"]["LogGroupName"] = f"/ir/free-{uid}"
     cfn.create_stack(StackName=stack, TemplateBody=json.dumps(body))
     assert cfn.describe_stacks(StackName=stack)["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
+
+
+# ---------------------------------------------------------------- S11. IAM roles: managed policies on delete
+
+
+def test_cfn_role_managed_policies_attached_and_detached_on_delete(aws: Any, uid: str) -> None:
+    cfn, iam = aws("cloudformation"), aws("iam")
+    stack = f"managed-{uid}"
+    body = role_template(["ec2:DescribeInstances"])
+    body["Resources"]["Role"]["Properties"]["ManagedPolicyArns"] = [
+        {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"}
+    ]
+    body["Resources"]["Profile"] = {"Type": "AWS::IAM::InstanceProfile", "Properties": {"Roles": [{"Ref": "Role"}]}}
+    deploy(cfn, stack, body)
+    name, profile = outputs(cfn, stack)["Name"], resources(cfn, stack)["Profile"]
+    attached = iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]  # an AWS managed policy
+    assert attached == [
+        {
+            "PolicyName": "AmazonSSMManagedInstanceCore",
+            "PolicyArn": "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+        }
+    ]
+    assert [
+        r["RoleName"] for r in iam.get_instance_profile(InstanceProfileName=profile)["InstanceProfile"]["Roles"]
+    ] == [name]
+
+    cfn.delete_stack(StackName=stack)  # CloudFormation detaches the managed policy before DeleteRole
+    assert [s["StackStatus"] for s in cfn.list_stacks()["StackSummaries"] if s["StackName"] == stack] == [
+        "DELETE_COMPLETE"
+    ]
+    for call in (lambda: iam.get_role(RoleName=name), lambda: iam.get_instance_profile(InstanceProfileName=profile)):
+        with pytest.raises(ClientError) as gone:
+            call()
+        assert error_code(gone) == "NoSuchEntity"
+
+
+# ---------------------------------------------------------------- S14. S3 buckets
+
+
+def evidence_bucket_template(log_bucket: str, days: int, logging: bool, block_acls: bool) -> dict[str, Any]:
+    bucket: dict[str, Any] = {
+        "Type": "AWS::S3::Bucket",
+        "DeletionPolicy": "Retain",
+        "Properties": {
+            "ObjectLockEnabled": True,
+            "ObjectLockConfiguration": {
+                "ObjectLockEnabled": "Enabled",
+                "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": days}},
+            },
+            "VersioningConfiguration": {"Status": "Enabled"},
+            "BucketEncryption": {
+                "ServerSideEncryptionConfiguration": [
+                    {
+                        "ServerSideEncryptionByDefault": {
+                            "SSEAlgorithm": "aws:kms",
+                            "KMSMasterKeyID": {"Fn::GetAtt": ["Key", "Arn"]},
+                        },
+                        "BucketKeyEnabled": True,
+                    }
+                ]
+            },
+            "PublicAccessBlockConfiguration": {
+                "BlockPublicAcls": block_acls,
+                "BlockPublicPolicy": True,
+                "IgnorePublicAcls": True,
+                "RestrictPublicBuckets": True,
+            },
+            "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+            "Tags": [{"Key": "retention", "Value": str(days)}],
+        },
+    }
+    if logging:
+        bucket["Properties"]["LoggingConfiguration"] = {
+            "DestinationBucketName": log_bucket,
+            "LogFilePrefix": "evidence/",
+        }
+    return {
+        "Resources": {"Key": {"Type": "AWS::KMS::Key", "DeletionPolicy": "Retain", "Properties": {}}, "Bucket": bucket},
+        "Outputs": {"Bucket": {"Value": {"Ref": "Bucket"}}, "Key": {"Value": {"Fn::GetAtt": ["Key", "Arn"]}}},
+    }
+
+
+def test_cfn_s3_bucket_keeps_lock_versioning_encryption_access_block_ownership_logging(aws: Any, uid: str) -> None:
+    cfn, s3 = aws("cloudformation"), aws("s3")
+    stack, log_bucket = f"bucket-{uid}", f"ir-logs-{uid}"
+    s3.create_bucket(Bucket=log_bucket, ACL="log-delivery-write")  # logging allowed by ACL: S15 not involved
+    deploy(cfn, stack, evidence_bucket_template(log_bucket, 3, logging=True, block_acls=True))
+    out = outputs(cfn, stack)
+    bucket, key = out["Bucket"], out["Key"]
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    assert s3.get_object_lock_configuration(Bucket=bucket)["ObjectLockConfiguration"]["ObjectLockEnabled"] == "Enabled"
+    retention = s3.get_object_lock_configuration(Bucket=bucket)["ObjectLockConfiguration"]["Rule"]["DefaultRetention"]
+    assert (retention["Mode"], retention["Days"]) == ("GOVERNANCE", 3)
+    (rule,) = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rule == {
+        "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key},
+        "BucketKeyEnabled": True,
+    }
+    assert s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "IgnorePublicAcls": True,
+        "BlockPublicPolicy": True,
+        "RestrictPublicBuckets": True,
+    }
+    assert s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"] == [
+        {"ObjectOwnership": "BucketOwnerEnforced"}
+    ]
+    assert s3.get_bucket_logging(Bucket=bucket)["LoggingEnabled"] == {
+        "TargetBucket": log_bucket,
+        "TargetPrefix": "evidence/",
+    }
+    assert s3.get_bucket_tagging(Bucket=bucket)["TagSet"] == [{"Key": "retention", "Value": "3"}]
+    version = s3.put_object(Bucket=bucket, Key="cases/1/report.json", Body=b"{}")["VersionId"]
+    head = s3.head_object(Bucket=bucket, Key="cases/1/report.json")
+    assert head["ObjectLockMode"] == "GOVERNANCE" and head["SSEKMSKeyId"] == key  # the bucket's defaults apply
+    with pytest.raises(ClientError) as locked:
+        s3.delete_object(Bucket=bucket, Key="cases/1/report.json", VersionId=version)
+    assert error_code(locked) == "AccessDenied"
+
+    update(cfn, stack, evidence_bucket_template(log_bucket, 7, logging=False, block_acls=False))
+    assert outputs(cfn, stack)["Bucket"] == bucket  # all of these: no interruption
+    retention = s3.get_object_lock_configuration(Bucket=bucket)["ObjectLockConfiguration"]["Rule"]["DefaultRetention"]
+    assert retention["Days"] == 7  # changed although the bucket holds objects
+    assert s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]["BlockPublicAcls"] is False
+    assert "LoggingEnabled" not in s3.get_bucket_logging(Bucket=bucket)  # removed property: logging off
+    assert s3.get_bucket_tagging(Bucket=bucket)["TagSet"] == [{"Key": "retention", "Value": "7"}]
+
+    cfn.delete_stack(StackName=stack)  # Retain: the bucket, its objects and its configuration stay
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    assert s3.get_object(Bucket=bucket, Key="cases/1/report.json")["Body"].read() == b"{}"
+
+
+# ---------------------------------------------------------------- S15. Logging into an owner-enforced bucket
+
+
+def test_s3_logging_into_owner_enforced_bucket_before_its_policy(aws: Any, uid: str, moto_endpoint: str) -> None:
+    s3 = aws("s3")
+    source, target = f"ir-src-{uid}", f"ir-dst-{uid}"
+    s3.create_bucket(Bucket=source)
+    s3.create_bucket(Bucket=target, ObjectOwnership="BucketOwnerEnforced")  # ACLs off, no policy yet
+    s3.put_bucket_logging(
+        Bucket=source, BucketLoggingStatus={"LoggingEnabled": {"TargetBucket": target, "TargetPrefix": "src/"}}
+    )
+    assert s3.get_bucket_logging(Bucket=source)["LoggingEnabled"] == {"TargetBucket": target, "TargetPrefix": "src/"}
+
+    with pytest.raises(ClientError) as missing:  # the destination must still exist
+        s3.put_bucket_logging(
+            Bucket=source,
+            BucketLoggingStatus={"LoggingEnabled": {"TargetBucket": f"ir-none-{uid}", "TargetPrefix": ""}},
+        )
+    assert error_code(missing) == "InvalidTargetBucketForLogging"
+    session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing")
+    west = session.client("s3", region_name="us-west-2", endpoint_url=moto_endpoint)
+    west.create_bucket(
+        Bucket=f"ir-west-{uid}",
+        CreateBucketConfiguration={"LocationConstraint": "us-west-2"},
+        ObjectOwnership="BucketOwnerEnforced",
+    )
+    with pytest.raises(ClientError) as elsewhere:  # and be in the source's Region
+        s3.put_bucket_logging(
+            Bucket=source,
+            BucketLoggingStatus={"LoggingEnabled": {"TargetBucket": f"ir-west-{uid}", "TargetPrefix": ""}},
+        )
+    assert error_code(elsewhere) == "CrossLocationLoggingProhibited"
+
+
+# ---------------------------------------------------------------- S16. Bucket policy conditions
+
+
+def test_bucket_policy_statements_apply_only_when_principal_and_condition_match(aws: Any, uid: str) -> None:
+    s3 = aws("s3")
+    bucket = f"ir-policy-{uid}"
+    s3.create_bucket(Bucket=bucket)
+    arn = f"arn:aws:s3:::{bucket}"
+
+    def deny(sid: str, action: str, **extra: Any) -> dict[str, Any]:
+        return {
+            "Sid": sid,
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": action,
+            "Resource": [arn, f"{arn}/*"],
+            **extra,
+        }
+
+    statements = [
+        deny("DenyInsecureTransport", "s3:*", Condition={"Bool": {"aws:SecureTransport": "false"}}),
+        # Keys the caller's request does not carry: the condition is false, the Deny does not apply.
+        deny("OnlyForLogDelivery", "s3:*", Condition={"StringEquals": {"aws:SourceAccount": ACCOUNT}}),
+        deny("OnlyForAService", "s3:*", Principal={"Service": "logging.s3.amazonaws.com"}),
+        # These two do apply: a condition that holds, and none at all.
+        deny("NoReadsOverTls", "s3:GetObject", Condition={"Bool": {"aws:SecureTransport": "true"}}),
+        deny("NoDeletes", "s3:DeleteObject"),
+    ]
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": statements}))
+
+    s3.put_object(Bucket=bucket, Key="cases/1/report.json", Body=b"{}")  # over TLS on AWS, as SDKs connect
+    for call in (
+        lambda: s3.get_object(Bucket=bucket, Key="cases/1/report.json"),
+        lambda: s3.delete_object(Bucket=bucket, Key="cases/1/report.json"),
+    ):
+        with pytest.raises(ClientError) as denied:
+            call()
+        assert denied.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+
+
+# ---------------------------------------------------------------- S17. Bucket policies
+
+
+def bucket_policy_template(target: str, sid: str) -> dict[str, Any]:
+    def policy_for(logical: str) -> dict[str, Any]:
+        return {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": sid,
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": [{"Fn::GetAtt": [logical, "Arn"]}, {"Fn::Sub": "${" + logical + ".Arn}/*"}],
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                }
+            ],
+        }
+
+    return {
+        "Resources": {
+            "First": {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain", "Properties": {}},
+            "Second": {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain", "Properties": {}},
+            "Policy": {
+                "Type": "AWS::S3::BucketPolicy",
+                "Properties": {"Bucket": {"Ref": target}, "PolicyDocument": policy_for(target)},
+            },
+        },
+        "Outputs": {
+            "First": {"Value": {"Ref": "First"}},
+            "Second": {"Value": {"Ref": "Second"}},
+            "Policy": {"Value": {"Ref": "Policy"}},
+        },
+    }
+
+
+def test_cfn_s3_bucket_policy_is_put_updated_moved_and_deleted(aws: Any, uid: str) -> None:
+    cfn, s3 = aws("cloudformation"), aws("s3")
+    stack = f"bucketpolicy-{uid}"
+
+    def policy(bucket: str) -> dict[str, Any]:
+        return json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
+
+    deploy(cfn, stack, bucket_policy_template("First", "DenyInsecureTransport"))
+    out = outputs(cfn, stack)
+    first, second = out["First"], out["Second"]
+    assert out["Policy"] == first == resources(cfn, stack)["Policy"]  # Ref: the bucket's name
+    (statement,) = policy(first)["Statement"]
+    assert statement["Sid"] == "DenyInsecureTransport"
+    assert statement["Resource"] == [f"arn:aws:s3:::{first}", f"arn:aws:s3:::{first}/*"]
+
+    update(cfn, stack, bucket_policy_template("First", "TlsOnly"))  # PolicyDocument: no interruption
+    assert [s["Sid"] for s in policy(first)["Statement"]] == ["TlsOnly"]
+
+    update(cfn, stack, bucket_policy_template("Second", "TlsOnly"))  # Bucket: replacement
+    assert outputs(cfn, stack)["Policy"] == second
+    assert [s["Sid"] for s in policy(second)["Statement"]] == ["TlsOnly"]
+    with pytest.raises(ClientError) as moved:
+        s3.get_bucket_policy(Bucket=first)
+    assert error_code(moved) == "NoSuchBucketPolicy"
+
+    cfn.delete_stack(StackName=stack)  # the buckets are retained, the policy resource is not
+    with pytest.raises(ClientError) as deleted:
+        s3.get_bucket_policy(Bucket=second)
+    assert error_code(deleted) == "NoSuchBucketPolicy"
+
+
+# ---------------------------------------------------------------- S18. DynamoDB tables
+
+
+def case_table_template(pitr: bool, ttl: bool, tag: str) -> dict[str, Any]:
+    return {
+        "Resources": {
+            "Key": {"Type": "AWS::KMS::Key", "DeletionPolicy": "Retain", "Properties": {}},
+            "Table": {
+                "Type": "AWS::DynamoDB::Table",
+                "DeletionPolicy": "Retain",
+                "UpdateReplacePolicy": "Retain",
+                "Properties": {
+                    "BillingMode": "PAY_PER_REQUEST",
+                    "AttributeDefinitions": [{"AttributeName": "case_id", "AttributeType": "S"}],
+                    "KeySchema": [{"AttributeName": "case_id", "KeyType": "HASH"}],
+                    "SSESpecification": {
+                        "SSEEnabled": True,
+                        "SSEType": "KMS",
+                        "KMSMasterKeyId": {"Fn::GetAtt": ["Key", "Arn"]},
+                    },
+                    "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": pitr},
+                    "TimeToLiveSpecification": {"AttributeName": "expires_at", "Enabled": ttl},
+                    "DeletionProtectionEnabled": True,
+                    "Tags": [{"Key": "tag", "Value": tag}],
+                },
+            },
+        },
+        "Outputs": {"Table": {"Value": {"Ref": "Table"}}, "Key": {"Value": {"Fn::GetAtt": ["Key", "Arn"]}}},
+    }
+
+
+def test_cfn_dynamodb_table_encryption_recovery_ttl_protection(aws: Any, uid: str) -> None:
+    cfn, ddb = aws("cloudformation"), aws("dynamodb")
+    stack = f"table-{uid}"
+    deploy(cfn, stack, case_table_template(pitr=True, ttl=True, tag="one"))
+    out = outputs(cfn, stack)
+    table_name, key = out["Table"], out["Key"]
+
+    def pitr_status() -> str:
+        backups = ddb.describe_continuous_backups(TableName=table_name)["ContinuousBackupsDescription"]
+        return backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"]
+
+    table = ddb.describe_table(TableName=table_name)["Table"]
+    assert table["SSEDescription"] == {"Status": "ENABLED", "SSEType": "KMS", "KMSMasterKeyArn": key}
+    assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["DeletionProtectionEnabled"] is True
+    assert pitr_status() == "ENABLED"
+    assert ddb.describe_time_to_live(TableName=table_name)["TimeToLiveDescription"] == {
+        "TimeToLiveStatus": "ENABLED",
+        "AttributeName": "expires_at",
+    }
+    with pytest.raises(ClientError) as protected:
+        ddb.delete_table(TableName=table_name)
+    assert error_code(protected) == "ValidationException"
+
+    update(cfn, stack, case_table_template(pitr=False, ttl=False, tag="two"))
+    assert outputs(cfn, stack)["Table"] == table_name  # no interruption
+    assert pitr_status() == "DISABLED"
+    assert ddb.describe_time_to_live(TableName=table_name)["TimeToLiveDescription"]["TimeToLiveStatus"] == "DISABLED"
+    assert ddb.list_tags_of_resource(ResourceArn=table["TableArn"])["Tags"] == [{"Key": "tag", "Value": "two"}]
+
+    cfn.delete_stack(StackName=stack)  # Retain: deletion protection does not get in the way
+    assert [s["StackStatus"] for s in cfn.list_stacks()["StackSummaries"] if s["StackName"] == stack] == [
+        "DELETE_COMPLETE"
+    ]
+    assert ddb.describe_table(TableName=table_name)["Table"]["DeletionProtectionEnabled"] is True
+
+
+# ---------------------------------------------------------------- S19. Delete failures
+
+
+def test_cfn_resource_that_cannot_be_deleted_leaves_the_stack_delete_failed(aws: Any, uid: str) -> None:
+    cfn, ddb, s3, sns = aws("cloudformation"), aws("dynamodb"), aws("s3"), aws("sns")
+    stack = f"delfail-{uid}"
+    body = {
+        "Resources": {
+            "Topic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": f"delfail-{uid}"}},
+            "Table": {
+                "Type": "AWS::DynamoDB::Table",
+                "Properties": {
+                    "BillingMode": "PAY_PER_REQUEST",
+                    "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+                    "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+                    "DeletionProtectionEnabled": True,
+                },
+            },
+            "Bucket": {"Type": "AWS::S3::Bucket", "Properties": {}},
+        },
+        "Outputs": {"Table": {"Value": {"Ref": "Table"}}, "Bucket": {"Value": {"Ref": "Bucket"}}},
+    }
+    deploy(cfn, stack, body)
+    out = outputs(cfn, stack)
+    s3.put_object(Bucket=out["Bucket"], Key="evidence", Body=b"x")  # "Deletion fails for buckets that have contents"
+    with pytest.raises(ClientError) as not_yet:  # RetainResources is for DELETE_FAILED stacks only
+        cfn.delete_stack(StackName=stack, RetainResources=["Table"])
+    assert error_code(not_yet) == "ValidationError"
+
+    cfn.delete_stack(StackName=stack)  # accepted
+    described = cfn.describe_stacks(StackName=stack)["Stacks"][0]
+    assert described["StackStatus"] == "DELETE_FAILED"
+    assert described["StackStatusReason"] == "The following resource(s) failed to delete: [Bucket, Table]. "
+    failed = {
+        e["LogicalResourceId"]: e["ResourceStatusReason"]
+        for e in cfn.describe_stack_events(StackName=stack)["StackEvents"]
+        if e["ResourceStatus"] == "DELETE_FAILED" and e["LogicalResourceId"] != stack
+    }
+    assert set(failed) == {"Table", "Bucket"}
+    assert "DeletionProtectionEnabled" in failed["Table"] and "BucketNotEmpty" in failed["Bucket"]
+    assert sorted(r["LogicalResourceId"] for r in cfn.describe_stack_resources(StackName=stack)["StackResources"]) == [
+        "Bucket",
+        "Table",
+    ]
+    topic = f"arn:aws:sns:{REGION}:{ACCOUNT}:delfail-{uid}"
+    assert topic not in [t["TopicArn"] for t in sns.list_topics()["Topics"]]  # deleted, and not created again
+
+    cfn.delete_stack(StackName=stack, RetainResources=["Table", "Bucket"])
+    assert [s["StackStatus"] for s in cfn.list_stacks()["StackSummaries"] if s["StackName"] == stack] == [
+        "DELETE_COMPLETE"
+    ]
+    assert ddb.describe_table(TableName=out["Table"])["Table"]["TableStatus"] == "ACTIVE"  # retained
+    assert s3.get_object(Bucket=out["Bucket"], Key="evidence")["Body"].read() == b"x"

@@ -44,6 +44,10 @@ NOT_FOUND = {
     "AWS.SimpleQueueService.NonExistentQueue",
     "QueueDoesNotExist",
     "WAFNonexistentItemException",
+    "NoSuchBucket",
+    "NoSuchBucketPolicy",
+    "TableNotFoundException",
+    "InvalidDocument",
 }
 
 
@@ -272,6 +276,123 @@ def read_role(d: Deployment, physical: str, props: dict[str, Any]) -> None:
         document = iam.get_role_policy(RoleName=physical, PolicyName=policy["PolicyName"])["PolicyDocument"]
         assert isinstance(document, dict) and sids(document) == sids(policy["PolicyDocument"]), document
     assert {t["Key"] for t in role.get("Tags", [])} >= tag_keys(props)
+    attached = iam.list_attached_role_policies(RoleName=physical)["AttachedPolicies"]
+    assert sorted(p["PolicyArn"] for p in attached) == sorted(d.resolve(a) for a in props.get("ManagedPolicyArns", []))
+
+
+def read_instance_profile(d: Deployment, physical: str, props: dict[str, Any]) -> None:
+    profile = found(lambda: d.aws("iam").get_instance_profile(InstanceProfileName=physical))["InstanceProfile"]
+    assert [r["RoleName"] for r in profile["Roles"]] == [d.resolve(r) for r in props["Roles"]]
+    assert profile["Path"] == props.get("Path", "/")
+
+
+def kms_key_arn(d: Deployment, node: Any) -> str | None:
+    """The ARN a KMS key reference in the template stands for (GetAtt Arn / Ref of a key of the stack)."""
+    if isinstance(node, dict) and "Fn::GetAtt" in node and node["Fn::GetAtt"][1] == "Arn":
+        logical = node["Fn::GetAtt"][0]
+    elif isinstance(node, dict) and isinstance(node.get("Ref"), str) and node["Ref"] in d.resources:
+        logical = node["Ref"]
+    else:
+        return d.resolve(node)
+    assert d.resources[logical]["Type"] == "AWS::KMS::Key", logical
+    return f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{d.physical[logical]}"
+
+
+def read_table(d: Deployment, physical: str, props: dict[str, Any]) -> None:
+    ddb = d.aws("dynamodb")
+    table = found(lambda: ddb.describe_table(TableName=physical))["Table"]
+    assert table["TableStatus"] == "ACTIVE"
+    assert table["KeySchema"] == props["KeySchema"]
+    assert sorted(table["AttributeDefinitions"], key=str) == sorted(props["AttributeDefinitions"], key=str)
+    assert table["BillingModeSummary"]["BillingMode"] == props.get("BillingMode", "PROVISIONED")
+    sse = props.get("SSESpecification") or {}
+    if sse.get("SSEEnabled"):
+        description = table["SSEDescription"]
+        assert (description["Status"], description["SSEType"]) == ("ENABLED", sse.get("SSEType", "KMS")), description
+        if "KMSMasterKeyId" in sse:
+            assert description["KMSMasterKeyArn"] == kms_key_arn(d, sse["KMSMasterKeyId"]), description
+    else:
+        assert "SSEDescription" not in table
+    backups = found(lambda: ddb.describe_continuous_backups(TableName=physical))["ContinuousBackupsDescription"]
+    pitr = (props.get("PointInTimeRecoverySpecification") or {}).get("PointInTimeRecoveryEnabled")
+    assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == ("ENABLED" if pitr else "DISABLED")
+    if "TimeToLiveSpecification" in props:
+        ttl = ddb.describe_time_to_live(TableName=physical)["TimeToLiveDescription"]
+        assert ttl["TimeToLiveStatus"] == ("ENABLED" if props["TimeToLiveSpecification"]["Enabled"] else "DISABLED")
+    protected = bool(props.get("DeletionProtectionEnabled", False))
+    assert table["DeletionProtectionEnabled"] is protected
+    if protected:  # DeleteTable refuses, as on AWS
+        with pytest.raises(ClientError) as refused:
+            ddb.delete_table(TableName=physical)
+        assert refused.value.response["Error"]["Code"] == "ValidationException"
+
+
+def read_bucket(d: Deployment, physical: str, props: dict[str, Any]) -> None:
+    s3 = d.aws("s3")
+    versioning = found(lambda: s3.get_bucket_versioning(Bucket=physical))
+    lock = props.get("ObjectLockConfiguration") or {}
+    locked = bool(props.get("ObjectLockEnabled")) or lock.get("ObjectLockEnabled") == "Enabled"
+    status = (props.get("VersioningConfiguration") or {}).get("Status") or ("Enabled" if locked else None)
+    assert versioning.get("Status") == status, versioning
+    if locked:
+        config = s3.get_object_lock_configuration(Bucket=physical)["ObjectLockConfiguration"]
+        assert config["ObjectLockEnabled"] == "Enabled"
+        retention = (lock.get("Rule") or {}).get("DefaultRetention")
+        if retention:
+            got = config["Rule"]["DefaultRetention"]
+            assert got["Mode"] == retention["Mode"]
+            for period in ("Days", "Years"):
+                if period in retention:
+                    assert got[period] == int(d.resolve(retention[period])), (period, got)
+    else:
+        with pytest.raises(ClientError) as none:
+            s3.get_object_lock_configuration(Bucket=physical)
+        assert none.value.response["Error"]["Code"] == "ObjectLockConfigurationNotFoundError"
+    if "BucketEncryption" in props:
+        (wanted,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+        (rule,) = s3.get_bucket_encryption(Bucket=physical)["ServerSideEncryptionConfiguration"]["Rules"]
+        by_default = rule["ApplyServerSideEncryptionByDefault"]
+        assert by_default["SSEAlgorithm"] == wanted["ServerSideEncryptionByDefault"]["SSEAlgorithm"]
+        if "KMSMasterKeyID" in wanted["ServerSideEncryptionByDefault"]:
+            key = kms_key_arn(d, wanted["ServerSideEncryptionByDefault"]["KMSMasterKeyID"])
+            assert by_default["KMSMasterKeyID"] == key, by_default
+        assert rule.get("BucketKeyEnabled", False) is bool(wanted.get("BucketKeyEnabled", False))
+    if "PublicAccessBlockConfiguration" in props:
+        block = s3.get_public_access_block(Bucket=physical)["PublicAccessBlockConfiguration"]
+        assert block == {k: bool(v) for k, v in props["PublicAccessBlockConfiguration"].items()}
+    if "OwnershipControls" in props:
+        rules = s3.get_bucket_ownership_controls(Bucket=physical)["OwnershipControls"]["Rules"]
+        assert rules == props["OwnershipControls"]["Rules"]
+    logging = s3.get_bucket_logging(Bucket=physical).get("LoggingEnabled")
+    if "LoggingConfiguration" in props:
+        wanted_logging = props["LoggingConfiguration"]
+        destination = d.resolve(wanted_logging.get("DestinationBucketName")) or physical
+        assert logging == {"TargetBucket": destination, "TargetPrefix": wanted_logging.get("LogFilePrefix", "")}
+    else:
+        assert logging is None
+    if "Tags" in props:
+        tags = s3.get_bucket_tagging(Bucket=physical)["TagSet"]
+        assert {t["Key"] for t in tags} >= tag_keys(props)
+
+
+def read_bucket_policy(d: Deployment, physical: str, props: dict[str, Any]) -> None:
+    bucket = d.resolve(props["Bucket"])
+    assert physical == bucket  # Ref of AWS::S3::BucketPolicy is the bucket's name
+    policy = found(lambda: d.aws("s3").get_bucket_policy(Bucket=bucket))["Policy"]
+    assert sids(policy) == sids(props["PolicyDocument"])
+
+
+def read_document(d: Deployment, physical: str, props: dict[str, Any]) -> None:
+    ssm = d.aws("ssm")
+    document = found(lambda: ssm.describe_document(Name=physical))["Document"]
+    assert document["Status"] == "Active"
+    assert document["DocumentType"] == props.get("DocumentType", "Command")
+    assert document["DocumentFormat"] == props.get("DocumentFormat", "JSON")
+    content = ssm.get_document(Name=physical)["Content"]
+    if isinstance(props["Content"], dict) and document["DocumentFormat"] == "JSON":
+        assert json.loads(content) == props["Content"]
+    declared = (props["Content"].get("parameters") or {}) if isinstance(props["Content"], dict) else {}
+    assert sorted(p["Name"] for p in document.get("Parameters", [])) == sorted(declared)
 
 
 def read_kms_key(d: Deployment, physical: str, props: dict[str, Any]) -> None:
@@ -332,7 +453,7 @@ def read_rule(d: Deployment, physical: str, props: dict[str, Any]) -> None:
 def read_action_target(d: Deployment, physical: str, props: dict[str, Any]) -> None:
     prefix = f"arn:aws:securityhub:{REGION}:{ACCOUNT}:action/custom/"
     assert physical.startswith(prefix), physical
-    action_id = physical[len(prefix):]
+    action_id = physical[len(prefix) :]
     assert action_id.isalnum() and len(action_id) <= 20, action_id  # the API's limits
     if isinstance(props["Id"], str):
         assert action_id == props["Id"]
@@ -357,6 +478,11 @@ READ_BACK: dict[str, Callable[[Deployment, str, dict[str, Any]], None]] = {
     "AWS::SQS::QueuePolicy": read_queue_policy,
     "AWS::Logs::LogGroup": read_log_group,
     "AWS::IAM::Role": read_role,
+    "AWS::IAM::InstanceProfile": read_instance_profile,
+    "AWS::DynamoDB::Table": read_table,
+    "AWS::S3::Bucket": read_bucket,
+    "AWS::S3::BucketPolicy": read_bucket_policy,
+    "AWS::SSM::Document": read_document,
     "AWS::KMS::Key": read_kms_key,
     "AWS::KMS::Alias": read_kms_alias,
     "AWS::StepFunctions::StateMachine": read_state_machine,
@@ -477,6 +603,87 @@ def test_guardduty_finding_starts_the_playbook_and_a_foreign_event_does_not(
         assert delivered["detail"] == sample["detail"] and delivered["detail"] != foreign["detail"]
     untouched = machines - triggered
     assert all(runs()[m] == before[m] for m in untouched)
+
+
+def literal_event(pattern: dict[str, Any]) -> dict[str, Any] | None:
+    """An event matching a pattern made of literal strings only (first value of each list); None otherwise."""
+    event: dict[str, Any] = {}
+    for key, value in pattern.items():
+        if isinstance(value, dict):
+            inner = literal_event(value)
+            if inner is None:
+                return None
+            event[key] = inner
+        elif isinstance(value, list) and value and isinstance(value[0], str):
+            event[key] = value[0]
+        else:
+            return None
+    return event
+
+
+def test_every_state_machine_runs_from_its_request_rule(deployment: Deployment, fake_lambda: Any) -> None:
+    """Each state machine is in the executing store: a request put on the bus for it (a custom
+    source, which callers may put) starts it, and its states run."""
+    d = deployment
+    events, sfn = d.aws("events"), d.aws("stepfunctions")
+    machines = {d.physical[n] for n, r in d.resources.items() if r["Type"] == "AWS::StepFunctions::StateMachine"}
+    requested: dict[str, dict[str, Any]] = {}
+    for name, res in d.resources.items():
+        if res["Type"] != "AWS::Events::Rule" or name not in d.physical:
+            continue
+        pattern = json.loads(events.describe_rule(Name=d.physical[name]).get("EventPattern") or "{}")
+        if any(str(source).startswith("aws.") for source in pattern.get("source", ["aws."])):
+            continue  # AWS services' events: the GuardDuty test delivers those
+        request = literal_event(pattern)
+        assert request is not None, f"{name}: pattern {pattern} is not made of literals; extend literal_event()"
+        request.setdefault("detail", {})
+        assert events.test_event_pattern(
+            EventPattern=json.dumps(pattern),
+            Event=json.dumps(
+                {
+                    "id": "1",
+                    "account": ACCOUNT,
+                    "time": "2026-01-01T00:00:00Z",
+                    "region": REGION,
+                    "resources": [],
+                    "version": "0",
+                    **request,
+                }
+            ),
+        )["Result"], request
+        for target in events.list_targets_by_rule(Rule=d.physical[name])["Targets"]:
+            if target["Arn"] in machines:
+                requested[target["Arn"]] = request
+    assert set(requested) == machines, f"state machines no request rule starts: {machines - set(requested)}"
+
+    before = {m: {e["executionArn"] for e in sfn.list_executions(stateMachineArn=m)["executions"]} for m in machines}
+    for request in {json.dumps(r, sort_keys=True): r for r in requested.values()}.values():
+        put = events.put_events(
+            Entries=[
+                {
+                    "Source": request["source"],
+                    "DetailType": request["detail-type"],
+                    "Detail": json.dumps(request["detail"]),
+                }
+            ]
+        )
+        assert put["FailedEntryCount"] == 0, put
+    for machine in machines:
+        (started,) = wait_for(
+            lambda m=machine: [
+                e for e in sfn.list_executions(stateMachineArn=m)["executions"] if e["executionArn"] not in before[m]
+            ],
+            what=f"an execution of {machine}",
+        )
+        ran = wait_for(
+            lambda a=started["executionArn"]: [
+                e["type"]
+                for e in sfn.get_execution_history(executionArn=a, maxResults=1000)["events"]
+                if e["type"].endswith("StateEntered")
+            ],
+            what=f"a state of {machine} to run",
+        )
+        assert ran[0] in ("PassStateEntered", "TaskStateEntered", "ChoiceStateEntered"), ran
 
 
 def test_update_with_a_new_artifact_prefix_then_delete(deployment: Deployment) -> None:

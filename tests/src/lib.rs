@@ -23,6 +23,8 @@ pub struct World {
     pub cfn: aws_sdk_cloudformation::Client,
     state_dir: PathBuf,
     owned: bool,
+    /// Notifications read so far, per queue.
+    mailbox: std::sync::Mutex<BTreeMap<String, Vec<Value>>>,
 }
 
 /// A deployed playbook stack and the queue subscribed to its topic.
@@ -109,6 +111,7 @@ impl World {
             env,
             state_dir,
             owned: true,
+            mailbox: Default::default(),
         }
     }
 
@@ -225,6 +228,9 @@ impl World {
     }
 
     /// Notifications on `stack`'s topic whose text contains `needle`, waiting up to `timeout`.
+    ///
+    /// Every scenario's findings reach every deployed stack, so a queue holds many messages:
+    /// each call drains the queue into a mailbox shared by all scenarios and searches that.
     pub async fn notifications(
         &self,
         stack: &Stack,
@@ -232,40 +238,56 @@ impl World {
         timeout: Duration,
     ) -> Vec<Value> {
         let begin = Instant::now();
-        let mut found = Vec::new();
-        while begin.elapsed() < timeout {
+        loop {
+            self.drain(&stack.queue_url).await;
+            let found: Vec<Value> = self
+                .mailbox
+                .lock()
+                .unwrap()
+                .get(&stack.queue_url)
+                .into_iter()
+                .flatten()
+                .filter(|m| m.to_string().contains(needle))
+                .cloned()
+                .collect();
+            if !found.is_empty() || begin.elapsed() >= timeout {
+                return found;
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    }
+
+    async fn drain(&self, queue_url: &str) {
+        loop {
             let out = self
                 .sqs
                 .receive_message()
-                .queue_url(&stack.queue_url)
+                .queue_url(queue_url)
                 .max_number_of_messages(10)
-                .wait_time_seconds(1)
                 .send()
                 .await
                 .unwrap();
+            if out.messages().is_empty() {
+                return;
+            }
             for m in out.messages() {
                 let body: Value =
                     serde_json::from_str(m.body().unwrap_or("{}")).unwrap_or_default();
-                let text = body.to_string();
-                if text.contains(needle) {
-                    found.push(body);
-                } else {
-                    // Leave others for the scenario they belong to.
-                    self.sqs
-                        .change_message_visibility()
-                        .queue_url(&stack.queue_url)
-                        .receipt_handle(m.receipt_handle().unwrap())
-                        .visibility_timeout(0)
-                        .send()
-                        .await
-                        .unwrap();
-                }
-            }
-            if !found.is_empty() {
-                return found;
+                self.mailbox
+                    .lock()
+                    .unwrap()
+                    .entry(queue_url.to_string())
+                    .or_default()
+                    .push(body);
+                self.sqs
+                    .delete_message()
+                    .queue_url(queue_url)
+                    .receipt_handle(m.receipt_handle().unwrap())
+                    .send()
+                    .await
+                    .unwrap();
             }
         }
-        found
     }
 
     /// Executions of `stack`'s state machine whose input is the event with id `event_id`.

@@ -8,6 +8,7 @@
 //! - [`playbook`]: a state machine with its role derived by walking the graph, its log group,
 //!   its triggers, and everything above.
 
+pub mod evidence;
 pub mod key;
 pub mod playbook;
 pub mod policy;
@@ -43,6 +44,7 @@ pub mod params {
     pub const NOTIFICATION_EMAIL: &str = "NotificationEmail";
     pub const TASK_CONCURRENCY: &str = "TaskReservedConcurrency";
     pub const SECURITY_HUB_ACTIONS: &str = "SecurityHubActions";
+    pub const EVIDENCE_RETENTION_DAYS: &str = "EvidenceRetentionDays";
 }
 
 /// Logical ids shared between constructs.

@@ -1,6 +1,6 @@
 //! Turns a task's declared [`Permission`]s into IAM statements scoped to this stack.
 
-use super::ids;
+use super::{evidence, ids};
 use crate::cfn::iam::Statement;
 use crate::cfn::{get_att, ref_, sub};
 use contract::task::{Permission, Scope, StackResource};
@@ -19,20 +19,34 @@ pub fn stack_resource(r: StackResource) -> Value {
     match r {
         StackResource::NotificationTopic => ref_(ids::TOPIC),
         StackResource::StackKey => get_att(ids::STACK_KEY, "Arn"),
+        StackResource::CaseTable => get_att(evidence::CASE_TABLE, "Arn"),
+        StackResource::EvidenceReports => {
+            sub(&format!("${{{}.Arn}}/cases/*", evidence::EVIDENCE_BUCKET))
+        }
+        StackResource::CaptureDocument => sub(&format!(
+            "arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:document/${{{}}}",
+            evidence::CAPTURE_DOCUMENT
+        )),
+        StackResource::QuarantineRole => get_att(evidence::QUARANTINE_ROLE, "Arn"),
     }
 }
 
 /// The statement, and for unscoped actions the reason to record next to it.
 pub fn statement(p: &Permission) -> (Statement, Option<Value>) {
-    let (resource, why) = match &p.scope {
-        Scope::Stack(r) => (stack_resource(*r), None),
-        Scope::Arn(pattern) => (text(pattern), None),
-        Scope::Unscoped { reason } => (
-            json!("*"),
-            Some(json!({"Sid": p.sid, "Actions": p.actions, "Reason": reason})),
-        ),
-    };
-    let mut st = Statement::allow(p.sid, p.actions.iter(), vec![resource]);
+    let mut resources = Vec::new();
+    let mut why = None;
+    for scope in std::iter::once(&p.scope).chain(&p.more) {
+        match scope {
+            Scope::Stack(r) => resources.push(stack_resource(*r)),
+            Scope::Arn(pattern) => resources.push(text(pattern)),
+            Scope::Arns(patterns) => resources.extend(patterns.iter().map(|a| text(a))),
+            Scope::Unscoped { reason } => {
+                resources.push(json!("*"));
+                why = Some(json!({"Sid": p.sid, "Actions": p.actions, "Reason": reason}));
+            }
+        }
+    }
+    let mut st = Statement::allow(p.sid, p.actions.iter(), resources);
     for (op, key, values) in &p.conditions {
         let vals: Vec<Value> = values.iter().map(|v| text(v)).collect();
         let v = if vals.len() == 1 {

@@ -2,10 +2,12 @@
 
 use crate::constructs::playbook::Playbook;
 
+pub mod ec2_compromise;
+pub mod ec2_release;
 pub mod intake;
 pub mod triage;
 
 /// Every playbook the project ships, in the order they are synthesized.
 pub fn all() -> Vec<Playbook> {
-    vec![triage::playbook()]
+    vec![triage::playbook(), ec2_compromise::playbook()]
 }

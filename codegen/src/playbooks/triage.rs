@@ -119,6 +119,7 @@ pub fn playbook() -> Playbook {
                 .default(json!(3600))
                 .range(1, 86_400),
         )],
+        companions: vec![],
     }
 }
 
@@ -139,6 +140,10 @@ fn acknowledgement() -> Chain {
         .parameters(json!({
             "Subject": "aws-ir triage: ESCALATION - case not acknowledged",
             "Message.$": "States.Format('Nobody acknowledged case {} within {} seconds.\n\n{}\nSeverity: {}\n\nTake it with: irctl approve {}', $.case.case_id, $.policy.acknowledge_within_seconds, $.case.title, $.case.severity.label, $.case.case_id)",
+            "MessageAttributes": {
+                "case_id": {"DataType": "String", "StringValue.$": "$.case.case_id"},
+                "kind": {"DataType": "String", "StringValue": "escalation"},
+            },
         }))
         .result_path("$.results.escalation")
         .next(

@@ -35,10 +35,14 @@ pub enum ErrorName {
     /// The task's own configuration (from the template) is wrong. Not retried.
     #[serde(rename = "IR.Misconfigured")]
     Misconfigured,
+    /// A resource is not ready yet (a snapshot still pending, a volume still creating).
+    /// Retried with a patient backoff: it is waiting, not failing.
+    #[serde(rename = "IR.NotReady")]
+    NotReady,
 }
 
 impl ErrorName {
-    pub const ALL: [ErrorName; 9] = [
+    pub const ALL: [ErrorName; 10] = [
         ErrorName::InvalidEvent,
         ErrorName::ResourceNotFound,
         ErrorName::Excluded,
@@ -48,6 +52,7 @@ impl ErrorName {
         ErrorName::Throttled,
         ErrorName::Transient,
         ErrorName::Misconfigured,
+        ErrorName::NotReady,
     ];
 
     /// The errors a `Retry` should match: only those that can succeed on a second try.
@@ -64,6 +69,7 @@ impl ErrorName {
             ErrorName::Throttled => "IR.Throttled",
             ErrorName::Transient => "IR.Transient",
             ErrorName::Misconfigured => "IR.Misconfigured",
+            ErrorName::NotReady => "IR.NotReady",
         }
     }
 

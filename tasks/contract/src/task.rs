@@ -36,6 +36,8 @@ pub struct Permission {
     pub sid: &'static str,
     pub actions: Vec<&'static str>,
     pub scope: Scope,
+    /// Further scopes of the same statement.
+    pub more: Vec<Scope>,
     /// IAM condition block entries: (operator, key, values).
     pub conditions: Vec<(&'static str, &'static str, Vec<&'static str>)>,
 }
@@ -46,8 +48,15 @@ impl Permission {
             sid,
             actions: actions.to_vec(),
             scope,
+            more: Vec::new(),
             conditions: Vec::new(),
         }
+    }
+
+    /// The same actions on a further scope (one statement, several resources).
+    pub fn also(mut self, scope: Scope) -> Self {
+        self.more.push(scope);
+        self
     }
 
     pub fn when(mut self, op: &'static str, key: &'static str, values: &[&'static str]) -> Self {
@@ -64,6 +73,8 @@ pub enum Scope {
     /// An ARN pattern; `${AWS::Partition}`, `${AWS::Region}` and `${AWS::AccountId}` are
     /// substituted by CloudFormation.
     Arn(&'static str),
+    /// Several ARN patterns (an action that touches several resource types).
+    Arns(&'static [&'static str]),
     /// AWS supports no resource-level permission for these actions; the reason is kept in the
     /// generated template next to the `*`.
     Unscoped { reason: &'static str },
@@ -76,4 +87,12 @@ pub enum StackResource {
     NotificationTopic,
     /// The customer-managed KMS key that encrypts the topic, logs and Lambda environments.
     StackKey,
+    /// The DynamoDB table of case records (pre-state, progress, final record).
+    CaseTable,
+    /// The evidence bucket's `cases/` prefix, where reports are written.
+    EvidenceReports,
+    /// The Run Command document that captures volatile evidence.
+    CaptureDocument,
+    /// The role of the quarantine instance profile (SSM only).
+    QuarantineRole,
 }

@@ -2,7 +2,10 @@
 
 Every patch is one function below, listed in ``EXTENSIONS`` and applied by
 ``apply_all()``; the patches that deploying the generated stacks needed live in the
-sibling module ``irmoto.stacks`` (same rules) and are appended to ``EXTENSIONS``.
+sibling module ``irmoto.stacks`` (same rules) and are appended to ``EXTENSIONS``, as are
+those of ``irmoto.services`` (AWS services as event sources) and ``irmoto.ec2_evidence``
+(what an EC2-compromise playbook calls: SSM agent and Run Command, snapshots, volumes,
+network interfaces, load balancers).
 Each names the AWS documentation page whose behaviour it restores and the moto
 internals it replaces. They are written against moto
 5.2.5 only: the version check at import refuses any other moto, because a new
@@ -960,6 +963,10 @@ EXTENSIONS.extend(STACK_EXTENSIONS)
 from .services import SERVICE_EXTENSIONS  # noqa: E402  (same reason)
 
 EXTENSIONS.extend(SERVICE_EXTENSIONS)
+
+from .ec2_evidence import EC2_EVIDENCE_EXTENSIONS  # noqa: E402  (same reason)
+
+EXTENSIONS.extend(EC2_EVIDENCE_EXTENSIONS)
 
 
 def apply_all() -> None:

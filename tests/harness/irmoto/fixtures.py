@@ -3,20 +3,70 @@
 ``python -m irmoto.fixtures account-baseline`` switches on what an incident-response account
 has (Security Hub). ``python -m irmoto.fixtures demo-environment`` creates a small production-like workload and
 prints its ids as JSON: a VPC with a subnet, an instance role and profile, a launch template,
-an Auto Scaling group whose instance has two volumes and sits behind a target group.
+an Auto Scaling group whose instance has two volumes and sits behind a target group, and whose
+SSM Agent is Online (the role allows what AmazonSSMManagedInstanceCore allows).
 Idempotent: a second call finds the environment by its tag and prints the same ids.
+
+``python -m irmoto.fixtures ssm-agent INSTANCE_ID [--ping-status Online|ConnectionLost|Inactive|absent]
+[--platform Linux|Windows|MacOS] [--fail-commands|--no-fail-commands] [--command-seconds N]
+[--delivery-timeout-seconds N]`` says whether the instance runs an SSM Agent and how it answers
+(see irmoto/ec2_evidence.py); ``absent`` removes the agent. It prints the harness's answer.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import sys
 import time
+import urllib.error
+import urllib.request
 
 import boto3
 from botocore.exceptions import ClientError
 
 TAG = {"Key": "aws-ir:fixture", "Value": "demo-environment"}
+SSM_AGENTS_PATH = "/moto-api/irmoto/ssm-agents"
+
+# What the AWS managed policy AmazonSSMManagedInstanceCore allows (moto does not load AWS managed
+# policies, so the demo role gets the same actions inline).
+SSM_MANAGED_INSTANCE_CORE = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Resource": "*", "Action": [
+        "ssm:DescribeAssociation", "ssm:GetDeployablePatchSnapshotForInstance", "ssm:GetDocument",
+        "ssm:DescribeDocument", "ssm:GetManifest", "ssm:GetParameter", "ssm:GetParameters",
+        "ssm:ListAssociations", "ssm:ListInstanceAssociations", "ssm:PutInventory", "ssm:PutComplianceItems",
+        "ssm:PutConfigurePackageResult", "ssm:UpdateAssociationStatus", "ssm:UpdateInstanceAssociationStatus",
+        "ssm:UpdateInstanceInformation", "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
+        "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel", "ec2messages:AcknowledgeMessage",
+        "ec2messages:DeleteMessage", "ec2messages:FailMessage", "ec2messages:GetEndpoint",
+        "ec2messages:GetMessages", "ec2messages:SendReply"]}],
+}
+
+
+def _endpoint() -> str:
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_SSM") or os.environ.get("AWS_ENDPOINT_URL")
+    if not endpoint:
+        raise SystemExit("AWS_ENDPOINT_URL is not set: source .local/emulator/state.env first")
+    return endpoint.rstrip("/")
+
+
+def ssm_agent(instance_id: str, ping_status: str = "Online", **options: object) -> dict:
+    """Registers (or updates) the emulated SSM Agent of an instance; ping_status "absent" removes it."""
+    url = _endpoint() + SSM_AGENTS_PATH
+    if ping_status == "absent":
+        request = urllib.request.Request(f"{url}?instance_id={instance_id}", method="DELETE")
+    else:
+        body = {"instance_id": instance_id, "ping_status": ping_status,
+                **{k: v for k, v in options.items() if v is not None}}
+        request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                         headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.load(response)
+    except urllib.error.HTTPError as e:
+        raise SystemExit(f"the harness refused: HTTP {e.code} {e.read().decode(errors='replace')}") from None
 
 
 def _tagged(resource_type: str) -> list[dict]:
@@ -44,6 +94,8 @@ def demo_environment() -> dict:
     trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
                                                      "Action": "sts:AssumeRole"}]}
     iam.create_role(RoleName="demo-web-role", AssumeRolePolicyDocument=json.dumps(trust), Tags=[TAG])
+    iam.put_role_policy(RoleName="demo-web-role", PolicyName="ssm-managed-instance-core",
+                        PolicyDocument=json.dumps(SSM_MANAGED_INSTANCE_CORE))
     profile = iam.create_instance_profile(InstanceProfileName="demo-web-profile", Tags=[TAG])["InstanceProfile"]
     iam.add_role_to_instance_profile(InstanceProfileName="demo-web-profile", RoleName="demo-web-role")
 
@@ -83,6 +135,8 @@ def demo_environment() -> dict:
         if not ec2.describe_iam_instance_profile_associations(
                 Filters=[{"Name": "instance-id", "Values": [i["InstanceId"]]}])["IamInstanceProfileAssociations"]:
             ec2.associate_iam_instance_profile(IamInstanceProfile={"Arn": profile["Arn"]}, InstanceId=i["InstanceId"])
+        # The image runs SSM Agent and the role allows it: the instance is a managed node.
+        ssm_agent(i["InstanceId"], "Online")
     return _describe(vpc)
 
 
@@ -101,6 +155,8 @@ def _describe(vpc: str) -> dict:
         "volume_ids": volumes,
         "auto_scaling_group": group["AutoScalingGroupName"],
         "target_groups": group.get("TargetGroupARNs", []),
+        "ssm_ping_status": next((i["PingStatus"] for i in boto3.client("ssm").describe_instance_information(
+            Filters=[{"Key": "InstanceIds", "Values": [instance_id]}])["InstanceInformationList"]), "not managed"),
     }
 
 
@@ -120,8 +176,23 @@ COMMANDS = {"demo-environment": demo_environment, "account-baseline": account_ba
 
 
 def main(argv: list[str]) -> int:
+    if len(argv) >= 2 and argv[1] == "ssm-agent":
+        parser = argparse.ArgumentParser(prog="python -m irmoto.fixtures ssm-agent",
+                                         description="Say whether an instance runs an SSM Agent, and how it answers.")
+        parser.add_argument("instance_id")
+        parser.add_argument("--ping-status", default="Online", choices=["Online", "ConnectionLost", "Inactive", "absent"])
+        parser.add_argument("--platform", choices=["Linux", "Windows", "MacOS"])
+        parser.add_argument("--fail-commands", action=argparse.BooleanOptionalAction, default=None)
+        parser.add_argument("--command-seconds", type=float)
+        parser.add_argument("--delivery-timeout-seconds", type=float)
+        args = parser.parse_args(argv[2:])
+        print(json.dumps(ssm_agent(args.instance_id, args.ping_status, platform=args.platform,
+                                   fail_commands=args.fail_commands, command_seconds=args.command_seconds,
+                                   delivery_timeout_seconds=args.delivery_timeout_seconds), indent=2))
+        return 0
     if len(argv) != 2 or argv[1] not in COMMANDS:
-        print(f"usage: python -m irmoto.fixtures {{{'|'.join(COMMANDS)}}}", file=sys.stderr)
+        print(f"usage: python -m irmoto.fixtures {{{'|'.join(COMMANDS)}}}\n"
+              "       python -m irmoto.fixtures ssm-agent INSTANCE_ID [--ping-status STATUS] [...]", file=sys.stderr)
         return 2
     print(json.dumps(COMMANDS[argv[1]](), indent=2))
     return 0

@@ -33,6 +33,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     os.environ["MOTO_PORT"] = str(args.port)  # before moto is imported
+    # AWS managed policies exist in every account (templates attach them, e.g.
+    # AmazonSSMManagedInstanceCore); moto loads them only when asked.
+    os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 
     from irmoto.extensions import apply_all

@@ -29,6 +29,9 @@ pub struct ManualRequest {
     pub severity: Option<f64>,
     #[serde(default)]
     pub dry_run: bool,
+    /// For playbooks that act on an existing case (release): the case id.
+    #[serde(default)]
+    pub case_id: Option<String>,
 }
 
 pub const SOURCE: &str = "aws-ir.manual";

@@ -108,3 +108,5 @@ impl Task for Notify {
         ]
     }
 }
+
+pub mod ec2;

@@ -1,0 +1,277 @@
+//! Where cases and evidence are kept: the case table, the evidence bucket (with its access-log
+//! bucket), the capture document, and the quarantine instance profile.
+//!
+//! A playbook stack gets these only when one of its tasks declares a permission on them, so the
+//! triage stack stays small while the EC2 stack gets the lot.
+//!
+//! - **Case table** (DynamoDB): pre-state per instance, progress claims (conditional writes make
+//!   re-sent findings idempotent), final records. Encrypted with the stack key, point-in-time
+//!   recovery, deletion protection, retained.
+//! - **Evidence bucket** (S3): capture output and case reports. Versioned, Object Lock in
+//!   governance mode with a default retention (evidence cannot be silently deleted or
+//!   overwritten), encrypted with the stack key, public access blocked, TLS only, access-logged,
+//!   retained.
+//! - **Capture document** (SSM Run Command): collects volatile evidence on Linux instances.
+//! - **Quarantine profile**: an instance profile whose role only allows SSM, for the
+//!   `quarantine` profile action (responders keep Session Manager access to an isolated host).
+
+use super::{ids, params};
+use crate::cfn::{get_att, ref_, sub, Output, Parameter, Resource, Template};
+use contract::task::StackResource;
+use contract::tasks::ec2::CAPTURE_STEPS;
+use serde_json::json;
+
+pub const CASE_TABLE: &str = "CaseTable";
+pub const EVIDENCE_BUCKET: &str = "EvidenceBucket";
+pub const ACCESS_LOGS: &str = "EvidenceAccessLogs";
+pub const CAPTURE_DOCUMENT: &str = "CaptureDocument";
+pub const QUARANTINE_ROLE: &str = "QuarantineRole";
+pub const QUARANTINE_PROFILE: &str = "QuarantineProfile";
+
+/// Adds what `needed` names (and what those depend on), once each.
+pub fn add(t: &mut Template, needed: &[StackResource]) {
+    let wants = |r: StackResource| needed.contains(&r);
+    if wants(StackResource::CaseTable) {
+        case_table(t);
+    }
+    if wants(StackResource::EvidenceReports) || wants(StackResource::CaptureDocument) {
+        evidence_bucket(t);
+    }
+    if wants(StackResource::CaptureDocument) {
+        capture_document(t);
+    }
+    if wants(StackResource::QuarantineRole) {
+        quarantine_profile(t);
+    }
+}
+
+fn case_table(t: &mut Template) {
+    t.add(
+        CASE_TABLE,
+        Resource::new(
+            "AWS::DynamoDB::Table",
+            json!({
+                "BillingMode": "PAY_PER_REQUEST",
+                "AttributeDefinitions": [
+                    {"AttributeName": "case_id", "AttributeType": "S"},
+                    {"AttributeName": "item", "AttributeType": "S"}
+                ],
+                "KeySchema": [
+                    {"AttributeName": "case_id", "KeyType": "HASH"},
+                    {"AttributeName": "item", "KeyType": "RANGE"}
+                ],
+                "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": true},
+                "SSESpecification": {"SSEEnabled": true, "SSEType": "KMS", "KMSMasterKeyId": get_att(ids::STACK_KEY, "Arn")},
+                "DeletionProtectionEnabled": true,
+            }),
+        )
+        .retain(),
+    );
+    t.output(
+        "CaseTableName",
+        Output::new(
+            "Case records: pre-state, progress and final record per case.",
+            ref_(CASE_TABLE),
+        ),
+    );
+}
+
+fn evidence_bucket(t: &mut Template) {
+    if t.resource(EVIDENCE_BUCKET).is_some() {
+        return;
+    }
+    t.parameter(
+        params::EVIDENCE_RETENTION_DAYS,
+        Parameter::number("Days each evidence object is locked (S3 Object Lock, governance mode) against deletion and overwrite.")
+            .default(json!(365))
+            .range(1, 36500),
+    );
+    t.add(
+        ACCESS_LOGS,
+        Resource::new(
+            "AWS::S3::Bucket",
+            json!({
+                // Server access log delivery writes with SSE-S3 only.
+                "BucketEncryption": {"ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
+                "VersioningConfiguration": {"Status": "Enabled"},
+                "PublicAccessBlockConfiguration": {"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true},
+                "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+            }),
+        )
+        .retain()
+        .skip_check("CKV_AWS_18", "This is the access-log bucket of the evidence bucket; logging it into itself would loop.")
+        .skip_check("CKV_AWS_145", "S3 server access log delivery supports SSE-S3 (AES256) only, not SSE-KMS."),
+    );
+    t.add(
+        "EvidenceAccessLogsPolicy",
+        Resource::new(
+            "AWS::S3::BucketPolicy",
+            json!({
+                "Bucket": ref_(ACCESS_LOGS),
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "S3DeliversAccessLogs",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "logging.s3.amazonaws.com"},
+                            "Action": "s3:PutObject",
+                            "Resource": sub("${EvidenceAccessLogs.Arn}/*"),
+                            "Condition": {
+                                "ArnLike": {"aws:SourceArn": get_att(EVIDENCE_BUCKET, "Arn")},
+                                "StringEquals": {"aws:SourceAccount": ref_("AWS::AccountId")}
+                            }
+                        },
+                        deny_insecure_transport(ACCESS_LOGS)
+                    ]
+                }
+            }),
+        ),
+    );
+    t.add(
+        EVIDENCE_BUCKET,
+        Resource::new(
+            "AWS::S3::Bucket",
+            json!({
+                "BucketEncryption": {"ServerSideEncryptionConfiguration": [{
+                    "ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": get_att(ids::STACK_KEY, "Arn")},
+                    "BucketKeyEnabled": true
+                }]},
+                "VersioningConfiguration": {"Status": "Enabled"},
+                "ObjectLockEnabled": true,
+                "ObjectLockConfiguration": {
+                    "ObjectLockEnabled": "Enabled",
+                    "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": ref_(params::EVIDENCE_RETENTION_DAYS)}}
+                },
+                "PublicAccessBlockConfiguration": {"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true},
+                "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+                "LoggingConfiguration": {"DestinationBucketName": ref_(ACCESS_LOGS), "LogFilePrefix": "evidence/"},
+            }),
+        )
+        .retain()
+        .skip_check("CKV_AWS_144", "Cross-Region replication is the deployer's choice (it needs a second Region's key and bucket); evidence is versioned and object-locked here."),
+    );
+    t.add(
+        "EvidenceBucketPolicy",
+        Resource::new(
+            "AWS::S3::BucketPolicy",
+            json!({
+                "Bucket": ref_(EVIDENCE_BUCKET),
+                "PolicyDocument": {"Version": "2012-10-17", "Statement": [deny_insecure_transport(EVIDENCE_BUCKET)]}
+            }),
+        ),
+    );
+    t.output(
+        "EvidenceBucketName",
+        Output::new(
+            "Volatile evidence and case reports (versioned, object-locked).",
+            ref_(EVIDENCE_BUCKET),
+        ),
+    );
+}
+
+fn deny_insecure_transport(bucket: &str) -> serde_json::Value {
+    json!({
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [get_att(bucket, "Arn"), sub(&format!("${{{bucket}.Arn}}/*"))],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}}
+    })
+}
+
+/// What each capture step runs (the step names are `contract::tasks::ec2::CAPTURE_STEPS`).
+fn capture_commands(step: &str) -> &'static [&'static str] {
+    match step {
+        "identify" => &["echo case={{ CaseId }}", "date -u +%Y-%m-%dT%H:%M:%SZ", "uname -a", "cat /etc/os-release 2>/dev/null", "uptime"],
+        "processes" => &["ps auxwwf", "ls -l /proc/[0-9]*/exe 2>/dev/null | head -5000"],
+        "network" => &["ss -tanup 2>/dev/null || netstat -tanup", "ip addr", "ip route", "cat /etc/resolv.conf"],
+        "sessions" => &["who -a", "last -n 50 2>/dev/null", "lsof -nP 2>/dev/null | head -20000"],
+        "modules" => &["lsmod", "find /tmp /var/tmp /dev/shm -maxdepth 2 -type f -newermt '-2 days' -ls 2>/dev/null | head -2000"],
+        "packets" => &["if [ '{{ PacketCaptureSeconds }}' != '0' ] && command -v tcpdump >/dev/null; then timeout {{ PacketCaptureSeconds }} tcpdump -nn -i any -c 100000 -w /tmp/aws-ir-{{ CaseId }}.pcap; ls -l /tmp/aws-ir-{{ CaseId }}.pcap; sha256sum /tmp/aws-ir-{{ CaseId }}.pcap; else echo 'packet capture off or tcpdump missing'; fi"],
+        "memory" => &[
+            "set -u; url='{{ MemoryUploadUrl }}'; avml_url='{{ AvmlUrl }}'",
+            "if [ \"$url\" = none ]; then echo 'memory capture off'; exit 0; fi",
+            "AVML=$(command -v avml || true)",
+            "if [ -z \"$AVML\" ] && [ \"$avml_url\" != none ]; then curl -sSf -o /tmp/avml \"$avml_url\" && chmod 700 /tmp/avml && AVML=/tmp/avml; fi",
+            "if [ -z \"$AVML\" ]; then echo 'no AVML on the instance: memory not captured'; exit 0; fi",
+            "img=/tmp/aws-ir-{{ CaseId }}.lime; \"$AVML\" --compress \"$img\"",
+            "sha256sum \"$img\"",
+            "md5=$(openssl md5 -binary \"$img\" | base64)",
+            "curl -sSf -T \"$img\" -H \"Content-MD5: $md5\" \"$url\" && echo 'memory image uploaded'",
+            "rm -f \"$img\"",
+        ],
+        _ => &[],
+    }
+}
+
+/// The Run Command document. The capture task reads each step's standard output back through
+/// SSM and writes it to the evidence bucket (the instance needs no permission there); the memory
+/// image goes up through a presigned URL made for the case (only curl is needed). A single PUT
+/// is capped at 5 GB: larger (compressed) images would need a multipart upload, not done here.
+fn capture_document(t: &mut Template) {
+    let step = |name: &str, commands: &[&str]| json!({"action": "aws:runShellScript", "name": name, "inputs": {"timeoutSeconds": "600", "runCommand": commands}});
+    t.add(
+        CAPTURE_DOCUMENT,
+        Resource::new(
+            "AWS::SSM::Document",
+            json!({
+                "DocumentType": "Command",
+                "DocumentFormat": "JSON",
+                "Content": {
+                    "schemaVersion": "2.2",
+                    "description": "aws-ir: collect volatile evidence from a Linux instance before it is isolated. Read-only except for the memory image it uploads.",
+                    "parameters": {
+                        "CaseId": {"type": "String", "description": "The incident's case id.", "allowedPattern": "^case-[0-9a-f]{16}$"},
+                        "MemoryUploadUrl": {"type": "String", "default": "none", "description": "Presigned PUT URL for the memory image, or none."},
+                        "AvmlUrl": {"type": "String", "default": "none", "description": "Presigned GET URL of an AVML binary when the instance has none, or none."},
+                        "PacketCaptureSeconds": {"type": "String", "default": "0", "allowedPattern": "^[0-9]{1,3}$", "description": "Seconds of packet capture (0: none)."}
+                    },
+                    "mainSteps": CAPTURE_STEPS.iter().map(|name| step(name, capture_commands(name))).collect::<Vec<_>>(),
+                }
+            }),
+        ),
+    );
+    t.output(
+        "CaptureDocumentName",
+        Output::new(
+            "Run Command document that captures volatile evidence.",
+            ref_(CAPTURE_DOCUMENT),
+        ),
+    );
+}
+
+/// An instance profile whose role can only be managed through SSM (plus writing its own
+/// capture output), for isolated hosts that responders still need to reach.
+fn quarantine_profile(t: &mut Template) {
+    t.add(
+        QUARANTINE_ROLE,
+        Resource::new(
+            "AWS::IAM::Role",
+            json!({
+                "Description": "Quarantined instances: Systems Manager access only, for responders.",
+                "AssumeRolePolicyDocument": crate::cfn::iam::service_trust("ec2.amazonaws.com"),
+                "ManagedPolicyArns": [sub("arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore")],
+            }),
+        ),
+    );
+    t.add(
+        QUARANTINE_PROFILE,
+        Resource::new(
+            "AWS::IAM::InstanceProfile",
+            json!({"Roles": [ref_(QUARANTINE_ROLE)]}),
+        ),
+    );
+}
+
+/// The value of a stack resource in `DefinitionSubstitutions`, by substitution name.
+pub fn substitution(var: &str) -> Option<serde_json::Value> {
+    match var {
+        "CaseTableName" => Some(ref_(CASE_TABLE)),
+        "EvidenceBucketName" => Some(ref_(EVIDENCE_BUCKET)),
+        "CaptureDocumentName" => Some(ref_(CAPTURE_DOCUMENT)),
+        "QuarantineProfileArn" => Some(get_att(QUARANTINE_PROFILE, "Arn")),
+        _ => None,
+    }
+}

@@ -1,0 +1,379 @@
+//! EC2 compromise: evidence first, then a containment that really cuts the attacker off,
+//! recorded and reversible (`ec2-release` puts it back).
+//!
+//! Per instance named by the finding (a Map, bounded concurrency):
+//! 1. **Assess** live: skip what policy excludes, what is gone, what another execution already
+//!    handles (re-sent findings); ask a responder for protected instances and low severities.
+//! 2. **Before the cut**, in parallel: record the pre-state (if that fails, nothing is changed)
+//!    and capture volatile evidence with Run Command (a failed capture is recorded, never
+//!    fatal, and never stops the instance).
+//! 3. **Contain**, in parallel branches that each record their own failure so the others still
+//!    finish: protections; detach from Auto Scaling and load balancers; per-interface isolation
+//!    with the connection-tracking-aware swap; instance profile removal and optional session
+//!    revocation.
+//! 4. **Evidence**: tag, snapshot every volume together, attach evidence volumes to the
+//!    forensic instance (waiting for snapshots with `IR.NotReady` retries), forensic interface.
+//! 5. **Verify** live, then each instance ends with a compact status; the case is recorded
+//!    (table + report in the evidence bucket) and notified.
+
+use crate::asl::*;
+use crate::cfn::Parameter;
+use crate::constructs::playbook::Playbook;
+use crate::constructs::trigger::Trigger;
+use crate::playbooks::intake::{intake, REPORT_FAILURE};
+use contract::case::SeverityLabel;
+use contract::task::Task as TaskContract;
+use contract::tasks::ec2::*;
+use contract::tasks::Notify;
+use contract::ErrorName;
+use serde_json::{json, Value};
+
+pub const ID: &str = "ec2-compromise";
+
+/// Instance-targeted GuardDuty finding families this playbook answers.
+pub const GUARDDUTY_TYPES: [&str; 7] = [
+    "Backdoor:EC2/",
+    "CryptoCurrency:EC2/",
+    "Trojan:EC2/",
+    "UnauthorizedAccess:EC2/",
+    "Impact:EC2/",
+    "Execution:EC2/",
+    "Behavior:EC2/",
+];
+
+/// At most this many instances of one finding are handled at once.
+pub const MAX_CONCURRENCY: u32 = 40;
+
+/// `(parameter, description, default, allowed values)`; each reaches the tasks as a policy field.
+pub fn policy_parameters() -> Vec<(&'static str, Parameter)> {
+    let s = |d: &str, v: &str| Parameter::string(d).default(json!(v));
+    let choice = |d: &str, v: &str, allowed: &[&str]| {
+        Parameter::string(d)
+            .default(json!(v))
+            .allowed(&allowed.iter().map(|a| json!(a)).collect::<Vec<_>>())
+    };
+    vec![
+        ("ExclusionTagKey", s("Instances with this tag key are never touched (the skip is recorded).", "aws-ir:exclude")),
+        ("ProtectedTagKey", s("Instances with this tag key are contained only after a responder approves.", "aws-ir:protected")),
+        ("ExcludedAccounts", s("Comma-separated account ids the playbook never acts in.", "")),
+        ("MinSeverityAutomatic", Parameter::string("Findings below this severity (0-10) wait for a responder's approval.").default(json!("7")).pattern("^([0-9](\\.[0-9])?|10)$")),
+        ("ApprovalTimeoutSeconds", Parameter::number("Seconds a responder has to approve before OnApprovalTimeout applies.").default(json!(3600)).range(60, 86_400)),
+        ("OnApprovalTimeout", choice("What to do when nobody answers an approval request in time.", "skip", &["skip", "proceed"])),
+        ("VolatileCapture", choice("Capture volatile evidence with Run Command before isolating (slower, but keeps memory and connections).", "true", &["true", "false"])),
+        ("CaptureTimeoutSeconds", Parameter::string("Seconds to wait for the capture command before isolating without it.").default(json!("600")).pattern("^[0-9]{1,3}$")),
+        ("ProfileAction", choice("remove the instance profile, or swap it for the stack's quarantine profile (SSM only).", "remove", &["remove", "quarantine"])),
+        ("RevokeRoleSessions", choice("Deny the instance role's sessions issued before containment (affects every instance sharing the role).", "false", &["true", "false"])),
+        ("ForensicInstanceId", Parameter::string("Instance that receives the evidence volumes (empty: none).").default(json!("")).pattern("^$|^i-[0-9a-f]{8,17}$")),
+        ("ForensicSubnetId", Parameter::string("Subnet of the forensic network interface (empty: none).").default(json!("")).pattern("^$|^subnet-[0-9a-f]{8,17}$")),
+        ("ForensicSecurityGroupId", Parameter::string("Security group of the forensic network interface (empty: none).").default(json!("")).pattern("^$|^sg-[0-9a-f]{8,17}$")),
+        ("NaclIsolation", choice("Also deny all traffic of the instance's subnets with a network ACL (cuts flows that stay tracked; affects every instance in those subnets).", "false", &["true", "false"])),
+    ]
+}
+
+/// The policy the tasks receive, from the parameters and the stack's stores.
+pub fn read_policy() -> Pass {
+    Pass::new("ReadPolicy")
+        .comment("The stack's parameters and stores, as the policy every step receives.")
+        .parameters(json!({
+            "exclusion_tag": "${ExclusionTagKey}",
+            "protected_tag": "${ProtectedTagKey}",
+            "excluded_accounts": "${ExcludedAccounts}",
+            "min_severity_automatic": "${MinSeverityAutomatic}",
+            "approval_timeout_seconds.$": "States.StringToJson('${ApprovalTimeoutSeconds}')",
+            "on_approval_timeout": "${OnApprovalTimeout}",
+            "volatile_capture": "${VolatileCapture}",
+            "capture_timeout_seconds": "${CaptureTimeoutSeconds}",
+            "profile_action": "${ProfileAction}",
+            "quarantine_profile_arn": "${QuarantineProfileArn}",
+            "revoke_role_sessions": "${RevokeRoleSessions}",
+            "forensic_instance_id": "${ForensicInstanceId}",
+            "forensic_subnet_id": "${ForensicSubnetId}",
+            "forensic_security_group_id": "${ForensicSecurityGroupId}",
+            "nacl_isolation": "${NaclIsolation}",
+            "case_table": "${CaseTableName}",
+            "evidence_bucket": "${EvidenceBucketName}",
+            "capture_document": "${CaptureDocumentName}",
+        }))
+        .result_path("$.policy")
+}
+
+/// A per-instance step: the item's case, instance, policy and execution bound to the task.
+fn step<T: TaskContract>(name: &str) -> Task {
+    Task::invoke::<T>(name)
+        .with_path("case", "$.case")
+        .with_path("instance_id", "$.instance_id")
+        .with_path("policy", "$.policy")
+        .with_path("execution", "$.execution")
+}
+
+/// The same, with the result replacing the state (inside Parallel branches).
+fn branch_step<T: TaskContract>(name: &str, comment: &str) -> Chain {
+    let failed = Pass::new(&format!("{name}Failed"))
+        .comment("Record the failure as this branch's outcome, so the other branches still finish.")
+        .parameters(json!({
+            "status": "Partial",
+            "actions": [],
+            "notes.$": "States.Array(States.Format('{} failed: {}: {}', $$.State.Name, $.error.Error, $.error.Cause))",
+        }));
+    step::<T>(name)
+        .comment(comment)
+        .result_path("$")
+        .catch([STATES_ALL], "$.error", failed)
+        .into_chain()
+}
+
+/// The compact result an instance's branch of the Map ends with.
+fn finish(name: &str, status: &str, detail: Value) -> Pass {
+    let mut params = json!({"instance_id.$": "$.instance_id", "status": status});
+    if let (Some(m), Value::Object(d)) = (params.as_object_mut(), detail) {
+        m.extend(d);
+    }
+    Pass::new(name)
+        .comment("The instance's compact result; details are in the case table.")
+        .parameters(params)
+}
+
+fn per_instance() -> Chain {
+    let item_failed = finish(
+        "InstanceFailed",
+        "failed",
+        json!({"detail.$": "States.Format('{}: {}', $.error.Error, $.error.Cause)"}),
+    );
+    let gone = finish(
+        "InstanceGone",
+        "not found",
+        json!({"detail.$": "$.error.Cause"}),
+    );
+
+    let assess = step::<AssessInstance>("Assess")
+        .comment("Read the instance live; skip, ask, or proceed.")
+        .result_path("$.results.assessment")
+        .catch([ErrorName::ResourceNotFound.as_str()], "$.error", gone)
+        .catch([STATES_ALL], "$.error", item_failed);
+
+    let before_cut = Parallel::new("BeforeTheCut")
+        .comment("Record the pre-state and capture volatile evidence while the instance is still reachable.")
+        .branch(step::<RecordPreState>("RecordPreState").result_path("$"))
+        .branch(
+            step::<CaptureVolatileEvidence>("CaptureVolatileEvidence")
+                .result_path("$")
+                // A capture that cannot finish is recorded; it never holds containment back.
+                .catch(
+                    [STATES_ALL],
+                    "$.error",
+                    Pass::new("CaptureFailed").parameters(json!({
+                        "status": "failed",
+                        "reason.$": "States.Format('{}: {}; containment goes on', $.error.Error, $.error.Cause)",
+                        "command_id": "",
+                        "location": "",
+                    })),
+                ),
+        )
+        .result_selector(json!({"pre_state.$": "$[0]", "capture.$": "$[1]"}))
+        .result_path("$.results.before_cut")
+        // No pre-state, no change: the instance is left as it is and the failure reported.
+        .catch([STATES_ALL], "$.error", Chain::goto("InstanceFailed"));
+
+    let contain = Parallel::new("Contain")
+        .comment("Cut the instance off; each branch records its own failure so the others finish.")
+        .branch(branch_step::<ProtectInstance>("ProtectInstance", "Termination protection, stop on shutdown, keep volumes."))
+        .branch(branch_step::<IsolateNetwork>("IsolateNetwork", "Per interface: untrack, then isolate."))
+        .branch(branch_step::<DetachFromServices>("DetachFromServices", "Out of the Auto Scaling group and load balancers."))
+        .branch(branch_step::<RemoveInstanceProfile>("RemoveInstanceProfile", "Remove or quarantine the instance profile."))
+        .result_selector(json!({"protect.$": "$[0]", "isolate.$": "$[1]", "detach.$": "$[2]", "profile.$": "$[3]"}))
+        .result_path("$.results.containment")
+        .catch([STATES_ALL], "$.error", Chain::goto("InstanceFailed"));
+
+    // Evidence steps after the cut: a failure is recorded and the rest goes on.
+    let evidence_step = |t: Task, name: &str| {
+        let noted = Pass::new(&format!("{name}Failed"))
+            .parameters(json!({"status": "Partial", "actions": [], "notes.$": "States.Array(States.Format('{}: {}', $.error.Error, $.error.Cause))"}))
+            .result_path(&format!("$.results.{}", name.to_lowercase()));
+        t.catch([STATES_ALL], "$.error", noted)
+    };
+    let tag = evidence_step(
+        step::<TagInstance>("TagInstance")
+            .comment("Case id and status on the instance.")
+            .result_path("$.results.tag"),
+        "Tag",
+    );
+    let snapshot = evidence_step(
+        step::<SnapshotVolumes>("SnapshotVolumes")
+            .comment("Crash-consistent snapshots of every volume.")
+            .result_path("$.results.snapshots"),
+        "Snapshot",
+    );
+    let forensics = evidence_step(
+        step::<AttachForensics>("AttachForensics")
+            .comment("Evidence volumes to the forensic instance, forensic interface to this one.")
+            .result_path("$.results.forensics")
+            // Snapshots take minutes: wait patiently, it is not a failure.
+            .retry(
+                Retrier::on_errors(&[ErrorName::NotReady])
+                    .interval(15)
+                    .max_attempts(40)
+                    .backoff(1.5)
+                    .max_delay(120)
+                    .jitter(Jitter::Full),
+            ),
+        "Forensics",
+    );
+
+    let contained = finish(
+        "Contained",
+        "contained",
+        json!({"detail.$": "States.Format('volatile evidence: {}', $.results.before_cut.capture.status)"}),
+    );
+    let incomplete = finish(
+        "Incomplete",
+        "incomplete",
+        json!({"detail.$": "States.JsonToString($.results.verification.checks)"}),
+    );
+    let verify = step::<VerifyIsolation>("VerifyIsolation")
+        .comment("Re-read everything: is it really cut off?")
+        .result_path("$.results.verification")
+        .catch([STATES_ALL], "$.error", Chain::goto("InstanceFailed"))
+        .next(
+            Choice::new("IsIsolated")
+                .when(
+                    Condition::boolean_equals("$.results.verification.isolated", true),
+                    contained,
+                )
+                .otherwise(incomplete),
+        );
+
+    let proceed = before_cut
+        .next(contain)
+        .next(tag)
+        .next(snapshot)
+        .next(forensics)
+        .next(verify);
+
+    let approval = Task::sns_publish("AskApproval")
+        .comment("Wait for a responder: irctl approve/reject CASE (--instance ID).")
+        .wait_for_task_token()
+        .parameters(json!({
+            "Subject": "aws-ir ec2-compromise: approval needed to contain an instance",
+            "Message.$": "States.Format('Case {} wants to contain {}: {}\n\n{}\nSeverity: {}\n\nContain it:  irctl approve {} --instance {}\nLeave it:    irctl reject {} --instance {} --reason \\'...\\'', $.case.case_id, $.instance_id, $.results.assessment.reason, $.case.title, $.case.severity.label, $.case.case_id, $.instance_id, $.case.case_id, $.instance_id)",
+            "MessageAttributes": {
+                "case_id": {"DataType": "String", "StringValue.$": "$.case.case_id"},
+                "instance_id": {"DataType": "String", "StringValue.$": "$.instance_id"},
+                "kind": {"DataType": "String", "StringValue": "approval-request"},
+                "task_token": {"DataType": "String", "StringValue.$": "$$.Task.Token"},
+            },
+        }))
+        .timeout_path("$.policy.approval_timeout_seconds")
+        .result_path("$.results.approval")
+        .catch(
+            ["States.Timeout"],
+            "$.error",
+            Choice::new("OnApprovalTimeout")
+                .when(Condition::string_equals("$.policy.on_approval_timeout", "proceed"), Chain::goto("BeforeTheCut"))
+                .otherwise(finish("NotApproved", "not approved in time", json!({"detail": "nobody answered the approval request; policy says skip"}))),
+        )
+        .catch(["IR.Rejected"], "$.results.dismissal", finish("Dismissed", "dismissed", json!({"detail.$": "$.results.dismissal.Cause"})))
+        .catch([STATES_ALL], "$.error", Chain::goto("InstanceFailed"))
+        .next(Chain::goto("BeforeTheCut"));
+
+    let decide = Choice::new("Decide")
+        .when(
+            Condition::string_equals("$.results.assessment.decision", "skip"),
+            finish(
+                "Skipped",
+                "skipped",
+                json!({"detail.$": "$.results.assessment.reason"}),
+            ),
+        )
+        .when(
+            Condition::string_equals("$.results.assessment.decision", "approve"),
+            approval,
+        )
+        .otherwise(proceed);
+
+    assess.next(decide)
+}
+
+pub fn playbook() -> Playbook {
+    let each = MapState::new("EachInstance")
+        .comment("Every instance the finding names, a bounded number at a time.")
+        .items_path("$.case.instances")
+        .item_selector(json!({
+            "case.$": "$.case",
+            "policy.$": "$.policy",
+            "instance_id.$": "$$.Map.Item.Value.instance_id",
+            "execution.$": "$$.Execution.Id",
+            "results": {},
+        }))
+        .max_concurrency(MAX_CONCURRENCY)
+        .item_processor(per_instance())
+        .result_path("$.results.instances")
+        .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));
+
+    let record = Task::invoke::<RecordCase>("RecordCase")
+        .comment("The case's record (table) and full report (evidence bucket).")
+        .with_path("case", "$.case")
+        .with_path("policy", "$.policy")
+        .with_path("execution", "$$.Execution.Id")
+        .with_path("instances", "$.results.instances")
+        .result_path("$.results.record")
+        .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));
+
+    let not_applicable = Pass::new("NotApplicable")
+        .comment("The case names no instance (or is a sample): nothing for this playbook to do.")
+        .result(json!({"status": "not applicable", "summary": ["the case names no EC2 instance this playbook can act on"], "report": ""}))
+        .result_path("$.results.record");
+
+    let notify = Task::invoke::<Notify>("Notify")
+        .comment("What was done to every instance, and how to undo it.")
+        .with_path("case", "$.case")
+        .with("topic_arn", json!("${NotificationTopicArn}"))
+        .with_path("outcome", "States.Format('EC2 compromise playbook: {}. Release with: irctl start ec2-release --case {} --instance ...', $.results.record.status, $.case.case_id)")
+        .with_path("results", "$.results")
+        .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));
+
+    let route = Choice::new("HasInstances")
+        .comment("Only cases about instances, with instances named, and not sample findings.")
+        .when(
+            Condition::and([
+                Condition::is_present("$.case.instances[0]", true),
+                Condition::boolean_equals("$.case.sample", false),
+            ]),
+            read_policy().next(each).next(record),
+        )
+        .otherwise(not_applicable);
+
+    let machine = StateMachine::new(
+        ID,
+        "EC2 compromise: per instance, assess, record the pre-state and volatile evidence, contain (protect, detach, isolate every interface, remove the profile), snapshot, attach forensics, verify; then record and notify.",
+        intake(ID).next(route).next(notify).next(Succeed::new("Done")),
+    )
+    .timeout(172_800);
+
+    let mut parameters = policy_parameters();
+    parameters.sort_by_key(|(n, _)| *n);
+    Playbook {
+        id: ID,
+        title: "EC2 compromise",
+        description: "Contains compromised EC2 instances: evidence first, then network, identity and service isolation, recorded and reversible.",
+        machine,
+        triggers: vec![
+            Trigger::guardduty(&GUARDDUTY_TYPES, 4.0),
+            Trigger::SecurityHubFindings {
+                labels: vec![SeverityLabel::High, SeverityLabel::Critical],
+                products: vec![],
+                exclude_products: vec!["GuardDuty".into()],
+                resource_types: vec!["AwsEc2Instance".into()],
+                // Other products' findings contain an instance only where its owner opted in.
+                resource_tag: Some(("aws-ir:respond".into(), vec!["auto".into()])),
+            },
+            Trigger::SecurityHubCustomAction {
+                id: "Isolate".into(),
+                name: "Isolate instance".into(),
+                description: "Contain the EC2 instances of the selected findings with the aws-ir ec2-compromise playbook.".into(),
+            },
+            Trigger::Manual { playbook: ID.into() },
+        ],
+        parameters,
+        companions: vec![super::ec2_release::companion()],
+    }
+}

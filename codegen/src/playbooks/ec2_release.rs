@@ -1,0 +1,65 @@
+//! EC2 release: put contained instances back exactly as they were recorded before containment.
+//! Started by a responder with the case id: `irctl start ec2-release --case CASE --instance ID
+//! --reason ...`.
+
+use crate::asl::*;
+use crate::constructs::playbook::Companion;
+use crate::constructs::trigger::Trigger;
+use crate::playbooks::ec2_compromise::read_policy;
+use crate::playbooks::intake::{intake, REPORT_FAILURE};
+use contract::tasks::ec2::ReleaseInstance;
+use contract::tasks::Notify;
+use serde_json::json;
+
+pub const ID: &str = "ec2-release";
+
+/// The release machine, deployed in the ec2-compromise stack (it reads that stack's records).
+pub fn companion() -> Companion {
+    let release = Task::invoke::<ReleaseInstance>("ReleaseInstance")
+        .comment("Restore the recorded pre-state of this instance.")
+        .with_path("case", "$.case")
+        .with_path("instance_id", "$.instance_id")
+        .with_path("policy", "$.policy")
+        .with_path("execution", "$.execution")
+        .result_path("$.release")
+        .catch(
+            [STATES_ALL],
+            "$.error",
+            Pass::new("ReleaseFailed").parameters(json!({"instance_id.$": "$.instance_id", "status": "not released", "detail.$": "States.Format('{}: {}', $.error.Error, $.error.Cause)"})),
+        )
+        .next(Pass::new("Released").parameters(json!({"instance_id.$": "$.instance_id", "status": "released", "actions.$": "$.release.actions", "notes.$": "$.release.notes"})));
+
+    let each = MapState::new("EachInstance")
+        .items_path("$.case.instances")
+        .item_selector(json!({"case.$": "$.case", "policy.$": "$.policy", "instance_id.$": "$$.Map.Item.Value.instance_id", "execution.$": "$$.Execution.Id"}))
+        .max_concurrency(10)
+        .item_processor(release)
+        .result_path("$.results.release")
+        .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));
+
+    let notify = Task::invoke::<Notify>("Notify")
+        .with_path("case", "$.case")
+        .with("topic_arn", json!("${NotificationTopicArn}"))
+        .with("outcome", json!("EC2 release: recorded pre-state restored"))
+        .with_path("results", "$.results")
+        .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));
+
+    let machine = StateMachine::new(
+        ID,
+        "EC2 release: restore contained instances to their recorded pre-state.",
+        intake(ID)
+            .next(read_policy())
+            .next(each)
+            .next(notify)
+            .next(Succeed::new("Done")),
+    )
+    .timeout(3600);
+
+    Companion {
+        id: ID,
+        machine,
+        triggers: vec![Trigger::Manual {
+            playbook: ID.into(),
+        }],
+    }
+}

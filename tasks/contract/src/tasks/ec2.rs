@@ -1,0 +1,692 @@
+//! The EC2 compromise playbook's steps: one task Lambda each.
+//!
+//! Every step takes the case, the instance and the playbook's policy (filled in from the stack's
+//! parameters), and every mutating step returns an [`Outcome`]: what it did (or, in a dry run,
+//! would do) as a list of AWS calls, and what it skipped and why. The final record and the
+//! notification are built from these.
+
+use crate::case::Case;
+use crate::lenient;
+use crate::task::{Permission, Scope, StackResource, Task};
+use crate::ErrorName;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The playbook's policy, from the stack's parameters (substitutions are strings, hence the
+/// lenient fields).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Ec2Policy {
+    /// Instances carrying this tag key are left alone (recorded as excluded).
+    pub exclusion_tag: String,
+    /// Instances carrying this tag key are contained only after a responder approves.
+    pub protected_tag: String,
+    /// Comma-separated account ids the playbook never acts in.
+    pub excluded_accounts: String,
+    /// Cases below this severity (0–10) wait for approval.
+    #[serde(deserialize_with = "lenient::number")]
+    #[schemars(with = "f64")]
+    pub min_severity_automatic: f64,
+    /// `proceed` or `skip` when nobody answers an approval request in time.
+    pub on_approval_timeout: String,
+    /// Capture volatile evidence with Run Command before the network is cut.
+    #[serde(deserialize_with = "lenient::bool")]
+    #[schemars(with = "bool")]
+    pub volatile_capture: bool,
+    /// Seconds to wait for the capture command before going on without it.
+    #[serde(deserialize_with = "lenient::number")]
+    #[schemars(with = "f64")]
+    pub capture_timeout_seconds: f64,
+    /// `remove` the instance profile, or `quarantine` (swap to a profile that only allows SSM).
+    pub profile_action: String,
+    /// Instance profile ARN used by `quarantine`.
+    pub quarantine_profile_arn: String,
+    /// Deny sessions of the instance role issued before now.
+    #[serde(deserialize_with = "lenient::bool")]
+    #[schemars(with = "bool")]
+    pub revoke_role_sessions: bool,
+    /// Instance that receives the evidence volumes; empty for none.
+    pub forensic_instance_id: String,
+    /// Subnet and security group of the forensic network interface; empty for none.
+    pub forensic_subnet_id: String,
+    pub forensic_security_group_id: String,
+    /// Also deny all traffic of the instance's subnets with a NACL (cuts flows that stay
+    /// tracked through NLB, NAT gateway, Transit Gateway; affects the whole subnet).
+    #[serde(deserialize_with = "lenient::bool")]
+    #[schemars(with = "bool")]
+    pub nacl_isolation: bool,
+    /// The stack's case table, evidence bucket and capture document.
+    pub case_table: String,
+    pub evidence_bucket: String,
+    pub capture_document: String,
+}
+
+impl Ec2Policy {
+    pub fn excluded_account(&self, account: &str) -> bool {
+        self.excluded_accounts
+            .split(',')
+            .map(str::trim)
+            .any(|a| !a.is_empty() && a == account)
+    }
+}
+
+/// The steps of the capture document, in order: the document is generated from this list, and
+/// the capture task reads each step's output back by these names.
+pub const CAPTURE_STEPS: [&str; 7] = [
+    "identify",
+    "processes",
+    "network",
+    "sessions",
+    "modules",
+    "packets",
+    "memory",
+];
+
+/// What a mutating step did, or in a dry run would do.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Outcome {
+    pub status: Status,
+    /// The AWS calls made (or planned), in order.
+    pub actions: Vec<Action>,
+    /// Things a responder must know: a shared role, a skipped part, a partial failure.
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum Status {
+    /// Changed what it had to.
+    #[default]
+    Done,
+    /// Dry run: nothing changed; `actions` are the calls it would make.
+    Planned,
+    /// Nothing to do (already in the wanted state, or not applicable); see `notes`.
+    Skipped,
+    /// Part of the step failed; see `notes`. The playbook goes on with the rest.
+    Partial,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Action {
+    /// `service:Operation`, as in IAM and CloudTrail.
+    pub call: String,
+    /// The resource acted on.
+    pub target: String,
+    /// The change, in a few words.
+    pub detail: String,
+}
+
+impl Outcome {
+    pub fn new(dry_run: bool) -> Outcome {
+        Outcome {
+            status: if dry_run {
+                Status::Planned
+            } else {
+                Status::Done
+            },
+            actions: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+    pub fn act(&mut self, call: &str, target: &str, detail: impl Into<String>) {
+        self.actions.push(Action {
+            call: call.to_string(),
+            target: target.to_string(),
+            detail: detail.into(),
+        });
+    }
+    pub fn note(&mut self, note: impl Into<String>) {
+        self.notes.push(note.into());
+    }
+}
+
+/// The common input of every per-instance step.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct InstanceStep {
+    pub case: Case,
+    pub instance_id: String,
+    pub policy: Ec2Policy,
+    /// The execution running the step (`$$.Execution.Id`): claims and records name it.
+    pub execution: String,
+}
+
+/// Everything the playbook may change, recorded before the first change so that release can
+/// put it back exactly.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PreState {
+    pub instance_id: String,
+    pub state: String,
+    pub vpc_id: String,
+    pub subnet_id: String,
+    pub availability_zone: String,
+    pub interfaces: Vec<InterfaceState>,
+    pub instance_profile: Option<ProfileState>,
+    pub auto_scaling_group: Option<String>,
+    pub target_groups: Vec<TargetRegistration>,
+    pub classic_load_balancers: Vec<String>,
+    pub termination_protection: bool,
+    pub shutdown_behavior: String,
+    pub volumes: Vec<VolumeState>,
+    pub tags: BTreeMap<String, String>,
+    pub recorded_at: String,
+    /// The execution that recorded it.
+    pub recorded_by: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct InterfaceState {
+    pub network_interface_id: String,
+    pub device_index: i32,
+    pub subnet_id: String,
+    pub security_groups: Vec<String>,
+    pub private_ip: String,
+    /// Elastic IP associated with the interface, if any.
+    pub elastic_ip: Option<ElasticIpState>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ElasticIpState {
+    pub public_ip: String,
+    pub allocation_id: String,
+    pub association_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ProfileState {
+    pub association_id: String,
+    pub arn: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct TargetRegistration {
+    pub target_group_arn: String,
+    pub port: Option<i32>,
+    pub availability_zone: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct VolumeState {
+    pub device_name: String,
+    pub volume_id: String,
+    pub delete_on_termination: bool,
+}
+
+// --- the steps ----------------------------------------------------------------------------
+
+/// Reads the instance live and decides: act, skip (excluded, gone, already handled) or ask.
+pub struct AssessInstance;
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Assessment {
+    /// `proceed`, `skip` or `approve` (wait for a responder).
+    pub decision: String,
+    pub reason: String,
+    /// `running`, `stopped`, `terminated`, ...
+    pub state: String,
+    pub vpc_id: String,
+    pub availability_zone: String,
+    pub network_interfaces: Vec<String>,
+    pub name: String,
+}
+
+const EC2_DESCRIBE: &str = "EC2 Describe* actions do not support resource-level permissions (Service Authorization Reference, Amazon EC2).";
+
+fn describe_ec2() -> Permission {
+    Permission::new(
+        "DescribeInstances",
+        &[
+            "ec2:DescribeInstances",
+            "ec2:DescribeNetworkInterfaces",
+            "ec2:DescribeVolumes",
+            "ec2:DescribeIamInstanceProfileAssociations",
+            "ec2:DescribeAddresses",
+        ],
+        Scope::Unscoped {
+            reason: EC2_DESCRIBE,
+        },
+    )
+}
+
+/// DescribeInstanceAttribute, unlike the other Describe calls, takes an instance ARN.
+fn instance_attributes() -> Permission {
+    Permission::new(
+        "ReadInstanceAttributes",
+        &["ec2:DescribeInstanceAttribute"],
+        Scope::Arns(&[ANY_INSTANCE]),
+    )
+}
+
+fn case_table(actions: &[&'static str]) -> Permission {
+    Permission::new(
+        "CaseRecords",
+        actions,
+        Scope::Stack(StackResource::CaseTable),
+    )
+}
+
+fn key_for_table() -> Permission {
+    Permission::new(
+        "UseStackKeyForCases",
+        &["kms:Decrypt", "kms:GenerateDataKey"],
+        Scope::Stack(StackResource::StackKey),
+    )
+    .when(
+        "StringEquals",
+        "kms:ViaService",
+        &["dynamodb.${AWS::Region}.amazonaws.com"],
+    )
+}
+
+/// EC2 resource ARNs in this account and Region, by type (snapshots have no account).
+const ANY_INSTANCE: &str = "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/*";
+const NETWORK_INTERFACES: &str =
+    "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:network-interface/*";
+const SECURITY_GROUPS: &str =
+    "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:security-group/*";
+const VPCS: &str = "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:vpc/*";
+const SUBNETS: &str = "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:subnet/*";
+const VOLUMES: &str = "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:volume/*";
+const SNAPSHOTS: &str = "arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*";
+
+const ASSESS_ERRORS: [ErrorName; 5] = [
+    ErrorName::InvalidEvent,
+    ErrorName::ResourceNotFound,
+    ErrorName::Throttled,
+    ErrorName::Transient,
+    ErrorName::AccessDenied,
+];
+const MUTATE_ERRORS: [ErrorName; 6] = [
+    ErrorName::InvalidEvent,
+    ErrorName::ResourceNotFound,
+    ErrorName::Throttled,
+    ErrorName::Transient,
+    ErrorName::AccessDenied,
+    ErrorName::Misconfigured,
+];
+
+impl Task for AssessInstance {
+    const NAME: &'static str = "assess-instance";
+    const TITLE: &'static str = "AssessInstance";
+    const DESCRIPTION: &'static str =
+        "Reads an instance live and decides whether to contain it, skip it or ask a responder.";
+    type Input = InstanceStep;
+    type Output = Assessment;
+    fn permissions() -> Vec<Permission> {
+        vec![
+            describe_ec2(),
+            case_table(&["dynamodb:GetItem", "dynamodb:PutItem"]),
+            key_for_table(),
+        ]
+    }
+    fn errors() -> Vec<ErrorName> {
+        ASSESS_ERRORS.to_vec()
+    }
+}
+
+/// Records everything the playbook may change, once per case and instance.
+pub struct RecordPreState;
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct PreStateRecorded {
+    /// `recorded`, or `kept` when an earlier execution of the same case recorded it (a re-sent
+    /// finding must not overwrite the state from before the first containment).
+    pub status: String,
+    pub interfaces: usize,
+    pub volumes: usize,
+    pub auto_scaling_group: String,
+    pub target_groups: usize,
+    pub classic_load_balancers: usize,
+    pub instance_profile: String,
+}
+
+impl Task for RecordPreState {
+    const NAME: &'static str = "record-pre-state";
+    const TITLE: &'static str = "RecordPreState";
+    const DESCRIPTION: &'static str = "Records an instance's security groups, profile, ASG and load balancer registrations and protections before any change.";
+    const TIMEOUT_SECONDS: u32 = 60;
+    type Input = InstanceStep;
+    type Output = PreStateRecorded;
+    fn permissions() -> Vec<Permission> {
+        vec![
+            describe_ec2(),
+            instance_attributes(),
+            Permission::new(
+                "DescribeLoadBalancing",
+                &["autoscaling:DescribeAutoScalingInstances", "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetHealth", "elasticloadbalancing:DescribeLoadBalancers"],
+                Scope::Unscoped { reason: "Auto Scaling and Elastic Load Balancing Describe* actions do not support resource-level permissions." },
+            ),
+            case_table(&["dynamodb:GetItem", "dynamodb:PutItem"]),
+            key_for_table(),
+        ]
+    }
+    fn errors() -> Vec<ErrorName> {
+        MUTATE_ERRORS.to_vec()
+    }
+}
+
+/// Captures volatile evidence with Run Command, when the agent is online.
+pub struct CaptureVolatileEvidence;
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct CaptureResult {
+    /// `captured`, `skipped` (policy off, agent offline) or `failed` (the command did not
+    /// succeed). Never an error: evidence capture must not stop containment.
+    pub status: String,
+    pub reason: String,
+    pub command_id: String,
+    /// `s3://bucket/prefix` where the agent wrote the output.
+    pub location: String,
+}
+
+impl Task for CaptureVolatileEvidence {
+    const NAME: &'static str = "capture-volatile-evidence";
+    const TITLE: &'static str = "CaptureVolatileEvidence";
+    const DESCRIPTION: &'static str = "Runs the stack's capture document with Run Command when the SSM agent is online; records a skip otherwise.";
+    const TIMEOUT_SECONDS: u32 = 900;
+    type Input = InstanceStep;
+    type Output = CaptureResult;
+    fn permissions() -> Vec<Permission> {
+        vec![
+            Permission::new(
+                "CheckAgent",
+                &[
+                    "ssm:DescribeInstanceInformation",
+                    "ssm:ListCommandInvocations",
+                    "ssm:GetCommandInvocation",
+                ],
+                Scope::Unscoped {
+                    reason: "These SSM read actions do not support resource-level permissions.",
+                },
+            ),
+            Permission::new(
+                "RunCaptureDocument",
+                &["ssm:SendCommand"],
+                Scope::Stack(StackResource::CaptureDocument),
+            )
+            .also(Scope::Arn(ANY_INSTANCE)),
+            // Writes each step's output (read through SSM, so the instance needs no permission on
+            // the bucket) and presigns the memory image's upload URL.
+            Permission::new(
+                "WriteEvidence",
+                &["s3:PutObject"],
+                Scope::Stack(StackResource::EvidenceReports),
+            ),
+            Permission::new(
+                "UseStackKeyForEvidence",
+                &["kms:GenerateDataKey"],
+                Scope::Stack(StackResource::StackKey),
+            )
+            .when(
+                "StringEquals",
+                "kms:ViaService",
+                &["s3.${AWS::Region}.amazonaws.com"],
+            ),
+        ]
+    }
+    fn errors() -> Vec<ErrorName> {
+        MUTATE_ERRORS.to_vec()
+    }
+}
+
+macro_rules! mutating_step {
+    ($ty:ident, $name:literal, $title:literal, $desc:literal, $timeout:literal, [$($perm:expr),* $(,)?]) => {
+        pub struct $ty;
+        impl Task for $ty {
+            const NAME: &'static str = $name;
+            const TITLE: &'static str = $title;
+            const DESCRIPTION: &'static str = $desc;
+            const TIMEOUT_SECONDS: u32 = $timeout;
+            type Input = InstanceStep;
+            type Output = Outcome;
+            fn permissions() -> Vec<Permission> {
+                vec![describe_ec2(), instance_attributes(), $($perm),*]
+            }
+            fn errors() -> Vec<ErrorName> {
+                MUTATE_ERRORS.to_vec()
+            }
+        }
+    };
+}
+
+mutating_step!(
+    ProtectInstance,
+    "protect-instance",
+    "ProtectInstance",
+    "Turns on termination protection, sets shutdown behaviour to stop and keeps every volume on termination.",
+    30,
+    [Permission::new("ProtectInstance", &["ec2:ModifyInstanceAttribute"], Scope::Arn(ANY_INSTANCE))]
+);
+
+mutating_step!(
+    DetachFromServices,
+    "detach-from-services",
+    "DetachFromServices",
+    "Detaches the instance from its Auto Scaling group without lowering capacity and deregisters it from every target group and classic load balancer.",
+    60,
+    [
+        Permission::new(
+            "FindRegistrations",
+            &["autoscaling:DescribeAutoScalingInstances", "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetHealth", "elasticloadbalancing:DescribeLoadBalancers"],
+            Scope::Unscoped { reason: "Auto Scaling and Elastic Load Balancing Describe* actions do not support resource-level permissions." },
+        ),
+        Permission::new("DetachFromGroup", &["autoscaling:DetachInstances"], Scope::Arn("arn:${AWS::Partition}:autoscaling:${AWS::Region}:${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/*")),
+        Permission::new("DeregisterTargets", &["elasticloadbalancing:DeregisterTargets"], Scope::Arn("arn:${AWS::Partition}:elasticloadbalancing:${AWS::Region}:${AWS::AccountId}:targetgroup/*/*")),
+        Permission::new("DeregisterFromClassic", &["elasticloadbalancing:DeregisterInstancesFromLoadBalancer"], Scope::Arn("arn:${AWS::Partition}:elasticloadbalancing:${AWS::Region}:${AWS::AccountId}:loadbalancer/*")),
+    ]
+);
+
+mutating_step!(
+    IsolateNetwork,
+    "isolate-network",
+    "IsolateNetwork",
+    "On every network interface, swaps to an allow-all group (tracked flows become untracked) and then to an isolation group with no rules.",
+    60,
+    [
+        Permission::new("DescribeGroups", &["ec2:DescribeSecurityGroups", "ec2:DescribeNetworkAcls", "ec2:DescribeSubnets"], Scope::Unscoped { reason: EC2_DESCRIBE }),
+        Permission::new("CreateIsolationGroups", &["ec2:CreateSecurityGroup"], Scope::Arns(&[SECURITY_GROUPS, VPCS])),
+        Permission::new("TagIsolationGroups", &["ec2:CreateTags"], Scope::Arn("arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:security-group/*"))
+            .when("StringEquals", "ec2:CreateAction", &["CreateSecurityGroup"]),
+        // Rules change only on groups this playbook created (tagged at creation).
+        Permission::new("ShapeIsolationGroups", &["ec2:AuthorizeSecurityGroupIngress", "ec2:AuthorizeSecurityGroupEgress", "ec2:RevokeSecurityGroupEgress"], Scope::Arn("arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:security-group/*"))
+            .when("StringEquals", "aws:ResourceTag/aws-ir:role", &["isolation"]),
+        Permission::new("SwapInterfaceGroups", &["ec2:ModifyNetworkInterfaceAttribute"], Scope::Arns(&[NETWORK_INTERFACES, SECURITY_GROUPS, ANY_INSTANCE, VPCS])),
+        Permission::new("DenySubnetTraffic", &["ec2:CreateNetworkAclEntry"], Scope::Arn("arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:network-acl/*")),
+    ]
+);
+
+mutating_step!(
+    RemoveInstanceProfile,
+    "remove-instance-profile",
+    "RemoveInstanceProfile",
+    "Removes the instance profile (or swaps it for the quarantine profile) and optionally revokes the role's earlier sessions.",
+    30,
+    [
+        Permission::new("ChangeProfileAssociation", &["ec2:DisassociateIamInstanceProfile", "ec2:ReplaceIamInstanceProfileAssociation"], Scope::Arn(ANY_INSTANCE)),
+        Permission::new("ReadInstanceRole", &["iam:GetInstanceProfile"], Scope::Arn("arn:${AWS::Partition}:iam::${AWS::AccountId}:instance-profile/*")),
+        Permission::new("PassQuarantineRole", &["iam:PassRole"], Scope::Stack(StackResource::QuarantineRole)),
+        Permission::new("RevokeRoleSessions", &["iam:PutRolePolicy"], Scope::Arn("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*")),
+        Permission::new("FindSharedRole", &["ec2:DescribeIamInstanceProfileAssociations"], Scope::Unscoped { reason: EC2_DESCRIBE }),
+    ]
+);
+
+mutating_step!(
+    TagInstance,
+    "tag-instance",
+    "TagInstance",
+    "Tags the instance with the case id and its containment status.",
+    15,
+    [Permission::new(
+        "TagInstance",
+        &["ec2:CreateTags"],
+        Scope::Arn(ANY_INSTANCE)
+    )]
+);
+
+mutating_step!(
+    SnapshotVolumes,
+    "snapshot-volumes",
+    "SnapshotVolumes",
+    "Snapshots every attached volume together (crash-consistent), tagged with the case; reuses the case's snapshots when they exist.",
+    60,
+    [
+        Permission::new("DescribeSnapshots", &["ec2:DescribeSnapshots"], Scope::Unscoped { reason: EC2_DESCRIBE }),
+        Permission::new("CreateSnapshots", &["ec2:CreateSnapshots"], Scope::Arns(&[ANY_INSTANCE, VOLUMES, SNAPSHOTS])),
+        Permission::new("TagSnapshots", &["ec2:CreateTags"], Scope::Arn("arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*"))
+            .when("StringEquals", "ec2:CreateAction", &["CreateSnapshots"]),
+    ]
+);
+
+mutating_step!(
+    AttachForensics,
+    "attach-forensics",
+    "AttachForensics",
+    "Creates volumes from the case's snapshots in the forensic instance's zone and attaches them; attaches a forensic network interface when configured.",
+    300,
+    [
+        Permission::new("DescribeForensics", &["ec2:DescribeSnapshots", "ec2:DescribeSubnets"], Scope::Unscoped { reason: EC2_DESCRIBE }),
+        Permission::new("CreateEvidenceVolumes", &["ec2:CreateVolume"], Scope::Arns(&[VOLUMES, SNAPSHOTS]))
+            .when("StringEquals", "aws:RequestTag/aws-ir:role", &["evidence"]),
+        Permission::new("TagEvidence", &["ec2:CreateTags"], Scope::Arns(&[VOLUMES, NETWORK_INTERFACES]))
+            .when("StringEquals", "ec2:CreateAction", &["CreateVolume", "CreateNetworkInterface"]),
+        Permission::new("AttachEvidence", &["ec2:AttachVolume", "ec2:AttachNetworkInterface", "ec2:CreateNetworkInterface"], Scope::Arns(&[ANY_INSTANCE, VOLUMES, NETWORK_INTERFACES, SUBNETS, SECURITY_GROUPS])),
+    ]
+);
+
+/// Re-reads the instance and checks that isolation holds.
+pub struct VerifyIsolation;
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Verification {
+    /// True when every check passed.
+    pub isolated: bool,
+    /// One line per check: `ok: …` or `FAILED: …`.
+    pub checks: Vec<String>,
+}
+
+impl Task for VerifyIsolation {
+    const NAME: &'static str = "verify-isolation";
+    const TITLE: &'static str = "VerifyIsolation";
+    const DESCRIPTION: &'static str =
+        "Re-reads the instance, its interfaces and registrations and checks that isolation holds.";
+    const TIMEOUT_SECONDS: u32 = 60;
+    type Input = InstanceStep;
+    type Output = Verification;
+    fn permissions() -> Vec<Permission> {
+        vec![
+            describe_ec2(),
+            instance_attributes(),
+            Permission::new(
+                "DescribeLoadBalancing",
+                &[
+                    "autoscaling:DescribeAutoScalingInstances",
+                    "elasticloadbalancing:DescribeTargetGroups",
+                    "elasticloadbalancing:DescribeTargetHealth",
+                    "elasticloadbalancing:DescribeLoadBalancers",
+                    "ec2:DescribeSecurityGroups",
+                ],
+                Scope::Unscoped {
+                    reason: "Describe* actions do not support resource-level permissions.",
+                },
+            ),
+            case_table(&["dynamodb:GetItem", "dynamodb:UpdateItem"]),
+            key_for_table(),
+        ]
+    }
+    fn errors() -> Vec<ErrorName> {
+        ASSESS_ERRORS.to_vec()
+    }
+}
+
+/// Puts back exactly what was recorded before containment.
+pub struct ReleaseInstance;
+
+impl Task for ReleaseInstance {
+    const NAME: &'static str = "release-instance";
+    const TITLE: &'static str = "ReleaseInstance";
+    const DESCRIPTION: &'static str = "Restores the recorded pre-state of a contained instance: groups per interface, profile, Auto Scaling and load balancer registrations, protections.";
+    const TIMEOUT_SECONDS: u32 = 120;
+    type Input = InstanceStep;
+    type Output = Outcome;
+    fn permissions() -> Vec<Permission> {
+        vec![
+            describe_ec2(),
+            instance_attributes(),
+            case_table(&["dynamodb:GetItem", "dynamodb:UpdateItem"]),
+            key_for_table(),
+            Permission::new("RestoreInstance", &["ec2:ModifyInstanceAttribute", "ec2:AssociateIamInstanceProfile", "ec2:ReplaceIamInstanceProfileAssociation", "ec2:DisassociateIamInstanceProfile", "ec2:CreateTags", "ec2:DeleteTags"], Scope::Arn(ANY_INSTANCE)),
+            Permission::new("RestoreInterfaces", &["ec2:ModifyNetworkInterfaceAttribute"], Scope::Arns(&[NETWORK_INTERFACES, SECURITY_GROUPS, ANY_INSTANCE, VPCS])),
+            Permission::new("RemoveNaclEntries", &["ec2:DeleteNetworkAclEntry"], Scope::Arn("arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:network-acl/*")),
+            Permission::new("ReadSessionRevocation", &["iam:GetRolePolicy", "iam:GetInstanceProfile"], Scope::Arns(&["arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*", "arn:${AWS::Partition}:iam::${AWS::AccountId}:instance-profile/*"])),
+            Permission::new("PassInstanceRoles", &["iam:PassRole"], Scope::Arn("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*"))
+                .when("StringEquals", "iam:PassedToService", &["ec2.amazonaws.com"]),
+            Permission::new("RemoveSessionRevocation", &["iam:DeleteRolePolicy"], Scope::Arn("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*")),
+            Permission::new("ReattachToGroup", &["autoscaling:AttachInstances"], Scope::Arn("arn:${AWS::Partition}:autoscaling:${AWS::Region}:${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/*")),
+            Permission::new("DescribeGroups", &["autoscaling:DescribeAutoScalingGroups"], Scope::Unscoped { reason: "Auto Scaling Describe* actions do not support resource-level permissions." }),
+            Permission::new("RegisterTargets", &["elasticloadbalancing:RegisterTargets"], Scope::Arn("arn:${AWS::Partition}:elasticloadbalancing:${AWS::Region}:${AWS::AccountId}:targetgroup/*/*")),
+            Permission::new("RegisterWithClassic", &["elasticloadbalancing:RegisterInstancesWithLoadBalancer"], Scope::Arn("arn:${AWS::Partition}:elasticloadbalancing:${AWS::Region}:${AWS::AccountId}:loadbalancer/*")),
+        ]
+    }
+    fn errors() -> Vec<ErrorName> {
+        MUTATE_ERRORS.to_vec()
+    }
+}
+
+/// Writes the case's final record: every instance's steps, actions and skips.
+pub struct RecordCase;
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct RecordCaseInput {
+    pub case: Case,
+    pub policy: Ec2Policy,
+    pub execution: String,
+    /// One entry per instance: the results of its steps.
+    pub instances: Vec<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct CaseRecord {
+    /// `contained`, `partially contained`, `nothing done` or `planned` (dry run).
+    pub status: String,
+    /// One line per instance.
+    pub summary: Vec<String>,
+    /// `s3://bucket/key` of the full report.
+    pub report: String,
+}
+
+impl Task for RecordCase {
+    const NAME: &'static str = "record-case";
+    const TITLE: &'static str = "RecordCase";
+    const DESCRIPTION: &'static str =
+        "Writes the case's final record (table) and full report (evidence bucket).";
+    type Input = RecordCaseInput;
+    type Output = CaseRecord;
+    fn permissions() -> Vec<Permission> {
+        vec![
+            case_table(&["dynamodb:PutItem"]),
+            key_for_table(),
+            Permission::new(
+                "WriteReport",
+                &["s3:PutObject"],
+                Scope::Stack(StackResource::EvidenceReports),
+            ),
+            Permission::new(
+                "UseStackKeyForEvidence",
+                &["kms:GenerateDataKey"],
+                Scope::Stack(StackResource::StackKey),
+            )
+            .when(
+                "StringEquals",
+                "kms:ViaService",
+                &["s3.${AWS::Region}.amazonaws.com"],
+            ),
+        ]
+    }
+    fn errors() -> Vec<ErrorName> {
+        vec![
+            ErrorName::InvalidEvent,
+            ErrorName::Throttled,
+            ErrorName::Transient,
+            ErrorName::AccessDenied,
+            ErrorName::Misconfigured,
+        ]
+    }
+}

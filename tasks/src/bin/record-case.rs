@@ -1,0 +1,13 @@
+//! Lambda `record-case`: see `tasks::ec2` and its contract in `contract::tasks::ec2`.
+
+use tasks::ec2::*;
+use tasks::{aws::Aws, runtime};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    let aws = &Aws::from_env().await;
+    runtime::run("record-case", move |input| async move {
+        record::handle(aws, input, &tasks::now()).await
+    })
+    .await
+}

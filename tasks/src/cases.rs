@@ -1,0 +1,339 @@
+//! The case table: one item per case and instance (`instance#<id>`), holding who is working on
+//! it, the pre-state recorded before the first change, its status; and a `record` item with the
+//! final record.
+//!
+//! Conditional writes make the playbook idempotent: GuardDuty re-sends an ongoing finding (same
+//! id, so the same case), and the second execution must neither redo the containment nor
+//! overwrite the pre-state with the already-isolated state.
+
+use crate::error::TaskError;
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::Client;
+use contract::tasks::ec2::PreState;
+use contract::ErrorName;
+use std::collections::HashMap;
+
+pub fn instance_item(instance_id: &str) -> String {
+    format!("instance#{instance_id}")
+}
+
+fn key(case_id: &str, item: &str) -> HashMap<String, AttributeValue> {
+    HashMap::from([
+        (
+            "case_id".to_string(),
+            AttributeValue::S(case_id.to_string()),
+        ),
+        ("item".to_string(), AttributeValue::S(item.to_string())),
+    ])
+}
+
+/// Who holds an instance of a case.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Claim {
+    /// This execution holds it (first time, or a retry of the same execution).
+    Ours,
+    /// Another execution holds it, with the status it reached.
+    Theirs { execution: String, status: String },
+}
+
+/// Claims `instance` of `case` for `execution`, unless another execution already did.
+pub async fn claim(
+    ddb: &Client,
+    table: &str,
+    case_id: &str,
+    instance_id: &str,
+    execution: &str,
+    now: &str,
+) -> Result<Claim, TaskError> {
+    let item = instance_item(instance_id);
+    let mut values = key(case_id, &item);
+    values.insert("execution".into(), AttributeValue::S(execution.to_string()));
+    values.insert("status".into(), AttributeValue::S("claimed".into()));
+    values.insert("claimed_at".into(), AttributeValue::S(now.to_string()));
+    let put = ddb
+        .put_item()
+        .table_name(table)
+        .set_item(Some(values))
+        .condition_expression("attribute_not_exists(#item) OR #execution = :me")
+        .expression_attribute_names("#item", "item")
+        .expression_attribute_names("#execution", "execution")
+        .expression_attribute_values(":me", AttributeValue::S(execution.to_string()))
+        .send()
+        .await;
+    match put {
+        Ok(_) => Ok(Claim::Ours),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+        {
+            let got = get(ddb, table, case_id, &item).await?;
+            let text = |k: &str| {
+                got.as_ref()
+                    .and_then(|i| i.get(k))
+                    .and_then(|v| v.as_s().ok())
+                    .cloned()
+                    .unwrap_or_default()
+            };
+            Ok(Claim::Theirs {
+                execution: text("execution"),
+                status: text("status"),
+            })
+        }
+        Err(e) => Err(TaskError::from_sdk(
+            e,
+            &format!("claim {instance_id} of {case_id} in table {table}"),
+        )),
+    }
+}
+
+async fn get(
+    ddb: &Client,
+    table: &str,
+    case_id: &str,
+    item: &str,
+) -> Result<Option<HashMap<String, AttributeValue>>, TaskError> {
+    ddb.get_item()
+        .table_name(table)
+        .set_key(Some(key(case_id, item)))
+        .consistent_read(true)
+        .send()
+        .await
+        .map(|o| o.item)
+        .map_err(|e| {
+            TaskError::from_sdk(e, &format!("read {item} of {case_id} from table {table}"))
+        })
+}
+
+/// Stores the pre-state unless one is already there; returns the one that is kept.
+pub async fn keep_pre_state(
+    ddb: &Client,
+    table: &str,
+    case_id: &str,
+    state: &PreState,
+) -> Result<(PreState, bool), TaskError> {
+    let item = instance_item(&state.instance_id);
+    let json = serde_json::to_string(state).expect("pre-state serializes");
+    let update = ddb
+        .update_item()
+        .table_name(table)
+        .set_key(Some(key(case_id, &item)))
+        .update_expression("SET pre_state = :p, #status = :s")
+        .condition_expression("attribute_not_exists(pre_state)")
+        .expression_attribute_names("#status", "status")
+        .expression_attribute_values(":p", AttributeValue::S(json))
+        .expression_attribute_values(":s", AttributeValue::S("pre-state recorded".into()))
+        .send()
+        .await;
+    match update {
+        Ok(_) => Ok((state.clone(), true)),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+        {
+            let kept = pre_state(ddb, table, case_id, &state.instance_id)
+                .await?
+                .ok_or_else(|| {
+                    TaskError::new(
+                        ErrorName::Transient,
+                        format!(
+                            "the pre-state of {} in {case_id} vanished while being read",
+                            state.instance_id
+                        ),
+                    )
+                })?;
+            Ok((kept, false))
+        }
+        Err(e) => Err(TaskError::from_sdk(
+            e,
+            &format!(
+                "record the pre-state of {} in table {table}",
+                state.instance_id
+            ),
+        )),
+    }
+}
+
+pub async fn pre_state(
+    ddb: &Client,
+    table: &str,
+    case_id: &str,
+    instance_id: &str,
+) -> Result<Option<PreState>, TaskError> {
+    let item = get(ddb, table, case_id, &instance_item(instance_id)).await?;
+    match item
+        .as_ref()
+        .and_then(|i| i.get("pre_state"))
+        .and_then(|v| v.as_s().ok())
+    {
+        Some(text) => serde_json::from_str(text).map(Some).map_err(|e| {
+            TaskError::new(
+                ErrorName::Misconfigured,
+                format!("the pre-state of {instance_id} in {case_id} is unreadable: {e}"),
+            )
+        }),
+        None => Ok(None),
+    }
+}
+
+/// Records how far an instance got (`contained`, `released`, ...).
+pub async fn set_status(
+    ddb: &Client,
+    table: &str,
+    case_id: &str,
+    instance_id: &str,
+    status: &str,
+    detail: &str,
+) -> Result<(), TaskError> {
+    ddb.update_item()
+        .table_name(table)
+        .set_key(Some(key(case_id, &instance_item(instance_id))))
+        .update_expression("SET #status = :s, status_detail = :d")
+        .expression_attribute_names("#status", "status")
+        .expression_attribute_values(":s", AttributeValue::S(status.to_string()))
+        .expression_attribute_values(":d", AttributeValue::S(detail.to_string()))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            TaskError::from_sdk(
+                e,
+                &format!("record status {status} of {instance_id} in table {table}"),
+            )
+        })
+}
+
+/// Writes the case's final record (the latest execution's, under `record`).
+pub async fn put_record(
+    ddb: &Client,
+    table: &str,
+    case_id: &str,
+    record: &serde_json::Value,
+) -> Result<(), TaskError> {
+    let mut item = key(case_id, "record");
+    item.insert("record".into(), AttributeValue::S(record.to_string()));
+    ddb.put_item()
+        .table_name(table)
+        .set_item(Some(item))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            TaskError::from_sdk(
+                e,
+                &format!("write the record of {case_id} to table {table}"),
+            )
+        })
+}
+
+/// Network ACL entries this playbook added for an instance (so release removes exactly them).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct NaclEntry {
+    pub network_acl_id: String,
+    pub rule_number: i32,
+    pub egress: bool,
+}
+
+pub async fn add_nacl_entries(
+    ddb: &Client,
+    table: &str,
+    case_id: &str,
+    instance_id: &str,
+    entries: &[NaclEntry],
+) -> Result<(), TaskError> {
+    let mut all = nacl_entries(ddb, table, case_id, instance_id).await?;
+    for e in entries {
+        if !all.contains(e) {
+            all.push(e.clone());
+        }
+    }
+    ddb.update_item()
+        .table_name(table)
+        .set_key(Some(key(case_id, &instance_item(instance_id))))
+        .update_expression("SET nacl_entries = :n")
+        .expression_attribute_values(
+            ":n",
+            AttributeValue::S(serde_json::to_string(&all).expect("entries serialize")),
+        )
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            TaskError::from_sdk(
+                e,
+                &format!("record the NACL entries added for {instance_id} in table {table}"),
+            )
+        })
+}
+
+pub async fn nacl_entries(
+    ddb: &Client,
+    table: &str,
+    case_id: &str,
+    instance_id: &str,
+) -> Result<Vec<NaclEntry>, TaskError> {
+    let item = get(ddb, table, case_id, &instance_item(instance_id)).await?;
+    Ok(item
+        .as_ref()
+        .and_then(|i| i.get("nacl_entries"))
+        .and_then(|v| v.as_s().ok())
+        .and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or_default())
+}
+
+/// Stores what a step did (its outcome, as JSON) on the instance's item, as `step_<name>`.
+pub async fn record_step(
+    ddb: &Client,
+    table: &str,
+    case_id: &str,
+    instance_id: &str,
+    step: &str,
+    outcome: &serde_json::Value,
+) -> Result<(), TaskError> {
+    ddb.update_item()
+        .table_name(table)
+        .set_key(Some(key(case_id, &instance_item(instance_id))))
+        .update_expression("SET #step = :o")
+        .expression_attribute_names("#step", format!("step_{step}"))
+        .expression_attribute_values(":o", AttributeValue::S(outcome.to_string()))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            TaskError::from_sdk(
+                e,
+                &format!("record step {step} of {instance_id} in table {table}"),
+            )
+        })
+}
+
+/// Every item of a case (instances and the record), as attribute name → text.
+pub async fn items(
+    ddb: &Client,
+    table: &str,
+    case_id: &str,
+) -> Result<Vec<HashMap<String, String>>, TaskError> {
+    let mut out = Vec::new();
+    let mut pages = ddb
+        .query()
+        .table_name(table)
+        .key_condition_expression("case_id = :c")
+        .expression_attribute_values(":c", AttributeValue::S(case_id.to_string()))
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| {
+            TaskError::from_sdk(
+                e,
+                &format!("read the items of {case_id} from table {table}"),
+            )
+        })?;
+        for item in page.items() {
+            out.push(
+                item.iter()
+                    .filter_map(|(k, v)| v.as_s().ok().map(|s| (k.clone(), s.clone())))
+                    .collect(),
+            );
+        }
+    }
+    Ok(out)
+}

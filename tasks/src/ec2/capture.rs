@@ -1,0 +1,260 @@
+//! Capture volatile evidence before the cut, with Run Command (the stack's capture document).
+//!
+//! Never fails the playbook and never touches the instance's life: when capture is off, the
+//! agent is not online, or the command does not succeed in time, the result says so and
+//! containment goes on (users of earlier tools lost evidence when a failed capture led to the
+//! instance being stopped).
+
+use crate::aws::Aws;
+use crate::error::TaskError;
+use aws_sdk_ssm::types::{CommandInvocationStatus, InstanceInformationStringFilter, PingStatus};
+use contract::tasks::ec2::{CaptureResult, InstanceStep, CAPTURE_STEPS};
+use std::time::{Duration, Instant};
+
+fn result(
+    status: &str,
+    reason: impl Into<String>,
+    command_id: &str,
+    location: &str,
+) -> CaptureResult {
+    CaptureResult {
+        status: status.to_string(),
+        reason: reason.into(),
+        command_id: command_id.to_string(),
+        location: location.to_string(),
+    }
+}
+
+/// The agent's ping status, or `None` when the instance is not a managed instance.
+async fn agent(aws: &Aws, id: &str) -> Result<Option<PingStatus>, TaskError> {
+    let out = aws
+        .ssm
+        .describe_instance_information()
+        .filters(
+            InstanceInformationStringFilter::builder()
+                .key("InstanceIds")
+                .values(id)
+                .build()
+                .map_err(|e| TaskError::invalid_event(e.to_string()))?,
+        )
+        .send()
+        .await
+        .map_err(|e| TaskError::from_sdk(e, &format!("read the SSM agent status of {id}")))?;
+    Ok(out
+        .instance_information_list()
+        .first()
+        .and_then(|i| i.ping_status().cloned()))
+}
+
+async fn run(aws: &Aws, step: InstanceStep, budget: Duration) -> Result<CaptureResult, TaskError> {
+    let id = step.instance_id.as_str();
+    let p = &step.policy;
+    if !p.volatile_capture {
+        return Ok(result(
+            "skipped",
+            "volatile capture is off by policy (VolatileCapture=false)",
+            "",
+            "",
+        ));
+    }
+    match agent(aws, id).await? {
+        Some(PingStatus::Online) => {}
+        Some(other) => return Ok(result("skipped", format!("the SSM agent is {}: nothing can be captured remotely; containment goes on", other.as_str()), "", "")),
+        None => return Ok(result("skipped", "the instance is not managed by SSM: nothing can be captured remotely; containment goes on", "", "")),
+    }
+    let prefix = format!("cases/{}/{id}/volatile", step.case.case_id);
+    let location = format!("s3://{}/{prefix}", p.evidence_bucket);
+    if step.case.dry_run {
+        return Ok(result(
+            "planned",
+            format!(
+                "would run {} on {id}, output to {location}",
+                p.capture_document
+            ),
+            "",
+            &location,
+        ));
+    }
+    // The memory image goes up through a URL made for this case: the instance needs no AWS
+    // permission of its own.
+    let memory_key = format!("cases/{}/{id}/memory.lime", step.case.case_id);
+    let ttl = Duration::from_secs(p.capture_timeout_seconds.max(60.0) as u64 + 600);
+    let upload = aws
+        .s3
+        .put_object()
+        .bucket(&p.evidence_bucket)
+        .key(&memory_key)
+        .presigned(
+            aws_sdk_s3::presigning::PresigningConfig::expires_in(ttl)
+                .map_err(|e| TaskError::invalid_event(e.to_string()))?,
+        )
+        .await
+        .map_err(|e| {
+            TaskError::from_sdk(
+                e,
+                &format!(
+                    "make an upload URL for s3://{}/{memory_key}",
+                    p.evidence_bucket
+                ),
+            )
+        })?;
+    let sent = aws
+        .ssm
+        .send_command()
+        .document_name(&p.capture_document)
+        .instance_ids(id)
+        .comment(format!(
+            "aws-ir volatile evidence for {}",
+            step.case.case_id
+        ))
+        .parameters("CaseId", vec![step.case.case_id.clone()])
+        .parameters("MemoryUploadUrl", vec![upload.uri().to_string()])
+        .timeout_seconds(600)
+        .send()
+        .await;
+    let command_id = match sent {
+        Ok(o) => o.command.and_then(|c| c.command_id).unwrap_or_default(),
+        Err(e) => {
+            let err = TaskError::from_sdk(e, &format!("send the capture command to {id}"));
+            if err.name.is_transient() {
+                return Err(err);
+            }
+            return Ok(result("failed", err.message, "", &location));
+        }
+    };
+    let wait = budget.min(Duration::from_secs_f64(p.capture_timeout_seconds.max(1.0)));
+    let begin = Instant::now();
+    loop {
+        // The overall status: GetCommandInvocation reports one step of a multi-step document.
+        let got = aws
+            .ssm
+            .list_command_invocations()
+            .command_id(&command_id)
+            .instance_id(id)
+            .send()
+            .await;
+        match got {
+            Ok(list) => {
+                match list.command_invocations().first().and_then(|i| {
+                    i.status()
+                        .cloned()
+                        .map(|s| (s, i.status_details().unwrap_or_default().to_string()))
+                }) {
+                    Some((CommandInvocationStatus::Success, _)) => {
+                        let kept = collect_outputs(aws, &step, &command_id, &prefix).await;
+                        return Ok(result(
+                            "captured",
+                            format!("the capture document ran to the end; {kept}"),
+                            &command_id,
+                            &location,
+                        ));
+                    }
+                    Some((
+                        s @ (CommandInvocationStatus::Failed
+                        | CommandInvocationStatus::TimedOut
+                        | CommandInvocationStatus::Cancelled
+                        | CommandInvocationStatus::Cancelling),
+                        detail,
+                    )) => {
+                        let kept = collect_outputs(aws, &step, &command_id, &prefix).await;
+                        return Ok(result("failed", format!("the capture command ended {} ({detail}); {kept}; containment goes on", s.as_str()), &command_id, &location));
+                    }
+                    // Pending, InProgress, Delayed, or not listed yet right after SendCommand.
+                    _ => {}
+                }
+            }
+            Err(e) => {
+                let err = TaskError::from_sdk(
+                    e,
+                    &format!("read the capture command {command_id} on {id}"),
+                );
+                if !err.name.is_transient() {
+                    // Not knowing how the capture went must not hold containment back.
+                    return Ok(result(
+                        "failed",
+                        format!("{}; containment goes on", err.message),
+                        &command_id,
+                        &location,
+                    ));
+                }
+            }
+        }
+        if begin.elapsed() >= wait {
+            return Ok(result(
+                "failed",
+                format!("the capture command was still running after {}s; it goes on, and containment does not wait for it", wait.as_secs()),
+                &command_id,
+                &location,
+            ));
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+}
+
+/// Reads each step's output through SSM and writes it under `prefix` in the evidence bucket.
+/// Best effort: what could not be kept is said in the returned summary. SSM returns at most
+/// 24,000 characters of each step's output.
+async fn collect_outputs(aws: &Aws, step: &InstanceStep, command_id: &str, prefix: &str) -> String {
+    let mut kept = 0;
+    let mut missed = Vec::new();
+    for name in CAPTURE_STEPS {
+        let got = aws
+            .ssm
+            .get_command_invocation()
+            .command_id(command_id)
+            .instance_id(&step.instance_id)
+            .plugin_name(name)
+            .send()
+            .await;
+        let text = match got {
+            Ok(inv) => format!(
+                "# aws-ir {} {} step {name}: {}\n{}\n{}",
+                step.case.case_id,
+                step.instance_id,
+                inv.status().map(|s| s.as_str()).unwrap_or("?"),
+                inv.standard_output_content().unwrap_or_default(),
+                inv.standard_error_content()
+                    .map(|e| format!("# stderr\n{e}"))
+                    .unwrap_or_default()
+            ),
+            Err(e) => {
+                missed.push(format!(
+                    "{name} ({})",
+                    TaskError::from_sdk(e, "read the step output").message
+                ));
+                continue;
+            }
+        };
+        let put = aws
+            .s3
+            .put_object()
+            .bucket(&step.policy.evidence_bucket)
+            .key(format!("{prefix}/{name}.txt"))
+            .content_type("text/plain; charset=utf-8")
+            .body(text.into_bytes().into())
+            .send()
+            .await;
+        match put {
+            Ok(_) => kept += 1,
+            Err(e) => missed.push(format!(
+                "{name} ({})",
+                TaskError::from_sdk(e, "write the step output").message
+            )),
+        }
+    }
+    if missed.is_empty() {
+        format!("{kept} step outputs kept")
+    } else {
+        format!("{kept} step outputs kept, not kept: {}", missed.join("; "))
+    }
+}
+
+pub async fn handle(
+    aws: &Aws,
+    step: InstanceStep,
+    budget: Duration,
+) -> Result<CaptureResult, TaskError> {
+    let out = run(aws, step.clone(), budget).await?;
+    super::remember(aws, &step, "capture", &out).await?;
+    Ok(out)
+}

@@ -1,0 +1,105 @@
+//! Detach: out of its Auto Scaling group (capacity kept, so the group replaces it and the
+//! service stays up) and out of every target group and classic load balancer (no more traffic
+//! to serve, no health checks that would make the group kill it).
+
+use super::prestate::registrations;
+use super::{check_instance_id, describe};
+use crate::aws::Aws;
+use crate::error::TaskError;
+use aws_sdk_elasticloadbalancingv2::types::TargetDescription;
+use contract::tasks::ec2::{InstanceStep, Outcome, Status};
+
+async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
+    check_instance_id(&step.instance_id)?;
+    let id = step.instance_id.as_str();
+    let live = describe(&aws.ec2, id).await?;
+    let regs = registrations(aws, &live).await?;
+    let mut out = Outcome::new(step.case.dry_run);
+    let act = !step.case.dry_run;
+
+    match &regs.auto_scaling_group {
+        Some(group) => {
+            out.act("autoscaling:DetachInstances", group, format!("detach {id}, ShouldDecrementDesiredCapacity=false (the group launches a replacement)"));
+            if act {
+                aws.autoscaling
+                    .detach_instances()
+                    .auto_scaling_group_name(group)
+                    .instance_ids(id)
+                    .should_decrement_desired_capacity(false)
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        TaskError::from_sdk(
+                            e,
+                            &format!("detach {id} from Auto Scaling group {group}"),
+                        )
+                    })?;
+            }
+        }
+        None => out.note("not in an Auto Scaling group"),
+    }
+    for r in &regs.target_groups {
+        let port = r.port.map(|p| format!(" port {p}")).unwrap_or_default();
+        out.act(
+            "elasticloadbalancing:DeregisterTargets",
+            &r.target_group_arn,
+            format!("deregister {id}{port}"),
+        );
+        if act {
+            let mut target = TargetDescription::builder().id(id);
+            if let Some(p) = r.port {
+                target = target.port(p);
+            }
+            if let Some(az) = &r.availability_zone {
+                target = target.availability_zone(az);
+            }
+            aws.elbv2
+                .deregister_targets()
+                .target_group_arn(&r.target_group_arn)
+                .targets(target.build())
+                .send()
+                .await
+                .map_err(|e| {
+                    TaskError::from_sdk(e, &format!("deregister {id} from {}", r.target_group_arn))
+                })?;
+        }
+    }
+    if regs.target_groups.is_empty() {
+        out.note("not registered in any target group of its VPC");
+    }
+    for lb in &regs.classic_load_balancers {
+        out.act(
+            "elasticloadbalancing:DeregisterInstancesFromLoadBalancer",
+            lb,
+            format!("deregister {id}"),
+        );
+        if act {
+            aws.elb
+                .deregister_instances_from_load_balancer()
+                .load_balancer_name(lb)
+                .instances(
+                    aws_sdk_elasticloadbalancing::types::Instance::builder()
+                        .instance_id(id)
+                        .build(),
+                )
+                .send()
+                .await
+                .map_err(|e| {
+                    TaskError::from_sdk(
+                        e,
+                        &format!("deregister {id} from classic load balancer {lb}"),
+                    )
+                })?;
+        }
+    }
+    if out.actions.is_empty() {
+        out.status = Status::Skipped;
+    }
+    Ok(out)
+}
+
+pub async fn handle(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
+    let out = run(aws, step.clone()).await?;
+    super::remember(aws, &step, "detach", &out).await?;
+    Ok(out)
+}

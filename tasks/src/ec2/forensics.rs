@@ -1,0 +1,315 @@
+//! Forensics: evidence volumes for the forensic instance, and a forensic network interface on
+//! the compromised one.
+//!
+//! Volumes are created from the case's snapshots in the forensic instance's zone and attached
+//! at its next free device names. Both wait for AWS (snapshots to complete, volumes to become
+//! available) by returning `IR.NotReady`, which the playbook retries with a patient backoff; a
+//! later run picks up where the last stopped (everything is found by its tags).
+
+use super::snapshot::case_snapshots;
+use super::{check_instance_id, describe, filter, tag, TAG_CASE, TAG_INSTANCE, TAG_ROLE};
+use crate::aws::Aws;
+use crate::error::TaskError;
+use aws_sdk_ec2::types::{ResourceType, TagSpecification};
+use contract::tasks::ec2::{InstanceStep, Outcome, Status};
+use contract::ErrorName;
+
+const TAG_SNAPSHOT: &str = "aws-ir:snapshot";
+
+/// Device names offered to attached evidence volumes, in order.
+pub fn free_device(used: &[String]) -> Option<String> {
+    ('f'..='p').map(|c| format!("/dev/sd{c}")).find(|d| {
+        let xvd = d.replace("/dev/sd", "/dev/xvd");
+        !used.iter().any(|u| u == d || *u == xvd)
+    })
+}
+
+async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
+    check_instance_id(&step.instance_id)?;
+    let mut out = Outcome::new(step.case.dry_run);
+    let policy = &step.policy;
+    if policy.forensic_instance_id.is_empty() {
+        out.note(
+            "no forensic instance configured (ForensicInstanceId): evidence volumes not attached",
+        );
+    } else {
+        volumes(aws, &step, &mut out).await?;
+    }
+    if policy.forensic_subnet_id.is_empty() || policy.forensic_security_group_id.is_empty() {
+        out.note(
+            "no forensic subnet and security group configured: forensic interface not attached",
+        );
+    } else {
+        interface(aws, &step, &mut out).await?;
+    }
+    if out.actions.is_empty() {
+        out.status = Status::Skipped;
+    }
+    Ok(out)
+}
+
+async fn volumes(aws: &Aws, step: &InstanceStep, out: &mut Outcome) -> Result<(), TaskError> {
+    let forensic = describe(&aws.ec2, &step.policy.forensic_instance_id)
+        .await
+        .map_err(|e| {
+            TaskError::new(
+                ErrorName::Misconfigured,
+                format!(
+                    "forensic instance {}: {}",
+                    step.policy.forensic_instance_id, e.message
+                ),
+            )
+        })?;
+    let snapshots = case_snapshots(&aws.ec2, &step.case.case_id, &step.instance_id).await?;
+    if snapshots.is_empty() {
+        if step.case.dry_run {
+            out.act(
+                "ec2:CreateVolume",
+                &forensic.availability_zone,
+                "a volume from each of the case's snapshots",
+            );
+            return Ok(());
+        }
+        return Err(TaskError::new(
+            ErrorName::NotReady,
+            format!(
+                "no snapshot of {} for {} yet",
+                step.instance_id, step.case.case_id
+            ),
+        ));
+    }
+    if let Some((s, _, st)) = snapshots.iter().find(|(_, _, st)| st != "completed") {
+        if !step.case.dry_run {
+            return Err(TaskError::new(
+                ErrorName::NotReady,
+                format!("snapshot {s} is {st}; volumes are made from completed snapshots"),
+            ));
+        }
+    }
+    let mut used: Vec<String> = forensic.volumes.iter().map(|(d, _, _)| d.clone()).collect();
+    for (snapshot, source, _) in &snapshots {
+        let existing = aws
+            .ec2
+            .describe_volumes()
+            .filters(filter(&format!("tag:{TAG_SNAPSHOT}"), &[snapshot]))
+            .filters(filter(&format!("tag:{TAG_CASE}"), &[&step.case.case_id]))
+            .send()
+            .await
+            .map_err(|e| {
+                TaskError::from_sdk(e, &format!("find the evidence volume of {snapshot}"))
+            })?;
+        let (volume, state, attached_to) = match existing.volumes().first() {
+            Some(v) => (
+                v.volume_id().unwrap_or_default().to_string(),
+                v.state()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default(),
+                v.attachments()
+                    .first()
+                    .and_then(|a| a.instance_id())
+                    .map(String::from),
+            ),
+            None => {
+                out.act(
+                    "ec2:CreateVolume",
+                    snapshot,
+                    format!(
+                        "in {} for {}",
+                        forensic.availability_zone, forensic.instance_id
+                    ),
+                );
+                if step.case.dry_run {
+                    continue;
+                }
+                let v = aws
+                    .ec2
+                    .create_volume()
+                    .snapshot_id(snapshot)
+                    .availability_zone(&forensic.availability_zone)
+                    .tag_specifications(
+                        TagSpecification::builder()
+                            .resource_type(ResourceType::Volume)
+                            .tags(tag(TAG_CASE, &step.case.case_id))
+                            .tags(tag(TAG_INSTANCE, &step.instance_id))
+                            .tags(tag(TAG_SNAPSHOT, snapshot))
+                            .tags(tag(TAG_ROLE, "evidence"))
+                            .tags(tag(
+                                "Name",
+                                &format!("evidence {} of {source}", step.case.case_id),
+                            ))
+                            .build(),
+                    )
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        TaskError::from_sdk(e, &format!("create a volume from {snapshot}"))
+                    })?;
+                (
+                    v.volume_id().unwrap_or_default().to_string(),
+                    v.state()
+                        .map(|s| s.as_str().to_string())
+                        .unwrap_or_default(),
+                    None,
+                )
+            }
+        };
+        if attached_to.is_some() {
+            out.note(format!("{volume} (from {snapshot}) is already attached"));
+            continue;
+        }
+        if state != "available" {
+            return Err(TaskError::new(
+                ErrorName::NotReady,
+                format!("evidence volume {volume} is {state}"),
+            ));
+        }
+        let device = free_device(&used).ok_or_else(|| {
+            TaskError::new(
+                ErrorName::LimitReached,
+                format!(
+                    "forensic instance {} has no free device name left (/dev/sdf to /dev/sdp)",
+                    forensic.instance_id
+                ),
+            )
+        })?;
+        out.act(
+            "ec2:AttachVolume",
+            &volume,
+            format!("to {} as {device}", forensic.instance_id),
+        );
+        aws.ec2
+            .attach_volume()
+            .volume_id(&volume)
+            .instance_id(&forensic.instance_id)
+            .device(&device)
+            .send()
+            .await
+            .map_err(|e| {
+                TaskError::from_sdk(e, &format!("attach {volume} to {}", forensic.instance_id))
+            })?;
+        used.push(device);
+    }
+    Ok(())
+}
+
+async fn interface(aws: &Aws, step: &InstanceStep, out: &mut Outcome) -> Result<(), TaskError> {
+    let live = describe(&aws.ec2, &step.instance_id).await?;
+    let found = aws
+        .ec2
+        .describe_network_interfaces()
+        .filters(filter(&format!("tag:{TAG_CASE}"), &[&step.case.case_id]))
+        .filters(filter(&format!("tag:{TAG_INSTANCE}"), &[&step.instance_id]))
+        .filters(filter(&format!("tag:{TAG_ROLE}"), &["forensic-interface"]))
+        .send()
+        .await
+        .map_err(|e| TaskError::from_sdk(e, "find the forensic interface"))?;
+    let (eni, attached) = match found.network_interfaces().first() {
+        Some(n) => (
+            n.network_interface_id().unwrap_or_default().to_string(),
+            n.attachment().is_some(),
+        ),
+        None => {
+            out.act(
+                "ec2:CreateNetworkInterface",
+                &step.policy.forensic_subnet_id,
+                format!("with group {}", step.policy.forensic_security_group_id),
+            );
+            if step.case.dry_run {
+                out.act(
+                    "ec2:AttachNetworkInterface",
+                    &step.instance_id,
+                    "the forensic interface at the next device index",
+                );
+                return Ok(());
+            }
+            let n = aws
+                .ec2
+                .create_network_interface()
+                .subnet_id(&step.policy.forensic_subnet_id)
+                .groups(&step.policy.forensic_security_group_id)
+                .description(format!(
+                    "aws-ir forensic access for {} ({})",
+                    step.instance_id, step.case.case_id
+                ))
+                .tag_specifications(
+                    TagSpecification::builder()
+                        .resource_type(ResourceType::NetworkInterface)
+                        .tags(tag(TAG_CASE, &step.case.case_id))
+                        .tags(tag(TAG_INSTANCE, &step.instance_id))
+                        .tags(tag(TAG_ROLE, "forensic-interface"))
+                        .build(),
+                )
+                .send()
+                .await
+                .map_err(|e| {
+                    TaskError::from_sdk(
+                        e,
+                        &format!(
+                            "create a forensic interface in {}",
+                            step.policy.forensic_subnet_id
+                        ),
+                    )
+                })?;
+            (
+                n.network_interface()
+                    .and_then(|i| i.network_interface_id())
+                    .unwrap_or_default()
+                    .to_string(),
+                false,
+            )
+        }
+    };
+    if attached {
+        out.note(format!("forensic interface {eni} is already attached"));
+        return Ok(());
+    }
+    let index = live
+        .interfaces
+        .iter()
+        .map(|n| n.device_index)
+        .max()
+        .map_or(1, |m| m + 1);
+    out.act(
+        "ec2:AttachNetworkInterface",
+        &eni,
+        format!("to {} at device index {index}", step.instance_id),
+    );
+    if !step.case.dry_run {
+        aws.ec2
+            .attach_network_interface()
+            .network_interface_id(&eni)
+            .instance_id(&step.instance_id)
+            .device_index(index)
+            .send()
+            .await
+            .map_err(|e| {
+                TaskError::from_sdk(
+                    e,
+                    &format!("attach forensic interface {eni} to {}", step.instance_id),
+                )
+            })?;
+    }
+    Ok(())
+}
+
+pub async fn handle(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
+    let out = run(aws, step.clone()).await?;
+    super::remember(aws, &step, "forensics", &out).await?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn device_names_skip_the_used_ones_in_both_notations() {
+        assert_eq!(free_device(&[]), Some("/dev/sdf".into()));
+        assert_eq!(
+            free_device(&["/dev/sdf".into(), "/dev/xvdg".into()]),
+            Some("/dev/sdh".into())
+        );
+        let all: Vec<String> = ('f'..='p').map(|c| format!("/dev/sd{c}")).collect();
+        assert_eq!(free_device(&all), None);
+    }
+}

@@ -1,0 +1,203 @@
+//! The EC2 compromise playbook's step logic, one module per step.
+//!
+//! Every step reads the instance live first ([`describe`]): findings are minutes old and the
+//! instance may have changed, been replaced by its Auto Scaling group, or gone.
+
+pub mod assess;
+pub mod capture;
+pub mod detach;
+pub mod forensics;
+pub mod isolate;
+pub mod prestate;
+pub mod profile;
+pub mod protect;
+pub mod record;
+pub mod release;
+pub mod snapshot;
+pub mod tag;
+pub mod verify;
+
+use crate::error::TaskError;
+use aws_sdk_ec2::types::{Filter, Instance};
+use contract::ErrorName;
+use std::collections::BTreeMap;
+
+/// Tag keys the playbook writes; `aws-ir:` marks everything it owns.
+pub const TAG_CASE: &str = "aws-ir:case";
+pub const TAG_STATUS: &str = "aws-ir:status";
+pub const TAG_ROLE: &str = "aws-ir:role";
+pub const TAG_INSTANCE: &str = "aws-ir:instance";
+
+/// What the steps need to know about an instance, read live.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Live {
+    pub instance_id: String,
+    pub state: String,
+    pub vpc_id: String,
+    pub subnet_id: String,
+    pub availability_zone: String,
+    pub interfaces: Vec<LiveInterface>,
+    pub profile_arn: Option<String>,
+    pub volumes: Vec<(String, String, bool)>,
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LiveInterface {
+    pub id: String,
+    pub device_index: i32,
+    pub subnet_id: String,
+    pub groups: Vec<String>,
+    pub private_ip: String,
+    pub public_ip: Option<String>,
+}
+
+impl Live {
+    pub fn name(&self) -> String {
+        self.tags.get("Name").cloned().unwrap_or_default()
+    }
+
+    pub fn from_sdk(i: &Instance) -> Live {
+        let mut interfaces: Vec<LiveInterface> = i
+            .network_interfaces()
+            .iter()
+            .map(|n| LiveInterface {
+                id: n.network_interface_id().unwrap_or_default().to_string(),
+                device_index: n.attachment().and_then(|a| a.device_index()).unwrap_or(0),
+                subnet_id: n.subnet_id().unwrap_or_default().to_string(),
+                groups: n
+                    .groups()
+                    .iter()
+                    .filter_map(|g| g.group_id().map(String::from))
+                    .collect(),
+                private_ip: n.private_ip_address().unwrap_or_default().to_string(),
+                public_ip: n
+                    .association()
+                    .and_then(|a| a.public_ip())
+                    .map(String::from),
+            })
+            .collect();
+        interfaces.sort_by_key(|n| n.device_index);
+        Live {
+            instance_id: i.instance_id().unwrap_or_default().to_string(),
+            state: i
+                .state()
+                .and_then(|s| s.name())
+                .map(|n| n.as_str().to_string())
+                .unwrap_or_default(),
+            vpc_id: i.vpc_id().unwrap_or_default().to_string(),
+            subnet_id: i.subnet_id().unwrap_or_default().to_string(),
+            availability_zone: i
+                .placement()
+                .and_then(|p| p.availability_zone())
+                .unwrap_or_default()
+                .to_string(),
+            interfaces,
+            profile_arn: i
+                .iam_instance_profile()
+                .and_then(|p| p.arn())
+                .map(String::from),
+            volumes: i
+                .block_device_mappings()
+                .iter()
+                .filter_map(|m| {
+                    let ebs = m.ebs()?;
+                    Some((
+                        m.device_name()?.to_string(),
+                        ebs.volume_id()?.to_string(),
+                        ebs.delete_on_termination().unwrap_or(false),
+                    ))
+                })
+                .collect(),
+            tags: i
+                .tags()
+                .iter()
+                .filter_map(|t| {
+                    Some((
+                        t.key()?.to_string(),
+                        t.value().unwrap_or_default().to_string(),
+                    ))
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The instance as EC2 sees it now; `IR.ResourceNotFound` when EC2 does not know it.
+pub async fn describe(ec2: &aws_sdk_ec2::Client, instance_id: &str) -> Result<Live, TaskError> {
+    let out = ec2
+        .describe_instances()
+        .instance_ids(instance_id)
+        .send()
+        .await;
+    let out = match out {
+        Ok(o) => o,
+        Err(e) => {
+            let not_found = e
+                .as_service_error()
+                .and_then(aws_sdk_ec2::error::ProvideErrorMetadata::code)
+                .is_some_and(|c| c.starts_with("InvalidInstanceID"));
+            if not_found {
+                return Err(TaskError::new(ErrorName::ResourceNotFound, format!("instance {instance_id} does not exist in this account and Region; nothing was changed")));
+            }
+            return Err(TaskError::from_sdk(
+                e,
+                &format!("describe instance {instance_id}"),
+            ));
+        }
+    };
+    out.reservations()
+        .iter()
+        .flat_map(|r| r.instances())
+        .find(|i| i.instance_id() == Some(instance_id))
+        .map(Live::from_sdk)
+        .ok_or_else(|| TaskError::new(ErrorName::ResourceNotFound, format!("instance {instance_id} does not exist in this account and Region; nothing was changed")))
+}
+
+pub fn filter(name: &str, values: &[&str]) -> Filter {
+    Filter::builder()
+        .name(name)
+        .set_values(Some(values.iter().map(|v| v.to_string()).collect()))
+        .build()
+}
+
+pub fn tag(key: &str, value: &str) -> aws_sdk_ec2::types::Tag {
+    aws_sdk_ec2::types::Tag::builder()
+        .key(key)
+        .value(value)
+        .build()
+}
+
+/// Validates an instance id before it reaches an API (a bad one would be a confusing error).
+pub fn check_instance_id(id: &str) -> Result<(), TaskError> {
+    let hex = id.strip_prefix("i-").unwrap_or("");
+    if (hex.len() == 8 || hex.len() == 17) && hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        Ok(())
+    } else {
+        Err(TaskError::invalid_event(format!(
+            "`{id}` is not an EC2 instance id"
+        )))
+    }
+}
+
+/// Stores a step's outcome on the instance's item (not in a dry run, which writes nothing).
+pub async fn remember<T: serde::Serialize>(
+    aws: &crate::aws::Aws,
+    step: &contract::tasks::ec2::InstanceStep,
+    name: &str,
+    outcome: &T,
+) -> Result<(), TaskError> {
+    if step.case.dry_run {
+        return Ok(());
+    }
+    let json = serde_json::to_value(outcome).expect("outcomes serialize");
+    crate::cases::record_step(
+        &aws.dynamodb,
+        &step.policy.case_table,
+        &step.case.case_id,
+        &step.instance_id,
+        name,
+        &json,
+    )
+    .await
+}

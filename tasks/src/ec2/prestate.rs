@@ -1,0 +1,262 @@
+//! Record the pre-state: everything the playbook may change, before the first change.
+//!
+//! Discovery is shared with detach and verify ([`registrations`]): which Auto Scaling group,
+//! target groups (with ports) and classic load balancers hold the instance. AWS has no "where
+//! is this instance registered" call, so target groups of the instance's VPC and classic load
+//! balancers are listed and read.
+
+use super::{describe, filter, Live};
+use crate::aws::Aws;
+use crate::cases;
+use crate::error::TaskError;
+use aws_sdk_ec2::types::InstanceAttributeName;
+use contract::tasks::ec2::*;
+
+/// Where the instance is registered for traffic.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Registrations {
+    pub auto_scaling_group: Option<String>,
+    pub target_groups: Vec<TargetRegistration>,
+    pub classic_load_balancers: Vec<String>,
+}
+
+pub async fn registrations(aws: &Aws, live: &Live) -> Result<Registrations, TaskError> {
+    let id = live.instance_id.as_str();
+    let (asg, tgs, clbs) = tokio::join!(
+        auto_scaling_group(aws, id),
+        target_groups(aws, live),
+        classic_load_balancers(aws, id)
+    );
+    Ok(Registrations {
+        auto_scaling_group: asg?,
+        target_groups: tgs?,
+        classic_load_balancers: clbs?,
+    })
+}
+
+async fn auto_scaling_group(aws: &Aws, id: &str) -> Result<Option<String>, TaskError> {
+    let out = aws
+        .autoscaling
+        .describe_auto_scaling_instances()
+        .instance_ids(id)
+        .send()
+        .await
+        .map_err(|e| TaskError::from_sdk(e, &format!("find the Auto Scaling group of {id}")))?;
+    Ok(out
+        .auto_scaling_instances()
+        .first()
+        .and_then(|i| i.auto_scaling_group_name())
+        .map(String::from))
+}
+
+async fn target_groups(aws: &Aws, live: &Live) -> Result<Vec<TargetRegistration>, TaskError> {
+    let mut out = Vec::new();
+    let mut pages = aws.elbv2.describe_target_groups().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| TaskError::from_sdk(e, "list target groups"))?;
+        for tg in page.target_groups() {
+            if tg.vpc_id() != Some(live.vpc_id.as_str()) {
+                continue;
+            }
+            let Some(arn) = tg.target_group_arn() else {
+                continue;
+            };
+            let health = aws
+                .elbv2
+                .describe_target_health()
+                .target_group_arn(arn)
+                .send()
+                .await
+                .map_err(|e| TaskError::from_sdk(e, &format!("read the targets of {arn}")))?;
+            for d in health.target_health_descriptions() {
+                // Draining and unused targets receive no new traffic: not registered.
+                let state = d
+                    .target_health()
+                    .and_then(|h| h.state())
+                    .map(|s| s.as_str())
+                    .unwrap_or_default();
+                if state == "draining" || state == "unused" {
+                    continue;
+                }
+                if let Some(t) = d
+                    .target()
+                    .filter(|t| t.id() == Some(live.instance_id.as_str()))
+                {
+                    out.push(TargetRegistration {
+                        target_group_arn: arn.to_string(),
+                        port: t.port(),
+                        availability_zone: t.availability_zone().map(String::from),
+                    });
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+async fn classic_load_balancers(aws: &Aws, id: &str) -> Result<Vec<String>, TaskError> {
+    let mut out = Vec::new();
+    let mut pages = aws.elb.describe_load_balancers().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| TaskError::from_sdk(e, "list classic load balancers"))?;
+        for lb in page.load_balancer_descriptions() {
+            if lb.instances().iter().any(|i| i.instance_id() == Some(id)) {
+                out.extend(lb.load_balancer_name().map(String::from));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The profile association, if the instance has one.
+pub async fn profile_association(aws: &Aws, id: &str) -> Result<Option<ProfileState>, TaskError> {
+    let out = aws
+        .ec2
+        .describe_iam_instance_profile_associations()
+        .filters(filter("instance-id", &[id]))
+        .send()
+        .await
+        .map_err(|e| TaskError::from_sdk(e, &format!("read the instance profile of {id}")))?;
+    Ok(out
+        .iam_instance_profile_associations()
+        .iter()
+        .find(|a| a.state().map(|s| s.as_str()) == Some("associated"))
+        .map(|a| ProfileState {
+            association_id: a.association_id().unwrap_or_default().to_string(),
+            arn: a
+                .iam_instance_profile()
+                .and_then(|p| p.arn())
+                .unwrap_or_default()
+                .to_string(),
+        }))
+}
+
+pub async fn gather(
+    aws: &Aws,
+    live: &Live,
+    execution: &str,
+    now: &str,
+) -> Result<PreState, TaskError> {
+    let id = live.instance_id.as_str();
+    let termination = aws
+        .ec2
+        .describe_instance_attribute()
+        .instance_id(id)
+        .attribute(InstanceAttributeName::DisableApiTermination)
+        .send();
+    let shutdown = aws
+        .ec2
+        .describe_instance_attribute()
+        .instance_id(id)
+        .attribute(InstanceAttributeName::InstanceInitiatedShutdownBehavior)
+        .send();
+    let addresses = aws
+        .ec2
+        .describe_addresses()
+        .filters(filter("instance-id", &[id]))
+        .send();
+    let (termination, shutdown, addresses, profile, regs) = tokio::join!(
+        termination,
+        shutdown,
+        addresses,
+        profile_association(aws, id),
+        registrations(aws, live)
+    );
+    let termination = termination
+        .map_err(|e| TaskError::from_sdk(e, &format!("read the termination protection of {id}")))?;
+    let shutdown = shutdown
+        .map_err(|e| TaskError::from_sdk(e, &format!("read the shutdown behaviour of {id}")))?;
+    let addresses =
+        addresses.map_err(|e| TaskError::from_sdk(e, &format!("read the Elastic IPs of {id}")))?;
+    let regs = regs?;
+    let interfaces = live
+        .interfaces
+        .iter()
+        .map(|n| InterfaceState {
+            network_interface_id: n.id.clone(),
+            device_index: n.device_index,
+            subnet_id: n.subnet_id.clone(),
+            security_groups: n.groups.clone(),
+            private_ip: n.private_ip.clone(),
+            elastic_ip: addresses
+                .addresses()
+                .iter()
+                .find(|a| a.network_interface_id() == Some(n.id.as_str()))
+                .map(|a| ElasticIpState {
+                    public_ip: a.public_ip().unwrap_or_default().to_string(),
+                    allocation_id: a.allocation_id().unwrap_or_default().to_string(),
+                    association_id: a.association_id().unwrap_or_default().to_string(),
+                }),
+        })
+        .collect();
+    Ok(PreState {
+        instance_id: id.to_string(),
+        state: live.state.clone(),
+        vpc_id: live.vpc_id.clone(),
+        subnet_id: live.subnet_id.clone(),
+        availability_zone: live.availability_zone.clone(),
+        interfaces,
+        instance_profile: profile?,
+        auto_scaling_group: regs.auto_scaling_group,
+        target_groups: regs.target_groups,
+        classic_load_balancers: regs.classic_load_balancers,
+        termination_protection: termination
+            .disable_api_termination()
+            .and_then(|v| v.value())
+            .unwrap_or(false),
+        shutdown_behavior: shutdown
+            .instance_initiated_shutdown_behavior()
+            .and_then(|v| v.value())
+            .unwrap_or("stop")
+            .to_string(),
+        volumes: live
+            .volumes
+            .iter()
+            .map(|(device, volume, keep)| VolumeState {
+                device_name: device.clone(),
+                volume_id: volume.clone(),
+                delete_on_termination: *keep,
+            })
+            .collect(),
+        tags: live.tags.clone(),
+        recorded_at: now.to_string(),
+        recorded_by: execution.to_string(),
+    })
+}
+
+pub async fn handle(
+    aws: &Aws,
+    step: InstanceStep,
+    now: &str,
+) -> Result<PreStateRecorded, TaskError> {
+    let live = describe(&aws.ec2, &step.instance_id).await?;
+    let fresh = gather(aws, &live, &step.execution, now).await?;
+    let (kept, status) = if step.case.dry_run {
+        (fresh, "planned")
+    } else {
+        match cases::keep_pre_state(
+            &aws.dynamodb,
+            &step.policy.case_table,
+            &step.case.case_id,
+            &fresh,
+        )
+        .await?
+        {
+            (state, true) => (state, "recorded"),
+            (state, false) => (state, "kept"),
+        }
+    };
+    Ok(PreStateRecorded {
+        status: status.to_string(),
+        interfaces: kept.interfaces.len(),
+        volumes: kept.volumes.len(),
+        auto_scaling_group: kept.auto_scaling_group.clone().unwrap_or_default(),
+        target_groups: kept.target_groups.len(),
+        classic_load_balancers: kept.classic_load_balancers.len(),
+        instance_profile: kept
+            .instance_profile
+            .as_ref()
+            .map(|p| p.arn.clone())
+            .unwrap_or_default(),
+    })
+}

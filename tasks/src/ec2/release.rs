@@ -1,0 +1,384 @@
+//! Release: put back exactly what was recorded before containment, for one instance of a case.
+//!
+//! Groups per interface (only interfaces still attached), the instance profile, the session
+//! revocation policy, Auto Scaling membership (re-attaching raises the group's desired capacity
+//! by one: the group may have launched a replacement meanwhile), target group and classic load
+//! balancer registrations with their ports, termination protection, shutdown behaviour,
+//! DeleteOnTermination, the NACL entries the playbook added, and the status tag.
+
+use super::prestate::{profile_association, registrations};
+use super::profile::revocation_policy_name;
+use super::{check_instance_id, describe, tag, TAG_STATUS};
+use crate::aws::Aws;
+use crate::cases;
+use crate::error::TaskError;
+use aws_sdk_ec2::types::{
+    AttributeBooleanValue, AttributeValue, EbsInstanceBlockDeviceSpecification,
+    IamInstanceProfileSpecification, InstanceBlockDeviceMappingSpecification,
+};
+use aws_sdk_elasticloadbalancingv2::types::TargetDescription;
+use contract::tasks::ec2::{InstanceStep, Outcome, Status};
+use contract::ErrorName;
+
+async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
+    check_instance_id(&step.instance_id)?;
+    let id = step.instance_id.as_str();
+    let table = &step.policy.case_table;
+    let Some(pre) = cases::pre_state(&aws.dynamodb, table, &step.case.case_id, id).await? else {
+        return Err(TaskError::new(
+            ErrorName::ResourceNotFound,
+            format!("case {} has no recorded pre-state for {id}: nothing to release (was it contained by this stack?)", step.case.case_id),
+        ));
+    };
+    let live = describe(&aws.ec2, id).await?;
+    let mut out = Outcome::new(step.case.dry_run);
+    let act = !step.case.dry_run;
+    if live.state == "terminated" {
+        out.status = Status::Skipped;
+        out.note("the instance was terminated since; nothing to release");
+        return Ok(out);
+    }
+
+    for recorded in &pre.interfaces {
+        let Some(now) = live
+            .interfaces
+            .iter()
+            .find(|n| n.id == recorded.network_interface_id)
+        else {
+            out.note(format!(
+                "{} is no longer attached; its groups were not restored",
+                recorded.network_interface_id
+            ));
+            continue;
+        };
+        if now.groups == recorded.security_groups {
+            continue;
+        }
+        out.act(
+            "ec2:ModifyNetworkInterfaceAttribute",
+            &now.id,
+            format!("groups -> [{}]", recorded.security_groups.join(", ")),
+        );
+        if act {
+            aws.ec2
+                .modify_network_interface_attribute()
+                .network_interface_id(&now.id)
+                .set_groups(Some(recorded.security_groups.clone()))
+                .send()
+                .await
+                .map_err(|e| {
+                    TaskError::from_sdk(e, &format!("restore the groups of {}", now.id))
+                })?;
+        }
+    }
+
+    let current = profile_association(aws, id).await?;
+    match (&pre.instance_profile, &current) {
+        (Some(want), None) => {
+            out.act("ec2:AssociateIamInstanceProfile", id, want.arn.clone());
+            if act {
+                aws.ec2
+                    .associate_iam_instance_profile()
+                    .instance_id(id)
+                    .iam_instance_profile(
+                        IamInstanceProfileSpecification::builder()
+                            .arn(&want.arn)
+                            .build(),
+                    )
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        TaskError::from_sdk(e, &format!("restore the instance profile of {id}"))
+                    })?;
+            }
+        }
+        (Some(want), Some(have)) if want.arn != have.arn => {
+            out.act(
+                "ec2:ReplaceIamInstanceProfileAssociation",
+                id,
+                format!("{} -> {}", have.arn, want.arn),
+            );
+            if act {
+                aws.ec2
+                    .replace_iam_instance_profile_association()
+                    .association_id(&have.association_id)
+                    .iam_instance_profile(
+                        IamInstanceProfileSpecification::builder()
+                            .arn(&want.arn)
+                            .build(),
+                    )
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        TaskError::from_sdk(e, &format!("restore the instance profile of {id}"))
+                    })?;
+            }
+        }
+        (None, Some(have)) => {
+            out.act(
+                "ec2:DisassociateIamInstanceProfile",
+                id,
+                format!("remove {} (it had none before)", have.arn),
+            );
+            if act {
+                aws.ec2
+                    .disassociate_iam_instance_profile()
+                    .association_id(&have.association_id)
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        TaskError::from_sdk(e, &format!("remove the quarantine profile of {id}"))
+                    })?;
+            }
+        }
+        _ => {}
+    }
+    if let Some(profile) = &pre.instance_profile {
+        let name = profile.arn.rsplit('/').next().unwrap_or_default();
+        if let Ok(got) = aws
+            .iam
+            .get_instance_profile()
+            .instance_profile_name(name)
+            .send()
+            .await
+        {
+            for role in got.instance_profile.map(|p| p.roles).unwrap_or_default() {
+                let policy = revocation_policy_name(&step.case.case_id);
+                if aws
+                    .iam
+                    .get_role_policy()
+                    .role_name(&role.role_name)
+                    .policy_name(&policy)
+                    .send()
+                    .await
+                    .is_ok()
+                {
+                    out.act(
+                        "iam:DeleteRolePolicy",
+                        &role.role_name,
+                        format!("{policy} (sessions issued from now on are valid again)"),
+                    );
+                    if act {
+                        aws.iam
+                            .delete_role_policy()
+                            .role_name(&role.role_name)
+                            .policy_name(&policy)
+                            .send()
+                            .await
+                            .map_err(|e| {
+                                TaskError::from_sdk(
+                                    e,
+                                    &format!("remove {policy} from role {}", role.role_name),
+                                )
+                            })?;
+                    }
+                }
+            }
+        }
+    }
+
+    let regs = registrations(aws, &live).await?;
+    if let Some(group) = &pre.auto_scaling_group {
+        if regs.auto_scaling_group.as_deref() != Some(group.as_str()) {
+            out.act(
+                "autoscaling:AttachInstances",
+                group,
+                format!("{id} (raises the desired capacity by one)"),
+            );
+            if act {
+                aws.autoscaling
+                    .attach_instances()
+                    .auto_scaling_group_name(group)
+                    .instance_ids(id)
+                    .send()
+                    .await
+                    .map_err(|e| TaskError::from_sdk(e, &format!("re-attach {id} to {group}")))?;
+            }
+        }
+    }
+    for r in &pre.target_groups {
+        if regs
+            .target_groups
+            .iter()
+            .any(|t| t.target_group_arn == r.target_group_arn && t.port == r.port)
+        {
+            continue;
+        }
+        out.act(
+            "elasticloadbalancing:RegisterTargets",
+            &r.target_group_arn,
+            format!(
+                "{id}{}",
+                r.port.map(|p| format!(" port {p}")).unwrap_or_default()
+            ),
+        );
+        if act {
+            let mut target = TargetDescription::builder().id(id);
+            if let Some(p) = r.port {
+                target = target.port(p);
+            }
+            aws.elbv2
+                .register_targets()
+                .target_group_arn(&r.target_group_arn)
+                .targets(target.build())
+                .send()
+                .await
+                .map_err(|e| {
+                    TaskError::from_sdk(e, &format!("re-register {id} with {}", r.target_group_arn))
+                })?;
+        }
+    }
+    for lb in &pre.classic_load_balancers {
+        if regs.classic_load_balancers.contains(lb) {
+            continue;
+        }
+        out.act(
+            "elasticloadbalancing:RegisterInstancesWithLoadBalancer",
+            lb,
+            id.to_string(),
+        );
+        if act {
+            aws.elb
+                .register_instances_with_load_balancer()
+                .load_balancer_name(lb)
+                .instances(
+                    aws_sdk_elasticloadbalancing::types::Instance::builder()
+                        .instance_id(id)
+                        .build(),
+                )
+                .send()
+                .await
+                .map_err(|e| TaskError::from_sdk(e, &format!("re-register {id} with {lb}")))?;
+        }
+    }
+
+    out.act(
+        "ec2:ModifyInstanceAttribute",
+        id,
+        format!("DisableApiTermination={}", pre.termination_protection),
+    );
+    out.act(
+        "ec2:ModifyInstanceAttribute",
+        id,
+        format!(
+            "InstanceInitiatedShutdownBehavior={}",
+            pre.shutdown_behavior
+        ),
+    );
+    let kept: Vec<_> = pre
+        .volumes
+        .iter()
+        .filter(|v| v.delete_on_termination)
+        .collect();
+    for v in &kept {
+        out.act(
+            "ec2:ModifyInstanceAttribute",
+            id,
+            format!("{}: DeleteOnTermination=true", v.device_name),
+        );
+    }
+    if act {
+        aws.ec2
+            .modify_instance_attribute()
+            .instance_id(id)
+            .disable_api_termination(
+                AttributeBooleanValue::builder()
+                    .value(pre.termination_protection)
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| {
+                TaskError::from_sdk(e, &format!("restore the termination protection of {id}"))
+            })?;
+        aws.ec2
+            .modify_instance_attribute()
+            .instance_id(id)
+            .instance_initiated_shutdown_behavior(
+                AttributeValue::builder()
+                    .value(&pre.shutdown_behavior)
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| {
+                TaskError::from_sdk(e, &format!("restore the shutdown behaviour of {id}"))
+            })?;
+        if !kept.is_empty() {
+            let mut req = aws.ec2.modify_instance_attribute().instance_id(id);
+            for v in &kept {
+                req = req.block_device_mappings(
+                    InstanceBlockDeviceMappingSpecification::builder()
+                        .device_name(&v.device_name)
+                        .ebs(
+                            EbsInstanceBlockDeviceSpecification::builder()
+                                .delete_on_termination(true)
+                                .build(),
+                        )
+                        .build(),
+                );
+            }
+            req.send().await.map_err(|e| {
+                TaskError::from_sdk(e, &format!("restore DeleteOnTermination on {id}"))
+            })?;
+        }
+    }
+
+    for entry in cases::nacl_entries(&aws.dynamodb, table, &step.case.case_id, id).await? {
+        out.act(
+            "ec2:DeleteNetworkAclEntry",
+            &entry.network_acl_id,
+            format!(
+                "rule {} ({})",
+                entry.rule_number,
+                if entry.egress { "egress" } else { "ingress" }
+            ),
+        );
+        if act {
+            aws.ec2
+                .delete_network_acl_entry()
+                .network_acl_id(&entry.network_acl_id)
+                .rule_number(entry.rule_number)
+                .egress(entry.egress)
+                .send()
+                .await
+                .map_err(|e| {
+                    TaskError::from_sdk(
+                        e,
+                        &format!(
+                            "remove rule {} from {}",
+                            entry.rule_number, entry.network_acl_id
+                        ),
+                    )
+                })?;
+        }
+    }
+
+    out.act("ec2:CreateTags", id, format!("{TAG_STATUS}=released"));
+    if act {
+        aws.ec2
+            .create_tags()
+            .resources(id)
+            .tags(tag(TAG_STATUS, "released"))
+            .send()
+            .await
+            .map_err(|e| TaskError::from_sdk(e, &format!("tag {id} as released")))?;
+        cases::set_status(
+            &aws.dynamodb,
+            table,
+            &step.case.case_id,
+            id,
+            "released",
+            &format!("by execution {}", step.execution),
+        )
+        .await?;
+    }
+    Ok(out)
+}
+
+pub async fn handle(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
+    // Boxed: the restore walks many awaits, and the unboxed future is too deep to lay out.
+    let out = Box::pin(run(aws, step.clone())).await?;
+    super::remember(aws, &step, "release", &out).await?;
+    Ok(out)
+}

@@ -1,0 +1,123 @@
+//! Snapshot: every attached volume at once (`CreateSnapshots`: crash-consistent across
+//! volumes), tagged with the case and the instance. A second run finds the case's snapshots and
+//! makes none.
+
+use super::{check_instance_id, describe, filter, tag, TAG_CASE, TAG_INSTANCE, TAG_ROLE};
+use crate::aws::Aws;
+use crate::error::TaskError;
+use aws_sdk_ec2::types::{
+    CopyTagsFromSource, InstanceSpecification, ResourceType, TagSpecification,
+};
+use contract::tasks::ec2::{InstanceStep, Outcome, Status};
+
+/// The case's snapshots of `instance`: (snapshot, volume, state).
+pub async fn case_snapshots(
+    ec2: &aws_sdk_ec2::Client,
+    case_id: &str,
+    instance: &str,
+) -> Result<Vec<(String, String, String)>, TaskError> {
+    let out = ec2
+        .describe_snapshots()
+        .owner_ids("self")
+        .filters(filter(&format!("tag:{TAG_CASE}"), &[case_id]))
+        .filters(filter(&format!("tag:{TAG_INSTANCE}"), &[instance]))
+        .send()
+        .await
+        .map_err(|e| {
+            TaskError::from_sdk(
+                e,
+                &format!("find the snapshots of {instance} for {case_id}"),
+            )
+        })?;
+    Ok(out
+        .snapshots()
+        .iter()
+        .map(|s| {
+            (
+                s.snapshot_id().unwrap_or_default().to_string(),
+                s.volume_id().unwrap_or_default().to_string(),
+                s.state()
+                    .map(|st| st.as_str().to_string())
+                    .unwrap_or_default(),
+            )
+        })
+        .collect())
+}
+
+async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
+    check_instance_id(&step.instance_id)?;
+    let id = step.instance_id.as_str();
+    let live = describe(&aws.ec2, id).await?;
+    let mut out = Outcome::new(step.case.dry_run);
+    let existing = case_snapshots(&aws.ec2, &step.case.case_id, id).await?;
+    if !existing.is_empty() {
+        out.status = Status::Skipped;
+        out.note(format!(
+            "this case already has {} snapshot(s) of the instance: {}",
+            existing.len(),
+            existing
+                .iter()
+                .map(|(s, v, st)| format!("{s} of {v} ({st})"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        return Ok(out);
+    }
+    if live.volumes.is_empty() {
+        out.status = Status::Skipped;
+        out.note("the instance has no EBS volume");
+        return Ok(out);
+    }
+    let volumes: Vec<String> = live
+        .volumes
+        .iter()
+        .map(|(d, v, _)| format!("{v} ({d})"))
+        .collect();
+    out.act(
+        "ec2:CreateSnapshots",
+        id,
+        format!("crash-consistent snapshots of {}", volumes.join(", ")),
+    );
+    if step.case.dry_run {
+        return Ok(out);
+    }
+    let created = aws
+        .ec2
+        .create_snapshots()
+        .instance_specification(
+            InstanceSpecification::builder()
+                .instance_id(id)
+                .exclude_boot_volume(false)
+                .build(),
+        )
+        .description(format!(
+            "aws-ir evidence for {} from {id}",
+            step.case.case_id
+        ))
+        .copy_tags_from_source(CopyTagsFromSource::Volume)
+        .tag_specifications(
+            TagSpecification::builder()
+                .resource_type(ResourceType::Snapshot)
+                .tags(tag(TAG_CASE, &step.case.case_id))
+                .tags(tag(TAG_INSTANCE, id))
+                .tags(tag(TAG_ROLE, "evidence"))
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| TaskError::from_sdk(e, &format!("snapshot the volumes of {id}")))?;
+    for s in created.snapshots() {
+        out.note(format!(
+            "{} of {}",
+            s.snapshot_id().unwrap_or_default(),
+            s.volume_id().unwrap_or_default()
+        ));
+    }
+    Ok(out)
+}
+
+pub async fn handle(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
+    let out = run(aws, step.clone()).await?;
+    super::remember(aws, &step, "snapshot", &out).await?;
+    Ok(out)
+}

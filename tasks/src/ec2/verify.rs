@@ -1,0 +1,92 @@
+//! Verify: re-read everything and check that isolation holds, so the record says what is true
+//! now, not what was attempted.
+
+use super::isolate::{find_group, CLOSED};
+use super::prestate::{profile_association, registrations};
+use super::{check_instance_id, describe};
+use crate::aws::Aws;
+use crate::cases;
+use crate::error::TaskError;
+use aws_sdk_ec2::types::InstanceAttributeName;
+use contract::tasks::ec2::{InstanceStep, Verification};
+
+pub async fn handle(aws: &Aws, step: InstanceStep) -> Result<Verification, TaskError> {
+    check_instance_id(&step.instance_id)?;
+    let id = step.instance_id.as_str();
+    let live = describe(&aws.ec2, id).await?;
+    let (closed, regs, profile, termination) = tokio::join!(
+        find_group(&aws.ec2, &live.vpc_id, CLOSED),
+        registrations(aws, &live),
+        profile_association(aws, id),
+        aws.ec2
+            .describe_instance_attribute()
+            .instance_id(id)
+            .attribute(InstanceAttributeName::DisableApiTermination)
+            .send(),
+    );
+    let (closed, regs, profile) = (closed?, regs?, profile?);
+    let protected = termination
+        .map_err(|e| TaskError::from_sdk(e, &format!("read the termination protection of {id}")))?
+        .disable_api_termination()
+        .and_then(|v| v.value())
+        .unwrap_or(false);
+    let mut checks = Vec::new();
+    let mut check = |ok: bool, what: String| {
+        checks.push(format!("{}: {what}", if ok { "ok" } else { "FAILED" }))
+    };
+    for n in &live.interfaces {
+        let isolated = closed.as_ref().is_some_and(|c| n.groups == [c.clone()]);
+        check(
+            isolated,
+            format!("{} groups [{}]", n.id, n.groups.join(", ")),
+        );
+    }
+    let quarantine = step.policy.profile_action == "quarantine";
+    match &profile {
+        None => check(true, "no instance profile".into()),
+        Some(p) if quarantine && p.arn == step.policy.quarantine_profile_arn => {
+            check(true, format!("quarantine profile {}", p.arn))
+        }
+        Some(p) => check(
+            false,
+            format!("instance profile {} still associated", p.arn),
+        ),
+    }
+    check(
+        regs.auto_scaling_group.is_none(),
+        format!(
+            "Auto Scaling group: {}",
+            regs.auto_scaling_group.as_deref().unwrap_or("none")
+        ),
+    );
+    check(
+        regs.target_groups.is_empty(),
+        format!("target groups: {}", regs.target_groups.len()),
+    );
+    check(
+        regs.classic_load_balancers.is_empty(),
+        format!(
+            "classic load balancers: {}",
+            regs.classic_load_balancers.len()
+        ),
+    );
+    check(protected, "termination protection".into());
+    let isolated = checks.iter().all(|c| c.starts_with("ok"));
+    if !step.case.dry_run {
+        let status = if isolated {
+            "contained"
+        } else {
+            "containment incomplete"
+        };
+        cases::set_status(
+            &aws.dynamodb,
+            &step.policy.case_table,
+            &step.case.case_id,
+            id,
+            status,
+            &checks.join("; "),
+        )
+        .await?;
+    }
+    Ok(Verification { isolated, checks })
+}
