@@ -23,6 +23,9 @@ pub struct Args {
     /// Only look at this playbook's executions (default: every deployed playbook).
     #[arg(long)]
     playbook: Option<String>,
+    /// Only the request about this instance (a case can name several).
+    #[arg(long)]
+    instance: Option<String>,
 }
 
 pub enum Answer {
@@ -67,10 +70,14 @@ pub async fn run(c: &Clients, prefix: &str, args: Args, answer: Answer) -> Resul
             })?;
             for exec in page.executions() {
                 let events = history(c, exec.execution_arn()).await?;
-                for (case, token, state) in crate::history::pending_tokens(&events) {
-                    if case.as_deref() != Some(args.case_id.as_str()) {
+                for pending in crate::history::pending_tokens(&events) {
+                    if pending.case.as_deref() != Some(args.case_id.as_str()) {
                         continue;
                     }
+                    if args.instance.is_some() && pending.instance != args.instance {
+                        continue;
+                    }
+                    let (token, state) = (pending.token, pending.state);
                     match answer {
                         Answer::Approve => {
                             let output = json!({"disposition": "acknowledged", "by": by, "note": args.reason});

@@ -52,22 +52,22 @@ impl Clients {
             .collect())
     }
 
-    /// The state machine of a playbook's stack.
+    /// The state machine of a playbook: the primary machine of stack `<prefix>-<playbook>`, or
+    /// a companion machine deployed in another playbook's stack (output `<Playbook>StateMachineArn`).
     pub async fn state_machine(&self, prefix: &str, playbook: &str) -> Result<String> {
-        let stack = format!("{prefix}-{playbook}");
-        self.stack_outputs(&stack)
+        self.deployed_playbooks(prefix)
             .await?
             .into_iter()
-            .find(|(k, _)| k == "StateMachineArn")
-            .map(|(_, v)| v)
+            .find(|(p, _)| p == playbook)
+            .map(|(_, arn)| arn)
             .ok_or_else(|| {
                 Error::Usage(format!(
-                    "stack {stack} has no StateMachineArn output; is it an aws-ir playbook stack?"
+                    "playbook {playbook} is not deployed under prefix {prefix} (no stack {prefix}-{playbook}, and no stack carries it); run `irctl deploy`"
                 ))
             })
     }
 
-    /// The playbooks deployed under `prefix`: (playbook, state machine ARN).
+    /// The playbooks deployed under `prefix`: (playbook, state machine ARN), companions included.
     pub async fn deployed_playbooks(&self, prefix: &str) -> Result<Vec<(String, String)>> {
         let mut out = Vec::new();
         let mut pages = self.cfn.describe_stacks().into_paginator().send();
@@ -78,13 +78,15 @@ impl Clients {
                 let Some(playbook) = name.strip_prefix(&format!("{prefix}-")) else {
                     continue;
                 };
-                if let Some(arn) = s
-                    .outputs()
-                    .iter()
-                    .find(|o| o.output_key() == Some("StateMachineArn"))
-                    .and_then(|o| o.output_value())
-                {
-                    out.push((playbook.to_string(), arn.to_string()));
+                for o in s.outputs() {
+                    let (Some(key), Some(arn)) = (o.output_key(), o.output_value()) else {
+                        continue;
+                    };
+                    if key == "StateMachineArn" {
+                        out.push((playbook.to_string(), arn.to_string()));
+                    } else if let Some(companion) = key.strip_suffix("StateMachineArn") {
+                        out.push((kebab(companion), arn.to_string()));
+                    }
                 }
             }
         }
@@ -99,5 +101,26 @@ impl Clients {
                 .map(|u| format!("local user {u}"))
                 .unwrap_or_else(|_| "unknown".into()),
         }
+    }
+}
+
+/// `Ec2Release` → `ec2-release` (the inverse of codegen's naming of companion outputs).
+pub fn kebab(pascal: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in pascal.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push('-');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn companion_outputs_name_their_playbook() {
+        assert_eq!(super::kebab("Ec2Release"), "ec2-release");
+        assert_eq!(super::kebab("Triage"), "triage");
     }
 }

@@ -155,8 +155,17 @@ pub fn steps(events: &[Event]) -> (Vec<Step>, Status) {
     (steps, status)
 }
 
-/// Task-token requests still waiting: (case id, token, state).
-pub fn pending_tokens(events: &[Event]) -> Vec<(Option<String>, String, String)> {
+/// A task-token request still waiting for an answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pending {
+    pub case: Option<String>,
+    pub instance: Option<String>,
+    pub token: String,
+    pub state: String,
+}
+
+/// Task-token requests still waiting.
+pub fn pending_tokens(events: &[Event]) -> Vec<Pending> {
     let mut out = Vec::new();
     for (i, e) in events.iter().enumerate() {
         if e.kind != "TaskScheduled"
@@ -199,7 +208,12 @@ pub fn pending_tokens(events: &[Event]) -> Vec<(Option<String>, String, String)>
                 .find(|p| p.kind == "TaskStateEntered")
                 .and_then(|p| p.state.clone())
                 .unwrap_or_default();
-            out.push((find_key(&params, "case_id"), token, state));
+            out.push(Pending {
+                case: find_key(&params, "case_id"),
+                instance: find_key(&params, "instance_id"),
+                token,
+                state,
+            });
         }
     }
     out
@@ -300,11 +314,12 @@ mod tests {
         ];
         assert_eq!(
             pending_tokens(&events),
-            vec![(
-                Some("case-1".to_string()),
-                "TOKEN".to_string(),
-                "AwaitResponder".to_string()
-            )]
+            vec![Pending {
+                case: Some("case-1".into()),
+                instance: None,
+                token: "TOKEN".into(),
+                state: "AwaitResponder".into()
+            }]
         );
         let mut answered = events.clone();
         answered.push(ev(4, 2.0, "TaskSucceeded", None));

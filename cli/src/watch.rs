@@ -159,10 +159,15 @@ pub async fn follow(
         }
         printed = events.len();
         let pending = history::pending_tokens(&events);
-        for (case, _token, state) in &pending {
-            if announced_tokens.insert(state.clone()) {
-                let case = case.clone().unwrap_or_else(|| "<case>".into());
-                println!("          ⏸ {state} waits for a responder: `irctl approve {case}` or `irctl reject {case} --reason ...`");
+        for p in &pending {
+            if announced_tokens.insert((p.state.clone(), p.instance.clone())) {
+                let case = p.case.clone().unwrap_or_else(|| "<case>".into());
+                let which = p
+                    .instance
+                    .as_ref()
+                    .map(|i| format!(" --instance {i}"))
+                    .unwrap_or_default();
+                println!("          ⏸ {} waits for a responder: `irctl approve {case}{which}` or `irctl reject {case}{which} --reason ...`", p.state);
             }
         }
         if until_waiting && !pending.is_empty() {

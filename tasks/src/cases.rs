@@ -46,18 +46,19 @@ pub async fn claim(
     now: &str,
 ) -> Result<Claim, TaskError> {
     let item = instance_item(instance_id);
-    let mut values = key(case_id, &item);
-    values.insert("execution".into(), AttributeValue::S(execution.to_string()));
-    values.insert("status".into(), AttributeValue::S("claimed".into()));
-    values.insert("claimed_at".into(), AttributeValue::S(now.to_string()));
+    // An update, not a put: a retry of the same execution keeps what its steps recorded.
     let put = ddb
-        .put_item()
+        .update_item()
         .table_name(table)
-        .set_item(Some(values))
-        .condition_expression("attribute_not_exists(#item) OR #execution = :me")
-        .expression_attribute_names("#item", "item")
+        .set_key(Some(key(case_id, &item)))
+        .update_expression("SET #execution = :me, #status = if_not_exists(#status, :claimed), claimed_at = if_not_exists(claimed_at, :now)")
+        // Items a dry run left (plans, no execution) do not count as a claim.
+        .condition_expression("attribute_not_exists(#execution) OR #execution = :me")
         .expression_attribute_names("#execution", "execution")
+        .expression_attribute_names("#status", "status")
         .expression_attribute_values(":me", AttributeValue::S(execution.to_string()))
+        .expression_attribute_values(":claimed", AttributeValue::S("claimed".into()))
+        .expression_attribute_values(":now", AttributeValue::S(now.to_string()))
         .send()
         .await;
     match put {
@@ -280,20 +281,20 @@ pub async fn nacl_entries(
         .unwrap_or_default())
 }
 
-/// Stores what a step did (its outcome, as JSON) on the instance's item, as `step_<name>`.
+/// Stores what a step did (its outcome, as JSON) on the instance's item, under `attribute`.
 pub async fn record_step(
     ddb: &Client,
     table: &str,
     case_id: &str,
     instance_id: &str,
-    step: &str,
+    attribute: &str,
     outcome: &serde_json::Value,
 ) -> Result<(), TaskError> {
     ddb.update_item()
         .table_name(table)
         .set_key(Some(key(case_id, &instance_item(instance_id))))
         .update_expression("SET #step = :o")
-        .expression_attribute_names("#step", format!("step_{step}"))
+        .expression_attribute_names("#step", attribute)
         .expression_attribute_values(":o", AttributeValue::S(outcome.to_string()))
         .send()
         .await
@@ -301,7 +302,7 @@ pub async fn record_step(
         .map_err(|e| {
             TaskError::from_sdk(
                 e,
-                &format!("record step {step} of {instance_id} in table {table}"),
+                &format!("record {attribute} of {instance_id} in table {table}"),
             )
         })
 }

@@ -132,6 +132,18 @@ pub fn render(input: &NotifyInput) -> Message {
         let _ = writeln!(b, "\nSteps");
         for (step, result) in &input.results {
             let _ = writeln!(b, "  {step}: {}", summarize(result));
+            // Lists of lines (a record's summary and actions) are spelled out.
+            for (key, value) in result.as_object().into_iter().flatten() {
+                if let Some(items) = value
+                    .as_array()
+                    .filter(|a| !a.is_empty() && a.iter().all(Value::is_string))
+                {
+                    let _ = writeln!(b, "    {key}:");
+                    for item in items {
+                        let _ = writeln!(b, "      - {}", item.as_str().unwrap_or_default());
+                    }
+                }
+            }
         }
     }
     let _ = writeln!(b, "\nFinding id: {}", case.finding_id);
@@ -150,6 +162,10 @@ fn summarize(v: &Value) -> String {
     match v {
         Value::Object(m) => m
             .iter()
+            .filter(|(_, x)| {
+                !x.as_array()
+                    .is_some_and(|a| !a.is_empty() && a.iter().all(Value::is_string))
+            })
             .map(|(k, x)| match x {
                 Value::String(s) => format!("{k}={}", short(s.clone())),
                 other => format!("{k}={}", short(other.to_string())),

@@ -180,23 +180,26 @@ pub fn check_instance_id(id: &str) -> Result<(), TaskError> {
     }
 }
 
-/// Stores a step's outcome on the instance's item (not in a dry run, which writes nothing).
+/// Stores a step's outcome on the instance's item: `step_<name>`, or `plan_<name>` in a dry run
+/// (the plan is our own record; nothing of the instance's changes).
 pub async fn remember<T: serde::Serialize>(
     aws: &crate::aws::Aws,
     step: &contract::tasks::ec2::InstanceStep,
     name: &str,
     outcome: &T,
 ) -> Result<(), TaskError> {
-    if step.case.dry_run {
-        return Ok(());
-    }
     let json = serde_json::to_value(outcome).expect("outcomes serialize");
+    let attribute = if step.case.dry_run {
+        format!("plan_{name}")
+    } else {
+        format!("step_{name}")
+    };
     crate::cases::record_step(
         &aws.dynamodb,
         &step.policy.case_table,
         &step.case.case_id,
         &step.instance_id,
-        name,
+        &attribute,
         &json,
     )
     .await

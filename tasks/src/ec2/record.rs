@@ -42,6 +42,46 @@ pub fn overall(statuses: &[String], dry_run: bool) -> String {
     }
 }
 
+/// Every action and note recorded on an instance's item, one line each (`plan_*` in a dry run).
+pub fn action_lines(
+    item: &std::collections::HashMap<String, String>,
+    dry_run: bool,
+) -> Vec<String> {
+    let Some(instance) = item.get("item").and_then(|i| i.strip_prefix("instance#")) else {
+        return Vec::new();
+    };
+    let prefix = if dry_run { "plan_" } else { "step_" };
+    let mut steps: Vec<(&String, &String)> =
+        item.iter().filter(|(k, _)| k.starts_with(prefix)).collect();
+    steps.sort();
+    let mut out = Vec::new();
+    for (key, text) in steps {
+        let step = &key[prefix.len()..];
+        let Ok(v) = serde_json::from_str::<Value>(text) else {
+            continue;
+        };
+        for a in v["actions"].as_array().into_iter().flatten() {
+            out.push(format!(
+                "{instance} {step}: {} {} ({})",
+                a["call"].as_str().unwrap_or("?"),
+                a["target"].as_str().unwrap_or("?"),
+                a["detail"].as_str().unwrap_or("")
+            ));
+        }
+        for n in v["notes"].as_array().into_iter().flatten() {
+            out.push(format!(
+                "{instance} {step}: note: {}",
+                n.as_str().unwrap_or("")
+            ));
+        }
+        // Capture results have a status and a reason instead.
+        if let (Some(st), Some(reason)) = (v["status"].as_str(), v["reason"].as_str()) {
+            out.push(format!("{instance} {step}: {st}: {reason}"));
+        }
+    }
+    out
+}
+
 pub async fn handle(aws: &Aws, input: RecordCaseInput, now: &str) -> Result<CaseRecord, TaskError> {
     let dry_run = input.case.dry_run;
     let (lines, statuses): (Vec<String>, Vec<String>) =
@@ -50,9 +90,12 @@ pub async fn handle(aws: &Aws, input: RecordCaseInput, now: &str) -> Result<Case
     let execution = input.execution.rsplit(':').next().unwrap_or("execution");
     let key = format!("cases/{}/report-{execution}.json", input.case.case_id);
     let location = format!("s3://{}/{key}", input.policy.evidence_bucket);
+    let items = cases::items(&aws.dynamodb, &input.policy.case_table, &input.case.case_id).await?;
+    let actions: Vec<String> = items
+        .iter()
+        .flat_map(|i| action_lines(i, dry_run))
+        .collect();
     if !dry_run {
-        let items =
-            cases::items(&aws.dynamodb, &input.policy.case_table, &input.case.case_id).await?;
         let details: Vec<Value> = items
             .iter()
             .map(|i| {
@@ -73,6 +116,7 @@ pub async fn handle(aws: &Aws, input: RecordCaseInput, now: &str) -> Result<Case
             "case": input.case,
             "status": status,
             "summary": lines,
+            "actions": actions,
             "recorded_at": now,
             "execution": input.execution,
             "instances": details,
@@ -81,7 +125,7 @@ pub async fn handle(aws: &Aws, input: RecordCaseInput, now: &str) -> Result<Case
             &aws.dynamodb,
             &input.policy.case_table,
             &input.case.case_id,
-            &serde_json::json!({"status": status, "summary": lines, "report": location, "recorded_at": now, "execution": input.execution}),
+            &serde_json::json!({"status": status, "summary": lines, "actions": actions, "report": location, "recorded_at": now, "execution": input.execution}),
         )
         .await?;
         aws.s3
@@ -101,6 +145,7 @@ pub async fn handle(aws: &Aws, input: RecordCaseInput, now: &str) -> Result<Case
     Ok(CaseRecord {
         status,
         summary: lines,
+        actions,
         report: if dry_run { String::new() } else { location },
     })
 }

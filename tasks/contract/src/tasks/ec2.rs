@@ -648,6 +648,9 @@ pub struct CaseRecord {
     pub status: String,
     /// One line per instance.
     pub summary: Vec<String>,
+    /// Every AWS call made (or, in a dry run, planned) and every note, one line each, per
+    /// instance and step.
+    pub actions: Vec<String>,
     /// `s3://bucket/key` of the full report.
     pub report: String,
 }
