@@ -151,7 +151,8 @@ if [[ $WANT_LAMBDAS == 1 ]]; then
         reload=(--ignore-changes)
         [[ "${IR_WATCH_RELOAD:-0}" == "1" ]] && reload=()
         # shellcheck disable=SC2086
-        exec setsid cargo lambda watch "${reload[@]}" \
+        # Several instances per function, as Lambda runs concurrent invocations side by side.
+        exec setsid cargo lambda watch "${reload[@]}" --concurrency "${IR_WATCH_CONCURRENCY:-8}" \
             --invoke-address 127.0.0.1 --invoke-port "$WATCH_PORT" ${IR_WATCH_ARGS:-}
     ) >"$LOGS/cargo-lambda-watch.log" 2>&1 </dev/null &
     WATCH_PID=$!

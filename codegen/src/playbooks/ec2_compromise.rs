@@ -57,7 +57,7 @@ pub fn policy_parameters() -> Vec<(&'static str, Parameter)> {
         ("ProtectedTagKey", s("Instances with this tag key are contained only after a responder approves.", "aws-ir:protected")),
         ("ExcludedAccounts", s("Comma-separated account ids the playbook never acts in.", "")),
         ("MinSeverityAutomatic", Parameter::string("Findings below this severity (0-10) wait for a responder's approval.").default(json!("7")).pattern("^([0-9](\\.[0-9])?|10)$")),
-        ("ApprovalTimeoutSeconds", Parameter::number("Seconds a responder has to approve before OnApprovalTimeout applies.").default(json!(3600)).range(60, 86_400)),
+        ("ApprovalTimeoutSeconds", Parameter::number("Seconds a responder has to approve before OnApprovalTimeout applies.").default(json!(3600)).range(1, 86_400)),
         ("OnApprovalTimeout", choice("What to do when nobody answers an approval request in time.", "skip", &["skip", "proceed"])),
         ("VolatileCapture", choice("Capture volatile evidence with Run Command before isolating (slower, but keeps memory and connections).", "true", &["true", "false"])),
         ("CaptureTimeoutSeconds", Parameter::string("Seconds to wait for the capture command before isolating without it.").default(json!("600")).pattern("^[0-9]{1,3}$")),

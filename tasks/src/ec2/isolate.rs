@@ -32,23 +32,43 @@ pub async fn find_group(
     vpc: &str,
     kind: &str,
 ) -> Result<Option<String>, TaskError> {
+    Ok(isolation_groups(ec2)
+        .await?
+        .into_iter()
+        .find(|(v, k, _)| v == vpc && k == kind)
+        .map(|(_, _, id)| id))
+}
+
+/// Every isolation group of the account and Region: (vpc, kind, group id), lowest id first.
+/// One call that does not depend on the instance, so it runs while the instance is read: the
+/// cut then takes two further calls per interface, all interfaces in parallel.
+pub async fn isolation_groups(
+    ec2: &aws_sdk_ec2::Client,
+) -> Result<Vec<(String, String, String)>, TaskError> {
     let out = ec2
         .describe_security_groups()
-        .filters(filter("vpc-id", &[vpc]))
         .filters(filter(&format!("tag:{TAG_ROLE}"), &["isolation"]))
-        .filters(filter(&format!("tag:{TAG_ISOLATION}"), &[kind]))
         .send()
         .await
-        .map_err(|e| {
-            TaskError::from_sdk(e, &format!("find the {kind} isolation group of {vpc}"))
-        })?;
-    let mut ids: Vec<String> = out
+        .map_err(|e| TaskError::from_sdk(e, "find the isolation groups"))?;
+    let mut groups: Vec<(String, String, String)> = out
         .security_groups()
         .iter()
-        .filter_map(|g| g.group_id().map(String::from))
+        .filter_map(|g| {
+            let kind = g
+                .tags()
+                .iter()
+                .find(|t| t.key() == Some(TAG_ISOLATION))
+                .and_then(|t| t.value())?;
+            Some((
+                g.vpc_id()?.to_string(),
+                kind.to_string(),
+                g.group_id()?.to_string(),
+            ))
+        })
         .collect();
-    ids.sort();
-    Ok(ids.into_iter().next())
+    groups.sort();
+    Ok(groups)
 }
 
 fn all_traffic(protocol: &str) -> IpPermission {
@@ -171,15 +191,21 @@ async fn swap(
 
 async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
     check_instance_id(&step.instance_id)?;
-    let live = describe(&aws.ec2, &step.instance_id).await?;
+    let (live, groups) = tokio::join!(
+        describe(&aws.ec2, &step.instance_id),
+        isolation_groups(&aws.ec2)
+    );
+    let (live, groups) = (live?, groups?);
     let mut out = Outcome::new(step.case.dry_run);
     let act = !step.case.dry_run;
     let vpc = live.vpc_id.clone();
-    let (open, closed) = tokio::join!(
-        find_group(&aws.ec2, &vpc, OPEN),
-        find_group(&aws.ec2, &vpc, CLOSED)
-    );
-    let (mut open, mut closed) = (open?, closed?);
+    let pick = |kind: &str| {
+        groups
+            .iter()
+            .find(|(v, k, _)| *v == vpc && k == kind)
+            .map(|(_, _, id)| id.clone())
+    };
+    let (mut open, mut closed) = (pick(OPEN), pick(CLOSED));
     for (slot, kind) in [(&mut open, OPEN), (&mut closed, CLOSED)] {
         if slot.is_none() {
             out.act(

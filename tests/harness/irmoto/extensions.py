@@ -5,7 +5,8 @@ Every patch is one function below, listed in ``EXTENSIONS`` and applied by
 sibling module ``irmoto.stacks`` (same rules) and are appended to ``EXTENSIONS``, as are
 those of ``irmoto.services`` (AWS services as event sources) and ``irmoto.ec2_evidence``
 (what an EC2-compromise playbook calls: SSM agent and Run Command, snapshots, volumes,
-network interfaces, load balancers).
+network interfaces, load balancers) and ``irmoto.faults`` (throttling and transient errors
+injected on demand, in every service).
 Each names the AWS documentation page whose behaviour it restores and the moto
 internals it replaces. They are written against moto
 5.2.5 only: the version check at import refuses any other moto, because a new
@@ -967,6 +968,10 @@ EXTENSIONS.extend(SERVICE_EXTENSIONS)
 from .ec2_evidence import EC2_EVIDENCE_EXTENSIONS  # noqa: E402  (same reason)
 
 EXTENSIONS.extend(EC2_EVIDENCE_EXTENSIONS)
+
+from .faults import FAULT_EXTENSIONS  # noqa: E402  (same reason)
+
+EXTENSIONS.extend(FAULT_EXTENSIONS)
 
 
 def apply_all() -> None:

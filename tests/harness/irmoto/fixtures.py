@@ -172,10 +172,341 @@ def account_baseline() -> dict:
     return {"security_hub": hub.describe_hub()["HubArn"]}
 
 
+# --------------------------------------------------------------------------
+# Hosts for the EC2-compromise playbook's scenarios: web-host, forensic-host, forensic-network.
+# They share one VPC (tagged aws-ir:fixture=hosts, made on first use: one subnet, a web security
+# group that allows HTTPS from anywhere). Everything is found again by its tags, so a second call
+# with the same --name prints the same ids (its options are not applied again: use `ssm-agent` to
+# change an agent). Each printed shape is read back through the EC2, Auto Scaling and ELBv2 APIs.
+# --------------------------------------------------------------------------
+
+HOSTS_TAG = {"Key": "aws-ir:fixture", "Value": "hosts"}
+HOST_KEY, ROLE_KEY, NETWORK_KEY = "aws-ir:fixture-host", "aws-ir:fixture-role", "aws-ir:fixture-network"
+HOSTS_CIDR = "10.40.0.0/16"
+LIVE_STATES = ["pending", "running", "stopping", "stopped"]
+NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9-]{0,23}"  # fits every name derived from it (target groups: 32)
+DATA_DEVICES = [f"/dev/sd{c}" for c in "fghijklmnop"]
+# Instance types by how many network interfaces they take (EC2 User Guide, "Maximum IP addresses per
+# network interface": t3.micro 2, t3.medium 3, m5.xlarge 4, m5.4xlarge 8).
+TYPES_BY_ENIS = [(2, "t3.micro"), (3, "t3.medium"), (4, "m5.xlarge"), (8, "m5.4xlarge")]
+SSM_CORE_ARN = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+EC2_TRUST = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+
+
+def _filters(**by: object) -> list[dict]:
+    return [{"Name": k.replace("__", ":").replace("_", "-"), "Values": v if isinstance(v, list) else [v]}
+            for k, v in by.items()]
+
+
+def _tag_spec(resource_type: str, tags: dict[str, str]) -> list[dict]:
+    return [{"ResourceType": resource_type, "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}]
+
+
+def _group(ec2, vpc_id: str, name: str, description: str, ingress: list[dict]) -> str:
+    """The security group `name` of the VPC, made with its ingress rules if missing."""
+    found = ec2.describe_security_groups(Filters=_filters(vpc_id=vpc_id, group_name=name))["SecurityGroups"]
+    if found:
+        return found[0]["GroupId"]
+    group = ec2.create_security_group(GroupName=name, Description=description, VpcId=vpc_id,
+                                      TagSpecifications=_tag_spec("security-group", {HOSTS_TAG["Key"]: HOSTS_TAG["Value"]}))
+    if ingress:
+        ec2.authorize_security_group_ingress(GroupId=group["GroupId"], IpPermissions=ingress)
+    return group["GroupId"]
+
+
+def _https_from_anywhere() -> list[dict]:
+    return [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": "HTTPS"}]}]
+
+
+def _ssh_from(cidr: str, description: str) -> list[dict]:
+    return [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": cidr, "Description": description}]}]
+
+
+def shared_network() -> dict:
+    """The fixtures' VPC, its subnet and web security group; made on first use."""
+    ec2 = boto3.client("ec2")
+    vpcs = ec2.describe_vpcs(Filters=_filters(**{"tag:aws-ir:fixture": "hosts"}))["Vpcs"]
+    if vpcs:
+        vpc_id = vpcs[0]["VpcId"]
+    else:
+        vpc_id = ec2.create_vpc(CidrBlock=HOSTS_CIDR, TagSpecifications=_tag_spec(
+            "vpc", {HOSTS_TAG["Key"]: HOSTS_TAG["Value"], "Name": "irmoto-fixture-hosts"}))["Vpc"]["VpcId"]
+    subnets = ec2.describe_subnets(Filters=_filters(vpc_id=vpc_id, **{"tag:aws-ir:fixture-subnet": "hosts"}))["Subnets"]
+    if subnets:
+        subnet = subnets[0]
+    else:
+        subnet = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.40.1.0/24", AvailabilityZone=f"{ec2.meta.region_name}a",
+                                   TagSpecifications=_tag_spec("subnet", {HOSTS_TAG["Key"]: HOSTS_TAG["Value"],
+                                                                          "aws-ir:fixture-subnet": "hosts",
+                                                                          "Name": "irmoto-fixture-hosts"}))["Subnet"]
+    web = _group(ec2, vpc_id, "fixture-web", "web tier: HTTPS from anywhere", _https_from_anywhere())
+    return {"vpc_id": vpc_id, "subnet_id": subnet["SubnetId"], "availability_zone": subnet["AvailabilityZone"],
+            "web_security_group_id": web}
+
+
+def _image(ec2) -> dict:
+    """Amazon Linux 2023 (x86_64), the newest of moto's preloaded images."""
+    images = ec2.describe_images(Owners=["amazon"], Filters=_filters(name="al2023-ami-2023.*-x86_64",
+                                                                     architecture="x86_64"))["Images"]
+    if not images:
+        images = ec2.describe_images(Owners=["amazon"], Filters=_filters(name="amzn2-ami-hvm-*-x86_64-gp2"))["Images"]
+    return max(images, key=lambda i: i.get("CreationDate", ""))
+
+
+def _find_instance(ec2, name: str, role: str) -> str | None:
+    reservations = ec2.describe_instances(Filters=_filters(**{"tag:aws-ir:fixture-host": name,
+                                                              "tag:aws-ir:fixture-role": role},
+                                                           instance_state_name=LIVE_STATES))["Reservations"]
+    found = [i["InstanceId"] for r in reservations for i in r["Instances"]]
+    return found[0] if found else None
+
+
+def _instance_profile(name: str) -> str:
+    """Role NAME-role (ec2.amazonaws.com may assume it; AmazonSSMManagedInstanceCore) in profile NAME-profile."""
+    iam = boto3.client("iam")
+    role, profile = f"{name}-role", f"{name}-profile"
+    try:
+        iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(EC2_TRUST), Tags=[HOSTS_TAG])
+    except ClientError as e:
+        if e.response["Error"]["Code"] != "EntityAlreadyExists":
+            raise
+    try:
+        iam.attach_role_policy(RoleName=role, PolicyArn=SSM_CORE_ARN)
+    except ClientError as e:  # AWS managed policies not loaded (MOTO_IAM_LOAD_MANAGED_POLICIES unset)
+        if e.response["Error"]["Code"] != "NoSuchEntity":
+            raise
+        iam.put_role_policy(RoleName=role, PolicyName="ssm-managed-instance-core",
+                            PolicyDocument=json.dumps(SSM_MANAGED_INSTANCE_CORE))
+    try:
+        arn = iam.create_instance_profile(InstanceProfileName=profile, Tags=[HOSTS_TAG])["InstanceProfile"]["Arn"]
+    except ClientError as e:
+        if e.response["Error"]["Code"] != "EntityAlreadyExists":
+            raise
+        arn = iam.get_instance_profile(InstanceProfileName=profile)["InstanceProfile"]["Arn"]
+    if not iam.get_instance_profile(InstanceProfileName=profile)["InstanceProfile"]["Roles"]:
+        iam.add_role_to_instance_profile(InstanceProfileName=profile, RoleName=role)
+    return arn
+
+
+def _target_group(elb, name: str, port: int, vpc_id: str) -> str:
+    try:
+        return elb.create_target_group(Name=name, Protocol="HTTPS", Port=port, VpcId=vpc_id, TargetType="instance",
+                                       HealthCheckPath="/health", Tags=[HOSTS_TAG])["TargetGroups"][0]["TargetGroupArn"]
+    except ClientError as e:  # AWS answers the existing group when the settings are the same; moto refuses
+        if e.response["Error"]["Code"] != "DuplicateTargetGroupName":
+            raise
+        return elb.describe_target_groups(Names=[name])["TargetGroups"][0]["TargetGroupArn"]
+
+
+def _auto_scaling_group(name: str, instance_id: str, launch: dict, subnet_id: str) -> None:
+    """A new group NAME (min 0, max 2) from launch template NAME, with the instance attached."""
+    ec2, asg = boto3.client("ec2"), boto3.client("autoscaling")
+    try:
+        ec2.create_launch_template(LaunchTemplateName=name, LaunchTemplateData=launch,
+                                   TagSpecifications=_tag_spec("launch-template", {HOSTS_TAG["Key"]: HOSTS_TAG["Value"]}))
+    except ClientError as e:
+        if e.response["Error"]["Code"] != "InvalidLaunchTemplateName.AlreadyExistsException":
+            raise
+    if not asg.describe_auto_scaling_groups(AutoScalingGroupNames=[name])["AutoScalingGroups"]:
+        asg.create_auto_scaling_group(
+            AutoScalingGroupName=name, LaunchTemplate={"LaunchTemplateName": name, "Version": "$Latest"},
+            MinSize=0, MaxSize=2, DesiredCapacity=0, VPCZoneIdentifier=subnet_id,
+            Tags=[{**HOSTS_TAG, "PropagateAtLaunch": False, "ResourceId": name, "ResourceType": "auto-scaling-group"}])
+    # AttachInstances: the instance is InService at once and DesiredCapacity grows by one, as on AWS.
+    asg.attach_instances(AutoScalingGroupName=name, InstanceIds=[instance_id])
+
+
+def _target_port(index: int) -> int:
+    return 443 if index == 0 else 8443 + 1000 * (index - 1)  # 443, 8443, 9443, ...
+
+
+def web_host(name: str, enis: int = 1, volumes: int = 1, target_groups: int = 0, asg: bool = False,
+             profile: bool = False, tags: dict[str, str] | None = None, agent: str = "absent") -> dict:
+    """A compromised web server as the playbook meets it; idempotent per name."""
+    ec2, elb = boto3.client("ec2"), boto3.client("elbv2")
+    existing = _find_instance(ec2, name, "web-host")
+    if existing:
+        return describe_host(existing)
+    if not 1 <= enis <= TYPES_BY_ENIS[-1][0]:
+        raise SystemExit(f"--enis must be 1 to {TYPES_BY_ENIS[-1][0]}")
+    if not 1 <= volumes <= 1 + len(DATA_DEVICES):
+        raise SystemExit(f"--volumes must be 1 to {1 + len(DATA_DEVICES)}")
+    net = shared_network()
+    image = _image(ec2)
+    instance_type = next(t for most, t in TYPES_BY_ENIS if enis <= most)
+    host_tags = {"Name": name, HOST_KEY: name, ROLE_KEY: "web-host", **(tags or {})}
+    # Root and data volumes from the launch: DeleteOnTermination true on all, as a launch gives the
+    # AMI's root volume and as launch templates commonly set for data volumes.
+    devices = [image["RootDeviceName"], *DATA_DEVICES[: volumes - 1]]
+    mappings = [{"DeviceName": d, "Ebs": {"VolumeSize": 8 if i == 0 else 20, "VolumeType": "gp3",
+                                          "DeleteOnTermination": True}} for i, d in enumerate(devices)]
+    launch = {"ImageId": image["ImageId"], "InstanceType": instance_type, "SecurityGroupIds": [net["web_security_group_id"]],
+              "BlockDeviceMappings": mappings, "MetadataOptions": {"HttpTokens": "required", "HttpEndpoint": "enabled"}}
+    if profile:
+        launch["IamInstanceProfile"] = {"Arn": _instance_profile(name)}
+    instance_id = ec2.run_instances(
+        **launch, MinCount=1, MaxCount=1, SubnetId=net["subnet_id"],
+        TagSpecifications=_tag_spec("instance", host_tags) + _tag_spec("volume", host_tags),
+    )["Instances"][0]["InstanceId"]
+    if enis > 1:
+        admin = _group(ec2, net["vpc_id"], f"{name}-admin", f"admin interfaces of {name}: SSH from the VPC",
+                       _ssh_from(HOSTS_CIDR, "SSH from the VPC"))
+        for index in range(1, enis):
+            eni = ec2.create_network_interface(
+                SubnetId=net["subnet_id"], Groups=[admin], Description=f"{name} interface {index}",
+                TagSpecifications=_tag_spec("network-interface", {"Name": f"{name}-eth{index}", HOST_KEY: name}),
+            )["NetworkInterface"]["NetworkInterfaceId"]
+            ec2.attach_network_interface(NetworkInterfaceId=eni, InstanceId=instance_id, DeviceIndex=index)
+    if asg:
+        _auto_scaling_group(name, instance_id, launch, net["subnet_id"])
+    for index in range(target_groups):
+        port = _target_port(index)
+        arn = _target_group(elb, f"{name}-{port}", port, net["vpc_id"])
+        elb.register_targets(TargetGroupArn=arn, Targets=[{"Id": instance_id, "Port": port}])
+    if agent != "absent":
+        ssm_agent(instance_id, agent)
+    return describe_host(instance_id)
+
+
+def describe_host(instance_id: str) -> dict:
+    """The host as the EC2, Auto Scaling, ELBv2 and SSM APIs show it."""
+    ec2, elb = boto3.client("ec2"), boto3.client("elbv2")
+    instance = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
+    root = instance.get("RootDeviceName")
+    groups = boto3.client("autoscaling").describe_auto_scaling_instances(InstanceIds=[instance_id])["AutoScalingInstances"]
+    registered = []
+    for page in elb.get_paginator("describe_target_groups").paginate():
+        for group in page["TargetGroups"]:
+            if group.get("VpcId") != instance["VpcId"]:
+                continue
+            for d in elb.describe_target_health(TargetGroupArn=group["TargetGroupArn"])["TargetHealthDescriptions"]:
+                if d["Target"]["Id"] == instance_id and d["TargetHealth"]["State"] not in ("draining", "unused"):
+                    registered.append({"arn": group["TargetGroupArn"], "port": d["Target"].get("Port")})
+    agents = boto3.client("ssm").describe_instance_information(
+        Filters=[{"Key": "InstanceIds", "Values": [instance_id]}])["InstanceInformationList"]
+    return {
+        "instance_id": instance_id,
+        "vpc_id": instance["VpcId"],
+        "subnet_id": instance["SubnetId"],
+        "availability_zone": instance["Placement"]["AvailabilityZone"],
+        "network_interfaces": [
+            {"id": n["NetworkInterfaceId"], "device_index": n["Attachment"]["DeviceIndex"],
+             "groups": [g["GroupId"] for g in n.get("Groups", [])]}
+            for n in sorted(instance.get("NetworkInterfaces", []), key=lambda n: n["Attachment"]["DeviceIndex"])
+        ],
+        "volumes": [
+            {"id": m["Ebs"]["VolumeId"], "device": m["DeviceName"], "delete_on_termination": m["Ebs"]["DeleteOnTermination"]}
+            for m in sorted(instance.get("BlockDeviceMappings", []), key=lambda m: (m["DeviceName"] != root, m["DeviceName"]))
+        ],
+        "instance_profile_arn": instance.get("IamInstanceProfile", {}).get("Arn"),
+        "auto_scaling_group": groups[0]["AutoScalingGroupName"] if groups else None,
+        "target_groups": sorted(registered, key=lambda r: (r["port"] or 0, r["arn"])),
+        "tags": {t["Key"]: t["Value"] for t in sorted(instance.get("Tags", []), key=lambda t: t["Key"])},
+        "ssm_agent": agents[0]["PingStatus"] if agents else None,
+    }
+
+
+def forensic_host(name: str) -> dict:
+    """A plain instance in the fixtures' subnet to receive evidence volumes; idempotent per name."""
+    ec2 = boto3.client("ec2")
+    instance_id = _find_instance(ec2, name, "forensic-host")
+    if instance_id is None:
+        net = shared_network()
+        image = _image(ec2)
+        workstation = _group(ec2, net["vpc_id"], f"{name}-workstation", f"forensic workstation {name}: no inbound", [])
+        tags = {"Name": name, HOST_KEY: name, ROLE_KEY: "forensic-host"}
+        instance_id = ec2.run_instances(
+            ImageId=image["ImageId"], InstanceType="t3.medium", MinCount=1, MaxCount=1, SubnetId=net["subnet_id"],
+            SecurityGroupIds=[workstation],
+            BlockDeviceMappings=[{"DeviceName": image["RootDeviceName"],
+                                  "Ebs": {"VolumeSize": 30, "VolumeType": "gp3", "DeleteOnTermination": True}}],
+            TagSpecifications=_tag_spec("instance", tags) + _tag_spec("volume", tags),
+        )["Instances"][0]["InstanceId"]
+    instance = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
+    return {"instance_id": instance_id, "availability_zone": instance["Placement"]["AvailabilityZone"],
+            "subnet_id": instance["SubnetId"], "vpc_id": instance["VpcId"]}
+
+
+def forensic_network(name: str, instance_id: str | None = None) -> dict:
+    """A subnet in the instance's Availability Zone (default: the fixtures' subnet's) and VPC, and a
+    security group for forensic interfaces (SSH from that subnet only); idempotent per name."""
+    import ipaddress
+
+    ec2 = boto3.client("ec2")
+    found = ec2.describe_subnets(Filters=_filters(**{"tag:aws-ir:fixture-network": name}))["Subnets"]
+    if found:
+        subnet = found[0]
+    else:
+        if instance_id:
+            instance = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
+            vpc_id, zone = instance["VpcId"], instance["Placement"]["AvailabilityZone"]
+        else:
+            net = shared_network()
+            vpc_id, zone = net["vpc_id"], net["availability_zone"]
+        vpc_cidr = ipaddress.ip_network(ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"][0]["CidrBlock"])
+        taken = [ipaddress.ip_network(s["CidrBlock"]) for s in ec2.describe_subnets(Filters=_filters(vpc_id=vpc_id))["Subnets"]]
+        prefix = min(max(vpc_cidr.prefixlen + 1, 24), 28)
+        candidates = reversed(list(vpc_cidr.subnets(new_prefix=prefix))) if prefix > vpc_cidr.prefixlen else []
+        free = next((c for c in candidates if not any(c.overlaps(t) for t in taken)), None)
+        if free is None:
+            raise SystemExit(f"no free range left in {vpc_id} ({vpc_cidr})")
+        subnet = ec2.create_subnet(VpcId=vpc_id, CidrBlock=str(free), AvailabilityZone=zone, TagSpecifications=_tag_spec(
+            "subnet", {"Name": f"{name}-forensic", NETWORK_KEY: name, HOSTS_TAG["Key"]: HOSTS_TAG["Value"]}))["Subnet"]
+    group = _group(ec2, subnet["VpcId"], f"{name}-forensic-eni", f"forensic interfaces {name}: SSH from {subnet['CidrBlock']}",
+                   _ssh_from(subnet["CidrBlock"], "forensic subnet"))
+    return {"vpc_id": subnet["VpcId"], "subnet_id": subnet["SubnetId"], "availability_zone": subnet["AvailabilityZone"],
+            "cidr_block": subnet["CidrBlock"], "security_group_id": group}
+
+
 COMMANDS = {"demo-environment": demo_environment, "account-baseline": account_baseline}
 
 
+def _name(text: str) -> str:
+    import re
+
+    if not re.fullmatch(NAME_PATTERN, text):
+        raise argparse.ArgumentTypeError(f"{text!r}: 1-24 letters, digits and hyphens, not starting with a hyphen")
+    return text
+
+
+def _tag(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected key=value, got {text!r}")
+    return key, value
+
+
+def _host_command(argv: list[str]) -> dict:
+    command = argv[1]
+    parser = argparse.ArgumentParser(prog=f"python -m irmoto.fixtures {command}")
+    parser.add_argument("--name", required=True, type=_name)
+    if command == "web-host":
+        parser.description = "A compromised web server: ENIs, volumes, profile, Auto Scaling group, target groups, agent."
+        parser.add_argument("--enis", type=int, default=1, help="network interfaces (the primary + N-1 attached)")
+        parser.add_argument("--volumes", type=int, default=1, help="EBS volumes (root + N-1 data volumes)")
+        parser.add_argument("--target-groups", type=int, default=0, help="new target groups it is registered in")
+        parser.add_argument("--asg", action="store_true", help="attach it to a new Auto Scaling group NAME")
+        parser.add_argument("--profile", action="store_true", help="launch it with instance profile NAME-profile")
+        parser.add_argument("--tag", type=_tag, action="append", default=[], metavar="KEY=VALUE")
+        parser.add_argument("--agent", choices=["Online", "ConnectionLost", "absent"], default="absent",
+                            help="its SSM Agent (default absent: not a managed node)")
+        args = parser.parse_args(argv[2:])
+        return web_host(args.name, enis=args.enis, volumes=args.volumes, target_groups=args.target_groups,
+                        asg=args.asg, profile=args.profile, tags=dict(args.tag), agent=args.agent)
+    if command == "forensic-network":
+        parser.add_argument("--instance-id", help="the subnet goes in this instance's VPC and zone "
+                                                  "(default: the fixtures' subnet's)")
+        args = parser.parse_args(argv[2:])
+        return forensic_network(args.name, args.instance_id)
+    args = parser.parse_args(argv[2:])
+    return forensic_host(args.name)
+
+
 def main(argv: list[str]) -> int:
+    if len(argv) >= 2 and argv[1] in ("web-host", "forensic-host", "forensic-network"):
+        print(json.dumps(_host_command(argv), indent=2))
+        return 0
     if len(argv) >= 2 and argv[1] == "ssm-agent":
         parser = argparse.ArgumentParser(prog="python -m irmoto.fixtures ssm-agent",
                                          description="Say whether an instance runs an SSM Agent, and how it answers.")
@@ -192,7 +523,11 @@ def main(argv: list[str]) -> int:
         return 0
     if len(argv) != 2 or argv[1] not in COMMANDS:
         print(f"usage: python -m irmoto.fixtures {{{'|'.join(COMMANDS)}}}\n"
-              "       python -m irmoto.fixtures ssm-agent INSTANCE_ID [--ping-status STATUS] [...]", file=sys.stderr)
+              "       python -m irmoto.fixtures ssm-agent INSTANCE_ID [--ping-status STATUS] [...]\n"
+              "       python -m irmoto.fixtures web-host --name NAME [--enis N] [--volumes N] [--target-groups N]"
+              " [--asg] [--profile] [--tag KEY=VALUE ...] [--agent Online|ConnectionLost|absent]\n"
+              "       python -m irmoto.fixtures forensic-host --name NAME\n"
+              "       python -m irmoto.fixtures forensic-network --name NAME [--instance-id ID]", file=sys.stderr)
         return 2
     print(json.dumps(COMMANDS[argv[1]](), indent=2))
     return 0

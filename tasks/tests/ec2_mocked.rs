@@ -1,0 +1,375 @@
+//! EC2 steps against mocked AWS (aws-smithy-mocks): the failures an emulator cannot produce on
+//! demand (throttling, 5xx, missing permissions), the never-fatal capture, and dry runs that
+//! make no mutating call.
+
+use aws_sdk_ec2::error::ErrorMetadata;
+use aws_sdk_ec2::operation::describe_instances::{DescribeInstancesError, DescribeInstancesOutput};
+use aws_sdk_ec2::operation::describe_security_groups::DescribeSecurityGroupsOutput;
+use aws_sdk_ec2::operation::modify_network_interface_attribute::{
+    ModifyNetworkInterfaceAttributeError, ModifyNetworkInterfaceAttributeOutput,
+};
+use aws_sdk_ec2::types::{
+    GroupIdentifier, Instance, InstanceNetworkInterface, InstanceNetworkInterfaceAttachment,
+    InstanceState, InstanceStateName, Reservation, SecurityGroup, Tag,
+};
+use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
+use contract::case::{Case, CaseKind, Severity, Source};
+use contract::tasks::ec2::{Ec2Policy, InstanceStep, Status};
+use contract::ErrorName;
+use tasks::aws::Aws;
+use tasks::ec2::{capture, describe, isolate};
+
+const NONE: [&Rule; 0] = [];
+
+fn aws(ec2: aws_sdk_ec2::Client, ssm: aws_sdk_ssm::Client) -> Aws {
+    Aws {
+        ec2,
+        ssm,
+        autoscaling: mock_client!(aws_sdk_autoscaling, NONE),
+        elbv2: mock_client!(aws_sdk_elasticloadbalancingv2, NONE),
+        elb: mock_client!(aws_sdk_elasticloadbalancing, NONE),
+        iam: mock_client!(aws_sdk_iam, NONE),
+        dynamodb: mock_client!(aws_sdk_dynamodb, NONE),
+        s3: mock_client!(aws_sdk_s3, NONE),
+    }
+}
+
+fn step(dry_run: bool) -> InstanceStep {
+    InstanceStep {
+        case: Case {
+            case_id: "case-0123456789abcdef".into(),
+            source: Source::Manual,
+            kind: CaseKind::Instance,
+            finding_type: "Manual:ec2-compromise".into(),
+            finding_id: "f".into(),
+            title: "test".into(),
+            severity: Severity::from_score(8.0),
+            account: "123456789012".into(),
+            region: "us-east-1".into(),
+            observed_at: "2026-11-29T00:00:00Z".into(),
+            instances: vec![],
+            principals: vec![],
+            remote_ips: vec![],
+            resources: vec![],
+            actor: None,
+            security_hub: vec![],
+            custom_action: None,
+            sample: false,
+            dry_run,
+        },
+        instance_id: "i-0a1b2c3d4e5f60718".into(),
+        policy: Ec2Policy {
+            exclusion_tag: "aws-ir:exclude".into(),
+            protected_tag: "aws-ir:protected".into(),
+            excluded_accounts: String::new(),
+            min_severity_automatic: 7.0,
+            on_approval_timeout: "skip".into(),
+            volatile_capture: true,
+            capture_timeout_seconds: 5.0,
+            profile_action: "remove".into(),
+            quarantine_profile_arn: String::new(),
+            revoke_role_sessions: false,
+            forensic_instance_id: String::new(),
+            forensic_subnet_id: String::new(),
+            forensic_security_group_id: String::new(),
+            nacl_isolation: false,
+            case_table: "cases".into(),
+            evidence_bucket: "evidence".into(),
+            capture_document: "capture".into(),
+        },
+        execution: "arn:aws:states:us-east-1:123456789012:execution:m:e".into(),
+    }
+}
+
+fn instance_with_two_interfaces() -> Rule {
+    mock!(aws_sdk_ec2::Client::describe_instances).then_output(|| {
+        let eni = |id: &str, index: i32| {
+            InstanceNetworkInterface::builder()
+                .network_interface_id(id)
+                .subnet_id("subnet-1")
+                .attachment(
+                    InstanceNetworkInterfaceAttachment::builder()
+                        .device_index(index)
+                        .build(),
+                )
+                .groups(GroupIdentifier::builder().group_id("sg-web").build())
+                .build()
+        };
+        DescribeInstancesOutput::builder()
+            .reservations(
+                Reservation::builder()
+                    .instances(
+                        Instance::builder()
+                            .instance_id("i-0a1b2c3d4e5f60718")
+                            .vpc_id("vpc-1")
+                            .state(
+                                InstanceState::builder()
+                                    .name(InstanceStateName::Running)
+                                    .build(),
+                            )
+                            .network_interfaces(eni("eni-a", 0))
+                            .network_interfaces(eni("eni-b", 1))
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build()
+    })
+}
+
+fn isolation_groups() -> Rule {
+    mock!(aws_sdk_ec2::Client::describe_security_groups).then_output(|| {
+        let group = |id: &str, kind: &str| {
+            SecurityGroup::builder()
+                .group_id(id)
+                .vpc_id("vpc-1")
+                .tags(Tag::builder().key("aws-ir:role").value("isolation").build())
+                .tags(Tag::builder().key("aws-ir:isolation").value(kind).build())
+                .build()
+        };
+        DescribeSecurityGroupsOutput::builder()
+            .security_groups(group("sg-open", "open"))
+            .security_groups(group("sg-closed", "closed"))
+            .build()
+    })
+}
+
+/// A case table that accepts step records, noting the attribute each one went to.
+fn recording_table(attribute: &'static str) -> Rule {
+    mock!(aws_sdk_dynamodb::Client::update_item)
+        .match_requests(move |r| {
+            r.expression_attribute_names()
+                .and_then(|n| n.get("#step"))
+                .map(String::as_str)
+                == Some(attribute)
+        })
+        .then_output(|| {
+            aws_sdk_dynamodb::operation::update_item::UpdateItemOutput::builder().build()
+        })
+}
+
+#[tokio::test]
+async fn an_unknown_instance_is_resource_not_found() {
+    let rule = mock!(aws_sdk_ec2::Client::describe_instances).then_error(|| {
+        DescribeInstancesError::generic(
+            ErrorMetadata::builder()
+                .code("InvalidInstanceID.NotFound")
+                .message("The instance ID 'i-0a1b2c3d4e5f60718' does not exist")
+                .build(),
+        )
+    });
+    let ec2 = mock_client!(aws_sdk_ec2, [&rule]);
+    let err = describe(&ec2, "i-0a1b2c3d4e5f60718").await.unwrap_err();
+    assert_eq!(err.name, ErrorName::ResourceNotFound);
+    assert!(
+        err.message.contains("i-0a1b2c3d4e5f60718 does not exist"),
+        "{}",
+        err.message
+    );
+}
+
+#[tokio::test]
+async fn every_interface_goes_through_untrack_then_isolate() {
+    let modify = mock!(aws_sdk_ec2::Client::modify_network_interface_attribute)
+        .then_output(|| ModifyNetworkInterfaceAttributeOutput::builder().build());
+    let (d, g) = (instance_with_two_interfaces(), isolation_groups());
+    let ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&d, &g, &modify]);
+    let record = recording_table("step_isolate");
+    let mut a = aws(ec2, mock_client!(aws_sdk_ssm, NONE));
+    a.dynamodb = mock_client!(aws_sdk_dynamodb, [&record]);
+    let out = isolate::handle(&a, step(false)).await.unwrap();
+    assert_eq!(out.status, Status::Done);
+    assert_eq!(record.num_calls(), 1, "the outcome is recorded on the case");
+    assert_eq!(modify.num_calls(), 4, "two calls per interface");
+    let details: Vec<&str> = out.actions.iter().map(|a| a.detail.as_str()).collect();
+    assert!(
+        details
+            .iter()
+            .filter(|d| d.ends_with("-> [sg-open] (untrack)"))
+            .count()
+            == 2,
+        "{details:?}"
+    );
+    assert!(
+        details
+            .iter()
+            .filter(|d| d.ends_with("-> [sg-closed] (isolate)"))
+            .count()
+            == 2,
+        "{details:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_dry_run_changes_nothing_and_says_what_it_would_do() {
+    let modify = mock!(aws_sdk_ec2::Client::modify_network_interface_attribute)
+        .then_output(|| ModifyNetworkInterfaceAttributeOutput::builder().build());
+    let (d, g) = (instance_with_two_interfaces(), isolation_groups());
+    let ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&d, &g, &modify]);
+    let plan = recording_table("plan_isolate");
+    let mut a = aws(ec2, mock_client!(aws_sdk_ssm, NONE));
+    a.dynamodb = mock_client!(aws_sdk_dynamodb, [&plan]);
+    let out = isolate::handle(&a, step(true)).await.unwrap();
+    assert_eq!(out.status, Status::Planned);
+    assert_eq!(plan.num_calls(), 1, "the plan is recorded, as a plan");
+    assert_eq!(modify.num_calls(), 0);
+    assert_eq!(out.actions.len(), 4);
+}
+
+#[tokio::test]
+async fn throttling_is_a_retryable_named_error() {
+    let modify = mock!(aws_sdk_ec2::Client::modify_network_interface_attribute).then_error(|| {
+        ModifyNetworkInterfaceAttributeError::generic(
+            ErrorMetadata::builder()
+                .code("RequestLimitExceeded")
+                .message("Request limit exceeded.")
+                .build(),
+        )
+    });
+    let (d, g) = (instance_with_two_interfaces(), isolation_groups());
+    let ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&d, &g, &modify]);
+    let err = isolate::handle(&aws(ec2, mock_client!(aws_sdk_ssm, NONE)), step(false))
+        .await
+        .unwrap_err();
+    assert_eq!(err.name, ErrorName::Throttled);
+    assert!(err.name.is_transient());
+    assert!(
+        err.message.contains("Step Functions retries this"),
+        "{}",
+        err.message
+    );
+}
+
+#[tokio::test]
+async fn a_missing_permission_names_the_fix_and_is_not_retried() {
+    let modify = mock!(aws_sdk_ec2::Client::modify_network_interface_attribute).then_error(|| {
+        ModifyNetworkInterfaceAttributeError::generic(
+            ErrorMetadata::builder()
+                .code("UnauthorizedOperation")
+                .message("You are not authorized to perform this operation.")
+                .build(),
+        )
+    });
+    let (d, g) = (instance_with_two_interfaces(), isolation_groups());
+    let ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&d, &g, &modify]);
+    let err = isolate::handle(&aws(ec2, mock_client!(aws_sdk_ssm, NONE)), step(false))
+        .await
+        .unwrap_err();
+    assert_eq!(err.name, ErrorName::AccessDenied);
+    assert!(!err.name.is_transient());
+    assert!(
+        err.message.contains("eni-") && err.message.contains("redeploy the generated stack"),
+        "{}",
+        err.message
+    );
+}
+
+#[tokio::test]
+async fn a_server_error_is_transient() {
+    let rule = mock!(aws_sdk_ec2::Client::describe_instances).then_http_response(|| {
+        aws_smithy_runtime_api::http::Response::new(
+            aws_smithy_runtime_api::http::StatusCode::try_from(503).unwrap(),
+            aws_smithy_types::body::SdkBody::from("<Response><Errors><Error><Code>Unavailable</Code><Message>try later</Message></Error></Errors></Response>"),
+        )
+    });
+    let ec2 = mock_client!(aws_sdk_ec2, [&rule]);
+    let err = describe(&ec2, "i-0a1b2c3d4e5f60718").await.unwrap_err();
+    assert_eq!(err.name, ErrorName::Transient, "{}", err.message);
+}
+
+#[tokio::test]
+async fn capture_skips_an_offline_agent_and_never_fails_containment() {
+    use aws_sdk_ssm::operation::describe_instance_information::DescribeInstanceInformationOutput;
+    use aws_sdk_ssm::types::{InstanceInformation, PingStatus};
+    let offline = mock!(aws_sdk_ssm::Client::describe_instance_information).then_output(|| {
+        DescribeInstanceInformationOutput::builder()
+            .instance_information_list(
+                InstanceInformation::builder()
+                    .instance_id("i-0a1b2c3d4e5f60718")
+                    .ping_status(PingStatus::ConnectionLost)
+                    .build(),
+            )
+            .build()
+    });
+    let send = mock!(aws_sdk_ssm::Client::send_command)
+        .then_output(|| aws_sdk_ssm::operation::send_command::SendCommandOutput::builder().build());
+    let ssm = mock_client!(aws_sdk_ssm, RuleMode::MatchAny, [&offline, &send]);
+    // Capture records to the table; give it a table that accepts the write.
+    let record = mock!(aws_sdk_dynamodb::Client::update_item).then_output(|| {
+        aws_sdk_dynamodb::operation::update_item::UpdateItemOutput::builder().build()
+    });
+    let mut a = aws(mock_client!(aws_sdk_ec2, NONE), ssm);
+    a.dynamodb = mock_client!(aws_sdk_dynamodb, [&record]);
+    let out = capture::handle(&a, step(false), std::time::Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert_eq!(out.status, "skipped");
+    assert!(
+        out.reason.contains("ConnectionLost") && out.reason.contains("containment goes on"),
+        "{}",
+        out.reason
+    );
+    assert_eq!(
+        send.num_calls(),
+        0,
+        "no command is sent to an agent that is not online"
+    );
+    assert_eq!(record.num_calls(), 1, "the skip is recorded");
+}
+
+#[test]
+fn assessment_rules_in_order() {
+    use tasks::ec2::assess::{exclusions, needs_approval};
+    use tasks::ec2::Live;
+    let live = |state: &str, tags: &[(&str, &str)]| Live {
+        instance_id: "i-0a1b2c3d4e5f60718".into(),
+        state: state.into(),
+        tags: tags
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        ..Live::default()
+    };
+    let s = step(false);
+    assert_eq!(exclusions(&s, &live("running", &[])), None);
+    assert_eq!(needs_approval(&s, &live("running", &[])), None);
+    // Excluded by tag, even when also protected: exclusion wins and nothing is claimed.
+    let (d, why) = exclusions(
+        &s,
+        &live(
+            "running",
+            &[("aws-ir:exclude", ""), ("aws-ir:protected", "")],
+        ),
+    )
+    .unwrap();
+    assert_eq!(
+        (d, why.contains("exclusion tag aws-ir:exclude")),
+        ("skip", true)
+    );
+    assert!(exclusions(&s, &live("terminated", &[]))
+        .unwrap()
+        .1
+        .contains("terminated"));
+    let mut excluded_account = step(false);
+    excluded_account.policy.excluded_accounts = "111111111111, 123456789012".into();
+    assert!(exclusions(&excluded_account, &live("running", &[]))
+        .unwrap()
+        .1
+        .contains("account 123456789012 is excluded"));
+    let mut sample = step(false);
+    sample.case.sample = true;
+    assert!(exclusions(&sample, &live("running", &[]))
+        .unwrap()
+        .1
+        .contains("sample"));
+    assert!(
+        needs_approval(&s, &live("running", &[("aws-ir:protected", "yes")]))
+            .unwrap()
+            .contains("protected tag")
+    );
+    let mut low = step(false);
+    low.case.severity = Severity::from_score(5.0);
+    assert!(needs_approval(&low, &live("running", &[]))
+        .unwrap()
+        .contains("below 7.0"));
+}
