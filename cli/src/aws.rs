@@ -4,6 +4,10 @@
 use crate::{Error, Result};
 use aws_sdk_cloudformation::error::DisplayErrorContext;
 
+/// Stack tags `irctl deploy` sets, by which the other commands find the playbooks.
+pub const TAG_PREFIX: &str = "aws-ir:prefix";
+pub const TAG_PLAYBOOK: &str = "aws-ir:playbook";
+
 pub struct Clients {
     pub cfn: aws_sdk_cloudformation::Client,
     pub sfn: aws_sdk_sfn::Client,
@@ -74,16 +78,32 @@ impl Clients {
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| Error::aws("list stacks", DisplayErrorContext(e)))?;
             for s in page.stacks() {
-                let Some(name) = s.stack_name() else { continue };
-                let Some(playbook) = name.strip_prefix(&format!("{prefix}-")) else {
-                    continue;
+                let tag = |k: &str| {
+                    s.tags()
+                        .iter()
+                        .find(|t| t.key() == Some(k))
+                        .and_then(|t| t.value())
+                        .map(String::from)
+                };
+                // Stacks deployed by irctl carry their prefix and playbook; others are matched by
+                // name (`<prefix>-<playbook>`).
+                let playbook = match (tag(TAG_PREFIX), tag(TAG_PLAYBOOK)) {
+                    (Some(p), Some(playbook)) if p == prefix => playbook,
+                    (Some(_), Some(_)) => continue,
+                    _ => match s
+                        .stack_name()
+                        .and_then(|n| n.strip_prefix(&format!("{prefix}-")))
+                    {
+                        Some(p) => p.to_string(),
+                        None => continue,
+                    },
                 };
                 for o in s.outputs() {
                     let (Some(key), Some(arn)) = (o.output_key(), o.output_value()) else {
                         continue;
                     };
                     if key == "StateMachineArn" {
-                        out.push((playbook.to_string(), arn.to_string()));
+                        out.push((playbook.clone(), arn.to_string()));
                     } else if let Some(companion) = key.strip_suffix("StateMachineArn") {
                         out.push((kebab(companion), arn.to_string()));
                     }

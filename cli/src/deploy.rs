@@ -72,7 +72,8 @@ pub async fn run(c: &Clients, prefix: &str, args: Args) -> Result<ExitCode> {
         }
         deploy_stack(
             c,
-            &stack,
+            prefix,
+            playbook,
             body,
             &params,
             &declared,
@@ -257,12 +258,14 @@ async fn upload(
 
 async fn deploy_stack(
     c: &Clients,
-    stack: &str,
+    prefix: &str,
+    playbook: &str,
     body: &str,
     given: &BTreeMap<String, String>,
     declared: &BTreeSet<String>,
     timeout: Duration,
 ) -> Result<()> {
+    let stack = &format!("{prefix}-{playbook}");
     let existing = c
         .cfn
         .describe_stacks()
@@ -335,10 +338,23 @@ async fn deploy_stack(
             .template_body(body)
             .set_parameters(Some(parameters))
             .capabilities(Capability::CapabilityIam)
+            // How irctl finds its stacks again: by prefix and playbook, not by parsing names.
             .tags(
                 aws_sdk_cloudformation::types::Tag::builder()
                     .key("aws-ir:managed-by")
                     .value("irctl")
+                    .build(),
+            )
+            .tags(
+                aws_sdk_cloudformation::types::Tag::builder()
+                    .key(crate::aws::TAG_PREFIX)
+                    .value(prefix)
+                    .build(),
+            )
+            .tags(
+                aws_sdk_cloudformation::types::Tag::builder()
+                    .key(crate::aws::TAG_PLAYBOOK)
+                    .value(playbook)
                     .build(),
             )
             .send()

@@ -272,22 +272,67 @@ fn summary(events: &[Event], steps: &[history::Step], status: &Status, t0: f64) 
     if let Some(results) = doc.get("results").and_then(Value::as_object) {
         println!("\nwhat the playbook did:");
         for (step, r) in results {
-            let line = match r {
-                Value::Object(m) => m
-                    .iter()
-                    .map(|(k, v)| {
-                        format!(
-                            "{k}={}",
-                            v.as_str()
-                                .map(String::from)
-                                .unwrap_or_else(|| v.to_string())
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                other => other.to_string(),
-            };
-            println!("  {step:<16} {}", shorten(&line, 400));
+            for line in result_lines(r) {
+                println!("  {step:<16} {line}");
+            }
         }
+    }
+}
+
+/// One step's result for a human: scalars on one line, then every list of strings (the
+/// actions taken or planned, per-instance summaries) one item per line, none cut short.
+fn result_lines(r: &Value) -> Vec<String> {
+    let Value::Object(m) = r else {
+        return vec![shorten(&r.to_string(), 400)];
+    };
+    let is_list = |v: &Value| {
+        v.as_array()
+            .is_some_and(|a| !a.is_empty() && a.iter().all(Value::is_string))
+    };
+    let scalars = m
+        .iter()
+        .filter(|(_, v)| !is_list(v))
+        .map(|(k, v)| {
+            format!(
+                "{k}={}",
+                v.as_str()
+                    .map(String::from)
+                    .unwrap_or_else(|| v.to_string())
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut lines = vec![shorten(&scalars, 400)];
+    for (k, v) in m.iter().filter(|(_, v)| is_list(v)) {
+        lines.push(format!("{k}:"));
+        for item in v.as_array().into_iter().flatten().filter_map(Value::as_str) {
+            lines.push(format!("  - {}", shorten(item, 300)));
+        }
+    }
+    lines
+}
+
+#[cfg(test)]
+mod result_tests {
+    use super::result_lines;
+    use serde_json::json;
+
+    #[test]
+    fn lists_are_shown_item_by_item_and_in_full() {
+        let actions: Vec<String> = (0..30)
+            .map(|i| format!("i-1 IsolateNetwork: ec2:ModifyNetworkInterfaceAttribute eni-{i}"))
+            .collect();
+        let lines =
+            result_lines(&json!({"status": "planned", "actions": actions, "report": "s3://b/k"}));
+        assert_eq!(lines[0], "status=planned, report=s3://b/k");
+        assert_eq!(lines[1], "actions:");
+        assert_eq!(lines.len(), 2 + 30);
+        assert!(lines[31].ends_with("eni-29"));
+    }
+
+    #[test]
+    fn other_values_stay_on_one_line() {
+        let lines = result_lines(&json!({"isolated": true, "checks": []}));
+        assert_eq!(lines, vec!["isolated=true, checks=[]"]);
     }
 }

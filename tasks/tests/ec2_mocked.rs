@@ -373,3 +373,58 @@ fn assessment_rules_in_order() {
         .unwrap()
         .contains("below 7.0"));
 }
+
+#[tokio::test]
+async fn an_evidence_volume_takes_the_next_device_when_another_run_took_the_first() {
+    use aws_sdk_ec2::operation::attach_volume::{AttachVolumeError, AttachVolumeOutput};
+    // Another execution attached at /dev/sdf after this one read the forensic instance.
+    let attach = mock!(aws_sdk_ec2::Client::attach_volume)
+        .sequence()
+        .error(|| {
+            AttachVolumeError::generic(
+                ErrorMetadata::builder()
+                    .code("InvalidParameterValue")
+                    .message("Invalid value '/dev/sdf' for unixDevice. Attachment point /dev/sdf is already in use")
+                    .build(),
+            )
+        })
+        .output(|| AttachVolumeOutput::builder().device("/dev/sdg").build())
+        .build();
+    let ec2 = mock_client!(aws_sdk_ec2, RuleMode::Sequential, [&attach]);
+    let aws = aws(ec2, mock_client!(aws_sdk_ssm, NONE));
+    let mut out = contract::tasks::ec2::Outcome::new(false);
+    let mut used = vec!["/dev/xvda".to_string()];
+    tasks::ec2::forensics::attach_at_free_device(&aws, "i-forensic", "vol-1", &mut used, &mut out)
+        .await
+        .unwrap();
+    assert_eq!(attach.num_calls(), 2);
+    assert_eq!(out.actions.len(), 1, "{:?}", out.actions);
+    assert!(
+        out.actions[0].detail.contains("/dev/sdg"),
+        "{:?}",
+        out.actions
+    );
+}
+
+#[tokio::test]
+async fn a_full_forensic_instance_is_a_named_error_with_the_fix() {
+    let ec2 = mock_client!(aws_sdk_ec2, NONE);
+    let aws = aws(ec2, mock_client!(aws_sdk_ssm, NONE));
+    let mut out = contract::tasks::ec2::Outcome::new(false);
+    let mut used: Vec<String> = ('f'..='z').map(|c| format!("/dev/sd{c}")).collect();
+    let err = tasks::ec2::forensics::attach_at_free_device(
+        &aws,
+        "i-forensic",
+        "vol-1",
+        &mut used,
+        &mut out,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.name, ErrorName::LimitReached);
+    assert!(
+        err.message.contains("i-forensic") && err.message.contains("ForensicInstanceId"),
+        "{}",
+        err.message
+    );
+}

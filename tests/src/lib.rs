@@ -21,6 +21,11 @@ pub struct World {
     pub sqs: aws_sdk_sqs::Client,
     pub sns: aws_sdk_sns::Client,
     pub cfn: aws_sdk_cloudformation::Client,
+    pub ec2: aws_sdk_ec2::Client,
+    pub autoscaling: aws_sdk_autoscaling::Client,
+    pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    pub s3: aws_sdk_s3::Client,
     state_dir: PathBuf,
     owned: bool,
     /// Notifications read so far, per queue.
@@ -106,6 +111,15 @@ impl World {
             sqs: aws_sdk_sqs::Client::new(&config),
             sns: aws_sdk_sns::Client::new(&config),
             cfn: aws_sdk_cloudformation::Client::new(&config),
+            ec2: aws_sdk_ec2::Client::new(&config),
+            autoscaling: aws_sdk_autoscaling::Client::new(&config),
+            elbv2: aws_sdk_elasticloadbalancingv2::Client::new(&config),
+            dynamodb: aws_sdk_dynamodb::Client::new(&config),
+            s3: aws_sdk_s3::Client::from_conf(
+                aws_sdk_s3::config::Builder::from(&config)
+                    .force_path_style(true)
+                    .build(),
+            ),
             root,
             bin,
             env,
@@ -117,6 +131,47 @@ impl World {
 
     pub fn endpoint(&self) -> &str {
         &self.env["AWS_ENDPOINT_URL"]
+    }
+
+    /// Runs a harness fixture (`python -m irmoto.fixtures ARGS`) and returns its JSON output.
+    pub fn fixture(&self, args: &[&str]) -> Value {
+        let out = Command::new(self.root.join(".venv/bin/python"))
+            .arg("-m")
+            .arg("irmoto.fixtures")
+            .args(args)
+            .current_dir(self.root.join("tests/harness"))
+            .envs(&self.env)
+            .output()
+            .expect("fixtures run");
+        assert!(
+            out.status.success(),
+            "fixture {args:?} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "fixture {args:?} printed no JSON ({e}): {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        })
+    }
+
+    /// Injects AWS errors through the harness (`python -m irmoto.faults add ...`).
+    pub fn fault(&self, spec: &Value) -> Value {
+        let (status, text) = http_post(
+            self.endpoint(),
+            "/moto-api/irmoto/faults",
+            &spec.to_string(),
+        );
+        assert_eq!(status, 200, "injecting {spec} failed: {text}");
+        serde_json::from_str(&text).unwrap_or(Value::Null)
+    }
+
+    /// The faults injected so far, with how often each fired.
+    pub fn faults(&self) -> Value {
+        let (status, text) = http_request(self.endpoint(), "GET", "/moto-api/irmoto/faults", "");
+        assert_eq!(status, 200, "{text}");
+        serde_json::from_str(&text).unwrap_or(Value::Null)
     }
 
     /// Runs `irctl` as a user would, against the emulator.
@@ -415,11 +470,15 @@ fn parse_state(text: &str) -> BTreeMap<String, String> {
 
 /// A minimal HTTP/1.1 POST, enough to talk to the harness's own endpoints.
 fn http_post(endpoint: &str, path: &str, body: &str) -> (u16, String) {
+    http_request(endpoint, "POST", path, body)
+}
+
+fn http_request(endpoint: &str, method: &str, path: &str, body: &str) -> (u16, String) {
     let host = endpoint.trim_start_matches("http://").trim_end_matches('/');
     let mut s = std::net::TcpStream::connect(host).expect("emulator reachable");
     write!(
         s,
-        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .unwrap();

@@ -184,11 +184,12 @@ fn per_instance() -> Chain {
         .result_path("$.results.containment")
         .catch([STATES_ALL], "$.error", Chain::goto("InstanceFailed"));
 
-    // Evidence steps after the cut: a failure is recorded and the rest goes on.
-    let evidence_step = |t: Task, name: &str| {
+    // Evidence steps after the cut: a failure is recorded and the flow goes on at `then`.
+    let evidence_step = |t: Task, name: &str, then: &str| {
         let noted = Pass::new(&format!("{name}Failed"))
             .parameters(json!({"status": "Partial", "actions": [], "notes.$": "States.Array(States.Format('{}: {}', $.error.Error, $.error.Cause))"}))
-            .result_path(&format!("$.results.{}", name.to_lowercase()));
+            .result_path(&format!("$.results.{}", name.to_lowercase()))
+            .next(Chain::goto(then));
         t.catch([STATES_ALL], "$.error", noted)
     };
     let tag = evidence_step(
@@ -196,12 +197,14 @@ fn per_instance() -> Chain {
             .comment("Case id and status on the instance.")
             .result_path("$.results.tag"),
         "Tag",
+        "SnapshotVolumes",
     );
     let snapshot = evidence_step(
         step::<SnapshotVolumes>("SnapshotVolumes")
             .comment("Crash-consistent snapshots of every volume.")
             .result_path("$.results.snapshots"),
-        "Snapshot",
+        "Snapshots",
+        "AttachForensics",
     );
     let forensics = evidence_step(
         step::<AttachForensics>("AttachForensics")
@@ -217,6 +220,7 @@ fn per_instance() -> Chain {
                     .jitter(Jitter::Full),
             ),
         "Forensics",
+        "VerifyIsolation",
     );
 
     let contained = finish(

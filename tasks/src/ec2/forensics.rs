@@ -7,18 +7,24 @@
 //! later run picks up where the last stopped (everything is found by its tags).
 
 use super::snapshot::case_snapshots;
-use super::{check_instance_id, describe, filter, tag, TAG_CASE, TAG_INSTANCE, TAG_ROLE};
+use super::{
+    check_instance_id, describe, filter, tag, FORENSIC_INTERFACE_DESCRIPTION, TAG_CASE,
+    TAG_INSTANCE, TAG_ROLE,
+};
 use crate::aws::Aws;
 use crate::error::TaskError;
+use aws_sdk_ec2::config::http::HttpResponse;
+use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_ec2::types::{ResourceType, TagSpecification};
 use contract::tasks::ec2::{InstanceStep, Outcome, Status};
 use contract::ErrorName;
 
 const TAG_SNAPSHOT: &str = "aws-ir:snapshot";
 
-/// Device names offered to attached evidence volumes, in order.
+/// Device names offered to attached evidence volumes, in order: the range AWS documents for
+/// EBS volumes on Linux instances (`/dev/sd[f-z]`).
 pub fn free_device(used: &[String]) -> Option<String> {
-    ('f'..='p').map(|c| format!("/dev/sd{c}")).find(|d| {
+    ('f'..='z').map(|c| format!("/dev/sd{c}")).find(|d| {
         let xvd = d.replace("/dev/sd", "/dev/xvd");
         !used.iter().any(|u| u == d || *u == xvd)
     })
@@ -163,33 +169,74 @@ async fn volumes(aws: &Aws, step: &InstanceStep, out: &mut Outcome) -> Result<()
                 format!("evidence volume {volume} is {state}"),
             ));
         }
-        let device = free_device(&used).ok_or_else(|| {
+        if step.case.dry_run {
+            out.act(
+                "ec2:AttachVolume",
+                &volume,
+                format!("to {} at its next free device name", forensic.instance_id),
+            );
+            continue;
+        }
+        attach_at_free_device(aws, &forensic.instance_id, &volume, &mut used, out).await?;
+    }
+    Ok(())
+}
+
+/// Attaches `volume` at the forensic instance's first free device name. Several executions may
+/// attach to the same forensic instance at once, each from its own view of the free names:
+/// AWS refuses a name taken in between ("Attachment point … is already in use"), and the next
+/// name is tried.
+pub async fn attach_at_free_device(
+    aws: &Aws,
+    forensic: &str,
+    volume: &str,
+    used: &mut Vec<String>,
+    out: &mut Outcome,
+) -> Result<(), TaskError> {
+    loop {
+        let device = free_device(used).ok_or_else(|| {
             TaskError::new(
                 ErrorName::LimitReached,
                 format!(
-                    "forensic instance {} has no free device name left (/dev/sdf to /dev/sdp)",
-                    forensic.instance_id
+                    "forensic instance {forensic} has no free device name left (/dev/sdf to /dev/sdz): \
+                     detach the volumes of closed cases, or point ForensicInstanceId at another instance"
                 ),
             )
         })?;
-        out.act(
-            "ec2:AttachVolume",
-            &volume,
-            format!("to {} as {device}", forensic.instance_id),
-        );
-        aws.ec2
+        match aws
+            .ec2
             .attach_volume()
-            .volume_id(&volume)
-            .instance_id(&forensic.instance_id)
+            .volume_id(volume)
+            .instance_id(forensic)
             .device(&device)
             .send()
             .await
-            .map_err(|e| {
-                TaskError::from_sdk(e, &format!("attach {volume} to {}", forensic.instance_id))
-            })?;
-        used.push(device);
+        {
+            Ok(_) => {
+                out.act(
+                    "ec2:AttachVolume",
+                    volume,
+                    format!("to {forensic} as {device}"),
+                );
+                used.push(device);
+                return Ok(());
+            }
+            Err(e) if device_taken(&e) => used.push(device),
+            Err(e) => {
+                return Err(TaskError::from_sdk(
+                    e,
+                    &format!("attach {volume} to {forensic} as {device}"),
+                ))
+            }
+        }
     }
-    Ok(())
+}
+
+fn device_taken<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>) -> bool {
+    e.as_service_error().is_some_and(|s| {
+        s.code() == Some("InvalidParameterValue")
+            && s.message().is_some_and(|m| m.contains("already in use"))
+    })
 }
 
 async fn interface(aws: &Aws, step: &InstanceStep, out: &mut Outcome) -> Result<(), TaskError> {
@@ -228,7 +275,7 @@ async fn interface(aws: &Aws, step: &InstanceStep, out: &mut Outcome) -> Result<
                 .subnet_id(&step.policy.forensic_subnet_id)
                 .groups(&step.policy.forensic_security_group_id)
                 .description(format!(
-                    "aws-ir forensic access for {} ({})",
+                    "{FORENSIC_INTERFACE_DESCRIPTION} for {} ({})",
                     step.instance_id, step.case.case_id
                 ))
                 .tag_specifications(
@@ -266,6 +313,7 @@ async fn interface(aws: &Aws, step: &InstanceStep, out: &mut Outcome) -> Result<
     let index = live
         .interfaces
         .iter()
+        .chain(&live.forensic_interfaces)
         .map(|n| n.device_index)
         .max()
         .map_or(1, |m| m + 1);
@@ -309,7 +357,7 @@ mod tests {
             free_device(&["/dev/sdf".into(), "/dev/xvdg".into()]),
             Some("/dev/sdh".into())
         );
-        let all: Vec<String> = ('f'..='p').map(|c| format!("/dev/sd{c}")).collect();
+        let all: Vec<String> = ('f'..='z').map(|c| format!("/dev/sd{c}")).collect();
         assert_eq!(free_device(&all), None);
     }
 }

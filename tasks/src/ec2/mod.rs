@@ -28,6 +28,10 @@ pub const TAG_STATUS: &str = "aws-ir:status";
 pub const TAG_ROLE: &str = "aws-ir:role";
 pub const TAG_INSTANCE: &str = "aws-ir:instance";
 
+/// How the forensic interface the playbook attaches is recognised in `DescribeInstances`,
+/// which returns an interface's description but not its tags.
+pub const FORENSIC_INTERFACE_DESCRIPTION: &str = "aws-ir forensic access";
+
 /// What the steps need to know about an instance, read live.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Live {
@@ -36,7 +40,10 @@ pub struct Live {
     pub vpc_id: String,
     pub subnet_id: String,
     pub availability_zone: String,
+    /// The instance's own interfaces: what isolation cuts and release restores.
     pub interfaces: Vec<LiveInterface>,
+    /// Interfaces the playbook attached for forensic access: never isolated, detached on release.
+    pub forensic_interfaces: Vec<LiveInterface>,
     pub profile_arn: Option<String>,
     pub volumes: Vec<(String, String, bool)>,
     pub tags: BTreeMap<String, String>,
@@ -45,6 +52,7 @@ pub struct Live {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LiveInterface {
     pub id: String,
+    pub attachment_id: String,
     pub device_index: i32,
     pub subnet_id: String,
     pub groups: Vec<String>,
@@ -58,26 +66,33 @@ impl Live {
     }
 
     pub fn from_sdk(i: &Instance) -> Live {
-        let mut interfaces: Vec<LiveInterface> = i
-            .network_interfaces()
-            .iter()
-            .map(|n| LiveInterface {
-                id: n.network_interface_id().unwrap_or_default().to_string(),
-                device_index: n.attachment().and_then(|a| a.device_index()).unwrap_or(0),
-                subnet_id: n.subnet_id().unwrap_or_default().to_string(),
-                groups: n
-                    .groups()
-                    .iter()
-                    .filter_map(|g| g.group_id().map(String::from))
-                    .collect(),
-                private_ip: n.private_ip_address().unwrap_or_default().to_string(),
-                public_ip: n
-                    .association()
-                    .and_then(|a| a.public_ip())
-                    .map(String::from),
-            })
-            .collect();
+        let (forensic, own): (Vec<_>, Vec<_>) = i.network_interfaces().iter().partition(|n| {
+            n.description()
+                .is_some_and(|d| d.starts_with(FORENSIC_INTERFACE_DESCRIPTION))
+        });
+        let live_interface = |n: &&aws_sdk_ec2::types::InstanceNetworkInterface| LiveInterface {
+            id: n.network_interface_id().unwrap_or_default().to_string(),
+            attachment_id: n
+                .attachment()
+                .and_then(|a| a.attachment_id())
+                .unwrap_or_default()
+                .to_string(),
+            device_index: n.attachment().and_then(|a| a.device_index()).unwrap_or(0),
+            subnet_id: n.subnet_id().unwrap_or_default().to_string(),
+            groups: n
+                .groups()
+                .iter()
+                .filter_map(|g| g.group_id().map(String::from))
+                .collect(),
+            private_ip: n.private_ip_address().unwrap_or_default().to_string(),
+            public_ip: n
+                .association()
+                .and_then(|a| a.public_ip())
+                .map(String::from),
+        };
+        let mut interfaces: Vec<LiveInterface> = own.iter().map(live_interface).collect();
         interfaces.sort_by_key(|n| n.device_index);
+        let forensic_interfaces = forensic.iter().map(live_interface).collect();
         Live {
             instance_id: i.instance_id().unwrap_or_default().to_string(),
             state: i
@@ -93,6 +108,7 @@ impl Live {
                 .unwrap_or_default()
                 .to_string(),
             interfaces,
+            forensic_interfaces,
             profile_arn: i
                 .iam_instance_profile()
                 .and_then(|p| p.arn())

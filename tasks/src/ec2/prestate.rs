@@ -69,13 +69,15 @@ async fn target_groups(aws: &Aws, live: &Live) -> Result<Vec<TargetRegistration>
                 .await
                 .map_err(|e| TaskError::from_sdk(e, &format!("read the targets of {arn}")))?;
             for d in health.target_health_descriptions() {
-                // Draining and unused targets receive no new traffic: not registered.
+                // A draining target is already being deregistered. An `unused`
+                // one is still registered (its group may simply have no load
+                // balancer yet), so it is recorded and detached like any other.
                 let state = d
                     .target_health()
                     .and_then(|h| h.state())
                     .map(|s| s.as_str())
                     .unwrap_or_default();
-                if state == "draining" || state == "unused" {
+                if state == "draining" {
                     continue;
                 }
                 if let Some(t) = d

@@ -4,7 +4,8 @@
 //! revocation policy, Auto Scaling membership (re-attaching raises the group's desired capacity
 //! by one: the group may have launched a replacement meanwhile), target group and classic load
 //! balancer registrations with their ports, termination protection, shutdown behaviour,
-//! DeleteOnTermination, the NACL entries the playbook added, and the status tag.
+//! DeleteOnTermination, the NACL entries the playbook added, and the status tag. The forensic
+//! interface is detached (and kept, tagged with the case, for the investigators to delete).
 
 use super::prestate::{profile_association, registrations};
 use super::profile::revocation_policy_name;
@@ -68,6 +69,24 @@ async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
                 .await
                 .map_err(|e| {
                     TaskError::from_sdk(e, &format!("restore the groups of {}", now.id))
+                })?;
+        }
+    }
+
+    for n in &live.forensic_interfaces {
+        out.act(
+            "ec2:DetachNetworkInterface",
+            &n.id,
+            format!("forensic interface off {id} (kept, tagged with the case)"),
+        );
+        if act {
+            aws.ec2
+                .detach_network_interface()
+                .attachment_id(&n.attachment_id)
+                .send()
+                .await
+                .map_err(|e| {
+                    TaskError::from_sdk(e, &format!("detach forensic interface {} from {id}", n.id))
                 })?;
         }
     }

@@ -41,6 +41,17 @@ pub async fn handle(aws: &Aws, step: InstanceStep) -> Result<Verification, TaskE
             format!("{} groups [{}]", n.id, n.groups.join(", ")),
         );
     }
+    for n in &live.forensic_interfaces {
+        let forensic = &step.policy.forensic_security_group_id;
+        check(
+            !forensic.is_empty() && n.groups == [forensic.clone()],
+            format!(
+                "{} is the forensic interface, groups [{}]",
+                n.id,
+                n.groups.join(", ")
+            ),
+        );
+    }
     let quarantine = step.policy.profile_action == "quarantine";
     match &profile {
         None => check(true, "no instance profile".into()),

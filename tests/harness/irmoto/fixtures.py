@@ -11,13 +11,23 @@ Idempotent: a second call finds the environment by its tag and prints the same i
 [--platform Linux|Windows|MacOS] [--fail-commands|--no-fail-commands] [--command-seconds N]
 [--delivery-timeout-seconds N]`` says whether the instance runs an SSM Agent and how it answers
 (see irmoto/ec2_evidence.py); ``absent`` removes the agent. It prints the harness's answer.
+
+``python -m irmoto.fixtures web-host --name NAME [--enis N] [--volumes N] [--target-groups N] [--asg]
+[--profile] [--tag KEY=VALUE ...] [--agent Online|ConnectionLost|absent]`` creates a compromised web
+server as the EC2 playbook meets it (network interfaces, volumes that are deleted on termination,
+instance profile, Auto Scaling group, target groups, SSM Agent) and prints it as the APIs read it
+back; ``forensic-host --name NAME`` an instance to receive evidence volumes; ``forensic-network
+--name NAME [--instance-id ID]`` a subnet and security group for forensic interfaces. They share one
+VPC and are idempotent per NAME (see the README, "Host fixtures for the EC2-compromise playbook").
 """
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import os
+import re
 import sys
 import time
 import urllib.error
@@ -431,8 +441,6 @@ def forensic_host(name: str) -> dict:
 def forensic_network(name: str, instance_id: str | None = None) -> dict:
     """A subnet in the instance's Availability Zone (default: the fixtures' subnet's) and VPC, and a
     security group for forensic interfaces (SSH from that subnet only); idempotent per name."""
-    import ipaddress
-
     ec2 = boto3.client("ec2")
     found = ec2.describe_subnets(Filters=_filters(**{"tag:aws-ir:fixture-network": name}))["Subnets"]
     if found:
@@ -463,8 +471,6 @@ COMMANDS = {"demo-environment": demo_environment, "account-baseline": account_ba
 
 
 def _name(text: str) -> str:
-    import re
-
     if not re.fullmatch(NAME_PATTERN, text):
         raise argparse.ArgumentTypeError(f"{text!r}: 1-24 letters, digits and hyphens, not starting with a hyphen")
     return text

@@ -602,7 +602,7 @@ pub struct ReleaseInstance;
 impl Task for ReleaseInstance {
     const NAME: &'static str = "release-instance";
     const TITLE: &'static str = "ReleaseInstance";
-    const DESCRIPTION: &'static str = "Restores the recorded pre-state of a contained instance: groups per interface, profile, Auto Scaling and load balancer registrations, protections.";
+    const DESCRIPTION: &'static str = "Restores the recorded pre-state of a contained instance: groups per interface, profile, Auto Scaling and load balancer registrations, protections; detaches the forensic interface.";
     const TIMEOUT_SECONDS: u32 = 120;
     type Input = InstanceStep;
     type Output = Outcome;
@@ -613,7 +613,7 @@ impl Task for ReleaseInstance {
             case_table(&["dynamodb:GetItem", "dynamodb:UpdateItem"]),
             key_for_table(),
             Permission::new("RestoreInstance", &["ec2:ModifyInstanceAttribute", "ec2:AssociateIamInstanceProfile", "ec2:ReplaceIamInstanceProfileAssociation", "ec2:DisassociateIamInstanceProfile", "ec2:CreateTags", "ec2:DeleteTags"], Scope::Arn(ANY_INSTANCE)),
-            Permission::new("RestoreInterfaces", &["ec2:ModifyNetworkInterfaceAttribute"], Scope::Arns(&[NETWORK_INTERFACES, SECURITY_GROUPS, ANY_INSTANCE, VPCS])),
+            Permission::new("RestoreInterfaces", &["ec2:ModifyNetworkInterfaceAttribute", "ec2:DetachNetworkInterface"], Scope::Arns(&[NETWORK_INTERFACES, SECURITY_GROUPS, ANY_INSTANCE, VPCS])),
             Permission::new("RemoveNaclEntries", &["ec2:DeleteNetworkAclEntry"], Scope::Arn("arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:network-acl/*")),
             Permission::new("ReadSessionRevocation", &["iam:GetRolePolicy", "iam:GetInstanceProfile"], Scope::Arns(&["arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*", "arn:${AWS::Partition}:iam::${AWS::AccountId}:instance-profile/*"])),
             Permission::new("PassInstanceRoles", &["iam:PassRole"], Scope::Arn("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*"))

@@ -1,0 +1,844 @@
+//! The EC2 compromise playbook and its release, deployed from `cloudformation/ec2-compromise.json`
+//! with `irctl deploy` into the emulated AWS. Findings arrive through EventBridge as GuardDuty
+//! sends them; every outcome is read back through the EC2, Auto Scaling and ELBv2 APIs.
+
+use aws_sdk_ec2::types::InstanceAttributeName;
+use aws_sdk_sfn::types::ExecutionStatus;
+use e2e::{fresh_sample, Stack, World};
+use libtest_mimic::{Arguments, Failed, Trial};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+struct Ctx {
+    world: World,
+    /// Contains automatically at severity >= 7, asks otherwise (10-minute window).
+    main: Stack,
+    /// Asks for every case, waits 3 seconds, then skips: never contains on its own.
+    fast: Stack,
+    forensic: Value,
+    /// The forensic subnet and security group of the main stack.
+    network: Value,
+}
+
+type Scenario = fn(Arc<Ctx>) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>>;
+
+macro_rules! scenarios {
+    ($($name:ident),* $(,)?) => {
+        vec![$((stringify!($name), (|c| Box::pin($name(c))) as Scenario)),*]
+    };
+}
+
+fn main() -> std::process::ExitCode {
+    let args = Arguments::from_args();
+    let list = scenarios![
+        a_compromised_host_is_contained_and_release_restores_it,
+        a_resent_finding_changes_nothing,
+        an_excluded_instance_is_left_alone,
+        a_protected_instance_is_contained_once_approved,
+        a_rejected_approval_changes_nothing,
+        an_unanswered_approval_is_skipped_by_policy,
+        an_offline_agent_skips_capture_but_not_containment,
+        a_terminated_instance_is_recorded_not_touched,
+        an_unknown_instance_is_recorded,
+        throttling_is_retried_and_the_run_completes,
+        a_dry_run_plans_and_changes_nothing,
+        a_case_without_instances_is_not_applicable,
+    ];
+    if args.list {
+        let trials = list
+            .into_iter()
+            .map(|(n, _)| Trial::test(n, || Ok(())))
+            .collect();
+        return libtest_mimic::run(&args, trials).exit_code();
+    }
+    let rt = Arc::new(tokio::runtime::Runtime::new().unwrap());
+    let world = World::start();
+    let forensic = world.fixture(&["forensic-host", "--name", "forensics"]);
+    let network = world.fixture(&["forensic-network", "--name", "forensics"]);
+    let (main, fast) = rt.block_on(async {
+        let fid = format!(
+            "ForensicInstanceId={}",
+            forensic["instance_id"].as_str().unwrap()
+        );
+        let fsub = format!(
+            "ForensicSubnetId={}",
+            network["subnet_id"].as_str().unwrap()
+        );
+        let fsg = format!(
+            "ForensicSecurityGroupId={}",
+            network["security_group_id"].as_str().unwrap()
+        );
+        let main = world
+            .deploy(
+                "e2e",
+                "ec2-compromise",
+                &[
+                    "CaptureTimeoutSeconds=60",
+                    "ApprovalTimeoutSeconds=600",
+                    &fid,
+                    &fsub,
+                    &fsg,
+                ],
+            )
+            .await;
+        let fast = world
+            .deploy(
+                "e2e-fast",
+                "ec2-compromise",
+                &[
+                    "MinSeverityAutomatic=10",
+                    "ApprovalTimeoutSeconds=3",
+                    "OnApprovalTimeout=skip",
+                    "VolatileCapture=false",
+                ],
+            )
+            .await;
+        (main, fast)
+    });
+    let ctx = Arc::new(Ctx {
+        world,
+        main,
+        fast,
+        forensic,
+        network,
+    });
+    let trials = list
+        .into_iter()
+        .map(|(name, scenario)| {
+            let (ctx, rt) = (ctx.clone(), rt.clone());
+            Trial::test(name, move || {
+                rt.block_on(scenario(ctx));
+                Ok::<(), Failed>(())
+            })
+        })
+        .collect();
+    let conclusion = libtest_mimic::run(&args, trials);
+    drop(Arc::try_unwrap(ctx).ok());
+    conclusion.exit_code()
+}
+
+// --- helpers -----------------------------------------------------------------------------
+
+/// A web host (two interfaces, three volumes, Auto Scaling group, two target groups, profile,
+/// agent online) with extra fixture arguments.
+fn host(c: &Ctx, name: &str, extra: &[&str]) -> Value {
+    let mut args = vec![
+        "web-host",
+        "--name",
+        name,
+        "--enis",
+        "2",
+        "--volumes",
+        "3",
+        "--target-groups",
+        "2",
+        "--asg",
+        "--profile",
+    ];
+    args.extend(extra);
+    if !extra.contains(&"--agent") {
+        args.extend(["--agent", "Online"]);
+    }
+    c.world.fixture(&args)
+}
+
+fn id(h: &Value) -> &str {
+    h["instance_id"].as_str().unwrap()
+}
+
+/// A HIGH GuardDuty finding (backdoor) about `instance`, fresh ids.
+fn finding(instance: &str) -> Value {
+    let mut event = fresh_sample("guardduty-ec2-backdoor-c2");
+    let text = event.to_string().replace("i-0c3d4e5f60718293a", instance);
+    event = serde_json::from_str(&text).unwrap();
+    event
+}
+
+/// Emits `event` as GuardDuty would and waits for the stack's execution to end.
+async fn run(c: &Ctx, stack: &Stack, event: &Value) -> (String, ExecutionStatus, Value) {
+    c.world.emit(event);
+    let arn = c
+        .world
+        .execution_for(stack, event["id"].as_str().unwrap())
+        .await;
+    let (status, out) = c.world.wait(&arn, Duration::from_secs(240)).await;
+    (arn, status, out)
+}
+
+fn instance_result<'a>(out: &'a Value, instance: &str) -> &'a Value {
+    out["results"]["instances"]
+        .as_array()
+        .and_then(|a| a.iter().find(|i| i["instance_id"] == instance))
+        .unwrap_or_else(|| panic!("no result for {instance} in {out}"))
+}
+
+/// What the playbook may change, read live: the fields release must put back.
+#[derive(Debug, PartialEq)]
+struct Observed {
+    /// The instance's own interfaces and their groups.
+    groups: BTreeMap<String, Vec<String>>,
+    /// Forensic interfaces the playbook attached, and their groups.
+    forensic: BTreeMap<String, Vec<String>>,
+    profile: Option<String>,
+    asg: Option<String>,
+    target_groups: Vec<(String, Option<i32>)>,
+    termination_protection: bool,
+    shutdown: String,
+    delete_on_termination: BTreeMap<String, bool>,
+}
+
+async fn observe(c: &Ctx, instance: &str) -> Observed {
+    let w = &c.world;
+    let d = w
+        .ec2
+        .describe_instances()
+        .instance_ids(instance)
+        .send()
+        .await
+        .unwrap();
+    let i = &d.reservations()[0].instances()[0];
+    let (mut groups, mut forensic) = (BTreeMap::new(), BTreeMap::new());
+    for n in i.network_interfaces() {
+        let mut g: Vec<String> = n
+            .groups()
+            .iter()
+            .filter_map(|g| g.group_id().map(String::from))
+            .collect();
+        g.sort();
+        let ours = n
+            .description()
+            .is_some_and(|d| d.starts_with("aws-ir forensic access"));
+        let into = if ours { &mut forensic } else { &mut groups };
+        into.insert(n.network_interface_id().unwrap().to_string(), g);
+    }
+    let profile = w
+        .ec2
+        .describe_iam_instance_profile_associations()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("instance-id")
+                .values(instance)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .iam_instance_profile_associations()
+        .iter()
+        .find(|a| a.state().map(|s| s.as_str()) == Some("associated"))
+        .and_then(|a| {
+            a.iam_instance_profile()
+                .and_then(|p| p.arn())
+                .map(String::from)
+        });
+    let asg = w
+        .autoscaling
+        .describe_auto_scaling_instances()
+        .instance_ids(instance)
+        .send()
+        .await
+        .unwrap()
+        .auto_scaling_instances()
+        .first()
+        .and_then(|a| a.auto_scaling_group_name().map(String::from));
+    let mut target_groups = Vec::new();
+    for tg in w
+        .elbv2
+        .describe_target_groups()
+        .send()
+        .await
+        .unwrap()
+        .target_groups()
+    {
+        let arn = tg.target_group_arn().unwrap();
+        for t in w
+            .elbv2
+            .describe_target_health()
+            .target_group_arn(arn)
+            .send()
+            .await
+            .unwrap()
+            .target_health_descriptions()
+        {
+            let state = t
+                .target_health()
+                .and_then(|h| h.state())
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default();
+            // A draining target is on its way out; any other state is still registered.
+            if t.target().and_then(|x| x.id()) == Some(instance) && state != "draining" {
+                target_groups.push((arn.to_string(), t.target().and_then(|x| x.port())));
+            }
+        }
+    }
+    target_groups.sort();
+    let attr = |a: InstanceAttributeName| {
+        w.ec2
+            .describe_instance_attribute()
+            .instance_id(instance)
+            .attribute(a)
+            .send()
+    };
+    let termination_protection = attr(InstanceAttributeName::DisableApiTermination)
+        .await
+        .unwrap()
+        .disable_api_termination()
+        .and_then(|v| v.value())
+        .unwrap_or(false);
+    let shutdown = attr(InstanceAttributeName::InstanceInitiatedShutdownBehavior)
+        .await
+        .unwrap()
+        .instance_initiated_shutdown_behavior()
+        .and_then(|v| v.value())
+        .unwrap_or_default()
+        .to_string();
+    let delete_on_termination = i
+        .block_device_mappings()
+        .iter()
+        .map(|m| {
+            (
+                m.device_name().unwrap().to_string(),
+                m.ebs()
+                    .and_then(|e| e.delete_on_termination())
+                    .unwrap_or(false),
+            )
+        })
+        .collect();
+    Observed {
+        groups,
+        forensic,
+        profile,
+        asg,
+        target_groups,
+        termination_protection,
+        shutdown,
+        delete_on_termination,
+    }
+}
+
+async fn isolation_group(c: &Ctx, vpc: &str) -> aws_sdk_ec2::types::SecurityGroup {
+    let out = c
+        .world
+        .ec2
+        .describe_security_groups()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("vpc-id")
+                .values(vpc)
+                .build(),
+        )
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("tag:aws-ir:isolation")
+                .values("closed")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    out.security_groups()
+        .first()
+        .cloned()
+        .expect("the isolation group exists")
+}
+
+async fn case_snapshots(c: &Ctx, case: &str, instance: &str) -> Vec<String> {
+    let out = c
+        .world
+        .ec2
+        .describe_snapshots()
+        .owner_ids("self")
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("tag:aws-ir:case")
+                .values(case)
+                .build(),
+        )
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("tag:aws-ir:instance")
+                .values(instance)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let mut ids: Vec<String> = out
+        .snapshots()
+        .iter()
+        .filter_map(|s| s.snapshot_id().map(String::from))
+        .collect();
+    ids.sort();
+    ids
+}
+
+// --- scenarios ---------------------------------------------------------------------------
+
+async fn a_compromised_host_is_contained_and_release_restores_it(c: Arc<Ctx>) {
+    let h = host(&c, "contained", &[]);
+    let instance = id(&h);
+    let before = observe(&c, instance).await;
+    assert_eq!(before.groups.len(), 2, "{before:?}");
+    assert_eq!(before.target_groups.len(), 2, "{before:?}");
+    assert!(
+        before.asg.is_some() && before.profile.is_some(),
+        "{before:?}"
+    );
+
+    let (_, status, out) = run(&c, &c.main, &finding(instance)).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    let case = out["case"]["case_id"].as_str().unwrap().to_string();
+    assert_eq!(
+        instance_result(&out, instance)["status"],
+        "contained",
+        "{out}"
+    );
+    assert_eq!(out["results"]["record"]["status"], "contained");
+
+    // Step 4, read back.
+    let after = observe(&c, instance).await;
+    let closed = isolation_group(&c, h["vpc_id"].as_str().unwrap()).await;
+    let closed_id = closed.group_id().unwrap().to_string();
+    assert!(
+        closed.ip_permissions().is_empty() && closed.ip_permissions_egress().is_empty(),
+        "the isolation group allows nothing: {closed:?}"
+    );
+    for (eni, groups) in &after.groups {
+        assert_eq!(
+            groups,
+            &vec![closed_id.clone()],
+            "{eni} must be in the isolation group only"
+        );
+    }
+    assert_eq!(after.groups.len(), 2);
+    let forensic_group = c.network["security_group_id"].as_str().unwrap();
+    assert_eq!(
+        after.forensic.values().collect::<Vec<_>>(),
+        vec![&vec![forensic_group.to_string()]],
+        "one forensic interface, in the forensic group: {after:?}"
+    );
+    assert_eq!(after.profile, None, "the instance profile is removed");
+    assert_eq!(after.asg, None, "detached from its Auto Scaling group");
+    assert!(
+        after.target_groups.is_empty(),
+        "deregistered from every target group: {:?}",
+        after.target_groups
+    );
+    assert!(after.termination_protection);
+    assert_eq!(after.shutdown, "stop");
+    assert!(
+        after.delete_on_termination.values().all(|d| !d),
+        "{:?}",
+        after.delete_on_termination
+    );
+    let tags: BTreeMap<String, String> = c
+        .world
+        .ec2
+        .describe_instances()
+        .instance_ids(instance)
+        .send()
+        .await
+        .unwrap()
+        .reservations()[0]
+        .instances()[0]
+        .tags()
+        .iter()
+        .map(|t| {
+            (
+                t.key().unwrap().to_string(),
+                t.value().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(tags.get("aws-ir:case"), Some(&case));
+    assert_eq!(
+        tags.get("aws-ir:status").map(String::as_str),
+        Some("contained")
+    );
+    // Step 5: one snapshot per volume, attached as evidence volumes on the forensic host.
+    let snapshots = case_snapshots(&c, &case, instance).await;
+    assert_eq!(snapshots.len(), 3, "{snapshots:?}");
+    let forensic = c
+        .world
+        .ec2
+        .describe_instances()
+        .instance_ids(c.forensic["instance_id"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let evidence_devices = forensic.reservations()[0].instances()[0]
+        .block_device_mappings()
+        .len();
+    assert!(
+        evidence_devices > 3,
+        "the forensic host got the evidence volumes ({evidence_devices} devices)"
+    );
+    // Step 6: the record and the notification list the actions.
+    let actions: Vec<&str> = out["results"]["record"]["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    for expected in [
+        "autoscaling:DetachInstances",
+        "elasticloadbalancing:DeregisterTargets",
+        "ec2:ModifyNetworkInterfaceAttribute",
+        "ec2:DisassociateIamInstanceProfile",
+        "ec2:CreateSnapshots",
+        "ec2:AttachVolume",
+    ] {
+        assert!(
+            actions.iter().any(|a| a.contains(expected)),
+            "no {expected} in {actions:#?}"
+        );
+    }
+    assert!(
+        actions.iter().any(|a| a.contains("capture: captured")),
+        "{actions:#?}"
+    );
+    let report = out["results"]["record"]["report"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("s3://");
+    let (bucket, key) = report.split_once('/').unwrap();
+    let report: Value = serde_json::from_slice(
+        &c.world
+            .s3
+            .get_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await
+            .unwrap()
+            .body
+            .collect()
+            .await
+            .unwrap()
+            .to_vec(),
+    )
+    .unwrap();
+    assert_eq!(report["status"], "contained");
+    let got = c
+        .world
+        .notifications(
+            &c.main,
+            &format!("{instance} isolate: ec2:ModifyNetworkInterfaceAttribute"),
+            Duration::from_secs(30),
+        )
+        .await;
+    assert!(!got.is_empty(), "the notification lists the actions");
+
+    // Step 7: release restores the recorded state, field by field.
+    let out = c.world.irctl(&[
+        "--stack-prefix",
+        &c.main.prefix,
+        "start",
+        "ec2-release",
+        "--case",
+        &case,
+        "--instance",
+        instance,
+        "--reason",
+        "false positive",
+        "--watch",
+        "--timeout",
+        "120",
+    ]);
+    assert!(out.status.success(), "release failed");
+    let released = observe(&c, instance).await;
+    assert_eq!(released.groups, before.groups);
+    assert!(
+        released.forensic.is_empty(),
+        "release detaches the forensic interface: {released:?}"
+    );
+    assert_eq!(released.profile, before.profile);
+    assert_eq!(released.asg, before.asg);
+    assert_eq!(released.target_groups, before.target_groups);
+    assert_eq!(
+        released.termination_protection,
+        before.termination_protection
+    );
+    assert_eq!(released.shutdown, before.shutdown);
+    assert_eq!(released.delete_on_termination, before.delete_on_termination);
+}
+
+async fn a_resent_finding_changes_nothing(c: Arc<Ctx>) {
+    let h = host(&c, "resent", &[]);
+    let instance = id(&h);
+    let first = finding(instance);
+    let (_, status, out) = run(&c, &c.main, &first).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    let case = out["case"]["case_id"].as_str().unwrap().to_string();
+    let snapshots = case_snapshots(&c, &case, instance).await;
+    let contained = observe(&c, instance).await;
+    // GuardDuty sends the same finding again (same finding id, new event).
+    let mut again = first.clone();
+    again["id"] = json!(uuid::Uuid::new_v4().to_string());
+    let (_, status, out) = run(&c, &c.main, &again).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_eq!(
+        out["case"]["case_id"],
+        case.as_str(),
+        "the same finding is the same case"
+    );
+    let r = instance_result(&out, instance);
+    assert_eq!(r["status"], "skipped", "{r}");
+    assert!(
+        r["detail"].as_str().unwrap().contains("already handled"),
+        "{r}"
+    );
+    assert_eq!(
+        case_snapshots(&c, &case, instance).await,
+        snapshots,
+        "no new snapshots"
+    );
+    assert_eq!(observe(&c, instance).await, contained, "nothing changed");
+}
+
+async fn an_excluded_instance_is_left_alone(c: Arc<Ctx>) {
+    let h = host(&c, "excluded", &["--tag", "aws-ir:exclude=true"]);
+    let instance = id(&h);
+    let before = observe(&c, instance).await;
+    let (_, status, out) = run(&c, &c.main, &finding(instance)).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    let r = instance_result(&out, instance);
+    assert_eq!(r["status"], "skipped");
+    assert!(
+        r["detail"]
+            .as_str()
+            .unwrap()
+            .contains("exclusion tag aws-ir:exclude"),
+        "{r}"
+    );
+    assert_eq!(observe(&c, instance).await, before);
+}
+
+async fn approve_flow(c: &Ctx, name: &str, answer: &[&str]) -> (String, Value, Observed, Observed) {
+    let h = host(c, name, &["--tag", "aws-ir:protected=true"]);
+    let instance = id(&h).to_string();
+    let before = observe(c, &instance).await;
+    let event = finding(&instance);
+    c.world.emit(&event);
+    let arn = c
+        .world
+        .execution_for(&c.main, event["id"].as_str().unwrap())
+        .await;
+    c.world.wait_for_token(&arn).await;
+    let asked = c
+        .world
+        .notifications(&c.main, "irctl approve", Duration::from_secs(30))
+        .await;
+    let case = asked
+        .iter()
+        .filter_map(|m| m["Message"].as_str())
+        .find(|m| m.contains(&instance))
+        .and_then(|m| m.split_whitespace().nth(1).map(String::from))
+        .expect("an approval request names the case");
+    let mut args = vec!["--stack-prefix", c.main.prefix.as_str()];
+    args.extend(answer);
+    args.extend([
+        case.as_str(),
+        "--instance",
+        instance.as_str(),
+        "--by",
+        "alice",
+    ]);
+    assert!(c.world.irctl(&args).status.success());
+    let (status, out) = c.world.wait(&arn, Duration::from_secs(240)).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    let after = observe(c, &instance).await;
+    (instance, out, before, after)
+}
+
+async fn a_protected_instance_is_contained_once_approved(c: Arc<Ctx>) {
+    let (instance, out, _, after) = approve_flow(&c, "protected-approved", &["approve"]).await;
+    assert_eq!(
+        instance_result(&out, &instance)["status"],
+        "contained",
+        "{out}"
+    );
+    assert!(after.asg.is_none() && after.profile.is_none());
+}
+
+async fn a_rejected_approval_changes_nothing(c: Arc<Ctx>) {
+    let (instance, out, before, after) = approve_flow(
+        &c,
+        "protected-rejected",
+        &["reject", "--reason", "planned maintenance"],
+    )
+    .await;
+    let r = instance_result(&out, &instance);
+    assert_eq!(r["status"], "dismissed", "{r}");
+    assert!(
+        r["detail"]
+            .as_str()
+            .unwrap()
+            .contains("planned maintenance"),
+        "{r}"
+    );
+    assert_eq!(after, before);
+}
+
+async fn an_unanswered_approval_is_skipped_by_policy(c: Arc<Ctx>) {
+    let h = host(&c, "unanswered", &[]);
+    let instance = id(&h);
+    let before = observe(&c, instance).await;
+    // Only the fast stack: a manual request started directly on it.
+    let out = c.world.irctl(&[
+        "--stack-prefix",
+        &c.fast.prefix,
+        "start",
+        "ec2-compromise",
+        "--instance",
+        instance,
+        "--reason",
+        "odd traffic",
+        "--severity",
+        "5",
+        "--direct",
+        "--watch",
+        "--timeout",
+        "120",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("not approved in time"), "{stdout}");
+    assert_eq!(observe(&c, instance).await, before);
+}
+
+async fn an_offline_agent_skips_capture_but_not_containment(c: Arc<Ctx>) {
+    let h = host(&c, "offline", &["--agent", "ConnectionLost"]);
+    let instance = id(&h);
+    let (_, status, out) = run(&c, &c.main, &finding(instance)).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    let r = instance_result(&out, instance);
+    assert_eq!(r["status"], "contained", "{r}");
+    assert!(r["detail"].as_str().unwrap().contains("skipped"), "{r}");
+    let actions = out["results"]["record"]["actions"].to_string();
+    assert!(actions.contains("ConnectionLost"), "{actions}");
+}
+
+async fn a_terminated_instance_is_recorded_not_touched(c: Arc<Ctx>) {
+    let h = host(&c, "terminated", &["--agent", "absent"]);
+    let instance = id(&h);
+    // Out of the group first, or the group would replace it.
+    c.world
+        .autoscaling
+        .detach_instances()
+        .auto_scaling_group_name(h["auto_scaling_group"].as_str().unwrap())
+        .instance_ids(instance)
+        .should_decrement_desired_capacity(true)
+        .send()
+        .await
+        .unwrap();
+    c.world
+        .ec2
+        .terminate_instances()
+        .instance_ids(instance)
+        .send()
+        .await
+        .unwrap();
+    let (_, status, out) = run(&c, &c.main, &finding(instance)).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    let r = instance_result(&out, instance);
+    assert_eq!(r["status"], "skipped");
+    assert!(r["detail"].as_str().unwrap().contains("terminated"), "{r}");
+}
+
+async fn an_unknown_instance_is_recorded(c: Arc<Ctx>) {
+    let (_, status, out) = run(&c, &c.main, &finding("i-0f0f0f0f0f0f0f0f0")).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    let r = instance_result(&out, "i-0f0f0f0f0f0f0f0f0");
+    assert_eq!(r["status"], "not found", "{r}");
+    assert_eq!(out["results"]["record"]["status"], "nothing contained");
+}
+
+async fn throttling_is_retried_and_the_run_completes(c: Arc<Ctx>) {
+    let h = host(&c, "throttled", &[]);
+    let instance = id(&h);
+    let eni = h["network_interfaces"][0]["id"].as_str().unwrap();
+    // More throttles than the SDK retries by itself: the playbook's Retry must absorb the rest.
+    c.world.fault(&json!({"service": "ec2", "action": "ModifyNetworkInterfaceAttribute", "error": "RequestLimitExceeded", "status": 503, "count": 5, "match": {"NetworkInterfaceId": eni}}));
+    let (arn, status, out) = run(&c, &c.main, &finding(instance)).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_eq!(
+        instance_result(&out, instance)["status"],
+        "contained",
+        "{out}"
+    );
+    let served = c.world.faults().to_string();
+    assert!(served.contains(eni), "{served}");
+    let history = c
+        .world
+        .sfn
+        .get_execution_history()
+        .execution_arn(&arn)
+        .max_results(1000)
+        .send()
+        .await
+        .unwrap();
+    let throttled = history
+        .events()
+        .iter()
+        .filter(|e| e.task_failed_event_details().and_then(|d| d.error()) == Some("IR.Throttled"))
+        .count();
+    assert!(throttled >= 1, "the playbook saw and retried IR.Throttled");
+}
+
+async fn a_dry_run_plans_and_changes_nothing(c: Arc<Ctx>) {
+    let h = host(&c, "dry-run", &[]);
+    let instance = id(&h);
+    let before = observe(&c, instance).await;
+    let out = c.world.irctl(&[
+        "--stack-prefix",
+        &c.main.prefix,
+        "start",
+        "ec2-compromise",
+        "--instance",
+        instance,
+        "--reason",
+        "what would happen?",
+        "--dry-run",
+        "--direct",
+        "--watch",
+        "--timeout",
+        "120",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("dry run: nothing was changed"), "{stdout}");
+    assert!(stdout.contains("status=planned"), "{stdout}");
+    assert!(
+        stdout.contains("ModifyNetworkInterfaceAttribute"),
+        "the plan lists the calls: {stdout}"
+    );
+    assert_eq!(observe(&c, instance).await, before);
+}
+
+async fn a_case_without_instances_is_not_applicable(c: Arc<Ctx>) {
+    let out = c.world.irctl(&[
+        "--stack-prefix",
+        &c.main.prefix,
+        "start",
+        "ec2-compromise",
+        "--ip",
+        "185.220.101.45",
+        "--reason",
+        "scanner",
+        "--direct",
+        "--watch",
+        "--timeout",
+        "60",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("status=not applicable"), "{stdout}");
+}
