@@ -92,9 +92,11 @@ package: .venv/.installed ## release bootstrap zips for real AWS, in $(CARGO_TAR
 		--lambda-dir $(CARGO_TARGET_DIR)/lambda
 	@ls -l $(CARGO_TARGET_DIR)/lambda/*/bootstrap.zip
 
-bench: .venv/.installed ## synthesis speed against the CDK peer
+bench: .venv/.installed ## synthesis speed against the CDK peer; EC2 containment on the emulator
 	cargo build -q --release -p codegen
 	python3 tools/bench.py
+	cargo build -q -p irctl -p tasks --bins
+	.venv/bin/python tools/bench_ec2.py
 
 clean: emulator-down
 	rm -rf $(LOCAL)

@@ -3,8 +3,9 @@
 #
 # Synthesizes the playbooks, brings up the emulated AWS (moto + cargo lambda watch), creates a
 # small production-like environment, deploys the generated stacks with irctl, has GuardDuty
-# report a backdoor on the environment's instance, follows the playbook, answers it as a
-# responder, and shows what happened. The emulator stays up afterwards for exploring.
+# report a backdoor on the environment's instance, follows both playbooks it starts (the
+# EC2 containment runs on its own; triage waits for a responder, who takes the case), shows
+# what happened, and releases the instance. The emulator stays up afterwards for exploring.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/aws-ir/target}"
@@ -15,46 +16,53 @@ mkdir -p "$OUT"
 step() { printf '\n=== %s\n' "$*"; }
 harness() { (cd tests/harness && "$PY" -m "$@"); }
 
-step "1/7  Synthesize the playbooks (codegen)"
+step "1/8  Synthesize the playbooks (codegen)"
 cargo run -q -p codegen
 
-step "2/7  Build irctl and the task Lambdas"
+step "2/8  Build irctl and the task Lambdas"
 cargo build -q -p irctl -p tasks --bins
 
-step "3/7  Bring up the emulated AWS: moto 5.2.5 with our extensions, task Lambdas under cargo lambda watch"
+step "3/8  Bring up the emulated AWS: moto 5.2.5 with our extensions, task Lambdas under cargo lambda watch"
 tests/harness/up.sh >/dev/null
 # shellcheck disable=SC1091
 source .local/emulator/state.env
 echo "AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL"
 
-step "4/7  A small production-like environment: VPC, subnet, instance with a profile and two volumes, in an Auto Scaling group behind a target group"
+step "4/8  A small production-like environment: VPC, subnet, instance with a profile and two volumes, in an Auto Scaling group behind a target group; a forensic workstation"
 harness irmoto.fixtures account-baseline >/dev/null
 harness irmoto.fixtures demo-environment | tee "$OUT/environment.json"
 instance=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["instance_id"])' "$OUT/environment.json")
+harness irmoto.fixtures ssm-agent "$instance" --ping-status Online >/dev/null   # a managed node: evidence can be captured
+forensic=$(harness irmoto.fixtures forensic-host --name demo-forensics | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["instance_id"])')
+read -r fsubnet fgroup < <(harness irmoto.fixtures forensic-network --name demo-forensics --instance-id "$instance" \
+    | "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(d["subnet_id"], d["security_group_id"])')
+echo "forensic workstation $forensic; forensic subnet $fsubnet, group $fgroup"
 
-step "5/7  Deploy the generated stacks through CloudFormation (irctl deploy)"
-"$BIN/irctl" deploy --artifact-bucket aws-ir-demo-artifacts --create-bucket --lambda-dir "$BIN"
-topic=$("$PY" - <<'PY'
+step "5/8  Deploy the generated stacks through CloudFormation (irctl deploy)"
+"$BIN/irctl" deploy triage --artifact-bucket aws-ir-demo-artifacts --create-bucket --lambda-dir "$BIN"
+"$BIN/irctl" deploy ec2-compromise --artifact-bucket aws-ir-demo-artifacts --lambda-dir "$BIN" \
+    --param ForensicInstanceId="$forensic" --param ForensicSubnetId="$fsubnet" \
+    --param ForensicSecurityGroupId="$fgroup" --param CaptureTimeoutSeconds=60
+inbox=$("$PY" - <<'PY'
 import boto3
-outs = boto3.client("cloudformation").describe_stacks(StackName="aws-ir-triage")["Stacks"][0]["Outputs"]
-print(next(o["OutputValue"] for o in outs if o["OutputKey"] == "NotificationTopicArn"))
-PY
-)
-inbox=$(TOPIC="$topic" "$PY" - <<'PY'
-import boto3, os
-sqs, sns = boto3.client("sqs"), boto3.client("sns")
+cfn, sqs, sns = boto3.client("cloudformation"), boto3.client("sqs"), boto3.client("sns")
 url = sqs.create_queue(QueueName="demo-responder-inbox")["QueueUrl"]
 arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-sns.subscribe(TopicArn=os.environ["TOPIC"], Protocol="sqs", Endpoint=arn)
+for stack in ("aws-ir-triage", "aws-ir-ec2-compromise"):
+    outs = cfn.describe_stacks(StackName=stack)["Stacks"][0]["Outputs"]
+    sns.subscribe(TopicArn=next(o["OutputValue"] for o in outs if o["OutputKey"] == "NotificationTopicArn"),
+                  Protocol="sqs", Endpoint=arn)
 print(url)
 PY
 )
-echo "a responder's inbox (SQS) is subscribed to $topic"
+echo "a responder's inbox (SQS) is subscribed to both stacks' topics"
 
-step "6/7  GuardDuty reports Backdoor:EC2/C&CActivity.B (HIGH) on $instance; the triage playbook runs"
+step "6/8  GuardDuty reports Backdoor:EC2/C&CActivity.B (HIGH) on $instance; ec2-compromise contains it, triage asks a responder"
 event=$(harness irmoto.emit guardduty-ec2-backdoor-c2 --set-instance "$instance")
 echo "GuardDuty finding delivered to EventBridge as event $event"
 set +e
+"$BIN/irctl" watch --playbook ec2-compromise --timeout 180 | tee "$OUT/watch-ec2.txt"
+echo
 "$BIN/irctl" watch --playbook triage --until-waiting --timeout 60 | tee "$OUT/watch-1.txt"
 set -e
 case_id=$(grep -o 'irctl approve case-[0-9a-f]*' "$OUT/watch-1.txt" | head -1 | awk '{print $3}')
@@ -65,7 +73,7 @@ if [[ -n "$case_id" ]]; then
     "$BIN/irctl" watch --playbook triage --timeout 30 | tee "$OUT/watch-2.txt"
 fi
 
-step "7/7  What changed, and where to look"
+step "7/8  What the responder was told"
 INBOX="$inbox" "$PY" - <<'PY'
 import boto3, json, os
 sqs = boto3.client("sqs")
@@ -82,7 +90,15 @@ while True:
         sqs.delete_message(QueueUrl=os.environ["INBOX"], ReceiptHandle=m["ReceiptHandle"])
 print(f"\n{seen} notification(s) delivered to the responder's inbox")
 PY
+
+step "8/8  The responder decides it was a drill: ec2-release puts back what the case recorded"
+ec2_case=$(grep -o 'case-[0-9a-f]\{8,\}' "$OUT/watch-ec2.txt" | head -1)
+if [[ -n "$ec2_case" ]]; then
+    "$BIN/irctl" start ec2-release --case "$ec2_case" --instance "$instance" --reason "demo: a drill" \
+        --watch --timeout 120 | tee "$OUT/watch-release.txt"
+fi
 "$BIN/irctl" render --playbook triage --latest --out "$OUT/triage.html"
+"$BIN/irctl" render --playbook ec2-compromise --latest --out "$OUT/ec2-compromise.html"
 cat <<MORE
 
 The emulated AWS is still up. To look further:
@@ -90,7 +106,8 @@ The emulated AWS is still up. To look further:
   $BIN/irctl watch --playbook triage                                  # the last execution again
   $BIN/irctl start triage --instance $instance --reason "manual check"   # a manual request through EventBridge
   $BIN/irctl samples                                                  # other findings to try (start --sample NAME)
-  xdg-open $OUT/triage.html                                           # the graph, coloured by the path taken
+  $BIN/irctl start ec2-compromise --instance $instance --reason "again" --watch   # contain it again
+  xdg-open $OUT/triage.html $OUT/ec2-compromise.html                  # the graphs, coloured by the path taken
   ls .local/emulator/logs/                                            # moto and the task Lambdas' logs
 To tear it down:  make emulator-down
 MORE

@@ -15,8 +15,18 @@ pub mod runtime;
 
 /// AWS configuration from the environment: region, credentials and `AWS_ENDPOINT_URL` (which is
 /// how the same binary talks to the local emulator).
+///
+/// The SDK's app name is the Lambda's function name, so every call's user agent (CloudTrail's
+/// `userAgent`) says which step of which stack made it.
 pub async fn aws_config() -> aws_config::SdkConfig {
-    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+    let loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    let app = std::env::var("AWS_LAMBDA_FUNCTION_NAME")
+        .ok()
+        .and_then(|name| aws_config::AppName::new(name).ok());
+    match app {
+        Some(app) => loader.app_name(app).load().await,
+        None => loader.load().await,
+    }
 }
 
 /// Now, in RFC 3339 (UTC, seconds): recorded in pre-states, claims and revocation policies.

@@ -12,6 +12,9 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+mod ec2_tasks;
+use ec2_tasks::*;
+
 struct Ctx {
     world: World,
     /// Contains automatically at severity >= 7, asks otherwise (10-minute window).
@@ -46,6 +49,9 @@ fn main() -> std::process::ExitCode {
         throttling_is_retried_and_the_run_completes,
         a_dry_run_plans_and_changes_nothing,
         a_case_without_instances_is_not_applicable,
+        every_task_names_bad_input,
+        every_task_on_an_unknown_instance_is_resource_not_found,
+        each_step_alone_plans_then_acts_once,
     ];
     if args.list {
         let trials = list

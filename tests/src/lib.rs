@@ -167,6 +167,30 @@ impl World {
         serde_json::from_str(&text).unwrap_or(Value::Null)
     }
 
+    /// Invokes one task Lambda by its binary name, as Step Functions does (Lambda's Invoke API,
+    /// served by `cargo lambda watch`): its output, or its `(errorType, errorMessage)`.
+    pub fn invoke(&self, task: &str, payload: &Value) -> Result<Value, (String, String)> {
+        let endpoint = &self.env["IR_LAMBDA_INVOKE_ENDPOINT"];
+        let (status, text) = http_post(
+            endpoint,
+            &format!("/2015-03-31/functions/{task}/invocations"),
+            &payload.to_string(),
+        );
+        let body: Value = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{task} answered HTTP {status} with no JSON ({e}): {text}"));
+        if (200..300).contains(&status) && body.get("errorType").is_none() {
+            Ok(body)
+        } else {
+            Err((
+                body["errorType"].as_str().unwrap_or_default().to_string(),
+                body["errorMessage"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            ))
+        }
+    }
+
     /// The faults injected so far, with how often each fired.
     pub fn faults(&self) -> Value {
         let (status, text) = http_request(self.endpoint(), "GET", "/moto-api/irmoto/faults", "");
@@ -489,11 +513,32 @@ fn http_request(endpoint: &str, method: &str, path: &str, body: &str) -> (u16, S
         .nth(1)
         .and_then(|c| c.parse().ok())
         .unwrap_or(0);
-    let text = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    (status, text)
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let chunked = head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked");
+    (
+        status,
+        if chunked {
+            dechunk(body)
+        } else {
+            body.to_string()
+        },
+    )
+}
+
+/// The body of a `Transfer-Encoding: chunked` response.
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 || rest.len() < n {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        body = rest[n..].trim_start_matches("\r\n");
+    }
+    out
 }
 
 /// A sample event from `tasks/contract/samples/` with a fresh event id and finding id, so each

@@ -111,7 +111,7 @@ fn branch_step<T: TaskContract>(name: &str, comment: &str) -> Chain {
     let failed = Pass::new(&format!("{name}Failed"))
         .comment("Record the failure as this branch's outcome, so the other branches still finish.")
         .parameters(json!({
-            "status": "Partial",
+            "status": "partial",
             "actions": [],
             "notes.$": "States.Array(States.Format('{} failed: {}: {}', $$.State.Name, $.error.Error, $.error.Cause))",
         }));
@@ -187,7 +187,7 @@ fn per_instance() -> Chain {
     // Evidence steps after the cut: a failure is recorded and the flow goes on at `then`.
     let evidence_step = |t: Task, name: &str, then: &str| {
         let noted = Pass::new(&format!("{name}Failed"))
-            .parameters(json!({"status": "Partial", "actions": [], "notes.$": "States.Array(States.Format('{}: {}', $.error.Error, $.error.Cause))"}))
+            .parameters(json!({"status": "partial", "actions": [], "notes.$": "States.Array(States.Format('{}: {}', $.error.Error, $.error.Cause))"}))
             .result_path(&format!("$.results.{}", name.to_lowercase()))
             .next(Chain::goto(then));
         t.catch([STATES_ALL], "$.error", noted)

@@ -47,6 +47,7 @@ async fn agent(aws: &Aws, id: &str) -> Result<Option<PingStatus>, TaskError> {
 }
 
 async fn run(aws: &Aws, step: InstanceStep, budget: Duration) -> Result<CaptureResult, TaskError> {
+    super::check_instance_id(&step.instance_id)?;
     let id = step.instance_id.as_str();
     let p = &step.policy;
     if !p.volatile_capture {
@@ -59,8 +60,22 @@ async fn run(aws: &Aws, step: InstanceStep, budget: Duration) -> Result<CaptureR
     }
     match agent(aws, id).await? {
         Some(PingStatus::Online) => {}
-        Some(other) => return Ok(result("skipped", format!("the SSM agent is {}: nothing can be captured remotely; containment goes on", other.as_str()), "", "")),
-        None => return Ok(result("skipped", "the instance is not managed by SSM: nothing can be captured remotely; containment goes on", "", "")),
+        Some(other) => {
+            return Ok(result(
+                "skipped",
+                format!(
+                    "the SSM agent is {}: nothing can be captured remotely; containment goes on",
+                    other.as_str()
+                ),
+                "",
+                "",
+            ))
+        }
+        None => {
+            // Unknown to SSM: an unmanaged instance, or no instance at all (IR.ResourceNotFound).
+            super::describe(&aws.ec2, id).await?;
+            return Ok(result("skipped", "the instance is not managed by SSM: nothing can be captured remotely; containment goes on", "", ""));
+        }
     }
     let prefix = format!("cases/{}/{id}/volatile", step.case.case_id);
     let location = format!("s3://{}/{prefix}", p.evidence_bucket);

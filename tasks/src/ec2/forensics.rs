@@ -32,6 +32,8 @@ pub fn free_device(used: &[String]) -> Option<String> {
 
 async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
     check_instance_id(&step.instance_id)?;
+    // An unknown instance is named as such, not waited on as if its snapshots were pending.
+    let live = describe(&aws.ec2, &step.instance_id).await?;
     let mut out = Outcome::new(step.case.dry_run);
     let policy = &step.policy;
     if policy.forensic_instance_id.is_empty() {
@@ -46,7 +48,7 @@ async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
             "no forensic subnet and security group configured: forensic interface not attached",
         );
     } else {
-        interface(aws, &step, &mut out).await?;
+        interface(aws, &step, &live, &mut out).await?;
     }
     if out.actions.is_empty() {
         out.status = Status::Skipped;
@@ -239,8 +241,12 @@ fn device_taken<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>) -> bool 
     })
 }
 
-async fn interface(aws: &Aws, step: &InstanceStep, out: &mut Outcome) -> Result<(), TaskError> {
-    let live = describe(&aws.ec2, &step.instance_id).await?;
+async fn interface(
+    aws: &Aws,
+    step: &InstanceStep,
+    live: &super::Live,
+    out: &mut Outcome,
+) -> Result<(), TaskError> {
     let found = aws
         .ec2
         .describe_network_interfaces()

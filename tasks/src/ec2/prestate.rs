@@ -231,6 +231,7 @@ pub async fn handle(
     step: InstanceStep,
     now: &str,
 ) -> Result<PreStateRecorded, TaskError> {
+    super::check_instance_id(&step.instance_id)?;
     let live = describe(&aws.ec2, &step.instance_id).await?;
     let fresh = gather(aws, &live, &step.execution, now).await?;
     let (kept, status) = if step.case.dry_run {

@@ -10,10 +10,8 @@ use aws_sdk_ec2::types::{
 };
 use contract::tasks::ec2::{InstanceStep, Outcome, Status};
 
-async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
-    check_instance_id(&step.instance_id)?;
-    let id = step.instance_id.as_str();
-    let live = describe(&aws.ec2, id).await?;
+/// The instance's termination protection and shutdown behaviour, read together.
+pub(super) async fn protections(aws: &Aws, id: &str) -> Result<(bool, String), TaskError> {
     let (termination, shutdown) = tokio::join!(
         aws.ec2
             .describe_instance_attribute()
@@ -37,6 +35,14 @@ async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
         .and_then(|v| v.value())
         .map(String::from)
         .unwrap_or_default();
+    Ok((protected, behaviour))
+}
+
+async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
+    check_instance_id(&step.instance_id)?;
+    let id = step.instance_id.as_str();
+    let live = describe(&aws.ec2, id).await?;
+    let (protected, behaviour) = protections(aws, id).await?;
     let deleted_on_termination: Vec<String> = live
         .volumes
         .iter()

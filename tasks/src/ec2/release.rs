@@ -13,6 +13,7 @@ use super::{check_instance_id, describe, tag, TAG_STATUS};
 use crate::aws::Aws;
 use crate::cases;
 use crate::error::TaskError;
+use aws_sdk_ec2::error::ProvideErrorMetadata;
 use aws_sdk_ec2::types::{
     AttributeBooleanValue, AttributeValue, EbsInstanceBlockDeviceSpecification,
     IamInstanceProfileSpecification, InstanceBlockDeviceMappingSpecification,
@@ -271,23 +272,37 @@ async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
         }
     }
 
-    out.act(
-        "ec2:ModifyInstanceAttribute",
-        id,
-        format!("DisableApiTermination={}", pre.termination_protection),
-    );
-    out.act(
-        "ec2:ModifyInstanceAttribute",
-        id,
-        format!(
-            "InstanceInitiatedShutdownBehavior={}",
-            pre.shutdown_behavior
-        ),
-    );
+    // Only what differs from the record is put back, so a re-run changes nothing.
+    let (protected, behaviour) = super::protect::protections(aws, id).await?;
+    let restore_protection = protected != pre.termination_protection;
+    let restore_shutdown = behaviour != pre.shutdown_behavior;
+    if restore_protection {
+        out.act(
+            "ec2:ModifyInstanceAttribute",
+            id,
+            format!("DisableApiTermination={}", pre.termination_protection),
+        );
+    }
+    if restore_shutdown {
+        out.act(
+            "ec2:ModifyInstanceAttribute",
+            id,
+            format!(
+                "InstanceInitiatedShutdownBehavior={}",
+                pre.shutdown_behavior
+            ),
+        );
+    }
     let kept: Vec<_> = pre
         .volumes
         .iter()
         .filter(|v| v.delete_on_termination)
+        .filter(|v| {
+            !live
+                .volumes
+                .iter()
+                .any(|(dev, _, delete)| *dev == v.device_name && *delete)
+        })
         .collect();
     for v in &kept {
         out.act(
@@ -296,7 +311,7 @@ async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
             format!("{}: DeleteOnTermination=true", v.device_name),
         );
     }
-    if act {
+    if act && restore_protection {
         aws.ec2
             .modify_instance_attribute()
             .instance_id(id)
@@ -310,6 +325,8 @@ async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
             .map_err(|e| {
                 TaskError::from_sdk(e, &format!("restore the termination protection of {id}"))
             })?;
+    }
+    if act && restore_shutdown {
         aws.ec2
             .modify_instance_attribute()
             .instance_id(id)
@@ -323,56 +340,63 @@ async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
             .map_err(|e| {
                 TaskError::from_sdk(e, &format!("restore the shutdown behaviour of {id}"))
             })?;
-        if !kept.is_empty() {
-            let mut req = aws.ec2.modify_instance_attribute().instance_id(id);
-            for v in &kept {
-                req = req.block_device_mappings(
-                    InstanceBlockDeviceMappingSpecification::builder()
-                        .device_name(&v.device_name)
-                        .ebs(
-                            EbsInstanceBlockDeviceSpecification::builder()
-                                .delete_on_termination(true)
-                                .build(),
-                        )
-                        .build(),
-                );
-            }
-            req.send().await.map_err(|e| {
-                TaskError::from_sdk(e, &format!("restore DeleteOnTermination on {id}"))
-            })?;
+    }
+    if act && !kept.is_empty() {
+        let mut req = aws.ec2.modify_instance_attribute().instance_id(id);
+        for v in &kept {
+            req = req.block_device_mappings(
+                InstanceBlockDeviceMappingSpecification::builder()
+                    .device_name(&v.device_name)
+                    .ebs(
+                        EbsInstanceBlockDeviceSpecification::builder()
+                            .delete_on_termination(true)
+                            .build(),
+                    )
+                    .build(),
+            );
         }
+        req.send()
+            .await
+            .map_err(|e| TaskError::from_sdk(e, &format!("restore DeleteOnTermination on {id}")))?;
     }
 
     for entry in cases::nacl_entries(&aws.dynamodb, table, &step.case.case_id, id).await? {
-        out.act(
-            "ec2:DeleteNetworkAclEntry",
-            &entry.network_acl_id,
-            format!(
-                "rule {} ({})",
-                entry.rule_number,
-                if entry.egress { "egress" } else { "ingress" }
-            ),
+        let what = format!(
+            "rule {} ({})",
+            entry.rule_number,
+            if entry.egress { "egress" } else { "ingress" }
         );
         if act {
-            aws.ec2
+            let deleted = aws
+                .ec2
                 .delete_network_acl_entry()
                 .network_acl_id(&entry.network_acl_id)
                 .rule_number(entry.rule_number)
                 .egress(entry.egress)
                 .send()
-                .await
-                .map_err(|e| {
-                    TaskError::from_sdk(
-                        e,
-                        &format!(
-                            "remove rule {} from {}",
-                            entry.rule_number, entry.network_acl_id
-                        ),
-                    )
-                })?;
+                .await;
+            if let Err(e) = deleted {
+                // Removed by an earlier release (a re-run) or by hand: nothing left to do.
+                if ProvideErrorMetadata::code(&e) == Some("InvalidNetworkAclEntry.NotFound") {
+                    out.note(format!(
+                        "{what} of {} was already removed",
+                        entry.network_acl_id
+                    ));
+                    continue;
+                }
+                return Err(TaskError::from_sdk(
+                    e,
+                    &format!("remove {what} from {}", entry.network_acl_id),
+                ));
+            }
         }
+        out.act("ec2:DeleteNetworkAclEntry", &entry.network_acl_id, what);
     }
 
+    // Already released (a re-run): nothing left to tag or record.
+    if live.tags.get(TAG_STATUS).map(String::as_str) == Some("released") {
+        return Ok(out);
+    }
     out.act("ec2:CreateTags", id, format!("{TAG_STATUS}=released"));
     if act {
         aws.ec2

@@ -6,10 +6,16 @@ use crate::aws::Aws;
 use crate::error::TaskError;
 use contract::tasks::ec2::{InstanceStep, Outcome};
 
+/// Tags the instance unless it already carries exactly these tags (a re-run tags nothing). The
+/// instance is read first, so an unknown one is `IR.ResourceNotFound` before any write.
 pub async fn set(aws: &Aws, step: &InstanceStep, status: &str) -> Result<Outcome, TaskError> {
     check_instance_id(&step.instance_id)?;
     let id = step.instance_id.as_str();
     let mut out = Outcome::new(step.case.dry_run);
+    let live = super::describe(&aws.ec2, id).await?;
+    if !needs_tags(&live.tags, &step.case.case_id, status) {
+        return Ok(out);
+    }
     out.act(
         "ec2:CreateTags",
         id,
@@ -40,8 +46,33 @@ pub async fn set(aws: &Aws, step: &InstanceStep, status: &str) -> Result<Outcome
     Ok(out)
 }
 
+fn needs_tags(
+    tags: &std::collections::BTreeMap<String, String>,
+    case_id: &str,
+    status: &str,
+) -> bool {
+    tags.get(TAG_CASE).map(String::as_str) != Some(case_id)
+        || tags.get(TAG_STATUS).map(String::as_str) != Some(status)
+}
+
 pub async fn handle(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
     let out = set(aws, &step, "contained").await?;
     super::remember(aws, &step, "tag", &out).await?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_only_what_differs() {
+        let mut tags = std::collections::BTreeMap::new();
+        assert!(needs_tags(&tags, "case-1", "contained"));
+        tags.insert(TAG_CASE.to_string(), "case-1".to_string());
+        tags.insert(TAG_STATUS.to_string(), "contained".to_string());
+        assert!(!needs_tags(&tags, "case-1", "contained"));
+        assert!(needs_tags(&tags, "case-1", "released"));
+        assert!(needs_tags(&tags, "case-2", "contained"));
+    }
 }

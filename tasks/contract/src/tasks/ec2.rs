@@ -93,6 +93,7 @@ pub struct Outcome {
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
 pub enum Status {
     /// Changed what it had to.
     #[default]

@@ -1,0 +1,114 @@
+"""A call log: which API calls the emulator served, by whom, and when — for `make bench`.
+
+AWS doc: AWS CloudTrail User Guide, "CloudTrail record contents" (``eventSource``,
+``eventName``, ``userAgent``, ``eventTime``): on AWS, the sequence of calls a playbook makes is
+read from CloudTrail, and the SDK's ``userAgent`` says which task Lambda made each one (our
+tasks set the SDK app name to their function name). moto 5.2.5 records no CloudTrail events
+for the calls it serves, so the benchmark could not count the sequential calls on a playbook's
+critical path. ``patch_call_log`` wraps the same function as ``irmoto.faults``
+(``moto.core.utils.convert_to_flask_response.__call__``, every request of every service in
+server mode) and, only while recording is on, appends one entry per request:
+
+    {"service": "ec2", "action": "ModifyNetworkInterfaceAttribute", "app": "isolate-network",
+     "start": 1764418000.123, "end": 1764418000.131, "status": 200}
+
+``app`` is the ``app/NAME`` token of the User-Agent (None for callers that set none); ``start``
+and ``end`` are the emulator's wall clock around the request (seconds since the epoch), so two
+calls overlap exactly when one starts before the other ends. ``action`` is the query
+``Action``, the JSON ``X-Amz-Target`` operation, or ``METHOD /path`` for REST services.
+
+``POST /moto-api/irmoto/calls`` starts recording (and clears the log); ``GET`` answers
+``{"Recording": bool, "Calls": [...]}``; ``DELETE`` stops recording and clears it. Recording is
+off by default, so nothing grows while the harness serves tests.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+CALLS_PATH = "/moto-api/irmoto/calls"
+_LOCK = threading.Lock()
+_STATE: dict[str, Any] = {"recording": False, "calls": []}
+_APP = re.compile(r"(?:^|\s)app/([^\s/]+)")
+
+
+def _action(request: Any) -> str:
+    action = request.values.get("Action")
+    if action:
+        return action
+    target = request.headers.get("X-Amz-Target")
+    if target:
+        return target.rsplit(".", 1)[-1]
+    return f"{request.method} {request.path}"
+
+
+def _app(request: Any) -> str | None:
+    for header in ("x-amz-user-agent", "User-Agent"):
+        found = _APP.search(request.headers.get(header, ""))
+        if found:
+            return found.group(1)
+    return None
+
+
+def patch_call_log() -> None:
+    from flask import current_app
+    from flask import request as flask_request
+    from moto.core.utils import convert_to_flask_response
+
+    inner = convert_to_flask_response.__call__
+
+    def __call__(self, args=None, **kwargs):  # type: ignore[no-untyped-def]
+        if not _STATE["recording"]:
+            return inner(self, args, **kwargs)
+        start = time.time()
+        response = inner(self, args, **kwargs)
+        end = time.time()
+        entry = {"service": getattr(current_app, "service", ""), "action": _action(flask_request),
+                 "app": _app(flask_request), "start": start, "end": end,
+                 "status": getattr(response, "status_code", None)}
+        with _LOCK:
+            if _STATE["recording"]:
+                _STATE["calls"].append(entry)
+        return response
+
+    convert_to_flask_response.__call__ = __call__  # type: ignore[method-assign]
+
+
+def patch_call_log_endpoint() -> None:
+    from moto.moto_api._internal import urls
+
+    def handler(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, str], str]:
+        with _LOCK:
+            if request.method == "POST":
+                _STATE.update(recording=True, calls=[])
+            elif request.method == "DELETE":
+                _STATE.update(recording=False, calls=[])
+            elif request.method != "GET":
+                return 405, {"Content-Type": "application/json"}, json.dumps({"message": "use GET, POST or DELETE"})
+            body = {"Recording": _STATE["recording"], "Calls": list(_STATE["calls"])}
+        return 200, {"Content-Type": "application/json"}, json.dumps(body)
+
+    urls.url_paths["{0}" + CALLS_PATH + "$"] = handler
+
+
+# After irmoto.faults' patch, so a call a fault fails is logged too (as on AWS, where CloudTrail
+# records failed calls with their error code).
+CALL_LOG_EXTENSIONS: list[Callable[[], None]] = [
+    patch_call_log,
+    patch_call_log_endpoint,
+]
+
+
+def critical_path(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The longest chain of calls each of which started after the previous one ended: the number
+    of sequential round trips the callers needed (calls made in parallel count once)."""
+    chain: list[dict[str, Any]] = []
+    for call in sorted(calls, key=lambda c: c["end"]):
+        if not chain or call["start"] >= chain[-1]["end"]:
+            chain.append(call)
+    return chain

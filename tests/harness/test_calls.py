@@ -1,0 +1,77 @@
+"""The call log (irmoto/calls.py): what the benchmark counts sequential AWS calls from."""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from conftest import REGION
+from irmoto.calls import critical_path
+
+CALLS = "/moto-api/irmoto/calls"
+
+pytestmark = pytest.mark.skipif(os.environ.get("IRMOTO_TEST_WITHOUT_EXTENSIONS") == "1",
+                                reason="the call log is an irmoto endpoint; plain moto has none")
+
+
+def calls(endpoint: str, method: str = "GET") -> Any:
+    request = urllib.request.Request(endpoint + CALLS, method=method, data=b"" if method == "POST" else None)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+@pytest.fixture
+def recording(moto_endpoint: str) -> Iterator[None]:
+    calls(moto_endpoint, "POST")
+    yield
+    calls(moto_endpoint, "DELETE")
+
+
+def client(endpoint: str, service: str, app: str) -> Any:
+    session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
+    return session.client(service, endpoint_url=endpoint, config=Config(user_agent_appid=app))
+
+
+def test_nothing_is_logged_unless_recording(aws: Any, moto_endpoint: str) -> None:
+    calls(moto_endpoint, "DELETE")
+    aws("ec2").describe_vpcs()
+    assert calls(moto_endpoint) == {"Recording": False, "Calls": []}
+
+
+def test_each_call_is_logged_with_its_caller_and_times(recording: None, moto_endpoint: str) -> None:
+    ec2 = client(moto_endpoint, "ec2", "isolate-network")
+    ddb = client(moto_endpoint, "dynamodb", "record-case")
+    ec2.describe_vpcs()
+    ddb.list_tables()
+    logged = calls(moto_endpoint)["Calls"]
+    assert [(c["service"], c["action"], c["app"], c["status"]) for c in logged] == [
+        ("ec2", "DescribeVpcs", "isolate-network", 200),
+        ("dynamodb", "ListTables", "record-case", 200),
+    ]
+    assert logged[0]["start"] <= logged[0]["end"] <= logged[1]["start"] <= logged[1]["end"]
+
+
+def test_the_critical_path_counts_parallel_calls_once(recording: None, moto_endpoint: str) -> None:
+    ec2 = client(moto_endpoint, "ec2", "bench")
+    ec2.describe_vpcs()  # 1
+    with ThreadPoolExecutor(4) as pool:  # 2: four at once
+        list(pool.map(lambda _: client(moto_endpoint, "ec2", "bench").describe_security_groups(), range(4)))
+    ec2.describe_subnets()  # 3
+    logged = [c for c in calls(moto_endpoint)["Calls"] if c["app"] == "bench"]
+    assert len(logged) == 6
+    path = critical_path(logged)
+    assert [c["action"] for c in path][0] == "DescribeVpcs"
+    assert [c["action"] for c in path][-1] == "DescribeSubnets"
+    # The four parallel calls overlap (they were in flight together) unless the server served
+    # them one by one; either way the path has at most one of them per round.
+    assert 3 <= len(path) <= 6
+    assert critical_path([{"start": 0, "end": 10}, {"start": 0, "end": 2}, {"start": 10, "end": 11}]) == [
+        {"start": 0, "end": 2}, {"start": 10, "end": 11}]

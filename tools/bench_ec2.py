@@ -1,0 +1,221 @@
+#!/usr/bin/env python3
+"""make bench, part 2: how fast the EC2 compromise playbook contains, on the emulated AWS.
+
+Brings up an emulator of its own (moto + irmoto + `cargo lambda watch`, in
+.local/bench-emulator, torn down at the end), deploys cloudformation/ec2-compromise.json with
+irctl as a user does (volatile capture off, the case the performance target names), creates
+web hosts shaped like the issue's test host (2 ENIs, 3 volumes, an instance profile, an Auto
+Scaling group, 2 target groups) and starts the playbook with `irctl start` (a manual request
+through EventBridge). It reports:
+
+- the critical path from execution start to "every ENI isolated", in sequential AWS calls
+  (from the emulator's call log, irmoto/calls.py: calls that overlap in time were made in
+  parallel and count once) and in wall time (execution start to the end of the last
+  ModifyNetworkInterfaceAttribute); the calls after the pre-state is recorded are
+  isolate-network's, and the target is at most 3;
+- containment time (execution start to end) for 1 (median of 3), 10 and 50 instances in one
+  request; the target is 50 instances in at most 5 times the time of 1.
+
+Exits 1 when a target is missed, 2 when the run itself failed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+HARNESS = ROOT / "tests" / "harness"
+TARGET = Path(os.environ.get("CARGO_TARGET_DIR", Path.home() / ".cache/aws-ir/target"))
+BIN = TARGET / "debug"
+STATE_DIR = ROOT / ".local" / "bench-emulator"
+PREFIX = "bench"
+PLAYBOOK = "ec2-compromise"
+# The tasks on the way to isolation, in the order Step Functions runs them (capture is off, so
+# record-pre-state alone is before the cut).
+PATH_TASKS = ["normalize", "assess-instance", "record-pre-state", "isolate-network"]
+MAX_ISOLATION_CALLS = 3
+MAX_RATIO_50_TO_1 = 5.0
+
+sys.path.insert(0, str(HARNESS))
+
+
+def log(message: str) -> None:
+    print(f"bench-ec2: {message}", file=sys.stderr, flush=True)
+
+
+def up() -> None:
+    env = {**os.environ, "IR_EMULATOR_DIR": str(STATE_DIR), "CARGO_TARGET_DIR": str(TARGET)}
+    subprocess.run([str(HARNESS / "up.sh")], env=env, check=True, stdout=subprocess.DEVNULL)
+    for line in (STATE_DIR / "state.env").read_text().splitlines():
+        if line.startswith("export "):
+            key, _, value = line[len("export "):].partition("=")
+            os.environ[key] = value
+
+
+def down() -> None:
+    env = {**os.environ, "IR_EMULATOR_DIR": str(STATE_DIR)}
+    subprocess.run([str(HARNESS / "down.sh")], env=env, check=False, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+
+
+def irctl(*args: str) -> str:
+    done = subprocess.run([str(BIN / "irctl"), "--stack-prefix", PREFIX, *args], check=True,
+                          capture_output=True, text=True)
+    return done.stdout
+
+
+def call_log(method: str) -> Any:
+    request = urllib.request.Request(os.environ["AWS_ENDPOINT_URL"] + "/moto-api/irmoto/calls", method=method,
+                                     data=b"" if method == "POST" else None)
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)
+
+
+def deploy(fixtures: Any) -> str:
+    forensic = fixtures.forensic_host("bench-forensics")
+    network = fixtures.forensic_network("bench-forensics")
+    params = ["VolatileCapture=false", "ApprovalTimeoutSeconds=600",
+              f"ForensicInstanceId={forensic['instance_id']}", f"ForensicSubnetId={network['subnet_id']}",
+              f"ForensicSecurityGroupId={network['security_group_id']}"]
+    args = ["deploy", PLAYBOOK, "--artifact-bucket", "bench-artifacts", "--create-bucket", "--lambda-dir", str(BIN)]
+    for p in params:
+        args += ["--param", p]
+    irctl(*args)
+    import boto3
+
+    outputs = boto3.client("cloudformation").describe_stacks(StackName=f"{PREFIX}-{PLAYBOOK}")["Stacks"][0]["Outputs"]
+    return next(o["OutputValue"] for o in outputs if o["OutputKey"] == "StateMachineArn")
+
+
+def hosts(fixtures: Any, prefix: str, count: int) -> list[str]:
+    def one(i: int) -> str:
+        return fixtures.web_host(f"{prefix}-{i}", enis=2, volumes=3, target_groups=2, asg=True,
+                                 profile=True)["instance_id"]
+
+    with ThreadPoolExecutor(4) as pool:
+        return list(pool.map(one, range(count)))
+
+
+def contain(sfn: Any, machine: str, instances: list[str], reason: str) -> dict[str, Any]:
+    """Starts the playbook on `instances` the way a responder does and waits for its end."""
+    known = {e["executionArn"] for e in sfn.list_executions(stateMachineArn=machine)["executions"]}
+    args = ["start", PLAYBOOK, "--reason", reason]
+    for i in instances:
+        args += ["--instance", i]
+    irctl(*args)
+    deadline = time.monotonic() + 900
+    arn = None
+    while time.monotonic() < deadline:
+        if arn is None:
+            fresh = [e for e in sfn.list_executions(stateMachineArn=machine)["executions"]
+                     if e["executionArn"] not in known]
+            arn = fresh[0]["executionArn"] if fresh else None
+        if arn is not None:
+            described = sfn.describe_execution(executionArn=arn)
+            if described["status"] != "RUNNING":
+                break
+        time.sleep(0.2)
+    else:
+        raise SystemExit(f"{reason}: the execution did not end within 900 s")
+    if described["status"] != "SUCCEEDED":
+        raise SystemExit(f"{reason}: execution {arn} ended {described['status']}: {described.get('cause')}")
+    out = json.loads(described["output"])
+    results = {r["instance_id"]: r for r in out["results"]["instances"]}
+    not_contained = {i: results.get(i, {}).get("status") for i in instances if results.get(i, {}).get("status") != "contained"}
+    if not_contained:
+        raise SystemExit(f"{reason}: not every instance was contained: {not_contained}")
+    return {"arn": arn, "start": described["startDate"].timestamp(), "stop": described["stopDate"].timestamp()}
+
+
+def critical_path_report(calls: list[dict[str, Any]], run: dict[str, Any], title: str) -> dict[str, Any]:
+    from irmoto.calls import critical_path
+
+    ours = [c for c in calls if c["app"] in PATH_TASKS and c["service"] != "lambda"]
+    modifies = [c for c in ours if c["app"] == "isolate-network" and c["action"] == "ModifyNetworkInterfaceAttribute"]
+    if not modifies:
+        raise SystemExit(f"{title}: the call log has no isolate-network ModifyNetworkInterfaceAttribute call "
+                         f"(apps seen: {sorted({str(c['app']) for c in calls})})")
+    isolated_at = max(c["end"] for c in modifies)
+    before = [c for c in ours if c["end"] <= isolated_at]
+    path = critical_path(before)
+    isolation = critical_path([c for c in before if c["app"] == "isolate-network"])
+    print(f"\n{title}")
+    print(f"  every ENI isolated {1000 * (isolated_at - run['start']):.0f} ms after execution start")
+    print(f"  {len(path)} sequential AWS calls on the way ({len(before)} calls in all):")
+    for c in path:
+        print(f"    {c['app']:<18} {c['service']}:{c['action']:<36} {1000 * (c['end'] - c['start']):6.1f} ms")
+    print(f"  after the pre-state is recorded: {len(isolation)} sequential calls (isolate-network: "
+          f"{sum(1 for c in before if c['app'] == 'isolate-network')} calls)")
+    return {"sequential": len(path), "isolation": len(isolation), "ms": 1000 * (isolated_at - run["start"])}
+
+
+def main() -> int:
+    for binary in ("irctl",):
+        if not (BIN / binary).exists():
+            log(f"{BIN / binary} is missing: run `cargo build -p irctl -p tasks --bins` (make bench does)")
+            return 2
+    log("bringing up an emulator of its own in .local/bench-emulator")
+    down()
+    up()
+    try:
+        import boto3
+        from irmoto import fixtures
+
+        sfn = boto3.client("stepfunctions")
+        fixtures.account_baseline()
+        log("deploying cloudformation/ec2-compromise.json (VolatileCapture=false)")
+        machine = deploy(fixtures)
+        log("creating 65 web hosts (2 ENIs, 3 volumes, profile, ASG, 2 target groups each)")
+        started = time.monotonic()
+        warm, first, single, ten, fifty = (hosts(fixtures, p, n) for p, n in
+                                           (("warm", 1), ("first", 1), ("one", 3), ("ten", 10), ("fifty", 50)))
+        log(f"hosts ready in {time.monotonic() - started:.0f} s")
+
+        # The first containment in a VPC creates its isolation groups and starts the Lambdas.
+        call_log("POST")
+        run = contain(sfn, machine, warm, "bench warm-up: first containment in the VPC")
+        cold = critical_path_report(call_log("GET")["Calls"], run, "First containment in a VPC (creates the isolation groups; Lambdas start cold)")
+        call_log("POST")
+        run = contain(sfn, machine, first, "bench critical path")
+        warm_path = critical_path_report(call_log("GET")["Calls"], run, "Critical path to every ENI isolated (isolation groups exist)")
+        call_log("DELETE")
+
+        times: dict[int, list[float]] = {1: [], 10: [], 50: []}
+        for instance in single:
+            r = contain(sfn, machine, [instance], "bench 1 instance")
+            times[1].append(r["stop"] - r["start"])
+        for n, group in ((10, ten), (50, fifty)):
+            r = contain(sfn, machine, group, f"bench {n} instances")
+            times[n].append(r["stop"] - r["start"])
+    finally:
+        down()
+
+    one = statistics.median(times[1])
+    print(f"\n{'containment (one request)':<30}{'time':>10}{'x of 1':>9}")
+    for n, ts in times.items():
+        t = statistics.median(ts)
+        label = f"{n} instance{'s' if n > 1 else ''}" + (f" (median of {len(ts)})" if len(ts) > 1 else "")
+        print(f"{label:<30}{t:>9.2f}s{t / one:>8.1f}x")
+    ratio = statistics.median(times[50]) / one
+    failed = []
+    if warm_path["isolation"] > MAX_ISOLATION_CALLS:
+        failed.append(f"isolation took {warm_path['isolation']} sequential calls after the pre-state (target <= {MAX_ISOLATION_CALLS})")
+    if ratio > MAX_RATIO_50_TO_1:
+        failed.append(f"50 instances took {ratio:.1f}x the time of 1 (target <= {MAX_RATIO_50_TO_1:.0f}x)")
+    print(f"\ntargets: isolation <= {MAX_ISOLATION_CALLS} sequential calls after the pre-state "
+          f"({warm_path['isolation']}; {cold['isolation']} when it also creates the groups), "
+          f"50 instances <= {MAX_RATIO_50_TO_1:.0f}x of 1 ({ratio:.1f}x): {'MISSED: ' + '; '.join(failed) if failed else 'met'}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
