@@ -5,7 +5,8 @@ Brings up an emulator of its own (moto + irmoto + `cargo lambda watch`, in
 .local/bench-emulator, torn down at the end), deploys cloudformation/ec2-compromise.json with
 irctl as a user does (volatile capture off, the case the performance target names), creates
 web hosts shaped like the issue's test host (2 ENIs, 3 volumes, an instance profile, an Auto
-Scaling group, 2 target groups) and starts the playbook with `irctl start` (a manual request
+Scaling group each; all behind their tier's 2 target groups, with 20 more target groups of other
+services in the VPC: BENCH_EXTRA_TARGET_GROUPS) and starts the playbook with `irctl start` (a manual request
 through EventBridge). It reports:
 
 - the critical path from execution start to "every ENI isolated", in sequential AWS calls
@@ -15,6 +16,11 @@ through EventBridge). It reports:
   isolate-network's, and the target is at most 3;
 - containment time (execution start to end) for 1 (median of 3), 10 and 50 instances in one
   request; the target is 50 instances in at most 5 times the time of 1.
+
+Every AWS call is held BENCH_LATENCY_MS (default 20) on the emulator, as a stand-in for AWS's
+API latency: moto answers in about a millisecond, at which calls a task sends together rarely
+overlap and parallelism cannot be seen (irmoto/calls.py). BENCH_LATENCY_MS=0 measures the bare
+emulator.
 
 Exits 1 when a target is missed, 2 when the run itself failed.
 """
@@ -44,6 +50,12 @@ PLAYBOOK = "ec2-compromise"
 PATH_TASKS = ["normalize", "assess-instance", "record-pre-state", "isolate-network"]
 MAX_ISOLATION_CALLS = 3
 MAX_RATIO_50_TO_1 = 5.0
+# Hosts share their tier's two target groups, as a fleet behind a load balancer does; there are
+# EXTRA_TARGET_GROUPS more (other services) in the VPC. The pre-state reads every target group
+# in the instance's VPC (no API finds them by target), so this sets its cost.
+TIER = "bench-web"
+EXTRA_TARGET_GROUPS = int(os.environ.get("BENCH_EXTRA_TARGET_GROUPS", "20"))
+LATENCY_MS = float(os.environ.get("BENCH_LATENCY_MS", "20"))
 
 sys.path.insert(0, str(HARNESS))
 
@@ -74,18 +86,19 @@ def irctl(*args: str) -> str:
 
 
 def call_log(method: str) -> Any:
+    data = json.dumps({"latency_ms": LATENCY_MS}).encode() if method == "POST" else None
     request = urllib.request.Request(os.environ["AWS_ENDPOINT_URL"] + "/moto-api/irmoto/calls", method=method,
-                                     data=b"" if method == "POST" else None)
+                                     data=data)
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.load(response)
 
 
 def deploy(fixtures: Any) -> str:
-    forensic = fixtures.forensic_host("bench-forensics")
+    # No forensic instance: one workstation has 21 free device names, fewer than the evidence
+    # volumes of 50 hosts (attach-forensics says so with IR.LimitReached); forensic interfaces on.
     network = fixtures.forensic_network("bench-forensics")
     params = ["VolatileCapture=false", "ApprovalTimeoutSeconds=600",
-              f"ForensicInstanceId={forensic['instance_id']}", f"ForensicSubnetId={network['subnet_id']}",
-              f"ForensicSecurityGroupId={network['security_group_id']}"]
+              f"ForensicSubnetId={network['subnet_id']}", f"ForensicSecurityGroupId={network['security_group_id']}"]
     args = ["deploy", PLAYBOOK, "--artifact-bucket", "bench-artifacts", "--create-bucket", "--lambda-dir", str(BIN)]
     for p in params:
         args += ["--param", p]
@@ -99,7 +112,7 @@ def deploy(fixtures: Any) -> str:
 def hosts(fixtures: Any, prefix: str, count: int) -> list[str]:
     def one(i: int) -> str:
         return fixtures.web_host(f"{prefix}-{i}", enis=2, volumes=3, target_groups=2, asg=True,
-                                 profile=True)["instance_id"]
+                                 profile=True, tier=TIER)["instance_id"]
 
     with ThreadPoolExecutor(4) as pool:
         return list(pool.map(one, range(count)))
@@ -127,7 +140,11 @@ def contain(sfn: Any, machine: str, instances: list[str], reason: str) -> dict[s
     else:
         raise SystemExit(f"{reason}: the execution did not end within 900 s")
     if described["status"] != "SUCCEEDED":
-        raise SystemExit(f"{reason}: execution {arn} ended {described['status']}: {described.get('cause')}")
+        events = sfn.get_execution_history(executionArn=arn, reverseOrder=True, maxResults=1000)["events"]
+        failed = [e for e in events if e["type"].endswith(("Failed", "TimedOut", "Aborted"))]
+        details = "\n".join(f"  {e['type']}: {json.dumps(next(v for k, v in e.items() if k.endswith('EventDetails')))[:600]}"
+                            for e in failed[:8])
+        raise SystemExit(f"{reason}: execution {arn} ended {described['status']}: {described.get('cause')}\n{details}")
     out = json.loads(described["output"])
     results = {r["instance_id"]: r for r in out["results"]["instances"]}
     not_contained = {i: results.get(i, {}).get("status") for i in instances if results.get(i, {}).get("status") != "contained"}
@@ -149,10 +166,17 @@ def critical_path_report(calls: list[dict[str, Any]], run: dict[str, Any], title
     path = critical_path(before)
     isolation = critical_path([c for c in before if c["app"] == "isolate-network"])
     print(f"\n{title}")
-    print(f"  every ENI isolated {1000 * (isolated_at - run['start']):.0f} ms after execution start")
+    print(f"  every ENI isolated {1000 * (isolated_at - run['start']):.0f} ms after execution start "
+          f"({LATENCY_MS:.0f} ms per AWS call)")
     print(f"  {len(path)} sequential AWS calls on the way ({len(before)} calls in all):")
+    runs: list[list[Any]] = []
     for c in path:
-        print(f"    {c['app']:<18} {c['service']}:{c['action']:<36} {1000 * (c['end'] - c['start']):6.1f} ms")
+        if runs and runs[-1][0] == (c["app"], c["service"], c["action"]):
+            runs[-1][1] += 1
+        else:
+            runs.append([(c["app"], c["service"], c["action"]), 1])
+    for (app, service, action), n in runs:
+        print(f"    {app:<18} {service}:{action}" + (f" x{n}" if n > 1 else ""))
     print(f"  after the pre-state is recorded: {len(isolation)} sequential calls (isolate-network: "
           f"{sum(1 for c in before if c['app'] == 'isolate-network')} calls)")
     return {"sequential": len(path), "isolation": len(isolation), "ms": 1000 * (isolated_at - run["start"])}
@@ -178,29 +202,36 @@ def main() -> int:
         started = time.monotonic()
         warm, first, single, ten, fifty = (hosts(fixtures, p, n) for p, n in
                                            (("warm", 1), ("first", 1), ("one", 3), ("ten", 10), ("fifty", 50)))
-        log(f"hosts ready in {time.monotonic() - started:.0f} s")
+        elb = boto3.client("elbv2")
+        vpc = fixtures.shared_network()["vpc_id"]
+        for i in range(EXTRA_TARGET_GROUPS):
+            elb.create_target_group(Name=f"bench-other-{i}", Protocol="HTTP", Port=8000 + i, VpcId=vpc, TargetType="instance")
+        log(f"hosts ready in {time.monotonic() - started:.0f} s; {2 + EXTRA_TARGET_GROUPS} target groups in the VPC")
 
         # The first containment in a VPC creates its isolation groups and starts the Lambdas.
-        call_log("POST")
+        call_log("POST")  # recording on, with the stand-in latency, until the end
         run = contain(sfn, machine, warm, "bench warm-up: first containment in the VPC")
         cold = critical_path_report(call_log("GET")["Calls"], run, "First containment in a VPC (creates the isolation groups; Lambdas start cold)")
         call_log("POST")
         run = contain(sfn, machine, first, "bench critical path")
         warm_path = critical_path_report(call_log("GET")["Calls"], run, "Critical path to every ENI isolated (isolation groups exist)")
-        call_log("DELETE")
 
         times: dict[int, list[float]] = {1: [], 10: [], 50: []}
         for instance in single:
             r = contain(sfn, machine, [instance], "bench 1 instance")
             times[1].append(r["stop"] - r["start"])
         for n, group in ((10, ten), (50, fifty)):
+            call_log("POST")  # keeps the log small
             r = contain(sfn, machine, group, f"bench {n} instances")
             times[n].append(r["stop"] - r["start"])
     finally:
-        down()
+        if os.environ.get("BENCH_KEEP") == "1":
+            log(f"BENCH_KEEP=1: the emulator stays up; source {STATE_DIR / 'state.env'}; irctl --stack-prefix {PREFIX} ...")
+        else:
+            down()
 
     one = statistics.median(times[1])
-    print(f"\n{'containment (one request)':<30}{'time':>10}{'x of 1':>9}")
+    print(f"\n{'containment (one request)':<30}{'time':>10}{'x of 1':>9}   ({LATENCY_MS:.0f} ms per AWS call)")
     for n, ts in times.items():
         t = statistics.median(ts)
         label = f"{n} instance{'s' if n > 1 else ''}" + (f" (median of {len(ts)})" if len(ts) > 1 else "")

@@ -72,21 +72,35 @@ pub async fn latest_execution(c: &Clients, prefix: &str, playbook: &str) -> Resu
 
 /// All events so far, oldest first, converted to [`Event`].
 pub async fn history(c: &Clients, arn: &str) -> Result<Vec<Event>> {
-    let mut out = Vec::new();
+    history_after(c, arn, 0).await
+}
+
+/// The events after event `after` (ids grow by one per event), oldest first. The history is read
+/// newest first and reading stops at the first event already seen, so following a long
+/// execution (thousands of events for a finding naming 50 instances) costs what is new, not the
+/// whole history on every poll; GetExecutionHistory is also rate-limited per account.
+pub async fn history_after(c: &Clients, arn: &str, after: i64) -> Result<Vec<Event>> {
+    let mut newer = Vec::new();
     let mut pages = c
         .sfn
         .get_execution_history()
         .execution_arn(arn)
         .include_execution_data(true)
+        .reverse_order(true)
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| {
             Error::aws(format!("read the history of {arn}"), DisplayErrorContext(e))
         })?;
-        out.extend(page.events().iter().map(convert));
+        newer.extend(page.events().iter().filter(|e| e.id() > after).map(convert));
+        if page.events().iter().any(|e| e.id() <= after) {
+            break;
+        }
     }
-    Ok(out)
+    // By id, whatever order the pages came in.
+    newer.sort_by_key(|e| e.id);
+    Ok(newer)
 }
 
 fn convert(e: &HistoryEvent) -> Event {
@@ -151,9 +165,15 @@ pub async fn follow(
     let mut printed = 0usize;
     let mut start_at: Option<f64> = None;
     let mut announced_tokens = std::collections::BTreeSet::new();
+    let mut events: Vec<Event> = Vec::new();
     loop {
-        let events = history(c, arn).await?;
-        let t0 = *start_at.get_or_insert_with(|| events.first().map(|e| e.at).unwrap_or(0.0));
+        let last = events.last().map(|e| e.id).unwrap_or(0);
+        events.extend(history_after(c, arn, last).await?);
+        // Times are shown from the execution's first event (none yet: nothing to show).
+        if start_at.is_none() {
+            start_at = events.first().map(|e| e.at);
+        }
+        let t0 = start_at.unwrap_or(0.0);
         for e in &events[printed.min(events.len())..] {
             print_event(e, t0, &events);
         }

@@ -22,8 +22,9 @@ pytestmark = pytest.mark.skipif(os.environ.get("IRMOTO_TEST_WITHOUT_EXTENSIONS")
                                 reason="the call log is an irmoto endpoint; plain moto has none")
 
 
-def calls(endpoint: str, method: str = "GET") -> Any:
-    request = urllib.request.Request(endpoint + CALLS, method=method, data=b"" if method == "POST" else None)
+def calls(endpoint: str, method: str = "GET", body: dict[str, Any] | None = None) -> Any:
+    data = json.dumps(body or {}).encode() if method == "POST" else None
+    request = urllib.request.Request(endpoint + CALLS, method=method, data=data)
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.load(response)
 
@@ -43,7 +44,7 @@ def client(endpoint: str, service: str, app: str) -> Any:
 def test_nothing_is_logged_unless_recording(aws: Any, moto_endpoint: str) -> None:
     calls(moto_endpoint, "DELETE")
     aws("ec2").describe_vpcs()
-    assert calls(moto_endpoint) == {"Recording": False, "Calls": []}
+    assert calls(moto_endpoint) == {"Recording": False, "LatencyMs": 0.0, "Calls": []}
 
 
 def test_each_call_is_logged_with_its_caller_and_times(recording: None, moto_endpoint: str) -> None:
@@ -59,19 +60,22 @@ def test_each_call_is_logged_with_its_caller_and_times(recording: None, moto_end
     assert logged[0]["start"] <= logged[0]["end"] <= logged[1]["start"] <= logged[1]["end"]
 
 
-def test_the_critical_path_counts_parallel_calls_once(recording: None, moto_endpoint: str) -> None:
+def test_the_critical_path_counts_parallel_calls_once(moto_endpoint: str) -> None:
+    # With an AWS-like latency, calls sent together are in flight together on the server.
+    calls(moto_endpoint, "POST", {"latency_ms": 100})
     ec2 = client(moto_endpoint, "ec2", "bench")
     ec2.describe_vpcs()  # 1
+    together = [client(moto_endpoint, "ec2", "bench") for _ in range(4)]  # made before: a client takes ~50 ms
     with ThreadPoolExecutor(4) as pool:  # 2: four at once
-        list(pool.map(lambda _: client(moto_endpoint, "ec2", "bench").describe_security_groups(), range(4)))
+        list(pool.map(lambda c: c.describe_security_groups(), together))
     ec2.describe_subnets()  # 3
-    logged = [c for c in calls(moto_endpoint)["Calls"] if c["app"] == "bench"]
+    log = calls(moto_endpoint)
+    calls(moto_endpoint, "DELETE")
+    assert log["LatencyMs"] == 100
+    logged = [c for c in log["Calls"] if c["app"] == "bench"]
     assert len(logged) == 6
+    assert all(c["end"] - c["start"] >= 0.1 for c in logged)
     path = critical_path(logged)
-    assert [c["action"] for c in path][0] == "DescribeVpcs"
-    assert [c["action"] for c in path][-1] == "DescribeSubnets"
-    # The four parallel calls overlap (they were in flight together) unless the server served
-    # them one by one; either way the path has at most one of them per round.
-    assert 3 <= len(path) <= 6
+    assert [c["action"] for c in path] == ["DescribeVpcs", "DescribeSecurityGroups", "DescribeSubnets"]
     assert critical_path([{"start": 0, "end": 10}, {"start": 0, "end": 2}, {"start": 10, "end": 11}]) == [
         {"start": 0, "end": 2}, {"start": 10, "end": 11}]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import time
 import zipfile
 from typing import Any
 
@@ -646,3 +647,115 @@ def test_send_task_failure_passes_error_and_cause_to_the_catch(aws: Any, uid: st
     sfn.send_task_failure(taskToken=token, error="IR.Rejected", cause="pen test in progress")
     done = wait_for(execution_finished(sfn, run), what="the execution")
     assert json.loads(done["output"])["dismissal"] == {"Error": "IR.Rejected", "Cause": "pen test in progress"}
+
+
+# ---------------------------------------------------------------- States.* errors out of Parallel and Map
+
+
+def test_a_task_timeout_in_a_parallel_branch_inside_a_map_is_caught_by_name(aws: Any, fake_lambda: Any, uid: str) -> None:
+    """One slow Lambda fails its branch with States.Timeout; the Parallel's Catch handles it and
+    the other Map iteration is unaffected (moto 5.2.5 failed the execution with States.Runtime)."""
+
+    def slow(event: Any) -> Any:
+        if event.get("slow"):
+            time.sleep(2.5)
+        return {"ok": True}
+
+    fake_lambda.handlers["slow"] = slow
+    fn = create_function(aws, f"slow-{uid}", {"IR_TASK": "slow"})
+    call = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "TimeoutSeconds": 1,
+            "Parameters": {"FunctionName": fn, "Payload.$": "$"}, "End": True}
+    definition = {"StartAt": "Each", "States": {"Each": {
+        "Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 2,
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "Both", "States": {
+            "Both": {"Type": "Parallel", "Branches": [{"StartAt": "Call", "States": {"Call": call}}],
+                     "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Failed"}],
+                     "End": True},
+            "Failed": {"Type": "Pass", "Parameters": {"caught.$": "$.error.Error"}, "End": True}}},
+        "End": True}}}
+    sfn = aws("stepfunctions")
+    arn = sfn.create_state_machine(name=f"timeouts-{uid}", definition=json.dumps(definition), roleArn=ROLE)["stateMachineArn"]
+    run = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"items": [{"slow": True}, {"slow": False}]}))
+    done = wait_for(execution_finished(sfn, run["executionArn"]), timeout=30, what="the execution")
+
+    assert done["status"] == "SUCCEEDED", done
+    output = json.loads(done["output"])
+    assert output[0] == {"caught": "States.Timeout"}
+    assert output[1][0]["Payload"] == {"ok": True}
+
+
+def test_a_states_error_out_of_a_map_iteration_is_caught_by_the_map(aws: Any, fake_lambda: Any, uid: str) -> None:
+    def slow(event: Any) -> Any:
+        time.sleep(2.5)
+        return {"ok": True}
+
+    fake_lambda.handlers["slower"] = slow
+    fn = create_function(aws, f"slower-{uid}", {"IR_TASK": "slower"})
+    definition = {"StartAt": "Each", "States": {
+        "Each": {"Type": "Map", "ItemsPath": "$.items",
+                 "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "Call", "States": {
+                     "Call": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "TimeoutSeconds": 1,
+                              "Parameters": {"FunctionName": fn, "Payload.$": "$"}, "End": True}}},
+                 "Catch": [{"ErrorEquals": ["States.Timeout"], "ResultPath": "$.error", "Next": "TimedOut"}],
+                 "End": True},
+        "TimedOut": {"Type": "Pass", "Parameters": {"caught.$": "$.error.Error"}, "End": True}}}
+    sfn = aws("stepfunctions")
+    arn = sfn.create_state_machine(name=f"map-timeout-{uid}", definition=json.dumps(definition), roleArn=ROLE)["stateMachineArn"]
+    run = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"items": [{}]}))
+    done = wait_for(execution_finished(sfn, run["executionArn"]), timeout=30, what="the execution")
+
+    assert done["status"] == "SUCCEEDED", done
+    assert json.loads(done["output"]) == {"caught": "States.Timeout"}
+
+
+# ---------------------------------------------------------------- tags read per resource
+
+
+def test_tag_filters_answer_the_same_through_the_per_resource_read(aws: Any, uid: str) -> None:
+    """The per-resource tag read (a performance patch) keeps every tag filter's answer."""
+    ec2 = aws("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.77.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.77.1.0/24")["Subnet"]["SubnetId"]
+    volumes = [ec2.create_volume(AvailabilityZone="us-east-1a", Size=1)["VolumeId"] for _ in range(3)]
+    snaps = [ec2.create_snapshot(VolumeId=v, TagSpecifications=[{"ResourceType": "snapshot", "Tags": [
+        {"Key": "case", "Value": f"case-{uid}" if i < 2 else "other"}, {"Key": f"k{i}", "Value": "v"}]}])["SnapshotId"]
+        for i, v in enumerate(volumes)]
+    eni = ec2.create_network_interface(SubnetId=subnet, TagSpecifications=[{"ResourceType": "network-interface",
+                                                                           "Tags": [{"Key": "role", "Value": uid}]}])
+    found = ec2.describe_snapshots(Filters=[{"Name": "tag:case", "Values": [f"case-{uid}"]}])["Snapshots"]
+    assert sorted(s["SnapshotId"] for s in found) == sorted(snaps[:2])
+    assert {t["Key"]: t["Value"] for t in found[0]["Tags"]}["case"] == f"case-{uid}"
+    keyed = ec2.describe_snapshots(Filters=[{"Name": "tag-key", "Values": ["k2"]}])["Snapshots"]
+    assert [s["SnapshotId"] for s in keyed] == [snaps[2]]
+    by_value = ec2.describe_network_interfaces(Filters=[{"Name": "tag-value", "Values": [uid]}])["NetworkInterfaces"]
+    assert [n["NetworkInterfaceId"] for n in by_value] == [eni["NetworkInterface"]["NetworkInterfaceId"]]
+    described = ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [snaps[0]]}])["Tags"]
+    assert sorted((t["Key"], t["Value"], t["ResourceType"]) for t in described) == [
+        ("case", f"case-{uid}", "snapshot"), ("k0", "v", "snapshot")]
+
+
+# ---------------------------------------------------------------- execution history pages
+
+
+def test_execution_history_pages_newest_first(aws: Any, uid: str) -> None:
+    sfn = aws("stepfunctions")
+    states = {f"P{i}": {"Type": "Pass", "Next": f"P{i + 1}"} for i in range(60)}
+    states["P60"] = {"Type": "Succeed"}
+    arn = sfn.create_state_machine(name=f"pages-{uid}", definition=json.dumps({"StartAt": "P0", "States": states}),
+                                   roleArn=ROLE)["stateMachineArn"]
+    run = sfn.start_execution(stateMachineArn=arn)["executionArn"]
+    wait_for(execution_finished(sfn, run), what="the execution")
+
+    first = sfn.get_execution_history(executionArn=run)
+    assert len(first["events"]) == 100 and "nextToken" in first  # 1 + 61 x 2 + 1 events, 100 per page
+    assert [e["id"] for e in first["events"]][:2] == [1, 2]
+    rest = sfn.get_execution_history(executionArn=run, nextToken=first["nextToken"])
+    ids = [e["id"] for e in first["events"] + rest["events"]]
+    assert ids == list(range(1, len(ids) + 1)) and "nextToken" not in rest
+
+    newest = sfn.get_execution_history(executionArn=run, reverseOrder=True, maxResults=3)["events"]
+    assert [e["type"] for e in newest][0] == "ExecutionSucceeded"
+    assert [e["id"] for e in newest] == [ids[-1], ids[-2], ids[-3]]
+    paged = [e["id"] for page in sfn.get_paginator("get_execution_history").paginate(executionArn=run, reverseOrder=True)
+             for e in page["events"]]
+    assert paged == list(reversed(ids))

@@ -299,6 +299,7 @@ async fn serious_case(c: &Ctx, stack: &Stack) -> (String, String, Value) {
         .sfn
         .get_execution_history()
         .execution_arn(&arn)
+        .max_results(1000)
         .send()
         .await
         .unwrap();

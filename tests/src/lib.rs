@@ -452,6 +452,7 @@ impl World {
                 .sfn
                 .get_execution_history()
                 .execution_arn(arn)
+                .max_results(1000)
                 .send()
                 .await
                 .unwrap();

@@ -49,51 +49,73 @@ async fn auto_scaling_group(aws: &Aws, id: &str) -> Result<Option<String>, TaskE
         .map(String::from))
 }
 
+/// DescribeTargetHealth calls in flight at once: an account can have hundreds of target groups
+/// in a VPC, and ELB throttles a burst (its API rate is per account and region).
+const TARGET_HEALTH_CONCURRENCY: usize = 8;
+
+/// Every target-group registration of the instance, with its port. No API finds groups by
+/// target, so each group in the instance's VPC is read, several at a time.
 async fn target_groups(aws: &Aws, live: &Live) -> Result<Vec<TargetRegistration>, TaskError> {
-    let mut out = Vec::new();
+    let mut arns = Vec::new();
     let mut pages = aws.elbv2.describe_target_groups().into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| TaskError::from_sdk(e, "list target groups"))?;
-        for tg in page.target_groups() {
-            if tg.vpc_id() != Some(live.vpc_id.as_str()) {
-                continue;
-            }
-            let Some(arn) = tg.target_group_arn() else {
-                continue;
-            };
-            let health = aws
-                .elbv2
+        arns.extend(
+            page.target_groups()
+                .iter()
+                .filter(|tg| tg.vpc_id() == Some(live.vpc_id.as_str()))
+                .filter_map(|tg| tg.target_group_arn().map(String::from)),
+        );
+    }
+    let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(TARGET_HEALTH_CONCURRENCY));
+    let mut reads = tokio::task::JoinSet::new();
+    for (index, arn) in arns.into_iter().enumerate() {
+        let (elbv2, permits, instance) =
+            (aws.elbv2.clone(), permits.clone(), live.instance_id.clone());
+        reads.spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            let health = elbv2
                 .describe_target_health()
-                .target_group_arn(arn)
+                .target_group_arn(&arn)
                 .send()
                 .await
                 .map_err(|e| TaskError::from_sdk(e, &format!("read the targets of {arn}")))?;
-            for d in health.target_health_descriptions() {
-                // A draining target is already being deregistered. An `unused`
-                // one is still registered (its group may simply have no load
-                // balancer yet), so it is recorded and detached like any other.
-                let state = d
-                    .target_health()
-                    .and_then(|h| h.state())
-                    .map(|s| s.as_str())
-                    .unwrap_or_default();
-                if state == "draining" {
-                    continue;
-                }
-                if let Some(t) = d
-                    .target()
-                    .filter(|t| t.id() == Some(live.instance_id.as_str()))
-                {
-                    out.push(TargetRegistration {
-                        target_group_arn: arn.to_string(),
-                        port: t.port(),
-                        availability_zone: t.availability_zone().map(String::from),
-                    });
-                }
-            }
-        }
+            let found: Vec<TargetRegistration> = health
+                .target_health_descriptions()
+                .iter()
+                // A draining target is already being deregistered. An `unused` one is still
+                // registered (its group may simply have no load balancer yet), so it is
+                // recorded and detached like any other.
+                .filter(|d| {
+                    d.target_health()
+                        .and_then(|h| h.state())
+                        .map(|s| s.as_str())
+                        != Some("draining")
+                })
+                .filter_map(|d| d.target())
+                .filter(|t| t.id() == Some(instance.as_str()))
+                .map(|t| TargetRegistration {
+                    target_group_arn: arn.clone(),
+                    port: t.port(),
+                    availability_zone: t.availability_zone().map(String::from),
+                })
+                .collect();
+            Ok::<_, TaskError>((index, found))
+        });
     }
-    Ok(out)
+    let mut found = Vec::new();
+    while let Some(done) = reads.join_next().await {
+        let read = done.map_err(|e| {
+            TaskError::new(
+                contract::ErrorName::Transient,
+                format!("a target group read did not finish: {e}"),
+            )
+        })?;
+        found.push(read?);
+    }
+    // In the order the groups were listed, so the record is stable.
+    found.sort_by_key(|(index, _)| *index);
+    Ok(found.into_iter().flat_map(|(_, f)| f).collect())
 }
 
 async fn classic_load_balancers(aws: &Aws, id: &str) -> Result<Vec<String>, TaskError> {

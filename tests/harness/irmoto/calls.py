@@ -18,8 +18,15 @@ calls overlap exactly when one starts before the other ends. ``action`` is the q
 ``Action``, the JSON ``X-Amz-Target`` operation, or ``METHOD /path`` for REST services.
 
 ``POST /moto-api/irmoto/calls`` starts recording (and clears the log); ``GET`` answers
-``{"Recording": bool, "Calls": [...]}``; ``DELETE`` stops recording and clears it. Recording is
-off by default, so nothing grows while the harness serves tests.
+``{"Recording": bool, "LatencyMs": n, "Calls": [...]}``; ``DELETE`` stops recording and clears
+it. Recording is off by default, so nothing grows while the harness serves tests.
+
+moto answers in a millisecond, AWS APIs in tens to hundreds (AWS re:Post and the SDK
+developer guides quote typical EC2 control-plane latencies of 50-300 ms): at a millisecond, two
+requests a client sends together rarely overlap on the server, so parallelism would be
+invisible. ``POST`` with ``{"latency_ms": n}`` holds every response n ms while recording (the
+call's ``end`` includes it), so concurrent calls overlap as they do on AWS and the wall times
+the benchmark reports include a stated per-call latency.
 """
 
 from __future__ import annotations
@@ -33,7 +40,7 @@ from typing import Any
 
 CALLS_PATH = "/moto-api/irmoto/calls"
 _LOCK = threading.Lock()
-_STATE: dict[str, Any] = {"recording": False, "calls": []}
+_STATE: dict[str, Any] = {"recording": False, "latency": 0.0, "calls": []}
 _APP = re.compile(r"(?:^|\s)app/([^\s/]+)")
 
 
@@ -67,6 +74,8 @@ def patch_call_log() -> None:
             return inner(self, args, **kwargs)
         start = time.time()
         response = inner(self, args, **kwargs)
+        if _STATE["latency"]:
+            time.sleep(_STATE["latency"])
         end = time.time()
         entry = {"service": getattr(current_app, "service", ""), "action": _action(flask_request),
                  "app": _app(flask_request), "start": start, "end": end,
@@ -85,12 +94,17 @@ def patch_call_log_endpoint() -> None:
     def handler(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, str], str]:
         with _LOCK:
             if request.method == "POST":
-                _STATE.update(recording=True, calls=[])
+                try:
+                    latency = float(json.loads(request.get_data() or b"{}").get("latency_ms", 0)) / 1000
+                except (ValueError, AttributeError):
+                    return 400, {"Content-Type": "application/json"}, json.dumps({"message": "body: {\"latency_ms\": n}"})
+                _STATE.update(recording=True, latency=max(latency, 0.0), calls=[])
             elif request.method == "DELETE":
-                _STATE.update(recording=False, calls=[])
+                _STATE.update(recording=False, latency=0.0, calls=[])
             elif request.method != "GET":
                 return 405, {"Content-Type": "application/json"}, json.dumps({"message": "use GET, POST or DELETE"})
-            body = {"Recording": _STATE["recording"], "Calls": list(_STATE["calls"])}
+            body = {"Recording": _STATE["recording"], "LatencyMs": _STATE["latency"] * 1000,
+                    "Calls": list(_STATE["calls"])}
         return 200, {"Content-Type": "application/json"}, json.dumps(body)
 
     urls.url_paths["{0}" + CALLS_PATH + "$"] = handler

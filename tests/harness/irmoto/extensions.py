@@ -943,8 +943,111 @@ def patch_sfn_send_task_failure_cause() -> None:
     StepFunctionResponse.send_task_failure = send_task_failure  # type: ignore[method-assign]
 
 
+# --------------------------------------------------------------------------
+# 3f. A States.* error leaving a Parallel branch or a Map iteration keeps its name
+# AWS doc: Step Functions Developer Guide, "Handling errors in Step Functions workflows"
+# (States.Timeout, States.TaskFailed, ... are the errors a Retry/Catch matches, States.ALL
+# matches any of them) and "Parallel workflow state" / "Map workflow state" (when a branch
+# or an iteration fails with an unhandled error, the whole state fails with that error, and
+# the state's Catch handles it).
+# moto 5.2.5 (parser/asl/component/state/exec/state_parallel/branches_decl.py
+# BranchesDecl._eval_body, state_map/iteration/iteration_worker.py IterationWorker) wraps the
+# failed branch's error name in CustomErrorName, whose constructor refuses names that start
+# with "States.": a task that timed out inside a Parallel or Map raised ValueError instead,
+# which became an uncatchable States.Runtime and failed the whole execution (one slow Lambda
+# in a Map of 50 instances aborted all 50).
+# --------------------------------------------------------------------------
+
+
+def _propagated_error_name(error_name: str | None) -> Any:
+    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+
+    if error_name is not None and error_name.startswith("States."):
+        try:
+            return StatesErrorName.from_name(error_name)
+        except ValueError:  # a States.* name the interpreter does not know: keep moto's behaviour
+            pass
+    return CustomErrorName(error_name=error_name)
+
+
+def patch_sfn_states_errors_propagate() -> None:
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration import iteration_worker
+    from moto.stepfunctions.parser.asl.component.state.exec.state_parallel import branches_decl
+
+    for module in (branches_decl, iteration_worker):
+        module.CustomErrorName = _propagated_error_name  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------
+# 3g. A resource's tags are read from its own entry (performance only)
+# AWS doc: EC2 API Reference, "DescribeSnapshots" / "DescribeInstances" (filters tag:KEY,
+# tag-key, tag-value): results do not depend on how many other resources carry tags.
+# moto 5.2.5 (moto/ec2/models/core.py TaggedEC2Resource.get_tags) answers one resource's tags
+# by scanning every tag of every resource in the region (TagBackend.describe_tags with a
+# resource-id regex), once per resource per filter: a tag-filtered DescribeSnapshots over 200
+# snapshots read the whole tag store 200 times. With 50 instances contained at once the
+# emulator spent half its time there and serialized the playbook it should measure. Same
+# result (the resource's tags in insertion order, same dict shape), read from
+# TagBackend.tags[resource_id] directly.
+# --------------------------------------------------------------------------
+
+
+def patch_ec2_tags_by_resource() -> None:
+    from moto.ec2.models.core import TaggedEC2Resource
+    from moto.ec2.utils import EC2_PREFIX_TO_RESOURCE, get_prefix
+
+    def get_tags(self: Any) -> list[dict[str, str]]:
+        resource_id = getattr(self, "id", None)
+        if not resource_id:
+            return []
+        tags = self.ec2_backend.tags.get(resource_id) or {}
+        resource_type = EC2_PREFIX_TO_RESOURCE.get(get_prefix(resource_id), "")
+        return [{"resource_id": resource_id, "key": key, "value": value, "resource_type": resource_type}
+                for key, value in list(tags.items())]
+
+    TaggedEC2Resource.get_tags = get_tags  # type: ignore[method-assign]
+
+
+# --------------------------------------------------------------------------
+# 3h. GetExecutionHistory pages and reverse order
+# AWS doc: Step Functions API Reference, "GetExecutionHistory" (reverseOrder "lists events in
+# descending order of their timeStamp"; maxResults "the default is 100 and the maximum allowed
+# page size is 1000", 0 means the default; nextToken for the next page).
+# moto 5.2.5 (moto/stepfunctions/responses.py StepFunctionResponse.get_execution_history)
+# ignores all three and answers every event, oldest first, in one page: a client that follows
+# an execution by reading newest first until it meets an event it has seen (irctl watch) never
+# saw a new event.
+# --------------------------------------------------------------------------
+
+
+def patch_sfn_execution_history_pages() -> None:
+    from moto.core.responses import ActionResult
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    def get_execution_history(self: Any) -> Any:
+        history = self.stepfunction_backend.get_execution_history(self._get_param("executionArn"))
+        events = list(history.get("events") or [])
+        if self._get_param("reverseOrder"):
+            events.reverse()
+        size = int(self._get_param("maxResults") or 0) or 100
+        if not 0 < size <= 1000:
+            raise ValueError("maxResults must be 0 to 1000")
+        token = self._get_param("nextToken")
+        start = int(token) if token and str(token).isdigit() else 0
+        page: dict[str, Any] = {"events": events[start:start + size]}
+        if start + size < len(events):
+            page["nextToken"] = str(start + size)
+        return ActionResult(page)
+
+    StepFunctionResponse.get_execution_history = get_execution_history  # type: ignore[method-assign]
+
+
 EXTENSIONS: list[Callable[[], None]] = [
     patch_sfn_send_task_failure_cause,
+    patch_sfn_execution_history_pages,
+    patch_ec2_tags_by_resource,
+    patch_sfn_states_errors_propagate,
     patch_cfn_state_machine,
     patch_lambda_invoke_forwarding,
     patch_events_pattern_arrays,

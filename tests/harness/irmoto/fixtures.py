@@ -332,8 +332,10 @@ def _target_port(index: int) -> int:
 
 
 def web_host(name: str, enis: int = 1, volumes: int = 1, target_groups: int = 0, asg: bool = False,
-             profile: bool = False, tags: dict[str, str] | None = None, agent: str = "absent") -> dict:
-    """A compromised web server as the playbook meets it; idempotent per name."""
+             profile: bool = False, tags: dict[str, str] | None = None, agent: str = "absent",
+             tier: str | None = None) -> dict:
+    """A compromised web server as the playbook meets it; idempotent per name. Its target groups
+    are its own (NAME-PORT), or its tier's (TIER-PORT) when hosts share a tier as a fleet does."""
     ec2, elb = boto3.client("ec2"), boto3.client("elbv2")
     existing = _find_instance(ec2, name, "web-host")
     if existing:
@@ -372,7 +374,7 @@ def web_host(name: str, enis: int = 1, volumes: int = 1, target_groups: int = 0,
         _auto_scaling_group(name, instance_id, launch, net["subnet_id"])
     for index in range(target_groups):
         port = _target_port(index)
-        arn = _target_group(elb, f"{name}-{port}", port, net["vpc_id"])
+        arn = _target_group(elb, f"{tier or name}-{port}", port, net["vpc_id"])
         elb.register_targets(TargetGroupArn=arn, Targets=[{"Id": instance_id, "Port": port}])
     if agent != "absent":
         ssm_agent(instance_id, agent)
@@ -492,6 +494,7 @@ def _host_command(argv: list[str]) -> dict:
         parser.add_argument("--enis", type=int, default=1, help="network interfaces (the primary + N-1 attached)")
         parser.add_argument("--volumes", type=int, default=1, help="EBS volumes (root + N-1 data volumes)")
         parser.add_argument("--target-groups", type=int, default=0, help="new target groups it is registered in")
+        parser.add_argument("--tier", type=_name, help="share the target groups of this tier (TIER-PORT) with other hosts")
         parser.add_argument("--asg", action="store_true", help="attach it to a new Auto Scaling group NAME")
         parser.add_argument("--profile", action="store_true", help="launch it with instance profile NAME-profile")
         parser.add_argument("--tag", type=_tag, action="append", default=[], metavar="KEY=VALUE")
@@ -499,7 +502,7 @@ def _host_command(argv: list[str]) -> dict:
                             help="its SSM Agent (default absent: not a managed node)")
         args = parser.parse_args(argv[2:])
         return web_host(args.name, enis=args.enis, volumes=args.volumes, target_groups=args.target_groups,
-                        asg=args.asg, profile=args.profile, tags=dict(args.tag), agent=args.agent)
+                        asg=args.asg, profile=args.profile, tags=dict(args.tag), agent=args.agent, tier=args.tier)
     if command == "forensic-network":
         parser.add_argument("--instance-id", help="the subnet goes in this instance's VPC and zone "
                                                   "(default: the fixtures' subnet's)")
@@ -531,7 +534,7 @@ def main(argv: list[str]) -> int:
         print(f"usage: python -m irmoto.fixtures {{{'|'.join(COMMANDS)}}}\n"
               "       python -m irmoto.fixtures ssm-agent INSTANCE_ID [--ping-status STATUS] [...]\n"
               "       python -m irmoto.fixtures web-host --name NAME [--enis N] [--volumes N] [--target-groups N]"
-              " [--asg] [--profile] [--tag KEY=VALUE ...] [--agent Online|ConnectionLost|absent]\n"
+              " [--tier T] [--asg] [--profile] [--tag KEY=VALUE ...] [--agent Online|ConnectionLost|absent]\n"
               "       python -m irmoto.fixtures forensic-host --name NAME\n"
               "       python -m irmoto.fixtures forensic-network --name NAME [--instance-id ID]", file=sys.stderr)
         return 2
