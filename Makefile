@@ -94,9 +94,10 @@ package: .venv/.installed ## release bootstrap zips for real AWS, in $(CARGO_TAR
 
 bench: .venv/.installed ## synthesis speed against the CDK peer; EC2 containment on the emulator
 	cargo build -q --release -p codegen
-	python3 tools/bench.py
 	cargo build -q -p irctl -p tasks --bins
-	.venv/bin/python tools/bench_ec2.py
+	@# Both parts run; the target fails when either missed its target.
+	python3 tools/bench.py; synth=$$?; .venv/bin/python tools/bench_ec2.py; ec2=$$?; \
+		test $$synth -eq 0 && test $$ec2 -eq 0
 
 clean: emulator-down
 	rm -rf $(LOCAL)

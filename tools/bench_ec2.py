@@ -118,8 +118,20 @@ def hosts(fixtures: Any, prefix: str, count: int) -> list[str]:
         return list(pool.map(one, range(count)))
 
 
+def emulator_cpu_seconds() -> float:
+    """CPU time moto has used so far (user + system, from /proc): moto serves every call and runs
+    every state machine in one Python process, so it is the emulator's ceiling."""
+    try:
+        fields = Path(f"/proc/{os.environ['IR_MOTO_PID']}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (KeyError, OSError, ValueError, IndexError):
+        return float("nan")
+
+
 def contain(sfn: Any, machine: str, instances: list[str], reason: str) -> dict[str, Any]:
     """Starts the playbook on `instances` the way a responder does and waits for its end."""
+    log(f"{reason}: {len(instances)} instance(s)")
+    cpu_before = emulator_cpu_seconds()
     known = {e["executionArn"] for e in sfn.list_executions(stateMachineArn=machine)["executions"]}
     args = ["start", PLAYBOOK, "--reason", reason]
     for i in instances:
@@ -150,7 +162,8 @@ def contain(sfn: Any, machine: str, instances: list[str], reason: str) -> dict[s
     not_contained = {i: results.get(i, {}).get("status") for i in instances if results.get(i, {}).get("status") != "contained"}
     if not_contained:
         raise SystemExit(f"{reason}: not every instance was contained: {not_contained}")
-    return {"arn": arn, "start": described["startDate"].timestamp(), "stop": described["stopDate"].timestamp()}
+    return {"arn": arn, "start": described["startDate"].timestamp(), "stop": described["stopDate"].timestamp(),
+            "cpu": emulator_cpu_seconds() - cpu_before}
 
 
 def critical_path_report(calls: list[dict[str, Any]], run: dict[str, Any], title: str) -> dict[str, Any]:
@@ -217,13 +230,16 @@ def main() -> int:
         warm_path = critical_path_report(call_log("GET")["Calls"], run, "Critical path to every ENI isolated (isolation groups exist)")
 
         times: dict[int, list[float]] = {1: [], 10: [], 50: []}
+        cpu: dict[int, list[float]] = {1: [], 10: [], 50: []}
         for instance in single:
             r = contain(sfn, machine, [instance], "bench 1 instance")
             times[1].append(r["stop"] - r["start"])
+            cpu[1].append(r["cpu"])
         for n, group in ((10, ten), (50, fifty)):
             call_log("POST")  # keeps the log small
             r = contain(sfn, machine, group, f"bench {n} instances")
             times[n].append(r["stop"] - r["start"])
+            cpu[n].append(r["cpu"])
     finally:
         if os.environ.get("BENCH_KEEP") == "1":
             log(f"BENCH_KEEP=1: the emulator stays up; source {STATE_DIR / 'state.env'}; irctl --stack-prefix {PREFIX} ...")
@@ -231,11 +247,14 @@ def main() -> int:
             down()
 
     one = statistics.median(times[1])
-    print(f"\n{'containment (one request)':<30}{'time':>10}{'x of 1':>9}   ({LATENCY_MS:.0f} ms per AWS call)")
+    print(f"\n{'containment (one request)':<30}{'time':>10}{'x of 1':>9}{'moto CPU':>11}{'per instance':>14}"
+          f"   ({LATENCY_MS:.0f} ms per AWS call)")
     for n, ts in times.items():
-        t = statistics.median(ts)
+        t, c = statistics.median(ts), statistics.median(cpu[n])
         label = f"{n} instance{'s' if n > 1 else ''}" + (f" (median of {len(ts)})" if len(ts) > 1 else "")
-        print(f"{label:<30}{t:>9.2f}s{t / one:>8.1f}x")
+        print(f"{label:<30}{t:>9.2f}s{t / one:>8.1f}x{c:>10.1f}s{c / n:>13.2f}s")
+    print(f"(moto serves every call and runs every state machine in one Python process: at 50 instances it "
+          f"is busy {statistics.median(cpu[50]) / statistics.median(times[50]):.0%} of the run, and that sets the pace here)")
     ratio = statistics.median(times[50]) / one
     failed = []
     if warm_path["isolation"] > MAX_ISOLATION_CALLS:

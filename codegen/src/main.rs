@@ -22,6 +22,11 @@ struct Cli {
     #[arg(long)]
     check: bool,
 
+    /// Synthesize only this playbook (repeatable; default: every one). Files of the others are
+    /// left as they are.
+    #[arg(long = "playbook", value_name = "ID", conflicts_with = "check")]
+    playbooks: Vec<String>,
+
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -45,8 +50,24 @@ fn main() -> ExitCode {
             .expect("workspace root")
             .to_path_buf()
     });
-    let playbooks = codegen::playbooks::all();
+    let mut playbooks = codegen::playbooks::all();
     let settings = Settings::default();
+    let only = !cli.playbooks.is_empty();
+    if only {
+        let known: Vec<&str> = playbooks.iter().map(|p| p.id).collect();
+        if let Some(unknown) = cli
+            .playbooks
+            .iter()
+            .find(|id| !known.contains(&id.as_str()))
+        {
+            eprintln!(
+                "error: no playbook {unknown}; the playbooks are: {}",
+                known.join(", ")
+            );
+            return ExitCode::FAILURE;
+        }
+        playbooks.retain(|p| cli.playbooks.iter().any(|id| id == p.id));
+    }
 
     if let Some(Command::Policies { out }) = cli.command {
         return write_policies(&playbooks, &settings, &out);
@@ -65,7 +86,8 @@ fn main() -> ExitCode {
     if cli.check {
         check(&root, &artifacts)
     } else {
-        write(&root, &artifacts)
+        // A partial synthesis does not know the other playbooks' files: none is stale.
+        write(&root, &artifacts, !only)
     }
 }
 
@@ -91,7 +113,7 @@ fn existing_files(root: &Path) -> Vec<String> {
     out
 }
 
-fn write(root: &Path, artifacts: &Artifacts) -> ExitCode {
+fn write(root: &Path, artifacts: &Artifacts, prune: bool) -> ExitCode {
     let mut changed = 0;
     for (path, content) in artifacts {
         let full = root.join(path);
@@ -113,7 +135,7 @@ fn write(root: &Path, artifacts: &Artifacts) -> ExitCode {
     }
     for stale in existing_files(root)
         .into_iter()
-        .filter(|f| !artifacts.contains_key(f))
+        .filter(|f| prune && !artifacts.contains_key(f))
     {
         if let Err(e) = std::fs::remove_file(root.join(&stale)) {
             eprintln!("error: cannot remove stale {stale}: {e}");

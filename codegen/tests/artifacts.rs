@@ -190,3 +190,44 @@ fn every_end_of_an_instance_branch_reports_a_status() {
     }
     assert!(ends >= 5, "{ends} ends");
 }
+
+#[test]
+fn one_playbook_alone_writes_its_files_and_leaves_the_others() {
+    let tmp = std::env::temp_dir().join(format!("codegen-one-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let keep = tmp.join("cloudformation/ec2-compromise.json");
+    std::fs::create_dir_all(keep.parent().unwrap()).unwrap();
+    std::fs::write(&keep, "{}\n").unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_codegen"))
+            .arg("--root")
+            .arg(&tmp)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+
+    let out = run(&["--playbook", "triage"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(tmp.join("cloudformation/triage.json").is_file());
+    assert!(tmp.join("statemachines/triage.asl.json").is_file());
+    assert!(!tmp.join("statemachines/ec2-compromise.asl.json").exists());
+    assert_eq!(
+        std::fs::read_to_string(&keep).unwrap(),
+        "{}\n",
+        "another playbook's file was touched"
+    );
+
+    let unknown = run(&["--playbook", "nope"]);
+    assert!(!unknown.status.success());
+    let err = String::from_utf8_lossy(&unknown.stderr);
+    assert!(
+        err.contains("no playbook nope") && err.contains("ec2-compromise"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&tmp).unwrap();
+}
