@@ -1043,8 +1043,35 @@ def patch_sfn_execution_history_pages() -> None:
     StepFunctionResponse.get_execution_history = get_execution_history  # type: ignore[method-assign]
 
 
+# --------------------------------------------------------------------------
+# 3i. The backend for a host is looked up once (performance only)
+# AWS doc: none; how a request finds its service is the emulator's business.
+# moto 5.2.5 (moto/moto_server/werkzeug_app.py DomainDispatcherApplication.get_backend_for_host,
+# moto/backends.py list_of_moto_modules) lists moto's package folder and stats each entry, then
+# tries every service's URL regex, for every request, inside the dispatcher's global lock: a
+# serial section in front of every call the playbooks make. The answer for a host never
+# changes while the server runs, so it is remembered per host (same answer, first lookup as
+# before).
+# --------------------------------------------------------------------------
+
+
+def patch_backend_lookup_cache() -> None:
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    original = DomainDispatcherApplication.get_backend_for_host
+    cache: dict[str | None, Any] = {}
+
+    def get_backend_for_host(self: Any, host: str | None) -> Any:
+        if host not in cache:
+            cache[host] = original(self, host)
+        return cache[host]
+
+    DomainDispatcherApplication.get_backend_for_host = get_backend_for_host  # type: ignore[method-assign]
+
+
 EXTENSIONS: list[Callable[[], None]] = [
     patch_sfn_send_task_failure_cause,
+    patch_backend_lookup_cache,
     patch_sfn_execution_history_pages,
     patch_ec2_tags_by_resource,
     patch_sfn_states_errors_propagate,
