@@ -274,6 +274,16 @@ async fn deploy_stack(
         .await
         .ok()
         .and_then(|o| o.stacks().first().cloned());
+    // A stack whose creation failed can only be deleted (CloudFormation refuses UpdateStack).
+    if let Some(s) = existing
+        .as_ref()
+        .filter(|s| s.stack_status() == Some(&StackStatus::RollbackComplete))
+    {
+        return Err(Error::Usage(format!(
+            "stack {stack} is in ROLLBACK_COMPLETE: its creation failed ({}) and CloudFormation cannot update it. Fix the cause (its events: `aws cloudformation describe-stack-events --stack-name {stack}`), delete it (`aws cloudformation delete-stack --stack-name {stack}`) and deploy again",
+            s.stack_status_reason().unwrap_or("no reason given")
+        )));
+    }
     let exists = existing.as_ref().is_some_and(|s| {
         s.stack_status() != Some(&StackStatus::ReviewInProgress)
             && s.stack_status() != Some(&StackStatus::DeleteComplete)
