@@ -4,11 +4,9 @@
 
 use aws_sdk_ec2::types::InstanceAttributeName;
 use aws_sdk_sfn::types::ExecutionStatus;
-use e2e::{fresh_sample, Stack, World};
-use libtest_mimic::{Arguments, Failed, Trial};
+use e2e::{fresh_sample, scenarios, Stack, World};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,17 +24,8 @@ struct Ctx {
     network: Value,
 }
 
-type Scenario = fn(Arc<Ctx>) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>>;
-
-macro_rules! scenarios {
-    ($($name:ident),* $(,)?) => {
-        vec![$((stringify!($name), (|c| Box::pin($name(c))) as Scenario)),*]
-    };
-}
-
 fn main() -> std::process::ExitCode {
-    let args = Arguments::from_args();
-    let list = scenarios![
+    let list = scenarios![Ctx;
         a_compromised_host_is_contained_and_release_restores_it,
         a_resent_finding_changes_nothing,
         an_excluded_instance_is_left_alone,
@@ -53,77 +42,58 @@ fn main() -> std::process::ExitCode {
         every_task_on_an_unknown_instance_is_resource_not_found,
         each_step_alone_plans_then_acts_once,
     ];
-    if args.list {
-        let trials = list
-            .into_iter()
-            .map(|(n, _)| Trial::test(n, || Ok(())))
-            .collect();
-        return libtest_mimic::run(&args, trials).exit_code();
-    }
-    let rt = Arc::new(tokio::runtime::Runtime::new().unwrap());
-    let world = World::start();
-    let forensic = world.fixture(&["forensic-host", "--name", "forensics"]);
-    let network = world.fixture(&["forensic-network", "--name", "forensics"]);
-    let (main, fast) = rt.block_on(async {
-        let fid = format!(
-            "ForensicInstanceId={}",
-            forensic["instance_id"].as_str().unwrap()
-        );
-        let fsub = format!(
-            "ForensicSubnetId={}",
-            network["subnet_id"].as_str().unwrap()
-        );
-        let fsg = format!(
-            "ForensicSecurityGroupId={}",
-            network["security_group_id"].as_str().unwrap()
-        );
-        let main = world
-            .deploy(
-                "e2e",
-                "ec2-compromise",
-                &[
-                    "CaptureTimeoutSeconds=60",
-                    "ApprovalTimeoutSeconds=600",
-                    &fid,
-                    &fsub,
-                    &fsg,
-                ],
-            )
-            .await;
-        let fast = world
-            .deploy(
-                "e2e-fast",
-                "ec2-compromise",
-                &[
-                    "MinSeverityAutomatic=10",
-                    "ApprovalTimeoutSeconds=3",
-                    "OnApprovalTimeout=skip",
-                    "VolatileCapture=false",
-                ],
-            )
-            .await;
-        (main, fast)
-    });
-    let ctx = Arc::new(Ctx {
-        world,
-        main,
-        fast,
-        forensic,
-        network,
-    });
-    let trials = list
-        .into_iter()
-        .map(|(name, scenario)| {
-            let (ctx, rt) = (ctx.clone(), rt.clone());
-            Trial::test(name, move || {
-                rt.block_on(scenario(ctx));
-                Ok::<(), Failed>(())
-            })
-        })
-        .collect();
-    let conclusion = libtest_mimic::run(&args, trials);
-    drop(Arc::try_unwrap(ctx).ok());
-    conclusion.exit_code()
+    e2e::run_suite(list, |rt| {
+        let world = World::start();
+        let forensic = world.fixture(&["forensic-host", "--name", "forensics"]);
+        let network = world.fixture(&["forensic-network", "--name", "forensics"]);
+        let (main, fast) = rt.block_on(async {
+            let fid = format!(
+                "ForensicInstanceId={}",
+                forensic["instance_id"].as_str().unwrap()
+            );
+            let fsub = format!(
+                "ForensicSubnetId={}",
+                network["subnet_id"].as_str().unwrap()
+            );
+            let fsg = format!(
+                "ForensicSecurityGroupId={}",
+                network["security_group_id"].as_str().unwrap()
+            );
+            let main = world
+                .deploy(
+                    "e2e",
+                    "ec2-compromise",
+                    &[
+                        "CaptureTimeoutSeconds=60",
+                        "ApprovalTimeoutSeconds=600",
+                        &fid,
+                        &fsub,
+                        &fsg,
+                    ],
+                )
+                .await;
+            let fast = world
+                .deploy(
+                    "e2e-fast",
+                    "ec2-compromise",
+                    &[
+                        "MinSeverityAutomatic=10",
+                        "ApprovalTimeoutSeconds=3",
+                        "OnApprovalTimeout=skip",
+                        "VolatileCapture=false",
+                    ],
+                )
+                .await;
+            (main, fast)
+        });
+        Ctx {
+            world,
+            main,
+            fast,
+            forensic,
+            network,
+        }
+    })
 }
 
 // --- helpers -----------------------------------------------------------------------------

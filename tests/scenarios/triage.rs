@@ -2,10 +2,8 @@
 //! emulated AWS, driven through EventBridge and `irctl` as a responder would.
 
 use aws_sdk_sfn::types::ExecutionStatus;
-use e2e::{fresh_sample, Stack, World};
-use libtest_mimic::{Arguments, Failed, Trial};
+use e2e::{fresh_sample, scenarios, Stack, World};
 use serde_json::{json, Value};
-use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,17 +15,8 @@ struct Ctx {
     fast: Stack,
 }
 
-type Scenario = fn(Arc<Ctx>) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>>;
-
-macro_rules! scenarios {
-    ($($name:ident),* $(,)?) => {
-        vec![$((stringify!($name), (|c| Box::pin($name(c))) as Scenario)),*]
-    };
-}
-
 fn main() -> std::process::ExitCode {
-    let args = Arguments::from_args();
-    let list = scenarios![
+    let list = scenarios![Ctx;
         deployed_definition_is_the_generated_one,
         redeploying_unchanged_templates_changes_nothing,
         a_guardduty_finding_is_triaged_and_notified,
@@ -39,41 +28,21 @@ fn main() -> std::process::ExitCode {
         an_unanswered_case_is_escalated,
         watch_and_render_show_the_path_taken,
     ];
-    if args.list {
-        let trials = list
-            .into_iter()
-            .map(|(n, _)| Trial::test(n, || Ok(())))
-            .collect();
-        return libtest_mimic::run(&args, trials).exit_code();
-    }
-    let rt = Arc::new(tokio::runtime::Runtime::new().unwrap());
-    let world = World::start();
-    let (triage, fast) = rt.block_on(async {
-        let triage = world.deploy("e2e", "triage", &[]).await;
-        let fast = world
-            .deploy("e2e-fast", "triage", &["AcknowledgeWithinSeconds=3"])
-            .await;
-        (triage, fast)
-    });
-    let ctx = Arc::new(Ctx {
-        world,
-        triage,
-        fast,
-    });
-    let trials = list
-        .into_iter()
-        .map(|(name, scenario)| {
-            let (ctx, rt) = (ctx.clone(), rt.clone());
-            Trial::test(name, move || {
-                rt.block_on(scenario(ctx));
-                Ok::<(), Failed>(())
-            })
-        })
-        .collect();
-    let conclusion = libtest_mimic::run(&args, trials);
-    // Tear the emulator down before exiting.
-    drop(Arc::try_unwrap(ctx).ok());
-    conclusion.exit_code()
+    e2e::run_suite(list, |rt| {
+        let world = World::start();
+        let (triage, fast) = rt.block_on(async {
+            let triage = world.deploy("e2e", "triage", &[]).await;
+            let fast = world
+                .deploy("e2e-fast", "triage", &["AcknowledgeWithinSeconds=3"])
+                .await;
+            (triage, fast)
+        });
+        Ctx {
+            world,
+            triage,
+            fast,
+        }
+    })
 }
 
 async fn deployed_definition_is_the_generated_one(c: Arc<Ctx>) {

@@ -555,3 +555,49 @@ pub fn fresh_sample(name: &str) -> Value {
     }
     v
 }
+
+/// A scenario of a suite: an async test given the suite's shared context.
+pub type Scenario<C> =
+    fn(std::sync::Arc<C>) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+
+/// `scenarios![Ctx; a, b, c]`: the named async functions as `(name, Scenario<Ctx>)` pairs.
+#[macro_export]
+macro_rules! scenarios {
+    ($ctx:ty; $($name:ident),* $(,)?) => {
+        vec![$((stringify!($name), (|c| Box::pin($name(c))) as $crate::Scenario<$ctx>)),*]
+    };
+}
+
+/// Runs a suite under libtest-mimic: `--list` sets nothing up; otherwise `setup` runs once (the
+/// emulator up, the stacks deployed), every selected scenario runs against its context, and the
+/// context is dropped before exiting, which tears the emulator down.
+pub fn run_suite<C: Send + Sync + 'static>(
+    list: Vec<(&'static str, Scenario<C>)>,
+    setup: impl FnOnce(&tokio::runtime::Runtime) -> C,
+) -> std::process::ExitCode {
+    use libtest_mimic::{Arguments, Failed, Trial};
+    use std::sync::Arc;
+    let args = Arguments::from_args();
+    if args.list {
+        let trials = list
+            .into_iter()
+            .map(|(n, _)| Trial::test(n, || Ok(())))
+            .collect();
+        return libtest_mimic::run(&args, trials).exit_code();
+    }
+    let rt = Arc::new(tokio::runtime::Runtime::new().expect("a tokio runtime"));
+    let ctx = Arc::new(setup(&rt));
+    let trials = list
+        .into_iter()
+        .map(|(name, scenario)| {
+            let (ctx, rt) = (ctx.clone(), rt.clone());
+            Trial::test(name, move || {
+                rt.block_on(scenario(ctx));
+                Ok::<(), Failed>(())
+            })
+        })
+        .collect();
+    let conclusion = libtest_mimic::run(&args, trials);
+    drop(Arc::try_unwrap(ctx).ok());
+    conclusion.exit_code()
+}

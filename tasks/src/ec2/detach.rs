@@ -6,7 +6,6 @@ use super::prestate::registrations;
 use super::{check_instance_id, describe};
 use crate::aws::Aws;
 use crate::error::TaskError;
-use aws_sdk_elasticloadbalancingv2::types::TargetDescription;
 use contract::tasks::ec2::{InstanceStep, Outcome, Status};
 
 async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
@@ -46,17 +45,10 @@ async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
             format!("deregister {id}{port}"),
         );
         if act {
-            let mut target = TargetDescription::builder().id(id);
-            if let Some(p) = r.port {
-                target = target.port(p);
-            }
-            if let Some(az) = &r.availability_zone {
-                target = target.availability_zone(az);
-            }
             aws.elbv2
                 .deregister_targets()
                 .target_group_arn(&r.target_group_arn)
-                .targets(target.build())
+                .targets(super::target(id, r.port, r.availability_zone.as_deref()))
                 .send()
                 .await
                 .map_err(|e| {

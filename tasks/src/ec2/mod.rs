@@ -184,6 +184,27 @@ pub fn tag(key: &str, value: &str) -> aws_sdk_ec2::types::Tag {
         .build()
 }
 
+/// The profile `arn` as an association request names it.
+pub fn profile(arn: &str) -> aws_sdk_ec2::types::IamInstanceProfileSpecification {
+    aws_sdk_ec2::types::IamInstanceProfileSpecification::builder()
+        .arn(arn)
+        .build()
+}
+
+/// A target-group target: the instance, on `port` when it was registered with one, in `zone`
+/// when the registration named one.
+pub fn target(
+    id: &str,
+    port: Option<i32>,
+    zone: Option<&str>,
+) -> aws_sdk_elasticloadbalancingv2::types::TargetDescription {
+    aws_sdk_elasticloadbalancingv2::types::TargetDescription::builder()
+        .id(id)
+        .set_port(port)
+        .set_availability_zone(zone.map(String::from))
+        .build()
+}
+
 /// Validates an instance id before it reaches an API (a bad one would be a confusing error).
 pub fn check_instance_id(id: &str) -> Result<(), TaskError> {
     let hex = id.strip_prefix("i-").unwrap_or("");

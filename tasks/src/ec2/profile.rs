@@ -10,7 +10,6 @@ use super::prestate::profile_association;
 use super::{check_instance_id, describe};
 use crate::aws::Aws;
 use crate::error::TaskError;
-use aws_sdk_ec2::types::IamInstanceProfileSpecification;
 use contract::tasks::ec2::{InstanceStep, Outcome, Status};
 
 /// The inline policy that denies a role's sessions issued before `at` (the policy IAM's own
@@ -103,11 +102,7 @@ async fn run(aws: &Aws, step: InstanceStep, now: &str) -> Result<Outcome, TaskEr
             aws.ec2
                 .replace_iam_instance_profile_association()
                 .association_id(&assoc.association_id)
-                .iam_instance_profile(
-                    IamInstanceProfileSpecification::builder()
-                        .arn(&step.policy.quarantine_profile_arn)
-                        .build(),
-                )
+                .iam_instance_profile(super::profile(&step.policy.quarantine_profile_arn))
                 .send()
                 .await
                 .map_err(|e| {

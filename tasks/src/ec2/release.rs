@@ -16,9 +16,8 @@ use crate::error::TaskError;
 use aws_sdk_ec2::error::ProvideErrorMetadata;
 use aws_sdk_ec2::types::{
     AttributeBooleanValue, AttributeValue, EbsInstanceBlockDeviceSpecification,
-    IamInstanceProfileSpecification, InstanceBlockDeviceMappingSpecification,
+    InstanceBlockDeviceMappingSpecification,
 };
-use aws_sdk_elasticloadbalancingv2::types::TargetDescription;
 use contract::tasks::ec2::{InstanceStep, Outcome, Status};
 use contract::ErrorName;
 
@@ -100,11 +99,7 @@ async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
                 aws.ec2
                     .associate_iam_instance_profile()
                     .instance_id(id)
-                    .iam_instance_profile(
-                        IamInstanceProfileSpecification::builder()
-                            .arn(&want.arn)
-                            .build(),
-                    )
+                    .iam_instance_profile(super::profile(&want.arn))
                     .send()
                     .await
                     .map_err(|e| {
@@ -122,11 +117,7 @@ async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
                 aws.ec2
                     .replace_iam_instance_profile_association()
                     .association_id(&have.association_id)
-                    .iam_instance_profile(
-                        IamInstanceProfileSpecification::builder()
-                            .arn(&want.arn)
-                            .build(),
-                    )
+                    .iam_instance_profile(super::profile(&want.arn))
                     .send()
                     .await
                     .map_err(|e| {
@@ -233,14 +224,10 @@ async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
             ),
         );
         if act {
-            let mut target = TargetDescription::builder().id(id);
-            if let Some(p) = r.port {
-                target = target.port(p);
-            }
             aws.elbv2
                 .register_targets()
                 .target_group_arn(&r.target_group_arn)
-                .targets(target.build())
+                .targets(super::target(id, r.port, None))
                 .send()
                 .await
                 .map_err(|e| {

@@ -265,16 +265,27 @@ fn case_table(actions: &[&'static str]) -> Permission {
 }
 
 fn key_for_table() -> Permission {
-    Permission::new(
+    super::stack_key_via(
         "UseStackKeyForCases",
         &["kms:Decrypt", "kms:GenerateDataKey"],
-        Scope::Stack(StackResource::StackKey),
+        "dynamodb.${AWS::Region}.amazonaws.com",
     )
-    .when(
-        "StringEquals",
-        "kms:ViaService",
-        &["dynamodb.${AWS::Region}.amazonaws.com"],
-    )
+}
+
+/// Objects under the evidence bucket's case prefixes, encrypted with the stack key.
+fn write_evidence(sid: &'static str) -> [Permission; 2] {
+    [
+        Permission::new(
+            sid,
+            &["s3:PutObject"],
+            Scope::Stack(StackResource::EvidenceReports),
+        ),
+        super::stack_key_via(
+            "UseStackKeyForEvidence",
+            &["kms:GenerateDataKey"],
+            "s3.${AWS::Region}.amazonaws.com",
+        ),
+    ]
 }
 
 /// EC2 resource ARNs in this account and Region, by type (snapshots have no account).
@@ -386,7 +397,7 @@ impl Task for CaptureVolatileEvidence {
     type Input = InstanceStep;
     type Output = CaptureResult;
     fn permissions() -> Vec<Permission> {
-        vec![
+        let mut permissions = vec![
             Permission::new(
                 "CheckAgent",
                 &[
@@ -404,24 +415,11 @@ impl Task for CaptureVolatileEvidence {
                 Scope::Stack(StackResource::CaptureDocument),
             )
             .also(Scope::Arn(ANY_INSTANCE)),
-            // Writes each step's output (read through SSM, so the instance needs no permission on
-            // the bucket) and presigns the memory image's upload URL.
-            Permission::new(
-                "WriteEvidence",
-                &["s3:PutObject"],
-                Scope::Stack(StackResource::EvidenceReports),
-            ),
-            Permission::new(
-                "UseStackKeyForEvidence",
-                &["kms:GenerateDataKey"],
-                Scope::Stack(StackResource::StackKey),
-            )
-            .when(
-                "StringEquals",
-                "kms:ViaService",
-                &["s3.${AWS::Region}.amazonaws.com"],
-            ),
-        ]
+        ];
+        // Writes each step's output (read through SSM, so the instance needs no permission on
+        // the bucket) and presigns the memory image's upload URL.
+        permissions.extend(write_evidence("WriteEvidence"));
+        permissions
     }
     fn errors() -> Vec<ErrorName> {
         MUTATE_ERRORS.to_vec()
@@ -664,25 +662,9 @@ impl Task for RecordCase {
     type Input = RecordCaseInput;
     type Output = CaseRecord;
     fn permissions() -> Vec<Permission> {
-        vec![
-            case_table(&["dynamodb:PutItem"]),
-            key_for_table(),
-            Permission::new(
-                "WriteReport",
-                &["s3:PutObject"],
-                Scope::Stack(StackResource::EvidenceReports),
-            ),
-            Permission::new(
-                "UseStackKeyForEvidence",
-                &["kms:GenerateDataKey"],
-                Scope::Stack(StackResource::StackKey),
-            )
-            .when(
-                "StringEquals",
-                "kms:ViaService",
-                &["s3.${AWS::Region}.amazonaws.com"],
-            ),
-        ]
+        let mut permissions = vec![case_table(&["dynamodb:PutItem"]), key_for_table()];
+        permissions.extend(write_evidence("WriteReport"));
+        permissions
     }
     fn errors() -> Vec<ErrorName> {
         vec![

@@ -47,6 +47,21 @@ impl Task for Normalize {
     }
 }
 
+/// The stack's key, usable only through `via` (`kms:ViaService`, e.g.
+/// `sns.${AWS::Region}.amazonaws.com`): a task that stores encrypted data in a topic, table or
+/// bucket of the stack never gets the key for anything else.
+pub(crate) fn stack_key_via(
+    sid: &'static str,
+    actions: &[&'static str],
+    via: &'static str,
+) -> Permission {
+    Permission::new(sid, actions, Scope::Stack(StackResource::StackKey)).when(
+        "StringEquals",
+        "kms:ViaService",
+        &[via],
+    )
+}
+
 /// Publishes a readable summary of the case to the notification topic.
 pub struct Notify;
 
@@ -84,15 +99,10 @@ impl Task for Notify {
                 Scope::Stack(StackResource::NotificationTopic),
             ),
             // The topic is encrypted with the stack key; publishing needs a data key from it.
-            Permission::new(
+            stack_key_via(
                 "UseStackKeyForTopic",
                 &["kms:GenerateDataKey", "kms:Decrypt"],
-                Scope::Stack(StackResource::StackKey),
-            )
-            .when(
-                "StringEquals",
-                "kms:ViaService",
-                &["sns.${AWS::Region}.amazonaws.com"],
+                "sns.${AWS::Region}.amazonaws.com",
             ),
         ]
     }
