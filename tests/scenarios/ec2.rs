@@ -38,6 +38,7 @@ fn main() -> std::process::ExitCode {
         throttling_is_retried_and_the_run_completes,
         a_dry_run_plans_and_changes_nothing,
         a_case_without_instances_is_not_applicable,
+        security_hub_findings_and_the_isolate_action_contain,
         every_task_names_bad_input,
         every_task_on_an_unknown_instance_is_resource_not_found,
         each_step_alone_plans_then_acts_once,
@@ -573,6 +574,47 @@ async fn a_resent_finding_changes_nothing(c: Arc<Ctx>) {
         "no new snapshots"
     );
     assert_eq!(observe(&c, instance).await, contained, "nothing changed");
+}
+
+/// The Security Hub triggers, through the stack's own EventBridge rules: a responder's custom
+/// action "Isolate instance" (matched by the action target the stack created) and an imported
+/// HIGH finding on an instance tagged `aws-ir:respond=auto`.
+async fn security_hub_findings_and_the_isolate_action_contain(c: Arc<Ctx>) {
+    let sample_with = |name: &str, sample_id: &str, instance: &str| -> Value {
+        let text = fresh_sample(name).to_string().replace(sample_id, instance);
+        serde_json::from_str(&text).unwrap()
+    };
+
+    let acted = host(&c, "sh-action", &[]);
+    let mut action = sample_with(
+        "securityhub-custom-action-isolate",
+        "i-0c3d4e5f60718293a",
+        id(&acted),
+    );
+    action["resources"] = json!([c.main.outputs["CustomActionIsolateArn"]]);
+    let (_, status, out) = run(&c, &c.main, &action).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_eq!(
+        instance_result(&out, id(&acted))["status"],
+        "contained",
+        "{out}"
+    );
+    assert_eq!(observe(&c, id(&acted)).await.asg, None);
+
+    let imported = host(&c, "sh-imported", &[]);
+    let mut finding = sample_with(
+        "securityhub-finding-imported-ec2",
+        "i-0a1b2c3d4e5f60718",
+        id(&imported),
+    );
+    finding["detail"]["findings"][0]["Resources"][0]["Tags"]["aws-ir:respond"] = json!("auto");
+    let (_, status, out) = run(&c, &c.main, &finding).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_eq!(
+        instance_result(&out, id(&imported))["status"],
+        "contained",
+        "{out}"
+    );
 }
 
 async fn an_excluded_instance_is_left_alone(c: Arc<Ctx>) {
