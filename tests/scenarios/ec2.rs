@@ -585,7 +585,8 @@ async fn security_hub_findings_and_the_isolate_action_contain(c: Arc<Ctx>) {
         serde_json::from_str(&text).unwrap()
     };
 
-    let acted = host(&c, "sh-action", &[]);
+    // One volume each: the suite's forensic instance has 21 device names for every scenario.
+    let acted = host(&c, "sh-action", &["--volumes", "1"]);
     let mut action = sample_with(
         "securityhub-custom-action-isolate",
         "i-0c3d4e5f60718293a",
@@ -601,7 +602,7 @@ async fn security_hub_findings_and_the_isolate_action_contain(c: Arc<Ctx>) {
     );
     assert_eq!(observe(&c, id(&acted)).await.asg, None);
 
-    let imported = host(&c, "sh-imported", &[]);
+    let imported = host(&c, "sh-imported", &["--volumes", "1"]);
     let mut finding = sample_with(
         "securityhub-finding-imported-ec2",
         "i-0a1b2c3d4e5f60718",
