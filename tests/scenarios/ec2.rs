@@ -19,6 +19,9 @@ struct Ctx {
     main: Stack,
     /// Asks for every case, waits 3 seconds, then skips: never contains on its own.
     fast: Stack,
+    /// The optional cuts on (quarantine profile, role sessions revoked, subnet NACL); its rules
+    /// are disabled, so only direct starts reach it and the other stacks' cases stay theirs.
+    strict: Stack,
     forensic: Value,
     /// The forensic subnet and security group of the main stack.
     network: Value,
@@ -39,6 +42,7 @@ fn main() -> std::process::ExitCode {
         a_dry_run_plans_and_changes_nothing,
         a_case_without_instances_is_not_applicable,
         security_hub_findings_and_the_isolate_action_contain,
+        the_optional_cuts_are_made_and_released,
         every_task_names_bad_input,
         every_task_on_an_unknown_instance_is_resource_not_found,
         each_step_alone_plans_then_acts_once,
@@ -47,7 +51,7 @@ fn main() -> std::process::ExitCode {
         let world = World::start();
         let forensic = world.fixture(&["forensic-host", "--name", "forensics"]);
         let network = world.fixture(&["forensic-network", "--name", "forensics"]);
-        let (main, fast) = rt.block_on(async {
+        let (main, fast, strict) = rt.block_on(async {
             let fid = format!(
                 "ForensicInstanceId={}",
                 forensic["instance_id"].as_str().unwrap()
@@ -85,12 +89,26 @@ fn main() -> std::process::ExitCode {
                     ],
                 )
                 .await;
-            (main, fast)
+            let strict = world
+                .deploy(
+                    "e2e-strict",
+                    "ec2-compromise",
+                    &[
+                        "Triggers=disabled",
+                        "VolatileCapture=false",
+                        "ProfileAction=quarantine",
+                        "RevokeRoleSessions=true",
+                        "NaclIsolation=true",
+                    ],
+                )
+                .await;
+            (main, fast, strict)
         });
         Ctx {
             world,
             main,
             fast,
+            strict,
             forensic,
             network,
         }
@@ -860,4 +878,182 @@ async fn a_case_without_instances_is_not_applicable(c: Arc<Ctx>) {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
     assert!(stdout.contains("status=not applicable"), "{stdout}");
+}
+
+/// The instance's subnet's deny-all entries in the playbook's rule range: `(rule, egress)`.
+async fn nacl_denials(c: &Ctx, subnet: &str) -> Vec<(i32, bool)> {
+    let acls = c
+        .world
+        .ec2
+        .describe_network_acls()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("association.subnet-id")
+                .values(subnet)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let mut out: Vec<(i32, bool)> = acls
+        .network_acls()
+        .iter()
+        .flat_map(|a| a.entries())
+        .filter(|e| {
+            e.rule_number().is_some_and(|n| (1..=32).contains(&n))
+                && e.rule_action().map(|a| a.as_str()) == Some("deny")
+                && e.cidr_block() == Some("0.0.0.0/0")
+        })
+        .map(|e| (e.rule_number().unwrap(), e.egress().unwrap()))
+        .collect();
+    out.sort();
+    out
+}
+
+/// Starts a stack directly with `event` through `irctl start --file` (a GuardDuty event cannot
+/// be put on the bus by anyone but GuardDuty) and waits for the execution.
+async fn run_direct(c: &Ctx, stack: &Stack, playbook: &str, event: &Value) -> (String, Value) {
+    let file = std::env::temp_dir().join(format!("{}.json", event["id"].as_str().unwrap()));
+    std::fs::write(&file, event.to_string()).unwrap();
+    let started = c.world.irctl(&[
+        "--stack-prefix",
+        &stack.prefix,
+        "start",
+        playbook,
+        "--file",
+        file.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&started.stdout);
+    assert!(started.status.success(), "{stdout}");
+    let arn = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("started "))
+        .unwrap_or_else(|| panic!("no execution in {stdout}"))
+        .to_string();
+    let (status, out) = c.world.wait(&arn, Duration::from_secs(240)).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    (arn, out)
+}
+
+/// Policy's optional cuts: the profile swapped for the stack's quarantine profile, the role's
+/// older sessions denied (with a warning naming the instance that shares the role), the subnet's
+/// NACL denying all both ways; release undoes each, read back through EC2 and IAM.
+async fn the_optional_cuts_are_made_and_released(c: Arc<Ctx>) {
+    let h = host(&c, "strict", &[]);
+    let instance = id(&h);
+    let subnet = h["subnet_id"].as_str().unwrap();
+    let peer = c.world.fixture(&[
+        "web-host",
+        "--name",
+        "strict-peer",
+        "--profile-of",
+        "strict",
+    ]);
+    let before = observe(&c, instance).await;
+    assert!(nacl_denials(&c, subnet).await.is_empty());
+
+    let (_, out) = run_direct(&c, &c.strict, "ec2-compromise", &finding(instance)).await;
+    assert_eq!(
+        instance_result(&out, instance)["status"],
+        "contained",
+        "{out}"
+    );
+    let actions = out["results"]["record"]["actions"].to_string();
+    for line in [
+        "ec2:ReplaceIamInstanceProfileAssociation",
+        "iam:PutRolePolicy strict-role",
+        "ec2:CreateNetworkAclEntry",
+        &format!("shared with 1 other instance(s): {}", id(&peer)),
+        "also ends the current sessions of",
+    ] {
+        assert!(actions.contains(line), "{line} missing from {actions}");
+    }
+
+    // Read back: the quarantine profile, the revocation policy, the NACL entries.
+    let contained = observe(&c, instance).await;
+    let quarantine = contained.profile.clone().expect("a quarantine profile");
+    assert_ne!(Some(&quarantine), before.profile.as_ref());
+    assert!(quarantine.contains("Quarantine"), "{quarantine}");
+    let case = out["case"]["case_id"].as_str().unwrap().to_string();
+    let policy_name = format!("aws-ir-revoke-{case}");
+    let policy = c
+        .world
+        .iam
+        .get_role_policy()
+        .role_name("strict-role")
+        .policy_name(&policy_name)
+        .send()
+        .await
+        .expect("the revocation policy is on the role");
+    let document = policy.policy_document();
+    // IAM returns policy documents URL-encoded.
+    let document: Value =
+        serde_json::from_str(&percent_encoding::percent_decode_str(document).decode_utf8_lossy())
+            .unwrap();
+    let statement = &document["Statement"][0];
+    assert_eq!(statement["Effect"], "Deny", "{document}");
+    assert!(
+        statement["Condition"]["DateLessThan"]["aws:TokenIssueTime"].is_string(),
+        "{document}"
+    );
+    assert_eq!(
+        nacl_denials(&c, subnet)
+            .await
+            .iter()
+            .map(|(_, e)| *e)
+            .collect::<Vec<_>>(),
+        vec![false, true],
+        "one inbound and one outbound deny-all"
+    );
+
+    // Release: every optional cut undone.
+    let released = c.world.irctl(&[
+        "--stack-prefix",
+        &c.strict.prefix,
+        "start",
+        "ec2-release",
+        "--case",
+        &case,
+        "--instance",
+        instance,
+        "--reason",
+        "drill",
+        "--direct",
+        "--watch",
+        "--timeout",
+        "120",
+    ]);
+    let stdout = String::from_utf8_lossy(&released.stdout);
+    assert!(released.status.success(), "{stdout}");
+    let after = observe(&c, instance).await;
+    assert_eq!(after.profile, before.profile);
+    assert_eq!(after.groups, before.groups);
+    assert!(nacl_denials(&c, subnet).await.is_empty(), "{stdout}");
+    let gone = c
+        .world
+        .iam
+        .get_role_policy()
+        .role_name("strict-role")
+        .policy_name(&policy_name)
+        .send()
+        .await;
+    assert!(gone.is_err(), "the revocation policy is removed: {stdout}");
+
+    // Disabled rules: every execution of this stack was a direct start, though the suite's
+    // other scenarios put findings and manual requests on the bus meanwhile.
+    let executions = c
+        .world
+        .sfn
+        .list_executions()
+        .state_machine_arn(c.strict.state_machine())
+        .send()
+        .await
+        .unwrap();
+    for e in executions.executions() {
+        assert!(
+            e.name().starts_with("irctl-"),
+            "{} started by a rule",
+            e.name()
+        );
+    }
 }

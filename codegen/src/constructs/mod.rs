@@ -45,6 +45,7 @@ pub mod params {
     pub const TASK_CONCURRENCY: &str = "TaskReservedConcurrency";
     pub const SECURITY_HUB_ACTIONS: &str = "SecurityHubActions";
     pub const EVIDENCE_RETENTION_DAYS: &str = "EvidenceRetentionDays";
+    pub const TRIGGERS: &str = "Triggers";
 }
 
 /// Logical ids shared between constructs.

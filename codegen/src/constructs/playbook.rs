@@ -397,6 +397,19 @@ impl Playbook {
         if all.is_empty() {
             return;
         }
+        // Disabled rules let a team deploy a playbook first without it acting on its own
+        // (staged roll-out), or run a second policy beside the first in the same account;
+        // `irctl start --direct` still starts it.
+        t.parameter(
+            params::TRIGGERS,
+            Parameter::string("enabled: findings and manual requests start the playbook through EventBridge; disabled: the rules are created disabled and only `irctl start --direct` starts it.")
+                .default(json!("enabled"))
+                .allowed(&[json!("enabled"), json!("disabled")]),
+        );
+        t.condition(
+            "TriggersEnabled",
+            equals(ref_(params::TRIGGERS), json!("enabled")),
+        );
         t.add(
             ids::TRIGGER_DLQ,
             Resource::new(
@@ -468,7 +481,7 @@ impl Playbook {
                 json!({
                     "Description": format!("Starts playbook {flow_id}: {}", trigger.description()),
                     "EventPattern": trigger.pattern(),
-                    "State": "ENABLED",
+                    "State": if_("TriggersEnabled", json!("ENABLED"), json!("DISABLED")),
                     "Targets": [{
                         "Id": "playbook",
                         "Arn": ref_(&format!("{prefix}{}", ids::STATE_MACHINE)),

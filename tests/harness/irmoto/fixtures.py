@@ -13,7 +13,7 @@ Idempotent: a second call finds the environment by its tag and prints the same i
 (see irmoto/ec2_evidence.py); ``absent`` removes the agent. It prints the harness's answer.
 
 ``python -m irmoto.fixtures web-host --name NAME [--enis N] [--volumes N] [--target-groups N] [--asg]
-[--profile] [--tag KEY=VALUE ...] [--agent Online|ConnectionLost|absent]`` creates a compromised web
+[--profile | --profile-of HOST] [--tag KEY=VALUE ...] [--agent Online|ConnectionLost|absent]`` creates a compromised web
 server as the EC2 playbook meets it (network interfaces, volumes that are deleted on termination,
 instance profile, Auto Scaling group, target groups, SSM Agent) and prints it as the APIs read it
 back; ``forensic-host --name NAME`` an instance to receive evidence volumes; ``forensic-network
@@ -333,7 +333,7 @@ def _target_port(index: int) -> int:
 
 def web_host(name: str, enis: int = 1, volumes: int = 1, target_groups: int = 0, asg: bool = False,
              profile: bool = False, tags: dict[str, str] | None = None, agent: str = "absent",
-             tier: str | None = None) -> dict:
+             tier: str | None = None, profile_of: str | None = None) -> dict:
     """A compromised web server as the playbook meets it; idempotent per name. Its target groups
     are its own (NAME-PORT), or its tier's (TIER-PORT) when hosts share a tier as a fleet does."""
     ec2, elb = boto3.client("ec2"), boto3.client("elbv2")
@@ -355,8 +355,8 @@ def web_host(name: str, enis: int = 1, volumes: int = 1, target_groups: int = 0,
                                           "DeleteOnTermination": True}} for i, d in enumerate(devices)]
     launch = {"ImageId": image["ImageId"], "InstanceType": instance_type, "SecurityGroupIds": [net["web_security_group_id"]],
               "BlockDeviceMappings": mappings, "MetadataOptions": {"HttpTokens": "required", "HttpEndpoint": "enabled"}}
-    if profile:
-        launch["IamInstanceProfile"] = {"Arn": _instance_profile(name)}
+    if profile or profile_of:
+        launch["IamInstanceProfile"] = {"Arn": _instance_profile(profile_of or name)}
     instance_id = ec2.run_instances(
         **launch, MinCount=1, MaxCount=1, SubnetId=net["subnet_id"],
         TagSpecifications=_tag_spec("instance", host_tags) + _tag_spec("volume", host_tags),
@@ -497,12 +497,15 @@ def _host_command(argv: list[str]) -> dict:
         parser.add_argument("--tier", type=_name, help="share the target groups of this tier (TIER-PORT) with other hosts")
         parser.add_argument("--asg", action="store_true", help="attach it to a new Auto Scaling group NAME")
         parser.add_argument("--profile", action="store_true", help="launch it with instance profile NAME-profile")
+        parser.add_argument("--profile-of", type=_name, metavar="HOST",
+                            help="launch it with host HOST's instance profile (a role shared by a fleet)")
         parser.add_argument("--tag", type=_tag, action="append", default=[], metavar="KEY=VALUE")
         parser.add_argument("--agent", choices=["Online", "ConnectionLost", "absent"], default="absent",
                             help="its SSM Agent (default absent: not a managed node)")
         args = parser.parse_args(argv[2:])
         return web_host(args.name, enis=args.enis, volumes=args.volumes, target_groups=args.target_groups,
-                        asg=args.asg, profile=args.profile, tags=dict(args.tag), agent=args.agent, tier=args.tier)
+                        asg=args.asg, profile=args.profile, tags=dict(args.tag), agent=args.agent, tier=args.tier,
+                        profile_of=args.profile_of)
     if command == "forensic-network":
         parser.add_argument("--instance-id", help="the subnet goes in this instance's VPC and zone "
                                                   "(default: the fixtures' subnet's)")
@@ -534,7 +537,7 @@ def main(argv: list[str]) -> int:
         print(f"usage: python -m irmoto.fixtures {{{'|'.join(COMMANDS)}}}\n"
               "       python -m irmoto.fixtures ssm-agent INSTANCE_ID [--ping-status STATUS] [...]\n"
               "       python -m irmoto.fixtures web-host --name NAME [--enis N] [--volumes N] [--target-groups N]"
-              " [--tier T] [--asg] [--profile] [--tag KEY=VALUE ...] [--agent Online|ConnectionLost|absent]\n"
+              " [--tier T] [--asg] [--profile | --profile-of HOST] [--tag KEY=VALUE ...] [--agent Online|ConnectionLost|absent]\n"
               "       python -m irmoto.fixtures forensic-host --name NAME\n"
               "       python -m irmoto.fixtures forensic-network --name NAME [--instance-id ID]", file=sys.stderr)
         return 2
