@@ -271,7 +271,7 @@ def fixture(env: dict[str, str], *args: str) -> dict[str, Any]:
 def test_a_web_host_reads_back_through_the_apis_as_printed(aws: Any, fixture_env: dict[str, str], uid: str) -> None:
     name = f"web-{uid}"
     host = fixture(fixture_env, "web-host", "--name", name, "--enis", "3", "--volumes", "3", "--target-groups", "2",
-                   "--asg", "--profile", "--tag", "env=prod", "--tag", "app=shop", "--agent", "Online")
+                   "--asg", "--classic-elb", "--profile", "--tag", "env=prod", "--tag", "app=shop", "--agent", "Online")
     ec2, asg, elbv2, iam = aws("ec2"), aws("autoscaling"), aws("elbv2"), aws("iam")
     iid = host["instance_id"]
     instance = ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]
@@ -325,6 +325,11 @@ def test_a_web_host_reads_back_through_the_apis_as_printed(aws: Any, fixture_env
         health = elbv2.describe_target_health(TargetGroupArn=registration["arn"])["TargetHealthDescriptions"]
         assert [(d["Target"]["Id"], d["Target"]["Port"], d["TargetHealth"]["State"]) for d in health] == \
             [(iid, registration["port"], "healthy")]
+
+    # A classic load balancer NAME-clb with the instance registered.
+    assert host["classic_load_balancers"] == [f"{name}-clb"]
+    clb = aws("elb").describe_load_balancers(LoadBalancerNames=[f"{name}-clb"])["LoadBalancerDescriptions"][0]
+    assert [i["InstanceId"] for i in clb["Instances"]] == [iid]
 
     info = aws("ssm").describe_instance_information(Filters=[{"Key": "InstanceIds", "Values": [iid]}])
     assert [i["PingStatus"] for i in info["InstanceInformationList"]] == ["Online"] == [host["ssm_agent"]]

@@ -180,6 +180,7 @@ struct Observed {
     profile: Option<String>,
     asg: Option<String>,
     target_groups: Vec<(String, Option<i32>)>,
+    classic_load_balancers: Vec<String>,
     termination_protection: bool,
     shutdown: String,
     delete_on_termination: BTreeMap<String, bool>,
@@ -270,6 +271,22 @@ async fn observe(c: &Ctx, instance: &str) -> Observed {
         }
     }
     target_groups.sort();
+    let mut classic_load_balancers: Vec<String> = w
+        .elb
+        .describe_load_balancers()
+        .send()
+        .await
+        .unwrap()
+        .load_balancer_descriptions()
+        .iter()
+        .filter(|lb| {
+            lb.instances()
+                .iter()
+                .any(|i| i.instance_id() == Some(instance))
+        })
+        .filter_map(|lb| lb.load_balancer_name().map(String::from))
+        .collect();
+    classic_load_balancers.sort();
     let attr = |a: InstanceAttributeName| {
         w.ec2
             .describe_instance_attribute()
@@ -308,6 +325,7 @@ async fn observe(c: &Ctx, instance: &str) -> Observed {
         profile,
         asg,
         target_groups,
+        classic_load_balancers,
         termination_protection,
         shutdown,
         delete_on_termination,
@@ -373,11 +391,12 @@ async fn case_snapshots(c: &Ctx, case: &str, instance: &str) -> Vec<String> {
 // --- scenarios ---------------------------------------------------------------------------
 
 async fn a_compromised_host_is_contained_and_release_restores_it(c: Arc<Ctx>) {
-    let h = host(&c, "contained", &[]);
+    let h = host(&c, "contained", &["--classic-elb"]);
     let instance = id(&h);
     let before = observe(&c, instance).await;
     assert_eq!(before.groups.len(), 2, "{before:?}");
     assert_eq!(before.target_groups.len(), 2, "{before:?}");
+    assert_eq!(before.classic_load_balancers, vec!["contained-clb"]);
     assert!(
         before.asg.is_some() && before.profile.is_some(),
         "{before:?}"
@@ -421,6 +440,11 @@ async fn a_compromised_host_is_contained_and_release_restores_it(c: Arc<Ctx>) {
         after.target_groups.is_empty(),
         "deregistered from every target group: {:?}",
         after.target_groups
+    );
+    assert!(
+        after.classic_load_balancers.is_empty(),
+        "deregistered from its classic load balancer: {:?}",
+        after.classic_load_balancers
     );
     assert!(after.termination_protection);
     assert_eq!(after.shutdown, "stop");
@@ -553,6 +577,10 @@ async fn a_compromised_host_is_contained_and_release_restores_it(c: Arc<Ctx>) {
     assert_eq!(released.profile, before.profile);
     assert_eq!(released.asg, before.asg);
     assert_eq!(released.target_groups, before.target_groups);
+    assert_eq!(
+        released.classic_load_balancers,
+        before.classic_load_balancers
+    );
     assert_eq!(
         released.termination_protection,
         before.termination_protection

@@ -13,7 +13,7 @@ Idempotent: a second call finds the environment by its tag and prints the same i
 (see irmoto/ec2_evidence.py); ``absent`` removes the agent. It prints the harness's answer.
 
 ``python -m irmoto.fixtures web-host --name NAME [--enis N] [--volumes N] [--target-groups N] [--asg]
-[--profile | --profile-of HOST] [--tag KEY=VALUE ...] [--agent Online|ConnectionLost|absent]`` creates a compromised web
+[--classic-elb] [--profile | --profile-of HOST] [--tag KEY=VALUE ...] [--agent Online|ConnectionLost|absent]`` creates a compromised web
 server as the EC2 playbook meets it (network interfaces, volumes that are deleted on termination,
 instance profile, Auto Scaling group, target groups, SSM Agent) and prints it as the APIs read it
 back; ``forensic-host --name NAME`` an instance to receive evidence volumes; ``forensic-network
@@ -333,7 +333,7 @@ def _target_port(index: int) -> int:
 
 def web_host(name: str, enis: int = 1, volumes: int = 1, target_groups: int = 0, asg: bool = False,
              profile: bool = False, tags: dict[str, str] | None = None, agent: str = "absent",
-             tier: str | None = None, profile_of: str | None = None) -> dict:
+             tier: str | None = None, profile_of: str | None = None, classic_elb: bool = False) -> dict:
     """A compromised web server as the playbook meets it; idempotent per name. Its target groups
     are its own (NAME-PORT), or its tier's (TIER-PORT) when hosts share a tier as a fleet does."""
     ec2, elb = boto3.client("ec2"), boto3.client("elbv2")
@@ -376,6 +376,12 @@ def web_host(name: str, enis: int = 1, volumes: int = 1, target_groups: int = 0,
         port = _target_port(index)
         arn = _target_group(elb, f"{tier or name}-{port}", port, net["vpc_id"])
         elb.register_targets(TargetGroupArn=arn, Targets=[{"Id": instance_id, "Port": port}])
+    if classic_elb:  # a classic load balancer NAME-clb of its own, the instance registered
+        clb = boto3.client("elb")
+        clb.create_load_balancer(
+            LoadBalancerName=f"{name}-clb", Subnets=[net["subnet_id"]], SecurityGroups=[net["web_security_group_id"]],
+            Listeners=[{"Protocol": "HTTP", "LoadBalancerPort": 80, "InstanceProtocol": "HTTP", "InstancePort": 80}])
+        clb.register_instances_with_load_balancer(LoadBalancerName=f"{name}-clb", Instances=[{"InstanceId": instance_id}])
     if agent != "absent":
         ssm_agent(instance_id, agent)
     return describe_host(instance_id)
@@ -395,6 +401,10 @@ def describe_host(instance_id: str) -> dict:
             for d in elb.describe_target_health(TargetGroupArn=group["TargetGroupArn"])["TargetHealthDescriptions"]:
                 if d["Target"]["Id"] == instance_id and d["TargetHealth"]["State"] not in ("draining", "unused"):
                     registered.append({"arn": group["TargetGroupArn"], "port": d["Target"].get("Port")})
+    classic = [lb["LoadBalancerName"]
+               for page in boto3.client("elb").get_paginator("describe_load_balancers").paginate()
+               for lb in page["LoadBalancerDescriptions"]
+               if any(i["InstanceId"] == instance_id for i in lb.get("Instances", []))]
     agents = boto3.client("ssm").describe_instance_information(
         Filters=[{"Key": "InstanceIds", "Values": [instance_id]}])["InstanceInformationList"]
     return {
@@ -414,6 +424,7 @@ def describe_host(instance_id: str) -> dict:
         "instance_profile_arn": instance.get("IamInstanceProfile", {}).get("Arn"),
         "auto_scaling_group": groups[0]["AutoScalingGroupName"] if groups else None,
         "target_groups": sorted(registered, key=lambda r: (r["port"] or 0, r["arn"])),
+        "classic_load_balancers": sorted(classic),
         "tags": {t["Key"]: t["Value"] for t in sorted(instance.get("Tags", []), key=lambda t: t["Key"])},
         "ssm_agent": agents[0]["PingStatus"] if agents else None,
     }
@@ -497,6 +508,8 @@ def _host_command(argv: list[str]) -> dict:
         parser.add_argument("--tier", type=_name, help="share the target groups of this tier (TIER-PORT) with other hosts")
         parser.add_argument("--asg", action="store_true", help="attach it to a new Auto Scaling group NAME")
         parser.add_argument("--profile", action="store_true", help="launch it with instance profile NAME-profile")
+        parser.add_argument("--classic-elb", action="store_true",
+                            help="register it with a new classic load balancer NAME-clb")
         parser.add_argument("--profile-of", type=_name, metavar="HOST",
                             help="launch it with host HOST's instance profile (a role shared by a fleet)")
         parser.add_argument("--tag", type=_tag, action="append", default=[], metavar="KEY=VALUE")
@@ -505,7 +518,7 @@ def _host_command(argv: list[str]) -> dict:
         args = parser.parse_args(argv[2:])
         return web_host(args.name, enis=args.enis, volumes=args.volumes, target_groups=args.target_groups,
                         asg=args.asg, profile=args.profile, tags=dict(args.tag), agent=args.agent, tier=args.tier,
-                        profile_of=args.profile_of)
+                        profile_of=args.profile_of, classic_elb=args.classic_elb)
     if command == "forensic-network":
         parser.add_argument("--instance-id", help="the subnet goes in this instance's VPC and zone "
                                                   "(default: the fixtures' subnet's)")
@@ -537,7 +550,7 @@ def main(argv: list[str]) -> int:
         print(f"usage: python -m irmoto.fixtures {{{'|'.join(COMMANDS)}}}\n"
               "       python -m irmoto.fixtures ssm-agent INSTANCE_ID [--ping-status STATUS] [...]\n"
               "       python -m irmoto.fixtures web-host --name NAME [--enis N] [--volumes N] [--target-groups N]"
-              " [--tier T] [--asg] [--profile | --profile-of HOST] [--tag KEY=VALUE ...] [--agent Online|ConnectionLost|absent]\n"
+              " [--tier T] [--asg] [--classic-elb] [--profile | --profile-of HOST] [--tag KEY=VALUE ...] [--agent Online|ConnectionLost|absent]\n"
               "       python -m irmoto.fixtures forensic-host --name NAME\n"
               "       python -m irmoto.fixtures forensic-network --name NAME [--instance-id ID]", file=sys.stderr)
         return 2
