@@ -26,6 +26,10 @@ pub struct Args {
     /// Only the request about this instance (a case can name several).
     #[arg(long)]
     instance: Option<String>,
+    /// Only the request about this principal (`key/AKIA…`, `role/NAME`, `user/NAME`, as the
+    /// request names it).
+    #[arg(long)]
+    principal: Option<String>,
 }
 
 pub enum Answer {
@@ -75,6 +79,9 @@ pub async fn run(c: &Clients, prefix: &str, args: Args, answer: Answer) -> Resul
                         continue;
                     }
                     if args.instance.is_some() && pending.instance != args.instance {
+                        continue;
+                    }
+                    if args.principal.is_some() && pending.principal != args.principal {
                         continue;
                     }
                     let (token, state) = (pending.token, pending.state);

@@ -160,6 +160,8 @@ pub fn steps(events: &[Event]) -> (Vec<Step>, Status) {
 pub struct Pending {
     pub case: Option<String>,
     pub instance: Option<String>,
+    /// The principal a credentials approval is about (`key/…`, `role/…`, `user/…`).
+    pub principal: Option<String>,
     pub token: String,
     pub state: String,
 }
@@ -211,6 +213,7 @@ pub fn pending_tokens(events: &[Event]) -> Vec<Pending> {
             out.push(Pending {
                 case: find_key(&params, "case_id"),
                 instance: find_key(&params, "instance_id"),
+                principal: find_key(&params, "principal"),
                 token,
                 state,
             });
@@ -317,6 +320,7 @@ mod tests {
             vec![Pending {
                 case: Some("case-1".into()),
                 instance: None,
+                principal: None,
                 token: "TOKEN".into(),
                 state: "AwaitResponder".into()
             }]

@@ -45,7 +45,28 @@ pub async fn claim(
     execution: &str,
     now: &str,
 ) -> Result<Claim, TaskError> {
-    let item = instance_item(instance_id);
+    claim_item(
+        ddb,
+        table,
+        case_id,
+        &instance_item(instance_id),
+        execution,
+        now,
+    )
+    .await
+}
+
+/// Claims any item of a case (`instance#…`, `principal#…`) for `execution`.
+pub async fn claim_item(
+    ddb: &Client,
+    table: &str,
+    case_id: &str,
+    item: &str,
+    execution: &str,
+    now: &str,
+) -> Result<Claim, TaskError> {
+    let item = item.to_string();
+    let instance_id = item.split_once('#').map_or(item.as_str(), |(_, id)| id);
     // An update, not a put: a retry of the same execution keeps what its steps recorded.
     let put = ddb
         .update_item()
@@ -87,7 +108,7 @@ pub async fn claim(
     }
 }
 
-async fn get(
+pub async fn get(
     ddb: &Client,
     table: &str,
     case_id: &str,
@@ -290,9 +311,30 @@ pub async fn record_step(
     attribute: &str,
     outcome: &serde_json::Value,
 ) -> Result<(), TaskError> {
+    record_on(
+        ddb,
+        table,
+        case_id,
+        &instance_item(instance_id),
+        attribute,
+        outcome,
+    )
+    .await
+}
+
+/// Stores a step's outcome (JSON) on any item of a case, under `attribute`.
+pub async fn record_on(
+    ddb: &Client,
+    table: &str,
+    case_id: &str,
+    item: &str,
+    attribute: &str,
+    outcome: &serde_json::Value,
+) -> Result<(), TaskError> {
+    let instance_id = item.split_once('#').map_or(item, |(_, id)| id);
     ddb.update_item()
         .table_name(table)
-        .set_key(Some(key(case_id, &instance_item(instance_id))))
+        .set_key(Some(key(case_id, item)))
         .update_expression("SET #step = :o")
         .expression_attribute_names("#step", attribute)
         .expression_attribute_values(":o", AttributeValue::S(outcome.to_string()))
@@ -337,4 +379,43 @@ pub async fn items(
         }
     }
     Ok(out)
+}
+
+/// Stores `value` under `attribute` of a case's item unless it is already there; returns what
+/// is kept and whether it was this call that stored it (a re-sent finding keeps the first).
+pub async fn keep_first(
+    ddb: &Client,
+    table: &str,
+    case_id: &str,
+    item: &str,
+    attribute: &str,
+    value: &str,
+) -> Result<(String, bool), TaskError> {
+    let update = ddb
+        .update_item()
+        .table_name(table)
+        .set_key(Some(key(case_id, item)))
+        .update_expression("SET #a = :v")
+        .condition_expression("attribute_not_exists(#a)")
+        .expression_attribute_names("#a", attribute)
+        .expression_attribute_values(":v", AttributeValue::S(value.to_string()))
+        .send()
+        .await;
+    match update {
+        Ok(_) => Ok((value.to_string(), true)),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+        {
+            let kept = get(ddb, table, case_id, item)
+                .await?
+                .and_then(|i| i.get(attribute).and_then(|v| v.as_s().ok()).cloned())
+                .unwrap_or_default();
+            Ok((kept, false))
+        }
+        Err(e) => Err(TaskError::from_sdk(
+            e,
+            &format!("record {attribute} of {item} in table {table}"),
+        )),
+    }
 }

@@ -749,6 +749,16 @@ fn from_manual(env: &Envelope, m: manual::ManualRequest) -> Result<Case, TaskErr
         push_ip(&mut case, ip, Direction::Unknown, None, None, None)?;
     }
     for key in &m.access_key_ids {
+        let well_formed = (key.starts_with("AKIA") || key.starts_with("ASIA"))
+            && (16..=128).contains(&key.len())
+            && key
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+        if !well_formed {
+            return Err(TaskError::invalid_event(format!(
+                "`{key}` is not an AWS access key id (AKIA… for a user's key, ASIA… for a session's)"
+            )));
+        }
         case.principals.push(PrincipalRef {
             principal_type: "AccessKey".into(),
             name: None,
@@ -757,8 +767,16 @@ fn from_manual(env: &Envelope, m: manual::ManualRequest) -> Result<Case, TaskErr
         });
     }
     for arn in &m.principal_arns {
-        if !arn.starts_with("arn:") {
-            return Err(TaskError::invalid_event(format!("`{arn}` is not an ARN")));
+        let iam = arn.split(':').collect::<Vec<_>>();
+        let named = iam.len() == 6
+            && iam[0] == "arn"
+            && iam[2] == "iam"
+            && (iam[5].starts_with("user/") || iam[5].starts_with("role/"))
+            && iam[5].len() > 5;
+        if !named {
+            return Err(TaskError::invalid_event(format!(
+                "`{arn}` is not an IAM user or role ARN (arn:aws:iam::ACCOUNT:user/NAME or :role/NAME)"
+            )));
         }
         case.principals.push(PrincipalRef {
             principal_type: if arn.contains(":user/") {

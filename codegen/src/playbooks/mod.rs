@@ -2,6 +2,8 @@
 
 use crate::constructs::playbook::Playbook;
 
+pub mod credentials_compromise;
+pub mod credentials_release;
 pub mod ec2_compromise;
 pub mod ec2_release;
 pub mod intake;
@@ -9,5 +11,9 @@ pub mod triage;
 
 /// Every playbook the project ships, in the order they are synthesized.
 pub fn all() -> Vec<Playbook> {
-    vec![triage::playbook(), ec2_compromise::playbook()]
+    vec![
+        triage::playbook(),
+        ec2_compromise::playbook(),
+        credentials_compromise::playbook(),
+    ]
 }

@@ -28,9 +28,8 @@ pub fn revocation_policy(at: &str) -> String {
     .to_string()
 }
 
-pub fn revocation_policy_name(case_id: &str) -> String {
-    format!("aws-ir-revoke-{case_id}")
-}
+/// One name for the case's revocation policy, whichever playbook wrote it.
+pub use contract::tasks::credentials::revocation_policy_name;
 
 /// Instances other than `id` whose profile is `profile_arn`.
 async fn sharing(aws: &Aws, id: &str, profile_arn: &str) -> Result<Vec<String>, TaskError> {

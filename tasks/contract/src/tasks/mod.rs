@@ -119,4 +119,5 @@ impl Task for Notify {
     }
 }
 
+pub mod credentials;
 pub mod ec2;

@@ -1,0 +1,376 @@
+//! Resolve a principal live, decide, and record its pre-state before any cut.
+//!
+//! An access key resolves to its user (`GetAccessKeyLastUsed`); a session to its role and, for
+//! instance credentials, to the instance it was issued to and the other instances sharing the
+//! role. Root is never cut from inside the account (notify only); aws-ir's own roles and
+//! break-glass principals are skipped with a record.
+
+use super::{item, pre_state};
+use crate::aws::Aws;
+use crate::cases::{self, Claim};
+use crate::error::TaskError;
+use contract::case::PrincipalRef;
+use contract::tasks::credentials::{
+    principal_id, CredentialsPreState, PrincipalAssessment, PrincipalStep, OWN_ROLE_TAG,
+};
+use std::collections::BTreeMap;
+
+const PROCEED: &str = "proceed";
+const SKIP: &str = "skip";
+const APPROVE: &str = "approve";
+
+/// The principal as IAM shows it now.
+#[derive(Debug, Default)]
+pub struct Live {
+    pub kind: String,
+    pub user_name: String,
+    pub role_name: String,
+    pub access_key_id: String,
+    pub key_status: String,
+    pub login_profile: bool,
+    pub tags: BTreeMap<String, String>,
+}
+
+impl Live {
+    fn name(&self) -> &str {
+        if self.role_name.is_empty() {
+            &self.user_name
+        } else {
+            &self.role_name
+        }
+    }
+}
+
+/// Why policy leaves the principal alone, if it does.
+pub fn exclusion(step: &PrincipalStep, live: &Live) -> Option<String> {
+    let p = &step.policy;
+    if live.kind == "role" && live.tags.contains_key(OWN_ROLE_TAG) {
+        return Some(format!(
+            "role {} is one of aws-ir's own (tag {OWN_ROLE_TAG}): the playbook never locks itself out",
+            live.role_name
+        ));
+    }
+    if !p.exclusion_tag.is_empty() && live.tags.contains_key(&p.exclusion_tag) {
+        return Some(format!(
+            "{} carries the exclusion tag {} (break-glass)",
+            live.name(),
+            p.exclusion_tag
+        ));
+    }
+    if p.excluded_name(live.name()) {
+        return Some(format!(
+            "{} is in the policy's excluded principals (break-glass)",
+            live.name()
+        ));
+    }
+    None
+}
+
+pub fn needs_approval(step: &PrincipalStep, live: &Live) -> Option<String> {
+    let p = &step.policy;
+    if !p.protected_tag.is_empty() && live.tags.contains_key(&p.protected_tag) {
+        return Some(format!(
+            "{} carries the protected tag {}",
+            live.name(),
+            p.protected_tag
+        ));
+    }
+    if step.case.severity.score < p.min_severity_automatic {
+        return Some(format!(
+            "severity {:.1} is below {:.1}, the policy's threshold for automatic containment",
+            step.case.severity.score, p.min_severity_automatic
+        ));
+    }
+    None
+}
+
+/// The command that undoes the cut of `id`.
+pub fn release_command(case_id: &str, account: &str, id: &str) -> String {
+    let target = match id.split_once('/') {
+        Some(("key", k)) => format!("--access-key {k}"),
+        Some(("role", n)) => format!("--principal arn:aws:iam::{account}:role/{n}"),
+        Some(("user", n)) => format!("--principal arn:aws:iam::{account}:user/{n}"),
+        _ => return String::new(),
+    };
+    format!("irctl start credentials-release --case {case_id} {target} --reason '...'")
+}
+
+async fn tags_of_user(aws: &Aws, user: &str) -> Result<BTreeMap<String, String>, TaskError> {
+    let got = aws
+        .iam
+        .get_user()
+        .user_name(user)
+        .send()
+        .await
+        .map_err(|e| TaskError::from_sdk(e, &format!("read IAM user {user}")))?;
+    Ok(got
+        .user()
+        .map(|u| {
+            u.tags()
+                .iter()
+                .map(|t| (t.key().to_string(), t.value().to_string()))
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+async fn login_profile(aws: &Aws, user: &str) -> Result<bool, TaskError> {
+    match aws.iam.get_login_profile().user_name(user).send().await {
+        Ok(_) => Ok(true),
+        Err(e) if super::code(&e) == Some("NoSuchEntity") => Ok(false),
+        Err(e) => Err(TaskError::from_sdk(
+            e,
+            &format!("read the console login of {user}"),
+        )),
+    }
+}
+
+/// Reads the principal `id` names (see [`principal_id`]) live.
+pub async fn resolve(aws: &Aws, id: &str) -> Result<Live, TaskError> {
+    let mut live = Live::default();
+    match id.split_once('/') {
+        Some(("key", key)) => {
+            let used = aws
+                .iam
+                .get_access_key_last_used()
+                .access_key_id(key)
+                .send()
+                .await
+                .map_err(|e| {
+                    TaskError::from_sdk(e, &format!("find the user of access key {key}"))
+                })?;
+            let user = used.user_name().unwrap_or_default().to_string();
+            let keys = aws
+                .iam
+                .list_access_keys()
+                .user_name(&user)
+                .send()
+                .await
+                .map_err(|e| TaskError::from_sdk(e, &format!("list the access keys of {user}")))?;
+            live.key_status = keys
+                .access_key_metadata()
+                .iter()
+                .find(|k| k.access_key_id() == Some(key))
+                .and_then(|k| k.status())
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default();
+            live.kind = "access-key".into();
+            live.access_key_id = key.to_string();
+            live.tags = tags_of_user(aws, &user).await?;
+            live.login_profile = login_profile(aws, &user).await?;
+            live.user_name = user;
+        }
+        Some(("user", user)) => {
+            live.kind = "user".into();
+            live.tags = tags_of_user(aws, user).await?;
+            live.login_profile = login_profile(aws, user).await?;
+            live.user_name = user.to_string();
+        }
+        Some(("role", role)) => {
+            let got = aws
+                .iam
+                .get_role()
+                .role_name(role)
+                .send()
+                .await
+                .map_err(|e| TaskError::from_sdk(e, &format!("read IAM role {role}")))?;
+            live.kind = "role".into();
+            live.role_name = role.to_string();
+            live.tags = got
+                .role()
+                .map(|r| {
+                    r.tags()
+                        .iter()
+                        .map(|t| (t.key().to_string(), t.value().to_string()))
+                        .collect()
+                })
+                .unwrap_or_default();
+        }
+        _ => live.kind = "root".into(),
+    }
+    Ok(live)
+}
+
+/// Instances whose instance profile holds `role`.
+async fn instances_of_role(aws: &Aws, role: &str) -> Result<Vec<String>, TaskError> {
+    let profiles = aws
+        .iam
+        .list_instance_profiles_for_role()
+        .role_name(role)
+        .send()
+        .await
+        .map_err(|e| TaskError::from_sdk(e, &format!("list the instance profiles of {role}")))?;
+    let arns: Vec<&str> = profiles
+        .instance_profiles()
+        .iter()
+        .map(|p| p.arn())
+        .collect();
+    if arns.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    let mut pages = aws
+        .ec2
+        .describe_iam_instance_profile_associations()
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page =
+            page.map_err(|e| TaskError::from_sdk(e, "list instance profile associations"))?;
+        for a in page.iam_instance_profile_associations() {
+            let associated = a.state().map(|s| s.as_str()) == Some("associated");
+            if associated
+                && a.iam_instance_profile()
+                    .and_then(|p| p.arn())
+                    .is_some_and(|p| arns.contains(&p))
+            {
+                out.extend(a.instance_id().map(String::from));
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// The instance the credentials were issued to: GuardDuty names the session after it.
+fn source_instance(step: &PrincipalStep, p: &PrincipalRef) -> String {
+    if p.principal_type != "AssumedRole" {
+        return String::new();
+    }
+    step.case
+        .instances
+        .first()
+        .map(|i| i.instance_id.clone())
+        .unwrap_or_default()
+}
+
+pub async fn handle(
+    aws: &Aws,
+    step: PrincipalStep,
+    now: &str,
+) -> Result<PrincipalAssessment, TaskError> {
+    let case_id = step.case.case_id.clone();
+    let mut out = PrincipalAssessment {
+        source_instance: source_instance(&step, &step.principal),
+        ..Default::default()
+    };
+    let id = match principal_id(&step.principal) {
+        Ok(id) => id,
+        Err(why) => {
+            out.decision = SKIP.into();
+            out.reason = why;
+            out.kind = "unresolved".into();
+            return Ok(out);
+        }
+    };
+    out.id = id.clone();
+    out.release_command = release_command(&case_id, &step.case.account, &id);
+    if id == "root" {
+        out.kind = "root".into();
+        out.decision = SKIP.into();
+        out.reason = "root credentials are used: notify only (AWS cannot cut root sessions from inside the account). Sign in as root, change the password, check MFA and delete any root access key".into();
+        out.release_command = String::new();
+        return Ok(out);
+    }
+    let live = resolve(aws, &id).await?;
+    out.kind = live.kind.clone();
+    out.user_name = live.user_name.clone();
+    out.role_name = live.role_name.clone();
+    out.access_key_id = live.access_key_id.clone();
+    if live.kind == "role" {
+        out.sharing_instances = instances_of_role(aws, &live.role_name).await?;
+    }
+    let (decision, reason) = match exclusion(&step, &live) {
+        Some(why) => (SKIP, why),
+        None => {
+            let claim = if step.case.dry_run {
+                Claim::Ours
+            } else {
+                cases::claim_item(
+                    &aws.dynamodb,
+                    &step.policy.case_table,
+                    &case_id,
+                    &item(&id),
+                    &step.execution,
+                    now,
+                )
+                .await?
+            };
+            match claim {
+                Claim::Theirs { execution, status } => (
+                    SKIP,
+                    format!("already handled for this case by execution {execution} (status: {status}); a re-sent finding changes nothing"),
+                ),
+                Claim::Ours => {
+                    if !step.case.dry_run {
+                        record(aws, &step, &id, &live, now).await?;
+                    }
+                    match needs_approval(&step, &live) {
+                        Some(why) => (APPROVE, why),
+                        None => (PROCEED, "no exclusion applies; severity meets the policy".to_string()),
+                    }
+                }
+            }
+        }
+    };
+    out.decision = decision.into();
+    out.reason = reason;
+    tracing::info!(case_id = %case_id, principal = %id, decision = %out.decision, reason = %out.reason, "assessed");
+    Ok(out)
+}
+
+/// The pre-state, once per case and principal: a re-run keeps the first.
+async fn record(
+    aws: &Aws,
+    step: &PrincipalStep,
+    id: &str,
+    live: &Live,
+    now: &str,
+) -> Result<(), TaskError> {
+    if pre_state(aws, &step.policy.case_table, &step.case.case_id, id)
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
+    let state = CredentialsPreState {
+        id: id.to_string(),
+        kind: live.kind.clone(),
+        user_name: live.user_name.clone(),
+        role_name: live.role_name.clone(),
+        access_key_id: live.access_key_id.clone(),
+        key_status: live.key_status.clone(),
+        login_profile: live.login_profile,
+        tags: live.tags.clone(),
+        recorded_at: now.to_string(),
+        recorded_by: step.execution.clone(),
+    };
+    let json = serde_json::to_string(&state).expect("pre-state serializes");
+    cases::keep_first(
+        &aws.dynamodb,
+        &step.policy.case_table,
+        &step.case.case_id,
+        &item(id),
+        "pre_state",
+        &json,
+    )
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_release_command_names_the_principal_as_release_reads_it() {
+        assert_eq!(
+            release_command("case-1", "123456789012", "key/AKIAEXAMPLE"),
+            "irctl start credentials-release --case case-1 --access-key AKIAEXAMPLE --reason '...'"
+        );
+        assert!(release_command("case-1", "123456789012", "role/app")
+            .contains("--principal arn:aws:iam::123456789012:role/app"));
+        assert_eq!(release_command("case-1", "1", "root"), "");
+    }
+}
