@@ -162,33 +162,36 @@ fn committed_artifacts_match_a_fresh_synthesis() {
 #[test]
 fn every_end_of_an_instance_branch_reports_a_status() {
     let artifacts = synthesize();
-    let (_, asl) = artifacts
-        .iter()
-        .find(|(p, _)| p.as_str() == "statemachines/ec2-compromise.asl.json")
-        .expect("ec2-compromise is synthesized");
-    let asl: serde_json::Value = serde_json::from_str(asl).unwrap();
-    let map = asl["States"]
-        .as_object()
-        .unwrap()
-        .values()
-        .find(|s| s["Type"] == "Map")
-        .expect("a Map over instances");
-    let states = map["ItemProcessor"]["States"].as_object().unwrap();
-    let mut ends = 0;
-    for (name, state) in states {
-        if state["End"] == true {
-            ends += 1;
-            assert_eq!(
-                state["Type"], "Pass",
-                "{name} ends the branch without a result"
-            );
-            assert!(
-                state["Parameters"].get("status").is_some(),
-                "{name} ends the branch without a status"
-            );
+    for machine in ["ec2-compromise", "credentials-compromise"] {
+        let path = format!("statemachines/{machine}.asl.json");
+        let (_, asl) = artifacts
+            .iter()
+            .find(|(p, _)| p.as_str() == path)
+            .unwrap_or_else(|| panic!("{machine} is synthesized"));
+        let asl: serde_json::Value = serde_json::from_str(asl).unwrap();
+        let map = asl["States"]
+            .as_object()
+            .unwrap()
+            .values()
+            .find(|s| s["Type"] == "Map")
+            .expect("a Map over the case's resources");
+        let states = map["ItemProcessor"]["States"].as_object().unwrap();
+        let mut ends = 0;
+        for (name, state) in states {
+            if state["End"] == true {
+                ends += 1;
+                assert_eq!(
+                    state["Type"], "Pass",
+                    "{machine}: {name} ends the branch without a result"
+                );
+                assert!(
+                    state["Parameters"].get("status").is_some(),
+                    "{machine}: {name} ends the branch without a status"
+                );
+            }
         }
+        assert!(ends >= 5, "{machine}: {ends} ends");
     }
-    assert!(ends >= 5, "{ends} ends");
 }
 
 #[test]

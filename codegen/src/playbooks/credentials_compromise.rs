@@ -230,16 +230,25 @@ pub fn playbook() -> Playbook {
         .result_path("$.results.principals")
         .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));
 
+    let record = Task::invoke::<RecordCredentials>("RecordCase")
+        .comment("The case's record: who was cut off, every call and note, how to release.")
+        .with_path("case", "$.case")
+        .with_path("policy", "$.policy")
+        .with_path("execution", "$$.Execution.Id")
+        .with_path("principals", "$.results.principals")
+        .result_path("$.results.record")
+        .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));
+
     let not_applicable = Pass::new("NotApplicable")
         .comment("The case names no principal (or is a sample): nothing for this playbook to do.")
-        .result(json!([{"principal": "-", "kind": "-", "status": "not applicable", "detail": "the case names no IAM principal or access key this playbook can act on"}]))
-        .result_path("$.results.principals");
+        .result(json!({"status": "not applicable", "summary": ["the case names no IAM principal or access key this playbook can act on"], "report": ""}))
+        .result_path("$.results.record");
 
     let notify = Task::invoke::<Notify>("Notify")
         .comment("Who was cut off, from where the credentials were used, and how to release.")
         .with_path("case", "$.case")
         .with("topic_arn", json!("${NotificationTopicArn}"))
-        .with_path("outcome", "States.Format('Credentials playbook for case {}. Release a principal with: irctl start credentials-release --case {} --access-key KEY | --principal ARN --reason ...', $.case.case_id, $.case.case_id)")
+        .with_path("outcome", "States.Format('Credentials playbook: {}. Each principal line says how to release it.', $.results.record.status)")
         .with_path("results", "$.results")
         .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));
 
@@ -251,7 +260,7 @@ pub fn playbook() -> Playbook {
                 Condition::is_present("$.case.principals[0]", true),
                 Condition::boolean_equals("$.case.sample", false),
             ]),
-            read_policy().next(each),
+            read_policy().next(each).next(record),
         )
         .otherwise(not_applicable);
 

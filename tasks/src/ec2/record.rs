@@ -47,7 +47,11 @@ pub fn action_lines(
     item: &std::collections::HashMap<String, String>,
     dry_run: bool,
 ) -> Vec<String> {
-    let Some(instance) = item.get("item").and_then(|i| i.strip_prefix("instance#")) else {
+    // `instance#ID` here; the credentials playbook's `principal#ID` items read the same way.
+    let Some(instance) = item
+        .get("item")
+        .and_then(|i| i.split_once('#').map(|(_, id)| id))
+    else {
         return Vec::new();
     };
     let prefix = if dry_run { "plan_" } else { "step_" };

@@ -323,6 +323,42 @@ impl Task for ReleaseCredentials {
     }
 }
 
+/// Writes the case's final record: one line per principal, every call and note.
+pub struct RecordCredentials;
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct RecordCredentialsInput {
+    pub case: Case,
+    pub policy: CredentialsPolicy,
+    pub execution: String,
+    /// One compact result per principal (`principal`, `kind`, `status`, `detail`, `release`).
+    pub principals: Vec<serde_json::Value>,
+}
+
+impl Task for RecordCredentials {
+    const NAME: &'static str = "record-credentials";
+    const TITLE: &'static str = "RecordCredentials";
+    const DESCRIPTION: &'static str =
+        "Writes a credentials case's final record: who was cut off, every call and note, how to release.";
+    type Input = RecordCredentialsInput;
+    type Output = crate::tasks::ec2::CaseRecord;
+    fn permissions() -> Vec<Permission> {
+        vec![
+            case_table(&["dynamodb:Query", "dynamodb:PutItem"]),
+            key_for_table(),
+        ]
+    }
+    fn errors() -> Vec<ErrorName> {
+        vec![
+            ErrorName::InvalidEvent,
+            ErrorName::Throttled,
+            ErrorName::Transient,
+            ErrorName::AccessDenied,
+            ErrorName::Misconfigured,
+        ]
+    }
+}
+
 /// The principal's key in the case table, from the case's reference alone (release has nothing
 /// else): `key/AKIA…` for a user's access key, `role/NAME` for a role or a session of it,
 /// `user/NAME`, `root`. `Err` says why the reference cannot be acted on.
