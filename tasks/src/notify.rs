@@ -5,7 +5,7 @@
 
 use crate::error::TaskError;
 use aws_sdk_sns::types::MessageAttributeValue;
-use contract::case::{Case, Direction};
+use contract::case::{Case, CaseKind, Direction};
 use contract::tasks::{NotifyInput, NotifyOutput};
 use serde_json::Value;
 use std::fmt::Write;
@@ -97,6 +97,8 @@ pub fn render(input: &NotifyInput) -> Message {
     }
     for ip in &case.remote_ips {
         let dir = match ip.direction {
+            // The caller of the APIs the finding is about.
+            Direction::Inbound if case.kind == CaseKind::Credentials => "used the credentials",
             Direction::Inbound => "came at us",
             Direction::Outbound => "contacted by us",
             Direction::Unknown => "direction unknown",
