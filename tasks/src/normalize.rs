@@ -443,33 +443,44 @@ fn from_security_hub(
                 }
                 "AwsIamAccessKey" | "AwsIamUser" | "AwsIamRole" => {
                     credentials = true;
-                    let key = r
-                        .details
-                        .as_ref()
-                        .and_then(|d| {
-                            d.pointer("/AwsIamAccessKey/AccessKeyId")
-                                .or(d.pointer("/AwsIamAccessKey/PrincipalId"))
-                        })
-                        .and_then(Value::as_str)
-                        .map(String::from);
-                    let (principal_type, arn, key) = match r.resource_type.as_str() {
-                        "AwsIamAccessKey" => (
-                            "AccessKey",
-                            None,
-                            key.or(Some(r.id.rsplit('/').next().unwrap_or(&r.id).to_string())),
-                        ),
-                        "AwsIamUser" => ("IAMUser", Some(r.id.clone()), None),
-                        _ => ("Role", Some(r.id.clone()), None),
+                    let detail = |field: &str| {
+                        r.details
+                            .as_ref()
+                            .and_then(|d| d.pointer(&format!("/AwsIamAccessKey/{field}")))
+                            .and_then(Value::as_str)
+                            .map(String::from)
                     };
-                    case.principals.push(PrincipalRef {
-                        principal_type: principal_type.into(),
-                        name: arn
-                            .as_deref()
-                            .and_then(|a| a.rsplit('/').next())
-                            .map(String::from),
-                        arn,
-                        access_key_id: key,
-                    });
+                    let principal = match r.resource_type.as_str() {
+                        // ASFF names the key in the resource id (`AWS::IAM::AccessKey:AKIA…`)
+                        // and its owner in the details (`PrincipalType`, `PrincipalName`).
+                        "AwsIamAccessKey" => {
+                            let last = r.id.rsplit([':', '/']).next().unwrap_or(&r.id);
+                            let key = if last.starts_with("AKIA") || last.starts_with("ASIA") {
+                                Some(last.to_string())
+                            } else {
+                                detail("AccessKeyId")
+                            };
+                            PrincipalRef {
+                                principal_type: detail("PrincipalType")
+                                    .unwrap_or_else(|| "AccessKey".into()),
+                                name: detail("PrincipalName"),
+                                arn: None,
+                                access_key_id: key,
+                            }
+                        }
+                        kind => PrincipalRef {
+                            principal_type: if kind == "AwsIamUser" {
+                                "IAMUser"
+                            } else {
+                                "Role"
+                            }
+                            .into(),
+                            name: r.id.rsplit('/').next().map(String::from),
+                            arn: Some(r.id.clone()),
+                            access_key_id: None,
+                        },
+                    };
+                    case.principals.push(principal);
                 }
                 other => {
                     let id = match other {

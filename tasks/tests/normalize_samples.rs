@@ -227,6 +227,22 @@ fn security_hub_custom_actions() {
     let c = case_from_event(&sample("securityhub-custom-action-block-ip")).unwrap();
     assert_eq!(c.custom_action.as_deref(), Some("BlockIp"));
     assert!(!c.remote_ips.is_empty());
+    let c = case_from_event(&sample("securityhub-custom-action-contain-credentials")).unwrap();
+    assert_eq!(c.custom_action.as_deref(), Some("CutCreds"));
+    assert_eq!(c.kind, CaseKind::Credentials);
+    let p = &c.principals[0];
+    assert_eq!(
+        (
+            p.principal_type.as_str(),
+            p.name.as_deref(),
+            p.access_key_id.as_deref()
+        ),
+        (
+            "IAMUser",
+            Some("reporting-export"),
+            Some("AKIA4Q2ZKXW7RPTB2WQY")
+        )
+    );
 }
 
 #[test]

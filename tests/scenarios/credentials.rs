@@ -28,6 +28,7 @@ fn main() -> std::process::ExitCode {
         a_dry_run_plans_and_changes_nothing,
         an_unknown_access_key_is_recorded_as_not_found,
         malformed_requests_end_in_invalid_event,
+        the_contain_credentials_action_cuts_the_selected_key,
     ];
     e2e::run_suite(list, |rt| {
         let world = World::start();
@@ -543,4 +544,24 @@ async fn malformed_requests_end_in_invalid_event(c: Arc<Ctx>) {
     let (_, status, out) = run(&c, &event).await;
     assert_eq!(status, ExecutionStatus::Failed, "{out}");
     assert_eq!(out["error"], "IR.InvalidEvent", "{out}");
+}
+
+async fn the_contain_credentials_action_cuts_the_selected_key(c: Arc<Ctx>) {
+    let keys = user(&c, "reporting-export", 1, &[]).await;
+    let text = fresh_sample("securityhub-custom-action-contain-credentials")
+        .to_string()
+        .replace("AKIA4Q2ZKXW7RPTB2WQY", &keys[0]);
+    let mut action: Value = serde_json::from_str(&text).unwrap();
+    action["resources"] = serde_json::json!([c.main.outputs["CustomActionCutCredsArn"]]);
+    let (_, status, out) = run(&c, &action).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_eq!(
+        result_for(&out, &format!("key/{}", keys[0]))["status"],
+        "contained",
+        "{out}"
+    );
+    assert_eq!(
+        observe_user(&c, "reporting-export").await.keys[&keys[0]],
+        "Inactive"
+    );
 }
