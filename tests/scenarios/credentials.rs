@@ -14,6 +14,8 @@ struct Ctx {
     world: World,
     /// Cuts automatically at severity >= 5 (the samples' IAM findings are 5 and 8).
     main: Stack,
+    /// Rules disabled (started directly), console passwords removed, no deny-all policy.
+    strict: Stack,
 }
 
 fn main() -> std::process::ExitCode {
@@ -29,18 +31,39 @@ fn main() -> std::process::ExitCode {
         an_unknown_access_key_is_recorded_as_not_found,
         malformed_requests_end_in_invalid_event,
         the_contain_credentials_action_cuts_the_selected_key,
+        a_console_password_is_removed_by_policy_and_release_says_how_to_reset_it,
     ];
     e2e::run_suite(list, |rt| {
         let world = World::start();
-        let main = rt.block_on(world.deploy(
-            "e2e",
-            "credentials-compromise",
-            &[
-                "CredentialsMinSeverityAutomatic=5",
-                "CredentialsApprovalTimeoutSeconds=600",
-            ],
-        ));
-        Ctx { world, main }
+        let (main, strict) = rt.block_on(async {
+            let main = world
+                .deploy(
+                    "e2e",
+                    "credentials-compromise",
+                    &[
+                        "CredentialsMinSeverityAutomatic=5",
+                        "CredentialsApprovalTimeoutSeconds=600",
+                    ],
+                )
+                .await;
+            let strict = world
+                .deploy(
+                    "e2e-strict",
+                    "credentials-compromise",
+                    &[
+                        "Triggers=disabled",
+                        "UserDenyAll=false",
+                        "RemoveConsoleLogin=true",
+                    ],
+                )
+                .await;
+            (main, strict)
+        });
+        Ctx {
+            world,
+            main,
+            strict,
+        }
     })
 }
 
@@ -564,4 +587,70 @@ async fn the_contain_credentials_action_cuts_the_selected_key(c: Arc<Ctx>) {
         observe_user(&c, "reporting-export").await.keys[&keys[0]],
         "Inactive"
     );
+}
+
+async fn a_console_password_is_removed_by_policy_and_release_says_how_to_reset_it(c: Arc<Ctx>) {
+    let keys = user(&c, "console-user", 1, &[]).await;
+    let before = observe_user(&c, "console-user").await;
+    assert!(before.login);
+    let run = |args: Vec<&str>| {
+        let mut all = vec!["--stack-prefix", c.strict.prefix.as_str()];
+        all.extend(args);
+        let out = c.world.irctl(&all);
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(out.status.success(), "{stdout}");
+        stdout
+    };
+    let stdout = run(vec![
+        "start",
+        "credentials-compromise",
+        "--access-key",
+        &keys[0],
+        "--reason",
+        "key in a public repository",
+        "--direct",
+        "--watch",
+        "--timeout",
+        "120",
+    ]);
+    assert!(stdout.contains("iam:DeleteLoginProfile"), "{stdout}");
+    let case = stdout
+        .split_whitespace()
+        .find(|w| w.starts_with("case-"))
+        .expect("the case id is shown")
+        .trim_end_matches([',', ':', ')'])
+        .to_string();
+    let cut = observe_user(&c, "console-user").await;
+    assert_eq!(cut.keys[&keys[0]], "Inactive");
+    assert!(!cut.login, "the console password is removed");
+    assert!(
+        cut.policies.is_empty(),
+        "UserDenyAll=false: no deny-all policy"
+    );
+
+    let stdout = run(vec![
+        "start",
+        "credentials-release",
+        "--case",
+        &case,
+        "--access-key",
+        &keys[0],
+        "--reason",
+        "rotated",
+        "--direct",
+        "--watch",
+        "--timeout",
+        "120",
+    ]);
+    let arn = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("started "))
+        .expect("the release execution is shown");
+    let (_, out) = c.world.wait(arn, Duration::from_secs(30)).await;
+    let notes = out["results"]["release"][0]["notes"].to_string();
+    assert!(notes.contains("create-login-profile"), "{notes}");
+    let after = observe_user(&c, "console-user").await;
+    assert_eq!(after.keys, before.keys);
+    assert_eq!(after.tags, before.tags);
+    assert!(!after.login, "a removed password cannot be restored");
 }
