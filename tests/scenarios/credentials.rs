@@ -12,8 +12,12 @@ use std::time::Duration;
 
 struct Ctx {
     world: World,
-    /// Cuts automatically at severity >= 5 (the samples' IAM findings are 5 and 8).
+    /// Cuts automatically at severity >= 5 (the samples' IAM findings are 5 and 8); hands the
+    /// source instance of stolen instance credentials to ec2-compromise.
     main: Stack,
+    /// Every manual request for ec2-compromise put on the bus (no such stack here: a queue
+    /// stands in for its rule).
+    handovers: String,
     /// Rules disabled (started directly), console passwords removed, no deny-all policy.
     strict: Stack,
 }
@@ -43,6 +47,7 @@ fn main() -> std::process::ExitCode {
                     &[
                         "CredentialsMinSeverityAutomatic=5",
                         "CredentialsApprovalTimeoutSeconds=600",
+                        "ContainSourceInstance=true",
                     ],
                 )
                 .await;
@@ -59,15 +64,66 @@ fn main() -> std::process::ExitCode {
                 .await;
             (main, strict)
         });
+        let handovers = rt.block_on(handover_queue(&world));
         Ctx {
             world,
             main,
             strict,
+            handovers,
         }
     })
 }
 
 // --- helpers -----------------------------------------------------------------------------
+
+/// A queue that receives what ec2-compromise's manual-request rule would.
+async fn handover_queue(w: &World) -> String {
+    let url = w
+        .sqs
+        .create_queue()
+        .queue_name("e2e-ec2-compromise-requests")
+        .send()
+        .await
+        .unwrap()
+        .queue_url()
+        .unwrap()
+        .to_string();
+    let arn = w
+        .sqs
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes()
+        .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
+        .clone();
+    w.events
+        .put_rule()
+        .name("e2e-ec2-compromise-requests")
+        .event_pattern(
+            serde_json::json!({"source": ["aws-ir.manual"], "detail-type": ["Manual Response Request"], "detail": {"playbook": ["ec2-compromise"]}})
+                .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    w.events
+        .put_targets()
+        .rule("e2e-ec2-compromise-requests")
+        .targets(
+            aws_sdk_eventbridge::types::Target::builder()
+                .id("queue")
+                .arn(arn)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    url
+}
 
 /// An IAM user with `keys` access keys, a console password and a `team` tag, plus `tags`.
 async fn user(c: &Ctx, name: &str, keys: usize, tags: &[(&str, &str)]) -> Vec<String> {
@@ -345,6 +401,30 @@ async fn instance_credentials_used_outside_revoke_the_role_sessions(c: Arc<Ctx>)
     assert_eq!(doc["Statement"][0]["Effect"], "Deny");
     assert!(doc["Statement"][0]["Condition"]["DateLessThan"]["aws:TokenIssueTime"].is_string());
     assert_eq!(tags.get("aws-ir:case"), Some(&case));
+
+    // Policy hands the source instance to ec2-compromise: its manual request is on the bus.
+    let received = c
+        .world
+        .sqs
+        .receive_message()
+        .queue_url(&c.handovers)
+        .wait_time_seconds(5)
+        .send()
+        .await
+        .unwrap();
+    let event: Value = serde_json::from_str(received.messages()[0].body().unwrap()).unwrap();
+    assert_eq!(
+        event["detail"]["instance_ids"],
+        serde_json::json!([instance]),
+        "{event}"
+    );
+    assert!(
+        result_for(&out, "role/orders-role")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("handed to ec2-compromise"),
+        "{out}"
+    );
 
     // The record says who else loses sessions, and offers the EC2 playbook for the source.
     let actions = out["results"]["record"]["actions"].to_string();

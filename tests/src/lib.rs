@@ -26,6 +26,7 @@ pub struct World {
     pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
     pub elb: aws_sdk_elasticloadbalancing::Client,
     pub iam: aws_sdk_iam::Client,
+    pub events: aws_sdk_eventbridge::Client,
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub s3: aws_sdk_s3::Client,
     state_dir: PathBuf,
@@ -118,6 +119,7 @@ impl World {
             elbv2: aws_sdk_elasticloadbalancingv2::Client::new(&config),
             elb: aws_sdk_elasticloadbalancing::Client::new(&config),
             iam: aws_sdk_iam::Client::new(&config),
+            events: aws_sdk_eventbridge::Client::new(&config),
             dynamodb: aws_sdk_dynamodb::Client::new(&config),
             s3: aws_sdk_s3::Client::from_conf(
                 aws_sdk_s3::config::Builder::from(&config)

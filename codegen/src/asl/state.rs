@@ -213,6 +213,9 @@ pub enum Integration {
     LambdaArn { task: TaskInfo },
     /// `arn:aws:states:::sns:publish` to the stack's notification topic.
     SnsPublish { wait_for_task_token: bool },
+    /// `arn:aws:states:::events:putEvents` onto the account's default bus (a playbook handing
+    /// work to another playbook through its manual-request rule).
+    EventsPutEvents,
     /// `arn:aws:states:::aws-sdk:<service>:<action>`, with the IAM it needs.
     AwsSdk {
         service: String,
@@ -240,6 +243,7 @@ impl Integration {
                 "arn:aws:states:::sns:publish{}",
                 token(*wait_for_task_token)
             ),
+            Integration::EventsPutEvents => "arn:aws:states:::events:putEvents".to_string(),
             Integration::AwsSdk {
                 service, action, ..
             } => format!("arn:aws:states:::aws-sdk:{service}:{action}"),
@@ -371,6 +375,11 @@ impl Task {
                 wait_for_task_token: false,
             },
         )
+    }
+
+    /// Puts events on the default bus (`Parameters.Entries`).
+    pub fn events_put(name: &str) -> Task {
+        Task::build(name, Integration::EventsPutEvents)
     }
 
     /// Calls an AWS API directly (`aws-sdk:<service>:<action>`); `iam_action` and

@@ -273,6 +273,16 @@ impl Playbook {
                 ),
             );
         }
+        if integrations
+            .iter()
+            .any(|i| matches!(i, Integration::EventsPutEvents))
+        {
+            statements.push(Statement::allow(
+                "PutEventsOnDefaultBus",
+                ["events:PutEvents"],
+                vec![sub("arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default")],
+            ));
+        }
         for (i, integration) in integrations.iter().enumerate() {
             if let Integration::AwsSdk {
                 iam_action,

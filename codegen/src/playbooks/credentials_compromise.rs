@@ -57,6 +57,7 @@ pub fn policy_parameters() -> Vec<(&'static str, Parameter)> {
         ("CredentialsApprovalTimeoutSeconds", Parameter::number("Seconds a responder has to approve before CredentialsOnApprovalTimeout applies.").default(json!(3600)).range(1, 86_400)),
         ("CredentialsOnApprovalTimeout", choice("What to do when nobody answers an approval request in time.", "skip", &["skip", "proceed"])),
         ("UserDenyAll", choice("Attach a deny-all inline policy to a compromised user (all its keys and console sessions stop working).", "true", &["true", "false"])),
+        ("ContainSourceInstance", choice("When instance credentials were used elsewhere, start ec2-compromise on the instance they were issued to (needs the ec2-compromise stack in this account and Region).", "false", &["true", "false"])),
         ("RemoveConsoleLogin", choice("Delete a compromised user's console password (release cannot restore it; a new one must be set).", "false", &["true", "false"])),
     ]
 }
@@ -73,6 +74,7 @@ fn read_policy() -> Pass {
             "on_approval_timeout": "${CredentialsOnApprovalTimeout}",
             "user_deny_all": "${UserDenyAll}",
             "remove_console_login": "${RemoveConsoleLogin}",
+            "contain_source_instance": "${ContainSourceInstance}",
             "case_table": "${CaseTableName}",
         }))
         .result_path("$.policy")
@@ -103,6 +105,50 @@ fn cut<T: TaskContract>(name: &str, comment: &str, result: &str) -> Task {
         .with_path("execution", "$.execution")
         .result_path(&format!("$.results.{result}"))
         .catch([STATES_ALL], "$.error", Chain::goto("CutFailed"))
+}
+
+/// After a role's sessions are revoked: per policy, the instance the credentials were issued to
+/// goes to ec2-compromise through its manual-request rule (loosely coupled: that stack may be
+/// absent, updated or disabled, and its own policy decides).
+fn hand_over() -> Choice {
+    let request = Pass::new("HandOverRequest")
+        .comment("A manual request for ec2-compromise, as irctl start would put it.")
+        .parameters(json!({
+            "playbook": "ec2-compromise",
+            "reason.$": "States.Format('credentials of role {} were used outside the instance (case {})', $.results.assessment.role_name, $.case.case_id)",
+            "requested_by.$": "$$.Execution.Id",
+            "instance_ids.$": "States.Array($.results.assessment.source_instance)",
+            "severity.$": "$.case.severity.score",
+        }))
+        .result_path("$.handover");
+    let put = Task::events_put("StartEc2Compromise")
+        .comment("Put the request on the default bus; ec2-compromise's manual rule starts it.")
+        .parameters(json!({
+            "Entries": [{
+                "Source": "aws-ir.manual",
+                "DetailType": "Manual Response Request",
+                "Detail.$": "States.JsonToString($.handover)",
+            }]
+        }))
+        .discard_result()
+        .catch(
+            [STATES_ALL],
+            "$.error",
+            finish("HandOverFailed", "contained", json!({"release.$": "$.results.assessment.release_command", "detail.$": "States.Format('sessions revoked; handing {} to ec2-compromise failed: {}: {}', $.results.assessment.source_instance, $.error.Error, $.error.Cause)"})),
+        )
+        .next(finish("CutOffAndHandedOver", "contained", json!({"release.$": "$.results.assessment.release_command", "detail.$": "States.Format('sessions revoked; instance {} handed to ec2-compromise', $.results.assessment.source_instance)"})));
+    Choice::new("HandOverSourceInstance")
+        .when(
+            Condition::and([
+                Condition::string_equals("$.policy.contain_source_instance", "true"),
+                Condition::not(Condition::string_equals(
+                    "$.results.assessment.source_instance",
+                    "",
+                )),
+            ]),
+            request.next(put),
+        )
+        .otherwise(Chain::goto("CutOff"))
 }
 
 fn per_principal() -> Chain {
@@ -162,7 +208,7 @@ fn per_principal() -> Chain {
         )
         .when(
             Condition::string_equals("$.results.assessment.kind", "role"),
-            revoke.next(Chain::goto("CutOff")),
+            revoke.next(hand_over()),
         )
         .otherwise(finish(
             "NothingToCut",

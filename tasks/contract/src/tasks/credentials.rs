@@ -38,6 +38,11 @@ pub struct CredentialsPolicy {
     #[serde(deserialize_with = "lenient::bool")]
     #[schemars(with = "bool")]
     pub remove_console_login: bool,
+    /// When a role's instance credentials were used elsewhere, hand the instance they were
+    /// issued to over to the ec2-compromise playbook (a manual request on the default bus).
+    #[serde(deserialize_with = "lenient::bool")]
+    #[schemars(with = "bool")]
+    pub contain_source_instance: bool,
     /// The stack's case table.
     pub case_table: String,
 }
