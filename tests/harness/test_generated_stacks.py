@@ -97,7 +97,7 @@ class Deployment:
 
     def resolve(self, node: Any) -> Any:
         """The value of a property: literals, Ref (parameters, pseudo parameters, resources'
-        physical ids) and Fn::Sub over those; None for anything else (not checked then)."""
+        physical ids), Fn::Sub and Fn::If over those; None for anything else (not checked then)."""
         if isinstance(node, (str, int, float, bool)):
             return node
         if isinstance(node, dict) and "Ref" in node:
@@ -124,7 +124,28 @@ class Deployment:
 
             text = re.sub(r"\$\{([^!}][^}]*)\}", one, node["Fn::Sub"])
             return None if unresolved else text
+        if isinstance(node, dict) and "Fn::If" in node:
+            name, then, otherwise = node["Fn::If"]
+            return self.resolve(then if self.condition(name) else otherwise)
         return None
+
+    def condition(self, name: str) -> bool:
+        """A template condition, evaluated over the parameters the stack was created with."""
+        def holds(node: Any) -> bool:
+            if "Condition" in node:
+                return self.condition(node["Condition"])
+            if "Fn::Equals" in node:
+                a, b = (self.resolve(x) for x in node["Fn::Equals"])
+                return str(a) == str(b)
+            if "Fn::Not" in node:
+                return not holds(node["Fn::Not"][0])
+            if "Fn::And" in node:
+                return all(holds(x) for x in node["Fn::And"])
+            if "Fn::Or" in node:
+                return any(holds(x) for x in node["Fn::Or"])
+            raise AssertionError(f"condition {name}: cannot evaluate {node}")
+
+        return holds(self.template["Conditions"][name])
 
     def condition(self, name: str) -> bool:
         def value(node: Any) -> Any:
@@ -435,7 +456,7 @@ def read_state_machine(d: Deployment, physical: str, props: dict[str, Any]) -> N
 def read_rule(d: Deployment, physical: str, props: dict[str, Any]) -> None:
     events = d.aws("events")
     rule = found(lambda: events.describe_rule(Name=physical))
-    assert rule["State"] == props.get("State", "ENABLED")
+    assert rule["State"] == d.resolve(props.get("State", "ENABLED"))
     if "EventPattern" in props:
         assert set(json.loads(rule["EventPattern"])) == set(props["EventPattern"])
     targets = {t["Id"]: t for t in events.list_targets_by_rule(Rule=physical)["Targets"]}
