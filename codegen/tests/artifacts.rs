@@ -234,3 +234,44 @@ fn one_playbook_alone_writes_its_files_and_leaves_the_others() {
     );
     std::fs::remove_dir_all(&tmp).unwrap();
 }
+
+/// Least privilege: no role grants a whole service (`iam:*`, `ec2:*`) or everything; only the
+/// stack key's own key policy lets the account administer it (`kms:*`, AWS's default).
+#[test]
+fn no_role_grants_a_whole_service() {
+    fn walk(node: &serde_json::Value, found: &mut Vec<String>) {
+        match node {
+            serde_json::Value::Object(m) => {
+                if let (Some("Allow"), Some(action)) =
+                    (m.get("Effect").and_then(|e| e.as_str()), m.get("Action"))
+                {
+                    let actions: Vec<&str> = match action {
+                        serde_json::Value::String(a) => vec![a.as_str()],
+                        serde_json::Value::Array(a) => {
+                            a.iter().filter_map(|x| x.as_str()).collect()
+                        }
+                        _ => Vec::new(),
+                    };
+                    let sid = m.get("Sid").and_then(|s| s.as_str()).unwrap_or("?");
+                    for a in actions {
+                        if (a == "*" || a.ends_with(":*"))
+                            && sid != "AccountAdministersKeyThroughIam"
+                        {
+                            found.push(format!("{sid}: {a}"));
+                        }
+                    }
+                }
+                m.values().for_each(|v| walk(v, found));
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|v| walk(v, found)),
+            _ => {}
+        }
+    }
+    for (path, content) in synthesize() {
+        if path.starts_with("cloudformation/") {
+            let mut found = Vec::new();
+            walk(&serde_json::from_str(&content).unwrap(), &mut found);
+            assert!(found.is_empty(), "{path} grants whole services: {found:?}");
+        }
+    }
+}

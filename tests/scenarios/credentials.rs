@@ -36,6 +36,7 @@ fn main() -> std::process::ExitCode {
         malformed_requests_end_in_invalid_event,
         the_contain_credentials_action_cuts_the_selected_key,
         a_console_password_is_removed_by_policy_and_release_says_how_to_reset_it,
+        an_imported_security_hub_finding_on_a_user_restricts_it,
     ];
     e2e::run_suite(list, |rt| {
         let world = World::start();
@@ -733,4 +734,29 @@ async fn a_console_password_is_removed_by_policy_and_release_says_how_to_reset_i
     assert_eq!(after.keys, before.keys);
     assert_eq!(after.tags, before.tags);
     assert!(!after.login, "a removed password cannot be restored");
+}
+
+async fn an_imported_security_hub_finding_on_a_user_restricts_it(c: Arc<Ctx>) {
+    user(&c, "sh-imported-user", 1, &[]).await;
+    let mut event = fresh_sample("securityhub-finding-imported-ec2");
+    let finding = &mut event["detail"]["findings"][0];
+    finding["Id"] = Value::String(format!("sh-imported-user-{}", uuid_like()));
+    finding["Resources"] = serde_json::json!([{
+        "Type": "AwsIamUser",
+        "Id": "arn:aws:iam::123456789012:user/sh-imported-user",
+        "Partition": "aws",
+        "Region": "us-east-1",
+    }]);
+    let (_, status, out) = run(&c, &event).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_eq!(
+        result_for(&out, "user/sh-imported-user")["status"],
+        "contained",
+        "{out}"
+    );
+    let case = out["case"]["case_id"].as_str().unwrap();
+    assert_eq!(
+        observe_user(&c, "sh-imported-user").await.policies,
+        vec![format!("aws-ir-deny-{case}")]
+    );
 }
