@@ -362,6 +362,68 @@ async fn record(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use contract::tasks::credentials::CredentialsPolicy;
+
+    fn step(excluded: &str, severity: f64) -> PrincipalStep {
+        let event = serde_json::json!({"source": "aws-ir.manual", "detail-type": "Manual Response Request", "id": "1", "account": "123456789012", "region": "us-east-1", "time": "2026-11-29T00:00:00Z", "detail": {"playbook": "credentials-compromise", "reason": "r", "access_key_ids": ["AKIAEXAMPLE123456789"], "severity": severity}});
+        let case = crate::normalize::case_from_event(&event).unwrap();
+        PrincipalStep {
+            principal: case.principals[0].clone(),
+            case,
+            policy: CredentialsPolicy {
+                exclusion_tag: "aws-ir:exclude".into(),
+                excluded_principals: excluded.into(),
+                protected_tag: "aws-ir:protected".into(),
+                min_severity_automatic: 7.0,
+                on_approval_timeout: "skip".into(),
+                user_deny_all: true,
+                remove_console_login: false,
+                contain_source_instance: false,
+                case_table: "t".into(),
+            },
+            execution: "e".into(),
+        }
+    }
+
+    fn live(kind: &str, name: &str, tags: &[&str]) -> Live {
+        let mut l = Live {
+            kind: kind.into(),
+            ..Default::default()
+        };
+        if kind == "role" {
+            l.role_name = name.into();
+        } else {
+            l.user_name = name.into();
+        }
+        l.tags = tags
+            .iter()
+            .map(|t| (t.to_string(), "x".to_string()))
+            .collect();
+        l
+    }
+
+    #[test]
+    fn own_roles_break_glass_and_protected_principals() {
+        let s = step("break-glass-admin, ops-root", 8.0);
+        assert!(exclusion(&s, &live("role", "task", &[OWN_ROLE_TAG]))
+            .unwrap()
+            .contains("aws-ir's own"));
+        assert!(exclusion(&s, &live("user", "bob", &["aws-ir:exclude"]))
+            .unwrap()
+            .contains("exclusion tag"));
+        assert!(exclusion(&s, &live("user", "ops-root", &[]))
+            .unwrap()
+            .contains("excluded principals"));
+        assert!(
+            exclusion(&s, &live("user", "ops", &[])).is_none(),
+            "names match whole"
+        );
+        assert!(needs_approval(&s, &live("user", "carol", &["aws-ir:protected"])).is_some());
+        assert!(needs_approval(&s, &live("user", "carol", &[])).is_none());
+        assert!(needs_approval(&step("", 5.0), &live("user", "carol", &[]))
+            .unwrap()
+            .contains("below"));
+    }
 
     #[test]
     fn the_release_command_names_the_principal_as_release_reads_it() {
