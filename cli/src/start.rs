@@ -40,6 +40,9 @@ pub struct Args {
     /// Manual request: an IAM user or role ARN (repeatable).
     #[arg(long = "principal")]
     principals: Vec<String>,
+    /// Manual request: another resource by id, e.g. a security group `sg-…` (repeatable).
+    #[arg(long = "resource")]
+    resources: Vec<String>,
     /// Manual request: why (required for a manual request).
     #[arg(long)]
     reason: Option<String>,
@@ -112,7 +115,8 @@ async fn build_event(c: &Clients, args: &Args) -> Result<Value> {
     let manual = !args.instances.is_empty()
         || !args.ips.is_empty()
         || !args.access_keys.is_empty()
-        || !args.principals.is_empty();
+        || !args.principals.is_empty()
+        || !args.resources.is_empty();
     let text = match (&args.sample, &args.file) {
         (Some(name), _) => samples::get(name)
             .ok_or_else(|| Error::Usage(format!("no sample named {name}; `irctl samples` lists them")))?
@@ -134,6 +138,7 @@ async fn build_event(c: &Clients, args: &Args) -> Result<Value> {
                 remote_ips: args.ips.clone(),
                 access_key_ids: args.access_keys.clone(),
                 principal_arns: args.principals.clone(),
+                resource_ids: args.resources.clone(),
                 severity: args.severity,
                 dry_run: args.dry_run,
                 case_id: args.case.clone(),

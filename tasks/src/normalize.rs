@@ -800,15 +800,27 @@ fn from_manual(env: &Envelope, m: manual::ManualRequest) -> Result<Case, TaskErr
             access_key_id: None,
         });
     }
+    for id in &m.resource_ids {
+        match id.split_once('-') {
+            Some(("sg", _)) => push_resource(&mut case, "AwsEc2SecurityGroup", id),
+            _ => {
+                return Err(TaskError::invalid_event(format!(
+                    "`{id}` is not a resource a manual request can name (security groups: sg-…)"
+                )))
+            }
+        }
+    }
     case.kind = if !case.instances.is_empty() {
         CaseKind::Instance
+    } else if !case.resources.is_empty() {
+        CaseKind::SecuritySetting
     } else if !case.principals.is_empty() {
         CaseKind::Credentials
     } else if !case.remote_ips.is_empty() {
         CaseKind::RemoteAddress
     } else {
         return Err(TaskError::invalid_event(
-            "a manual request must name at least one instance, remote address, access key or principal",
+            "a manual request must name at least one instance, remote address, access key, principal or resource",
         ));
     };
     Ok(case)

@@ -7,6 +7,8 @@ pub mod credentials_release;
 pub mod ec2_compromise;
 pub mod ec2_release;
 pub mod intake;
+pub mod settings_recovery;
+pub mod settings_release;
 pub mod triage;
 
 /// Every playbook the project ships, in the order they are synthesized.
@@ -15,5 +17,6 @@ pub fn all() -> Vec<Playbook> {
         triage::playbook(),
         ec2_compromise::playbook(),
         credentials_compromise::playbook(),
+        settings_recovery::playbook(),
     ]
 }

@@ -24,6 +24,9 @@ pub struct ManualRequest {
     /// IAM user or role ARNs.
     #[serde(default)]
     pub principal_arns: Vec<String>,
+    /// Other resources by id: security groups (`sg-…`).
+    #[serde(default)]
+    pub resource_ids: Vec<String>,
     /// On GuardDuty's 0–10 scale; a person asking is taken seriously by default (8).
     #[serde(default)]
     pub severity: Option<f64>,

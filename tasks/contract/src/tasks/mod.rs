@@ -121,3 +121,4 @@ impl Task for Notify {
 
 pub mod credentials;
 pub mod ec2;
+pub mod settings;

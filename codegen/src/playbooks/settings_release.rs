@@ -1,0 +1,67 @@
+//! Settings release: the change was legitimate, so authorize again exactly what the case
+//! revoked. Started by a responder: `irctl start settings-release --case CASE --resource sg-…
+//! --reason ...`.
+
+use crate::asl::*;
+use crate::constructs::playbook::Companion;
+use crate::constructs::trigger::Trigger;
+use crate::playbooks::intake::{intake, REPORT_FAILURE};
+use crate::playbooks::settings_recovery::read_policy;
+use contract::tasks::settings::RestoreIngress;
+use contract::tasks::Notify;
+use serde_json::json;
+
+pub const ID: &str = "settings-release";
+
+pub fn companion() -> Companion {
+    let restore = Task::invoke::<RestoreIngress>("RestoreIngress")
+        .comment("Authorize again the rules the case revoked.")
+        .with_path("case", "$.case")
+        .with_path("resource_id", "$.resource.id")
+        .with_path("policy", "$.policy")
+        .with_path("execution", "$.execution")
+        .result_path("$.release")
+        .catch(
+            [STATES_ALL],
+            "$.error",
+            Pass::new("ReleaseFailed").parameters(json!({"resource.$": "$.resource.id", "status": "not released", "detail.$": "States.Format('{}: {}', $.error.Error, $.error.Cause)"})),
+        )
+        .next(Pass::new("Released").parameters(json!({"resource.$": "$.resource.id", "status": "released", "actions.$": "$.release.actions", "notes.$": "$.release.notes"})));
+
+    let each = MapState::new("EachResource")
+        .items_path("$.case.resources")
+        .item_selector(json!({"case.$": "$.case", "policy.$": "$.policy", "resource.$": "$$.Map.Item.Value", "execution.$": "$$.Execution.Id"}))
+        .max_concurrency(10)
+        .item_processor(restore)
+        .result_path("$.results.release")
+        .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));
+
+    let notify = Task::invoke::<Notify>("Notify")
+        .with_path("case", "$.case")
+        .with("topic_arn", json!("${NotificationTopicArn}"))
+        .with(
+            "outcome",
+            json!("Settings release: the revoked rules are authorized again"),
+        )
+        .with_path("results", "$.results")
+        .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));
+
+    let machine = StateMachine::new(
+        ID,
+        "Settings release: authorize again exactly the rules a settings case revoked.",
+        intake(ID)
+            .next(read_policy())
+            .next(each)
+            .next(notify)
+            .next(Succeed::new("Done")),
+    )
+    .timeout(3600);
+
+    Companion {
+        id: ID,
+        machine,
+        triggers: vec![Trigger::Manual {
+            playbook: ID.into(),
+        }],
+    }
+}

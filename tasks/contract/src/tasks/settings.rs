@@ -1,0 +1,174 @@
+//! The settings-recovery playbook's steps: put a weakened security setting back, record what
+//! was changed so a release can undo the recovery if the change was legitimate.
+//!
+//! First setting: security groups opened to the world on sensitive ports. Only the offending
+//! rules are revoked, by rule id; a neighbouring restricted rule, or the rest of the group, is
+//! never touched (users of comparable tools lost legitimate rules exactly so).
+
+use crate::case::Case;
+use crate::lenient;
+use crate::task::{Permission, Scope, StackResource, Task};
+use crate::tasks::ec2::Outcome;
+use crate::ErrorName;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The playbook's policy, from the stack's parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SettingsPolicy {
+    /// Resources carrying this tag key are left alone; the skip is recorded.
+    pub exemption_tag: String,
+    /// Comma-separated ports that must never be open to the world (`all` for every protocol).
+    pub sensitive_ports: String,
+    /// Put the setting back; when false, only report (detect mode).
+    #[serde(deserialize_with = "lenient::bool")]
+    #[schemars(with = "bool")]
+    pub recover: bool,
+    /// The stack's case table.
+    pub case_table: String,
+}
+
+impl SettingsPolicy {
+    /// The sensitive ports, and whether an all-traffic rule counts (`all` in the list).
+    pub fn ports(&self) -> (Vec<i32>, bool) {
+        let mut ports = Vec::new();
+        let mut all = false;
+        for p in self
+            .sensitive_ports
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            if p == "all" {
+                all = true;
+            } else if let Ok(n) = p.parse() {
+                ports.push(n);
+            }
+        }
+        (ports, all)
+    }
+}
+
+/// One weakened resource of a case.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct SettingStep {
+    pub case: Case,
+    /// The resource id (`sg-…`).
+    pub resource_id: String,
+    pub policy: SettingsPolicy,
+    pub execution: String,
+}
+
+/// A security group rule as recorded before it was revoked: enough to authorize it again.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RecordedRule {
+    pub rule_id: String,
+    pub protocol: String,
+    pub from_port: i32,
+    pub to_port: i32,
+    pub cidr_ipv4: String,
+    pub cidr_ipv6: String,
+    pub description: String,
+}
+
+const SECURITY_GROUPS: &str =
+    "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:security-group/*";
+const ERRORS: [ErrorName; 6] = [
+    ErrorName::InvalidEvent,
+    ErrorName::ResourceNotFound,
+    ErrorName::Throttled,
+    ErrorName::Transient,
+    ErrorName::AccessDenied,
+    ErrorName::Misconfigured,
+];
+
+fn common() -> Vec<Permission> {
+    vec![
+        Permission::new(
+            "ReadSecurityGroups",
+            &["ec2:DescribeSecurityGroups", "ec2:DescribeSecurityGroupRules"],
+            Scope::Unscoped {
+                reason: "EC2 Describe* actions do not support resource-level permissions (Service Authorization Reference, Amazon EC2).",
+            },
+        ),
+        Permission::new(
+            "CaseRecords",
+            &["dynamodb:GetItem", "dynamodb:UpdateItem"],
+            Scope::Stack(StackResource::CaseTable),
+        ),
+        super::stack_key_via(
+            "UseStackKeyForCases",
+            &["kms:Decrypt", "kms:GenerateDataKey"],
+            "dynamodb.${AWS::Region}.amazonaws.com",
+        ),
+    ]
+}
+
+/// Revokes the world-open ingress rules on sensitive ports of one group, by rule id.
+pub struct RevokeOpenIngress;
+
+impl Task for RevokeOpenIngress {
+    const NAME: &'static str = "revoke-open-ingress";
+    const TITLE: &'static str = "RevokeOpenIngress";
+    const DESCRIPTION: &'static str = "Revokes only the ingress rules that open sensitive ports of a security group to the world, by rule id, after recording them.";
+    type Input = SettingStep;
+    type Output = Outcome;
+    fn permissions() -> Vec<Permission> {
+        let mut p = common();
+        p.push(Permission::new(
+            "RevokeOffendingRules",
+            &["ec2:RevokeSecurityGroupIngress"],
+            Scope::Arn(SECURITY_GROUPS),
+        ));
+        // Who made the change: a role of aws-ir's (its own release) is never reverted.
+        p.push(Permission::new(
+            "ReadActorRole",
+            &["iam:GetRole"],
+            Scope::Arn("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*"),
+        ));
+        p
+    }
+    fn errors() -> Vec<ErrorName> {
+        ERRORS.to_vec()
+    }
+}
+
+/// Authorizes again the rules a case revoked (the change was legitimate).
+pub struct RestoreIngress;
+
+impl Task for RestoreIngress {
+    const NAME: &'static str = "restore-ingress";
+    const TITLE: &'static str = "RestoreIngress";
+    const DESCRIPTION: &'static str =
+        "Authorizes again exactly the ingress rules a settings case revoked from a security group.";
+    type Input = SettingStep;
+    type Output = Outcome;
+    fn permissions() -> Vec<Permission> {
+        let mut p = common();
+        p.push(Permission::new(
+            "RestoreRules",
+            &["ec2:AuthorizeSecurityGroupIngress"],
+            Scope::Arn(SECURITY_GROUPS),
+        ));
+        p
+    }
+    fn errors() -> Vec<ErrorName> {
+        ERRORS.to_vec()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sensitive_ports_parse_with_all() {
+        let p = SettingsPolicy {
+            exemption_tag: String::new(),
+            sensitive_ports: "22, 3389,all,x".into(),
+            recover: true,
+            case_table: String::new(),
+        };
+        assert_eq!(p.ports(), (vec![22, 3389], true));
+    }
+}

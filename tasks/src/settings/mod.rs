@@ -1,0 +1,346 @@
+//! The settings-recovery playbook's steps (contracts in `contract::tasks::settings`).
+//!
+//! A weakened security group gets back exactly what it had: only its world-open ingress rules on
+//! sensitive ports are revoked, by rule id, after being recorded in full on the case item
+//! `resource#<group>`; `restore` authorizes those same rules again when the change was legitimate.
+
+use crate::aws::Aws;
+use crate::cases;
+use crate::ec2::filter;
+use crate::error::TaskError;
+use aws_sdk_ec2::types::{IpPermission, IpRange, Ipv6Range, SecurityGroupRule};
+use contract::tasks::credentials::OWN_ROLE_TAG;
+use contract::tasks::ec2::{Outcome, Status};
+use contract::tasks::settings::{RecordedRule, SettingStep};
+use contract::ErrorName;
+
+pub fn item(resource: &str) -> String {
+    format!("resource#{resource}")
+}
+
+/// An ingress rule that opens a sensitive port (or everything) to the whole internet.
+pub fn offending(rule: &RecordedRule, ports: &[i32], all: bool) -> bool {
+    let world = rule.cidr_ipv4 == "0.0.0.0/0" || rule.cidr_ipv6 == "::/0";
+    if !world {
+        return false;
+    }
+    if rule.protocol == "-1" {
+        return all || !ports.is_empty();
+    }
+    ports
+        .iter()
+        .any(|p| rule.from_port <= *p && *p <= rule.to_port)
+}
+
+fn recorded(r: &SecurityGroupRule) -> RecordedRule {
+    RecordedRule {
+        rule_id: r.security_group_rule_id().unwrap_or_default().to_string(),
+        protocol: r.ip_protocol().unwrap_or_default().to_string(),
+        from_port: r.from_port().unwrap_or(-1),
+        to_port: r.to_port().unwrap_or(-1),
+        cidr_ipv4: r.cidr_ipv4().unwrap_or_default().to_string(),
+        cidr_ipv6: r.cidr_ipv6().unwrap_or_default().to_string(),
+        description: r.description().unwrap_or_default().to_string(),
+    }
+}
+
+fn check_group_id(id: &str) -> Result<(), TaskError> {
+    let hex = id.strip_prefix("sg-").unwrap_or("");
+    if (8..=17).contains(&hex.len()) && hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        Ok(())
+    } else {
+        Err(TaskError::invalid_event(format!(
+            "`{id}` is not a security group id (sg- and 8 to 17 hex digits)"
+        )))
+    }
+}
+
+/// The group's ingress rules and tags, live.
+async fn read(
+    aws: &Aws,
+    group: &str,
+) -> Result<(Vec<RecordedRule>, Vec<(String, String)>), TaskError> {
+    let groups = aws
+        .ec2
+        .describe_security_groups()
+        .group_ids(group)
+        .send()
+        .await
+        .map_err(|e| TaskError::from_sdk(e, &format!("read security group {group}")))?;
+    let tags = groups
+        .security_groups()
+        .first()
+        .map(|g| {
+            g.tags()
+                .iter()
+                .map(|t| {
+                    (
+                        t.key().unwrap_or_default().to_string(),
+                        t.value().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut rules = Vec::new();
+    let mut pages = aws
+        .ec2
+        .describe_security_group_rules()
+        .filters(filter("group-id", &[group]))
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page =
+            page.map_err(|e| TaskError::from_sdk(e, &format!("read the rules of {group}")))?;
+        rules.extend(
+            page.security_group_rules()
+                .iter()
+                .filter(|r| r.is_egress() != Some(true))
+                .map(recorded),
+        );
+    }
+    Ok((rules, tags))
+}
+
+/// The role behind an assumed-role ARN, if it is one of aws-ir's own (its release re-opening
+/// what a responder approved must not be reverted again: no loops).
+async fn own_role(aws: &Aws, actor: Option<&str>) -> Result<Option<String>, TaskError> {
+    let Some(role) = actor
+        .and_then(|a| a.split_once(":assumed-role/"))
+        .and_then(|(_, rest)| rest.split('/').next())
+    else {
+        return Ok(None);
+    };
+    match aws.iam.get_role().role_name(role).send().await {
+        Ok(got) => Ok(got
+            .role()
+            .is_some_and(|r| r.tags().iter().any(|t| t.key() == OWN_ROLE_TAG))
+            .then(|| role.to_string())),
+        Err(e) if crate::credentials::code(&e) == Some("NoSuchEntity") => Ok(None),
+        Err(e) => Err(TaskError::from_sdk(e, &format!("read role {role}"))),
+    }
+}
+
+pub async fn revoke_open_ingress(aws: &Aws, step: SettingStep) -> Result<Outcome, TaskError> {
+    let group = step.resource_id.as_str();
+    check_group_id(group)?;
+    let mut out = Outcome::new(step.case.dry_run);
+    let actor = step.case.actor.as_ref().and_then(|a| a.arn.as_deref());
+    if let Some(role) = own_role(aws, actor).await? {
+        out.status = Status::Skipped;
+        out.note(format!(
+            "the change to {group} was made by aws-ir itself (role {role}); not reverted"
+        ));
+        return Ok(out);
+    }
+    let (rules, tags) = read(aws, group).await?;
+    let p = &step.policy;
+    if !p.exemption_tag.is_empty() && tags.iter().any(|(k, _)| *k == p.exemption_tag) {
+        out.status = Status::Skipped;
+        out.note(format!(
+            "{group} carries the exemption tag {}; left as it is",
+            p.exemption_tag
+        ));
+        return Ok(out);
+    }
+    let (ports, all) = p.ports();
+    let bad: Vec<RecordedRule> = rules
+        .into_iter()
+        .filter(|r| offending(r, &ports, all))
+        .collect();
+    if bad.is_empty() {
+        out.status = Status::Skipped;
+        out.note(format!(
+            "{group} opens no sensitive port ({}) to the world",
+            p.sensitive_ports
+        ));
+        return Ok(out);
+    }
+    for r in &bad {
+        let cidr = if r.cidr_ipv4.is_empty() {
+            &r.cidr_ipv6
+        } else {
+            &r.cidr_ipv4
+        };
+        out.act(
+            "ec2:RevokeSecurityGroupIngress",
+            group,
+            format!(
+                "{} {} {}-{} from {cidr}",
+                r.rule_id, r.protocol, r.from_port, r.to_port
+            ),
+        );
+    }
+    if !p.recover {
+        out.status = Status::Skipped;
+        out.note("policy is detect-only (Recover=false): nothing was revoked".to_string());
+        return Ok(out);
+    }
+    if step.case.dry_run {
+        return Ok(out);
+    }
+    // Recorded before the change, so that a release can always put back what was revoked.
+    let json = serde_json::to_string(&bad).expect("rules serialize");
+    cases::keep_first(
+        &aws.dynamodb,
+        &p.case_table,
+        &step.case.case_id,
+        &item(group),
+        "revoked",
+        &json,
+    )
+    .await?;
+    aws.ec2
+        .revoke_security_group_ingress()
+        .group_id(group)
+        .set_security_group_rule_ids(Some(bad.iter().map(|r| r.rule_id.clone()).collect()))
+        .send()
+        .await
+        .map_err(|e| TaskError::from_sdk(e, &format!("revoke the world-open rules of {group}")))?;
+    out.note(format!(
+        "undo if the change was legitimate: irctl start settings-release --case {} --resource {group} --reason '...'",
+        step.case.case_id
+    ));
+    Ok(out)
+}
+
+pub async fn restore_ingress(aws: &Aws, step: SettingStep) -> Result<Outcome, TaskError> {
+    let group = step.resource_id.as_str();
+    check_group_id(group)?;
+    let table = &step.policy.case_table;
+    let text = cases::get(&aws.dynamodb, table, &step.case.case_id, &item(group))
+        .await?
+        .and_then(|i| i.get("revoked").and_then(|v| v.as_s().ok()).cloned())
+        .ok_or_else(|| {
+            TaskError::new(
+                ErrorName::ResourceNotFound,
+                format!(
+                    "case {} revoked nothing on {group}: nothing to restore (check the case id and the group)",
+                    step.case.case_id
+                ),
+            )
+        })?;
+    let revoked: Vec<RecordedRule> = serde_json::from_str(&text).map_err(|e| {
+        TaskError::new(
+            ErrorName::Misconfigured,
+            format!(
+                "the record of {group} in {} is unreadable: {e}",
+                step.case.case_id
+            ),
+        )
+    })?;
+    let (live, _) = read(aws, group).await?;
+    let mut out = Outcome::new(step.case.dry_run);
+    for r in revoked {
+        let same = |l: &RecordedRule| {
+            l.protocol == r.protocol
+                && l.from_port == r.from_port
+                && l.to_port == r.to_port
+                && l.cidr_ipv4 == r.cidr_ipv4
+                && l.cidr_ipv6 == r.cidr_ipv6
+        };
+        let cidr = if r.cidr_ipv4.is_empty() {
+            r.cidr_ipv6.clone()
+        } else {
+            r.cidr_ipv4.clone()
+        };
+        if live.iter().any(same) {
+            out.note(format!(
+                "{group} already allows {} {}-{} from {cidr}",
+                r.protocol, r.from_port, r.to_port
+            ));
+            continue;
+        }
+        out.act(
+            "ec2:AuthorizeSecurityGroupIngress",
+            group,
+            format!(
+                "{} {}-{} from {cidr} (was {})",
+                r.protocol, r.from_port, r.to_port, r.rule_id
+            ),
+        );
+        if step.case.dry_run {
+            continue;
+        }
+        let mut perm = IpPermission::builder()
+            .ip_protocol(&r.protocol)
+            .from_port(r.from_port)
+            .to_port(r.to_port);
+        if !r.cidr_ipv4.is_empty() {
+            let mut range = IpRange::builder().cidr_ip(&r.cidr_ipv4);
+            if !r.description.is_empty() {
+                range = range.description(&r.description);
+            }
+            perm = perm.ip_ranges(range.build());
+        } else {
+            let mut range = Ipv6Range::builder().cidr_ipv6(&r.cidr_ipv6);
+            if !r.description.is_empty() {
+                range = range.description(&r.description);
+            }
+            perm = perm.ipv6_ranges(range.build());
+        }
+        aws.ec2
+            .authorize_security_group_ingress()
+            .group_id(group)
+            .ip_permissions(perm.build())
+            .send()
+            .await
+            .map_err(|e| TaskError::from_sdk(e, &format!("restore a rule of {group}")))?;
+    }
+    if out.actions.is_empty() && !step.case.dry_run {
+        out.status = Status::Skipped;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(protocol: &str, from: i32, to: i32, v4: &str, v6: &str) -> RecordedRule {
+        RecordedRule {
+            protocol: protocol.into(),
+            from_port: from,
+            to_port: to,
+            cidr_ipv4: v4.into(),
+            cidr_ipv6: v6.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn only_world_open_rules_on_sensitive_ports_offend() {
+        let ports = [22, 3389];
+        assert!(offending(
+            &rule("tcp", 22, 22, "0.0.0.0/0", ""),
+            &ports,
+            false
+        ));
+        assert!(offending(&rule("tcp", 0, 65535, "", "::/0"), &ports, false));
+        assert!(offending(
+            &rule("-1", -1, -1, "0.0.0.0/0", ""),
+            &ports,
+            false
+        ));
+        // The restricted neighbour, and a world-open web port, stay.
+        assert!(!offending(
+            &rule("tcp", 22, 22, "10.0.0.0/8", ""),
+            &ports,
+            false
+        ));
+        assert!(!offending(
+            &rule("tcp", 443, 443, "0.0.0.0/0", ""),
+            &ports,
+            false
+        ));
+        assert!(!offending(&rule("-1", -1, -1, "0.0.0.0/0", ""), &[], false));
+        assert!(offending(&rule("-1", -1, -1, "0.0.0.0/0", ""), &[], true));
+    }
+
+    #[test]
+    fn group_ids_are_checked() {
+        assert!(check_group_id("sg-0ee55ff6677889900").is_ok());
+        assert!(check_group_id("sg-xyz").is_err());
+        assert!(check_group_id("i-0123456789abcdef0").is_err());
+    }
+}

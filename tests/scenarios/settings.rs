@@ -1,0 +1,258 @@
+//! The settings-recovery playbook and its release, deployed from
+//! `cloudformation/settings-recovery.json` with `irctl deploy` into the emulated AWS. CloudTrail
+//! API-call events arrive through EventBridge as CloudTrail delivers them; every outcome is read
+//! back through the EC2 API.
+
+use aws_sdk_ec2::types::{IpPermission, IpRange, Ipv6Range};
+use aws_sdk_sfn::types::ExecutionStatus;
+use e2e::{fresh_sample, scenarios, Stack, World};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+struct Ctx {
+    world: World,
+    main: Stack,
+}
+
+fn main() -> std::process::ExitCode {
+    let list = scenarios![Ctx;
+        a_world_open_ssh_rule_is_revoked_its_neighbours_kept_and_release_restores_it,
+        an_exempt_group_is_left_alone_with_a_record,
+        the_playbooks_own_change_does_not_trigger_it_again,
+        a_resent_event_revokes_nothing_more,
+        malformed_requests_end_in_invalid_event,
+    ];
+    e2e::run_suite(list, |rt| {
+        let world = World::start();
+        let main = rt.block_on(world.deploy("e2e", "settings-recovery", &[]));
+        Ctx { world, main }
+    })
+}
+
+/// A group with SSH open to the world (IPv4 and IPv6) and two legitimate neighbours: SSH from
+/// the VPC and HTTPS from the world.
+async fn open_group(c: &Ctx, name: &str, tags: &[(&str, &str)]) -> String {
+    let ec2 = &c.world.ec2;
+    let mut req = ec2
+        .create_security_group()
+        .group_name(name)
+        .description(format!("{name}: e2e"));
+    if !tags.is_empty() {
+        let mut spec = aws_sdk_ec2::types::TagSpecification::builder()
+            .resource_type(aws_sdk_ec2::types::ResourceType::SecurityGroup);
+        for (k, v) in tags {
+            spec = spec.tags(aws_sdk_ec2::types::Tag::builder().key(*k).value(*v).build());
+        }
+        req = req.tag_specifications(spec.build());
+    }
+    let group = req.send().await.unwrap().group_id().unwrap().to_string();
+    let v4 = |port: i32, cidr: &str| {
+        IpPermission::builder()
+            .ip_protocol("tcp")
+            .from_port(port)
+            .to_port(port)
+            .ip_ranges(IpRange::builder().cidr_ip(cidr).description("e2e").build())
+            .build()
+    };
+    ec2.authorize_security_group_ingress()
+        .group_id(&group)
+        .ip_permissions(v4(22, "0.0.0.0/0"))
+        .ip_permissions(v4(22, "10.0.0.0/8"))
+        .ip_permissions(v4(443, "0.0.0.0/0"))
+        .ip_permissions(
+            IpPermission::builder()
+                .ip_protocol("tcp")
+                .from_port(22)
+                .to_port(22)
+                .ipv6_ranges(Ipv6Range::builder().cidr_ipv6("::/0").build())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    group
+}
+
+/// The group's ingress rules as `(protocol, from, to, cidr)`, ids left out.
+async fn rules(c: &Ctx, group: &str) -> BTreeSet<(String, i32, i32, String)> {
+    c.world
+        .ec2
+        .describe_security_group_rules()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("group-id")
+                .values(group)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .security_group_rules()
+        .iter()
+        .filter(|r| r.is_egress() != Some(true))
+        .map(|r| {
+            (
+                r.ip_protocol().unwrap_or_default().to_string(),
+                r.from_port().unwrap_or(-1),
+                r.to_port().unwrap_or(-1),
+                r.cidr_ipv4()
+                    .or(r.cidr_ipv6())
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The CloudTrail event of someone opening `group`, fresh ids.
+fn opened(group: &str) -> Value {
+    let mut event = fresh_sample("cloudtrail-authorize-sg-ingress-ssh-world");
+    let text = event.to_string().replace("sg-0ee55ff6677889900", group);
+    event = serde_json::from_str(&text).unwrap();
+    event["detail"]["eventID"] = event["id"].clone();
+    event
+}
+
+async fn run(c: &Ctx, event: &Value) -> (ExecutionStatus, Value) {
+    c.world.emit(event);
+    let arn = c
+        .world
+        .execution_for(&c.main, event["id"].as_str().unwrap())
+        .await;
+    c.world.wait(&arn, Duration::from_secs(120)).await
+}
+
+fn result(out: &Value) -> &Value {
+    &out["results"]["resources"][0]
+}
+
+async fn a_world_open_ssh_rule_is_revoked_its_neighbours_kept_and_release_restores_it(c: Arc<Ctx>) {
+    let group = open_group(&c, "e2e-opened", &[]).await;
+    let before = rules(&c, &group).await;
+    assert_eq!(before.len(), 4, "{before:?}");
+    let (status, out) = run(&c, &opened(&group)).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_eq!(result(&out)["status"], "done", "{out}");
+
+    let after = rules(&c, &group).await;
+    let kept: BTreeSet<_> = [
+        ("tcp".to_string(), 22, 22, "10.0.0.0/8".to_string()),
+        ("tcp".to_string(), 443, 443, "0.0.0.0/0".to_string()),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(after, kept, "only the world-open SSH rules go");
+
+    // The notification says who did it and how to undo the recovery.
+    let case = out["case"]["case_id"].as_str().unwrap().to_string();
+    let told = c
+        .world
+        .notifications(&c.main, &case, Duration::from_secs(30))
+        .await
+        .into_iter()
+        .filter_map(|m| m["Message"].as_str().map(String::from))
+        .next()
+        .expect("a notification");
+    for needle in ["mallory@example.com", "settings-release", &group] {
+        assert!(told.contains(needle), "{needle} missing from\n{told}");
+    }
+
+    let mut args = vec!["--stack-prefix", c.main.prefix.as_str()];
+    args.extend([
+        "start",
+        "settings-release",
+        "--case",
+        &case,
+        "--resource",
+        &group,
+        "--reason",
+        "the bastion needs it for an hour",
+        "--watch",
+        "--timeout",
+        "120",
+    ]);
+    let released = c.world.irctl(&args);
+    let stdout = String::from_utf8_lossy(&released.stdout);
+    assert!(released.status.success(), "{stdout}");
+    assert_eq!(
+        rules(&c, &group).await,
+        before,
+        "release restores the rules"
+    );
+}
+
+async fn an_exempt_group_is_left_alone_with_a_record(c: Arc<Ctx>) {
+    let group = open_group(&c, "e2e-exempt", &[("aws-ir:exempt", "bastion")]).await;
+    let before = rules(&c, &group).await;
+    let (status, out) = run(&c, &opened(&group)).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_eq!(result(&out)["status"], "skipped", "{out}");
+    assert!(
+        result(&out)["notes"].to_string().contains("exemption tag"),
+        "{out}"
+    );
+    assert_eq!(rules(&c, &group).await, before);
+}
+
+async fn the_playbooks_own_change_does_not_trigger_it_again(c: Arc<Ctx>) {
+    let group = open_group(&c, "e2e-own-change", &[]).await;
+    let before = rules(&c, &group).await;
+    // The release's own AuthorizeSecurityGroupIngress, as CloudTrail reports it.
+    let roles = c.world.iam.list_roles().send().await.unwrap();
+    let role = roles
+        .roles()
+        .iter()
+        .find(|r| r.role_name().contains("RestoreIngress"))
+        .expect("the stack's restore-ingress role")
+        .role_name()
+        .to_string();
+    let mut event = opened(&group);
+    event["detail"]["userIdentity"]["arn"] = Value::String(format!(
+        "arn:aws:sts::123456789012:assumed-role/{role}/restore-ingress"
+    ));
+    let (status, out) = run(&c, &event).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_eq!(result(&out)["status"], "skipped", "{out}");
+    assert!(
+        result(&out)["notes"]
+            .to_string()
+            .contains("made by aws-ir itself"),
+        "{out}"
+    );
+    assert_eq!(rules(&c, &group).await, before);
+}
+
+async fn a_resent_event_revokes_nothing_more(c: Arc<Ctx>) {
+    let group = open_group(&c, "e2e-resent", &[]).await;
+    let event = opened(&group);
+    let (status, out) = run(&c, &event).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    let after = rules(&c, &group).await;
+    let mut again = event.clone();
+    again["id"] = fresh_sample("cloudtrail-authorize-sg-ingress-ssh-world")["id"].clone();
+    let (status, out) = run(&c, &again).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_eq!(result(&out)["status"], "skipped", "{out}");
+    assert_eq!(rules(&c, &group).await, after);
+}
+
+async fn malformed_requests_end_in_invalid_event(c: Arc<Ctx>) {
+    let mut args = vec!["--stack-prefix", c.main.prefix.as_str()];
+    args.extend([
+        "start",
+        "settings-recovery",
+        "--resource",
+        "bucket-or-something",
+        "--reason",
+        "typo",
+        "--watch",
+        "--timeout",
+        "60",
+    ]);
+    let out = c.world.irctl(&args);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{stdout}");
+    assert!(stdout.contains("IR.InvalidEvent"), "{stdout}");
+}
