@@ -803,9 +803,12 @@ fn from_manual(env: &Envelope, m: manual::ManualRequest) -> Result<Case, TaskErr
     for id in &m.resource_ids {
         match id.split_once('-') {
             Some(("sg", _)) => push_resource(&mut case, "AwsEc2SecurityGroup", id),
+            _ if id.starts_with("s3://") => {
+                push_resource(&mut case, "AwsS3Bucket", id.trim_start_matches("s3://"))
+            }
             _ => {
                 return Err(TaskError::invalid_event(format!(
-                    "`{id}` is not a resource a manual request can name (security groups: sg-…)"
+                    "`{id}` is not a resource a manual request can name (security groups: sg-…, buckets: s3://NAME)"
                 )))
             }
         }

@@ -23,6 +23,7 @@ fn main() -> std::process::ExitCode {
         the_playbooks_own_change_does_not_trigger_it_again,
         a_resent_event_revokes_nothing_more,
         malformed_requests_end_in_invalid_event,
+        a_bucket_whose_public_access_block_was_removed_gets_it_back,
     ];
     e2e::run_suite(list, |rt| {
         let world = World::start();
@@ -255,4 +256,84 @@ async fn malformed_requests_end_in_invalid_event(c: Arc<Ctx>) {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(!out.status.success(), "{stdout}");
     assert!(stdout.contains("IR.InvalidEvent"), "{stdout}");
+}
+
+async fn block(c: &Ctx, bucket: &str) -> Option<[bool; 4]> {
+    let got = c
+        .world
+        .s3
+        .get_public_access_block()
+        .bucket(bucket)
+        .send()
+        .await
+        .ok()?;
+    let b = got.public_access_block_configuration()?;
+    Some([
+        b.block_public_acls().unwrap_or(false),
+        b.ignore_public_acls().unwrap_or(false),
+        b.block_public_policy().unwrap_or(false),
+        b.restrict_public_buckets().unwrap_or(false),
+    ])
+}
+
+async fn a_bucket_whose_public_access_block_was_removed_gets_it_back(c: Arc<Ctx>) {
+    let bucket = "e2e-customer-exports";
+    c.world
+        .s3
+        .create_bucket()
+        .bucket(bucket)
+        .send()
+        .await
+        .unwrap();
+    c.world
+        .s3
+        .put_public_access_block()
+        .bucket(bucket)
+        .public_access_block_configuration(
+            aws_sdk_s3::types::PublicAccessBlockConfiguration::builder()
+                .block_public_acls(true)
+                .ignore_public_acls(true)
+                .block_public_policy(false)
+                .restrict_public_buckets(false)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let before = block(&c, bucket).await;
+    let mut event = fresh_sample("cloudtrail-delete-bucket-public-access-block");
+    let text = event
+        .to_string()
+        .replace("acme-customer-exports-prod", bucket);
+    event = serde_json::from_str(&text).unwrap();
+    event["detail"]["eventID"] = event["id"].clone();
+    let (status, out) = run(&c, &event).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_eq!(result(&out)["status"], "done", "{out}");
+    assert_eq!(block(&c, bucket).await, Some([true; 4]));
+
+    let case = out["case"]["case_id"].as_str().unwrap().to_string();
+    let resource = format!("s3://{bucket}");
+    let mut args = vec!["--stack-prefix", c.main.prefix.as_str()];
+    args.extend([
+        "start",
+        "settings-release",
+        "--case",
+        &case,
+        "--resource",
+        &resource,
+        "--reason",
+        "a public dataset, approved",
+        "--watch",
+        "--timeout",
+        "120",
+    ]);
+    let released = c.world.irctl(&args);
+    let stdout = String::from_utf8_lossy(&released.stdout);
+    assert!(released.status.success(), "{stdout}");
+    assert_eq!(
+        block(&c, bucket).await,
+        before,
+        "release puts back what was recorded"
+    );
 }

@@ -13,7 +13,7 @@ use crate::cfn::Parameter;
 use crate::constructs::playbook::Playbook;
 use crate::constructs::trigger::Trigger;
 use crate::playbooks::intake::{intake, REPORT_FAILURE};
-use contract::tasks::settings::RevokeOpenIngress;
+use contract::tasks::settings::{BlockBucketPublicAccess, RevokeOpenIngress};
 use contract::tasks::Notify;
 use serde_json::json;
 
@@ -22,6 +22,12 @@ pub const ID: &str = "settings-recovery";
 /// API calls that open a security group.
 pub const SECURITY_GROUP_CALLS: [&str; 2] =
     ["AuthorizeSecurityGroupIngress", "ModifySecurityGroupRules"];
+
+/// API calls that weaken a bucket's Block Public Access.
+pub const BUCKET_CALLS: [&str; 2] = [
+    "DeleteBucketPublicAccessBlock",
+    "PutBucketPublicAccessBlock",
+];
 
 pub fn policy_parameters() -> Vec<(&'static str, Parameter)> {
     vec![
@@ -61,10 +67,27 @@ fn per_resource() -> Chain {
                 .comment("The group's compact result: what was revoked, or why nothing was.")
                 .parameters(json!({"resource.$": "$.resource.id", "type.$": "$.resource.resource_type", "status.$": "$.results.revoke.status", "actions.$": "$.results.revoke.actions", "notes.$": "$.results.revoke.notes"})),
         );
+    let block = Task::invoke::<BlockBucketPublicAccess>("BlockBucketPublicAccess")
+        .comment("All four Block Public Access settings back on, the previous ones recorded first.")
+        .with_path("case", "$.case")
+        .with_path("resource_id", "$.resource.id")
+        .with_path("policy", "$.policy")
+        .with_path("execution", "$.execution")
+        .result_path("$.results.block")
+        .catch([STATES_ALL], "$.error", Chain::goto("RecoveryFailed"))
+        .next(
+            Pass::new("BucketChecked")
+                .comment("The bucket's compact result.")
+                .parameters(json!({"resource.$": "$.resource.id", "type.$": "$.resource.resource_type", "status.$": "$.results.block.status", "actions.$": "$.results.block.actions", "notes.$": "$.results.block.notes"})),
+        );
     Choice::new("RecoverByType")
         .when(
             Condition::string_equals("$.resource.resource_type", "AwsEc2SecurityGroup"),
             revoke,
+        )
+        .when(
+            Condition::string_equals("$.resource.resource_type", "AwsS3Bucket"),
+            block,
         )
         .otherwise(
             Pass::new("NotRecoverable")
@@ -133,6 +156,10 @@ pub fn playbook() -> Playbook {
             Trigger::CloudTrailApiCall {
                 event_source: "ec2.amazonaws.com".into(),
                 event_names: SECURITY_GROUP_CALLS.iter().map(|s| s.to_string()).collect(),
+            },
+            Trigger::CloudTrailApiCall {
+                event_source: "s3.amazonaws.com".into(),
+                event_names: BUCKET_CALLS.iter().map(|s| s.to_string()).collect(),
             },
             Trigger::Manual { playbook: ID.into() },
         ],

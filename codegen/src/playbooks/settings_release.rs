@@ -7,7 +7,7 @@ use crate::constructs::playbook::Companion;
 use crate::constructs::trigger::Trigger;
 use crate::playbooks::intake::{intake, REPORT_FAILURE};
 use crate::playbooks::settings_recovery::read_policy;
-use contract::tasks::settings::RestoreIngress;
+use contract::tasks::settings::{ReleaseBucketPublicAccess, RestoreIngress};
 use contract::tasks::Notify;
 use serde_json::json;
 
@@ -28,11 +28,27 @@ pub fn companion() -> Companion {
         )
         .next(Pass::new("Released").parameters(json!({"resource.$": "$.resource.id", "status": "released", "actions.$": "$.release.actions", "notes.$": "$.release.notes"})));
 
+    let bucket = Task::invoke::<ReleaseBucketPublicAccess>("ReleaseBucketPublicAccess")
+        .comment("Put the bucket's Block Public Access back to what the case recorded.")
+        .with_path("case", "$.case")
+        .with_path("resource_id", "$.resource.id")
+        .with_path("policy", "$.policy")
+        .with_path("execution", "$.execution")
+        .result_path("$.release")
+        .catch([STATES_ALL], "$.error", Chain::goto("ReleaseFailed"))
+        .next(Chain::goto("Released"));
+    let route = Choice::new("ReleaseByType")
+        .when(
+            Condition::string_equals("$.resource.resource_type", "AwsS3Bucket"),
+            bucket,
+        )
+        .otherwise(restore);
+
     let each = MapState::new("EachResource")
         .items_path("$.case.resources")
         .item_selector(json!({"case.$": "$.case", "policy.$": "$.policy", "resource.$": "$$.Map.Item.Value", "execution.$": "$$.Execution.Id"}))
         .max_concurrency(10)
-        .item_processor(restore)
+        .item_processor(route)
         .result_path("$.results.release")
         .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));
 

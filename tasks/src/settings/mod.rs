@@ -11,7 +11,7 @@ use crate::error::TaskError;
 use aws_sdk_ec2::types::{IpPermission, IpRange, Ipv6Range, SecurityGroupRule};
 use contract::tasks::credentials::OWN_ROLE_TAG;
 use contract::tasks::ec2::{Outcome, Status};
-use contract::tasks::settings::{RecordedRule, SettingStep};
+use contract::tasks::settings::{RecordedBlock, RecordedRule, SettingStep};
 use contract::ErrorName;
 
 pub fn item(resource: &str) -> String {
@@ -289,6 +289,217 @@ pub async fn restore_ingress(aws: &Aws, step: SettingStep) -> Result<Outcome, Ta
     }
     if out.actions.is_empty() && !step.case.dry_run {
         out.status = Status::Skipped;
+    }
+    Ok(out)
+}
+
+// --- S3 bucket Block Public Access ---------------------------------------------------------
+
+fn bucket_name_ok(name: &str) -> Result<(), TaskError> {
+    let ok = (3..=63).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err(TaskError::invalid_event(format!(
+            "`{name}` is not an S3 bucket name"
+        )))
+    }
+}
+
+/// The bucket's Block Public Access now (`present: false` when it has none).
+async fn read_block(aws: &Aws, bucket: &str) -> Result<RecordedBlock, TaskError> {
+    match aws.s3.get_public_access_block().bucket(bucket).send().await {
+        Ok(got) => {
+            let c = got.public_access_block_configuration();
+            Ok(RecordedBlock {
+                present: true,
+                block_public_acls: c.and_then(|c| c.block_public_acls()).unwrap_or(false),
+                ignore_public_acls: c.and_then(|c| c.ignore_public_acls()).unwrap_or(false),
+                block_public_policy: c.and_then(|c| c.block_public_policy()).unwrap_or(false),
+                restrict_public_buckets: c
+                    .and_then(|c| c.restrict_public_buckets())
+                    .unwrap_or(false),
+            })
+        }
+        Err(e) if crate::credentials::code(&e) == Some("NoSuchPublicAccessBlockConfiguration") => {
+            Ok(RecordedBlock::default())
+        }
+        Err(e) => Err(TaskError::from_sdk(
+            e,
+            &format!("read the Block Public Access of bucket {bucket}"),
+        )),
+    }
+}
+
+async fn put_block(aws: &Aws, bucket: &str, b: &RecordedBlock) -> Result<(), TaskError> {
+    let config = aws_sdk_s3::types::PublicAccessBlockConfiguration::builder()
+        .block_public_acls(b.block_public_acls)
+        .ignore_public_acls(b.ignore_public_acls)
+        .block_public_policy(b.block_public_policy)
+        .restrict_public_buckets(b.restrict_public_buckets)
+        .build();
+    aws.s3
+        .put_public_access_block()
+        .bucket(bucket)
+        .public_access_block_configuration(config)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            TaskError::from_sdk(
+                e,
+                &format!("set the Block Public Access of bucket {bucket}"),
+            )
+        })
+}
+
+const ALL_BLOCKED: RecordedBlock = RecordedBlock {
+    present: true,
+    block_public_acls: true,
+    ignore_public_acls: true,
+    block_public_policy: true,
+    restrict_public_buckets: true,
+};
+
+pub async fn block_bucket_public_access(
+    aws: &Aws,
+    step: SettingStep,
+) -> Result<Outcome, TaskError> {
+    let bucket = step.resource_id.as_str();
+    bucket_name_ok(bucket)?;
+    let mut out = Outcome::new(step.case.dry_run);
+    let actor = step.case.actor.as_ref().and_then(|a| a.arn.as_deref());
+    if let Some(role) = own_role(aws, actor).await? {
+        out.status = Status::Skipped;
+        out.note(format!(
+            "the change to bucket {bucket} was made by aws-ir itself (role {role}); not reverted"
+        ));
+        return Ok(out);
+    }
+    let p = &step.policy;
+    let tags = match aws.s3.get_bucket_tagging().bucket(bucket).send().await {
+        Ok(t) => t.tag_set().iter().map(|t| t.key().to_string()).collect(),
+        Err(e) if crate::credentials::code(&e) == Some("NoSuchTagSet") => Vec::new(),
+        Err(e) => {
+            return Err(TaskError::from_sdk(
+                e,
+                &format!("read the tags of bucket {bucket}"),
+            ))
+        }
+    };
+    if !p.exemption_tag.is_empty() && tags.contains(&p.exemption_tag) {
+        out.status = Status::Skipped;
+        out.note(format!(
+            "bucket {bucket} carries the exemption tag {}; left as it is",
+            p.exemption_tag
+        ));
+        return Ok(out);
+    }
+    let now = read_block(aws, bucket).await?;
+    if now == ALL_BLOCKED {
+        out.status = Status::Skipped;
+        out.note(format!("bucket {bucket} already blocks all public access"));
+        return Ok(out);
+    }
+    out.act(
+        "s3:PutBucketPublicAccessBlock",
+        bucket,
+        format!("all four settings on (were: {})", describe_block(&now)),
+    );
+    if !p.recover {
+        out.status = Status::Skipped;
+        out.note("policy is detect-only (Recover=false): nothing was changed".to_string());
+        return Ok(out);
+    }
+    if step.case.dry_run {
+        return Ok(out);
+    }
+    let json = serde_json::to_string(&now).expect("serializes");
+    cases::keep_first(
+        &aws.dynamodb,
+        &p.case_table,
+        &step.case.case_id,
+        &item(bucket),
+        "previous",
+        &json,
+    )
+    .await?;
+    put_block(aws, bucket, &ALL_BLOCKED).await?;
+    out.note(format!(
+        "undo if the change was legitimate: irctl start settings-release --case {} --resource {bucket} --reason '...'",
+        step.case.case_id
+    ));
+    Ok(out)
+}
+
+fn describe_block(b: &RecordedBlock) -> String {
+    if !b.present {
+        return "no configuration".into();
+    }
+    format!(
+        "BlockPublicAcls={}, IgnorePublicAcls={}, BlockPublicPolicy={}, RestrictPublicBuckets={}",
+        b.block_public_acls, b.ignore_public_acls, b.block_public_policy, b.restrict_public_buckets
+    )
+}
+
+pub async fn release_bucket_public_access(
+    aws: &Aws,
+    step: SettingStep,
+) -> Result<Outcome, TaskError> {
+    let bucket = step.resource_id.as_str();
+    bucket_name_ok(bucket)?;
+    let text = cases::get(
+        &aws.dynamodb,
+        &step.policy.case_table,
+        &step.case.case_id,
+        &item(bucket),
+    )
+    .await?
+    .and_then(|i| i.get("previous").and_then(|v| v.as_s().ok()).cloned())
+    .ok_or_else(|| {
+        TaskError::new(
+            ErrorName::ResourceNotFound,
+            format!(
+                "case {} changed nothing on bucket {bucket}: nothing to release",
+                step.case.case_id
+            ),
+        )
+    })?;
+    let previous: RecordedBlock = serde_json::from_str(&text).map_err(|e| {
+        TaskError::new(
+            ErrorName::Misconfigured,
+            format!("the record of bucket {bucket} is unreadable: {e}"),
+        )
+    })?;
+    let mut out = Outcome::new(step.case.dry_run);
+    if read_block(aws, bucket).await? == previous {
+        out.status = Status::Skipped;
+        out.note(format!("bucket {bucket} is already as recorded"));
+        return Ok(out);
+    }
+    // No configuration before: put back four `false` settings (same effect as none; deleting
+    // would need s3:PutBucketPublicAccessBlock's sibling, which this role does not hold).
+    out.act(
+        "s3:PutBucketPublicAccessBlock",
+        bucket,
+        format!("back to {}", describe_block(&previous)),
+    );
+    if !previous.present {
+        out.note(format!("bucket {bucket} had no Block Public Access configuration: it now has one with all four settings off, which has the same effect"));
+    }
+    if !step.case.dry_run {
+        put_block(
+            aws,
+            bucket,
+            &RecordedBlock {
+                present: true,
+                ..previous
+            },
+        )
+        .await?;
     }
     Ok(out)
 }

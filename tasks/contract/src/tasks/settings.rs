@@ -82,15 +82,18 @@ const ERRORS: [ErrorName; 6] = [
     ErrorName::Misconfigured,
 ];
 
+fn read_groups() -> Permission {
+    Permission::new(
+        "ReadSecurityGroups",
+        &["ec2:DescribeSecurityGroups", "ec2:DescribeSecurityGroupRules"],
+        Scope::Unscoped {
+            reason: "EC2 Describe* actions do not support resource-level permissions (Service Authorization Reference, Amazon EC2).",
+        },
+    )
+}
+
 fn common() -> Vec<Permission> {
     vec![
-        Permission::new(
-            "ReadSecurityGroups",
-            &["ec2:DescribeSecurityGroups", "ec2:DescribeSecurityGroupRules"],
-            Scope::Unscoped {
-                reason: "EC2 Describe* actions do not support resource-level permissions (Service Authorization Reference, Amazon EC2).",
-            },
-        ),
         Permission::new(
             "CaseRecords",
             &["dynamodb:GetItem", "dynamodb:UpdateItem"],
@@ -115,6 +118,7 @@ impl Task for RevokeOpenIngress {
     type Output = Outcome;
     fn permissions() -> Vec<Permission> {
         let mut p = common();
+        p.push(read_groups());
         p.push(Permission::new(
             "RevokeOffendingRules",
             &["ec2:RevokeSecurityGroupIngress"],
@@ -145,6 +149,7 @@ impl Task for RestoreIngress {
     type Output = Outcome;
     fn permissions() -> Vec<Permission> {
         let mut p = common();
+        p.push(read_groups());
         p.push(Permission::new(
             "RestoreRules",
             &["ec2:AuthorizeSecurityGroupIngress"],
@@ -155,6 +160,79 @@ impl Task for RestoreIngress {
     fn errors() -> Vec<ErrorName> {
         ERRORS.to_vec()
     }
+}
+
+const BUCKETS: &str = "arn:${AWS::Partition}:s3:::*";
+
+/// Turns a bucket's Block Public Access back on (all four settings), after recording what it was.
+pub struct BlockBucketPublicAccess;
+
+impl Task for BlockBucketPublicAccess {
+    const NAME: &'static str = "block-bucket-public-access";
+    const TITLE: &'static str = "BlockBucketPublicAccess";
+    const DESCRIPTION: &'static str =
+        "Turns a bucket's Block Public Access settings back on, after recording what they were.";
+    type Input = SettingStep;
+    type Output = Outcome;
+    fn permissions() -> Vec<Permission> {
+        let mut p = common();
+        p.push(Permission::new(
+            "RestoreBlockPublicAccess",
+            &[
+                "s3:GetBucketPublicAccessBlock",
+                "s3:PutBucketPublicAccessBlock",
+                "s3:GetBucketTagging",
+            ],
+            Scope::Arn(BUCKETS),
+        ));
+        p.push(Permission::new(
+            "ReadActorRole",
+            &["iam:GetRole"],
+            Scope::Arn("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*"),
+        ));
+        p
+    }
+    fn errors() -> Vec<ErrorName> {
+        ERRORS.to_vec()
+    }
+}
+
+/// Puts a bucket's Block Public Access back to what a case recorded (the change was legitimate).
+pub struct ReleaseBucketPublicAccess;
+
+impl Task for ReleaseBucketPublicAccess {
+    const NAME: &'static str = "release-bucket-public-access";
+    const TITLE: &'static str = "ReleaseBucketPublicAccess";
+    const DESCRIPTION: &'static str =
+        "Puts a bucket's Block Public Access settings back to what a settings case recorded.";
+    type Input = SettingStep;
+    type Output = Outcome;
+    fn permissions() -> Vec<Permission> {
+        let mut p = common();
+        p.push(Permission::new(
+            "PutBackBlockPublicAccess",
+            &[
+                "s3:GetBucketPublicAccessBlock",
+                "s3:PutBucketPublicAccessBlock",
+            ],
+            Scope::Arn(BUCKETS),
+        ));
+        p
+    }
+    fn errors() -> Vec<ErrorName> {
+        ERRORS.to_vec()
+    }
+}
+
+/// A bucket's Block Public Access as recorded before the recovery (`present`: a configuration
+/// existed at all).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RecordedBlock {
+    pub present: bool,
+    pub block_public_acls: bool,
+    pub ignore_public_acls: bool,
+    pub block_public_policy: bool,
+    pub restrict_public_buckets: bool,
 }
 
 #[cfg(test)]
