@@ -62,7 +62,8 @@ pub fn policy_parameters() -> Vec<(&'static str, Parameter)> {
     ]
 }
 
-fn read_policy() -> Pass {
+/// The policy every step receives; the release reads the same.
+pub fn read_policy() -> Pass {
     Pass::new("ReadPolicy")
         .comment("The stack's parameters and stores, as the policy every step receives.")
         .parameters(json!({
@@ -78,11 +79,6 @@ fn read_policy() -> Pass {
             "case_table": "${CaseTableName}",
         }))
         .result_path("$.policy")
-}
-
-/// The release flow reads the same policy (the case table).
-pub fn release_policy() -> Pass {
-    read_policy()
 }
 
 fn finish(name: &str, status: &str, detail: Value) -> Pass {

@@ -4,11 +4,8 @@
 
 use crate::asl::*;
 use crate::constructs::playbook::Companion;
-use crate::constructs::trigger::Trigger;
-use crate::playbooks::credentials_compromise::release_policy;
-use crate::playbooks::intake::{intake, REPORT_FAILURE};
+use crate::playbooks::credentials_compromise::read_policy;
 use contract::tasks::credentials::ReleaseCredentials;
-use contract::tasks::Notify;
 use serde_json::json;
 
 pub const ID: &str = "credentials-release";
@@ -32,37 +29,13 @@ pub fn companion() -> Companion {
     let each = MapState::new("EachPrincipal")
         .items_path("$.case.principals")
         .item_selector(json!({"case.$": "$.case", "policy.$": "$.policy", "principal.$": "$$.Map.Item.Value", "execution.$": "$$.Execution.Id"}))
-        .max_concurrency(10)
-        .item_processor(release)
-        .result_path("$.results.release")
-        .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));
+        .item_processor(release);
 
-    let notify = Task::invoke::<Notify>("Notify")
-        .with_path("case", "$.case")
-        .with("topic_arn", json!("${NotificationTopicArn}"))
-        .with(
-            "outcome",
-            json!("Credentials release: recorded state restored"),
-        )
-        .with_path("results", "$.results")
-        .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));
-
-    let machine = StateMachine::new(
+    super::release::companion(
         ID,
         "Credentials release: reactivate keys, remove the case's deny policies and tags, as recorded.",
-        intake(ID)
-            .next(release_policy())
-            .next(each)
-            .next(notify)
-            .next(Succeed::new("Done")),
+        read_policy(),
+        each,
+        "Credentials release: recorded state restored",
     )
-    .timeout(3600);
-
-    Companion {
-        id: ID,
-        machine,
-        triggers: vec![Trigger::Manual {
-            playbook: ID.into(),
-        }],
-    }
 }

@@ -4,11 +4,8 @@
 
 use crate::asl::*;
 use crate::constructs::playbook::Companion;
-use crate::constructs::trigger::Trigger;
 use crate::playbooks::ec2_compromise::read_policy;
-use crate::playbooks::intake::{intake, REPORT_FAILURE};
 use contract::tasks::ec2::ReleaseInstance;
-use contract::tasks::Notify;
 use serde_json::json;
 
 pub const ID: &str = "ec2-release";
@@ -32,34 +29,13 @@ pub fn companion() -> Companion {
     let each = MapState::new("EachInstance")
         .items_path("$.case.instances")
         .item_selector(json!({"case.$": "$.case", "policy.$": "$.policy", "instance_id.$": "$$.Map.Item.Value.instance_id", "execution.$": "$$.Execution.Id"}))
-        .max_concurrency(10)
-        .item_processor(release)
-        .result_path("$.results.release")
-        .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));
+        .item_processor(release);
 
-    let notify = Task::invoke::<Notify>("Notify")
-        .with_path("case", "$.case")
-        .with("topic_arn", json!("${NotificationTopicArn}"))
-        .with("outcome", json!("EC2 release: recorded pre-state restored"))
-        .with_path("results", "$.results")
-        .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));
-
-    let machine = StateMachine::new(
+    super::release::companion(
         ID,
         "EC2 release: restore contained instances to their recorded pre-state.",
-        intake(ID)
-            .next(read_policy())
-            .next(each)
-            .next(notify)
-            .next(Succeed::new("Done")),
+        read_policy(),
+        each,
+        "EC2 release: recorded pre-state restored",
     )
-    .timeout(3600);
-
-    Companion {
-        id: ID,
-        machine,
-        triggers: vec![Trigger::Manual {
-            playbook: ID.into(),
-        }],
-    }
 }

@@ -7,6 +7,7 @@ pub mod credentials_release;
 pub mod ec2_compromise;
 pub mod ec2_release;
 pub mod intake;
+pub mod release;
 pub mod settings_recovery;
 pub mod settings_release;
 pub mod triage;

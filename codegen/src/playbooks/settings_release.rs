@@ -4,11 +4,8 @@
 
 use crate::asl::*;
 use crate::constructs::playbook::Companion;
-use crate::constructs::trigger::Trigger;
-use crate::playbooks::intake::{intake, REPORT_FAILURE};
 use crate::playbooks::settings_recovery::read_policy;
 use contract::tasks::settings::{ReleaseBucketPublicAccess, RestoreIngress};
-use contract::tasks::Notify;
 use serde_json::json;
 
 pub const ID: &str = "settings-release";
@@ -47,37 +44,13 @@ pub fn companion() -> Companion {
     let each = MapState::new("EachResource")
         .items_path("$.case.resources")
         .item_selector(json!({"case.$": "$.case", "policy.$": "$.policy", "resource.$": "$$.Map.Item.Value", "execution.$": "$$.Execution.Id"}))
-        .max_concurrency(10)
-        .item_processor(route)
-        .result_path("$.results.release")
-        .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));
+        .item_processor(route);
 
-    let notify = Task::invoke::<Notify>("Notify")
-        .with_path("case", "$.case")
-        .with("topic_arn", json!("${NotificationTopicArn}"))
-        .with(
-            "outcome",
-            json!("Settings release: the revoked rules are authorized again"),
-        )
-        .with_path("results", "$.results")
-        .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));
-
-    let machine = StateMachine::new(
+    super::release::companion(
         ID,
         "Settings release: authorize again exactly the rules a settings case revoked.",
-        intake(ID)
-            .next(read_policy())
-            .next(each)
-            .next(notify)
-            .next(Succeed::new("Done")),
+        read_policy(),
+        each,
+        "Settings release: the revoked rules are authorized again",
     )
-    .timeout(3600);
-
-    Companion {
-        id: ID,
-        machine,
-        triggers: vec![Trigger::Manual {
-            playbook: ID.into(),
-        }],
-    }
 }

@@ -9,6 +9,7 @@ use super::{item, pre_state};
 use crate::aws::Aws;
 use crate::cases::{self, Claim};
 use crate::error::TaskError;
+use aws_sdk_iam::error::ProvideErrorMetadata;
 use contract::case::PrincipalRef;
 use contract::tasks::credentials::{
     principal_id, CredentialsPreState, PrincipalAssessment, PrincipalStep, OWN_ROLE_TAG,
@@ -117,7 +118,7 @@ async fn tags_of_user(aws: &Aws, user: &str) -> Result<BTreeMap<String, String>,
 async fn login_profile(aws: &Aws, user: &str) -> Result<bool, TaskError> {
     match aws.iam.get_login_profile().user_name(user).send().await {
         Ok(_) => Ok(true),
-        Err(e) if super::code(&e) == Some("NoSuchEntity") => Ok(false),
+        Err(e) if e.code() == Some("NoSuchEntity") => Ok(false),
         Err(e) => Err(TaskError::from_sdk(
             e,
             &format!("read the console login of {user}"),

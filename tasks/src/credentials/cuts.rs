@@ -4,9 +4,10 @@
 //! nothing: no second policy, no second tag, no second deactivation. In a dry run each returns
 //! the calls it would make.
 
-use super::{case_tags, code, deny_all_policy, remember};
+use super::{case_tags, deny_all_policy, remember};
 use crate::aws::Aws;
 use crate::error::TaskError;
+use aws_sdk_iam::error::ProvideErrorMetadata;
 use contract::tasks::credentials::{deny_all_policy_name, revocation_policy_name, CutStep};
 use contract::tasks::ec2::{Outcome, Status};
 use contract::ErrorName;
@@ -148,7 +149,7 @@ pub async fn revoke_role_sessions(
             ));
             return finish(aws, &step, "revoke", out).await;
         }
-        Err(e) if code(&e) == Some("NoSuchEntity") => {}
+        Err(e) if e.code() == Some("NoSuchEntity") => {}
         Err(e) => {
             return Err(TaskError::from_sdk(
                 e,
@@ -211,7 +212,7 @@ pub async fn restrict_user(aws: &Aws, step: CutStep) -> Result<Outcome, TaskErro
             .await
         {
             Ok(_) => out.note(format!("user {user} already carries {name}")),
-            Err(e) if code(&e) == Some("NoSuchEntity") => {
+            Err(e) if e.code() == Some("NoSuchEntity") => {
                 changed = true;
                 out.act(
                     "iam:PutUserPolicy",
@@ -259,7 +260,7 @@ pub async fn restrict_user(aws: &Aws, step: CutStep) -> Result<Outcome, TaskErro
                         })?;
                 }
             }
-            Err(e) if code(&e) == Some("NoSuchEntity") => {
+            Err(e) if e.code() == Some("NoSuchEntity") => {
                 out.note(format!("user {user} has no console password"))
             }
             Err(e) => {

@@ -103,11 +103,6 @@ pub async fn remember(
     crate::cases::record_on(&aws.dynamodb, table, case_id, &item(id), &attribute, &json).await
 }
 
-/// The SDK error's code, for the few "already so" answers a cut treats as done.
-pub fn code<E: aws_sdk_iam::error::ProvideErrorMetadata>(e: &E) -> Option<&str> {
-    e.code()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

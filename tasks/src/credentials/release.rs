@@ -5,9 +5,10 @@
 //! A console password that was removed cannot be restored (IAM never reveals it); the outcome
 //! says how to set a new one. Running it twice changes nothing more.
 
-use super::{code, pre_state, remember, tags_to_restore};
+use super::{pre_state, remember, tags_to_restore};
 use crate::aws::Aws;
 use crate::error::TaskError;
+use aws_sdk_iam::error::ProvideErrorMetadata;
 use contract::tasks::credentials::{
     deny_all_policy_name, principal_id, revocation_policy_name, PrincipalStep,
 };
@@ -69,7 +70,7 @@ pub async fn handle(aws: &Aws, step: PrincipalStep) -> Result<Outcome, TaskError
         };
         match removed {
             Ok(()) => out.act("iam:DeleteUserPolicy", user, name.clone()),
-            Err(e) if code(&e) == Some("NoSuchEntity") => {
+            Err(e) if e.code() == Some("NoSuchEntity") => {
                 out.note(format!("user {user} carries no {name}"))
             }
             Err(e) => {
@@ -122,7 +123,7 @@ pub async fn handle(aws: &Aws, step: PrincipalStep) -> Result<Outcome, TaskError
         };
         match removed {
             Ok(()) => out.act("iam:DeleteRolePolicy", role, name.clone()),
-            Err(e) if code(&e) == Some("NoSuchEntity") => {
+            Err(e) if e.code() == Some("NoSuchEntity") => {
                 out.note(format!("role {role} carries no {name}"))
             }
             Err(e) => {

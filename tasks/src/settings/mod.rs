@@ -9,6 +9,7 @@ use crate::cases;
 use crate::ec2::filter;
 use crate::error::TaskError;
 use aws_sdk_ec2::types::{IpPermission, IpRange, Ipv6Range, SecurityGroupRule};
+use aws_sdk_iam::error::ProvideErrorMetadata;
 use contract::tasks::credentials::OWN_ROLE_TAG;
 use contract::tasks::ec2::{Outcome, Status};
 use contract::tasks::settings::{RecordedBlock, RecordedRule, SettingStep};
@@ -116,7 +117,7 @@ async fn own_role(aws: &Aws, actor: Option<&str>) -> Result<Option<String>, Task
             .role()
             .is_some_and(|r| r.tags().iter().any(|t| t.key() == OWN_ROLE_TAG))
             .then(|| role.to_string())),
-        Err(e) if crate::credentials::code(&e) == Some("NoSuchEntity") => Ok(None),
+        Err(e) if e.code() == Some("NoSuchEntity") => Ok(None),
         Err(e) => Err(TaskError::from_sdk(e, &format!("read role {role}"))),
     }
 }
@@ -324,7 +325,7 @@ async fn read_block(aws: &Aws, bucket: &str) -> Result<RecordedBlock, TaskError>
                     .unwrap_or(false),
             })
         }
-        Err(e) if crate::credentials::code(&e) == Some("NoSuchPublicAccessBlockConfiguration") => {
+        Err(e) if e.code() == Some("NoSuchPublicAccessBlockConfiguration") => {
             Ok(RecordedBlock::default())
         }
         Err(e) => Err(TaskError::from_sdk(
@@ -382,7 +383,7 @@ pub async fn block_bucket_public_access(
     let p = &step.policy;
     let tags = match aws.s3.get_bucket_tagging().bucket(bucket).send().await {
         Ok(t) => t.tag_set().iter().map(|t| t.key().to_string()).collect(),
-        Err(e) if crate::credentials::code(&e) == Some("NoSuchTagSet") => Vec::new(),
+        Err(e) if e.code() == Some("NoSuchTagSet") => Vec::new(),
         Err(e) => {
             return Err(TaskError::from_sdk(
                 e,

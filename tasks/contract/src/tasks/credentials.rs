@@ -6,9 +6,10 @@
 //! role and, for instance credentials, the instance) and records its pre-state; the cuts return
 //! the ec2 playbook's [`Outcome`] shape, so records and notifications read the same.
 
+use super::{case_table, key_for_table, MUTATE_ERRORS};
 use crate::case::{Case, PrincipalRef};
 use crate::lenient;
-use crate::task::{Permission, Scope, StackResource, Task};
+use crate::task::{Permission, Scope, Task};
 use crate::tasks::ec2::Outcome;
 use crate::ErrorName;
 use schemars::JsonSchema;
@@ -137,31 +138,6 @@ fn not_our_own(p: Permission) -> Permission {
     p.when("Null", "aws:ResourceTag/aws-ir:playbook", &["true"])
 }
 
-fn case_table(actions: &[&'static str]) -> Permission {
-    Permission::new(
-        "CaseRecords",
-        actions,
-        Scope::Stack(StackResource::CaseTable),
-    )
-}
-
-fn key_for_table() -> Permission {
-    super::stack_key_via(
-        "UseStackKeyForCases",
-        &["kms:Decrypt", "kms:GenerateDataKey"],
-        "dynamodb.${AWS::Region}.amazonaws.com",
-    )
-}
-
-const ERRORS: [ErrorName; 6] = [
-    ErrorName::InvalidEvent,
-    ErrorName::ResourceNotFound,
-    ErrorName::Throttled,
-    ErrorName::Transient,
-    ErrorName::AccessDenied,
-    ErrorName::Misconfigured,
-];
-
 /// Resolves a principal live, decides, and records its pre-state before any cut.
 pub struct AssessPrincipal;
 
@@ -197,7 +173,7 @@ impl Task for AssessPrincipal {
         ]
     }
     fn errors() -> Vec<ErrorName> {
-        ERRORS.to_vec()
+        MUTATE_ERRORS.to_vec()
     }
 }
 
@@ -224,7 +200,7 @@ impl Task for DeactivateAccessKey {
         ]
     }
     fn errors() -> Vec<ErrorName> {
-        ERRORS.to_vec()
+        MUTATE_ERRORS.to_vec()
     }
 }
 
@@ -254,7 +230,7 @@ impl Task for RevokeRoleSessions {
         ]
     }
     fn errors() -> Vec<ErrorName> {
-        ERRORS.to_vec()
+        MUTATE_ERRORS.to_vec()
     }
 }
 
@@ -284,7 +260,7 @@ impl Task for RestrictUser {
         ]
     }
     fn errors() -> Vec<ErrorName> {
-        ERRORS.to_vec()
+        MUTATE_ERRORS.to_vec()
     }
 }
 
@@ -324,7 +300,7 @@ impl Task for ReleaseCredentials {
         ]
     }
     fn errors() -> Vec<ErrorName> {
-        ERRORS.to_vec()
+        MUTATE_ERRORS.to_vec()
     }
 }
 

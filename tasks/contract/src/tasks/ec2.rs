@@ -5,6 +5,7 @@
 //! would do) as a list of AWS calls, and what it skipped and why. The final record and the
 //! notification are built from these.
 
+use super::{case_table, key_for_table, MUTATE_ERRORS};
 use crate::case::Case;
 use crate::lenient;
 use crate::task::{Permission, Scope, StackResource, Task};
@@ -256,22 +257,6 @@ fn instance_attributes() -> Permission {
     )
 }
 
-fn case_table(actions: &[&'static str]) -> Permission {
-    Permission::new(
-        "CaseRecords",
-        actions,
-        Scope::Stack(StackResource::CaseTable),
-    )
-}
-
-fn key_for_table() -> Permission {
-    super::stack_key_via(
-        "UseStackKeyForCases",
-        &["kms:Decrypt", "kms:GenerateDataKey"],
-        "dynamodb.${AWS::Region}.amazonaws.com",
-    )
-}
-
 /// Objects under the evidence bucket's case prefixes, encrypted with the stack key.
 fn write_evidence(sid: &'static str) -> [Permission; 2] {
     [
@@ -305,14 +290,6 @@ const ASSESS_ERRORS: [ErrorName; 5] = [
     ErrorName::Throttled,
     ErrorName::Transient,
     ErrorName::AccessDenied,
-];
-const MUTATE_ERRORS: [ErrorName; 6] = [
-    ErrorName::InvalidEvent,
-    ErrorName::ResourceNotFound,
-    ErrorName::Throttled,
-    ErrorName::Transient,
-    ErrorName::AccessDenied,
-    ErrorName::Misconfigured,
 ];
 
 impl Task for AssessInstance {

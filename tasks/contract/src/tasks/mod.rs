@@ -62,6 +62,34 @@ pub(crate) fn stack_key_via(
     )
 }
 
+/// Read and write the stack's case table (claims, pre-states, outcomes, records).
+pub(crate) fn case_table(actions: &[&'static str]) -> Permission {
+    Permission::new(
+        "CaseRecords",
+        actions,
+        Scope::Stack(StackResource::CaseTable),
+    )
+}
+
+/// The stack key, for the case table's encryption only.
+pub(crate) fn key_for_table() -> Permission {
+    stack_key_via(
+        "UseStackKeyForCases",
+        &["kms:Decrypt", "kms:GenerateDataKey"],
+        "dynamodb.${AWS::Region}.amazonaws.com",
+    )
+}
+
+/// The errors of a step that reads and changes AWS resources.
+pub(crate) const MUTATE_ERRORS: [ErrorName; 6] = [
+    ErrorName::InvalidEvent,
+    ErrorName::ResourceNotFound,
+    ErrorName::Throttled,
+    ErrorName::Transient,
+    ErrorName::AccessDenied,
+    ErrorName::Misconfigured,
+];
+
 /// Publishes a readable summary of the case to the notification topic.
 pub struct Notify;
 

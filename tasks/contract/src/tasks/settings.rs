@@ -5,9 +5,10 @@
 //! rules are revoked, by rule id; a neighbouring restricted rule, or the rest of the group, is
 //! never touched (users of comparable tools lost legitimate rules exactly so).
 
+use super::{case_table, key_for_table, MUTATE_ERRORS};
 use crate::case::Case;
 use crate::lenient;
-use crate::task::{Permission, Scope, StackResource, Task};
+use crate::task::{Permission, Scope, Task};
 use crate::tasks::ec2::Outcome;
 use crate::ErrorName;
 use schemars::JsonSchema;
@@ -73,14 +74,6 @@ pub struct RecordedRule {
 
 const SECURITY_GROUPS: &str =
     "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:security-group/*";
-const ERRORS: [ErrorName; 6] = [
-    ErrorName::InvalidEvent,
-    ErrorName::ResourceNotFound,
-    ErrorName::Throttled,
-    ErrorName::Transient,
-    ErrorName::AccessDenied,
-    ErrorName::Misconfigured,
-];
 
 fn read_groups() -> Permission {
     Permission::new(
@@ -94,16 +87,8 @@ fn read_groups() -> Permission {
 
 fn common() -> Vec<Permission> {
     vec![
-        Permission::new(
-            "CaseRecords",
-            &["dynamodb:GetItem", "dynamodb:UpdateItem"],
-            Scope::Stack(StackResource::CaseTable),
-        ),
-        super::stack_key_via(
-            "UseStackKeyForCases",
-            &["kms:Decrypt", "kms:GenerateDataKey"],
-            "dynamodb.${AWS::Region}.amazonaws.com",
-        ),
+        case_table(&["dynamodb:GetItem", "dynamodb:UpdateItem"]),
+        key_for_table(),
     ]
 }
 
@@ -133,7 +118,7 @@ impl Task for RevokeOpenIngress {
         p
     }
     fn errors() -> Vec<ErrorName> {
-        ERRORS.to_vec()
+        MUTATE_ERRORS.to_vec()
     }
 }
 
@@ -158,7 +143,7 @@ impl Task for RestoreIngress {
         p
     }
     fn errors() -> Vec<ErrorName> {
-        ERRORS.to_vec()
+        MUTATE_ERRORS.to_vec()
     }
 }
 
@@ -193,7 +178,7 @@ impl Task for BlockBucketPublicAccess {
         p
     }
     fn errors() -> Vec<ErrorName> {
-        ERRORS.to_vec()
+        MUTATE_ERRORS.to_vec()
     }
 }
 
@@ -220,7 +205,7 @@ impl Task for ReleaseBucketPublicAccess {
         p
     }
     fn errors() -> Vec<ErrorName> {
-        ERRORS.to_vec()
+        MUTATE_ERRORS.to_vec()
     }
 }
 
