@@ -40,7 +40,8 @@ pub struct Args {
     /// Manual request: an IAM user or role ARN (repeatable).
     #[arg(long = "principal")]
     principals: Vec<String>,
-    /// Manual request: another resource by id, e.g. a security group `sg-…` (repeatable).
+    /// Manual request: another resource by id: a security group `sg-…`, a bucket `s3://NAME`,
+    /// a trail `trail/NAME` or its ARN (repeatable).
     #[arg(long = "resource")]
     resources: Vec<String>,
     /// Manual request: why (required for a manual request).

@@ -11,6 +11,8 @@ pub struct Aws {
     pub ssm: aws_sdk_ssm::Client,
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub s3: aws_sdk_s3::Client,
+    pub cloudtrail: aws_sdk_cloudtrail::Client,
+    pub securityhub: aws_sdk_securityhub::Client,
 }
 
 impl Aws {
@@ -28,6 +30,8 @@ impl Aws {
             ssm: aws_sdk_ssm::Client::new(&config),
             dynamodb: aws_sdk_dynamodb::Client::new(&config),
             s3: aws_sdk_s3::Client::from_conf(s3),
+            cloudtrail: aws_sdk_cloudtrail::Client::new(&config),
+            securityhub: aws_sdk_securityhub::Client::new(&config),
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod error;
 pub mod normalize;
 pub mod notify;
 pub mod runtime;
+pub mod securityhub;
 pub mod settings;
 
 /// AWS configuration from the environment: region, credentials and `AWS_ENDPOINT_URL` (which is

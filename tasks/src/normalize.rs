@@ -806,9 +806,13 @@ fn from_manual(env: &Envelope, m: manual::ManualRequest) -> Result<Case, TaskErr
             _ if id.starts_with("s3://") => {
                 push_resource(&mut case, "AwsS3Bucket", id.trim_start_matches("s3://"))
             }
+            _ if id.starts_with("trail/") || id.contains(":cloudtrail:") => {
+                let name = crate::settings::trail_name(id.trim_start_matches("trail/"))?;
+                push_resource(&mut case, "AwsCloudTrailTrail", name)
+            }
             _ => {
                 return Err(TaskError::invalid_event(format!(
-                    "`{id}` is not a resource a manual request can name (security groups: sg-…, buckets: s3://NAME)"
+                    "`{id}` is not a resource a manual request can name (security groups: sg-…, buckets: s3://NAME, trails: trail/NAME or the trail's ARN)"
                 )))
             }
         }

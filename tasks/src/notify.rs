@@ -219,6 +219,7 @@ pub async fn publish(
 
 pub async fn handle(
     sns: &aws_sdk_sns::Client,
+    securityhub: &aws_sdk_securityhub::Client,
     input: NotifyInput,
 ) -> Result<NotifyOutput, TaskError> {
     if !input.topic_arn.starts_with("arn:") {
@@ -233,8 +234,13 @@ pub async fn handle(
     let message = render(&input);
     let message_id = publish(sns, &input.topic_arn, &input.case, &message).await?;
     tracing::info!(case_id = %input.case.case_id, message_id, "notification published");
+    let updated_by = std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| "aws-ir".into());
+    let security_hub =
+        crate::securityhub::update_findings(securityhub, &input.case, &input.outcome, &updated_by)
+            .await;
     Ok(NotifyOutput {
         message_id,
         subject: message.subject,
+        security_hub,
     })
 }

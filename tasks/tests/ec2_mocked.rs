@@ -31,6 +31,8 @@ fn aws(ec2: aws_sdk_ec2::Client, ssm: aws_sdk_ssm::Client) -> Aws {
         iam: mock_client!(aws_sdk_iam, NONE),
         dynamodb: mock_client!(aws_sdk_dynamodb, NONE),
         s3: mock_client!(aws_sdk_s3, NONE),
+        cloudtrail: mock_client!(aws_sdk_cloudtrail, NONE),
+        securityhub: mock_client!(aws_sdk_securityhub, NONE),
     }
 }
 

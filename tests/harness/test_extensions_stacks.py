@@ -183,6 +183,33 @@ def test_batch_update_findings_sets_workflow_and_note(hub: Any, uid: str) -> Non
     assert error_code(invalid) == "InvalidInputException"
 
 
+def test_imported_and_updated_findings_reach_eventbridge(aws: Any, hub: Any, uid: str) -> None:
+    sqs, events = aws("sqs"), aws("events")
+    url = sqs.create_queue(QueueName=f"hub-{uid}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name=f"hub-{uid}", EventPattern=json.dumps(
+        {"source": ["aws.securityhub"], "detail-type": ["Security Hub Findings - Imported"],
+         "detail": {"findings": {"Id": [f"finding-{uid}"]}}}))
+    events.put_targets(Rule=f"hub-{uid}", Targets=[{"Id": "q", "Arn": arn}])
+
+    def received() -> list[dict[str, Any]]:
+        got = []
+        for _ in range(3):
+            got += [json.loads(m["Body"]) for m in sqs.receive_message(
+                QueueUrl=url, WaitTimeSeconds=1, MaxNumberOfMessages=10).get("Messages", [])]
+        return got
+
+    hub.batch_import_findings(Findings=[finding(f"finding-{uid}")])
+    imported = received()
+    assert [e["detail"]["findings"][0]["Workflow"]["Status"] for e in imported] == ["NEW"]
+    assert imported[0]["detail-type"] == "Security Hub Findings - Imported"
+    hub.batch_update_findings(FindingIdentifiers=[{"Id": f"finding-{uid}", "ProductArn": PRODUCT}],
+                              Workflow={"Status": "NOTIFIED"}, Note={"Text": "done", "UpdatedBy": "aws-ir"})
+    updated = received()
+    assert [e["detail"]["findings"][0]["Workflow"]["Status"] for e in updated] == ["NOTIFIED"]
+    assert updated[0]["detail"]["findings"][0]["Note"]["Text"] == "done"
+
+
 # ---------------------------------------------------------------- S3. CFN types
 
 

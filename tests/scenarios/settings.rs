@@ -24,6 +24,10 @@ fn main() -> std::process::ExitCode {
         a_resent_event_revokes_nothing_more,
         malformed_requests_end_in_invalid_event,
         a_bucket_whose_public_access_block_was_removed_gets_it_back,
+        a_stopped_trail_logs_again_and_release_stops_it,
+        a_deleted_trail_is_reported_with_how_to_recreate_it,
+        a_failed_security_hub_control_is_recovered_and_the_finding_marked_once,
+        the_restore_setting_custom_action_routes_to_the_playbook,
     ];
     e2e::run_suite(list, |rt| {
         let world = World::start();
@@ -335,5 +339,254 @@ async fn a_bucket_whose_public_access_block_was_removed_gets_it_back(c: Arc<Ctx>
         block(&c, bucket).await,
         before,
         "release puts back what was recorded"
+    );
+}
+
+/// A trail writing to its own bucket, logging, then stopped "by mallory"; returns its ARN.
+async fn stopped_trail(c: &Ctx, name: &str) -> String {
+    let bucket = format!("{name}-logs");
+    c.world
+        .s3
+        .create_bucket()
+        .bucket(&bucket)
+        .send()
+        .await
+        .unwrap();
+    let trail = c
+        .world
+        .cloudtrail
+        .create_trail()
+        .name(name)
+        .s3_bucket_name(&bucket)
+        .is_multi_region_trail(true)
+        .send()
+        .await
+        .unwrap();
+    let arn = trail.trail_arn().unwrap().to_string();
+    c.world
+        .cloudtrail
+        .start_logging()
+        .name(&arn)
+        .send()
+        .await
+        .unwrap();
+    c.world
+        .cloudtrail
+        .stop_logging()
+        .name(&arn)
+        .send()
+        .await
+        .unwrap();
+    assert!(!logging(c, &arn).await);
+    arn
+}
+
+async fn logging(c: &Ctx, trail: &str) -> bool {
+    let status = c
+        .world
+        .cloudtrail
+        .get_trail_status()
+        .name(trail)
+        .send()
+        .await;
+    status.unwrap().is_logging().unwrap_or(false)
+}
+
+/// The CloudTrail event of `call` (StopLogging, DeleteTrail) on `trail`, fresh ids.
+fn trail_event(call: &str, trail: &str) -> Value {
+    let mut event = fresh_sample("cloudtrail-stop-logging");
+    event["detail"]["eventName"] = Value::String(call.into());
+    event["detail"]["requestParameters"]["name"] = Value::String(trail.into());
+    event["detail"]["eventID"] = event["id"].clone();
+    event
+}
+
+async fn a_stopped_trail_logs_again_and_release_stops_it(c: Arc<Ctx>) {
+    let arn = stopped_trail(&c, "e2e-management-events").await;
+    let (status, out) = run(&c, &trail_event("StopLogging", &arn)).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_eq!(result(&out)["status"], "done", "{out}");
+    assert!(logging(&c, &arn).await, "logging again, read back: {out}");
+
+    let case = out["case"]["case_id"].as_str().unwrap().to_string();
+    let told = c
+        .world
+        .notifications(&c.main, &case, Duration::from_secs(30))
+        .await
+        .into_iter()
+        .filter_map(|m| m["Message"].as_str().map(String::from))
+        .next()
+        .expect("a notification");
+    for needle in [
+        "mallory@example.com",
+        "cloudtrail:StartLogging",
+        "settings-release",
+    ] {
+        assert!(told.contains(needle), "{needle} missing from\n{told}");
+    }
+
+    // The same event again (GuardDuty-style re-send): nothing more to do.
+    let mut again = trail_event("StopLogging", &arn);
+    again["detail"]["eventID"] = Value::String(format!("{}-again", again["id"].as_str().unwrap()));
+    let (status, out) = run(&c, &again).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_eq!(result(&out)["status"], "skipped", "{out}");
+
+    let mut args = vec!["--stack-prefix", c.main.prefix.as_str()];
+    args.extend([
+        "start",
+        "settings-release",
+        "--case",
+        &case,
+        "--resource",
+        &arn,
+        "--reason",
+        "maintenance window, approved",
+        "--watch",
+        "--timeout",
+        "120",
+    ]);
+    let released = c.world.irctl(&args);
+    let stdout = String::from_utf8_lossy(&released.stdout);
+    assert!(released.status.success(), "{stdout}");
+    assert!(!logging(&c, &arn).await, "release stops it again: {stdout}");
+}
+
+async fn a_deleted_trail_is_reported_with_how_to_recreate_it(c: Arc<Ctx>) {
+    let trail = "arn:aws:cloudtrail:us-east-1:123456789012:trail/e2e-deleted-trail";
+    let (status, out) = run(&c, &trail_event("DeleteTrail", trail)).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_eq!(result(&out)["status"], "failed", "{out}");
+    let detail = result(&out)["detail"].as_str().unwrap_or_default();
+    for needle in [
+        "IR.ResourceNotFound",
+        "mallory@example.com",
+        "create-trail --name e2e-deleted-trail",
+    ] {
+        assert!(detail.contains(needle), "{needle} missing from {detail}");
+    }
+}
+
+/// Security Hub's own control finding (EC2.13) on `group`, with a fresh id.
+fn control_finding(group: &str) -> Value {
+    let sample = fresh_sample("securityhub-control-sg-open-ssh");
+    let text = sample["detail"]["findings"][0]
+        .to_string()
+        .replace("sg-0ee55ff6677889900", group)
+        .replace(
+            "8f2b6c1d-3e4a-4b5c-9d6e-7f8091a2b3c4",
+            sample["id"].as_str().unwrap(),
+        );
+    serde_json::from_str(&text).unwrap()
+}
+
+async fn finding_in_hub(c: &Ctx, id: &str) -> aws_sdk_securityhub::types::AwsSecurityFinding {
+    let found = c
+        .world
+        .securityhub
+        .get_findings()
+        .filters(
+            aws_sdk_securityhub::types::AwsSecurityFindingFilters::builder()
+                .id(aws_sdk_securityhub::types::StringFilter::builder()
+                    .value(id)
+                    .comparison(aws_sdk_securityhub::types::StringFilterComparison::Equals)
+                    .build())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    found
+        .findings()
+        .iter()
+        .find(|f| f.id() == Some(id))
+        .cloned()
+        .expect("the finding in Security Hub")
+}
+
+async fn a_failed_security_hub_control_is_recovered_and_the_finding_marked_once(c: Arc<Ctx>) {
+    let group = open_group(&c, "e2e-control", &[]).await;
+    let finding = control_finding(&group);
+    let id = finding["Id"].as_str().unwrap().to_string();
+    // Imported as Security Hub's controls do; the hub sends it to EventBridge.
+    c.world.import_findings(&[finding]);
+    let begin = std::time::Instant::now();
+    let arn = loop {
+        if let Some(arn) = c.world.executions_for_finding(&c.main, &id).await.first() {
+            break arn.clone();
+        }
+        assert!(
+            begin.elapsed() < Duration::from_secs(30),
+            "the finding started nothing"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    let (status, out) = c.world.wait(&arn, Duration::from_secs(120)).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_eq!(result(&out)["status"], "done", "{out}");
+    let kept: BTreeSet<_> = [
+        ("tcp".to_string(), 22, 22, "10.0.0.0/8".to_string()),
+        ("tcp".to_string(), 443, 443, "0.0.0.0/0".to_string()),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(rules(&c, &group).await, kept, "{out}");
+
+    // Read back through Security Hub: NOTIFIED, with a note naming the case.
+    let case = out["case"]["case_id"].as_str().unwrap().to_string();
+    let f = finding_in_hub(&c, &id).await;
+    assert_eq!(
+        f.workflow().and_then(|w| w.status()),
+        Some(&aws_sdk_securityhub::types::WorkflowStatus::Notified),
+        "{f:?}"
+    );
+    let note = f
+        .note()
+        .map(|n| n.text().unwrap_or_default().to_string())
+        .unwrap_or_default();
+    assert!(note.contains(&case), "{note}");
+    assert!(
+        out["results"]["notify"]["security_hub"]
+            .to_string()
+            .contains("NOTIFIED"),
+        "{out}"
+    );
+
+    // The update went to EventBridge too, as "Findings - Imported": it starts nothing again.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let started = c.world.executions_for_finding(&c.main, &id).await;
+    assert_eq!(
+        started.len(),
+        1,
+        "the playbook's own update started it again: {started:?}"
+    );
+}
+
+async fn the_restore_setting_custom_action_routes_to_the_playbook(c: Arc<Ctx>) {
+    let target = c.main.outputs["CustomActionRestoreArn"].clone();
+    let listed = c
+        .world
+        .securityhub
+        .describe_action_targets()
+        .action_target_arns(&target)
+        .send()
+        .await
+        .unwrap();
+    let t = &listed.action_targets()[0];
+    assert_eq!(t.name(), Some("Restore setting"));
+
+    let group = open_group(&c, "e2e-restore-action", &[]).await;
+    let mut action = fresh_sample("securityhub-custom-action-isolate");
+    action["resources"] = serde_json::json!([target]);
+    action["detail"]["actionName"] = Value::String("Restore setting".into());
+    action["detail"]["findings"] = serde_json::json!([control_finding(&group)]);
+    let (status, out) = run(&c, &action).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_eq!(result(&out)["status"], "done", "{out}");
+    let left = rules(&c, &group).await;
+    assert_eq!(
+        left.len(),
+        2,
+        "only the restricted SSH and world HTTPS stay: {left:?}"
     );
 }

@@ -29,6 +29,8 @@ pub struct World {
     pub events: aws_sdk_eventbridge::Client,
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub s3: aws_sdk_s3::Client,
+    pub cloudtrail: aws_sdk_cloudtrail::Client,
+    pub securityhub: aws_sdk_securityhub::Client,
     state_dir: PathBuf,
     owned: bool,
     /// Notifications read so far, per queue.
@@ -126,6 +128,8 @@ impl World {
                     .force_path_style(true)
                     .build(),
             ),
+            cloudtrail: aws_sdk_cloudtrail::Client::new(&config),
+            securityhub: aws_sdk_securityhub::Client::new(&config),
             root,
             bin,
             env,
@@ -312,6 +316,20 @@ impl World {
         assert_eq!(status, 200, "emitting the event failed: {text}");
     }
 
+    /// Imports ASFF findings into Security Hub as a product integration does
+    /// (`BatchImportFindings`), JSON as is: the SDK's typed findings cannot be built from a sample.
+    /// Security Hub then sends each to EventBridge as "Findings - Imported".
+    pub fn import_findings(&self, findings: &[Value]) {
+        let body = json!({ "Findings": findings }).to_string();
+        // Routed to Security Hub by the credential scope, as the emulator reads it.
+        let auth = "Authorization: AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20261129/us-east-1/securityhub/aws4_request, SignedHeaders=host, Signature=0\r\n";
+        let (status, text) =
+            http_request_with(self.endpoint(), "POST", "/findings/import", auth, &body);
+        assert_eq!(status, 200, "importing the findings failed: {text}");
+        let out: Value = serde_json::from_str(&text).unwrap_or_default();
+        assert_eq!(out["FailedCount"], 0, "findings refused: {text}");
+    }
+
     /// Notifications on `stack`'s topic whose text contains `needle`, waiting up to `timeout`.
     ///
     /// Every scenario's findings reach every deployed stack, so a queue holds many messages:
@@ -375,8 +393,28 @@ impl World {
         }
     }
 
+    /// Executions of `stack`'s state machine started by a Security Hub event about `finding_id`
+    /// (imported, updated or a custom action), oldest first.
+    pub async fn executions_for_finding(&self, stack: &Stack, finding_id: &str) -> Vec<String> {
+        self.executions_where(stack, |input| {
+            input["detail"]["findings"]
+                .as_array()
+                .is_some_and(|f| f.iter().any(|f| f["Id"] == finding_id))
+        })
+        .await
+    }
+
     /// Executions of `stack`'s state machine whose input is the event with id `event_id`.
     pub async fn executions_for(&self, stack: &Stack, event_id: &str) -> Vec<String> {
+        self.executions_where(stack, |input| input["id"] == event_id)
+            .await
+    }
+
+    async fn executions_where(
+        &self,
+        stack: &Stack,
+        wanted: impl Fn(&Value) -> bool,
+    ) -> Vec<String> {
         let mut out = Vec::new();
         let list = self
             .sfn
@@ -394,10 +432,12 @@ impl World {
                 .await
                 .unwrap();
             let input: Value = serde_json::from_str(d.input().unwrap_or("{}")).unwrap_or_default();
-            if input["id"] == event_id {
+            if wanted(&input) {
                 out.push(e.execution_arn().to_string());
             }
         }
+        // ListExecutions lists the newest first.
+        out.reverse();
         out
     }
 
@@ -505,11 +545,22 @@ fn http_post(endpoint: &str, path: &str, body: &str) -> (u16, String) {
 }
 
 fn http_request(endpoint: &str, method: &str, path: &str, body: &str) -> (u16, String) {
+    http_request_with(endpoint, method, path, "", body)
+}
+
+/// `headers`: extra header lines, each ending in CRLF.
+fn http_request_with(
+    endpoint: &str,
+    method: &str,
+    path: &str,
+    headers: &str,
+    body: &str,
+) -> (u16, String) {
     let host = endpoint.trim_start_matches("http://").trim_end_matches('/');
     let mut s = std::net::TcpStream::connect(host).expect("emulator reachable");
     write!(
         s,
-        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\n{headers}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .unwrap();
@@ -591,14 +642,24 @@ pub fn run_suite<C: Send + Sync + 'static>(
             .collect();
         return libtest_mimic::run(&args, trials).exit_code();
     }
-    let rt = Arc::new(tokio::runtime::Runtime::new().expect("a tokio runtime"));
+    // Scenarios run on the runtime's workers, whose stacks are large enough for the SDK's
+    // unoptimized deserializers of deep shapes (a Security Hub finding overflowed 2 MiB).
+    let rt = Arc::new(
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .thread_stack_size(16 << 20)
+            .build()
+            .expect("a tokio runtime"),
+    );
     let ctx = Arc::new(setup(&rt));
     let trials = list
         .into_iter()
         .map(|(name, scenario)| {
             let (ctx, rt) = (ctx.clone(), rt.clone());
             Trial::test(name, move || {
-                rt.block_on(scenario(ctx));
+                if let Err(e) = rt.block_on(rt.spawn(scenario(ctx))) {
+                    std::panic::resume_unwind(e.into_panic());
+                }
                 Ok::<(), Failed>(())
             })
         })

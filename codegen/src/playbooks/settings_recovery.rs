@@ -13,15 +13,22 @@ use crate::cfn::Parameter;
 use crate::constructs::playbook::Playbook;
 use crate::constructs::trigger::Trigger;
 use crate::playbooks::intake::{intake, REPORT_FAILURE};
-use contract::tasks::settings::{BlockBucketPublicAccess, RevokeOpenIngress};
+use contract::case::SeverityLabel;
+use contract::tasks::settings::{BlockBucketPublicAccess, RestartTrailLogging, RevokeOpenIngress};
 use contract::tasks::Notify;
 use serde_json::json;
 
 pub const ID: &str = "settings-recovery";
 
+/// The resource types (as in ASFF and cases) whose settings this playbook puts back.
+pub const RECOVERABLE: [&str; 3] = ["AwsEc2SecurityGroup", "AwsS3Bucket", "AwsCloudTrailTrail"];
+
 /// API calls that open a security group.
 pub const SECURITY_GROUP_CALLS: [&str; 2] =
     ["AuthorizeSecurityGroupIngress", "ModifySecurityGroupRules"];
+
+/// API calls that stop a trail's logging, or may (an update can point it elsewhere).
+pub const TRAIL_CALLS: [&str; 3] = ["StopLogging", "DeleteTrail", "UpdateTrail"];
 
 /// API calls that weaken a bucket's Block Public Access.
 pub const BUCKET_CALLS: [&str; 2] = [
@@ -50,44 +57,67 @@ pub fn read_policy() -> Pass {
         .result_path("$.policy")
 }
 
+/// One setting's recovery: its task, then the resource's compact result (what was done, or why
+/// nothing was). A failure goes to `failed` (the shared `RecoveryFailed`).
+fn recovery<T: contract::task::Task>(
+    name: &str,
+    comment: &str,
+    checked: &str,
+    failed: impl IntoChain,
+) -> Chain {
+    let result = format!("$.results.{}", name);
+    Task::invoke::<T>(name)
+        .comment(comment)
+        .with_path("case", "$.case")
+        .with_path("resource_id", "$.resource.id")
+        .with_path("policy", "$.policy")
+        .with_path("execution", "$.execution")
+        .result_path(&result)
+        .catch([STATES_ALL], "$.error", failed)
+        .next(
+            Pass::new(checked)
+                .comment("The resource's compact result: what was put back, or why nothing was.")
+                .parameters(json!({
+                    "resource.$": "$.resource.id",
+                    "type.$": "$.resource.resource_type",
+                    "status.$": format!("{result}.status"),
+                    "actions.$": format!("{result}.actions"),
+                    "notes.$": format!("{result}.notes"),
+                })),
+        )
+}
+
 fn per_resource() -> Chain {
     let failed = Pass::new("RecoveryFailed")
         .comment("The setting could not be recovered: reported with the error.")
         .parameters(json!({"resource.$": "$.resource.id", "type.$": "$.resource.resource_type", "status": "failed", "detail.$": "States.Format('{}: {}', $.error.Error, $.error.Cause)"}));
-    let revoke = Task::invoke::<RevokeOpenIngress>("RevokeOpenIngress")
-        .comment("Only the world-open rules on sensitive ports, by rule id, recorded first.")
-        .with_path("case", "$.case")
-        .with_path("resource_id", "$.resource.id")
-        .with_path("policy", "$.policy")
-        .with_path("execution", "$.execution")
-        .result_path("$.results.revoke")
-        .catch([STATES_ALL], "$.error", failed)
-        .next(
-            Pass::new("SecurityGroupChecked")
-                .comment("The group's compact result: what was revoked, or why nothing was.")
-                .parameters(json!({"resource.$": "$.resource.id", "type.$": "$.resource.resource_type", "status.$": "$.results.revoke.status", "actions.$": "$.results.revoke.actions", "notes.$": "$.results.revoke.notes"})),
-        );
-    let block = Task::invoke::<BlockBucketPublicAccess>("BlockBucketPublicAccess")
-        .comment("All four Block Public Access settings back on, the previous ones recorded first.")
-        .with_path("case", "$.case")
-        .with_path("resource_id", "$.resource.id")
-        .with_path("policy", "$.policy")
-        .with_path("execution", "$.execution")
-        .result_path("$.results.block")
-        .catch([STATES_ALL], "$.error", Chain::goto("RecoveryFailed"))
-        .next(
-            Pass::new("BucketChecked")
-                .comment("The bucket's compact result.")
-                .parameters(json!({"resource.$": "$.resource.id", "type.$": "$.resource.resource_type", "status.$": "$.results.block.status", "actions.$": "$.results.block.actions", "notes.$": "$.results.block.notes"})),
-        );
     Choice::new("RecoverByType")
         .when(
             Condition::string_equals("$.resource.resource_type", "AwsEc2SecurityGroup"),
-            revoke,
+            recovery::<RevokeOpenIngress>(
+                "RevokeOpenIngress",
+                "Only the world-open rules on sensitive ports, by rule id, recorded first.",
+                "SecurityGroupChecked",
+                failed,
+            ),
         )
         .when(
             Condition::string_equals("$.resource.resource_type", "AwsS3Bucket"),
-            block,
+            recovery::<BlockBucketPublicAccess>(
+                "BlockBucketPublicAccess",
+                "All four Block Public Access settings back on, the previous ones recorded first.",
+                "BucketChecked",
+                Chain::goto("RecoveryFailed"),
+            ),
+        )
+        .when(
+            Condition::string_equals("$.resource.resource_type", "AwsCloudTrailTrail"),
+            recovery::<RestartTrailLogging>(
+                "RestartTrailLogging",
+                "Logging started again, the stop recorded first; a deleted trail fails with how to recreate it.",
+                "TrailChecked",
+                Chain::goto("RecoveryFailed"),
+            ),
         )
         .otherwise(
             Pass::new("NotRecoverable")
@@ -158,8 +188,26 @@ pub fn playbook() -> Playbook {
                 event_names: SECURITY_GROUP_CALLS.iter().map(|s| s.to_string()).collect(),
             },
             Trigger::CloudTrailApiCall {
+                event_source: "cloudtrail.amazonaws.com".into(),
+                event_names: TRAIL_CALLS.iter().map(|s| s.to_string()).collect(),
+            },
+            Trigger::CloudTrailApiCall {
                 event_source: "s3.amazonaws.com".into(),
                 event_names: BUCKET_CALLS.iter().map(|s| s.to_string()).collect(),
+            },
+            // Security Hub's own controls (EC2.13/EC2.19 open ports, S3.1/S3.8 public access,
+            // CloudTrail.1/.2): a FAILED control on one of these resources is the same drift.
+            Trigger::SecurityHubFindings {
+                labels: vec![SeverityLabel::Medium, SeverityLabel::High, SeverityLabel::Critical],
+                products: vec!["Security Hub".into()],
+                exclude_products: vec![],
+                resource_types: RECOVERABLE.iter().map(|s| s.to_string()).collect(),
+                resource_tag: None,
+            },
+            Trigger::SecurityHubCustomAction {
+                id: "Restore".into(),
+                name: "Restore setting".into(),
+                description: "Put back the weakened security settings of the selected findings with the aws-ir settings-recovery playbook.".into(),
             },
             Trigger::Manual { playbook: ID.into() },
         ],

@@ -1,11 +1,11 @@
-//! Settings release: the change was legitimate, so authorize again exactly what the case
-//! revoked. Started by a responder: `irctl start settings-release --case CASE --resource sg-…
+//! Settings release: the change was legitimate, so put back exactly what the case changed:
+//! the revoked rules, the bucket's previous Block Public Access, a trail's stopped logging. Started by a responder: `irctl start settings-release --case CASE --resource sg-…
 //! --reason ...`.
 
 use crate::asl::*;
 use crate::constructs::playbook::Companion;
 use crate::playbooks::settings_recovery::read_policy;
-use contract::tasks::settings::{ReleaseBucketPublicAccess, RestoreIngress};
+use contract::tasks::settings::{ReleaseBucketPublicAccess, ReleaseTrailLogging, RestoreIngress};
 use serde_json::json;
 
 pub const ID: &str = "settings-release";
@@ -34,10 +34,23 @@ pub fn companion() -> Companion {
         .result_path("$.release")
         .catch([STATES_ALL], "$.error", Chain::goto("ReleaseFailed"))
         .next(Chain::goto("Released"));
+    let trail = Task::invoke::<ReleaseTrailLogging>("ReleaseTrailLogging")
+        .comment("Stop the trail's logging again, when the case recorded it stopped.")
+        .with_path("case", "$.case")
+        .with_path("resource_id", "$.resource.id")
+        .with_path("policy", "$.policy")
+        .with_path("execution", "$.execution")
+        .result_path("$.release")
+        .catch([STATES_ALL], "$.error", Chain::goto("ReleaseFailed"))
+        .next(Chain::goto("Released"));
     let route = Choice::new("ReleaseByType")
         .when(
             Condition::string_equals("$.resource.resource_type", "AwsS3Bucket"),
             bucket,
+        )
+        .when(
+            Condition::string_equals("$.resource.resource_type", "AwsCloudTrailTrail"),
+            trail,
         )
         .otherwise(restore);
 

@@ -1,13 +1,14 @@
-//! Lambda `notify`: publish a readable case summary to the topic.
+//! Lambda `notify`: publish a readable case summary to the topic; mark Security Hub findings.
 
 use tasks::{notify, runtime};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    let sns = aws_sdk_sns::Client::new(&tasks::aws_config().await);
-    let sns = &sns;
+    let config = tasks::aws_config().await;
+    let sns = &aws_sdk_sns::Client::new(&config);
+    let securityhub = &aws_sdk_securityhub::Client::new(&config);
     runtime::run("notify", move |input| async move {
-        notify::handle(sns, input).await
+        notify::handle(sns, securityhub, input).await
     })
     .await
 }

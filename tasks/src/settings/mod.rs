@@ -15,6 +15,9 @@ use contract::tasks::ec2::{Outcome, Status};
 use contract::tasks::settings::{RecordedBlock, RecordedRule, SettingStep};
 use contract::ErrorName;
 
+mod trail;
+pub use trail::{release_trail_logging, restart_trail_logging, trail_name};
+
 pub fn item(resource: &str) -> String {
     format!("resource#{resource}")
 }

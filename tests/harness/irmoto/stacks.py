@@ -309,6 +309,77 @@ def patch_securityhub_batch_update_findings() -> None:
 
 
 # --------------------------------------------------------------------------
+# S2b. Imported and updated findings reach EventBridge
+# AWS doc: Security Hub User Guide, "Types of Security Hub integration with EventBridge"
+# ("Security Hub automatically sends all new findings and all updates to existing findings
+# to EventBridge as Security Hub Findings - Imported events", including updates made with
+# BatchImportFindings and BatchUpdateFindings; detail {"findings": [<ASFF finding>]},
+# resources [the finding's ARN]).
+# moto 5.2.5 (moto/securityhub/models.py SecurityHubBackend.batch_import_findings) stores the
+# finding and sends nothing; it also leaves a new finding without the workflow status and
+# record state Security Hub gives it ("Workflow.Status ... NEW" and RecordState ACTIVE, ASFF
+# syntax reference), which every rule on new findings matches. Added: those defaults, and one
+# event per stored or updated finding, through the
+# default bus's rules (irmoto.services.deliver_as_service), so a playbook that updates its
+# own finding is tested against starting itself again.
+# --------------------------------------------------------------------------
+
+
+def findings_imported_event(backend: Any, finding: dict[str, Any]) -> dict[str, Any]:
+    arn = (finding.get("ProductFields") or {}).get("aws/securityhub/FindingId", finding["Id"])
+    return {
+        "source": "aws.securityhub",
+        "detail-type": "Security Hub Findings - Imported",
+        "account": backend.account_id,
+        "region": backend.region_name,
+        "resources": [arn],
+        "detail": {"findings": [copy.deepcopy(finding)]},
+    }
+
+
+def _deliver_findings(backend: Any, keys: list[tuple[str, str | None]]) -> None:
+    from .services import deliver_as_service
+
+    for finding_id, product in keys:
+        for f in backend.findings:
+            if f.id == finding_id and (product is None or f.data.get("ProductArn") == product):
+                deliver_as_service(findings_imported_event(backend, f.data))
+
+
+def patch_securityhub_findings_imported_events() -> None:
+    """BatchImportFindings and BatchUpdateFindings send "Security Hub Findings - Imported"."""
+    from moto.securityhub.models import SecurityHubBackend
+    from moto.securityhub.responses import SecurityHubResponse
+
+    original_import = _ORIGINALS.setdefault("batch_import_findings", SecurityHubBackend.batch_import_findings)
+
+    def batch_import_findings(self, findings):  # type: ignore[no-untyped-def]
+        known = {f.id for f in self.findings}
+        for f in findings:
+            if isinstance(f, dict) and f.get("Id") not in known:
+                f.setdefault("Workflow", {"Status": "NEW"})
+                f.setdefault("RecordState", "ACTIVE")
+        failed_count, success_count, failed = original_import(self, findings)
+        refused = {f.get("Id") for f in failed}
+        _deliver_findings(self, [(f["Id"], f.get("ProductArn")) for f in findings if f.get("Id") not in refused])
+        return failed_count, success_count, failed
+
+    original_update = _ORIGINALS.setdefault("batch_update_findings", SecurityHubResponse.batch_update_findings)  # type: ignore[attr-defined]
+
+    def batch_update_findings(self):  # type: ignore[no-untyped-def]
+        from moto.securityhub.models import securityhub_backends
+
+        body = original_update(self)
+        backend = securityhub_backends[self.current_account][self.region]
+        processed = json.loads(body)["ProcessedFindings"]
+        _deliver_findings(backend, [(i["Id"], i["ProductArn"]) for i in processed])
+        return body
+
+    SecurityHubBackend.batch_import_findings = batch_import_findings  # type: ignore[method-assign]
+    SecurityHubResponse.batch_update_findings = batch_update_findings  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------
 # S3. CloudFormation resource types the generated stacks use and moto 5.2.5 lacks
 # AWS doc: CloudFormation Template Reference, "AWS::SecurityHub::ActionTarget" (Id,
 # Name, Description; Id "Update requires: Replacement", the others no interruption;
@@ -2119,6 +2190,7 @@ def patch_cfn_delete_failure() -> None:
 STACK_EXTENSIONS: list[Callable[[], None]] = [
     patch_securityhub_action_targets,
     patch_securityhub_batch_update_findings,
+    patch_securityhub_findings_imported_events,
     patch_cfn_stack_types,
     patch_cfn_kms_key,
     patch_cfn_conditional_resources,

@@ -109,13 +109,16 @@ pub struct NotifyInput {
 pub struct NotifyOutput {
     pub message_id: String,
     pub subject: String,
+    /// What became of the case's Security Hub findings (one line each; empty when the case came
+    /// from elsewhere).
+    pub security_hub: Vec<String>,
 }
 
 impl Task for Notify {
     const NAME: &'static str = "notify";
     const TITLE: &'static str = "Notify";
     const DESCRIPTION: &'static str =
-        "Publishes a readable summary of a case to the playbook's notification topic.";
+        "Publishes a readable summary of a case to the playbook's notification topic, and marks the case's Security Hub findings NOTIFIED with a note.";
     type Input = NotifyInput;
     type Output = NotifyOutput;
 
@@ -131,6 +134,12 @@ impl Task for Notify {
                 "UseStackKeyForTopic",
                 &["kms:GenerateDataKey", "kms:Decrypt"],
                 "sns.${AWS::Region}.amazonaws.com",
+            ),
+            // The finding that started the case says what was done (workflow and note).
+            Permission::new(
+                "UpdateOriginatingFindings",
+                &["securityhub:BatchUpdateFindings"],
+                Scope::Arn("arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:hub/default"),
             ),
         ]
     }

@@ -209,6 +209,68 @@ impl Task for ReleaseBucketPublicAccess {
     }
 }
 
+/// Any region: a multi-region trail lives in its home region but is seen (and stopped) from all.
+const TRAILS: &str = "arn:${AWS::Partition}:cloudtrail:*:${AWS::AccountId}:trail/*";
+
+/// Starts a trail's logging again after someone stopped it (or updated it), recording that it
+/// was stopped. A deleted trail cannot be restarted: the step fails with what to do.
+pub struct RestartTrailLogging;
+
+impl Task for RestartTrailLogging {
+    const NAME: &'static str = "restart-trail-logging";
+    const TITLE: &'static str = "RestartTrailLogging";
+    const DESCRIPTION: &'static str =
+        "Starts a CloudTrail trail's logging again, after recording that it was stopped.";
+    type Input = SettingStep;
+    type Output = Outcome;
+    fn permissions() -> Vec<Permission> {
+        let mut p = common();
+        p.push(Permission::new(
+            "RestartLogging",
+            &[
+                "cloudtrail:GetTrail",
+                "cloudtrail:GetTrailStatus",
+                "cloudtrail:ListTags",
+                "cloudtrail:StartLogging",
+            ],
+            Scope::Arn(TRAILS),
+        ));
+        p.push(Permission::new(
+            "ReadActorRole",
+            &["iam:GetRole"],
+            Scope::Arn("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*"),
+        ));
+        p
+    }
+    fn errors() -> Vec<ErrorName> {
+        MUTATE_ERRORS.to_vec()
+    }
+}
+
+/// Stops a trail's logging again when a case recorded it stopped (the change was legitimate).
+pub struct ReleaseTrailLogging;
+
+impl Task for ReleaseTrailLogging {
+    const NAME: &'static str = "release-trail-logging";
+    const TITLE: &'static str = "ReleaseTrailLogging";
+    const DESCRIPTION: &'static str =
+        "Stops a trail's logging again when a settings case started it (the stop was legitimate).";
+    type Input = SettingStep;
+    type Output = Outcome;
+    fn permissions() -> Vec<Permission> {
+        let mut p = common();
+        p.push(Permission::new(
+            "StopLoggingAsRecorded",
+            &["cloudtrail:GetTrailStatus", "cloudtrail:StopLogging"],
+            Scope::Arn(TRAILS),
+        ));
+        p
+    }
+    fn errors() -> Vec<ErrorName> {
+        MUTATE_ERRORS.to_vec()
+    }
+}
+
 /// A bucket's Block Public Access as recorded before the recovery (`present`: a configuration
 /// existed at all).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
