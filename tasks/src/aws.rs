@@ -13,6 +13,7 @@ pub struct Aws {
     pub s3: aws_sdk_s3::Client,
     pub cloudtrail: aws_sdk_cloudtrail::Client,
     pub securityhub: aws_sdk_securityhub::Client,
+    pub config: aws_sdk_config::Client,
 }
 
 impl Aws {
@@ -32,6 +33,7 @@ impl Aws {
             s3: aws_sdk_s3::Client::from_conf(s3),
             cloudtrail: aws_sdk_cloudtrail::Client::new(&config),
             securityhub: aws_sdk_securityhub::Client::new(&config),
+            config: aws_sdk_config::Client::new(&config),
         }
     }
 }

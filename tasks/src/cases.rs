@@ -419,3 +419,43 @@ pub async fn keep_first(
         )),
     }
 }
+
+/// The partition of settings a responder released as legitimate: `resource#<id>` holds what
+/// was accepted (`accepted`, JSON) and by which case, so that neither the API-call trigger nor
+/// the AWS Config safety net puts back what a human decided to keep.
+pub const ACCEPTED_SETTINGS: &str = "settings-accepted";
+
+/// Records that `resource`'s setting `value` (JSON) was accepted by the release of `case_id`.
+pub async fn accept(
+    ddb: &Client,
+    table: &str,
+    item: &str,
+    value: &str,
+    case_id: &str,
+    now: &str,
+) -> Result<(), TaskError> {
+    ddb.update_item()
+        .table_name(table)
+        .set_key(Some(key(ACCEPTED_SETTINGS, item)))
+        .update_expression("SET accepted = :v, accepted_by = :c, accepted_at = :t")
+        .expression_attribute_values(":v", AttributeValue::S(value.to_string()))
+        .expression_attribute_values(":c", AttributeValue::S(case_id.to_string()))
+        .expression_attribute_values(":t", AttributeValue::S(now.to_string()))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| TaskError::from_sdk(e, &format!("record {item} as accepted in table {table}")))
+}
+
+/// What was accepted for `item`, and by which case.
+pub async fn accepted(
+    ddb: &Client,
+    table: &str,
+    item: &str,
+) -> Result<Option<(String, String)>, TaskError> {
+    let found = get(ddb, table, ACCEPTED_SETTINGS, item).await?;
+    Ok(found.and_then(|i| {
+        let text = |k: &str| i.get(k).and_then(|v| v.as_s().ok()).cloned();
+        Some((text("accepted")?, text("accepted_by").unwrap_or_default()))
+    }))
+}

@@ -33,6 +33,7 @@ fn aws(ec2: aws_sdk_ec2::Client, ssm: aws_sdk_ssm::Client) -> Aws {
         s3: mock_client!(aws_sdk_s3, NONE),
         cloudtrail: mock_client!(aws_sdk_cloudtrail, NONE),
         securityhub: mock_client!(aws_sdk_securityhub, NONE),
+        config: mock_client!(aws_sdk_config, NONE),
     }
 }
 

@@ -48,6 +48,7 @@ NOT_FOUND = {
     "NoSuchBucketPolicy",
     "TableNotFoundException",
     "InvalidDocument",
+    "NoSuchConfigRuleException",
 }
 
 
@@ -490,7 +491,37 @@ def read_ip_set(d: Deployment, physical: str, props: dict[str, Any]) -> None:
     assert ip_set["IPAddressVersion"] == props["IPAddressVersion"]
 
 
+def function_of(d: Deployment, node: Any) -> str:
+    """A function named by Ref or Fn::GetAtt [logical, "Arn"]: its physical name."""
+    if isinstance(node, dict) and "Fn::GetAtt" in node:
+        return d.physical[node["Fn::GetAtt"][0]]
+    return d.resolve(node)
+
+
+def read_config_rule(d: Deployment, physical: str, props: dict[str, Any]) -> None:
+    (rule,) = found(lambda: d.aws("config").describe_config_rules(ConfigRuleNames=[physical]))["ConfigRules"]
+    assert rule["ConfigRuleName"] == d.resolve(props["ConfigRuleName"])
+    assert rule["Source"]["Owner"] == props["Source"]["Owner"]
+    assert rule["Scope"]["ComplianceResourceTypes"] == props["Scope"]["ComplianceResourceTypes"]
+    if props["Source"]["Owner"] == "CUSTOM_LAMBDA":
+        function = function_of(d, props["Source"]["SourceIdentifier"])
+        assert rule["Source"]["SourceIdentifier"].endswith(f":function:{function}"), rule["Source"]
+    else:
+        assert rule["Source"]["SourceIdentifier"] == props["Source"]["SourceIdentifier"]
+
+
+def read_lambda_permission(d: Deployment, physical: str, props: dict[str, Any]) -> None:
+    policy = json.loads(found(lambda: d.aws("lambda").get_policy(FunctionName=function_of(d, props["FunctionName"])))["Policy"])
+    (statement,) = [s for s in policy["Statement"] if s["Sid"] == physical]
+    assert statement["Principal"] == {"Service": props["Principal"]}
+    assert statement["Action"] == props["Action"]
+    if "SourceAccount" in props:
+        assert statement["Condition"]["StringEquals"]["AWS:SourceAccount"] == d.resolve(props["SourceAccount"])
+
+
 READ_BACK: dict[str, Callable[[Deployment, str, dict[str, Any]], None]] = {
+    "AWS::Config::ConfigRule": read_config_rule,
+    "AWS::Lambda::Permission": read_lambda_permission,
     "AWS::Lambda::Function": read_lambda,
     "AWS::SNS::Topic": read_topic,
     "AWS::SNS::TopicPolicy": read_topic_policy,

@@ -28,6 +28,9 @@ fn main() -> std::process::ExitCode {
         a_deleted_trail_is_reported_with_how_to_recreate_it,
         a_failed_security_hub_control_is_recovered_and_the_finding_marked_once,
         the_restore_setting_custom_action_routes_to_the_playbook,
+        the_stack_deploys_its_config_rules,
+        config_turning_a_group_or_a_bucket_non_compliant_restores_it,
+        the_custom_config_rule_catches_a_stopped_trail_and_it_logs_again,
     ];
     e2e::run_suite(list, |rt| {
         let world = World::start();
@@ -186,6 +189,19 @@ async fn a_world_open_ssh_rule_is_revoked_its_neighbours_kept_and_release_restor
         before,
         "release restores the rules"
     );
+
+    // Released means accepted: the same change seen again (or Config's next evaluation) is
+    // left alone, with the case that accepted it.
+    let (status, out) = run(&c, &opened(&group)).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_eq!(result(&out)["status"], "skipped", "{out}");
+    assert!(
+        result(&out)["notes"]
+            .to_string()
+            .contains(&format!("accepted by the release of case {case}")),
+        "{out}"
+    );
+    assert_eq!(rules(&c, &group).await, before);
 }
 
 async fn an_exempt_group_is_left_alone_with_a_record(c: Arc<Ctx>) {
@@ -450,6 +466,18 @@ async fn a_stopped_trail_logs_again_and_release_stops_it(c: Arc<Ctx>) {
     let stdout = String::from_utf8_lossy(&released.stdout);
     assert!(released.status.success(), "{stdout}");
     assert!(!logging(&c, &arn).await, "release stops it again: {stdout}");
+
+    // Accepted: a later event about the same stop leaves it stopped.
+    let mut later = trail_event("StopLogging", &arn);
+    later["detail"]["eventID"] = Value::String(format!("{}-later", later["id"].as_str().unwrap()));
+    let (status, out) = run(&c, &later).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_eq!(result(&out)["status"], "skipped", "{out}");
+    assert!(
+        result(&out)["notes"].to_string().contains("accepted"),
+        "{out}"
+    );
+    assert!(!logging(&c, &arn).await);
 }
 
 async fn a_deleted_trail_is_reported_with_how_to_recreate_it(c: Arc<Ctx>) {
@@ -589,4 +617,178 @@ async fn the_restore_setting_custom_action_routes_to_the_playbook(c: Arc<Ctx>) {
         2,
         "only the restricted SSH and world HTTPS stay: {left:?}"
     );
+}
+
+/// A compliance change of the stack's rule `rule` (suffix) to NON_COMPLIANT for `resource`, as
+/// AWS Config sends it after evaluating a managed rule.
+fn non_compliant(c: &Ctx, sample: &str, rule: &str, resource: &str) -> Value {
+    let mut event = fresh_sample(sample);
+    let old = event["detail"]["resourceId"].as_str().unwrap().to_string();
+    let old_rule = event["detail"]["configRuleName"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let text = event
+        .to_string()
+        .replace(&old, resource)
+        .replace(&old_rule, &format!("{}-{rule}", c.main.name));
+    event = serde_json::from_str(&text).unwrap();
+    event
+}
+
+async fn the_stack_deploys_its_config_rules(c: Arc<Ctx>) {
+    let names: Vec<String> = [
+        "restricted-ssh",
+        "restricted-common-ports",
+        "bucket-public-access-blocked",
+        "trail-logging",
+    ]
+    .iter()
+    .map(|r| format!("{}-{r}", c.main.name))
+    .collect();
+    let got = c
+        .world
+        .config
+        .describe_config_rules()
+        .set_config_rule_names(Some(names.clone()))
+        .send()
+        .await
+        .unwrap();
+    let sources: Vec<(String, String)> = got
+        .config_rules()
+        .iter()
+        .map(|r| {
+            let s = r.source().unwrap();
+            (
+                r.config_rule_name().unwrap_or_default().to_string(),
+                format!(
+                    "{}:{}",
+                    s.owner().as_str(),
+                    s.source_identifier().unwrap_or_default()
+                ),
+            )
+        })
+        .collect();
+    assert_eq!(sources.len(), 4, "{sources:?}");
+    assert!(
+        sources
+            .iter()
+            .any(|(_, s)| s == "AWS:INCOMING_SSH_DISABLED"),
+        "{sources:?}"
+    );
+    let custom = sources
+        .iter()
+        .find(|(n, _)| n.ends_with("-trail-logging"))
+        .unwrap();
+    assert!(
+        custom.1.starts_with("CUSTOM_LAMBDA:arn:aws:lambda:"),
+        "{custom:?}"
+    );
+    assert!(custom.1.contains("EvaluateTrailLogging"), "{custom:?}");
+}
+
+async fn config_turning_a_group_or_a_bucket_non_compliant_restores_it(c: Arc<Ctx>) {
+    let group = open_group(&c, "e2e-config-ssh", &[]).await;
+    let event = non_compliant(
+        &c,
+        "config-compliance-change-restricted-ssh",
+        "restricted-ssh",
+        &group,
+    );
+    let (status, out) = run(&c, &event).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_eq!(result(&out)["status"], "done", "{out}");
+    let left = rules(&c, &group).await;
+    assert_eq!(
+        left.len(),
+        2,
+        "the restricted SSH and world HTTPS stay: {left:?}"
+    );
+
+    let bucket = "e2e-config-exports";
+    c.world
+        .s3
+        .create_bucket()
+        .bucket(bucket)
+        .send()
+        .await
+        .unwrap();
+    let event = non_compliant(
+        &c,
+        "config-compliance-change-s3-public",
+        "bucket-public-access-blocked",
+        bucket,
+    );
+    let (status, out) = run(&c, &event).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_eq!(result(&out)["status"], "done", "{out}");
+    assert_eq!(block(&c, bucket).await, Some([true; 4]));
+}
+
+async fn the_custom_config_rule_catches_a_stopped_trail_and_it_logs_again(c: Arc<Ctx>) {
+    let arn = stopped_trail(&c, "e2e-config-trail").await;
+    let rule = format!("{}-trail-logging", c.main.name);
+    // Config's periodic run: the evaluator finds the stopped trail and reports it.
+    let answer = c.world.invoke_config_rule(
+        &rule,
+        serde_json::json!({"messageType": "ScheduledNotification"}),
+    );
+    assert!(answer["FunctionError"].is_null(), "{answer}");
+    let evaluated = answer["Payload"]["evaluations"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let mine = evaluated
+        .iter()
+        .find(|e| e["resource_id"] == "e2e-config-trail")
+        .unwrap_or_else(|| panic!("no evaluation of the trail: {answer}"));
+    assert_eq!(mine["compliance"], "NON_COMPLIANT", "{answer}");
+
+    // Config sends the change to NON_COMPLIANT; the playbook starts logging again.
+    let begin = std::time::Instant::now();
+    while !logging(&c, &arn).await {
+        assert!(
+            begin.elapsed() < Duration::from_secs(60),
+            "the trail still does not log"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let details = c
+        .world
+        .config
+        .get_compliance_details_by_config_rule()
+        .config_rule_name(&rule)
+        .send()
+        .await
+        .unwrap();
+    let recorded: Vec<String> = details
+        .evaluation_results()
+        .iter()
+        .filter_map(|r| {
+            let q = r
+                .evaluation_result_identifier()?
+                .evaluation_result_qualifier()?;
+            (q.resource_id() == Some("e2e-config-trail")).then(|| {
+                r.compliance_type()
+                    .map(|t| t.as_str().to_string())
+                    .unwrap_or_default()
+            })
+        })
+        .collect();
+    assert_eq!(recorded, ["NON_COMPLIANT"]);
+
+    // The next run finds it logging: compliant again, and nothing starts.
+    let answer = c.world.invoke_config_rule(
+        &rule,
+        serde_json::json!({"messageType": "ScheduledNotification"}),
+    );
+    let again = answer["Payload"]["evaluations"]
+        .as_array()
+        .and_then(|a| {
+            a.iter()
+                .find(|e| e["resource_id"] == "e2e-config-trail")
+                .cloned()
+        })
+        .unwrap();
+    assert_eq!(again["compliance"], "COMPLIANT", "{answer}");
 }

@@ -31,6 +31,7 @@ pub struct World {
     pub s3: aws_sdk_s3::Client,
     pub cloudtrail: aws_sdk_cloudtrail::Client,
     pub securityhub: aws_sdk_securityhub::Client,
+    pub config: aws_sdk_config::Client,
     state_dir: PathBuf,
     owned: bool,
     /// Notifications read so far, per queue.
@@ -130,6 +131,7 @@ impl World {
             ),
             cloudtrail: aws_sdk_cloudtrail::Client::new(&config),
             securityhub: aws_sdk_securityhub::Client::new(&config),
+            config: aws_sdk_config::Client::new(&config),
             root,
             bin,
             env,
@@ -314,6 +316,19 @@ impl World {
         let body = json!({"events": [event]}).to_string();
         let (status, text) = http_post(self.endpoint(), "/moto-api/irmoto/service-events", &body);
         assert_eq!(status, 200, "emitting the event failed: {text}");
+    }
+
+    /// Plays AWS Config invoking the custom rule `rule`'s Lambda (`request`: `messageType` and,
+    /// for a change, `configurationItem`); returns the function's answer.
+    pub fn invoke_config_rule(&self, rule: &str, mut request: Value) -> Value {
+        request["rule"] = Value::String(rule.into());
+        let (status, text) = http_post(
+            self.endpoint(),
+            "/moto-api/irmoto/config-rule-invocations",
+            &request.to_string(),
+        );
+        assert_eq!(status, 200, "invoking rule {rule} failed: {text}");
+        serde_json::from_str(&text).unwrap_or_default()
     }
 
     /// Imports ASFF findings into Security Hub as a product integration does

@@ -129,6 +129,14 @@ impl Playbook {
                 }
             }
         }
+        // Functions invoked by a service rather than the machine (a Config rule's evaluator).
+        for f in self.flows() {
+            for info in f.triggers.iter().flat_map(Trigger::tasks) {
+                if !out.iter().any(|o| o.name == info.name) {
+                    out.push(info);
+                }
+            }
+        }
         out
     }
 
@@ -175,8 +183,19 @@ impl Playbook {
             }
         }
         evidence::add(&mut t, &needed);
+        let by_config: Vec<&str> = self
+            .flows()
+            .iter()
+            .flat_map(|f| f.triggers.iter().flat_map(Trigger::tasks))
+            .map(|k| k.name)
+            .collect();
         for task in &tasks {
-            task_function::add(&mut t, settings, self.id, task);
+            let invoker = if by_config.contains(&task.name) {
+                task_function::Invoker::Config
+            } else {
+                task_function::Invoker::StateMachine
+            };
+            task_function::add(&mut t, settings, self.id, task, invoker);
         }
         for f in self.flows() {
             self.add_state_machine(&mut t, &tasks, &f)?;

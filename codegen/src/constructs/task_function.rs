@@ -20,7 +20,22 @@ pub fn function_id(task: &TaskInfo) -> String {
     format!("{}Function", task.title)
 }
 
-pub fn add(t: &mut Template, settings: &Settings, playbook: &str, task: &TaskInfo) {
+/// Who invokes a task function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Invoker {
+    /// The playbook's state machine, synchronously.
+    StateMachine,
+    /// AWS Config, asynchronously (a custom rule's evaluator).
+    Config,
+}
+
+pub fn add(
+    t: &mut Template,
+    settings: &Settings,
+    playbook: &str,
+    task: &TaskInfo,
+    invoker: Invoker,
+) {
     let title = task.title;
     let role_id = format!("{title}Role");
     let logs_id = format!("{title}Logs");
@@ -116,7 +131,10 @@ pub fn add(t: &mut Template, settings: &Settings, playbook: &str, task: &TaskInf
         )
         .skip_check(
             "CKV_AWS_116",
-            "Invoked synchronously by Step Functions only; a dead-letter queue applies to asynchronous invokes. Failures surface as named errors that the state machine catches and notifies.",
+            match invoker {
+                Invoker::StateMachine => "Invoked synchronously by Step Functions only; a dead-letter queue applies to asynchronous invokes. Failures surface as named errors that the state machine catches and notifies.",
+                Invoker::Config => "Invoked asynchronously by AWS Config, which invokes it again on the next change and every hour; a failed evaluation leaves the rule's last result in place and is repeated, so a dead-letter queue would hold nothing to act on.",
+            },
         )
         .skip_check(
             "CKV_AWS_117",

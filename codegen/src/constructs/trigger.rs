@@ -4,7 +4,10 @@
 //! Array fields in events (`detail.findings[]`, `Resources[]`) are matched element-wise by
 //! EventBridge, so a Security Hub pattern is written as if each were a single object.
 
-use crate::cfn::{get_att, join, stack_instance_id, Resource, Template};
+use crate::asl::TaskInfo;
+use crate::cfn::{
+    equals, get_att, join, ref_, stack_instance_id, sub, Parameter, Resource, Template,
+};
 use contract::case::SeverityLabel;
 use contract::events;
 use serde_json::{json, Map, Value};
@@ -36,6 +39,9 @@ pub enum Trigger {
     },
     /// AWS Config rules turning NON_COMPLIANT (all rules when empty).
     ConfigCompliance { rule_names: Vec<String> },
+    /// AWS Config rules the stack deploys (the safety net behind faster triggers): any of them
+    /// turning NON_COMPLIANT starts the playbook. Deployed when `ConfigRules=enabled`.
+    ConfigRules { rules: Vec<ConfigRule> },
     /// Management API calls recorded by CloudTrail.
     CloudTrailApiCall {
         event_source: String,
@@ -44,6 +50,40 @@ pub enum Trigger {
     /// `irctl start` puts a manual request on the bus, addressed to one playbook.
     Manual { playbook: String },
 }
+
+/// An AWS Config rule of the stack, named `<stack>-<name>`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigRule {
+    /// Logical id stem, e.g. `RestrictedSsh`.
+    pub id: &'static str,
+    /// Rule name suffix, e.g. `restricted-ssh`.
+    pub name: &'static str,
+    pub description: &'static str,
+    /// CloudFormation resource types in the rule's scope.
+    pub resource_types: Vec<&'static str>,
+    pub source: RuleSource,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum RuleSource {
+    /// An AWS managed rule ("List of AWS Config Managed Rules") and its parameters.
+    Managed {
+        identifier: &'static str,
+        parameters: Value,
+    },
+    /// A custom rule evaluated by one of the stack's task Lambdas: Config invokes it on each
+    /// change of a resource in scope, and periodically.
+    Custom { task: TaskInfo },
+}
+
+impl ConfigRule {
+    pub fn rule_name(&self) -> Value {
+        sub(&format!("${{AWS::StackName}}-{}", self.name))
+    }
+}
+
+/// Deploys the stack's Config rules (they need the account's configuration recorder).
+pub const CONFIG_RULES_CONDITION: &str = "DeployConfigRules";
 
 /// `source` of events put by the operator CLI.
 pub const MANUAL_SOURCE: &str = "aws-ir.manual";
@@ -76,6 +116,7 @@ impl Trigger {
                 }
                 s
             }
+            Trigger::ConfigRules { .. } => "ConfigRules".into(),
             Trigger::Manual { .. } => "ManualRequests".into(),
         }
     }
@@ -117,6 +158,10 @@ impl Trigger {
                 event_source,
                 event_names,
             } => format!("CloudTrail: {} on {event_source}", event_names.join(", ")),
+            Trigger::ConfigRules { rules } => format!(
+                "the stack's AWS Config rules turning NON_COMPLIANT: {}",
+                rules.iter().map(|r| r.name).collect::<Vec<_>>().join(", ")
+            ),
             Trigger::Manual { playbook } => format!("Manual requests for playbook {playbook}"),
         }
     }
@@ -219,6 +264,15 @@ impl Trigger {
                     },
                 })
             }
+            Trigger::ConfigRules { rules } => json!({
+                "source": [events::CONFIG_COMPLIANCE.0],
+                "detail-type": [events::CONFIG_COMPLIANCE.1],
+                "detail": {
+                    "messageType": ["ComplianceChangeNotification"],
+                    "configRuleName": rules.iter().map(ConfigRule::rule_name).collect::<Vec<_>>(),
+                    "newEvaluationResult": {"complianceType": ["NON_COMPLIANT"]},
+                },
+            }),
             Trigger::Manual { playbook } => json!({
                 "source": [MANUAL_SOURCE],
                 "detail-type": [MANUAL_DETAIL_TYPE],
@@ -239,8 +293,25 @@ impl Trigger {
         format!("{}Target", self.id())
     }
 
+    /// Task Lambdas the trigger brings (a custom Config rule's evaluator).
+    pub fn tasks(&self) -> Vec<TaskInfo> {
+        match self {
+            Trigger::ConfigRules { rules } => rules
+                .iter()
+                .filter_map(|r| match &r.source {
+                    RuleSource::Custom { task } => Some(task.clone()),
+                    RuleSource::Managed { .. } => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// Resources the trigger needs besides its rule.
     pub fn add_resources(&self, t: &mut Template) {
+        if let Trigger::ConfigRules { rules } = self {
+            add_config_rules(t, rules);
+        }
         if let Trigger::SecurityHubCustomAction {
             id,
             name,
@@ -266,6 +337,76 @@ impl Trigger {
                 .condition("HasSecurityHubActions"),
             );
         }
+    }
+}
+
+fn add_config_rules(t: &mut Template, rules: &[ConfigRule]) {
+    t.parameter(
+        "ConfigRules",
+        Parameter::string("enabled: deploy the playbook's AWS Config rules, the safety net that catches what the API-call triggers missed (needs the account's configuration recorder, e.g. from Control Tower); disabled: rely on the other triggers.")
+            .default(json!("enabled"))
+            .allowed(&[json!("enabled"), json!("disabled")]),
+    );
+    t.condition(
+        CONFIG_RULES_CONDITION,
+        equals(ref_("ConfigRules"), json!("enabled")),
+    );
+    for rule in rules {
+        let mut source = json!({});
+        let mut properties = json!({
+            "ConfigRuleName": rule.rule_name(),
+            "Description": rule.description,
+            "Scope": {"ComplianceResourceTypes": rule.resource_types},
+        });
+        let mut depends = None;
+        match &rule.source {
+            RuleSource::Managed {
+                identifier,
+                parameters,
+            } => {
+                source = json!({"Owner": "AWS", "SourceIdentifier": identifier});
+                if parameters.as_object().is_some_and(|p| !p.is_empty()) {
+                    properties["InputParameters"] = parameters.clone();
+                }
+            }
+            RuleSource::Custom { task } => {
+                let function = super::task_function::function_id(task);
+                let permission = format!("{}ConfigPermission", rule.id);
+                // Config invokes the evaluator; only for rules of this account.
+                t.add(
+                    &permission,
+                    Resource::new(
+                        "AWS::Lambda::Permission",
+                        json!({
+                            "Action": "lambda:InvokeFunction",
+                            "FunctionName": get_att(&function, "Arn"),
+                            "Principal": "config.amazonaws.com",
+                            "SourceAccount": ref_("AWS::AccountId"),
+                        }),
+                    )
+                    .condition(CONFIG_RULES_CONDITION),
+                );
+                depends = Some(permission);
+                source = json!({
+                    "Owner": "CUSTOM_LAMBDA",
+                    "SourceIdentifier": get_att(&function, "Arn"),
+                    "SourceDetails": [
+                        {"EventSource": "aws.config", "MessageType": "ConfigurationItemChangeNotification"},
+                        {"EventSource": "aws.config", "MessageType": "OversizedConfigurationItemChangeNotification"},
+                        // A stopped trail changes no configuration item: the periodic run
+                        // catches it within the hour.
+                        {"EventSource": "aws.config", "MessageType": "ScheduledNotification", "MaximumExecutionFrequency": "One_Hour"},
+                    ],
+                });
+            }
+        }
+        properties["Source"] = source;
+        let mut resource =
+            Resource::new("AWS::Config::ConfigRule", properties).condition(CONFIG_RULES_CONDITION);
+        if let Some(d) = depends {
+            resource = resource.depends_on(&d);
+        }
+        t.add(&format!("{}ConfigRule", rule.id), resource);
     }
 }
 

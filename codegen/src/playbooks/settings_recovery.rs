@@ -11,10 +11,12 @@
 use crate::asl::*;
 use crate::cfn::Parameter;
 use crate::constructs::playbook::Playbook;
-use crate::constructs::trigger::Trigger;
+use crate::constructs::trigger::{ConfigRule, RuleSource, Trigger};
 use crate::playbooks::intake::{intake, REPORT_FAILURE};
 use contract::case::SeverityLabel;
-use contract::tasks::settings::{BlockBucketPublicAccess, RestartTrailLogging, RevokeOpenIngress};
+use contract::tasks::settings::{
+    BlockBucketPublicAccess, EvaluateTrailLogging, RestartTrailLogging, RevokeOpenIngress,
+};
 use contract::tasks::Notify;
 use serde_json::json;
 
@@ -127,6 +129,51 @@ fn per_resource() -> Chain {
         .into_chain()
 }
 
+/// The safety net: AWS Config evaluates the same settings on every change and periodically, so a
+/// change whose CloudTrail event was missed (a trigger disabled, an event lost) is still put
+/// back. Managed rules where AWS has one; the trail's logging status has none.
+fn config_rules() -> Trigger {
+    let sg = vec!["AWS::EC2::SecurityGroup"];
+    Trigger::ConfigRules {
+        rules: vec![
+            ConfigRule {
+                id: "RestrictedSsh",
+                name: "restricted-ssh",
+                description: "Security groups must not allow SSH (22) from 0.0.0.0/0 or ::/0.",
+                resource_types: sg.clone(),
+                source: RuleSource::Managed { identifier: "INCOMING_SSH_DISABLED", parameters: json!({}) },
+            },
+            ConfigRule {
+                id: "RestrictedPorts",
+                name: "restricted-common-ports",
+                description: "Security groups must not open remote-access and database ports to the world.",
+                resource_types: sg,
+                source: RuleSource::Managed {
+                    identifier: "RESTRICTED_INCOMING_TRAFFIC",
+                    parameters: json!({"blockedPorts": CONFIG_BLOCKED_PORTS}),
+                },
+            },
+            ConfigRule {
+                id: "BucketPublicAccess",
+                name: "bucket-public-access-blocked",
+                description: "Every bucket must block public access.",
+                resource_types: vec!["AWS::S3::Bucket"],
+                source: RuleSource::Managed { identifier: "S3_BUCKET_LEVEL_PUBLIC_ACCESS_PROHIBITED", parameters: json!({}) },
+            },
+            ConfigRule {
+                id: "TrailLogging",
+                name: "trail-logging",
+                description: "Every CloudTrail trail must be logging (custom rule: aws-ir evaluate-trail-logging).",
+                resource_types: vec!["AWS::CloudTrail::Trail"],
+                source: RuleSource::Custom { task: TaskInfo::of::<EvaluateTrailLogging>() },
+            },
+        ],
+    }
+}
+
+/// The default sensitive ports other than SSH (its own rule) and `all`, for the managed rule.
+const CONFIG_BLOCKED_PORTS: &str = "3389,1433,1521,3306,5432,6379,9200,11211,27017";
+
 pub fn playbook() -> Playbook {
     let each = MapState::new("EachResource")
         .comment("Every weakened resource the case names.")
@@ -209,6 +256,7 @@ pub fn playbook() -> Playbook {
                 name: "Restore setting".into(),
                 description: "Put back the weakened security settings of the selected findings with the aws-ir settings-recovery playbook.".into(),
             },
+            config_rules(),
             Trigger::Manual { playbook: ID.into() },
         ],
         parameters,

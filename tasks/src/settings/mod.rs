@@ -16,7 +16,7 @@ use contract::tasks::settings::{RecordedBlock, RecordedRule, SettingStep};
 use contract::ErrorName;
 
 mod trail;
-pub use trail::{release_trail_logging, restart_trail_logging, trail_name};
+pub use trail::{evaluate_trail_logging, release_trail_logging, restart_trail_logging, trail_name};
 
 pub fn item(resource: &str) -> String {
     format!("resource#{resource}")
@@ -34,6 +34,51 @@ pub fn offending(rule: &RecordedRule, ports: &[i32], all: bool) -> bool {
     ports
         .iter()
         .any(|p| rule.from_port <= *p && *p <= rule.to_port)
+}
+
+/// The same rule, ids aside (a rule authorized again gets a new id).
+fn same_rule(a: &RecordedRule, b: &RecordedRule) -> bool {
+    a.protocol == b.protocol
+        && a.from_port == b.from_port
+        && a.to_port == b.to_port
+        && a.cidr_ipv4 == b.cidr_ipv4
+        && a.cidr_ipv6 == b.cidr_ipv6
+}
+
+fn cidr(r: &RecordedRule) -> &str {
+    if r.cidr_ipv4.is_empty() {
+        &r.cidr_ipv6
+    } else {
+        &r.cidr_ipv4
+    }
+}
+
+/// What a release accepted for `resource` (JSON), and by which case.
+async fn accepted(
+    aws: &Aws,
+    table: &str,
+    resource: &str,
+) -> Result<Option<(String, String)>, TaskError> {
+    cases::accepted(&aws.dynamodb, table, &item(resource)).await
+}
+
+/// Records `value` as accepted for `resource` by the release of `case_id`: from now on the
+/// recovery leaves exactly that alone.
+async fn accept(
+    aws: &Aws,
+    step: &SettingStep,
+    resource: &str,
+    value: &str,
+) -> Result<(), TaskError> {
+    cases::accept(
+        &aws.dynamodb,
+        &step.policy.case_table,
+        &item(resource),
+        value,
+        &step.case.case_id,
+        &crate::now(),
+    )
+    .await
 }
 
 fn recorded(r: &SecurityGroupRule) -> RecordedRule {
@@ -148,24 +193,36 @@ pub async fn revoke_open_ingress(aws: &Aws, step: SettingStep) -> Result<Outcome
         return Ok(out);
     }
     let (ports, all) = p.ports();
-    let bad: Vec<RecordedRule> = rules
+    let mut bad: Vec<RecordedRule> = rules
         .into_iter()
         .filter(|r| offending(r, &ports, all))
         .collect();
+    if let Some((json, case)) = accepted(aws, &p.case_table, group).await? {
+        let kept: Vec<RecordedRule> = serde_json::from_str(&json).unwrap_or_default();
+        bad.retain(|r| {
+            let ok = kept.iter().any(|k| same_rule(k, r));
+            if ok {
+                out.note(format!(
+                    "{group}: {} {}-{} from {} was accepted by the release of case {case}; kept",
+                    r.protocol,
+                    r.from_port,
+                    r.to_port,
+                    cidr(r)
+                ));
+            }
+            !ok
+        });
+    }
     if bad.is_empty() {
         out.status = Status::Skipped;
         out.note(format!(
-            "{group} opens no sensitive port ({}) to the world",
+            "{group} opens no sensitive port ({}) to the world that was not accepted",
             p.sensitive_ports
         ));
         return Ok(out);
     }
     for r in &bad {
-        let cidr = if r.cidr_ipv4.is_empty() {
-            &r.cidr_ipv6
-        } else {
-            &r.cidr_ipv4
-        };
+        let cidr = cidr(r);
         out.act(
             "ec2:RevokeSecurityGroupIngress",
             group,
@@ -235,20 +292,9 @@ pub async fn restore_ingress(aws: &Aws, step: SettingStep) -> Result<Outcome, Ta
     })?;
     let (live, _) = read(aws, group).await?;
     let mut out = Outcome::new(step.case.dry_run);
-    for r in revoked {
-        let same = |l: &RecordedRule| {
-            l.protocol == r.protocol
-                && l.from_port == r.from_port
-                && l.to_port == r.to_port
-                && l.cidr_ipv4 == r.cidr_ipv4
-                && l.cidr_ipv6 == r.cidr_ipv6
-        };
-        let cidr = if r.cidr_ipv4.is_empty() {
-            r.cidr_ipv6.clone()
-        } else {
-            r.cidr_ipv4.clone()
-        };
-        if live.iter().any(same) {
+    for r in revoked.iter().cloned() {
+        let cidr = cidr(&r).to_string();
+        if live.iter().any(|l| same_rule(l, &r)) {
             out.note(format!(
                 "{group} already allows {} {}-{} from {cidr}",
                 r.protocol, r.from_port, r.to_port
@@ -291,8 +337,30 @@ pub async fn restore_ingress(aws: &Aws, step: SettingStep) -> Result<Outcome, Ta
             .await
             .map_err(|e| TaskError::from_sdk(e, &format!("restore a rule of {group}")))?;
     }
-    if out.actions.is_empty() && !step.case.dry_run {
-        out.status = Status::Skipped;
+    if !step.case.dry_run {
+        // What was accepted before stays accepted.
+        let mut all: Vec<RecordedRule> = match accepted(aws, table, group).await? {
+            Some((json, _)) => serde_json::from_str(&json).unwrap_or_default(),
+            None => Vec::new(),
+        };
+        for r in revoked {
+            if !all.iter().any(|a| same_rule(a, &r)) {
+                all.push(r);
+            }
+        }
+        accept(
+            aws,
+            &step,
+            group,
+            &serde_json::to_string(&all).expect("rules serialize"),
+        )
+        .await?;
+        out.note(format!(
+            "these rules are accepted as legitimate: the recovery leaves them on {group} from now on"
+        ));
+        if out.actions.is_empty() {
+            out.status = Status::Skipped;
+        }
     }
     Ok(out)
 }
@@ -403,6 +471,16 @@ pub async fn block_bucket_public_access(
         return Ok(out);
     }
     let now = read_block(aws, bucket).await?;
+    if let Some((json, case)) = accepted(aws, &p.case_table, bucket).await? {
+        if serde_json::from_str::<RecordedBlock>(&json).ok().as_ref() == Some(&now) {
+            out.status = Status::Skipped;
+            out.note(format!(
+                "bucket {bucket}'s Block Public Access ({}) was accepted by the release of case {case}; left as it is",
+                describe_block(&now)
+            ));
+            return Ok(out);
+        }
+    }
     if now == ALL_BLOCKED {
         out.status = Status::Skipped;
         out.note(format!("bucket {bucket} already blocks all public access"));
@@ -495,15 +573,21 @@ pub async fn release_bucket_public_access(
         out.note(format!("bucket {bucket} had no Block Public Access configuration: it now has one with all four settings off, which has the same effect"));
     }
     if !step.case.dry_run {
-        put_block(
+        let released = RecordedBlock {
+            present: true,
+            ..previous
+        };
+        put_block(aws, bucket, &released).await?;
+        accept(
             aws,
+            &step,
             bucket,
-            &RecordedBlock {
-                present: true,
-                ..previous
-            },
+            &serde_json::to_string(&released).expect("serializes"),
         )
         .await?;
+        out.note(format!(
+            "accepted as legitimate: the recovery leaves bucket {bucket} so from now on"
+        ));
     }
     Ok(out)
 }

@@ -4,13 +4,15 @@
 //! A deleted trail cannot be restarted: CloudTrail keeps no configuration of it. The step fails
 //! with `IR.ResourceNotFound` and the commands that recreate it, so the case says so loudly.
 
-use super::{item, own_role};
+use super::{accept, accepted, item, own_role};
 use crate::aws::Aws;
 use crate::cases;
 use crate::error::TaskError;
 use aws_sdk_iam::error::ProvideErrorMetadata;
 use contract::tasks::ec2::{Outcome, Status};
-use contract::tasks::settings::SettingStep;
+use contract::tasks::settings::{
+    ConfigRuleInvocation, RuleEvaluation, RuleEvaluations, SettingStep,
+};
 use contract::ErrorName;
 
 /// The trail's name from a name or an ARN (`arn:…:cloudtrail:REGION:ACCOUNT:trail/NAME`).
@@ -119,6 +121,13 @@ pub async fn restart_trail_logging(aws: &Aws, step: SettingStep) -> Result<Outco
         }
         Some(false) => {}
     }
+    if let Some((_, case)) = accepted(aws, &p.case_table, trail).await? {
+        out.status = Status::Skipped;
+        out.note(format!(
+            "trail {trail}'s stop was accepted by the release of case {case}; left as it is"
+        ));
+        return Ok(out);
+    }
     out.act(
         "cloudtrail:StartLogging",
         &arn,
@@ -188,6 +197,9 @@ pub async fn release_trail_logging(aws: &Aws, step: SettingStep) -> Result<Outco
         Some(false) => {
             out.status = Status::Skipped;
             out.note(format!("trail {trail} is already stopped, as recorded"));
+            if !step.case.dry_run {
+                accept(aws, &step, trail, r#"{"logging":false}"#).await?;
+            }
         }
         Some(true) => {
             out.act(
@@ -204,10 +216,145 @@ pub async fn release_trail_logging(aws: &Aws, step: SettingStep) -> Result<Outco
                     .map_err(|e| {
                         TaskError::from_sdk(e, &format!("stop the logging of trail {trail}"))
                     })?;
+                accept(aws, &step, trail, r#"{"logging":false}"#).await?;
+                out.note(format!(
+                    "accepted as legitimate: the recovery leaves trail {trail} stopped from now on"
+                ));
             }
         }
     }
     Ok(out)
+}
+
+// --- The AWS Config safety net ---------------------------------------------------------
+
+const TRAIL_TYPE: &str = "AWS::CloudTrail::Trail";
+
+fn evaluation(
+    resource_id: &str,
+    compliance: &str,
+    annotation: impl Into<String>,
+) -> RuleEvaluation {
+    RuleEvaluation {
+        resource_type: TRAIL_TYPE.into(),
+        resource_id: resource_id.into(),
+        compliance: compliance.into(),
+        annotation: annotation.into(),
+    }
+}
+
+/// One trail's compliance: logging is on.
+async fn evaluate(aws: &Aws, resource_id: &str, name: &str) -> Result<RuleEvaluation, TaskError> {
+    Ok(match is_logging(aws, name).await? {
+        None => evaluation(resource_id, "NOT_APPLICABLE", "the trail no longer exists"),
+        Some(true) => evaluation(resource_id, "COMPLIANT", "logging"),
+        Some(false) => evaluation(
+            resource_id,
+            "NON_COMPLIANT",
+            "logging is stopped: aws-ir settings-recovery starts it again",
+        ),
+    })
+}
+
+/// Config's invocation of the custom rule: a trail's change, or the periodic run over every
+/// trail whose home is this Region. Each result is put to Config with the invocation's token.
+pub async fn evaluate_trail_logging(
+    aws: &Aws,
+    invocation: ConfigRuleInvocation,
+) -> Result<RuleEvaluations, TaskError> {
+    let event: serde_json::Value = serde_json::from_str(&invocation.invoking_event)
+        .map_err(|e| TaskError::invalid_event(format!("invokingEvent is not JSON: {e}")))?;
+    let message = event["messageType"].as_str().unwrap_or_default();
+    let mut evaluations = Vec::new();
+    match message {
+        "ConfigurationItemChangeNotification" | "OversizedConfigurationItemChangeNotification" => {
+            let item = if event["configurationItem"].is_object() {
+                &event["configurationItem"]
+            } else {
+                &event["configurationItemSummary"]
+            };
+            let resource_type = item["resourceType"].as_str().unwrap_or_default();
+            let resource_id = item["resourceId"].as_str().unwrap_or_default();
+            if resource_id.is_empty() {
+                return Err(TaskError::invalid_event(format!(
+                    "rule {}: the configuration item names no resource",
+                    invocation.config_rule_name
+                )));
+            }
+            let status = item["configurationItemStatus"].as_str().unwrap_or("OK");
+            if resource_type != TRAIL_TYPE {
+                evaluations.push(RuleEvaluation {
+                    resource_type: resource_type.into(),
+                    ..evaluation(resource_id, "NOT_APPLICABLE", "not a trail")
+                });
+            } else if invocation.event_left_scope || status.starts_with("ResourceDeleted") {
+                evaluations.push(evaluation(
+                    resource_id,
+                    "NOT_APPLICABLE",
+                    "deleted or out of scope",
+                ));
+            } else {
+                let name = item["resourceName"].as_str().unwrap_or(resource_id);
+                evaluations.push(evaluate(aws, resource_id, trail_name(name)?).await?);
+            }
+        }
+        "ScheduledNotification" => {
+            let region = aws.cloudtrail.config().region().map(|r| r.to_string());
+            let mut pages = aws.cloudtrail.list_trails().into_paginator().send();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|e| TaskError::from_sdk(e, "list the trails"))?;
+                for t in page.trails() {
+                    // A multi-Region trail is evaluated once, in its home Region.
+                    if region.is_some() && t.home_region().map(String::from) != region {
+                        continue;
+                    }
+                    let name = t.name().unwrap_or_default();
+                    evaluations.push(evaluate(aws, name, name).await?);
+                }
+            }
+        }
+        other => {
+            return Err(TaskError::invalid_event(format!(
+                "rule {}: message type `{other}` is not one AWS Config sends a custom rule",
+                invocation.config_rule_name
+            )))
+        }
+    }
+    let now = aws_sdk_config::primitives::DateTime::from_secs(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0),
+    );
+    // PutEvaluations takes at most 100 evaluations per call.
+    for chunk in evaluations.chunks(100) {
+        let mut request = aws
+            .config
+            .put_evaluations()
+            .result_token(&invocation.result_token);
+        for e in chunk {
+            request = request.evaluations(
+                aws_sdk_config::types::Evaluation::builder()
+                    .compliance_resource_type(&e.resource_type)
+                    .compliance_resource_id(&e.resource_id)
+                    .compliance_type(e.compliance.as_str().into())
+                    .annotation(&e.annotation)
+                    .ordering_timestamp(now)
+                    .build()
+                    .map_err(|err| TaskError::invalid_event(format!("evaluation: {err}")))?,
+            );
+        }
+        request.send().await.map_err(|e| {
+            TaskError::from_sdk(
+                e,
+                &format!(
+                    "put the evaluations of rule {}",
+                    invocation.config_rule_name
+                ),
+            )
+        })?;
+    }
+    Ok(RuleEvaluations { evaluations })
 }
 
 #[cfg(test)]

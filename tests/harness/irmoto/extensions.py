@@ -1096,6 +1096,10 @@ from .services import SERVICE_EXTENSIONS  # noqa: E402  (same reason)
 
 EXTENSIONS.extend(SERVICE_EXTENSIONS)
 
+from .config_rules import CONFIG_EXTENSIONS  # noqa: E402  (same reason)
+
+EXTENSIONS.extend(CONFIG_EXTENSIONS)
+
 from .ec2_evidence import EC2_EVIDENCE_EXTENSIONS  # noqa: E402  (same reason)
 
 EXTENSIONS.extend(EC2_EVIDENCE_EXTENSIONS)

@@ -271,6 +271,85 @@ impl Task for ReleaseTrailLogging {
     }
 }
 
+/// What AWS Config sends a custom rule's Lambda ("Example Events for AWS Config Rules", AWS
+/// Config Developer Guide).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfigRuleInvocation {
+    /// JSON text: `configurationItem` (a change) or a scheduled notification, and `messageType`.
+    pub invoking_event: String,
+    /// The token `PutEvaluations` must quote.
+    pub result_token: String,
+    pub config_rule_name: String,
+    /// The resource left the rule's scope: it is NOT_APPLICABLE now.
+    #[serde(default)]
+    pub event_left_scope: bool,
+    #[serde(default)]
+    pub rule_parameters: Option<String>,
+    #[serde(default)]
+    pub account_id: String,
+}
+
+/// One resource's evaluation, as put to AWS Config.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RuleEvaluation {
+    pub resource_type: String,
+    pub resource_id: String,
+    /// COMPLIANT, NON_COMPLIANT or NOT_APPLICABLE.
+    pub compliance: String,
+    pub annotation: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct RuleEvaluations {
+    pub evaluations: Vec<RuleEvaluation>,
+}
+
+/// The custom AWS Config rule behind the trail recovery: a trail is compliant while it logs.
+/// No managed rule evaluates each trail's logging status (`cloudtrail-enabled` checks the
+/// account), so this one does; Config invokes it on a trail's change and every hour.
+pub struct EvaluateTrailLogging;
+
+impl Task for EvaluateTrailLogging {
+    const NAME: &'static str = "evaluate-trail-logging";
+    const TITLE: &'static str = "EvaluateTrailLogging";
+    const DESCRIPTION: &'static str =
+        "AWS Config custom rule: a CloudTrail trail is NON_COMPLIANT while its logging is stopped.";
+    type Input = ConfigRuleInvocation;
+    type Output = RuleEvaluations;
+    fn permissions() -> Vec<Permission> {
+        vec![
+            Permission::new(
+                "ReadTrailStatus",
+                &["cloudtrail:GetTrailStatus"],
+                Scope::Arn(TRAILS),
+            ),
+            Permission::new(
+                "ListTrails",
+                &["cloudtrail:ListTrails"],
+                Scope::Unscoped {
+                    reason: "CloudTrail ListTrails supports no resource-level permissions (Service Authorization Reference, AWS CloudTrail).",
+                },
+            ),
+            Permission::new(
+                "ReportEvaluations",
+                &["config:PutEvaluations"],
+                Scope::Unscoped {
+                    reason: "AWS Config PutEvaluations supports no resource-level permissions; the result token ties each call to its rule (Service Authorization Reference, AWS Config).",
+                },
+            ),
+        ]
+    }
+    fn errors() -> Vec<ErrorName> {
+        vec![
+            ErrorName::InvalidEvent,
+            ErrorName::Throttled,
+            ErrorName::Transient,
+            ErrorName::AccessDenied,
+        ]
+    }
+}
+
 /// A bucket's Block Public Access as recorded before the recovery (`present`: a configuration
 /// existed at all).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
