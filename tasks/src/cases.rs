@@ -459,3 +459,36 @@ pub async fn accepted(
         Some((text("accepted")?, text("accepted_by").unwrap_or_default()))
     }))
 }
+
+/// The `claim-case` step: the first execution of a case claims it; another one learns who has.
+/// A dry run claims nothing (the real run that follows must not find it taken).
+pub async fn claim_case(
+    ddb: &Client,
+    input: contract::tasks::ClaimCaseInput,
+) -> Result<contract::tasks::ClaimCaseOutput, TaskError> {
+    if input.case.dry_run {
+        return Ok(contract::tasks::ClaimCaseOutput {
+            ours: true,
+            by: input.execution,
+        });
+    }
+    let claim = claim_item(
+        ddb,
+        &input.case_table,
+        &input.case.case_id,
+        "case",
+        &input.execution,
+        &crate::now(),
+    )
+    .await?;
+    Ok(match claim {
+        Claim::Ours => contract::tasks::ClaimCaseOutput {
+            ours: true,
+            by: input.execution,
+        },
+        Claim::Theirs { execution, .. } => contract::tasks::ClaimCaseOutput {
+            ours: false,
+            by: execution,
+        },
+    })
+}

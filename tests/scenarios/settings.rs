@@ -23,6 +23,8 @@ fn main() -> std::process::ExitCode {
         the_playbooks_own_change_does_not_trigger_it_again,
         a_resent_event_revokes_nothing_more,
         malformed_requests_end_in_invalid_event,
+        an_exempt_account_is_left_alone_with_a_record,
+        a_dry_run_plans_the_recovery_and_changes_nothing,
         a_bucket_whose_public_access_block_was_removed_gets_it_back,
         a_stopped_trail_logs_again_and_release_stops_it,
         a_deleted_trail_is_reported_with_how_to_recreate_it,
@@ -34,7 +36,9 @@ fn main() -> std::process::ExitCode {
     ];
     e2e::run_suite(list, |rt| {
         let world = World::start();
-        let main = rt.block_on(world.deploy("e2e", "settings-recovery", &[]));
+        // A sandbox account of the organization is exempt (its events reach this bus too).
+        let main =
+            rt.block_on(world.deploy("e2e", "settings-recovery", &["ExemptAccounts=111122223333"]));
         Ctx { world, main }
     })
 }
@@ -251,12 +255,64 @@ async fn a_resent_event_revokes_nothing_more(c: Arc<Ctx>) {
     let (status, out) = run(&c, &event).await;
     assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
     let after = rules(&c, &group).await;
+    let case = out["case"]["case_id"].as_str().unwrap().to_string();
+    // CloudTrail's event again (same eventID, a new EventBridge delivery).
     let mut again = event.clone();
     again["id"] = fresh_sample("cloudtrail-authorize-sg-ingress-ssh-world")["id"].clone();
     let (status, out) = run(&c, &again).await;
     assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
-    assert_eq!(result(&out)["status"], "skipped", "{out}");
+    assert_eq!(out["status"], "already handled", "{out}");
     assert_eq!(rules(&c, &group).await, after);
+    // Notified once: the first execution's message only.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let told = c
+        .world
+        .notifications(&c.main, &case, Duration::from_secs(10))
+        .await;
+    assert_eq!(told.len(), 1, "{told:?}");
+}
+
+async fn an_exempt_account_is_left_alone_with_a_record(c: Arc<Ctx>) {
+    let group = open_group(&c, "e2e-sandbox", &[]).await;
+    let before = rules(&c, &group).await;
+    let mut event = opened(&group);
+    event["detail"]["recipientAccountId"] = Value::String("111122223333".into());
+    let (status, out) = run(&c, &event).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_eq!(result(&out)["status"], "skipped", "{out}");
+    assert!(
+        result(&out)["notes"]
+            .to_string()
+            .contains("account 111122223333 is exempt"),
+        "{out}"
+    );
+    assert_eq!(rules(&c, &group).await, before);
+}
+
+async fn a_dry_run_plans_the_recovery_and_changes_nothing(c: Arc<Ctx>) {
+    let group = open_group(&c, "e2e-dry-run", &[]).await;
+    let before = rules(&c, &group).await;
+    let mut args = vec!["--stack-prefix", c.main.prefix.as_str()];
+    args.extend([
+        "start",
+        "settings-recovery",
+        "--resource",
+        &group,
+        "--reason",
+        "what would it do?",
+        "--dry-run",
+        "--watch",
+        "--timeout",
+        "120",
+    ]);
+    let out = c.world.irctl(&args);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("planned") && stdout.contains("ec2:RevokeSecurityGroupIngress"),
+        "{stdout}"
+    );
+    assert_eq!(rules(&c, &group).await, before, "a dry run changes nothing");
 }
 
 async fn malformed_requests_end_in_invalid_event(c: Arc<Ctx>) {

@@ -17,7 +17,7 @@ use contract::case::SeverityLabel;
 use contract::tasks::settings::{
     BlockBucketPublicAccess, EvaluateTrailLogging, RestartTrailLogging, RevokeOpenIngress,
 };
-use contract::tasks::Notify;
+use contract::tasks::{ClaimCase, Notify};
 use serde_json::json;
 
 pub const ID: &str = "settings-recovery";
@@ -42,6 +42,7 @@ pub fn policy_parameters() -> Vec<(&'static str, Parameter)> {
     vec![
         ("ExemptionTagKey", Parameter::string("Resources with this tag key are never recovered; the skip is recorded.").default(json!("aws-ir:exempt"))),
         ("SensitivePorts", Parameter::string("Comma-separated ports that must never be open to 0.0.0.0/0 or ::/0 (`all`: an all-traffic rule counts too).").default(json!("22,3389,1433,1521,3306,5432,6379,9200,11211,27017,all")).pattern("^(all|[0-9]{1,5})(,(all|[0-9]{1,5}))*$")),
+        ("ExemptAccounts", Parameter::string("Comma-separated account ids whose settings are never recovered (e.g. a sandbox); the skip is recorded.").default(json!("")).pattern("^([0-9]{12}(,[0-9]{12})*)?$")),
         ("Recover", Parameter::string("true: put the setting back; false: detect and report only.").default(json!("true")).allowed(&[json!("true"), json!("false")])),
     ]
 }
@@ -55,6 +56,7 @@ pub fn read_policy() -> Pass {
             "sensitive_ports": "${SensitivePorts}",
             "recover": "${Recover}",
             "case_table": "${CaseTableName}",
+            "exempt_accounts": "${ExemptAccounts}",
         }))
         .result_path("$.policy")
 }
@@ -190,6 +192,14 @@ pub fn playbook() -> Playbook {
         .result_path("$.results.resources")
         .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));
 
+    let claim = Task::invoke::<ClaimCase>("ClaimCase")
+        .comment("One execution per case: EventBridge delivers at least once, and CloudTrail or Config may re-send.")
+        .with_path("case", "$.case")
+        .with_path("case_table", "$.policy.case_table")
+        .with_path("execution", "$$.Execution.Id")
+        .result_path("$.claim")
+        .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));
+
     let not_applicable = Pass::new("NotApplicable")
         .comment("Not a weakened setting (a failed call, another kind of case, a sample).")
         .result(json!([{"resource": "-", "status": "not applicable", "detail": "the case names no weakened security setting"}]))
@@ -211,7 +221,17 @@ pub fn playbook() -> Playbook {
                 Condition::is_present("$.case.resources[0]", true),
                 Condition::boolean_equals("$.case.sample", false),
             ]),
-            read_policy().next(each),
+            read_policy().next(claim).next(
+                Choice::new("FirstDelivery")
+                    .comment("The same event delivered again is answered once: by the first execution.")
+                    .when(Condition::boolean_equals("$.claim.ours", true), each)
+                    .otherwise(
+                        Pass::new("AlreadyHandled")
+                            .comment("Another execution handles this case; nothing is changed or notified twice.")
+                            .parameters(json!({"case.$": "$.case.case_id", "status": "already handled", "by.$": "$.claim.by"}))
+                            .next(Chain::goto("Done")),
+                    ),
+            ),
         )
         .otherwise(not_applicable);
 

@@ -36,6 +36,20 @@ pub fn offending(rule: &RecordedRule, ports: &[i32], all: bool) -> bool {
         .any(|p| rule.from_port <= *p && *p <= rule.to_port)
 }
 
+/// A recorded skip when the case's account is exempt by policy.
+fn exempt_account(step: &SettingStep, resource: &str) -> Option<Outcome> {
+    if !step.policy.exempt_account(&step.case.account) {
+        return None;
+    }
+    let mut out = Outcome::new(step.case.dry_run);
+    out.status = Status::Skipped;
+    out.note(format!(
+        "account {} is exempt (ExemptAccounts); {resource} left as it is",
+        step.case.account
+    ));
+    Some(out)
+}
+
 /// The same rule, ids aside (a rule authorized again gets a new id).
 fn same_rule(a: &RecordedRule, b: &RecordedRule) -> bool {
     a.protocol == b.protocol
@@ -173,6 +187,9 @@ async fn own_role(aws: &Aws, actor: Option<&str>) -> Result<Option<String>, Task
 pub async fn revoke_open_ingress(aws: &Aws, step: SettingStep) -> Result<Outcome, TaskError> {
     let group = step.resource_id.as_str();
     check_group_id(group)?;
+    if let Some(out) = exempt_account(&step, group) {
+        return Ok(out);
+    }
     let mut out = Outcome::new(step.case.dry_run);
     let actor = step.case.actor.as_ref().and_then(|a| a.arn.as_deref());
     if let Some(role) = own_role(aws, actor).await? {
@@ -442,6 +459,9 @@ pub async fn block_bucket_public_access(
 ) -> Result<Outcome, TaskError> {
     let bucket = step.resource_id.as_str();
     bucket_name_ok(bucket)?;
+    if let Some(out) = exempt_account(&step, bucket) {
+        return Ok(out);
+    }
     let mut out = Outcome::new(step.case.dry_run);
     let actor = step.case.actor.as_ref().and_then(|a| a.arn.as_deref());
     if let Some(role) = own_role(aws, actor).await? {

@@ -4,7 +4,7 @@
 //! A deleted trail cannot be restarted: CloudTrail keeps no configuration of it. The step fails
 //! with `IR.ResourceNotFound` and the commands that recreate it, so the case says so loudly.
 
-use super::{accept, accepted, item, own_role};
+use super::{accept, accepted, exempt_account, item, own_role};
 use crate::aws::Aws;
 use crate::cases;
 use crate::error::TaskError;
@@ -63,6 +63,9 @@ fn deleted(trail: &str, actor: &str) -> TaskError {
 
 pub async fn restart_trail_logging(aws: &Aws, step: SettingStep) -> Result<Outcome, TaskError> {
     let trail = trail_name(&step.resource_id)?;
+    if let Some(out) = exempt_account(&step, trail) {
+        return Ok(out);
+    }
     let mut out = Outcome::new(step.case.dry_run);
     let actor = step.case.actor.as_ref().and_then(|a| a.arn.as_deref());
     if let Some(role) = own_role(aws, actor).await? {

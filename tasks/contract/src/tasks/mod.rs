@@ -156,6 +156,51 @@ impl Task for Notify {
     }
 }
 
+/// Claims a whole case for one execution: the same event delivered twice (EventBridge delivers
+/// at least once; CloudTrail and Config may re-send) makes one response and one notification.
+pub struct ClaimCase;
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ClaimCaseInput {
+    pub case: Case,
+    /// The stack's case table.
+    pub case_table: String,
+    /// `$$.Execution.Id`.
+    pub execution: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ClaimCaseOutput {
+    /// This execution handles the case (first delivery, a retry of itself, or a dry run).
+    pub ours: bool,
+    /// The execution that handles it.
+    pub by: String,
+}
+
+impl Task for ClaimCase {
+    const NAME: &'static str = "claim-case";
+    const TITLE: &'static str = "ClaimCase";
+    const DESCRIPTION: &'static str =
+        "Claims a case for one execution, so that an event delivered twice is handled and notified once.";
+    type Input = ClaimCaseInput;
+    type Output = ClaimCaseOutput;
+    fn permissions() -> Vec<Permission> {
+        vec![
+            case_table(&["dynamodb:GetItem", "dynamodb:UpdateItem"]),
+            key_for_table(),
+        ]
+    }
+    fn errors() -> Vec<ErrorName> {
+        vec![
+            ErrorName::InvalidEvent,
+            ErrorName::Throttled,
+            ErrorName::Transient,
+            ErrorName::AccessDenied,
+            ErrorName::Misconfigured,
+        ]
+    }
+}
+
 pub mod credentials;
 pub mod ec2;
 pub mod settings;

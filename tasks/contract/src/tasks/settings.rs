@@ -27,9 +27,17 @@ pub struct SettingsPolicy {
     pub recover: bool,
     /// The stack's case table.
     pub case_table: String,
+    /// Comma-separated account ids whose settings are never recovered (the skip is recorded).
+    #[serde(default)]
+    pub exempt_accounts: String,
 }
 
 impl SettingsPolicy {
+    /// Whether `account` is exempt by policy.
+    pub fn exempt_account(&self, account: &str) -> bool {
+        !account.is_empty() && self.exempt_accounts.split(',').any(|a| a.trim() == account)
+    }
+
     /// The sensitive ports, and whether an all-traffic rule counts (`all` in the list).
     pub fn ports(&self) -> (Vec<i32>, bool) {
         let mut ports = Vec::new();
@@ -372,7 +380,11 @@ mod tests {
             sensitive_ports: "22, 3389,all,x".into(),
             recover: true,
             case_table: String::new(),
+            exempt_accounts: "111111111111, 222222222222".into(),
         };
         assert_eq!(p.ports(), (vec![22, 3389], true));
+        assert!(p.exempt_account("222222222222"));
+        assert!(!p.exempt_account("123456789012"));
+        assert!(!p.exempt_account(""));
     }
 }
