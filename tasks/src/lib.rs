@@ -7,6 +7,7 @@
 
 pub mod aws;
 pub mod cases;
+pub mod chat;
 pub mod credentials;
 pub mod ec2;
 pub mod error;

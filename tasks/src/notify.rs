@@ -220,6 +220,7 @@ pub async fn publish(
 pub async fn handle(
     sns: &aws_sdk_sns::Client,
     securityhub: &aws_sdk_securityhub::Client,
+    ssm: &aws_sdk_ssm::Client,
     input: NotifyInput,
 ) -> Result<NotifyOutput, TaskError> {
     if !input.topic_arn.starts_with("arn:") {
@@ -238,9 +239,13 @@ pub async fn handle(
     let security_hub =
         crate::securityhub::update_findings(securityhub, &input.case, &input.outcome, &updated_by)
             .await;
+    let chat = crate::chat::notify(ssm, &input.chat_parameter, &message.subject, &message.body)
+        .await
+        .unwrap_or_default();
     Ok(NotifyOutput {
         message_id,
         subject: message.subject,
         security_hub,
+        chat,
     })
 }

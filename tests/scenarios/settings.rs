@@ -5,7 +5,7 @@
 
 use aws_sdk_ec2::types::{IpPermission, IpRange, Ipv6Range};
 use aws_sdk_sfn::types::ExecutionStatus;
-use e2e::{fresh_sample, scenarios, Stack, World};
+use e2e::{fresh_sample, scenarios, Stack, Webhook, World};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -14,6 +14,7 @@ use std::time::Duration;
 struct Ctx {
     world: World,
     main: Stack,
+    chat: Webhook,
 }
 
 fn main() -> std::process::ExitCode {
@@ -36,10 +37,29 @@ fn main() -> std::process::ExitCode {
     ];
     e2e::run_suite(list, |rt| {
         let world = World::start();
+        // The team's chat: its webhook URL is a SecureString the deployer created.
+        let chat = Webhook::start();
+        rt.block_on(
+            world
+                .ssm
+                .put_parameter()
+                .name("/incident-response/e2e-chat")
+                .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+                .value(&chat.url)
+                .overwrite(true)
+                .send(),
+        )
+        .unwrap();
         // A sandbox account of the organization is exempt (its events reach this bus too).
-        let main =
-            rt.block_on(world.deploy("e2e", "settings-recovery", &["ExemptAccounts=111122223333"]));
-        Ctx { world, main }
+        let main = rt.block_on(world.deploy(
+            "e2e",
+            "settings-recovery",
+            &[
+                "ExemptAccounts=111122223333",
+                "ChatWebhookParameter=/incident-response/e2e-chat",
+            ],
+        ));
+        Ctx { world, main, chat }
     })
 }
 
@@ -170,6 +190,17 @@ async fn a_world_open_ssh_rule_is_revoked_its_neighbours_kept_and_release_restor
     for needle in ["mallory@example.com", "settings-release", &group] {
         assert!(told.contains(needle), "{needle} missing from\n{told}");
     }
+    // The same message reached the chat, as Slack-compatible JSON.
+    assert_eq!(
+        out["results"]["notify"]["chat"], "chat notified (HTTP 200)",
+        "{out}"
+    );
+    let posted = c.chat.received(&case, Duration::from_secs(10)).await;
+    let text = posted[0]["text"].as_str().expect("a Slack `text`");
+    assert!(
+        text.starts_with("*[aws-ir]") && text.contains(&group),
+        "{text}"
+    );
 
     let mut args = vec!["--stack-prefix", c.main.prefix.as_str()];
     args.extend([

@@ -32,6 +32,7 @@ pub struct World {
     pub cloudtrail: aws_sdk_cloudtrail::Client,
     pub securityhub: aws_sdk_securityhub::Client,
     pub config: aws_sdk_config::Client,
+    pub ssm: aws_sdk_ssm::Client,
     state_dir: PathBuf,
     owned: bool,
     /// Notifications read so far, per queue.
@@ -132,6 +133,7 @@ impl World {
             cloudtrail: aws_sdk_cloudtrail::Client::new(&config),
             securityhub: aws_sdk_securityhub::Client::new(&config),
             config: aws_sdk_config::Client::new(&config),
+            ssm: aws_sdk_ssm::Client::new(&config),
             root,
             bin,
             env,
@@ -682,4 +684,69 @@ pub fn run_suite<C: Send + Sync + 'static>(
     let conclusion = libtest_mimic::run(&args, trials);
     drop(Arc::try_unwrap(ctx).ok());
     conclusion.exit_code()
+}
+
+/// A chat's incoming webhook, played by a loopback HTTP server: it answers 200 and keeps every
+/// body it was sent.
+pub struct Webhook {
+    pub url: String,
+    received: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Webhook {
+    pub fn start() -> Webhook {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+        let url = format!("http://{}/hooks/e2e", listener.local_addr().unwrap());
+        let received: std::sync::Arc<std::sync::Mutex<Vec<String>>> = Default::default();
+        let keep = received.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let mut reader = std::io::BufReader::new(stream);
+                let mut length = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if std::io::BufRead::read_line(&mut reader, &mut line).unwrap_or(0) == 0 {
+                        break;
+                    }
+                    let lower = line.to_ascii_lowercase();
+                    if let Some(v) = lower.strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                    if line == "\r\n" {
+                        break;
+                    }
+                }
+                let mut body = vec![0u8; length];
+                if std::io::Read::read_exact(&mut reader, &mut body).is_ok() {
+                    keep.lock()
+                        .unwrap()
+                        .push(String::from_utf8_lossy(&body).into_owned());
+                }
+                let mut stream = reader.into_inner();
+                let _ = stream.write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
+                );
+            }
+        });
+        Webhook { url, received }
+    }
+
+    /// The bodies received so far that contain `needle`, waiting up to `timeout` for one.
+    pub async fn received(&self, needle: &str, timeout: Duration) -> Vec<Value> {
+        let begin = Instant::now();
+        loop {
+            let found: Vec<Value> = self
+                .received
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|b| b.contains(needle))
+                .filter_map(|b| serde_json::from_str(b).ok())
+                .collect();
+            if !found.is_empty() || begin.elapsed() > timeout {
+                return found;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
 }

@@ -565,6 +565,12 @@ fn common_parameters(t: &mut Template, custom_actions: bool) {
             .pattern("^[A-Za-z0-9._/-]+$"),
     );
     t.parameter(
+        "ChatWebhookParameter",
+        Parameter::string("Name of an SSM SecureString under /incident-response/ holding a Slack-compatible chat webhook URL (created by the deployer: the URL is a secret and never in the template); empty: notify through SNS only.")
+            .default(json!(""))
+            .pattern("^(/incident-response/[A-Za-z0-9_./-]+)?$"),
+    );
+    t.parameter(
         params::DRY_RUN,
         Parameter::string("When true, tasks plan and record but change nothing.")
             .default(json!("false"))

@@ -290,6 +290,7 @@ pub fn playbook() -> Playbook {
         .comment("Who was cut off, from where the credentials were used, and how to release.")
         .with_path("case", "$.case")
         .with("topic_arn", json!("${NotificationTopicArn}"))
+        .with("chat_parameter", json!("${ChatWebhookParameter}"))
         .with_path("outcome", "States.Format('Credentials playbook: {}. Each principal line says how to release it.', $.results.record.status)")
         .with_path("results", "$.results")
         .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));

@@ -331,6 +331,7 @@ pub fn playbook() -> Playbook {
         .comment("What was done to every instance, and how to undo it.")
         .with_path("case", "$.case")
         .with("topic_arn", json!("${NotificationTopicArn}"))
+        .with("chat_parameter", json!("${ChatWebhookParameter}"))
         .with_path("outcome", "States.Format('EC2 compromise playbook: {}. Release with: irctl start ec2-release --case {} --instance ...', $.results.record.status, $.case.case_id)")
         .with_path("results", "$.results")
         .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));

@@ -25,6 +25,7 @@ pub fn companion(
     let notify = Task::invoke::<Notify>("Notify")
         .with_path("case", "$.case")
         .with("topic_arn", json!("${NotificationTopicArn}"))
+        .with("chat_parameter", json!("${ChatWebhookParameter}"))
         .with("outcome", json!(outcome))
         .with_path("results", "$.results")
         .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));

@@ -209,6 +209,7 @@ pub fn playbook() -> Playbook {
         .comment("What changed, who did it, what was put back and how to undo the recovery.")
         .with_path("case", "$.case")
         .with("topic_arn", json!("${NotificationTopicArn}"))
+        .with("chat_parameter", json!("${ChatWebhookParameter}"))
         .with_path("outcome", "States.Format('Settings recovery for case {}. If the change was legitimate: irctl start settings-release --case {} --resource ID --reason ...', $.case.case_id, $.case.case_id)")
         .with_path("results", "$.results")
         .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));

@@ -54,6 +54,7 @@ pub fn playbook() -> Playbook {
         .comment("Publish a readable summary of the case to the topic.")
         .with_path("case", "$.case")
         .with("topic_arn", json!("${NotificationTopicArn}"))
+        .with("chat_parameter", json!("${ChatWebhookParameter}"))
         .with_path("outcome", "$.results.assessment.summary")
         .with_path("results", "$.results")
         .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));

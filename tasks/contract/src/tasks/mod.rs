@@ -103,6 +103,9 @@ pub struct NotifyInput {
     /// Results of the steps so far, keyed by step; summarized in the message.
     #[serde(default)]
     pub results: serde_json::Map<String, serde_json::Value>,
+    /// The SSM SecureString (under `/incident-response/`) holding a chat webhook URL; empty: no chat.
+    #[serde(default)]
+    pub chat_parameter: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -112,13 +115,15 @@ pub struct NotifyOutput {
     /// What became of the case's Security Hub findings (one line each; empty when the case came
     /// from elsewhere).
     pub security_hub: Vec<String>,
+    /// What became of the chat message (empty when no chat is configured).
+    pub chat: String,
 }
 
 impl Task for Notify {
     const NAME: &'static str = "notify";
     const TITLE: &'static str = "Notify";
     const DESCRIPTION: &'static str =
-        "Publishes a readable summary of a case to the playbook's notification topic, and marks the case's Security Hub findings NOTIFIED with a note.";
+        "Publishes a readable summary of a case to the playbook's notification topic (and to a chat webhook when configured), and marks the case's Security Hub findings NOTIFIED with a note.";
     type Input = NotifyInput;
     type Output = NotifyOutput;
 
@@ -134,6 +139,13 @@ impl Task for Notify {
                 "UseStackKeyForTopic",
                 &["kms:GenerateDataKey", "kms:Decrypt"],
                 "sns.${AWS::Region}.amazonaws.com",
+            ),
+            // The chat webhook's URL, a SecureString the deployer keeps under /incident-response/ (the
+            // AWS managed key aws/ssm needs no kms permission here).
+            Permission::new(
+                "ReadChatWebhook",
+                &["ssm:GetParameter"],
+                Scope::Arn("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/incident-response/*"),
             ),
             // The finding that started the case says what was done (workflow and note).
             Permission::new(
