@@ -27,6 +27,7 @@ fn main() -> std::process::ExitCode {
         an_exempt_account_is_left_alone_with_a_record,
         a_dry_run_plans_the_recovery_and_changes_nothing,
         a_bucket_whose_public_access_block_was_removed_gets_it_back,
+        an_exempt_bucket_is_left_alone_with_a_record,
         a_stopped_trail_logs_again_and_release_stops_it,
         a_deleted_trail_is_reported_with_how_to_recreate_it,
         a_failed_security_hub_control_is_recovered_and_the_finding_marked_once,
@@ -878,4 +879,52 @@ async fn the_custom_config_rule_catches_a_stopped_trail_and_it_logs_again(c: Arc
         })
         .unwrap();
     assert_eq!(again["compliance"], "COMPLIANT", "{answer}");
+}
+
+async fn an_exempt_bucket_is_left_alone_with_a_record(c: Arc<Ctx>) {
+    let bucket = "e2e-public-dataset";
+    c.world
+        .s3
+        .create_bucket()
+        .bucket(bucket)
+        .send()
+        .await
+        .unwrap();
+    c.world
+        .s3
+        .put_bucket_tagging()
+        .bucket(bucket)
+        .tagging(
+            aws_sdk_s3::types::Tagging::builder()
+                .tag_set(
+                    aws_sdk_s3::types::Tag::builder()
+                        .key("aws-ir:exempt")
+                        .value("open data, approved")
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let mut event = fresh_sample("cloudtrail-delete-bucket-public-access-block");
+    let text = event
+        .to_string()
+        .replace("acme-customer-exports-prod", bucket);
+    event = serde_json::from_str(&text).unwrap();
+    event["detail"]["eventID"] = event["id"].clone();
+    let (status, out) = run(&c, &event).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_eq!(result(&out)["status"], "skipped", "{out}");
+    assert!(
+        result(&out)["notes"].to_string().contains("exemption tag"),
+        "{out}"
+    );
+    assert_eq!(
+        block(&c, bucket).await,
+        None,
+        "no Block Public Access was put on it"
+    );
 }

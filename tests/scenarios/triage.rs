@@ -65,6 +65,7 @@ async fn deployed_definition_is_the_generated_one(c: Arc<Ctx>) {
         ),
         ("${DryRun}", "false"),
         ("${AcknowledgeWithinSeconds}", "3600"),
+        ("${ChatWebhookParameter}", ""),
     ] {
         generated = generated.replace(var, value);
     }
