@@ -11,6 +11,7 @@ pub mod chat;
 pub mod credentials;
 pub mod ec2;
 pub mod error;
+pub mod ip;
 pub mod normalize;
 pub mod notify;
 pub mod runtime;
