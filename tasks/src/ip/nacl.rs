@@ -10,6 +10,10 @@
 //! "Rules per network ACL", adjustable up to 40); when full, the oldest of our own denies makes
 //! room, and a list with none of ours is `LimitReached` for a human.
 
+use crate::error::TaskError;
+use aws_sdk_ec2::error::ProvideErrorMetadata;
+use aws_sdk_ec2::types::RuleAction;
+use contract::ErrorName;
 use ipnet::IpNet;
 
 /// A live entry, as `DescribeNetworkAcls` returns it.
@@ -227,4 +231,152 @@ mod tests {
             other => panic!("{other:?}"),
         }
     }
+}
+
+// --- Writing the deny ----------------------------------------------------------------------
+
+/// What a deny did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Denied {
+    pub rule_number: i32,
+    /// The network was already denied in this direction: nothing was written.
+    pub already: bool,
+    /// Our oldest deny whose number this one took.
+    pub evicted: Option<Ours>,
+    /// Other writers that took a number (or removed an entry) between our read and our write.
+    pub races: u32,
+}
+
+/// The ACL's entries, live.
+pub async fn entries(ec2: &aws_sdk_ec2::Client, acl: &str) -> Result<Vec<Entry>, TaskError> {
+    let got = ec2
+        .describe_network_acls()
+        .network_acl_ids(acl)
+        .send()
+        .await
+        .map_err(|e| TaskError::from_sdk(e, &format!("read network ACL {acl}")))?;
+    Ok(got
+        .network_acls()
+        .iter()
+        .flat_map(|a| a.entries())
+        .filter_map(|e| {
+            let network = e
+                .cidr_block()
+                .or(e.ipv6_cidr_block())
+                .and_then(|c| c.parse::<IpNet>().ok())?;
+            Some(Entry {
+                rule_number: e.rule_number()?,
+                network,
+                egress: e.egress().unwrap_or(false),
+                deny: e.rule_action() == Some(&RuleAction::Deny),
+            })
+        })
+        .collect())
+}
+
+/// Denies `network` in one direction of `acl`: reads the live entries, plans, writes; a writer
+/// that got in between (the number taken, the evicted entry gone) means read and plan again.
+pub async fn deny(
+    ec2: &aws_sdk_ec2::Client,
+    acl: &str,
+    network: IpNet,
+    egress: bool,
+    ours: &[Ours],
+    limits: Limits,
+    max_attempts: u32,
+) -> Result<Denied, TaskError> {
+    let mut races = 0;
+    for _ in 0..max_attempts.max(1) {
+        let live = entries(ec2, acl).await?;
+        let (number, evicted) = match plan(&live, ours, network, egress, limits) {
+            Plan::Present { rule_number } => {
+                return Ok(Denied {
+                    rule_number,
+                    already: true,
+                    evicted: None,
+                    races,
+                })
+            }
+            Plan::Full { reason } => {
+                return Err(TaskError::new(
+                    ErrorName::LimitReached,
+                    format!("network ACL {acl}: {reason}"),
+                ))
+            }
+            Plan::Add { rule_number } => (rule_number, None),
+            Plan::Replace { evict } => (evict.rule_number, Some(evict)),
+        };
+        let (v4, v6) = match network {
+            IpNet::V4(_) => (Some(network.to_string()), None),
+            IpNet::V6(_) => (None, Some(network.to_string())),
+        };
+        // Replacing keeps the number: no moment without a deny in that slot.
+        let written = if evicted.is_some() {
+            ec2.replace_network_acl_entry()
+                .network_acl_id(acl)
+                .rule_number(number)
+                .egress(egress)
+                .protocol("-1")
+                .rule_action(RuleAction::Deny)
+                .set_cidr_block(v4)
+                .set_ipv6_cidr_block(v6)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| {
+                    (
+                        e.code().map(String::from),
+                        TaskError::from_sdk(
+                            e,
+                            &format!("replace rule {number} of network ACL {acl}"),
+                        ),
+                    )
+                })
+        } else {
+            ec2.create_network_acl_entry()
+                .network_acl_id(acl)
+                .rule_number(number)
+                .egress(egress)
+                .protocol("-1")
+                .rule_action(RuleAction::Deny)
+                .set_cidr_block(v4)
+                .set_ipv6_cidr_block(v6)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| {
+                    (
+                        e.code().map(String::from),
+                        TaskError::from_sdk(e, &format!("add rule {number} to network ACL {acl}")),
+                    )
+                })
+        };
+        match written {
+            Ok(()) => {
+                return Ok(Denied {
+                    rule_number: number,
+                    already: false,
+                    evicted,
+                    races,
+                })
+            }
+            Err((Some(code), _))
+                if code == "NetworkAclEntryAlreadyExists"
+                    || code == "InvalidNetworkAclEntry.NotFound" =>
+            {
+                races += 1;
+            }
+            Err((Some(code), _)) if code == "NetworkAclEntryLimitExceeded" => {
+                return Err(TaskError::new(
+                    ErrorName::LimitReached,
+                    format!("network ACL {acl} is at its rule quota, below the {} per direction the policy assumes: lower the limit to the account's quota", limits.per_direction),
+                ))
+            }
+            Err((_, e)) => return Err(e),
+        }
+    }
+    Err(TaskError::new(
+        ErrorName::Transient,
+        format!("network ACL {acl} changed under this write {races} times in a row; the step is retried"),
+    ))
 }
