@@ -1,6 +1,7 @@
-//! Settings release: the change was legitimate, so put back exactly what the case changed:
-//! the revoked rules, the bucket's previous Block Public Access, a trail's stopped logging. Started by a responder: `irctl start settings-release --case CASE --resource sg-…
-//! --reason ...`.
+//! Settings release: the change was legitimate, so put back exactly what the case changed — the
+//! revoked rules, the bucket's previous Block Public Access, a trail's stopped logging — and
+//! record it as accepted. Started by a responder: `irctl start settings-release --case CASE
+//! --resource sg-… --reason ...`.
 
 use crate::asl::*;
 use crate::constructs::playbook::Companion;
@@ -10,39 +11,43 @@ use serde_json::json;
 
 pub const ID: &str = "settings-release";
 
-pub fn companion() -> Companion {
-    let restore = Task::invoke::<RestoreIngress>("RestoreIngress")
-        .comment("Authorize again the rules the case revoked.")
+/// One setting's release: its task, then the shared `Released`, or `ReleaseFailed` on error.
+fn release<T: contract::task::Task>(
+    name: &str,
+    comment: &str,
+    failed: impl IntoChain,
+    released: impl IntoChain,
+) -> Chain {
+    Task::invoke::<T>(name)
+        .comment(comment)
         .with_path("case", "$.case")
         .with_path("resource_id", "$.resource.id")
         .with_path("policy", "$.policy")
         .with_path("execution", "$.execution")
         .result_path("$.release")
-        .catch(
-            [STATES_ALL],
-            "$.error",
-            Pass::new("ReleaseFailed").parameters(json!({"resource.$": "$.resource.id", "status": "not released", "detail.$": "States.Format('{}: {}', $.error.Error, $.error.Cause)"})),
-        )
-        .next(Pass::new("Released").parameters(json!({"resource.$": "$.resource.id", "status": "released", "actions.$": "$.release.actions", "notes.$": "$.release.notes"})));
+        .catch([STATES_ALL], "$.error", failed)
+        .next(released)
+}
 
-    let bucket = Task::invoke::<ReleaseBucketPublicAccess>("ReleaseBucketPublicAccess")
-        .comment("Put the bucket's Block Public Access back to what the case recorded.")
-        .with_path("case", "$.case")
-        .with_path("resource_id", "$.resource.id")
-        .with_path("policy", "$.policy")
-        .with_path("execution", "$.execution")
-        .result_path("$.release")
-        .catch([STATES_ALL], "$.error", Chain::goto("ReleaseFailed"))
-        .next(Chain::goto("Released"));
-    let trail = Task::invoke::<ReleaseTrailLogging>("ReleaseTrailLogging")
-        .comment("Stop the trail's logging again, when the case recorded it stopped.")
-        .with_path("case", "$.case")
-        .with_path("resource_id", "$.resource.id")
-        .with_path("policy", "$.policy")
-        .with_path("execution", "$.execution")
-        .result_path("$.release")
-        .catch([STATES_ALL], "$.error", Chain::goto("ReleaseFailed"))
-        .next(Chain::goto("Released"));
+pub fn companion() -> Companion {
+    let restore = release::<RestoreIngress>(
+        "RestoreIngress",
+        "Authorize again the rules the case revoked.",
+        Pass::new("ReleaseFailed").parameters(json!({"resource.$": "$.resource.id", "status": "not released", "detail.$": "States.Format('{}: {}', $.error.Error, $.error.Cause)"})),
+        Pass::new("Released").parameters(json!({"resource.$": "$.resource.id", "status": "released", "actions.$": "$.release.actions", "notes.$": "$.release.notes"})),
+    );
+    let bucket = release::<ReleaseBucketPublicAccess>(
+        "ReleaseBucketPublicAccess",
+        "Put the bucket's Block Public Access back to what the case recorded.",
+        Chain::goto("ReleaseFailed"),
+        Chain::goto("Released"),
+    );
+    let trail = release::<ReleaseTrailLogging>(
+        "ReleaseTrailLogging",
+        "Stop the trail's logging again, when the case recorded it stopped.",
+        Chain::goto("ReleaseFailed"),
+        Chain::goto("Released"),
+    );
     let route = Choice::new("ReleaseByType")
         .when(
             Condition::string_equals("$.resource.resource_type", "AwsS3Bucket"),
@@ -61,9 +66,9 @@ pub fn companion() -> Companion {
 
     super::release::companion(
         ID,
-        "Settings release: authorize again exactly the rules a settings case revoked.",
+        "Settings release: put back exactly what a settings case changed (rules, Block Public Access, trail logging) and record it as accepted.",
         read_policy(),
         each,
-        "Settings release: the revoked rules are authorized again",
+        "Settings release: what the case changed is put back and accepted",
     )
 }
