@@ -174,6 +174,25 @@ def uid() -> str:
     return uuid.uuid4().hex[:10]
 
 
+def events_to_queue(aws: Callable[[str], Any], name: str, pattern: dict[str, Any]) -> Callable[[], list[dict[str, Any]]]:
+    """A rule with `pattern` on the default bus delivering to a fresh queue; returns a function
+    that reads what arrived (three 1-second polls)."""
+    sqs, events = aws("sqs"), aws("events")
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name=name, EventPattern=json.dumps(pattern))
+    events.put_targets(Rule=name, Targets=[{"Id": "q", "Arn": arn}])
+
+    def received() -> list[dict[str, Any]]:
+        got = []
+        for _ in range(3):
+            got += [json.loads(m["Body"]) for m in sqs.receive_message(
+                QueueUrl=url, WaitTimeSeconds=1, MaxNumberOfMessages=10).get("Messages", [])]
+        return got
+
+    return received
+
+
 def execution_finished(sfn: Any, execution_arn: str) -> Callable[[], dict[str, Any] | None]:
     def check() -> dict[str, Any] | None:
         described = sfn.describe_execution(executionArn=execution_arn)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import wait_for
+from conftest import events_to_queue, wait_for
 from test_extensions import create_function
 
 
@@ -52,18 +52,15 @@ def test_a_stack_creates_managed_and_custom_rules(aws: Any, fake_lambda: Any, ui
 
 
 def test_a_custom_rule_evaluates_and_a_change_is_sent(aws: Any, fake_lambda: Any, moto_endpoint: str, uid: str) -> None:
-    config, sqs, events = aws("config"), aws("sqs"), aws("events")
+    config = aws("config")
     name = f"evaluator-{uid}"
     fn = create_function(aws, name)
     config.put_config_rule(ConfigRule={"ConfigRuleName": f"trail-{uid}", "Source": {
         "Owner": "CUSTOM_LAMBDA", "SourceIdentifier": fn,
         "SourceDetails": [{"EventSource": "aws.config", "MessageType": "ConfigurationItemChangeNotification"}]}})
-    url = sqs.create_queue(QueueName=f"cfg-{uid}")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    events.put_rule(Name=f"cfg-{uid}", EventPattern=json.dumps({
+    received = events_to_queue(aws, f"cfg-{uid}", {
         "source": ["aws.config"], "detail-type": ["Config Rules Compliance Change"],
-        "detail": {"configRuleName": [f"trail-{uid}"]}}))
-    events.put_targets(Rule=f"cfg-{uid}", Targets=[{"Id": "q", "Arn": arn}])
+        "detail": {"configRuleName": [f"trail-{uid}"]}})
 
     def evaluate(event: dict[str, Any]) -> str:
         item = json.loads(event["invokingEvent"])["configurationItem"]
@@ -85,13 +82,6 @@ def test_a_custom_rule_evaluates_and_a_change_is_sent(aws: Any, fake_lambda: Any
                                                            ComplianceTypes=["NON_COMPLIANT"])
     assert [r["EvaluationResultIdentifier"]["EvaluationResultQualifier"]["ResourceId"]
             for r in details["EvaluationResults"]] == ["stopped"]
-
-    def received() -> list[dict[str, Any]]:
-        got = []
-        for _ in range(3):
-            got += [json.loads(m["Body"]) for m in sqs.receive_message(
-                QueueUrl=url, WaitTimeSeconds=1, MaxNumberOfMessages=10).get("Messages", [])]
-        return got
 
     changes = wait_for(received, what="compliance changes")
     changes += received()

@@ -15,7 +15,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ACCOUNT, REGION, ROLE, execution_finished, wait_for
+from conftest import ACCOUNT, REGION, ROLE, events_to_queue, execution_finished, wait_for
 
 PRODUCT = f"arn:aws:securityhub:{REGION}:{ACCOUNT}:product/{ACCOUNT}/default"
 
@@ -184,20 +184,9 @@ def test_batch_update_findings_sets_workflow_and_note(hub: Any, uid: str) -> Non
 
 
 def test_imported_and_updated_findings_reach_eventbridge(aws: Any, hub: Any, uid: str) -> None:
-    sqs, events = aws("sqs"), aws("events")
-    url = sqs.create_queue(QueueName=f"hub-{uid}")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    events.put_rule(Name=f"hub-{uid}", EventPattern=json.dumps(
-        {"source": ["aws.securityhub"], "detail-type": ["Security Hub Findings - Imported"],
-         "detail": {"findings": {"Id": [f"finding-{uid}"]}}}))
-    events.put_targets(Rule=f"hub-{uid}", Targets=[{"Id": "q", "Arn": arn}])
-
-    def received() -> list[dict[str, Any]]:
-        got = []
-        for _ in range(3):
-            got += [json.loads(m["Body"]) for m in sqs.receive_message(
-                QueueUrl=url, WaitTimeSeconds=1, MaxNumberOfMessages=10).get("Messages", [])]
-        return got
+    received = events_to_queue(aws, f"hub-{uid}", {
+        "source": ["aws.securityhub"], "detail-type": ["Security Hub Findings - Imported"],
+        "detail": {"findings": {"Id": [f"finding-{uid}"]}}})
 
     hub.batch_import_findings(Findings=[finding(f"finding-{uid}")])
     imported = received()

@@ -79,27 +79,7 @@ fn main() -> std::process::ExitCode {
 
 /// A queue that receives what ec2-compromise's manual-request rule would.
 async fn handover_queue(w: &World) -> String {
-    let url = w
-        .sqs
-        .create_queue()
-        .queue_name("e2e-ec2-compromise-requests")
-        .send()
-        .await
-        .unwrap()
-        .queue_url()
-        .unwrap()
-        .to_string();
-    let arn = w
-        .sqs
-        .get_queue_attributes()
-        .queue_url(&url)
-        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .unwrap()
-        .attributes()
-        .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
-        .clone();
+    let (url, arn) = w.queue("e2e-ec2-compromise-requests").await;
     w.events
         .put_rule()
         .name("e2e-ec2-compromise-requests")

@@ -161,6 +161,45 @@ fn result(out: &Value) -> &Value {
     &out["results"]["resources"][0]
 }
 
+/// The resource was left alone, for the reason `why` (in its notes).
+fn assert_skipped(out: &Value, why: &str) {
+    assert_eq!(result(out)["status"], "skipped", "{out}");
+    assert!(result(out)["notes"].to_string().contains(why), "{out}");
+}
+
+/// `irctl start settings-release` for `resource` of `case`, watched to its end; its output.
+fn release(c: &Ctx, case: &str, resource: &str, reason: &str) -> String {
+    let args = [
+        "--stack-prefix",
+        c.main.prefix.as_str(),
+        "start",
+        "settings-release",
+        "--case",
+        case,
+        "--resource",
+        resource,
+        "--reason",
+        reason,
+        "--watch",
+        "--timeout",
+        "120",
+    ];
+    let released = c.world.irctl(&args);
+    let stdout = String::from_utf8_lossy(&released.stdout).into_owned();
+    assert!(released.status.success(), "{stdout}");
+    stdout
+}
+
+/// The CloudTrail event of someone deleting `bucket`'s Block Public Access, fresh ids.
+fn bucket_opened(bucket: &str) -> Value {
+    let text = fresh_sample("cloudtrail-delete-bucket-public-access-block")
+        .to_string()
+        .replace("acme-customer-exports-prod", bucket);
+    let mut event: Value = serde_json::from_str(&text).unwrap();
+    event["detail"]["eventID"] = event["id"].clone();
+    event
+}
+
 async fn a_world_open_ssh_rule_is_revoked_its_neighbours_kept_and_release_restores_it(c: Arc<Ctx>) {
     let group = open_group(&c, "e2e-opened", &[]).await;
     let before = rules(&c, &group).await;
@@ -203,23 +242,7 @@ async fn a_world_open_ssh_rule_is_revoked_its_neighbours_kept_and_release_restor
         "{text}"
     );
 
-    let mut args = vec!["--stack-prefix", c.main.prefix.as_str()];
-    args.extend([
-        "start",
-        "settings-release",
-        "--case",
-        &case,
-        "--resource",
-        &group,
-        "--reason",
-        "the bastion needs it for an hour",
-        "--watch",
-        "--timeout",
-        "120",
-    ]);
-    let released = c.world.irctl(&args);
-    let stdout = String::from_utf8_lossy(&released.stdout);
-    assert!(released.status.success(), "{stdout}");
+    release(&c, &case, &group, "the bastion needs it for an hour");
     assert_eq!(
         rules(&c, &group).await,
         before,
@@ -230,13 +253,7 @@ async fn a_world_open_ssh_rule_is_revoked_its_neighbours_kept_and_release_restor
     // left alone, with the case that accepted it.
     let (status, out) = run(&c, &opened(&group)).await;
     assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
-    assert_eq!(result(&out)["status"], "skipped", "{out}");
-    assert!(
-        result(&out)["notes"]
-            .to_string()
-            .contains(&format!("accepted by the release of case {case}")),
-        "{out}"
-    );
+    assert_skipped(&out, &format!("accepted by the release of case {case}"));
     assert_eq!(rules(&c, &group).await, before);
 }
 
@@ -245,11 +262,7 @@ async fn an_exempt_group_is_left_alone_with_a_record(c: Arc<Ctx>) {
     let before = rules(&c, &group).await;
     let (status, out) = run(&c, &opened(&group)).await;
     assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
-    assert_eq!(result(&out)["status"], "skipped", "{out}");
-    assert!(
-        result(&out)["notes"].to_string().contains("exemption tag"),
-        "{out}"
-    );
+    assert_skipped(&out, "exemption tag");
     assert_eq!(rules(&c, &group).await, before);
 }
 
@@ -271,13 +284,7 @@ async fn the_playbooks_own_change_does_not_trigger_it_again(c: Arc<Ctx>) {
     ));
     let (status, out) = run(&c, &event).await;
     assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
-    assert_eq!(result(&out)["status"], "skipped", "{out}");
-    assert!(
-        result(&out)["notes"]
-            .to_string()
-            .contains("made by aws-ir itself"),
-        "{out}"
-    );
+    assert_skipped(&out, "made by aws-ir itself");
     assert_eq!(rules(&c, &group).await, before);
 }
 
@@ -311,13 +318,7 @@ async fn an_exempt_account_is_left_alone_with_a_record(c: Arc<Ctx>) {
     event["detail"]["recipientAccountId"] = Value::String("111122223333".into());
     let (status, out) = run(&c, &event).await;
     assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
-    assert_eq!(result(&out)["status"], "skipped", "{out}");
-    assert!(
-        result(&out)["notes"]
-            .to_string()
-            .contains("account 111122223333 is exempt"),
-        "{out}"
-    );
+    assert_skipped(&out, "account 111122223333 is exempt");
     assert_eq!(rules(&c, &group).await, before);
 }
 
@@ -409,12 +410,7 @@ async fn a_bucket_whose_public_access_block_was_removed_gets_it_back(c: Arc<Ctx>
         .await
         .unwrap();
     let before = block(&c, bucket).await;
-    let mut event = fresh_sample("cloudtrail-delete-bucket-public-access-block");
-    let text = event
-        .to_string()
-        .replace("acme-customer-exports-prod", bucket);
-    event = serde_json::from_str(&text).unwrap();
-    event["detail"]["eventID"] = event["id"].clone();
+    let event = bucket_opened(bucket);
     let (status, out) = run(&c, &event).await;
     assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
     assert_eq!(result(&out)["status"], "done", "{out}");
@@ -422,23 +418,7 @@ async fn a_bucket_whose_public_access_block_was_removed_gets_it_back(c: Arc<Ctx>
 
     let case = out["case"]["case_id"].as_str().unwrap().to_string();
     let resource = format!("s3://{bucket}");
-    let mut args = vec!["--stack-prefix", c.main.prefix.as_str()];
-    args.extend([
-        "start",
-        "settings-release",
-        "--case",
-        &case,
-        "--resource",
-        &resource,
-        "--reason",
-        "a public dataset, approved",
-        "--watch",
-        "--timeout",
-        "120",
-    ]);
-    let released = c.world.irctl(&args);
-    let stdout = String::from_utf8_lossy(&released.stdout);
-    assert!(released.status.success(), "{stdout}");
+    release(&c, &case, &resource, "a public dataset, approved");
     assert_eq!(
         block(&c, bucket).await,
         before,
@@ -536,23 +516,7 @@ async fn a_stopped_trail_logs_again_and_release_stops_it(c: Arc<Ctx>) {
     assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
     assert_eq!(result(&out)["status"], "skipped", "{out}");
 
-    let mut args = vec!["--stack-prefix", c.main.prefix.as_str()];
-    args.extend([
-        "start",
-        "settings-release",
-        "--case",
-        &case,
-        "--resource",
-        &arn,
-        "--reason",
-        "maintenance window, approved",
-        "--watch",
-        "--timeout",
-        "120",
-    ]);
-    let released = c.world.irctl(&args);
-    let stdout = String::from_utf8_lossy(&released.stdout);
-    assert!(released.status.success(), "{stdout}");
+    let stdout = release(&c, &case, &arn, "maintenance window, approved");
     assert!(!logging(&c, &arn).await, "release stops it again: {stdout}");
 
     // Accepted: a later event about the same stop leaves it stopped.
@@ -560,11 +524,7 @@ async fn a_stopped_trail_logs_again_and_release_stops_it(c: Arc<Ctx>) {
     later["detail"]["eventID"] = Value::String(format!("{}-later", later["id"].as_str().unwrap()));
     let (status, out) = run(&c, &later).await;
     assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
-    assert_eq!(result(&out)["status"], "skipped", "{out}");
-    assert!(
-        result(&out)["notes"].to_string().contains("accepted"),
-        "{out}"
-    );
+    assert_skipped(&out, "accepted");
     assert!(!logging(&c, &arn).await);
 }
 
@@ -909,19 +869,10 @@ async fn an_exempt_bucket_is_left_alone_with_a_record(c: Arc<Ctx>) {
         .send()
         .await
         .unwrap();
-    let mut event = fresh_sample("cloudtrail-delete-bucket-public-access-block");
-    let text = event
-        .to_string()
-        .replace("acme-customer-exports-prod", bucket);
-    event = serde_json::from_str(&text).unwrap();
-    event["detail"]["eventID"] = event["id"].clone();
+    let event = bucket_opened(bucket);
     let (status, out) = run(&c, &event).await;
     assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
-    assert_eq!(result(&out)["status"], "skipped", "{out}");
-    assert!(
-        result(&out)["notes"].to_string().contains("exemption tag"),
-        "{out}"
-    );
+    assert_skipped(&out, "exemption tag");
     assert_eq!(
         block(&c, bucket).await,
         None,

@@ -278,8 +278,8 @@ impl World {
         }
     }
 
-    /// A queue subscribed to `topic` (raw delivery off, so messages keep their SNS envelope).
-    pub async fn subscribe_queue(&self, topic: &str, name: &str) -> String {
+    /// A new queue: its URL and ARN.
+    pub async fn queue(&self, name: &str) -> (String, String) {
         let url = self
             .sqs
             .create_queue()
@@ -301,6 +301,12 @@ impl World {
             .attributes()
             .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
             .clone();
+        (url, arn)
+    }
+
+    /// A queue subscribed to `topic` (raw delivery off, so messages keep their SNS envelope).
+    pub async fn subscribe_queue(&self, topic: &str, name: &str) -> String {
+        let (url, arn) = self.queue(name).await;
         self.sns
             .subscribe()
             .topic_arn(topic)

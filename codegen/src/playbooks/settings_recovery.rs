@@ -61,6 +61,21 @@ pub fn read_policy() -> Pass {
         .result_path("$.policy")
 }
 
+/// A task on one resource of the case (`SettingStep`), as the recovery and the release invoke it.
+pub(super) fn setting_task<T: contract::task::Task>(
+    name: &str,
+    comment: &str,
+    result: &str,
+) -> Task {
+    Task::invoke::<T>(name)
+        .comment(comment)
+        .with_path("case", "$.case")
+        .with_path("resource_id", "$.resource.id")
+        .with_path("policy", "$.policy")
+        .with_path("execution", "$.execution")
+        .result_path(result)
+}
+
 /// One setting's recovery: its task, then the resource's compact result (what was done, or why
 /// nothing was). A failure goes to `failed` (the shared `RecoveryFailed`).
 fn recovery<T: contract::task::Task>(
@@ -70,13 +85,7 @@ fn recovery<T: contract::task::Task>(
     failed: impl IntoChain,
 ) -> Chain {
     let result = format!("$.results.{}", name);
-    Task::invoke::<T>(name)
-        .comment(comment)
-        .with_path("case", "$.case")
-        .with_path("resource_id", "$.resource.id")
-        .with_path("policy", "$.policy")
-        .with_path("execution", "$.execution")
-        .result_path(&result)
+    setting_task::<T>(name, comment, &result)
         .catch([STATES_ALL], "$.error", failed)
         .next(
             Pass::new(checked)

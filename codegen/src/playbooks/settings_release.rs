@@ -5,7 +5,7 @@
 
 use crate::asl::*;
 use crate::constructs::playbook::Companion;
-use crate::playbooks::settings_recovery::read_policy;
+use crate::playbooks::settings_recovery::{read_policy, setting_task};
 use contract::tasks::settings::{ReleaseBucketPublicAccess, ReleaseTrailLogging, RestoreIngress};
 use serde_json::json;
 
@@ -18,13 +18,7 @@ fn release<T: contract::task::Task>(
     failed: impl IntoChain,
     released: impl IntoChain,
 ) -> Chain {
-    Task::invoke::<T>(name)
-        .comment(comment)
-        .with_path("case", "$.case")
-        .with_path("resource_id", "$.resource.id")
-        .with_path("policy", "$.policy")
-        .with_path("execution", "$.execution")
-        .result_path("$.release")
+    setting_task::<T>(name, comment, "$.release")
         .catch([STATES_ALL], "$.error", failed)
         .next(released)
 }

@@ -36,18 +36,34 @@ pub fn offending(rule: &RecordedRule, ports: &[i32], all: bool) -> bool {
         .any(|p| rule.from_port <= *p && *p <= rule.to_port)
 }
 
-/// A recorded skip when the case's account is exempt by policy.
-fn exempt_account(step: &SettingStep, resource: &str) -> Option<Outcome> {
-    if !step.policy.exempt_account(&step.case.account) {
-        return None;
-    }
-    let mut out = Outcome::new(step.case.dry_run);
+/// A skip with its reason, nothing planned.
+fn skipped(note: String) -> Outcome {
+    let mut out = Outcome::new(false);
     out.status = Status::Skipped;
-    out.note(format!(
-        "account {} is exempt (ExemptAccounts); {resource} left as it is",
-        step.case.account
-    ));
-    Some(out)
+    out.note(note);
+    out
+}
+
+/// What every recovery checks before reading the resource: the case's account is exempt by
+/// policy, or the change was aws-ir's own (its release re-opening what a responder approved
+/// must not be reverted again: no loops). `what` names the resource in the note.
+async fn left_alone(
+    aws: &Aws,
+    step: &SettingStep,
+    what: &str,
+) -> Result<Option<Outcome>, TaskError> {
+    if step.policy.exempt_account(&step.case.account) {
+        return Ok(Some(skipped(format!(
+            "account {} is exempt (ExemptAccounts); {what} left as it is",
+            step.case.account
+        ))));
+    }
+    let actor = step.case.actor.as_ref().and_then(|a| a.arn.as_deref());
+    Ok(own_role(aws, actor).await?.map(|role| {
+        skipped(format!(
+            "the change to {what} was made by aws-ir itself (role {role}); not reverted"
+        ))
+    }))
 }
 
 /// The same rule, ids aside (a rule authorized again gets a new id).
@@ -187,18 +203,10 @@ async fn own_role(aws: &Aws, actor: Option<&str>) -> Result<Option<String>, Task
 pub async fn revoke_open_ingress(aws: &Aws, step: SettingStep) -> Result<Outcome, TaskError> {
     let group = step.resource_id.as_str();
     check_group_id(group)?;
-    if let Some(out) = exempt_account(&step, group) {
+    if let Some(out) = left_alone(aws, &step, group).await? {
         return Ok(out);
     }
     let mut out = Outcome::new(step.case.dry_run);
-    let actor = step.case.actor.as_ref().and_then(|a| a.arn.as_deref());
-    if let Some(role) = own_role(aws, actor).await? {
-        out.status = Status::Skipped;
-        out.note(format!(
-            "the change to {group} was made by aws-ir itself (role {role}); not reverted"
-        ));
-        return Ok(out);
-    }
     let (rules, tags) = read(aws, group).await?;
     let p = &step.policy;
     if !p.exemption_tag.is_empty() && tags.iter().any(|(k, _)| *k == p.exemption_tag) {
@@ -459,18 +467,10 @@ pub async fn block_bucket_public_access(
 ) -> Result<Outcome, TaskError> {
     let bucket = step.resource_id.as_str();
     bucket_name_ok(bucket)?;
-    if let Some(out) = exempt_account(&step, bucket) {
+    if let Some(out) = left_alone(aws, &step, &format!("bucket {bucket}")).await? {
         return Ok(out);
     }
     let mut out = Outcome::new(step.case.dry_run);
-    let actor = step.case.actor.as_ref().and_then(|a| a.arn.as_deref());
-    if let Some(role) = own_role(aws, actor).await? {
-        out.status = Status::Skipped;
-        out.note(format!(
-            "the change to bucket {bucket} was made by aws-ir itself (role {role}); not reverted"
-        ));
-        return Ok(out);
-    }
     let p = &step.policy;
     let tags = match aws.s3.get_bucket_tagging().bucket(bucket).send().await {
         Ok(t) => t.tag_set().iter().map(|t| t.key().to_string()).collect(),

@@ -4,7 +4,7 @@
 //! A deleted trail cannot be restarted: CloudTrail keeps no configuration of it. The step fails
 //! with `IR.ResourceNotFound` and the commands that recreate it, so the case says so loudly.
 
-use super::{accept, accepted, exempt_account, item, own_role};
+use super::{accept, accepted, item, left_alone};
 use crate::aws::Aws;
 use crate::cases;
 use crate::error::TaskError;
@@ -63,19 +63,16 @@ fn deleted(trail: &str, actor: &str) -> TaskError {
 
 pub async fn restart_trail_logging(aws: &Aws, step: SettingStep) -> Result<Outcome, TaskError> {
     let trail = trail_name(&step.resource_id)?;
-    if let Some(out) = exempt_account(&step, trail) {
+    if let Some(out) = left_alone(aws, &step, &format!("trail {trail}")).await? {
         return Ok(out);
     }
     let mut out = Outcome::new(step.case.dry_run);
-    let actor = step.case.actor.as_ref().and_then(|a| a.arn.as_deref());
-    if let Some(role) = own_role(aws, actor).await? {
-        out.status = Status::Skipped;
-        out.note(format!(
-            "the change to trail {trail} was made by aws-ir itself (role {role}); not reverted"
-        ));
-        return Ok(out);
-    }
-    let who = actor.unwrap_or("an unknown principal");
+    let who = step
+        .case
+        .actor
+        .as_ref()
+        .and_then(|a| a.arn.as_deref())
+        .unwrap_or("an unknown principal");
     let got = match aws.cloudtrail.get_trail().name(trail).send().await {
         Ok(got) => got,
         Err(e) if e.code() == Some("TrailNotFoundException") => return Err(deleted(trail, who)),
@@ -323,12 +320,7 @@ pub async fn evaluate_trail_logging(
             )))
         }
     }
-    let now = aws_sdk_config::primitives::DateTime::from_secs(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0),
-    );
+    let now = aws_sdk_config::primitives::DateTime::from(std::time::SystemTime::now());
     // PutEvaluations takes at most 100 evaluations per call.
     for chunk in evaluations.chunks(100) {
         let mut request = aws

@@ -100,6 +100,15 @@ fn common() -> Vec<Permission> {
     ]
 }
 
+/// Who made the change: a role of aws-ir's (its own release) is never reverted.
+fn read_actor_role() -> Permission {
+    Permission::new(
+        "ReadActorRole",
+        &["iam:GetRole"],
+        Scope::Arn("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*"),
+    )
+}
+
 /// Revokes the world-open ingress rules on sensitive ports of one group, by rule id.
 pub struct RevokeOpenIngress;
 
@@ -117,12 +126,7 @@ impl Task for RevokeOpenIngress {
             &["ec2:RevokeSecurityGroupIngress"],
             Scope::Arn(SECURITY_GROUPS),
         ));
-        // Who made the change: a role of aws-ir's (its own release) is never reverted.
-        p.push(Permission::new(
-            "ReadActorRole",
-            &["iam:GetRole"],
-            Scope::Arn("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*"),
-        ));
+        p.push(read_actor_role());
         p
     }
     fn errors() -> Vec<ErrorName> {
@@ -178,11 +182,7 @@ impl Task for BlockBucketPublicAccess {
             ],
             Scope::Arn(BUCKETS),
         ));
-        p.push(Permission::new(
-            "ReadActorRole",
-            &["iam:GetRole"],
-            Scope::Arn("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*"),
-        ));
+        p.push(read_actor_role());
         p
     }
     fn errors() -> Vec<ErrorName> {
@@ -243,11 +243,7 @@ impl Task for RestartTrailLogging {
             ],
             Scope::Arn(TRAILS),
         ));
-        p.push(Permission::new(
-            "ReadActorRole",
-            &["iam:GetRole"],
-            Scope::Arn("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*"),
-        ));
+        p.push(read_actor_role());
         p
     }
     fn errors() -> Vec<ErrorName> {
