@@ -14,6 +14,7 @@ pub struct Aws {
     pub cloudtrail: aws_sdk_cloudtrail::Client,
     pub securityhub: aws_sdk_securityhub::Client,
     pub config: aws_sdk_config::Client,
+    pub wafv2: aws_sdk_wafv2::Client,
 }
 
 impl Aws {
@@ -34,6 +35,7 @@ impl Aws {
             cloudtrail: aws_sdk_cloudtrail::Client::new(&config),
             securityhub: aws_sdk_securityhub::Client::new(&config),
             config: aws_sdk_config::Client::new(&config),
+            wafv2: aws_sdk_wafv2::Client::new(&config),
         }
     }
 }

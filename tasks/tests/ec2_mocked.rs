@@ -34,6 +34,7 @@ fn aws(ec2: aws_sdk_ec2::Client, ssm: aws_sdk_ssm::Client) -> Aws {
         cloudtrail: mock_client!(aws_sdk_cloudtrail, NONE),
         securityhub: mock_client!(aws_sdk_securityhub, NONE),
         config: mock_client!(aws_sdk_config, NONE),
+        wafv2: mock_client!(aws_sdk_wafv2, NONE),
     }
 }
 

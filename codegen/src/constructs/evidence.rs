@@ -16,7 +16,7 @@
 //!   `quarantine` profile action (responders keep Session Manager access to an isolated host).
 
 use super::{ids, params};
-use crate::cfn::{get_att, ref_, sub, Output, Parameter, Resource, Template};
+use crate::cfn::{equals, get_att, ref_, sub, Output, Parameter, Resource, Template};
 use contract::task::StackResource;
 use contract::tasks::ec2::CAPTURE_STEPS;
 use serde_json::json;
@@ -42,6 +42,68 @@ pub fn add(t: &mut Template, needed: &[StackResource]) {
     }
     if wants(StackResource::QuarantineRole) {
         quarantine_profile(t);
+    }
+    if wants(StackResource::BlockedIpSets) {
+        blocked_ip_sets(t);
+    }
+}
+
+/// The IP sets of blocked addresses, `(logical id, version, scope)`: one per address family
+/// (an IP set holds one) and scope. CloudFront's scope exists only in us-east-1.
+pub const BLOCKED_IP_SETS: [(&str, &str, &str); 4] = [
+    ("BlockedIpv4Regional", "IPV4", "REGIONAL"),
+    ("BlockedIpv6Regional", "IPV6", "REGIONAL"),
+    ("BlockedIpv4CloudFront", "IPV4", "CLOUDFRONT"),
+    ("BlockedIpv6CloudFront", "IPV6", "CLOUDFRONT"),
+];
+
+const CLOUDFRONT_SETS: &str = "CloudFrontIpSets";
+
+/// The sets start empty and are written by the block tasks (and the expiry), never by the
+/// template again: CloudFormation only rewrites `Addresses` when the template changes it.
+/// Users reference them from their web ACLs' rules (the outputs give the ARNs).
+fn blocked_ip_sets(t: &mut Template) {
+    t.parameter(
+        CLOUDFRONT_SETS,
+        Parameter::string("enabled: also keep CLOUDFRONT-scope IP sets (the stack must be in us-east-1, where CloudFront's scope lives).")
+            .default(json!("disabled"))
+            .allowed(&[json!("enabled"), json!("disabled")]),
+    );
+    t.condition(
+        CLOUDFRONT_SETS,
+        json!({"Fn::And": [
+            equals(ref_(CLOUDFRONT_SETS), json!("enabled")),
+            equals(ref_("AWS::Region"), json!("us-east-1")),
+        ]}),
+    );
+    for (id, version, scope) in BLOCKED_IP_SETS {
+        let family = if version == "IPV4" { "ipv4" } else { "ipv6" };
+        let suffix = if scope == "CLOUDFRONT" {
+            "-cloudfront"
+        } else {
+            ""
+        };
+        let set = Resource::new(
+            "AWS::WAFv2::IPSet",
+            json!({
+                "Name": sub(&format!("${{AWS::StackName}}-blocked-{family}{suffix}")),
+                "Description": format!("Addresses aws-ir blocks, {version} {scope}, written by its tasks, each with an expiry."),
+                "Scope": scope,
+                "IPAddressVersion": version,
+                "Addresses": [],
+            }),
+        );
+        let mut output = Output::new(
+            &format!("WAF IP set of blocked {version} addresses ({scope}): reference it from a web ACL rule that blocks."),
+            get_att(id, "Arn"),
+        );
+        if scope == "CLOUDFRONT" {
+            t.add(id, set.condition(CLOUDFRONT_SETS));
+            output.condition = Some(CLOUDFRONT_SETS.to_string());
+        } else {
+            t.add(id, set);
+        }
+        t.output(&format!("{id}Arn"), output);
     }
 }
 
@@ -272,6 +334,14 @@ pub fn substitution(var: &str) -> Option<serde_json::Value> {
         "EvidenceBucketName" => Some(ref_(EVIDENCE_BUCKET)),
         "CaptureDocumentName" => Some(ref_(CAPTURE_DOCUMENT)),
         "QuarantineProfileArn" => Some(get_att(QUARANTINE_PROFILE, "Arn")),
+        // `name|id|scope`; "" for a CloudFront set that is off.
+        v if BLOCKED_IP_SETS
+            .iter()
+            .any(|(id, _, scope)| *id == v && *scope == "CLOUDFRONT") =>
+        {
+            Some(crate::cfn::if_(CLOUDFRONT_SETS, ref_(v), json!("")))
+        }
+        v if BLOCKED_IP_SETS.iter().any(|(id, _, _)| *id == v) => Some(ref_(v)),
         _ => None,
     }
 }

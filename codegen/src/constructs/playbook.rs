@@ -510,11 +510,12 @@ impl Playbook {
         );
         for ((flow_id, prefix, trigger), rule_id) in all.iter().zip(&rule_ids) {
             trigger.add_resources(t);
+            let (source_key, source) = trigger.rule_source();
             let rule = Resource::new(
                 "AWS::Events::Rule",
                 json!({
                     "Description": format!("Starts playbook {flow_id}: {}", trigger.description()),
-                    "EventPattern": trigger.pattern(),
+                    source_key: source,
                     "State": if_("TriggersEnabled", json!("ENABLED"), json!("DISABLED")),
                     "Targets": [{
                         "Id": "playbook",

@@ -30,6 +30,8 @@ pub enum Trigger {
         resource_types: Vec<String>,
         /// Only findings on resources carrying this tag key with one of the values.
         resource_tag: Option<(String, Vec<String>)>,
+        /// Only findings that name a remote address (`Network.SourceIpV4` or `SourceIpV6`).
+        remote_address: bool,
     },
     /// A Security Hub custom action created by the stack (`AWS::SecurityHub::ActionTarget`).
     SecurityHubCustomAction {
@@ -49,6 +51,9 @@ pub enum Trigger {
     },
     /// `irctl start` puts a manual request on the bus, addressed to one playbook.
     Manual { playbook: String },
+    /// A schedule (`rate(...)` or `cron(...)`): EventBridge's "Scheduled Event", whose `time`
+    /// the playbook reads as now.
+    Schedule { expression: String },
 }
 
 /// An AWS Config rule of the stack, named `<stack>-<name>`.
@@ -118,6 +123,7 @@ impl Trigger {
             }
             Trigger::ConfigRules { .. } => "ConfigRules".into(),
             Trigger::Manual { .. } => "ManualRequests".into(),
+            Trigger::Schedule { .. } => "Schedule".into(),
         }
     }
 
@@ -163,6 +169,7 @@ impl Trigger {
                 rules.iter().map(|r| r.name).collect::<Vec<_>>().join(", ")
             ),
             Trigger::Manual { playbook } => format!("Manual requests for playbook {playbook}"),
+            Trigger::Schedule { expression } => format!("On the schedule {expression}"),
         }
     }
 
@@ -195,6 +202,7 @@ impl Trigger {
                 exclude_products,
                 resource_types,
                 resource_tag,
+                remote_address,
             } => {
                 let mut finding = Map::new();
                 finding.insert("Severity".into(), json!({"Label": labels}));
@@ -217,6 +225,15 @@ impl Trigger {
                 }
                 if !resources.is_empty() {
                     finding.insert("Resources".into(), Value::Object(resources));
+                }
+                if *remote_address {
+                    finding.insert(
+                        "$or".into(),
+                        json!([
+                            {"Network": {"SourceIpV4": [{"exists": true}]}},
+                            {"Network": {"SourceIpV6": [{"exists": true}]}},
+                        ]),
+                    );
                 }
                 json!({
                     "source": [events::SECURITY_HUB_IMPORTED.0],
@@ -278,6 +295,15 @@ impl Trigger {
                 "detail-type": [MANUAL_DETAIL_TYPE],
                 "detail": {"playbook": [playbook]},
             }),
+            Trigger::Schedule { .. } => Value::Null,
+        }
+    }
+
+    /// What starts the rule: `("ScheduleExpression", …)` for a schedule, else the pattern.
+    pub fn rule_source(&self) -> (&'static str, Value) {
+        match self {
+            Trigger::Schedule { expression } => ("ScheduleExpression", json!(expression)),
+            _ => ("EventPattern", self.pattern()),
         }
     }
 
@@ -438,6 +464,7 @@ mod tests {
             exclude_products: vec![],
             resource_types: vec![],
             resource_tag: None,
+            remote_address: false,
         }
         .pattern();
         assert_eq!(
@@ -450,6 +477,7 @@ mod tests {
             exclude_products: vec!["GuardDuty".into()],
             resource_types: vec!["AwsEc2Instance".into()],
             resource_tag: Some(("ir:respond".into(), vec!["auto".into()])),
+            remote_address: false,
         }
         .pattern();
         assert_eq!(

@@ -329,6 +329,7 @@ pub fn playbook() -> Playbook {
                 exclude_products: vec!["GuardDuty".into()],
                 resource_types: vec!["AwsIamAccessKey".into(), "AwsIamUser".into(), "AwsIamRole".into()],
                 resource_tag: None,
+                remote_address: false,
             },
             Trigger::SecurityHubCustomAction {
                 id: "CutCreds".into(),

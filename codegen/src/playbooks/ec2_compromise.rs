@@ -370,6 +370,7 @@ pub fn playbook() -> Playbook {
                 resource_types: vec!["AwsEc2Instance".into()],
                 // Other products' findings contain an instance only where its owner opted in.
                 resource_tag: Some(("aws-ir:respond".into(), vec!["auto".into()])),
+                remote_address: false,
             },
             Trigger::SecurityHubCustomAction {
                 id: "Isolate".into(),

@@ -7,6 +7,7 @@ pub mod credentials_release;
 pub mod ec2_compromise;
 pub mod ec2_release;
 pub mod intake;
+pub mod malicious_ip;
 pub mod release;
 pub mod settings_recovery;
 pub mod settings_release;
@@ -19,5 +20,6 @@ pub fn all() -> Vec<Playbook> {
         ec2_compromise::playbook(),
         credentials_compromise::playbook(),
         settings_recovery::playbook(),
+        malicious_ip::playbook(),
     ]
 }

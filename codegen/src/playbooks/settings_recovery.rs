@@ -280,6 +280,7 @@ pub fn playbook() -> Playbook {
                 exclude_products: vec![],
                 resource_types: RECOVERABLE.iter().map(|s| s.to_string()).collect(),
                 resource_tag: None,
+                remote_address: false,
             },
             Trigger::SecurityHubCustomAction {
                 id: "Restore".into(),

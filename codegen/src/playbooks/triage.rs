@@ -95,6 +95,7 @@ pub fn playbook() -> Playbook {
                 exclude_products: vec!["GuardDuty".into()],
                 resource_types: vec![],
                 resource_tag: None,
+                remote_address: false,
             },
             Trigger::SecurityHubCustomAction {
                 id: "Triage".into(),

@@ -95,4 +95,7 @@ pub enum StackResource {
     CaptureDocument,
     /// The role of the quarantine instance profile (SSM only).
     QuarantineRole,
+    /// The stack's WAF IP sets of blocked addresses (IPv4 and IPv6; REGIONAL, and CLOUDFRONT
+    /// when enabled).
+    BlockedIpSets,
 }

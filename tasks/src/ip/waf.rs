@@ -39,7 +39,7 @@ pub struct Written {
 /// Backoff before attempt `n` (1-based retries): 50 ms doubling, capped at 2 s, full jitter
 /// (AWS Architecture Blog, "Exponential Backoff And Jitter"), so that writers that collided
 /// do not collide again in step.
-fn backoff(retry: u32) -> Duration {
+pub(crate) fn backoff(retry: u32) -> Duration {
     let cap = 50u64.saturating_mul(1 << retry.min(6)).min(2_000);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -48,7 +48,7 @@ fn backoff(retry: u32) -> Duration {
     Duration::from_millis(nanos % (cap + 1))
 }
 
-async fn read(
+pub async fn read(
     client: &aws_sdk_wafv2::Client,
     set: &IpSetRef,
 ) -> Result<(Vec<String>, String), TaskError> {

@@ -215,4 +215,5 @@ impl Task for ClaimCase {
 
 pub mod credentials;
 pub mod ec2;
+pub mod ip;
 pub mod settings;

@@ -1,0 +1,250 @@
+//! Malicious IP: a finding names a remote address that attacks or is contacted by our
+//! resources; block it at the edge (the stack's WAF IP sets, which web ACLs reference) and in
+//! the VPC (a deny in the network ACLs of the affected subnets), each with an expiry.
+//!
+//! `ScreenAddresses` refuses what must never be blocked (private, link-local, `/0`, the
+//! allow-list), with the reason recorded; then WAF and NACL are written in parallel, each branch
+//! recording its own failure so the other finishes. The companion `ip-expiry` runs on a
+//! schedule: it removes blocks whose time is up and reconciles the ledger with AWS both ways.
+//!
+//! Concurrent findings: WAF writes are optimistic (the lock token; a conflict re-reads and
+//! merges), NACL writes hold a per-ACL lease in the case table (an eviction or a rule number
+//! must not be decided by two writers at once). Findings for different addresses all end
+//! applied; the only serialization is per network ACL, for the few milliseconds of its write.
+
+use crate::asl::*;
+use crate::cfn::Parameter;
+use crate::constructs::playbook::{Companion, Playbook};
+use crate::constructs::trigger::Trigger;
+use crate::playbooks::intake::{intake, report, REPORT_FAILURE};
+use contract::case::SeverityLabel;
+use contract::tasks::ip::{BlockInNacl, BlockInWaf, ExpireBlocks, ScreenAddresses};
+use contract::tasks::Notify;
+use contract::ErrorName;
+use serde_json::json;
+
+pub const ID: &str = "malicious-ip";
+pub const EXPIRY: &str = "ip-expiry";
+
+/// GuardDuty finding types that name a remote address worth blocking.
+pub const FINDING_TYPES: [&str; 6] = [
+    "UnauthorizedAccess:EC2/MaliciousIPCaller.Custom",
+    "UnauthorizedAccess:EC2/SSHBruteForce",
+    "UnauthorizedAccess:EC2/RDPBruteForce",
+    "Recon:EC2/PortProbeUnprotectedPort",
+    "Recon:EC2/PortProbeEMRUnprotectedPort",
+    "Recon:EC2/Portscan",
+];
+
+pub fn policy_parameters() -> Vec<(&'static str, Parameter)> {
+    vec![
+        ("AllowList", Parameter::string("Comma-separated addresses or CIDRs never blocked (partners, scanners, offices).").default(json!(""))),
+        ("AllowListParameter", Parameter::string("An SSM parameter under /incident-response/ with more of the allow-list (comma- or newline-separated), kept outside the stack; empty for none.").default(json!("")).pattern("^(/incident-response/[A-Za-z0-9_./-]+)?$")),
+        ("BlockInternal", Parameter::string("true: private, loopback, link-local and CGNAT ranges may be blocked too (normally refused).").default(json!("false")).allowed(&[json!("true"), json!("false")])),
+        ("BlockDocumentation", Parameter::string("true: documentation ranges (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32) may be blocked (normally refused: samples use them).").default(json!("false")).allowed(&[json!("true"), json!("false")])),
+        ("BlockTtlHours", Parameter::string("Hours a block lasts after its address was last seen; seeing it again extends it.").default(json!("24")).pattern("^[0-9]{1,5}(\\.[0-9]+)?$")),
+        ("Block", Parameter::string("true: block; false: detect and report only.").default(json!("true")).allowed(&[json!("true"), json!("false")])),
+        ("NaclEgress", Parameter::string("true: deny outbound traffic to the address too (an inbound deny already drops its replies, NACLs being stateless).").default(json!("false")).allowed(&[json!("true"), json!("false")])),
+        ("NaclRules", Parameter::string("Network ACL rule numbers reserved to aws-ir's denies, first-last (below the account's allow rules; the EC2 playbook's isolation uses 1-32).").default(json!("50-89")).pattern("^[0-9]{1,5}-[0-9]{1,5}$")),
+        ("NaclLimit", Parameter::string("Rules a network ACL may hold per direction and address family (Amazon VPC quota, 20 by default, up to 40).").default(json!("20")).pattern("^[0-9]{1,2}$")),
+    ]
+}
+
+/// The policy every step receives.
+fn read_policy() -> Pass {
+    Pass::new("ReadPolicy")
+        .comment("The stack's parameters and stores, as the policy every step receives.")
+        .parameters(json!({
+            "allow_list": "${AllowList}",
+            "allow_list_parameter": "${AllowListParameter}",
+            "allow_internal": "${BlockInternal}",
+            "allow_documentation": "${BlockDocumentation}",
+            "ttl_hours": "${BlockTtlHours}",
+            "block": "${Block}",
+            "nacl_egress": "${NaclEgress}",
+            "nacl_rules": "${NaclRules}",
+            "nacl_limit": "${NaclLimit}",
+            "ip_sets": ["${BlockedIpv4Regional}", "${BlockedIpv6Regional}", "${BlockedIpv4CloudFront}", "${BlockedIpv6CloudFront}"],
+            "case_table": "${CaseTableName}",
+        }))
+        .result_path("$.policy")
+}
+
+/// One place to block in: its task, or its failure recorded (the other branch goes on).
+fn block_branch<T: contract::task::Task>(name: &str, comment: &str) -> Chain {
+    Task::invoke::<T>(name)
+        .comment(comment)
+        .with_path("case", "$.case")
+        .with_path("policy", "$.policy")
+        .with_path("networks", "$.screen.block")
+        .with_path("network_acls", "$.screen.network_acls")
+        .with_path("execution", "$$.Execution.Id")
+        .result_path("$")
+        .catch(
+            [STATES_ALL],
+            "$.error",
+            Pass::new(&format!("{name}Failed"))
+                .comment("Recorded; the other place still blocks. IR.LimitReached says which cap.")
+                .parameters(json!({"status": "failed", "detail.$": "States.Format('{}: {}', $.error.Error, $.error.Cause)"})),
+        )
+        .into_chain()
+}
+
+pub fn playbook() -> Playbook {
+    let screen = Task::invoke::<ScreenAddresses>("ScreenAddresses")
+        .comment("Which remote addresses may be blocked (each refusal with its reason), and the affected subnets' network ACLs.")
+        .with_path("case", "$.case")
+        .with_path("policy", "$.policy")
+        .result_path("$.screen")
+        .catch([ErrorName::InvalidEvent.as_str()], "$.error", Chain::goto("ReportRejectedEvent"))
+        .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));
+
+    let block = Parallel::new("BlockEverywhere")
+        .comment("WAF and network ACLs at once; each branch records its own failure.")
+        .branch(block_branch::<BlockInWaf>(
+            "BlockInWaf",
+            "Into the stack's IP set of the address's family, in every scope.",
+        ))
+        .branch(block_branch::<BlockInNacl>(
+            "BlockInNacl",
+            "A deny in each affected network ACL, one writer per ACL.",
+        ))
+        .result_selector(json!({"waf.$": "$[0]", "nacl.$": "$[1]"}))
+        .result_path("$.results.blocks")
+        .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));
+
+    let notify = Task::invoke::<Notify>("Notify")
+        .comment("What was blocked where, what was refused and why, and when the blocks expire.")
+        .with_path("case", "$.case")
+        .with("topic_arn", json!("${NotificationTopicArn}"))
+        .with("chat_parameter", json!("${ChatWebhookParameter}"))
+        .with_path("outcome", "States.Format('Malicious IP response for case {}: blocks expire after BlockTtlHours unless the address is seen again; the ip-expiry playbook removes them.', $.case.case_id)")
+        .with_path("results", "$.results")
+        .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));
+
+    let anything = Choice::new("AnythingToBlock")
+        .when(Condition::is_present("$.screen.block[0]", true), block)
+        .otherwise(
+            Pass::new("NothingToBlock")
+                .comment("Every address was refused: the reasons are notified.")
+                .result(json!({"status": "nothing to block"}))
+                .result_path("$.results.blocks"),
+        );
+
+    let route = Choice::new("IsFinding")
+        .comment("Samples are shown, never acted on.")
+        .when(
+            Condition::boolean_equals("$.case.sample", false),
+            read_policy()
+                .next(screen)
+                .next(
+                    Pass::new("RecordScreening")
+                        .comment("What was refused, and why, goes to the record and the notification.")
+                        .input_path("$.screen")
+                        .parameters(json!({"block.$": "$.block", "refused.$": "$.refused", "network_acls.$": "$.network_acls", "notes.$": "$.notes"}))
+                        .result_path("$.results.screening"),
+                )
+                .next(anything),
+        )
+        .otherwise(
+            Pass::new("NotApplicable")
+                .result(json!({"status": "not applicable", "detail": "a sample: nothing is blocked"}))
+                .result_path("$.results.blocks"),
+        );
+
+    let machine = StateMachine::new(
+        ID,
+        "Malicious IP: block the finding's remote addresses in the stack's WAF IP sets and the affected subnets' network ACLs, each with an expiry; refuse private, /0 and allow-listed addresses with the reason.",
+        intake(ID).next(route).next(notify).next(Succeed::new("Done")),
+    )
+    .timeout(1800);
+
+    let mut parameters = policy_parameters();
+    parameters.sort_by_key(|(n, _)| *n);
+    Playbook {
+        id: ID,
+        title: "Malicious IP",
+        description: "Blocks a finding's remote addresses in WAF and network ACLs, with expiry and an allow-list.",
+        machine,
+        triggers: vec![
+            Trigger::guardduty(&FINDING_TYPES, 4.0),
+            // Other products' findings that name a remote address (GuardDuty has its own rule).
+            Trigger::SecurityHubFindings {
+                labels: vec![SeverityLabel::High, SeverityLabel::Critical],
+                products: vec![],
+                exclude_products: vec!["GuardDuty".into()],
+                resource_types: vec![],
+                resource_tag: None,
+                remote_address: true,
+            },
+            Trigger::SecurityHubCustomAction {
+                id: "BlockIp".into(),
+                name: "Block IP".into(),
+                description: "Block the remote addresses of the selected findings in WAF and network ACLs with the aws-ir malicious-ip playbook.".into(),
+            },
+            Trigger::Manual { playbook: ID.into() },
+        ],
+        parameters,
+        companions: vec![expiry()],
+    }
+}
+
+/// The expiry: on a schedule, blocks whose time is up are removed everywhere (a set left empty
+/// is written empty), and the ledger and AWS are reconciled both ways.
+fn expiry() -> Companion {
+    let failed = report(
+        "ReportExpiryFailure",
+        "aws-ir ip-expiry: expiry failed",
+        "The ip-expiry playbook could not finish; blocks may outlive their expiry until the next run.",
+    )
+    .next(Fail::new("ExpiryFailed").error("IR.PlaybookFailed").cause("See the notification and the execution history."));
+
+    let expire = Task::invoke::<ExpireBlocks>("ExpireBlocks")
+        .comment("Expired blocks out of WAF and the network ACLs; lost ones written again; unknown ones in our sets removed, foreign denies in our range reported.")
+        .with_path("policy", "$.policy")
+        .with_path("as_of", "$.time")
+        .result_path("$.expiry")
+        .catch([STATES_ALL], "$.error", failed);
+
+    let changed = Choice::new("AnythingChanged")
+        .when(
+            Condition::or([
+                Condition::is_present("$.expiry.expired[0]", true),
+                Condition::is_present("$.expiry.reapplied[0]", true),
+                Condition::is_present("$.expiry.removed_unknown[0]", true),
+                Condition::is_present("$.expiry.foreign[0]", true),
+            ]),
+            Task::sns_publish("NotifyExpiry")
+                .comment("Only when something changed or needs a human: a quiet run says nothing.")
+                .parameters(json!({
+                    "Subject": "aws-ir ip-expiry: blocks expired or reconciled",
+                    "Message.$": "States.Format('Expired (removed from WAF and network ACLs): {}\nWritten again (AWS had lost them): {}\nIn our IP sets without a ledger row, removed: {}\nDenies in our rule range that aws-ir did not write (left alone; remove them or widen NaclRules): {}\nStill blocked: {}\nExecution: {}', States.JsonToString($.expiry.expired), States.JsonToString($.expiry.reapplied), States.JsonToString($.expiry.removed_unknown), States.JsonToString($.expiry.foreign), $.expiry.active, $$.Execution.Id)",
+                }))
+                .discard_result()
+                .next(Chain::goto("Expired")),
+        )
+        .otherwise(Succeed::new("Expired"));
+
+    let now = Choice::new("HasTime")
+        .comment("A scheduled event carries its time; a start without one expires as of now.")
+        .when(Condition::is_present("$.time", true), read_policy())
+        .otherwise(
+            Pass::new("TimeIsNow")
+                .parameters(json!({"time.$": "$$.Execution.StartTime"}))
+                .next(Chain::goto("ReadPolicy")),
+        );
+
+    let machine = StateMachine::new(
+        EXPIRY,
+        "IP expiry: remove blocks whose time is up from WAF and network ACLs (an emptied set is written empty) and reconcile the block ledger with AWS both ways.",
+        now.into_chain().next(expire).next(changed),
+    )
+    .timeout(900);
+    Companion {
+        id: EXPIRY,
+        machine,
+        triggers: vec![Trigger::Schedule {
+            expression: "rate(15 minutes)".into(),
+        }],
+    }
+}

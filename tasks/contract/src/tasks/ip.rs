@@ -1,0 +1,339 @@
+//! The malicious-IP playbook's steps: decide which remote addresses of a case may be blocked,
+//! block them in the stack's WAF IP sets and in the network ACLs of the affected subnets, and
+//! expire them when their time is up (reconciling the ledger with what AWS holds).
+//!
+//! The ledger lives in the case table under the partition [`LEDGER`]: one `net#<cidr>` item per
+//! blocked network (owner case, first and last seen, expiry, the sets it is in) and one
+//! `nacl#<acl>#<in|out>#<cidr>` item per deny entry (its rule number, when it was written).
+
+use super::ec2::Outcome;
+use super::{case_table, key_for_table};
+use crate::case::Case;
+use crate::lenient;
+use crate::task::{Permission, Scope, StackResource, Task};
+use crate::ErrorName;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The case-table partition that holds the block ledger.
+pub const LEDGER: &str = "ip-blocks";
+
+/// The playbook's policy, from the stack's parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct IpPolicy {
+    /// Comma-separated addresses or CIDRs that are never blocked.
+    #[serde(default)]
+    pub allow_list: String,
+    /// An SSM parameter (String or StringList, under `/incident-response/`) with more of the
+    /// allow-list, managed without a stack update; empty for none.
+    #[serde(default)]
+    pub allow_list_parameter: String,
+    /// Block private, loopback, link-local and CGNAT ranges too (normally refused).
+    #[serde(deserialize_with = "lenient::bool")]
+    #[schemars(with = "bool")]
+    pub allow_internal: bool,
+    /// Block documentation ranges too (normally refused: samples use them).
+    #[serde(deserialize_with = "lenient::bool")]
+    #[schemars(with = "bool")]
+    pub allow_documentation: bool,
+    /// Hours a block lasts after the address was last seen.
+    #[serde(deserialize_with = "lenient::number")]
+    #[schemars(with = "f64")]
+    pub ttl_hours: f64,
+    /// Block; when false, only report (detect mode).
+    #[serde(deserialize_with = "lenient::bool")]
+    #[schemars(with = "bool")]
+    pub block: bool,
+    /// Deny outbound traffic to the address too, not only inbound.
+    #[serde(deserialize_with = "lenient::bool")]
+    #[schemars(with = "bool")]
+    pub nacl_egress: bool,
+    /// The network ACL rule numbers reserved to aws-ir's denies, `first-last`.
+    pub nacl_rules: String,
+    /// Rules a network ACL may hold per direction and address family (the account's quota).
+    #[serde(deserialize_with = "lenient::number")]
+    #[schemars(with = "f64")]
+    pub nacl_limit: f64,
+    /// The stack's IP sets, each `name|id|scope` (as `Ref` gives them); empty ones are ignored.
+    pub ip_sets: Vec<String>,
+    /// The stack's case table (ledger and records).
+    pub case_table: String,
+}
+
+impl IpPolicy {
+    /// The reserved rule numbers, or why the parameter is unusable.
+    pub fn rule_range(&self) -> Result<(i32, i32), String> {
+        let bad = || {
+            format!(
+                "NaclRules `{}` must be `first-last` with 1 <= first <= last <= 32766",
+                self.nacl_rules
+            )
+        };
+        let (a, b) = self.nacl_rules.split_once('-').ok_or_else(bad)?;
+        let (a, b): (i32, i32) = (
+            a.trim().parse().map_err(|_| bad())?,
+            b.trim().parse().map_err(|_| bad())?,
+        );
+        if a < 1 || a > b || b > 32766 {
+            return Err(bad());
+        }
+        Ok((a, b))
+    }
+}
+
+/// A remote address that will not be blocked, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Refusal {
+    pub address: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ScreenInput {
+    pub case: Case,
+    pub policy: IpPolicy,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ScreenOutput {
+    /// Networks to block (host bits cleared), IPv4 and IPv6.
+    pub block: Vec<String>,
+    /// Addresses refused, each with its reason.
+    pub refused: Vec<Refusal>,
+    /// The network ACLs of the subnets where the case's instances live.
+    pub network_acls: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+/// Decides which of the case's remote addresses may be blocked, and where.
+pub struct ScreenAddresses;
+
+impl Task for ScreenAddresses {
+    const NAME: &'static str = "screen-addresses";
+    const TITLE: &'static str = "ScreenAddresses";
+    const DESCRIPTION: &'static str = "Picks the remote addresses of a case that may be blocked (never private, /0 or allow-listed ones) and the network ACLs of the affected subnets.";
+    type Input = ScreenInput;
+    type Output = ScreenOutput;
+    fn permissions() -> Vec<Permission> {
+        vec![
+            Permission::new(
+                "FindSubnetsAndAcls",
+                &["ec2:DescribeInstances", "ec2:DescribeNetworkAcls"],
+                Scope::Unscoped {
+                    reason: "EC2 Describe* actions do not support resource-level permissions (Service Authorization Reference, Amazon EC2).",
+                },
+            ),
+            Permission::new(
+                "ReadAllowList",
+                &["ssm:GetParameter"],
+                Scope::Arn("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/incident-response/*"),
+            ),
+        ]
+    }
+    fn errors() -> Vec<ErrorName> {
+        vec![
+            ErrorName::InvalidEvent,
+            ErrorName::Misconfigured,
+            ErrorName::AccessDenied,
+            ErrorName::Throttled,
+            ErrorName::Transient,
+        ]
+    }
+}
+
+/// The networks of a case to block, where.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct BlockStep {
+    pub case: Case,
+    pub policy: IpPolicy,
+    pub networks: Vec<String>,
+    pub network_acls: Vec<String>,
+    pub execution: String,
+}
+
+/// What a block step did: the outcome, and the contention it met on the way.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct BlockOutcome {
+    #[serde(flatten)]
+    pub outcome: Outcome,
+    /// Concurrent writers met and survived: WAF lock-token conflicts, or NACL numbers taken
+    /// and locks waited for.
+    pub retries: u32,
+    /// Our oldest denies that made room (`acl rule network`).
+    pub evicted: Vec<String>,
+    /// When the blocks expire (RFC 3339), per network.
+    pub expires: Vec<String>,
+}
+
+const GLOBAL_IP_SETS: &str =
+    "arn:${AWS::Partition}:wafv2:us-east-1:${AWS::AccountId}:global/ipset/${AWS::StackName}-blocked-*/*";
+const NETWORK_ACLS: &str =
+    "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:network-acl/*";
+
+fn ledger() -> Vec<Permission> {
+    vec![
+        case_table(&[
+            "dynamodb:GetItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:PutItem",
+            "dynamodb:DeleteItem",
+            "dynamodb:Query",
+        ]),
+        key_for_table(),
+    ]
+}
+
+fn write_ip_sets() -> Permission {
+    Permission::new(
+        "WriteStackIpSets",
+        &["wafv2:GetIPSet", "wafv2:UpdateIPSet"],
+        Scope::Stack(StackResource::BlockedIpSets),
+    )
+    .also(Scope::Arn(GLOBAL_IP_SETS))
+}
+
+fn write_acls() -> Vec<Permission> {
+    vec![
+        Permission::new(
+            "ReadNetworkAcls",
+            &["ec2:DescribeNetworkAcls"],
+            Scope::Unscoped {
+                reason: "EC2 Describe* actions do not support resource-level permissions (Service Authorization Reference, Amazon EC2).",
+            },
+        ),
+        Permission::new(
+            "WriteDenyEntries",
+            &[
+                "ec2:CreateNetworkAclEntry",
+                "ec2:ReplaceNetworkAclEntry",
+                "ec2:DeleteNetworkAclEntry",
+            ],
+            Scope::Arn(NETWORK_ACLS),
+        ),
+    ]
+}
+
+fn block_errors() -> Vec<ErrorName> {
+    vec![
+        ErrorName::InvalidEvent,
+        ErrorName::LimitReached,
+        ErrorName::Misconfigured,
+        ErrorName::AccessDenied,
+        ErrorName::Throttled,
+        ErrorName::Transient,
+    ]
+}
+
+/// Adds the networks to the stack's WAF IP set of their family, in every scope.
+pub struct BlockInWaf;
+
+impl Task for BlockInWaf {
+    const NAME: &'static str = "block-in-waf";
+    const TITLE: &'static str = "BlockInWaf";
+    const DESCRIPTION: &'static str = "Adds addresses to the stack's WAF IP sets under the lock token, merging every concurrent writer's change, and records each block with its expiry.";
+    const TIMEOUT_SECONDS: u32 = 60;
+    type Input = BlockStep;
+    type Output = BlockOutcome;
+    fn permissions() -> Vec<Permission> {
+        let mut p = ledger();
+        p.push(write_ip_sets());
+        p
+    }
+    fn errors() -> Vec<ErrorName> {
+        block_errors()
+    }
+}
+
+/// Denies the networks in the network ACLs of the affected subnets.
+pub struct BlockInNacl;
+
+impl Task for BlockInNacl {
+    const NAME: &'static str = "block-in-nacl";
+    const TITLE: &'static str = "BlockInNacl";
+    const DESCRIPTION: &'static str = "Denies addresses in the network ACLs of the affected subnets, in aws-ir's rule range, one writer per ACL, evicting only its own oldest deny when full.";
+    const TIMEOUT_SECONDS: u32 = 120;
+    type Input = BlockStep;
+    type Output = BlockOutcome;
+    fn permissions() -> Vec<Permission> {
+        let mut p = ledger();
+        p.extend(write_acls());
+        p
+    }
+    fn errors() -> Vec<ErrorName> {
+        block_errors()
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ExpireInput {
+    pub policy: IpPolicy,
+    /// The time to expire against (RFC 3339): the scheduled event's `time`.
+    pub as_of: String,
+    #[serde(deserialize_with = "lenient::bool", default)]
+    #[schemars(with = "bool")]
+    pub dry_run: bool,
+}
+
+/// What an expiry run found and did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ExpireOutcome {
+    #[serde(flatten)]
+    pub outcome: Outcome,
+    /// Blocks removed because their time was up.
+    pub expired: Vec<String>,
+    /// Blocks the ledger holds that AWS had lost, written again.
+    pub reapplied: Vec<String>,
+    /// Addresses in our IP sets without a ledger row, removed.
+    pub removed_unknown: Vec<String>,
+    /// Denies in our rule range that aws-ir did not write (`acl rule network`), reported and
+    /// left alone: a network ACL entry carries no owner, so it is not provably ours.
+    pub foreign: Vec<String>,
+    /// Blocks still in force.
+    pub active: u32,
+}
+
+/// Expires blocks whose time is up and reconciles the ledger with AWS, both ways.
+pub struct ExpireBlocks;
+
+impl Task for ExpireBlocks {
+    const NAME: &'static str = "expire-blocks";
+    const TITLE: &'static str = "ExpireBlocks";
+    const DESCRIPTION: &'static str = "Removes expired address blocks from WAF and network ACLs, and reconciles the block ledger with what AWS holds, both ways.";
+    const TIMEOUT_SECONDS: u32 = 300;
+    const MEMORY_MB: u32 = 256;
+    type Input = ExpireInput;
+    type Output = ExpireOutcome;
+    fn permissions() -> Vec<Permission> {
+        let mut p = ledger();
+        p.push(write_ip_sets());
+        p.extend(write_acls());
+        p
+    }
+    fn errors() -> Vec<ErrorName> {
+        block_errors()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(range: &str) -> IpPolicy {
+        serde_json::from_value(serde_json::json!({
+            "allow_list": "", "allow_list_parameter": "", "allow_internal": "false",
+            "allow_documentation": "false", "ttl_hours": "24", "block": "true",
+            "nacl_egress": "false", "nacl_rules": range, "nacl_limit": "20",
+            "ip_sets": ["a|b|REGIONAL", ""], "case_table": "t"
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn the_rule_range_parses_and_refuses_nonsense() {
+        assert_eq!(policy("50-89").rule_range(), Ok((50, 89)));
+        for bad in ["", "89-50", "0-10", "1-32767", "x-2"] {
+            assert!(policy(bad).rule_range().is_err(), "{bad}");
+        }
+        assert_eq!(policy("50-89").ttl_hours, 24.0);
+    }
+}

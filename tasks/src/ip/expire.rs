@@ -1,0 +1,310 @@
+//! The `expire-blocks` step: blocks whose time is up leave WAF and the network ACLs, and the
+//! ledger is reconciled with AWS both ways:
+//!
+//! - a block the ledger holds that AWS lost (an entry deleted by hand, an address taken out of
+//!   a set) is written again while it has time left;
+//! - an address in the stack's own IP sets without a ledger row is removed and reported (the
+//!   sets are aws-ir's; a block by hand goes through `irctl start malicious-ip --ip`);
+//! - a deny in aws-ir's rule range that it did not write is reported and left alone: an ACL
+//!   entry carries no owner, so it is not provably ours, and deleting another team's rule is
+//!   the one thing this must never do.
+
+use super::block::{ip_set, limits};
+use super::ledger::{self, Deny};
+use super::nacl::{self, Ours};
+use super::waf::{self, IpSetRef};
+use crate::aws::Aws;
+use crate::cases;
+use crate::error::TaskError;
+use contract::tasks::ec2::{Outcome, Status};
+use contract::tasks::ip::{ExpireInput, ExpireOutcome};
+use ipnet::IpNet;
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+fn push(list: &mut Vec<String>, item: String) {
+    if !list.contains(&item) {
+        list.push(item);
+    }
+}
+
+/// What every reconciliation of one run shares.
+struct Run<'a> {
+    aws: &'a Aws,
+    table: &'a str,
+    /// Blocks with time left.
+    active: &'a [ledger::Block],
+    /// Networks whose time is up.
+    expired: &'a BTreeSet<IpNet>,
+    limits: nacl::Limits,
+    plan_only: bool,
+}
+
+/// One of our IP sets: expired and unknown addresses out, lost ones back in.
+async fn reconcile_set(
+    run: &Run<'_>,
+    set: &IpSetRef,
+    v6: bool,
+    out: &mut ExpireOutcome,
+) -> Result<(), TaskError> {
+    let (aws, active, expired, plan_only) = (run.aws, run.active, run.expired, run.plan_only);
+    let reference = format!("{}|{}|{}", set.name, set.id, set.scope.as_str());
+    let (addresses, _) = waf::read(&aws.wafv2, set).await?;
+    let live: Vec<IpNet> = addresses
+        .iter()
+        .filter_map(|a| a.parse::<IpNet>().ok())
+        .map(|n| n.trunc())
+        .collect();
+    let known = |n: &IpNet| active.iter().any(|b| b.network == *n);
+    let mut remove = Vec::new();
+    for n in &live {
+        if expired.contains(n) {
+            remove.push(*n);
+        } else if !known(n) {
+            remove.push(*n);
+            push(&mut out.removed_unknown, format!("{n} in {}", set.name));
+        }
+    }
+    let lost: Vec<IpNet> = active
+        .iter()
+        .filter(|b| b.network.addr().is_ipv6() == v6 && b.ip_sets.contains(&reference))
+        .map(|b| b.network)
+        .filter(|n| !live.contains(n))
+        .collect();
+    for n in &lost {
+        push(&mut out.reapplied, format!("{n} in {}", set.name));
+    }
+    if plan_only {
+        return Ok(());
+    }
+    if !remove.is_empty() {
+        let w = waf::write(&aws.wafv2, set, &remove, false, 12).await?;
+        for n in &w.changed {
+            out.outcome
+                .act("wafv2:UpdateIPSet", &set.name, format!("removed {n}"));
+        }
+    }
+    if !lost.is_empty() {
+        let w = waf::write(&aws.wafv2, set, &lost, true, 12).await?;
+        for n in &w.changed {
+            out.outcome
+                .act("wafv2:UpdateIPSet", &set.name, format!("added {n} again"));
+        }
+    }
+    Ok(())
+}
+
+/// One network ACL, under its lease.
+async fn reconcile_acl(
+    run: &Run<'_>,
+    acl: &str,
+    rows: &[Deny],
+    out: &mut ExpireOutcome,
+) -> Result<(), TaskError> {
+    let (aws, table, active, limits, plan_only) =
+        (run.aws, run.table, run.active, run.limits, run.plan_only);
+    let live = match nacl::entries(&aws.ec2, acl).await {
+        Ok(l) => l,
+        Err(e) if e.name == contract::ErrorName::ResourceNotFound => {
+            // The ACL is gone, and its entries with it.
+            out.outcome.note(format!(
+                "network ACL {acl} no longer exists: its ledger rows are closed"
+            ));
+            if !plan_only {
+                for d in rows {
+                    ledger::delete(
+                        &aws.dynamodb,
+                        table,
+                        &ledger::deny_item(acl, d.egress, &d.network),
+                    )
+                    .await?;
+                }
+                ledger::delete(&aws.dynamodb, table, &format!("acl#{acl}")).await?;
+            }
+            return Ok(());
+        }
+        Err(e) => return Err(e),
+    };
+    let is_live = |d: &Deny| {
+        live.iter().any(|e| {
+            e.rule_number == d.rule_number
+                && e.network == d.network
+                && e.egress == d.egress
+                && e.deny
+        })
+    };
+    let mut ours: Vec<Ours> = rows
+        .iter()
+        .map(|d| Ours {
+            rule_number: d.rule_number,
+            network: d.network,
+            egress: d.egress,
+            blocked_at: d.blocked_at.clone(),
+        })
+        .collect();
+    for d in rows {
+        let still = active.iter().any(|b| b.network == d.network);
+        let item = ledger::deny_item(acl, d.egress, &d.network);
+        if !still {
+            push(&mut out.expired, d.network.to_string());
+            if plan_only {
+                continue;
+            }
+            if is_live(d) {
+                aws.ec2
+                    .delete_network_acl_entry()
+                    .network_acl_id(acl)
+                    .rule_number(d.rule_number)
+                    .egress(d.egress)
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        TaskError::from_sdk(
+                            e,
+                            &format!("delete rule {} of network ACL {acl}", d.rule_number),
+                        )
+                    })?;
+                out.outcome.act(
+                    "ec2:DeleteNetworkAclEntry",
+                    acl,
+                    format!("removed the deny of {} (rule {})", d.network, d.rule_number),
+                );
+            }
+            ledger::delete(&aws.dynamodb, table, &item).await?;
+            ours.retain(|o| !(o.network == d.network && o.egress == d.egress));
+        } else if !is_live(d) {
+            push(&mut out.reapplied, format!("{} in {acl}", d.network));
+            if plan_only {
+                continue;
+            }
+            // Written again, perhaps under another number: plan against what is live now.
+            ours.retain(|o| !(o.network == d.network && o.egress == d.egress));
+            let denied = nacl::deny(&aws.ec2, acl, d.network, d.egress, &ours, limits, 5).await?;
+            let again = Deny {
+                rule_number: denied.rule_number,
+                blocked_at: crate::now(),
+                ..d.clone()
+            };
+            ledger::put_deny(&aws.dynamodb, table, &again).await?;
+            out.outcome.act(
+                "ec2:CreateNetworkAclEntry",
+                acl,
+                format!(
+                    "denied {} again as rule {} (the entry had been removed)",
+                    d.network, denied.rule_number
+                ),
+            );
+            ours.push(Ours {
+                rule_number: again.rule_number,
+                network: again.network,
+                egress: again.egress,
+                blocked_at: again.blocked_at,
+            });
+        }
+    }
+    for e in live
+        .iter()
+        .filter(|e| e.deny && (limits.first..=limits.last).contains(&e.rule_number))
+    {
+        let written_by_us = rows.iter().any(|d| {
+            d.rule_number == e.rule_number && d.network == e.network && d.egress == e.egress
+        });
+        if !written_by_us {
+            push(
+                &mut out.foreign,
+                format!(
+                    "{acl} {} {} {}",
+                    e.rule_number,
+                    if e.egress { "outbound" } else { "inbound" },
+                    e.network
+                ),
+            );
+        }
+    }
+    Ok(())
+}
+
+pub async fn expire_blocks(aws: &Aws, input: ExpireInput) -> Result<ExpireOutcome, TaskError> {
+    let as_of = ledger::epoch(&input.as_of).ok_or_else(|| {
+        TaskError::invalid_event(format!(
+            "`{}` is not an RFC 3339 time to expire against",
+            input.as_of
+        ))
+    })?;
+    let policy = &input.policy;
+    let table = &policy.case_table;
+    let limits = limits(policy)?;
+    let plan_only = input.dry_run || !policy.block;
+    let mut out = ExpireOutcome {
+        outcome: Outcome::new(plan_only),
+        ..ExpireOutcome::default()
+    };
+
+    let blocks = ledger::blocks(&aws.dynamodb, table).await?;
+    let (expired_blocks, active): (Vec<ledger::Block>, Vec<ledger::Block>) =
+        blocks.into_iter().partition(|b| b.expires_epoch <= as_of);
+    let expired: BTreeSet<IpNet> = expired_blocks.iter().map(|b| b.network).collect();
+    for b in &expired_blocks {
+        push(&mut out.expired, b.network.to_string());
+    }
+    out.active = active.len() as u32;
+
+    let run = Run {
+        aws,
+        table,
+        active: &active,
+        expired: &expired,
+        limits,
+        plan_only,
+    };
+    for text in &policy.ip_sets {
+        if let Some((set, v6)) = ip_set(text) {
+            reconcile_set(&run, &set, v6, &mut out).await?;
+        }
+    }
+
+    let rows = ledger::denies(&aws.dynamodb, table, None).await?;
+    let mut acls: Vec<String> = ledger::acls(&aws.dynamodb, table).await?;
+    for d in &rows {
+        if !acls.contains(&d.acl) {
+            acls.push(d.acl.clone());
+        }
+    }
+    let holder = format!("expiry {}", input.as_of);
+    for acl in &acls {
+        let mine: Vec<Deny> = rows.iter().filter(|d| &d.acl == acl).cloned().collect();
+        if !plan_only {
+            ledger::lock(&aws.dynamodb, table, acl, &holder, Duration::from_secs(120)).await?;
+        }
+        let done = reconcile_acl(&run, acl, &mine, &mut out).await;
+        if !plan_only {
+            ledger::unlock(&aws.dynamodb, table, acl, &holder).await;
+        }
+        done?;
+    }
+
+    if !plan_only {
+        for b in &expired_blocks {
+            ledger::delete(&aws.dynamodb, table, &ledger::block_item(&b.network)).await?;
+            // The owner case's record says when its block ended.
+            let _ = cases::record_on(
+                &aws.dynamodb,
+                table,
+                &b.owner_case,
+                &format!("unblocked#{}", b.network),
+                "expired",
+                &serde_json::json!({"network": b.network.to_string(), "expired_at": ledger::rfc3339(b.expires_epoch), "removed_at": crate::now()}),
+            )
+            .await;
+        }
+    }
+    if out.outcome.actions.is_empty() && !plan_only {
+        out.outcome.status = Status::Skipped;
+    }
+    for f in &out.foreign.clone() {
+        out.outcome.note(format!(
+            "a deny in aws-ir's rule range that it did not write, left alone: {f}"
+        ));
+    }
+    Ok(out)
+}
