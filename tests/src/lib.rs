@@ -33,6 +33,7 @@ pub struct World {
     pub securityhub: aws_sdk_securityhub::Client,
     pub config: aws_sdk_config::Client,
     pub ssm: aws_sdk_ssm::Client,
+    pub wafv2: aws_sdk_wafv2::Client,
     state_dir: PathBuf,
     owned: bool,
     /// Notifications read so far, per queue.
@@ -134,6 +135,7 @@ impl World {
             securityhub: aws_sdk_securityhub::Client::new(&config),
             config: aws_sdk_config::Client::new(&config),
             ssm: aws_sdk_ssm::Client::new(&config),
+            wafv2: aws_sdk_wafv2::Client::new(&config),
             root,
             bin,
             env,
@@ -324,6 +326,15 @@ impl World {
         let body = json!({"events": [event]}).to_string();
         let (status, text) = http_post(self.endpoint(), "/moto-api/irmoto/service-events", &body);
         assert_eq!(status, 200, "emitting the event failed: {text}");
+    }
+
+    /// Plays another team's writer on the WAF IP set `set_name`: right after the next
+    /// `GetIPSet` of it, `address` is added (the lock token rotates), so the reader's
+    /// `UpdateIPSet` meets `WAFOptimisticLockException` as on AWS.
+    pub fn waf_interleave(&self, set_name: &str, address: &str) {
+        let body = json!({"name": set_name, "address": address}).to_string();
+        let (status, text) = http_post(self.endpoint(), "/moto-api/irmoto/waf-interleave", &body);
+        assert_eq!(status, 200, "registering the other writer failed: {text}");
     }
 
     /// Plays AWS Config invoking the custom rule `rule`'s Lambda (`request`: `messageType` and,

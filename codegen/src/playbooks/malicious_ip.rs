@@ -167,7 +167,8 @@ pub fn playbook() -> Playbook {
         description: "Blocks a finding's remote addresses in WAF and network ACLs, with expiry and an allow-list.",
         machine,
         triggers: vec![
-            Trigger::guardduty(&FINDING_TYPES, 4.0),
+            // Brute force and probes are LOW by GuardDuty's scale, yet their source is exactly what to block.
+            Trigger::guardduty(&FINDING_TYPES, 1.0),
             // Other products' findings that name a remote address (GuardDuty has its own rule).
             Trigger::SecurityHubFindings {
                 labels: vec![SeverityLabel::High, SeverityLabel::Critical],

@@ -1108,6 +1108,10 @@ from .faults import FAULT_EXTENSIONS  # noqa: E402  (same reason)
 
 EXTENSIONS.extend(FAULT_EXTENSIONS)
 
+from .waf import WAF_EXTENSIONS  # noqa: E402  (same reason)
+
+EXTENSIONS.extend(WAF_EXTENSIONS)
+
 from .calls import CALL_LOG_EXTENSIONS  # noqa: E402  (same reason; wraps the faults' patch)
 
 EXTENSIONS.extend(CALL_LOG_EXTENSIONS)

@@ -1,0 +1,745 @@
+//! The malicious-ip playbook and its ip-expiry companion, deployed from
+//! `cloudformation/malicious-ip.json` with `irctl deploy` into the emulated AWS. GuardDuty and
+//! Security Hub events arrive through EventBridge; every block is read back through the WAFv2
+//! and EC2 APIs.
+//!
+//! Each scenario has a VPC of its own, so each network ACL is its own; the WAF IP sets are the
+//! stack's and shared, so scenarios assert on their own addresses. The expiry (which touches the
+//! whole ledger) runs only against the second stack, whose rules are off.
+
+use aws_sdk_ec2::types::{Filter, RuleAction};
+use aws_sdk_sfn::types::ExecutionStatus;
+use e2e::{fresh_sample, scenarios, Stack, World};
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+struct Ctx {
+    world: World,
+    main: Stack,
+    /// Rules disabled: started directly, expired and reconciled without touching `main`.
+    quiet: Stack,
+    image: String,
+}
+
+/// Each scenario's VPC and addresses are unique in the run.
+static NEXT: AtomicU32 = AtomicU32::new(1);
+
+fn main() -> std::process::ExitCode {
+    let list = scenarios![Ctx;
+        ipv4_and_ipv6_findings_are_blocked_in_waf_and_the_subnets_acl_once,
+        twenty_findings_at_once_all_end_blocked_within_the_acl_limit,
+        refused_addresses_are_recorded_with_their_reason,
+        a_finding_without_an_address_or_with_a_malformed_one_is_rejected,
+        a_foreign_rule_in_our_range_is_skipped_and_never_touched,
+        a_dry_run_plans_and_changes_nothing,
+        security_hub_findings_and_the_block_ip_action_block,
+        expiry_and_reconciliation_keep_aws_and_the_ledger_in_step,
+    ];
+    e2e::run_suite(list, |rt| {
+        let world = World::start();
+        rt.block_on(
+            world
+                .ssm
+                .put_parameter()
+                .name("/incident-response/e2e-allow")
+                .r#type(aws_sdk_ssm::types::ParameterType::String)
+                .value("1.1.1.0/24\n# the resolver we rely on")
+                .overwrite(true)
+                .send(),
+        )
+        .unwrap();
+        let params = [
+            "AllowList=8.8.8.8,8.8.4.4",
+            "AllowListParameter=/incident-response/e2e-allow",
+        ];
+        let main = rt.block_on(world.deploy("e2e", "malicious-ip", &params));
+        let mut quiet_params = params.to_vec();
+        quiet_params.push("Triggers=disabled");
+        let quiet = rt.block_on(world.deploy("e2e-quiet", "malicious-ip", &quiet_params));
+        let image = rt.block_on(async {
+            let images = world
+                .ec2
+                .describe_images()
+                .owners("amazon")
+                .filters(
+                    Filter::builder()
+                        .name("name")
+                        .values("al2023-ami-2023.*-x86_64")
+                        .build(),
+                )
+                .send()
+                .await
+                .unwrap();
+            images.images()[0].image_id().unwrap().to_string()
+        });
+        Ctx {
+            world,
+            main,
+            quiet,
+            image,
+        }
+    })
+}
+
+// --- helpers -----------------------------------------------------------------------------
+
+/// An instance in a VPC of its own: (instance id, network ACL of its subnet).
+async fn host(c: &Ctx) -> (String, String) {
+    let n = NEXT.fetch_add(1, Ordering::SeqCst);
+    let ec2 = &c.world.ec2;
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block(format!("10.{}.0.0/16", 100 + n))
+        .send()
+        .await
+        .unwrap();
+    let vpc = vpc.vpc().unwrap().vpc_id().unwrap().to_string();
+    let subnet = ec2
+        .create_subnet()
+        .vpc_id(&vpc)
+        .cidr_block(format!("10.{}.1.0/24", 100 + n))
+        .send()
+        .await
+        .unwrap();
+    let subnet = subnet.subnet().unwrap().subnet_id().unwrap().to_string();
+    let run = ec2
+        .run_instances()
+        .image_id(&c.image)
+        .instance_type(aws_sdk_ec2::types::InstanceType::T3Micro)
+        .min_count(1)
+        .max_count(1)
+        .subnet_id(&subnet)
+        .send()
+        .await
+        .unwrap();
+    let instance = run.instances()[0].instance_id().unwrap().to_string();
+    let acls = ec2
+        .describe_network_acls()
+        .filters(
+            Filter::builder()
+                .name("association.subnet-id")
+                .values(&subnet)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let acl = acls.network_acls()[0].network_acl_id().unwrap().to_string();
+    (instance, acl)
+}
+
+/// A public IPv4 address no other scenario uses (45.x.y.z: not in any refused range).
+fn address() -> String {
+    let n = NEXT.fetch_add(1, Ordering::SeqCst);
+    format!("45.{}.{}.{}", 60 + n / 250, n % 250, 7 + n % 200)
+}
+
+/// A GuardDuty SSH brute-force finding from `ip` against `instance`, fresh ids.
+fn brute_force(instance: &str, ip: &str) -> Value {
+    let event = fresh_sample("guardduty-ec2-ssh-brute-force");
+    let text = event
+        .to_string()
+        .replace("i-0a1b2c3d4e5f60718", instance)
+        .replace("185.220.101.45", ip);
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Emits `event` as its service would and waits for `stack`'s execution.
+async fn run(c: &Ctx, stack: &Stack, event: &Value) -> (ExecutionStatus, Value) {
+    c.world.emit(event);
+    let arn = c
+        .world
+        .execution_for(stack, event["id"].as_str().unwrap())
+        .await;
+    c.world.wait(&arn, Duration::from_secs(300)).await
+}
+
+/// Starts `stack`'s `playbook` directly with `irctl start --file` and waits.
+async fn run_direct(
+    c: &Ctx,
+    stack: &Stack,
+    playbook: &str,
+    event: &Value,
+) -> (ExecutionStatus, Value) {
+    let file = std::env::temp_dir().join(format!("ip-{}.json", uuid_like()));
+    std::fs::write(&file, event.to_string()).unwrap();
+    let started = c.world.irctl(&[
+        "--stack-prefix",
+        &stack.prefix,
+        "start",
+        playbook,
+        "--file",
+        file.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&started.stdout);
+    assert!(started.status.success(), "{stdout}");
+    let arn = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("started "))
+        .unwrap_or_else(|| panic!("no execution in {stdout}"))
+        .to_string();
+    c.world.wait(&arn, Duration::from_secs(300)).await
+}
+
+fn uuid_like() -> String {
+    format!(
+        "{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+/// An IP set of `stack` by output (`BlockedIpv4RegionalArn`): (name, id).
+fn ip_set(stack: &Stack, output: &str) -> (String, String) {
+    let arn = &stack.outputs[output];
+    let mut parts = arn.rsplit('/');
+    let id = parts.next().unwrap().to_string();
+    let name = parts.next().unwrap().to_string();
+    (name, id)
+}
+
+async fn waf_addresses(c: &Ctx, stack: &Stack, output: &str) -> BTreeSet<String> {
+    let (name, id) = ip_set(stack, output);
+    let got = c
+        .world
+        .wafv2
+        .get_ip_set()
+        .name(name)
+        .id(id)
+        .scope(aws_sdk_wafv2::types::Scope::Regional)
+        .send()
+        .await
+        .unwrap();
+    got.ip_set().unwrap().addresses().iter().cloned().collect()
+}
+
+/// The ACL's denies in the playbook's range (50-89): (rule number, network, egress).
+async fn denies(c: &Ctx, acl: &str) -> Vec<(i32, String, bool)> {
+    entries(c, acl)
+        .await
+        .into_iter()
+        .filter(|(n, _, _, deny)| (50..=89).contains(n) && *deny)
+        .map(|(n, net, egress, _)| (n, net, egress))
+        .collect()
+}
+
+/// Every entry of the ACL: (rule number, network, egress, deny).
+async fn entries(c: &Ctx, acl: &str) -> Vec<(i32, String, bool, bool)> {
+    let got = c
+        .world
+        .ec2
+        .describe_network_acls()
+        .network_acl_ids(acl)
+        .send()
+        .await
+        .unwrap();
+    got.network_acls()[0]
+        .entries()
+        .iter()
+        .map(|e| {
+            (
+                e.rule_number().unwrap_or_default(),
+                e.cidr_block()
+                    .or(e.ipv6_cidr_block())
+                    .unwrap_or_default()
+                    .to_string(),
+                e.egress().unwrap_or_default(),
+                e.rule_action() == Some(&RuleAction::Deny),
+            )
+        })
+        .collect()
+}
+
+fn blocks(out: &Value) -> &Value {
+    &out["results"]["blocks"]
+}
+
+// --- scenarios ---------------------------------------------------------------------------
+
+async fn ipv4_and_ipv6_findings_are_blocked_in_waf_and_the_subnets_acl_once(c: Arc<Ctx>) {
+    let (instance, acl) = host(&c).await;
+    let v4 = address();
+    let event = brute_force(&instance, &v4);
+    let (status, out) = run(&c, &c.main, &event).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_eq!(blocks(&out)["waf"]["status"], "done", "{out}");
+    assert_eq!(blocks(&out)["nacl"]["status"], "done", "{out}");
+    assert!(
+        blocks(&out)["waf"]["expires"][0]
+            .as_str()
+            .unwrap()
+            .contains(" until "),
+        "{out}"
+    );
+    assert!(waf_addresses(&c, &c.main, "BlockedIpv4RegionalArn")
+        .await
+        .contains(&format!("{v4}/32")));
+    let ours = denies(&c, &acl).await;
+    assert_eq!(ours.len(), 1, "{ours:?}");
+    assert_eq!(
+        (ours[0].1.as_str(), ours[0].2),
+        (format!("{v4}/32").as_str(), false)
+    );
+
+    // IPv6: its own set, an IPv6 deny in the same ACL.
+    let v6 = format!("2a0b:f4c2:{:x}::1", NEXT.fetch_add(1, Ordering::SeqCst));
+    let mut event6 = fresh_sample("guardduty-ec2-malicious-ip-caller-ipv6");
+    event6 = serde_json::from_str(
+        &event6
+            .to_string()
+            .replace("i-07182a3b4c5d6e7f8", &instance)
+            .replace("2a0b:f4c2:2::1", &v6),
+    )
+    .unwrap();
+    let (status, out6) = run(&c, &c.main, &event6).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out6}");
+    assert!(
+        waf_addresses(&c, &c.main, "BlockedIpv6RegionalArn")
+            .await
+            .contains(&format!("{v6}/128")),
+        "{out6}"
+    );
+    assert!(!waf_addresses(&c, &c.main, "BlockedIpv4RegionalArn")
+        .await
+        .contains(&format!("{v6}/128")));
+    let ours = denies(&c, &acl).await;
+    assert!(
+        ours.iter().any(|(_, n, _)| *n == format!("{v6}/128")),
+        "{ours:?}"
+    );
+
+    // GuardDuty sends the finding again (same finding id, a new event): nothing more is written.
+    let before = entries(&c, &acl).await;
+    let mut again = event.clone();
+    again["id"] = json!(format!("{}-again", event["id"].as_str().unwrap()));
+    let (status, out) = run(&c, &c.main, &again).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_eq!(blocks(&out)["waf"]["status"], "skipped", "{out}");
+    assert_eq!(blocks(&out)["nacl"]["status"], "skipped", "{out}");
+    assert_eq!(
+        entries(&c, &acl).await,
+        before,
+        "the ACL changed on a re-sent finding"
+    );
+    let notes = blocks(&out)["nacl"]["notes"].to_string();
+    assert!(notes.contains("already denied"), "{notes}");
+}
+
+async fn twenty_findings_at_once_all_end_blocked_within_the_acl_limit(c: Arc<Ctx>) {
+    let (instance, acl) = host(&c).await;
+    let addresses: Vec<String> = (0..20).map(|_| address()).collect();
+    let events: Vec<Value> = addresses
+        .iter()
+        .map(|a| brute_force(&instance, a))
+        .collect();
+    for e in &events {
+        c.world.emit(e);
+    }
+    let mut outs = Vec::new();
+    for e in &events {
+        let arn = c
+            .world
+            .execution_for(&c.main, e["id"].as_str().unwrap())
+            .await;
+        let (status, out) = c.world.wait(&arn, Duration::from_secs(600)).await;
+        assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+        outs.push(out);
+    }
+    let waf = waf_addresses(&c, &c.main, "BlockedIpv4RegionalArn").await;
+    for a in &addresses {
+        assert!(
+            waf.contains(&format!("{a}/32")),
+            "{a} is missing from the IP set"
+        );
+    }
+    // The default ACL holds rule 100 (allow all): 19 of ours fit in 20 inbound IPv4 rules.
+    let ours = denies(&c, &acl).await;
+    let networks: BTreeSet<&String> = ours.iter().map(|(_, n, _)| n).collect();
+    assert_eq!(networks.len(), ours.len(), "a duplicate deny: {ours:?}");
+    let inbound_v4 = entries(&c, &acl)
+        .await
+        .iter()
+        .filter(|(n, net, egress, _)| !egress && *n != 32767 && !net.contains(':'))
+        .count();
+    assert_eq!(inbound_v4, 20, "the ACL is not at its limit of 20");
+    assert_eq!(ours.len(), 19, "{ours:?}");
+    let evicted: Vec<String> = outs
+        .iter()
+        .flat_map(|o| {
+            blocks(o)["nacl"]["evicted"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(evicted.len(), 1, "{evicted:?}");
+    let gone: Vec<&String> = addresses
+        .iter()
+        .filter(|a| !networks.contains(&format!("{a}/32")))
+        .collect();
+    assert_eq!(gone.len(), 1);
+    assert!(
+        evicted[0].ends_with(&format!("{}/32", gone[0])),
+        "{evicted:?} vs {gone:?}"
+    );
+    let waf_retries: u64 = outs
+        .iter()
+        .map(|o| blocks(o)["waf"]["retries"].as_u64().unwrap_or(0))
+        .sum();
+    let nacl_retries: u64 = outs
+        .iter()
+        .map(|o| blocks(o)["nacl"]["retries"].as_u64().unwrap_or(0))
+        .sum();
+    eprintln!("20 concurrent findings: {waf_retries} WAF lock conflicts survived, {nacl_retries} NACL waits/races");
+    assert!(
+        waf_retries > 0,
+        "no WAF lock conflict was met: the findings did not run concurrently"
+    );
+}
+
+async fn refused_addresses_are_recorded_with_their_reason(c: Arc<Ctx>) {
+    let (instance, _) = host(&c).await;
+    let out = c.world.irctl(&[
+        "--stack-prefix",
+        &c.main.prefix,
+        "start",
+        "malicious-ip",
+        "--ip",
+        "10.1.2.3",
+        "--ip",
+        "8.8.8.8",
+        "--ip",
+        "1.1.1.1",
+        "--ip",
+        "203.0.113.7",
+        "--ip",
+        "0.0.0.0/0",
+        "--ip",
+        "169.254.169.254",
+        "--instance",
+        &instance,
+        "--reason",
+        "e2e: refusals",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "{stdout}");
+    let arn = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("started "))
+        .unwrap_or_else(|| panic!("no execution in {stdout}"))
+        .to_string();
+    let (status, out) = c.world.wait(&arn, Duration::from_secs(60)).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_eq!(blocks(&out)["status"], "nothing to block", "{out}");
+    let refused = out["results"]["screening"]["refused"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let reason = |a: &str| {
+        refused
+            .iter()
+            .find(|r| r["address"] == a)
+            .map(|r| r["reason"].as_str().unwrap().to_string())
+            .unwrap_or_else(|| panic!("{a} not refused: {refused:?}"))
+    };
+    assert!(reason("10.1.2.3").contains("private"));
+    assert!(reason("8.8.8.8").contains("allow-list"));
+    assert!(
+        reason("1.1.1.1").contains("allow-list"),
+        "the SSM parameter's allow-list"
+    );
+    assert!(reason("203.0.113.7").contains("documentation"));
+    assert!(reason("0.0.0.0/0").contains("whole address space"));
+    assert!(reason("169.254.169.254").contains("metadata"));
+    let sent = c
+        .world
+        .notifications(&c.main, "169.254.169.254", Duration::from_secs(30))
+        .await;
+    assert!(
+        sent.iter().any(|m| m.to_string().contains("allow-list")),
+        "{sent:?}"
+    );
+}
+
+async fn a_finding_without_an_address_or_with_a_malformed_one_is_rejected(c: Arc<Ctx>) {
+    let (instance, _) = host(&c).await;
+    let mut event = brute_force(&instance, &address());
+    event["detail"]["service"]["action"]["networkConnectionAction"]
+        .as_object_mut()
+        .unwrap()
+        .remove("remoteIpDetails");
+    let (status, out) = run(&c, &c.main, &event).await;
+    assert_eq!(status, ExecutionStatus::Failed, "{out}");
+    assert_eq!(out["error"], "IR.InvalidEvent", "{out}");
+    let sent = c
+        .world
+        .notifications(&c.main, "names no remote address", Duration::from_secs(30))
+        .await;
+    assert!(!sent.is_empty(), "the rejection was not notified");
+
+    let malformed = brute_force(&instance, "999.1.2.3");
+    let (status, out) = run(&c, &c.main, &malformed).await;
+    assert_eq!(status, ExecutionStatus::Failed, "{out}");
+    assert_eq!(out["error"], "IR.InvalidEvent", "{out}");
+}
+
+async fn a_foreign_rule_in_our_range_is_skipped_and_never_touched(c: Arc<Ctx>) {
+    let (instance, acl) = host(&c).await;
+    // Another team's deny sits at 50, the first number of our range.
+    c.world
+        .ec2
+        .create_network_acl_entry()
+        .network_acl_id(&acl)
+        .rule_number(50)
+        .egress(false)
+        .protocol("-1")
+        .rule_action(RuleAction::Deny)
+        .cidr_block("198.51.100.0/24")
+        .send()
+        .await
+        .unwrap();
+    let ip = address();
+    let (status, out) = run(&c, &c.main, &brute_force(&instance, &ip)).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    let ours = denies(&c, &acl).await;
+    assert!(
+        ours.contains(&(50, "198.51.100.0/24".into(), false)),
+        "{ours:?}"
+    );
+    assert!(ours.contains(&(51, format!("{ip}/32"), false)), "{ours:?}");
+}
+
+async fn a_dry_run_plans_and_changes_nothing(c: Arc<Ctx>) {
+    let (instance, acl) = host(&c).await;
+    let ip = address();
+    let before = entries(&c, &acl).await;
+    let out = c.world.irctl(&[
+        "--stack-prefix",
+        &c.main.prefix,
+        "start",
+        "malicious-ip",
+        "--ip",
+        &ip,
+        "--instance",
+        &instance,
+        "--reason",
+        "e2e: dry run",
+        "--dry-run",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "{stdout}");
+    let arn = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("started "))
+        .unwrap()
+        .to_string();
+    let (status, out) = c.world.wait(&arn, Duration::from_secs(60)).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_eq!(blocks(&out)["waf"]["status"], "planned", "{out}");
+    assert_eq!(blocks(&out)["nacl"]["status"], "planned", "{out}");
+    assert!(
+        blocks(&out)["nacl"]["actions"]
+            .to_string()
+            .contains("would deny"),
+        "{out}"
+    );
+    assert!(!waf_addresses(&c, &c.main, "BlockedIpv4RegionalArn")
+        .await
+        .contains(&format!("{ip}/32")));
+    assert_eq!(entries(&c, &acl).await, before);
+}
+
+async fn security_hub_findings_and_the_block_ip_action_block(c: Arc<Ctx>) {
+    let (instance, _) = host(&c).await;
+    // Another product's finding that names a remote address (GuardDuty's come by their own rule).
+    let ip = address();
+    let mut finding =
+        fresh_sample("securityhub-finding-imported-guardduty-ip")["detail"]["findings"][0].clone();
+    finding["Id"] = json!(format!("e2e-firewall-{ip}"));
+    finding["ProductArn"] =
+        json!("arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default");
+    finding["ProductName"] = json!("Network Firewall");
+    finding["Severity"] = json!({"Label": "HIGH", "Normalized": 70});
+    finding["Network"] = json!({"Direction": "IN", "SourceIpV4": ip});
+    finding["Resources"] = json!([{"Type": "AwsEc2Instance", "Id": format!("arn:aws:ec2:us-east-1:123456789012:instance/{instance}")}]);
+    c.world.import_findings(&[finding]);
+    let id = format!("e2e-firewall-{ip}");
+    let mut found = Vec::new();
+    for _ in 0..100 {
+        found = c.world.executions_for_finding(&c.main, &id).await;
+        if !found.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(
+        found.len(),
+        1,
+        "the imported finding started {} executions",
+        found.len()
+    );
+    let (status, out) = c.world.wait(&found[0], Duration::from_secs(120)).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert!(waf_addresses(&c, &c.main, "BlockedIpv4RegionalArn")
+        .await
+        .contains(&format!("{ip}/32")));
+
+    // The custom action, read back through Security Hub, routes the selected findings here.
+    let target = c.main.outputs["CustomActionBlockIpArn"].clone();
+    let listed = c
+        .world
+        .securityhub
+        .describe_action_targets()
+        .action_target_arns(&target)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.action_targets()[0].name(), Some("Block IP"));
+    let ip2 = address();
+    let mut action = fresh_sample("securityhub-custom-action-block-ip");
+    action = serde_json::from_str(
+        &action
+            .to_string()
+            .replace("185.220.101.45", &ip2)
+            .replace("i-0a1b2c3d4e5f60718", &instance),
+    )
+    .unwrap();
+    action["resources"] = json!([target]);
+    let (status, out) = run(&c, &c.main, &action).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert!(
+        waf_addresses(&c, &c.main, "BlockedIpv4RegionalArn")
+            .await
+            .contains(&format!("{ip2}/32")),
+        "{out}"
+    );
+}
+
+/// On the quiet stack, in order: a block whose WAF write meets another writer; then someone
+/// deletes our NACL entry and adds one of theirs in our range; the expiry (now) re-applies ours,
+/// reports theirs and removes an address our set holds without a ledger row; the expiry a day
+/// later removes the block everywhere and leaves the set empty.
+async fn expiry_and_reconciliation_keep_aws_and_the_ledger_in_step(c: Arc<Ctx>) {
+    let (instance, acl) = host(&c).await;
+    let (v4_set, _) = ip_set(&c.quiet, "BlockedIpv4RegionalArn");
+    let other = "45.95.168.9/32";
+    c.world.waf_interleave(&v4_set, other);
+    let ip = address();
+    let (status, out) =
+        run_direct(&c, &c.quiet, "malicious-ip", &brute_force(&instance, &ip)).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert!(
+        blocks(&out)["waf"]["retries"].as_u64().unwrap() >= 1,
+        "{out}"
+    );
+    let set = waf_addresses(&c, &c.quiet, "BlockedIpv4RegionalArn").await;
+    let mine = format!("{ip}/32");
+    assert!(
+        set.contains(&mine) && set.contains(other),
+        "the other writer's address was lost: {set:?}"
+    );
+
+    // Someone deletes our deny by hand, and adds one of theirs in our range.
+    let (rule, _, _) = denies(&c, &acl)
+        .await
+        .into_iter()
+        .find(|(_, n, _)| *n == mine)
+        .unwrap();
+    c.world
+        .ec2
+        .delete_network_acl_entry()
+        .network_acl_id(&acl)
+        .rule_number(rule)
+        .egress(false)
+        .send()
+        .await
+        .unwrap();
+    c.world
+        .ec2
+        .create_network_acl_entry()
+        .network_acl_id(&acl)
+        .rule_number(60)
+        .egress(false)
+        .protocol("-1")
+        .rule_action(RuleAction::Deny)
+        .cidr_block("192.0.2.0/24")
+        .send()
+        .await
+        .unwrap();
+
+    let now = e2e_time(0);
+    let (status, out) = run_direct(
+        &c,
+        &c.quiet,
+        "ip-expiry",
+        &json!({"source": "aws.events", "detail-type": "Scheduled Event", "time": now}),
+    )
+    .await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    let expiry = &out["expiry"];
+    assert_eq!(expiry["expired"], json!([]), "{out}");
+    assert!(
+        expiry["reapplied"]
+            .to_string()
+            .contains(&format!("{mine} in {acl}")),
+        "{out}"
+    );
+    assert!(
+        expiry["foreign"]
+            .to_string()
+            .contains(&format!("{acl} 60 inbound 192.0.2.0/24")),
+        "{out}"
+    );
+    assert!(
+        expiry["removed_unknown"].to_string().contains(other),
+        "{out}"
+    );
+    let ours = denies(&c, &acl).await;
+    assert!(
+        ours.iter().any(|(_, n, _)| *n == mine),
+        "not re-applied: {ours:?}"
+    );
+    assert!(
+        ours.contains(&(60, "192.0.2.0/24".into(), false)),
+        "their rule was touched: {ours:?}"
+    );
+    let set = waf_addresses(&c, &c.quiet, "BlockedIpv4RegionalArn").await;
+    assert!(!set.contains(other), "{set:?}");
+    let sent = c
+        .world
+        .notifications(&c.quiet, "192.0.2.0/24", Duration::from_secs(30))
+        .await;
+    assert!(!sent.is_empty(), "the foreign deny was not notified");
+
+    // A day later (the TTL is 24 h): gone from WAF and the ACL, the set written empty.
+    let (status, out) = run_direct(&c, &c.quiet, "ip-expiry", &json!({"source": "aws.events", "detail-type": "Scheduled Event", "time": e2e_time(25 * 3600)})).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert!(
+        out["expiry"]["expired"].to_string().contains(&mine),
+        "{out}"
+    );
+    assert_eq!(
+        waf_addresses(&c, &c.quiet, "BlockedIpv4RegionalArn").await,
+        BTreeSet::new()
+    );
+    let ours = denies(&c, &acl).await;
+    assert_eq!(
+        ours,
+        vec![(60, "192.0.2.0/24".to_string(), false)],
+        "only their rule stays"
+    );
+    assert_eq!(out["expiry"]["active"], 0, "{out}");
+}
+
+/// Now plus `secs`, RFC 3339.
+fn e2e_time(secs: u64) -> String {
+    let t = std::time::SystemTime::now() + Duration::from_secs(secs);
+    let s = t.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    aws_sdk_dynamodb::primitives::DateTime::from_secs(s as i64)
+        .fmt(aws_sdk_dynamodb::primitives::DateTimeFormat::DateTime)
+        .unwrap()
+}
