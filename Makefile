@@ -92,13 +92,13 @@ package: .venv/.installed ## release bootstrap zips for real AWS, in $(CARGO_TAR
 		--lambda-dir $(CARGO_TARGET_DIR)/lambda
 	@ls -l $(CARGO_TARGET_DIR)/lambda/*/bootstrap.zip
 
-bench: .venv/.installed ## synthesis speed against the CDK peer; EC2 containment and settings recovery on the emulator
+bench: .venv/.installed ## synthesis speed against the CDK peer; EC2 containment, settings recovery and IP blocking on the emulator
 	cargo build -q --release -p codegen
 	cargo build -q -p irctl -p tasks --bins
 	@# Every part runs; the target fails when any missed its target (or failed to run).
 	python3 tools/bench.py; synth=$$?; .venv/bin/python tools/bench_ec2.py; ec2=$$?; \
-		.venv/bin/python tools/bench_settings.py; settings=$$?; \
-		test $$synth -eq 0 && test $$ec2 -eq 0 && test $$settings -eq 0
+		.venv/bin/python tools/bench_settings.py; settings=$$?; .venv/bin/python tools/bench_ip.py; ip=$$?; \
+		test $$synth -eq 0 && test $$ec2 -eq 0 && test $$settings -eq 0 && test $$ip -eq 0
 
 clean: emulator-down
 	rm -rf $(LOCAL)

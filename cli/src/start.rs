@@ -113,11 +113,14 @@ pub async fn run(c: &Clients, prefix: &str, args: Args) -> Result<ExitCode> {
 }
 
 async fn build_event(c: &Clients, args: &Args) -> Result<Value> {
-    let manual = !args.instances.is_empty()
+    let targets = !args.instances.is_empty()
         || !args.ips.is_empty()
         || !args.access_keys.is_empty()
         || !args.principals.is_empty()
         || !args.resources.is_empty();
+    // A reason alone asks a playbook that needs no target (ip-expiry) to run now; the others
+    // reject such a request with IR.InvalidEvent, reported like any other.
+    let manual = targets || (args.reason.is_some() && args.sample.is_none() && args.file.is_none());
     let text = match (&args.sample, &args.file) {
         (Some(name), _) => samples::get(name)
             .ok_or_else(|| Error::Usage(format!("no sample named {name}; `irctl samples` lists them")))?
@@ -150,7 +153,10 @@ async fn build_event(c: &Clients, args: &Args) -> Result<Value> {
                 "detail-type": DETAIL_TYPE,
                 "source": SOURCE,
                 "account": "",
-                "time": "",
+                // EventBridge sets its own on the bus; a direct start keeps this one.
+                "time": aws_sdk_sfn::primitives::DateTime::from(std::time::SystemTime::now())
+                    .fmt(aws_sdk_sfn::primitives::DateTimeFormat::DateTime)
+                    .unwrap_or_default(),
                 "region": "",
                 "resources": [],
                 "detail": request,
@@ -162,7 +168,7 @@ async fn build_event(c: &Clients, args: &Args) -> Result<Value> {
             ))
         }
     };
-    if manual || args.dry_run {
+    if targets || args.dry_run {
         return Err(Error::Usage("--instance/--ip/--access-key/--principal/--dry-run build a manual request; they do not combine with --sample or --file".into()));
     }
     let text = match &args.set_instance {

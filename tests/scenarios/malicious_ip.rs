@@ -57,7 +57,7 @@ fn main() -> std::process::ExitCode {
         ];
         let main = rt.block_on(world.deploy("e2e", "malicious-ip", &params));
         let mut quiet_params = params.to_vec();
-        quiet_params.push("Triggers=disabled");
+        quiet_params.extend(["Triggers=disabled", "CloudFrontIpSets=enabled"]);
         let quiet = rt.block_on(world.deploy("e2e-quiet", "malicious-ip", &quiet_params));
         let image = rt.block_on(async {
             let images = world
@@ -203,13 +203,18 @@ fn ip_set(stack: &Stack, output: &str) -> (String, String) {
 
 async fn waf_addresses(c: &Ctx, stack: &Stack, output: &str) -> BTreeSet<String> {
     let (name, id) = ip_set(stack, output);
+    let scope = if output.contains("CloudFront") {
+        aws_sdk_wafv2::types::Scope::Cloudfront
+    } else {
+        aws_sdk_wafv2::types::Scope::Regional
+    };
     let got = c
         .world
         .wafv2
         .get_ip_set()
         .name(name)
         .id(id)
-        .scope(aws_sdk_wafv2::types::Scope::Regional)
+        .scope(scope)
         .send()
         .await
         .unwrap();
@@ -642,6 +647,9 @@ async fn expiry_and_reconciliation_keep_aws_and_the_ledger_in_step(c: Arc<Ctx>) 
         set.contains(&mine) && set.contains(other),
         "the other writer's address was lost: {set:?}"
     );
+    // CloudFront's scope too (the stack is in us-east-1 with CloudFrontIpSets=enabled).
+    let edge = waf_addresses(&c, &c.quiet, "BlockedIpv4CloudFrontArn").await;
+    assert!(edge.contains(&mine), "{edge:?}");
 
     // Someone deletes our deny by hand, and adds one of theirs in our range.
     let (rule, _, _) = denies(&c, &acl)
@@ -671,14 +679,24 @@ async fn expiry_and_reconciliation_keep_aws_and_the_ledger_in_step(c: Arc<Ctx>) 
         .await
         .unwrap();
 
-    let now = e2e_time(0);
-    let (status, out) = run_direct(
-        &c,
-        &c.quiet,
+    // A run now, as a responder asks for one (the schedule's runs are the same).
+    let started = c.world.irctl(&[
+        "--stack-prefix",
+        &c.quiet.prefix,
+        "start",
         "ip-expiry",
-        &json!({"source": "aws.events", "detail-type": "Scheduled Event", "time": now}),
-    )
-    .await;
+        "--reason",
+        "e2e: reconcile now",
+        "--direct",
+    ]);
+    let stdout = String::from_utf8_lossy(&started.stdout).to_string();
+    assert!(started.status.success(), "{stdout}");
+    let arn = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("started "))
+        .unwrap()
+        .to_string();
+    let (status, out) = c.world.wait(&arn, Duration::from_secs(300)).await;
     assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
     let expiry = &out["expiry"];
     assert_eq!(expiry["expired"], json!([]), "{out}");
@@ -733,6 +751,56 @@ async fn expiry_and_reconciliation_keep_aws_and_the_ledger_in_step(c: Arc<Ctx>) 
         "only their rule stays"
     );
     assert_eq!(out["expiry"]["active"], 0, "{out}");
+    assert_eq!(
+        waf_addresses(&c, &c.quiet, "BlockedIpv4CloudFrontArn").await,
+        BTreeSet::new()
+    );
+
+    // A full set (AWS WAF's 10,000 addresses): IR.LimitReached, recorded and notified, while
+    // the network ACL still blocks.
+    let (name, id) = ip_set(&c.quiet, "BlockedIpv4RegionalArn");
+    let token = c
+        .world
+        .wafv2
+        .get_ip_set()
+        .name(&name)
+        .id(&id)
+        .scope(aws_sdk_wafv2::types::Scope::Regional)
+        .send()
+        .await
+        .unwrap();
+    let full: Vec<String> = (0..10_000)
+        .map(|i| format!("11.{}.{}.1/32", i / 250, i % 250))
+        .collect();
+    c.world
+        .wafv2
+        .update_ip_set()
+        .name(&name)
+        .id(&id)
+        .scope(aws_sdk_wafv2::types::Scope::Regional)
+        .lock_token(token.lock_token().unwrap())
+        .set_addresses(Some(full))
+        .send()
+        .await
+        .unwrap();
+    let late = address();
+    let (status, out) =
+        run_direct(&c, &c.quiet, "malicious-ip", &brute_force(&instance, &late)).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_eq!(blocks(&out)["waf"]["status"], "failed", "{out}");
+    assert!(
+        blocks(&out)["waf"]["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("IR.LimitReached"),
+        "{out}"
+    );
+    assert_eq!(blocks(&out)["nacl"]["status"], "done", "{out}");
+    let sent = c
+        .world
+        .notifications(&c.quiet, "IR.LimitReached", Duration::from_secs(30))
+        .await;
+    assert!(!sent.is_empty(), "the full set was not notified");
 }
 
 /// Now plus `secs`, RFC 3339.

@@ -244,8 +244,14 @@ fn expiry() -> Companion {
     Companion {
         id: EXPIRY,
         machine,
-        triggers: vec![Trigger::Schedule {
-            expression: "rate(15 minutes)".into(),
-        }],
+        triggers: vec![
+            Trigger::Schedule {
+                expression: "rate(15 minutes)".into(),
+            },
+            // `irctl start ip-expiry --reason ...`: a run now, e.g. after changing the TTL.
+            Trigger::Manual {
+                playbook: EXPIRY.into(),
+            },
+        ],
     }
 }
