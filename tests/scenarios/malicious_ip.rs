@@ -57,7 +57,11 @@ fn main() -> std::process::ExitCode {
         ];
         let main = rt.block_on(world.deploy("e2e", "malicious-ip", &params));
         let mut quiet_params = params.to_vec();
-        quiet_params.extend(["Triggers=disabled", "CloudFrontIpSets=enabled"]);
+        quiet_params.extend([
+            "Triggers=disabled",
+            "CloudFrontIpSets=enabled",
+            "NaclEgress=true",
+        ]);
         let quiet = rt.block_on(world.deploy("e2e-quiet", "malicious-ip", &quiet_params));
         let image = rt.block_on(async {
             let images = world
@@ -258,6 +262,71 @@ async fn entries(c: &Ctx, acl: &str) -> Vec<(i32, String, bool, bool)> {
         .collect()
 }
 
+/// An item of the stack's case table, attribute name -> text (string sets joined by commas).
+async fn item(
+    c: &Ctx,
+    stack: &Stack,
+    case_id: &str,
+    item: &str,
+) -> std::collections::BTreeMap<String, String> {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let got = c
+        .world
+        .dynamodb
+        .get_item()
+        .table_name(&stack.outputs["CaseTableName"])
+        .key("case_id", AttributeValue::S(case_id.into()))
+        .key("item", AttributeValue::S(item.into()))
+        .send()
+        .await
+        .unwrap();
+    got.item()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(k, v)| {
+            let text = match v {
+                AttributeValue::S(s) | AttributeValue::N(s) => s,
+                AttributeValue::Ss(mut ss) => {
+                    ss.sort();
+                    ss.join(",")
+                }
+                other => format!("{other:?}"),
+            };
+            (k, text)
+        })
+        .collect()
+}
+
+/// The case's `ip-block#<execution>` records, attribute name -> JSON text.
+async fn records(
+    c: &Ctx,
+    stack: &Stack,
+    case_id: &str,
+) -> Vec<std::collections::BTreeMap<String, String>> {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let got = c
+        .world
+        .dynamodb
+        .query()
+        .table_name(&stack.outputs["CaseTableName"])
+        .key_condition_expression("case_id = :c AND begins_with(#item, :p)")
+        .expression_attribute_names("#item", "item")
+        .expression_attribute_values(":c", AttributeValue::S(case_id.into()))
+        .expression_attribute_values(":p", AttributeValue::S("ip-block#".into()))
+        .send()
+        .await
+        .unwrap();
+    got.items()
+        .iter()
+        .map(|i| {
+            i.iter()
+                .filter_map(|(k, v)| v.as_s().ok().map(|s| (k.clone(), s.clone())))
+                .collect()
+        })
+        .collect()
+}
+
 fn blocks(out: &Value) -> &Value {
     &out["results"]["blocks"]
 }
@@ -331,6 +400,50 @@ async fn ipv4_and_ipv6_findings_are_blocked_in_waf_and_the_subnets_acl_once(c: A
     );
     let notes = blocks(&out)["nacl"]["notes"].to_string();
     assert!(notes.contains("already denied"), "{notes}");
+
+    // Another finding about the same address: the block is extended, its first case kept.
+    let first_case = out["case"]["case_id"].as_str().unwrap().to_string();
+    let before = item(&c, &c.main, "ip-blocks", &format!("net#{v4}/32")).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await; // the ledger keeps seconds
+    let other = brute_force(&instance, &v4);
+    let (status, out) = run(&c, &c.main, &other).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    let second_case = out["case"]["case_id"].as_str().unwrap().to_string();
+    assert_ne!(first_case, second_case);
+    let after = item(&c, &c.main, "ip-blocks", &format!("net#{v4}/32")).await;
+    assert_eq!(after["owner_case"], first_case, "{after:?}");
+    assert_eq!(after["first_seen"], before["first_seen"], "{after:?}");
+    assert!(
+        after["last_seen"] > before["last_seen"],
+        "{before:?} -> {after:?}"
+    );
+    assert!(
+        after["expires_epoch"].parse::<i64>().unwrap()
+            > before["expires_epoch"].parse::<i64>().unwrap()
+    );
+    assert!(
+        after["cases"].contains(&first_case) && after["cases"].contains(&second_case),
+        "{after:?}"
+    );
+    // What each run's steps did is on the case's record, one item per execution.
+    let record = records(&c, &c.main, &first_case).await;
+    assert_eq!(
+        record.len(),
+        2,
+        "the first run and the re-sent one: {record:?}"
+    );
+    assert!(
+        record.iter().any(|r| r["waf"].contains("added")),
+        "{record:?}"
+    );
+    assert!(
+        record.iter().any(|r| r["nacl"].contains("deny")),
+        "{record:?}"
+    );
+    assert!(
+        record.iter().any(|r| r["nacl"].contains("already denied")),
+        "{record:?}"
+    );
 }
 
 async fn twenty_findings_at_once_all_end_blocked_within_the_acl_limit(c: Arc<Ctx>) {
@@ -460,6 +573,11 @@ async fn refused_addresses_are_recorded_with_their_reason(c: Arc<Ctx>) {
     assert!(reason("203.0.113.7").contains("documentation"));
     assert!(reason("0.0.0.0/0").contains("whole address space"));
     assert!(reason("169.254.169.254").contains("metadata"));
+    let record = records(&c, &c.main, out["case"]["case_id"].as_str().unwrap()).await;
+    assert!(
+        record[0]["screening"].contains("overlaps the allow-list"),
+        "{record:?}"
+    );
     let sent = c
         .world
         .notifications(&c.main, "169.254.169.254", Duration::from_secs(30))
@@ -647,6 +765,13 @@ async fn expiry_and_reconciliation_keep_aws_and_the_ledger_in_step(c: Arc<Ctx>) 
         set.contains(&mine) && set.contains(other),
         "the other writer's address was lost: {set:?}"
     );
+    // NaclEgress=true: the address is denied both ways.
+    let both = denies(&c, &acl).await;
+    assert!(
+        both.iter().any(|(_, n, e)| *n == mine && *e)
+            && both.iter().any(|(_, n, e)| *n == mine && !*e),
+        "{both:?}"
+    );
     // CloudFront's scope too (the stack is in us-east-1 with CloudFrontIpSets=enabled).
     let edge = waf_addresses(&c, &c.quiet, "BlockedIpv4CloudFrontArn").await;
     assert!(edge.contains(&mine), "{edge:?}");
@@ -655,7 +780,7 @@ async fn expiry_and_reconciliation_keep_aws_and_the_ledger_in_step(c: Arc<Ctx>) 
     let (rule, _, _) = denies(&c, &acl)
         .await
         .into_iter()
-        .find(|(_, n, _)| *n == mine)
+        .find(|(_, n, egress)| *n == mine && !egress)
         .unwrap();
     c.world
         .ec2

@@ -95,6 +95,7 @@ pub fn playbook() -> Playbook {
         .comment("Which remote addresses may be blocked (each refusal with its reason), and the affected subnets' network ACLs.")
         .with_path("case", "$.case")
         .with_path("policy", "$.policy")
+        .with_path("execution", "$$.Execution.Id")
         .result_path("$.screen")
         .catch([ErrorName::InvalidEvent.as_str()], "$.error", Chain::goto("ReportRejectedEvent"))
         .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));

@@ -87,7 +87,7 @@ async fn record(aws: &Aws, step: &BlockStep, attribute: &str, out: &BlockOutcome
         &aws.dynamodb,
         &step.policy.case_table,
         &step.case.case_id,
-        "ip-block",
+        &contract::tasks::ip::record_item(&step.execution),
         attribute,
         &serde_json::to_value(out).unwrap_or_default(),
     )

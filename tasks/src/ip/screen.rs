@@ -151,12 +151,24 @@ pub async fn screen_addresses(aws: &Aws, input: ScreenInput) -> Result<ScreenOut
     if !block.is_empty() && network_acls.is_empty() {
         notes.push("no instance of the case has a subnet here: blocked in WAF only".into());
     }
-    Ok(ScreenOutput {
+    let out = ScreenOutput {
         block: block.iter().map(|n| n.to_string()).collect(),
         refused,
         network_acls,
         notes,
-    })
+    };
+    if !case.dry_run {
+        crate::cases::record_on(
+            &aws.dynamodb,
+            &input.policy.case_table,
+            &case.case_id,
+            &contract::tasks::ip::record_item(&input.execution),
+            "screening",
+            &serde_json::to_value(&out).unwrap_or_default(),
+        )
+        .await?;
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

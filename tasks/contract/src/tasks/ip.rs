@@ -92,6 +92,17 @@ pub struct Refusal {
 pub struct ScreenInput {
     pub case: Case,
     pub policy: IpPolicy,
+    /// `$$.Execution.Id`: each execution's record is its own item of the case.
+    pub execution: String,
+}
+
+/// The case-table item (of the case) where one execution records its screening and blocks:
+/// `ip-block#<execution name>`, so a re-sent finding's run adds to the record, never over it.
+pub fn record_item(execution: &str) -> String {
+    format!(
+        "ip-block#{}",
+        execution.rsplit(':').next().unwrap_or(execution)
+    )
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -123,6 +134,9 @@ impl Task for ScreenAddresses {
                     reason: "EC2 Describe* actions do not support resource-level permissions (Service Authorization Reference, Amazon EC2).",
                 },
             ),
+            // The screening (what is refused and why) goes on the case's record.
+            case_table(&["dynamodb:UpdateItem"]),
+            key_for_table(),
             Permission::new(
                 "ReadAllowList",
                 &["ssm:GetParameter"],
