@@ -41,7 +41,8 @@ pub struct Args {
     #[arg(long = "principal")]
     principals: Vec<String>,
     /// Manual request: another resource by id: a security group `sg-…`, a bucket `s3://NAME`,
-    /// a trail `trail/NAME` or its ARN (repeatable).
+    /// a trail `trail/NAME` or its ARN, the account's S3 Block Public Access `account/ID`
+    /// (repeatable).
     #[arg(long = "resource")]
     resources: Vec<String>,
     /// Manual request: why (required for a manual request).

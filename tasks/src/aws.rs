@@ -15,6 +15,7 @@ pub struct Aws {
     pub securityhub: aws_sdk_securityhub::Client,
     pub config: aws_sdk_config::Client,
     pub wafv2: aws_sdk_wafv2::Client,
+    pub s3control: aws_sdk_s3control::Client,
 }
 
 impl Aws {
@@ -36,6 +37,7 @@ impl Aws {
             securityhub: aws_sdk_securityhub::Client::new(&config),
             config: aws_sdk_config::Client::new(&config),
             wafv2: aws_sdk_wafv2::Client::new(&config),
+            s3control: aws_sdk_s3control::Client::new(&config),
         }
     }
 }

@@ -810,9 +810,14 @@ fn from_manual(env: &Envelope, m: manual::ManualRequest) -> Result<Case, TaskErr
                 let name = crate::settings::trail_name(id.trim_start_matches("trail/"))?;
                 push_resource(&mut case, "AwsCloudTrailTrail", name)
             }
+            _ if id.starts_with("account/") => push_resource(
+                &mut case,
+                "AwsS3AccountPublicAccessBlock",
+                id.trim_start_matches("account/"),
+            ),
             _ => {
                 return Err(TaskError::invalid_event(format!(
-                    "`{id}` is not a resource a manual request can name (security groups: sg-…, buckets: s3://NAME, trails: trail/NAME or the trail's ARN)"
+                    "`{id}` is not a resource a manual request can name (security groups: sg-…, buckets: s3://NAME, trails: trail/NAME or the trail's ARN, the account's S3 Block Public Access: account/ACCOUNT_ID)"
                 )))
             }
         }

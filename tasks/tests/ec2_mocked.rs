@@ -35,6 +35,7 @@ fn aws(ec2: aws_sdk_ec2::Client, ssm: aws_sdk_ssm::Client) -> Aws {
         securityhub: mock_client!(aws_sdk_securityhub, NONE),
         config: mock_client!(aws_sdk_config, NONE),
         wafv2: mock_client!(aws_sdk_wafv2, NONE),
+        s3control: mock_client!(aws_sdk_s3control, NONE),
     }
 }
 

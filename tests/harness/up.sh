@@ -97,6 +97,11 @@ if [[ $WANT_LAMBDAS == 1 ]]; then
     INVOKE_ENDPOINT="http://127.0.0.1:$WATCH_PORT"
 fi
 ENDPOINT="http://127.0.0.1:$MOTO_PORT"
+# S3 Control puts the account id in the host name (123456789012.s3-control...), which no DNS
+# here resolves. Those names go through a proxy instead: moto's own server, which takes a
+# proxy's absolute-form request and routes it by path (/v20180820/ is S3 Control). The task
+# Lambdas honour the standard proxy variables, as the AWS CLI does; everything else is direct.
+S3_CONTROL_ENDPOINT="http://s3-control.emulator.invalid:$MOTO_PORT"
 
 # Written before anything starts, so that down.sh can clean up after a failed start.
 write_state() {
@@ -109,6 +114,9 @@ write_state() {
         echo "export AWS_DEFAULT_REGION=us-east-1"
         echo "export AWS_ACCESS_KEY_ID=testing"
         echo "export AWS_SECRET_ACCESS_KEY=testing"
+        echo "export AWS_ENDPOINT_URL_S3_CONTROL=$S3_CONTROL_ENDPOINT"
+        echo "export HTTP_PROXY=$ENDPOINT"
+        echo "export NO_PROXY=127.0.0.1,localhost"
         [[ -n "$INVOKE_ENDPOINT" ]] && echo "export IR_LAMBDA_INVOKE_ENDPOINT=$INVOKE_ENDPOINT"
         [[ -n "$WATCH_PORT" ]] && echo "export IR_WATCH_PORT=$WATCH_PORT"
         echo "export IR_MOTO_PID=${MOTO_PID:-}"
@@ -146,7 +154,8 @@ if [[ $WANT_LAMBDAS == 1 ]]; then
         cd "$ROOT"
         # The task Lambdas talk to the emulator: the SDK honours AWS_ENDPOINT_URL.
         export PATH="$VENV/bin:$PATH" AWS_ENDPOINT_URL="$ENDPOINT" AWS_REGION=us-east-1 \
-            AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
+            AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \
+            AWS_ENDPOINT_URL_S3_CONTROL="$S3_CONTROL_ENDPOINT" HTTP_PROXY="$ENDPOINT" NO_PROXY=127.0.0.1,localhost
         # Not --only-lambda-apis: that serves the APIs without starting any function.
         reload=(--ignore-changes)
         [[ "${IR_WATCH_RELOAD:-0}" == "1" ]] && reload=()

@@ -27,6 +27,7 @@ fn main() -> std::process::ExitCode {
         an_exempt_account_is_left_alone_with_a_record,
         a_dry_run_plans_the_recovery_and_changes_nothing,
         a_bucket_whose_public_access_block_was_removed_gets_it_back,
+        the_accounts_public_access_block_is_put_back_and_a_release_is_accepted,
         an_exempt_bucket_is_left_alone_with_a_record,
         a_stopped_trail_logs_again_and_release_stops_it,
         a_deleted_trail_is_reported_with_how_to_recreate_it,
@@ -426,6 +427,112 @@ async fn a_bucket_whose_public_access_block_was_removed_gets_it_back(c: Arc<Ctx>
     );
 }
 
+/// The account's S3 Block Public Access, read back through S3 Control.
+async fn account_block(c: &Ctx) -> Option<[bool; 4]> {
+    let got = c
+        .world
+        .s3control
+        .get_public_access_block()
+        .account_id(ACCOUNT)
+        .send()
+        .await
+        .ok()?;
+    let b = got.public_access_block_configuration()?;
+    Some([
+        b.block_public_acls()?,
+        b.ignore_public_acls()?,
+        b.block_public_policy()?,
+        b.restrict_public_buckets()?,
+    ])
+}
+
+const ACCOUNT: &str = "123456789012";
+
+/// CloudTrail's event for the account's Block Public Access turned off, a fresh event id.
+fn account_opened() -> Value {
+    let mut event = fresh_sample("cloudtrail-put-account-public-access-block");
+    event["detail"]["eventID"] = event["id"].clone();
+    event
+}
+
+async fn set_account_block(c: &Ctx, on: bool) {
+    c.world
+        .s3control
+        .put_public_access_block()
+        .account_id(ACCOUNT)
+        .public_access_block_configuration(
+            aws_sdk_s3control::types::PublicAccessBlockConfiguration::builder()
+                .block_public_acls(on)
+                .ignore_public_acls(on)
+                .block_public_policy(on)
+                .restrict_public_buckets(on)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+/// Account level (S3 Control): turned off "by mallory", put back; the release puts the recorded
+/// settings back and the same change seen again is then left alone.
+async fn the_accounts_public_access_block_is_put_back_and_a_release_is_accepted(c: Arc<Ctx>) {
+    // The safety net first: AWS Config finds it off (a CloudTrail event that never came).
+    set_account_block(&c, false).await;
+    let mut config = non_compliant(
+        &c,
+        "config-compliance-change-s3-public",
+        "account-public-access-blocked",
+        ACCOUNT,
+    );
+    let text = config
+        .to_string()
+        .replace("AWS::S3::Bucket", "AWS::S3::AccountPublicAccessBlock");
+    config = serde_json::from_str(&text).unwrap();
+    let (status, out) = run(&c, &config).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_eq!(result(&out)["status"], "done", "{out}");
+    assert_eq!(
+        account_block(&c).await,
+        Some([true; 4]),
+        "read back through S3 Control"
+    );
+
+    // The fast path: CloudTrail's event for the call.
+    set_account_block(&c, false).await;
+    let (status, out) = run(&c, &account_opened()).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_eq!(
+        result(&out)["type"],
+        "AwsS3AccountPublicAccessBlock",
+        "{out}"
+    );
+    assert_eq!(result(&out)["status"], "done", "{out}");
+    assert_eq!(
+        account_block(&c).await,
+        Some([true; 4]),
+        "read back through S3 Control"
+    );
+
+    let case = out["case"]["case_id"].as_str().unwrap().to_string();
+    release(
+        &c,
+        &case,
+        &format!("account/{ACCOUNT}"),
+        "the account hosts a public website, approved",
+    );
+    assert_eq!(
+        account_block(&c).await,
+        Some([false; 4]),
+        "release puts back what was recorded"
+    );
+
+    let (status, out) = run(&c, &account_opened()).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_skipped(&out, "accepted by the release of case");
+    assert_eq!(account_block(&c).await, Some([false; 4]));
+    set_account_block(&c, true).await;
+}
+
 /// A trail writing to its own bucket, logging, then stopped "by mallory"; returns its ARN.
 async fn stopped_trail(c: &Ctx, name: &str) -> String {
     let bucket = format!("{name}-logs");
@@ -689,6 +796,7 @@ async fn the_stack_deploys_its_config_rules(c: Arc<Ctx>) {
         "restricted-ssh",
         "restricted-common-ports",
         "bucket-public-access-blocked",
+        "account-public-access-blocked",
         "trail-logging",
     ]
     .iter()
@@ -717,7 +825,7 @@ async fn the_stack_deploys_its_config_rules(c: Arc<Ctx>) {
             )
         })
         .collect();
-    assert_eq!(sources.len(), 4, "{sources:?}");
+    assert_eq!(sources.len(), 5, "{sources:?}");
     assert!(
         sources
             .iter()

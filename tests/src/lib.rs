@@ -34,6 +34,7 @@ pub struct World {
     pub config: aws_sdk_config::Client,
     pub ssm: aws_sdk_ssm::Client,
     pub wafv2: aws_sdk_wafv2::Client,
+    pub s3control: aws_sdk_s3control::Client,
     state_dir: PathBuf,
     owned: bool,
     /// Notifications read so far, per queue.
@@ -111,9 +112,9 @@ impl World {
             std::env::set_var(k, v);
         }
         let rt = tokio::runtime::Runtime::new().unwrap();
-        let config = rt.block_on(aws_config::load_defaults(
-            aws_config::BehaviorVersion::latest(),
-        ));
+        // The tasks' own configuration: it honours HTTP_PROXY, which is how S3 Control's
+        // account-prefixed host names reach the emulator (see tests/harness/up.sh).
+        let config = rt.block_on(tasks::aws_config());
         World {
             sfn: aws_sdk_sfn::Client::new(&config),
             sqs: aws_sdk_sqs::Client::new(&config),
@@ -136,6 +137,7 @@ impl World {
             config: aws_sdk_config::Client::new(&config),
             ssm: aws_sdk_ssm::Client::new(&config),
             wafv2: aws_sdk_wafv2::Client::new(&config),
+            s3control: aws_sdk_s3control::Client::new(&config),
             root,
             bin,
             env,

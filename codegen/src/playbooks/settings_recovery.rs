@@ -15,7 +15,8 @@ use crate::constructs::trigger::{ConfigRule, RuleSource, Trigger};
 use crate::playbooks::intake::{intake, REPORT_FAILURE};
 use contract::case::SeverityLabel;
 use contract::tasks::settings::{
-    BlockBucketPublicAccess, EvaluateTrailLogging, RestartTrailLogging, RevokeOpenIngress,
+    BlockAccountPublicAccess, BlockBucketPublicAccess, EvaluateTrailLogging, RestartTrailLogging,
+    RevokeOpenIngress,
 };
 use contract::tasks::{ClaimCase, Notify};
 use serde_json::json;
@@ -23,7 +24,12 @@ use serde_json::json;
 pub const ID: &str = "settings-recovery";
 
 /// The resource types (as in ASFF and cases) whose settings this playbook puts back.
-pub const RECOVERABLE: [&str; 3] = ["AwsEc2SecurityGroup", "AwsS3Bucket", "AwsCloudTrailTrail"];
+pub const RECOVERABLE: [&str; 4] = [
+    "AwsEc2SecurityGroup",
+    "AwsS3Bucket",
+    "AwsCloudTrailTrail",
+    "AwsS3AccountPublicAccessBlock",
+];
 
 /// API calls that open a security group.
 pub const SECURITY_GROUP_CALLS: [&str; 2] =
@@ -32,10 +38,12 @@ pub const SECURITY_GROUP_CALLS: [&str; 2] =
 /// API calls that stop a trail's logging, or may (an update can point it elsewhere).
 pub const TRAIL_CALLS: [&str; 3] = ["StopLogging", "DeleteTrail", "UpdateTrail"];
 
-/// API calls that weaken a bucket's Block Public Access.
-pub const BUCKET_CALLS: [&str; 2] = [
+/// API calls that weaken a bucket's, or the account's, S3 Block Public Access.
+pub const BUCKET_CALLS: [&str; 4] = [
     "DeleteBucketPublicAccessBlock",
     "PutBucketPublicAccessBlock",
+    "DeleteAccountPublicAccessBlock",
+    "PutAccountPublicAccessBlock",
 ];
 
 pub fn policy_parameters() -> Vec<(&'static str, Parameter)> {
@@ -124,6 +132,15 @@ fn per_resource() -> Chain {
             ),
         )
         .when(
+            Condition::string_equals("$.resource.resource_type", "AwsS3AccountPublicAccessBlock"),
+            recovery::<BlockAccountPublicAccess>(
+                "BlockAccountPublicAccess",
+                "The account's four S3 Block Public Access settings back on, the previous ones recorded first.",
+                "AccountChecked",
+                Chain::goto("RecoveryFailed"),
+            ),
+        )
+        .when(
             Condition::string_equals("$.resource.resource_type", "AwsCloudTrailTrail"),
             recovery::<RestartTrailLogging>(
                 "RestartTrailLogging",
@@ -170,6 +187,13 @@ fn config_rules() -> Trigger {
                 description: "Every bucket must block public access.",
                 resource_types: vec!["AWS::S3::Bucket"],
                 source: RuleSource::Managed { identifier: "S3_BUCKET_LEVEL_PUBLIC_ACCESS_PROHIBITED", parameters: json!({}) },
+            },
+            ConfigRule {
+                id: "AccountPublicAccess",
+                name: "account-public-access-blocked",
+                description: "The account-level S3 Block Public Access must block all public access.",
+                resource_types: vec!["AWS::S3::AccountPublicAccessBlock"],
+                source: RuleSource::Managed { identifier: "S3_ACCOUNT_LEVEL_PUBLIC_ACCESS_BLOCKS", parameters: json!({}) },
             },
             ConfigRule {
                 id: "TrailLogging",

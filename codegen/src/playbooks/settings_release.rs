@@ -6,7 +6,9 @@
 use crate::asl::*;
 use crate::constructs::playbook::Companion;
 use crate::playbooks::settings_recovery::{read_policy, setting_task};
-use contract::tasks::settings::{ReleaseBucketPublicAccess, ReleaseTrailLogging, RestoreIngress};
+use contract::tasks::settings::{
+    ReleaseAccountPublicAccess, ReleaseBucketPublicAccess, ReleaseTrailLogging, RestoreIngress,
+};
 use serde_json::json;
 
 pub const ID: &str = "settings-release";
@@ -42,6 +44,12 @@ pub fn companion() -> Companion {
         Chain::goto("ReleaseFailed"),
         Chain::goto("Released"),
     );
+    let account = release::<ReleaseAccountPublicAccess>(
+        "ReleaseAccountPublicAccess",
+        "Put the account's S3 Block Public Access back to what the case recorded.",
+        Chain::goto("ReleaseFailed"),
+        Chain::goto("Released"),
+    );
     let route = Choice::new("ReleaseByType")
         .when(
             Condition::string_equals("$.resource.resource_type", "AwsS3Bucket"),
@@ -50,6 +58,10 @@ pub fn companion() -> Companion {
         .when(
             Condition::string_equals("$.resource.resource_type", "AwsCloudTrailTrail"),
             trail,
+        )
+        .when(
+            Condition::string_equals("$.resource.resource_type", "AwsS3AccountPublicAccessBlock"),
+            account,
         )
         .otherwise(restore);
 

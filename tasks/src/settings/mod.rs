@@ -15,7 +15,9 @@ use contract::tasks::ec2::{Outcome, Status};
 use contract::tasks::settings::{RecordedBlock, RecordedRule, SettingStep};
 use contract::ErrorName;
 
+mod account;
 mod trail;
+pub use account::{block_account_public_access, release_account_public_access};
 pub use trail::{evaluate_trail_logging, release_trail_logging, restart_trail_logging, trail_name};
 
 pub fn item(resource: &str) -> String {
@@ -453,7 +455,7 @@ async fn put_block(aws: &Aws, bucket: &str, b: &RecordedBlock) -> Result<(), Tas
         })
 }
 
-const ALL_BLOCKED: RecordedBlock = RecordedBlock {
+pub(super) const ALL_BLOCKED: RecordedBlock = RecordedBlock {
     present: true,
     block_public_acls: true,
     ignore_public_acls: true,
@@ -537,7 +539,7 @@ pub async fn block_bucket_public_access(
     Ok(out)
 }
 
-fn describe_block(b: &RecordedBlock) -> String {
+pub(super) fn describe_block(b: &RecordedBlock) -> String {
     if !b.present {
         return "no configuration".into();
     }

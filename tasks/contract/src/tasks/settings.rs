@@ -217,6 +217,68 @@ impl Task for ReleaseBucketPublicAccess {
     }
 }
 
+/// Account-level S3 actions name no resource (Service Authorization Reference, Amazon S3:
+/// `PutAccountPublicAccessBlock` and `GetAccountPublicAccessBlock` have no resource types).
+const ACCOUNT_LEVEL: &str = "S3's account-level Block Public Access actions support no resource-level permissions (Service Authorization Reference, Amazon S3).";
+
+/// Turns the account's S3 Block Public Access back on (all four settings), after recording it.
+pub struct BlockAccountPublicAccess;
+
+impl Task for BlockAccountPublicAccess {
+    const NAME: &'static str = "block-account-public-access";
+    const TITLE: &'static str = "BlockAccountPublicAccess";
+    const DESCRIPTION: &'static str = "Turns the account-level S3 Block Public Access settings back on, after recording what they were.";
+    type Input = SettingStep;
+    type Output = Outcome;
+    fn permissions() -> Vec<Permission> {
+        let mut p = common();
+        p.push(Permission::new(
+            "RestoreAccountBlockPublicAccess",
+            &[
+                "s3:GetAccountPublicAccessBlock",
+                "s3:PutAccountPublicAccessBlock",
+            ],
+            Scope::Unscoped {
+                reason: ACCOUNT_LEVEL,
+            },
+        ));
+        p.push(read_actor_role());
+        p
+    }
+    fn errors() -> Vec<ErrorName> {
+        MUTATE_ERRORS.to_vec()
+    }
+}
+
+/// Puts the account's S3 Block Public Access back to what a case recorded.
+pub struct ReleaseAccountPublicAccess;
+
+impl Task for ReleaseAccountPublicAccess {
+    const NAME: &'static str = "release-account-public-access";
+    const TITLE: &'static str = "ReleaseAccountPublicAccess";
+    const DESCRIPTION: &'static str =
+        "Puts the account-level S3 Block Public Access settings back to what a settings case recorded.";
+    type Input = SettingStep;
+    type Output = Outcome;
+    fn permissions() -> Vec<Permission> {
+        let mut p = common();
+        p.push(Permission::new(
+            "PutBackAccountBlockPublicAccess",
+            &[
+                "s3:GetAccountPublicAccessBlock",
+                "s3:PutAccountPublicAccessBlock",
+            ],
+            Scope::Unscoped {
+                reason: ACCOUNT_LEVEL,
+            },
+        ));
+        p
+    }
+    fn errors() -> Vec<ErrorName> {
+        MUTATE_ERRORS.to_vec()
+    }
+}
+
 /// Any region: a multi-region trail lives in its home region but is seen (and stopped) from all.
 const TRAILS: &str = "arn:${AWS::Partition}:cloudtrail:*:${AWS::AccountId}:trail/*";
 
