@@ -10,7 +10,9 @@ event to the setting read back restored (median and worst):
 
 - a security group opened to the world on SSH (only that rule revoked, by rule id);
 - a bucket whose Block Public Access was deleted (all four settings back on);
-- a trail whose logging was stopped (logging again).
+- a trail whose logging was stopped (logging again);
+- the account's S3 Block Public Access turned off (all four back on; S3 Control, reached through
+  the emulator's proxy as the task Lambdas reach it).
 
 Every AWS call is held BENCH_LATENCY_MS (default 20) on the emulator, as in bench_ec2.py. The
 issue names no target for these times: the bench reports them. Exits 2 when a run fails.
@@ -118,6 +120,22 @@ def trail(i: int) -> float:
     return time_to_restore(event, lambda: cloudtrail.get_trail_status(Name=arn)["IsLogging"], f"trail {name}")
 
 
+def account(i: int) -> float:
+    import boto3
+
+    s3control = boto3.client("s3control")  # HTTP_PROXY and AWS_ENDPOINT_URL_S3_CONTROL: state.env
+    off = {"BlockPublicAcls": False, "IgnorePublicAcls": False, "BlockPublicPolicy": False,
+           "RestrictPublicBuckets": False}
+    s3control.put_public_access_block(AccountId="123456789012", PublicAccessBlockConfiguration=off)
+    event = cloudtrail_event("cloudtrail-put-account-public-access-block")
+
+    def restored() -> bool:
+        got = s3control.get_public_access_block(AccountId="123456789012")["PublicAccessBlockConfiguration"]
+        return all(got.values())
+
+    return time_to_restore(event, restored, "the account's Block Public Access")
+
+
 def main() -> int:
     if not (emulator.BIN / "irctl").exists():
         log(f"{emulator.BIN / 'irctl'} is missing: run `cargo build -p irctl -p tasks --bins` first")
@@ -134,12 +152,13 @@ def main() -> int:
                        "--lambda-dir", str(emulator.BIN))
         emulator.call_log("POST")  # every call held BENCH_LATENCY_MS from here on
         # One unmeasured run per setting: `cargo lambda watch` starts each function on first use.
-        for setting in (security_group, bucket, trail):
+        for setting in (security_group, bucket, trail, account):
             setting(-1)
         print(f"\nsettings-recovery: from the API-call event to the setting read back restored "
               f"({RUNS} runs each, {emulator.LATENCY_MS:.0f} ms per AWS call)")
         for title, setting in (("security group, world-open SSH", security_group),
-                               ("bucket Block Public Access", bucket), ("trail logging", trail)):
+                               ("bucket Block Public Access", bucket), ("trail logging", trail),
+                               ("account Block Public Access", account)):
             times = [setting(i) for i in range(RUNS)]
             print(f"  {title:<32} median {statistics.median(times):5.2f} s   worst {max(times):5.2f} s")
         emulator.call_log("DELETE")

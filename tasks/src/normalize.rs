@@ -482,6 +482,17 @@ fn from_security_hub(
                     };
                     case.principals.push(principal);
                 }
+                // Control S3.1 is the account-level Block Public Access, on the account resource.
+                "AwsAccount"
+                    if f.compliance
+                        .as_ref()
+                        .and_then(|c| c.security_control_id.as_deref())
+                        == Some("S3.1") =>
+                {
+                    let account = r.id.rsplit([':', '/']).next().unwrap_or(&r.id);
+                    push_resource(&mut case, "AwsS3AccountPublicAccessBlock", account);
+                    setting |= failed;
+                }
                 other => {
                     let id = match other {
                         // Security groups and buckets are named by ARN; keep the id.

@@ -301,6 +301,25 @@ fn manual_requests() {
         .unwrap_err()
         .message
         .contains("invalid prefix length"));
+    // Settings by id: a group, a bucket, a trail, the account's S3 Block Public Access.
+    let mut settings = event.clone();
+    settings["detail"] = serde_json::json!({"playbook": "settings-recovery", "reason": "drift",
+        "resource_ids": ["sg-0123456789abcdef0", "s3://exports", "trail/org-trail", "account/123456789012"]});
+    let c = case_from_event(&settings).unwrap();
+    let kinds: Vec<(&str, &str)> = c
+        .resources
+        .iter()
+        .map(|r| (r.resource_type.as_str(), r.id.as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("AwsEc2SecurityGroup", "sg-0123456789abcdef0"),
+            ("AwsS3Bucket", "exports"),
+            ("AwsCloudTrailTrail", "org-trail"),
+            ("AwsS3AccountPublicAccessBlock", "123456789012")
+        ]
+    );
     let mut bad = event.clone();
     bad["detail"] = serde_json::json!({"playbook": "triage", "reason": "nothing named"});
     assert!(case_from_event(&bad)

@@ -22,6 +22,9 @@ fn main() -> std::process::ExitCode {
         a_world_open_ssh_rule_is_revoked_its_neighbours_kept_and_release_restores_it,
         an_exempt_group_is_left_alone_with_a_record,
         the_playbooks_own_change_does_not_trigger_it_again,
+        aws_irs_own_changes_to_a_bucket_or_a_trail_do_not_trigger_it_again,
+        an_exempt_trail_is_left_alone_with_a_record,
+        security_hub_controls_on_a_bucket_and_a_trail_start_the_same_recovery,
         a_resent_event_revokes_nothing_more,
         malformed_requests_end_in_invalid_event,
         an_exempt_account_is_left_alone_with_a_record,
@@ -497,8 +500,50 @@ async fn the_accounts_public_access_block_is_put_back_and_a_release_is_accepted(
         "read back through S3 Control"
     );
 
-    // The fast path: CloudTrail's event for the call.
+    // Security Hub's control S3.1 (on the account) starts the same recovery.
     set_account_block(&c, false).await;
+    let mut f = control_finding("sg-0ee55ff6677889900");
+    let id = format!(
+        "e2e-control-S3.1-{}",
+        account_opened()["id"].as_str().unwrap()
+    );
+    f["Id"] = Value::String(id.clone());
+    f["Resources"] = serde_json::json!([{"Type": "AwsAccount", "Id": format!("AWS::::Account:{ACCOUNT}"), "Partition": "aws", "Region": "us-east-1"}]);
+    f["Compliance"]["SecurityControlId"] = Value::String("S3.1".into());
+    c.world.import_findings(&[f]);
+    let begin = std::time::Instant::now();
+    let arn = loop {
+        if let Some(arn) = c.world.executions_for_finding(&c.main, &id).await.first() {
+            break arn.clone();
+        }
+        assert!(
+            begin.elapsed() < Duration::from_secs(30),
+            "the S3.1 finding started nothing"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    let (status, out) = c.world.wait(&arn, Duration::from_secs(120)).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_eq!(
+        result(&out)["type"],
+        "AwsS3AccountPublicAccessBlock",
+        "{out}"
+    );
+    assert_eq!(account_block(&c).await, Some([true; 4]));
+
+    // aws-ir's own release turning it off comes back through CloudTrail: not reverted.
+    set_account_block(&c, false).await;
+    let role = task_role(&c, "ReleaseAccountPublicAccess").await;
+    let (status, out) = run(
+        &c,
+        &made_by(account_opened(), &role, "release-account-public-access"),
+    )
+    .await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_skipped(&out, "made by aws-ir itself");
+    assert_eq!(account_block(&c).await, Some([false; 4]));
+
+    // The fast path: CloudTrail's event for the call.
     let (status, out) = run(&c, &account_opened()).await;
     assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
     assert_eq!(
@@ -986,4 +1031,154 @@ async fn an_exempt_bucket_is_left_alone_with_a_record(c: Arc<Ctx>) {
         None,
         "no Block Public Access was put on it"
     );
+}
+
+/// The role of the stack's task function `title` (e.g. `ReleaseTrailLogging`), as CloudTrail
+/// names it when that function makes a call.
+async fn task_role(c: &Ctx, title: &str) -> String {
+    let roles = c.world.iam.list_roles().send().await.unwrap();
+    roles
+        .roles()
+        .iter()
+        .find(|r| r.role_name().contains(title) && r.role_name().starts_with(&c.main.name))
+        .or_else(|| roles.roles().iter().find(|r| r.role_name().contains(title)))
+        .unwrap_or_else(|| panic!("the stack's {title} role"))
+        .role_name()
+        .to_string()
+}
+
+fn made_by(mut event: Value, role: &str, session: &str) -> Value {
+    event["detail"]["userIdentity"]["arn"] = Value::String(format!(
+        "arn:aws:sts::123456789012:assumed-role/{role}/{session}"
+    ));
+    event
+}
+
+async fn open_bucket(c: &Ctx, bucket: &str) {
+    c.world
+        .s3
+        .create_bucket()
+        .bucket(bucket)
+        .send()
+        .await
+        .unwrap();
+    c.world
+        .s3
+        .put_public_access_block()
+        .bucket(bucket)
+        .public_access_block_configuration(
+            aws_sdk_s3::types::PublicAccessBlockConfiguration::builder()
+                .block_public_acls(false)
+                .ignore_public_acls(false)
+                .block_public_policy(false)
+                .restrict_public_buckets(false)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+/// A release's own calls (a bucket opened again, a trail stopped again) come back through
+/// CloudTrail: they are recognised as aws-ir's and not reverted (no loop).
+async fn aws_irs_own_changes_to_a_bucket_or_a_trail_do_not_trigger_it_again(c: Arc<Ctx>) {
+    let bucket = "e2e-own-change-bucket";
+    open_bucket(&c, bucket).await;
+    let role = task_role(&c, "ReleaseBucketPublicAccess").await;
+    let event = made_by(bucket_opened(bucket), &role, "release-bucket-public-access");
+    let (status, out) = run(&c, &event).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_skipped(&out, "made by aws-ir itself");
+    assert_eq!(block(&c, bucket).await, Some([false; 4]));
+
+    let trail = stopped_trail(&c, "e2e-own-change-trail").await;
+    let role = task_role(&c, "ReleaseTrailLogging").await;
+    let event = made_by(
+        trail_event("StopLogging", &trail),
+        &role,
+        "release-trail-logging",
+    );
+    let (status, out) = run(&c, &event).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_skipped(&out, "made by aws-ir itself");
+    assert!(!logging(&c, &trail).await, "a release's stop was undone");
+}
+
+async fn an_exempt_trail_is_left_alone_with_a_record(c: Arc<Ctx>) {
+    let trail = stopped_trail(&c, "e2e-exempt-trail").await;
+    c.world
+        .cloudtrail
+        .add_tags()
+        .resource_id(&trail)
+        .tags_list(
+            aws_sdk_cloudtrail::types::Tag::builder()
+                .key("aws-ir:exempt")
+                .value("a lab trail, stopped on purpose")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let (status, out) = run(&c, &trail_event("StopLogging", &trail)).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_skipped(&out, "carries the exemption tag aws-ir:exempt");
+    assert!(!logging(&c, &trail).await);
+}
+
+/// Security Hub's failed controls on a bucket (S3.8) and a trail (CloudTrail.1) start the same
+/// recovery as the security group's, read back through S3 and CloudTrail.
+async fn security_hub_controls_on_a_bucket_and_a_trail_start_the_same_recovery(c: Arc<Ctx>) {
+    let bucket = "e2e-control-bucket";
+    open_bucket(&c, bucket).await;
+    let trail = stopped_trail(&c, "e2e-control-trail").await;
+    let control = |resource: Value, control: &str, title: &str| {
+        let mut f = control_finding("sg-0ee55ff6677889900");
+        f["Id"] = Value::String(format!(
+            "e2e-control-{control}-{}",
+            fresh_sample("cloudtrail-stop-logging")["id"]
+                .as_str()
+                .unwrap()
+        ));
+        f["Resources"] = serde_json::json!([resource]);
+        f["Compliance"]["SecurityControlId"] = Value::String(control.into());
+        f["Title"] = Value::String(title.into());
+        f
+    };
+    let findings = [
+        control(
+            serde_json::json!({"Type": "AwsS3Bucket", "Id": format!("arn:aws:s3:::{bucket}"), "Partition": "aws", "Region": "us-east-1"}),
+            "S3.8",
+            "S3 general purpose buckets should block public access",
+        ),
+        control(
+            serde_json::json!({"Type": "AwsCloudTrailTrail", "Id": trail, "Partition": "aws", "Region": "us-east-1"}),
+            "CloudTrail.1",
+            "CloudTrail should be enabled and configured with at least one multi-Region trail",
+        ),
+    ];
+    c.world.import_findings(&findings);
+    for f in &findings {
+        let id = f["Id"].as_str().unwrap();
+        let begin = std::time::Instant::now();
+        let arn = loop {
+            if let Some(arn) = c.world.executions_for_finding(&c.main, id).await.first() {
+                break arn.clone();
+            }
+            assert!(
+                begin.elapsed() < Duration::from_secs(30),
+                "{id} started nothing"
+            );
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        };
+        let (status, out) = c.world.wait(&arn, Duration::from_secs(120)).await;
+        assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+        assert_eq!(result(&out)["status"], "done", "{out}");
+    }
+    assert_eq!(
+        block(&c, bucket).await,
+        Some([true; 4]),
+        "read back through S3"
+    );
+    assert!(logging(&c, &trail).await, "read back through CloudTrail");
 }

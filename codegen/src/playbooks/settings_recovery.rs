@@ -23,14 +23,6 @@ use serde_json::json;
 
 pub const ID: &str = "settings-recovery";
 
-/// The resource types (as in ASFF and cases) whose settings this playbook puts back.
-pub const RECOVERABLE: [&str; 4] = [
-    "AwsEc2SecurityGroup",
-    "AwsS3Bucket",
-    "AwsCloudTrailTrail",
-    "AwsS3AccountPublicAccessBlock",
-];
-
 /// API calls that open a security group.
 pub const SECURITY_GROUP_CALLS: [&str; 2] =
     ["AuthorizeSecurityGroupIngress", "ModifySecurityGroupRules"];
@@ -302,7 +294,11 @@ pub fn playbook() -> Playbook {
                 labels: vec![SeverityLabel::Medium, SeverityLabel::High, SeverityLabel::Critical],
                 products: vec!["Security Hub".into()],
                 exclude_products: vec![],
-                resource_types: RECOVERABLE.iter().map(|s| s.to_string()).collect(),
+                // ASFF names the account-level Block Public Access (control S3.1) as the account.
+                resource_types: ["AwsEc2SecurityGroup", "AwsS3Bucket", "AwsCloudTrailTrail", "AwsAccount"]
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect(),
                 resource_tag: None,
                 remote_address: false,
             },
