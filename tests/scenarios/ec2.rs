@@ -941,23 +941,7 @@ async fn nacl_denials(c: &Ctx, subnet: &str) -> Vec<(i32, bool)> {
 /// Starts a stack directly with `event` through `irctl start --file` (a GuardDuty event cannot
 /// be put on the bus by anyone but GuardDuty) and waits for the execution.
 async fn run_direct(c: &Ctx, stack: &Stack, playbook: &str, event: &Value) -> (String, Value) {
-    let file = std::env::temp_dir().join(format!("{}.json", event["id"].as_str().unwrap()));
-    std::fs::write(&file, event.to_string()).unwrap();
-    let started = c.world.irctl(&[
-        "--stack-prefix",
-        &stack.prefix,
-        "start",
-        playbook,
-        "--file",
-        file.to_str().unwrap(),
-    ]);
-    let stdout = String::from_utf8_lossy(&started.stdout);
-    assert!(started.status.success(), "{stdout}");
-    let arn = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("started "))
-        .unwrap_or_else(|| panic!("no execution in {stdout}"))
-        .to_string();
+    let arn = c.world.start_with_file(stack, playbook, event);
     let (status, out) = c.world.wait(&arn, Duration::from_secs(240)).await;
     assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
     (arn, out)

@@ -141,14 +141,22 @@ fn address() -> String {
     format!("45.{}.{}.{}", 60 + n / 250, n % 250, 7 + n % 200)
 }
 
+/// The sample `name` with fresh ids and each `(from, to)` text replaced (its instance, its
+/// address).
+fn sample_with(name: &str, replace: &[(&str, &str)]) -> Value {
+    let mut text = fresh_sample(name).to_string();
+    for (from, to) in replace {
+        text = text.replace(from, to);
+    }
+    serde_json::from_str(&text).unwrap()
+}
+
 /// A GuardDuty SSH brute-force finding from `ip` against `instance`, fresh ids.
 fn brute_force(instance: &str, ip: &str) -> Value {
-    let event = fresh_sample("guardduty-ec2-ssh-brute-force");
-    let text = event
-        .to_string()
-        .replace("i-0a1b2c3d4e5f60718", instance)
-        .replace("185.220.101.45", ip);
-    serde_json::from_str(&text).unwrap()
+    sample_with(
+        "guardduty-ec2-ssh-brute-force",
+        &[("i-0a1b2c3d4e5f60718", instance), ("185.220.101.45", ip)],
+    )
 }
 
 /// Emits `event` as its service would and waits for `stack`'s execution.
@@ -168,32 +176,8 @@ async fn run_direct(
     playbook: &str,
     event: &Value,
 ) -> (ExecutionStatus, Value) {
-    let file = std::env::temp_dir().join(format!("ip-{}.json", uuid_like()));
-    std::fs::write(&file, event.to_string()).unwrap();
-    let started = c.world.irctl(&[
-        "--stack-prefix",
-        &stack.prefix,
-        "start",
-        playbook,
-        "--file",
-        file.to_str().unwrap(),
-    ]);
-    let stdout = String::from_utf8_lossy(&started.stdout);
-    assert!(started.status.success(), "{stdout}");
-    let arn = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("started "))
-        .unwrap_or_else(|| panic!("no execution in {stdout}"))
-        .to_string();
+    let arn = c.world.start_with_file(stack, playbook, event);
     c.world.wait(&arn, Duration::from_secs(300)).await
-}
-
-fn uuid_like() -> String {
-    format!(
-        "{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::SeqCst)
-    )
 }
 
 /// An IP set of `stack` by output (`BlockedIpv4RegionalArn`): (name, id).
@@ -360,14 +344,10 @@ async fn ipv4_and_ipv6_findings_are_blocked_in_waf_and_the_subnets_acl_once(c: A
 
     // IPv6: its own set, an IPv6 deny in the same ACL.
     let v6 = format!("2a0b:f4c2:{:x}::1", NEXT.fetch_add(1, Ordering::SeqCst));
-    let mut event6 = fresh_sample("guardduty-ec2-malicious-ip-caller-ipv6");
-    event6 = serde_json::from_str(
-        &event6
-            .to_string()
-            .replace("i-07182a3b4c5d6e7f8", &instance)
-            .replace("2a0b:f4c2:2::1", &v6),
-    )
-    .unwrap();
+    let event6 = sample_with(
+        "guardduty-ec2-malicious-ip-caller-ipv6",
+        &[("i-07182a3b4c5d6e7f8", &instance), ("2a0b:f4c2:2::1", &v6)],
+    );
     let (status, out6) = run(&c, &c.main, &event6).await;
     assert_eq!(status, ExecutionStatus::Succeeded, "{out6}");
     assert!(
@@ -521,7 +501,7 @@ async fn twenty_findings_at_once_all_end_blocked_within_the_acl_limit(c: Arc<Ctx
 
 async fn refused_addresses_are_recorded_with_their_reason(c: Arc<Ctx>) {
     let (instance, _) = host(&c).await;
-    let out = c.world.irctl(&[
+    let arn = c.world.started(&[
         "--stack-prefix",
         &c.main.prefix,
         "start",
@@ -543,13 +523,6 @@ async fn refused_addresses_are_recorded_with_their_reason(c: Arc<Ctx>) {
         "--reason",
         "e2e: refusals",
     ]);
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(out.status.success(), "{stdout}");
-    let arn = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("started "))
-        .unwrap_or_else(|| panic!("no execution in {stdout}"))
-        .to_string();
     let (status, out) = c.world.wait(&arn, Duration::from_secs(60)).await;
     assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
     assert_eq!(blocks(&out)["status"], "nothing to block", "{out}");
@@ -640,7 +613,7 @@ async fn a_dry_run_plans_and_changes_nothing(c: Arc<Ctx>) {
     let (instance, acl) = host(&c).await;
     let ip = address();
     let before = entries(&c, &acl).await;
-    let out = c.world.irctl(&[
+    let arn = c.world.started(&[
         "--stack-prefix",
         &c.main.prefix,
         "start",
@@ -653,13 +626,6 @@ async fn a_dry_run_plans_and_changes_nothing(c: Arc<Ctx>) {
         "e2e: dry run",
         "--dry-run",
     ]);
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(out.status.success(), "{stdout}");
-    let arn = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("started "))
-        .unwrap()
-        .to_string();
     let (status, out) = c.world.wait(&arn, Duration::from_secs(60)).await;
     assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
     assert_eq!(blocks(&out)["waf"]["status"], "planned", "{out}");
@@ -691,21 +657,13 @@ async fn security_hub_findings_and_the_block_ip_action_block(c: Arc<Ctx>) {
     finding["Resources"] = json!([{"Type": "AwsEc2Instance", "Id": format!("arn:aws:ec2:us-east-1:123456789012:instance/{instance}")}]);
     c.world.import_findings(&[finding]);
     let id = format!("e2e-firewall-{ip}");
-    let mut found = Vec::new();
-    for _ in 0..100 {
-        found = c.world.executions_for_finding(&c.main, &id).await;
-        if !found.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let arn = c.world.execution_for_finding(&c.main, &id).await;
     assert_eq!(
-        found.len(),
+        c.world.executions_for_finding(&c.main, &id).await.len(),
         1,
-        "the imported finding started {} executions",
-        found.len()
+        "one execution per finding"
     );
-    let (status, out) = c.world.wait(&found[0], Duration::from_secs(120)).await;
+    let (status, out) = c.world.wait(&arn, Duration::from_secs(120)).await;
     assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
     assert!(waf_addresses(&c, &c.main, "BlockedIpv4RegionalArn")
         .await
@@ -723,14 +681,10 @@ async fn security_hub_findings_and_the_block_ip_action_block(c: Arc<Ctx>) {
         .unwrap();
     assert_eq!(listed.action_targets()[0].name(), Some("Block IP"));
     let ip2 = address();
-    let mut action = fresh_sample("securityhub-custom-action-block-ip");
-    action = serde_json::from_str(
-        &action
-            .to_string()
-            .replace("185.220.101.45", &ip2)
-            .replace("i-0a1b2c3d4e5f60718", &instance),
-    )
-    .unwrap();
+    let mut action = sample_with(
+        "securityhub-custom-action-block-ip",
+        &[("185.220.101.45", &ip2), ("i-0a1b2c3d4e5f60718", &instance)],
+    );
     action["resources"] = json!([target]);
     let (status, out) = run(&c, &c.main, &action).await;
     assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
@@ -805,7 +759,7 @@ async fn expiry_and_reconciliation_keep_aws_and_the_ledger_in_step(c: Arc<Ctx>) 
         .unwrap();
 
     // A run now, as a responder asks for one (the schedule's runs are the same).
-    let started = c.world.irctl(&[
+    let arn = c.world.started(&[
         "--stack-prefix",
         &c.quiet.prefix,
         "start",
@@ -814,13 +768,6 @@ async fn expiry_and_reconciliation_keep_aws_and_the_ledger_in_step(c: Arc<Ctx>) 
         "e2e: reconcile now",
         "--direct",
     ]);
-    let stdout = String::from_utf8_lossy(&started.stdout).to_string();
-    assert!(started.status.success(), "{stdout}");
-    let arn = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("started "))
-        .unwrap()
-        .to_string();
     let (status, out) = c.world.wait(&arn, Duration::from_secs(300)).await;
     assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
     let expiry = &out["expiry"];

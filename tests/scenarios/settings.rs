@@ -274,18 +274,8 @@ async fn the_playbooks_own_change_does_not_trigger_it_again(c: Arc<Ctx>) {
     let group = open_group(&c, "e2e-own-change", &[]).await;
     let before = rules(&c, &group).await;
     // The release's own AuthorizeSecurityGroupIngress, as CloudTrail reports it.
-    let roles = c.world.iam.list_roles().send().await.unwrap();
-    let role = roles
-        .roles()
-        .iter()
-        .find(|r| r.role_name().contains("RestoreIngress"))
-        .expect("the stack's restore-ingress role")
-        .role_name()
-        .to_string();
-    let mut event = opened(&group);
-    event["detail"]["userIdentity"]["arn"] = Value::String(format!(
-        "arn:aws:sts::123456789012:assumed-role/{role}/restore-ingress"
-    ));
+    let role = task_role(&c, "RestoreIngress").await;
+    let event = made_by(opened(&group), &role, "restore-ingress");
     let (status, out) = run(&c, &event).await;
     assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
     assert_skipped(&out, "made by aws-ir itself");
@@ -391,28 +381,7 @@ async fn block(c: &Ctx, bucket: &str) -> Option<[bool; 4]> {
 
 async fn a_bucket_whose_public_access_block_was_removed_gets_it_back(c: Arc<Ctx>) {
     let bucket = "e2e-customer-exports";
-    c.world
-        .s3
-        .create_bucket()
-        .bucket(bucket)
-        .send()
-        .await
-        .unwrap();
-    c.world
-        .s3
-        .put_public_access_block()
-        .bucket(bucket)
-        .public_access_block_configuration(
-            aws_sdk_s3::types::PublicAccessBlockConfiguration::builder()
-                .block_public_acls(true)
-                .ignore_public_acls(true)
-                .block_public_policy(false)
-                .restrict_public_buckets(false)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    bucket_with_block(&c, bucket, [true, true, false, false]).await;
     let before = block(&c, bucket).await;
     let event = bucket_opened(bucket);
     let (status, out) = run(&c, &event).await;
@@ -511,17 +480,7 @@ async fn the_accounts_public_access_block_is_put_back_and_a_release_is_accepted(
     f["Resources"] = serde_json::json!([{"Type": "AwsAccount", "Id": format!("AWS::::Account:{ACCOUNT}"), "Partition": "aws", "Region": "us-east-1"}]);
     f["Compliance"]["SecurityControlId"] = Value::String("S3.1".into());
     c.world.import_findings(&[f]);
-    let begin = std::time::Instant::now();
-    let arn = loop {
-        if let Some(arn) = c.world.executions_for_finding(&c.main, &id).await.first() {
-            break arn.clone();
-        }
-        assert!(
-            begin.elapsed() < Duration::from_secs(30),
-            "the S3.1 finding started nothing"
-        );
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    };
+    let arn = c.world.execution_for_finding(&c.main, &id).await;
     let (status, out) = c.world.wait(&arn, Duration::from_secs(120)).await;
     assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
     assert_eq!(
@@ -738,17 +697,7 @@ async fn a_failed_security_hub_control_is_recovered_and_the_finding_marked_once(
     let id = finding["Id"].as_str().unwrap().to_string();
     // Imported as Security Hub's controls do; the hub sends it to EventBridge.
     c.world.import_findings(&[finding]);
-    let begin = std::time::Instant::now();
-    let arn = loop {
-        if let Some(arn) = c.world.executions_for_finding(&c.main, &id).await.first() {
-            break arn.clone();
-        }
-        assert!(
-            begin.elapsed() < Duration::from_secs(30),
-            "the finding started nothing"
-        );
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    };
+    let arn = c.world.execution_for_finding(&c.main, &id).await;
     let (status, out) = c.world.wait(&arn, Duration::from_secs(120)).await;
     assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
     assert_eq!(result(&out)["status"], "done", "{out}");
@@ -1054,7 +1003,9 @@ fn made_by(mut event: Value, role: &str, session: &str) -> Value {
     event
 }
 
-async fn open_bucket(c: &Ctx, bucket: &str) {
+/// A new bucket with these Block Public Access settings (BlockPublicAcls, IgnorePublicAcls,
+/// BlockPublicPolicy, RestrictPublicBuckets).
+async fn bucket_with_block(c: &Ctx, bucket: &str, b: [bool; 4]) {
     c.world
         .s3
         .create_bucket()
@@ -1068,10 +1019,10 @@ async fn open_bucket(c: &Ctx, bucket: &str) {
         .bucket(bucket)
         .public_access_block_configuration(
             aws_sdk_s3::types::PublicAccessBlockConfiguration::builder()
-                .block_public_acls(false)
-                .ignore_public_acls(false)
-                .block_public_policy(false)
-                .restrict_public_buckets(false)
+                .block_public_acls(b[0])
+                .ignore_public_acls(b[1])
+                .block_public_policy(b[2])
+                .restrict_public_buckets(b[3])
                 .build(),
         )
         .send()
@@ -1083,7 +1034,7 @@ async fn open_bucket(c: &Ctx, bucket: &str) {
 /// CloudTrail: they are recognised as aws-ir's and not reverted (no loop).
 async fn aws_irs_own_changes_to_a_bucket_or_a_trail_do_not_trigger_it_again(c: Arc<Ctx>) {
     let bucket = "e2e-own-change-bucket";
-    open_bucket(&c, bucket).await;
+    bucket_with_block(&c, bucket, [false; 4]).await;
     let role = task_role(&c, "ReleaseBucketPublicAccess").await;
     let event = made_by(bucket_opened(bucket), &role, "release-bucket-public-access");
     let (status, out) = run(&c, &event).await;
@@ -1130,7 +1081,7 @@ async fn an_exempt_trail_is_left_alone_with_a_record(c: Arc<Ctx>) {
 /// recovery as the security group's, read back through S3 and CloudTrail.
 async fn security_hub_controls_on_a_bucket_and_a_trail_start_the_same_recovery(c: Arc<Ctx>) {
     let bucket = "e2e-control-bucket";
-    open_bucket(&c, bucket).await;
+    bucket_with_block(&c, bucket, [false; 4]).await;
     let trail = stopped_trail(&c, "e2e-control-trail").await;
     let control = |resource: Value, control: &str, title: &str| {
         let mut f = control_finding("sg-0ee55ff6677889900");
@@ -1160,17 +1111,7 @@ async fn security_hub_controls_on_a_bucket_and_a_trail_start_the_same_recovery(c
     c.world.import_findings(&findings);
     for f in &findings {
         let id = f["Id"].as_str().unwrap();
-        let begin = std::time::Instant::now();
-        let arn = loop {
-            if let Some(arn) = c.world.executions_for_finding(&c.main, id).await.first() {
-                break arn.clone();
-            }
-            assert!(
-                begin.elapsed() < Duration::from_secs(30),
-                "{id} started nothing"
-            );
-            tokio::time::sleep(Duration::from_millis(300)).await;
-        };
+        let arn = c.world.execution_for_finding(&c.main, id).await;
         let (status, out) = c.world.wait(&arn, Duration::from_secs(120)).await;
         assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
         assert_eq!(result(&out)["status"], "done", "{out}");

@@ -233,6 +233,36 @@ impl World {
         out
     }
 
+    /// Runs `irctl` with `args` (a `start`), asserts it succeeded, and returns the execution it
+    /// reports (`started ARN`).
+    pub fn started(&self, args: &[&str]) -> String {
+        let out = self.irctl(args);
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(out.status.success(), "{stdout}");
+        stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("started "))
+            .unwrap_or_else(|| panic!("no execution in {stdout}"))
+            .to_string()
+    }
+
+    /// Starts `stack`'s `playbook` with `event` through `irctl start --file` (an AWS service's
+    /// event cannot be put on the bus by anyone but the service, so irctl starts it directly).
+    pub fn start_with_file(&self, stack: &Stack, playbook: &str, event: &Value) -> String {
+        let file = std::env::temp_dir().join(format!("irctl-{}.json", uuid::Uuid::new_v4()));
+        std::fs::write(&file, event.to_string()).unwrap();
+        let arn = self.started(&[
+            "--stack-prefix",
+            &stack.prefix,
+            "start",
+            playbook,
+            "--file",
+            file.to_str().unwrap(),
+        ]);
+        let _ = std::fs::remove_file(file);
+        arn
+    }
+
     /// Deploys a playbook with `irctl deploy`, then subscribes a queue to its topic.
     pub async fn deploy(&self, prefix: &str, playbook: &str, params: &[&str]) -> Stack {
         let bin = self.bin.to_string_lossy().to_string();
@@ -438,6 +468,22 @@ impl World {
                 .is_some_and(|f| f.iter().any(|f| f["Id"] == finding_id))
         })
         .await
+    }
+
+    /// The first execution a Security Hub event about `finding_id` started, waiting for it.
+    pub async fn execution_for_finding(&self, stack: &Stack, finding_id: &str) -> String {
+        let begin = Instant::now();
+        loop {
+            if let Some(arn) = self.executions_for_finding(stack, finding_id).await.first() {
+                return arn.clone();
+            }
+            assert!(
+                begin.elapsed() < Duration::from_secs(30),
+                "finding {finding_id} started no execution of {}",
+                stack.name
+            );
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
     }
 
     /// Executions of `stack`'s state machine whose input is the event with id `event_id`.

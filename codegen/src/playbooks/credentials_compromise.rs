@@ -17,11 +17,10 @@ use crate::asl::*;
 use crate::cfn::Parameter;
 use crate::constructs::playbook::Playbook;
 use crate::constructs::trigger::Trigger;
-use crate::playbooks::intake::{intake, REPORT_FAILURE};
+use crate::playbooks::intake::{intake, notify, REPORT_FAILURE};
 use contract::case::SeverityLabel;
 use contract::task::Task as TaskContract;
 use contract::tasks::credentials::*;
-use contract::tasks::Notify;
 use contract::ErrorName;
 use serde_json::{json, Value};
 
@@ -286,12 +285,9 @@ pub fn playbook() -> Playbook {
         .result(json!({"status": "not applicable", "summary": ["the case names no IAM principal or access key this playbook can act on"], "report": ""}))
         .result_path("$.results.record");
 
-    let notify = Task::invoke::<Notify>("Notify")
+    let notify = notify()
         .comment("Who was cut off, from where the credentials were used, and how to release.")
-        .with_path("case", "$.case")
-        .with("topic_arn", json!("${NotificationTopicArn}"))
-        .with("chat_parameter", json!("${ChatWebhookParameter}"))
-        .with_path("outcome", "States.Format('Credentials playbook: {}. Each principal line says how to release it.', $.results.record.status)")
+                .with_path("outcome", "States.Format('Credentials playbook: {}. Each principal line says how to release it.', $.results.record.status)")
         .with_path("results", "$.results")
         .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));
 

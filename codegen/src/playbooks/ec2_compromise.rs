@@ -20,11 +20,10 @@ use crate::asl::*;
 use crate::cfn::Parameter;
 use crate::constructs::playbook::Playbook;
 use crate::constructs::trigger::Trigger;
-use crate::playbooks::intake::{intake, REPORT_FAILURE};
+use crate::playbooks::intake::{intake, notify, REPORT_FAILURE};
 use contract::case::SeverityLabel;
 use contract::task::Task as TaskContract;
 use contract::tasks::ec2::*;
-use contract::tasks::Notify;
 use contract::ErrorName;
 use serde_json::{json, Value};
 
@@ -327,12 +326,9 @@ pub fn playbook() -> Playbook {
         .result(json!({"status": "not applicable", "summary": ["the case names no EC2 instance this playbook can act on"], "report": ""}))
         .result_path("$.results.record");
 
-    let notify = Task::invoke::<Notify>("Notify")
+    let notify = notify()
         .comment("What was done to every instance, and how to undo it.")
-        .with_path("case", "$.case")
-        .with("topic_arn", json!("${NotificationTopicArn}"))
-        .with("chat_parameter", json!("${ChatWebhookParameter}"))
-        .with_path("outcome", "States.Format('EC2 compromise playbook: {}. Release with: irctl start ec2-release --case {} --instance ...', $.results.record.status, $.case.case_id)")
+                .with_path("outcome", "States.Format('EC2 compromise playbook: {}. Release with: irctl start ec2-release --case {} --instance ...', $.results.record.status, $.case.case_id)")
         .with_path("results", "$.results")
         .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));
 

@@ -7,7 +7,7 @@
 //! Without it, a malformed start would fail silently.
 
 use crate::asl::*;
-use contract::tasks::Normalize;
+use contract::tasks::{Normalize, Notify};
 use contract::ErrorName;
 use serde_json::json;
 
@@ -23,6 +23,15 @@ pub fn report(name: &str, subject: &str, lead: &str) -> Task {
             "Message.$": format!("States.Format('{lead}\n\nError: {{}}\nCause: {{}}\nExecution: {{}}\nThe execution input holds the event as received.', $.error.Error, $.error.Cause, $$.Execution.Id)"),
         }))
         .discard_result()
+}
+
+/// The Notify step every playbook ends with: the case, the stack's topic and chat webhook; the
+/// playbook adds what it did (`outcome`, `results`) and where a failure goes.
+pub fn notify() -> Task {
+    Task::invoke::<Notify>("Notify")
+        .with_path("case", "$.case")
+        .with("topic_arn", json!("${NotificationTopicArn}"))
+        .with("chat_parameter", json!("${ChatWebhookParameter}"))
 }
 
 /// `Receive → Normalize`, with IR.InvalidEvent reported as a rejection and anything else as a

@@ -16,10 +16,9 @@ use crate::asl::*;
 use crate::cfn::Parameter;
 use crate::constructs::playbook::{Companion, Playbook};
 use crate::constructs::trigger::Trigger;
-use crate::playbooks::intake::{intake, report, REPORT_FAILURE};
+use crate::playbooks::intake::{intake, notify, report, REPORT_FAILURE};
 use contract::case::SeverityLabel;
 use contract::tasks::ip::{BlockInNacl, BlockInWaf, ExpireBlocks, ScreenAddresses};
-use contract::tasks::Notify;
 use contract::ErrorName;
 use serde_json::json;
 
@@ -114,12 +113,9 @@ pub fn playbook() -> Playbook {
         .result_path("$.results.blocks")
         .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));
 
-    let notify = Task::invoke::<Notify>("Notify")
+    let notify = notify()
         .comment("What was blocked where, what was refused and why, and when the blocks expire.")
-        .with_path("case", "$.case")
-        .with("topic_arn", json!("${NotificationTopicArn}"))
-        .with("chat_parameter", json!("${ChatWebhookParameter}"))
-        .with_path("outcome", "States.Format('Malicious IP response for case {}: blocks expire after BlockTtlHours unless the address is seen again; the ip-expiry playbook removes them.', $.case.case_id)")
+                .with_path("outcome", "States.Format('Malicious IP response for case {}: blocks expire after BlockTtlHours unless the address is seen again; the ip-expiry playbook removes them.', $.case.case_id)")
         .with_path("results", "$.results")
         .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));
 

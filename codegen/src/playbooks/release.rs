@@ -5,8 +5,7 @@
 use crate::asl::*;
 use crate::constructs::playbook::Companion;
 use crate::constructs::trigger::Trigger;
-use crate::playbooks::intake::{intake, REPORT_FAILURE};
-use contract::tasks::Notify;
+use crate::playbooks::intake::{intake, notify, REPORT_FAILURE};
 use serde_json::json;
 
 /// The companion `id`, started by manual requests: `intake → policy → each → Notify → Done`.
@@ -22,10 +21,7 @@ pub fn companion(
         .max_concurrency(10)
         .result_path("$.results.release")
         .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));
-    let notify = Task::invoke::<Notify>("Notify")
-        .with_path("case", "$.case")
-        .with("topic_arn", json!("${NotificationTopicArn}"))
-        .with("chat_parameter", json!("${ChatWebhookParameter}"))
+    let notify = notify()
         .with("outcome", json!(outcome))
         .with_path("results", "$.results")
         .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));

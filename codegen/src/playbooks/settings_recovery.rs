@@ -12,13 +12,13 @@ use crate::asl::*;
 use crate::cfn::Parameter;
 use crate::constructs::playbook::Playbook;
 use crate::constructs::trigger::{ConfigRule, RuleSource, Trigger};
-use crate::playbooks::intake::{intake, REPORT_FAILURE};
+use crate::playbooks::intake::{intake, notify, REPORT_FAILURE};
 use contract::case::SeverityLabel;
 use contract::tasks::settings::{
     BlockAccountPublicAccess, BlockBucketPublicAccess, EvaluateTrailLogging, RestartTrailLogging,
     RevokeOpenIngress,
 };
-use contract::tasks::{ClaimCase, Notify};
+use contract::tasks::ClaimCase;
 use serde_json::json;
 
 pub const ID: &str = "settings-recovery";
@@ -230,12 +230,9 @@ pub fn playbook() -> Playbook {
         .result(json!([{"resource": "-", "status": "not applicable", "detail": "the case names no weakened security setting"}]))
         .result_path("$.results.resources");
 
-    let notify = Task::invoke::<Notify>("Notify")
+    let notify = notify()
         .comment("What changed, who did it, what was put back and how to undo the recovery.")
-        .with_path("case", "$.case")
-        .with("topic_arn", json!("${NotificationTopicArn}"))
-        .with("chat_parameter", json!("${ChatWebhookParameter}"))
-        .with_path("outcome", "States.Format('Settings recovery for case {}. If the change was legitimate: irctl start settings-release --case {} --resource ID --reason ...', $.case.case_id, $.case.case_id)")
+                .with_path("outcome", "States.Format('Settings recovery for case {}. If the change was legitimate: irctl start settings-release --case {} --resource ID --reason ...', $.case.case_id, $.case.case_id)")
         .with_path("results", "$.results")
         .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));
 

@@ -9,9 +9,8 @@ use crate::asl::*;
 use crate::cfn::Parameter;
 use crate::constructs::playbook::Playbook;
 use crate::constructs::trigger::Trigger;
-use crate::playbooks::intake::{intake, REPORT_FAILURE};
+use crate::playbooks::intake::{intake, notify, REPORT_FAILURE};
 use contract::case::{CaseKind, SeverityLabel};
-use contract::tasks::Notify;
 use serde_json::json;
 
 pub const ID: &str = "triage";
@@ -50,11 +49,8 @@ pub fn playbook() -> Playbook {
     }
     let route = route.otherwise(assess(CaseKind::Other));
 
-    let notify = Task::invoke::<Notify>("Notify")
+    let notify = notify()
         .comment("Publish a readable summary of the case to the topic.")
-        .with_path("case", "$.case")
-        .with("topic_arn", json!("${NotificationTopicArn}"))
-        .with("chat_parameter", json!("${ChatWebhookParameter}"))
         .with_path("outcome", "$.results.assessment.summary")
         .with_path("results", "$.results")
         .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));
