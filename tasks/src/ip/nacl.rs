@@ -311,45 +311,33 @@ pub async fn deny(
             IpNet::V6(_) => (None, Some(network.to_string())),
         };
         // Replacing keeps the number: no moment without a deny in that slot.
+        // Create and replace take the same entry; replacing keeps the number.
+        macro_rules! send_deny {
+            ($request:expr, $doing:expr) => {
+                $request
+                    .network_acl_id(acl)
+                    .rule_number(number)
+                    .egress(egress)
+                    .protocol("-1")
+                    .rule_action(RuleAction::Deny)
+                    .set_cidr_block(v4)
+                    .set_ipv6_cidr_block(v6)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| (e.code().map(String::from), TaskError::from_sdk(e, &$doing)))
+            };
+        }
         let written = if evicted.is_some() {
-            ec2.replace_network_acl_entry()
-                .network_acl_id(acl)
-                .rule_number(number)
-                .egress(egress)
-                .protocol("-1")
-                .rule_action(RuleAction::Deny)
-                .set_cidr_block(v4)
-                .set_ipv6_cidr_block(v6)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| {
-                    (
-                        e.code().map(String::from),
-                        TaskError::from_sdk(
-                            e,
-                            &format!("replace rule {number} of network ACL {acl}"),
-                        ),
-                    )
-                })
+            send_deny!(
+                ec2.replace_network_acl_entry(),
+                format!("replace rule {number} of network ACL {acl}")
+            )
         } else {
-            ec2.create_network_acl_entry()
-                .network_acl_id(acl)
-                .rule_number(number)
-                .egress(egress)
-                .protocol("-1")
-                .rule_action(RuleAction::Deny)
-                .set_cidr_block(v4)
-                .set_ipv6_cidr_block(v6)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| {
-                    (
-                        e.code().map(String::from),
-                        TaskError::from_sdk(e, &format!("add rule {number} to network ACL {acl}")),
-                    )
-                })
+            send_deny!(
+                ec2.create_network_acl_entry(),
+                format!("add rule {number} to network ACL {acl}")
+            )
         };
         match written {
             Ok(()) => {

@@ -88,6 +88,34 @@ fn cidr(r: &RecordedRule) -> &str {
     }
 }
 
+/// What the recovery of `step`'s case recorded for `resource` before changing it (`previous`,
+/// JSON); a case that changed nothing there has nothing to release (`IR.ResourceNotFound`,
+/// saying `what` it did not change).
+async fn previous(
+    aws: &Aws,
+    step: &SettingStep,
+    resource: &str,
+    what: &str,
+) -> Result<String, TaskError> {
+    cases::get(
+        &aws.dynamodb,
+        &step.policy.case_table,
+        &step.case.case_id,
+        &item(resource),
+    )
+    .await?
+    .and_then(|i| i.get("previous").and_then(|v| v.as_s().ok()).cloned())
+    .ok_or_else(|| {
+        TaskError::new(
+            ErrorName::ResourceNotFound,
+            format!(
+                "case {} changed nothing on {what}: nothing to release",
+                step.case.case_id
+            ),
+        )
+    })
+}
+
 /// What a release accepted for `resource` (JSON), and by which case.
 async fn accepted(
     aws: &Aws,

@@ -4,7 +4,7 @@
 //! read and written, and a bucket can carry the exemption tag (an account cannot: it is
 //! exempted by `ExemptAccounts`).
 
-use super::{accept, accepted, item, left_alone};
+use super::{accept, accepted, item, left_alone, previous};
 use crate::aws::Aws;
 use crate::cases;
 use crate::error::TaskError;
@@ -227,23 +227,7 @@ async fn restore(aws: &Aws, step: &SettingStep, target: Target<'_>) -> Result<Ou
 async fn release(aws: &Aws, step: &SettingStep, target: Target<'_>) -> Result<Outcome, TaskError> {
     target.check()?;
     let what = target.what();
-    let text = cases::get(
-        &aws.dynamodb,
-        &step.policy.case_table,
-        &step.case.case_id,
-        &item(target.id()),
-    )
-    .await?
-    .and_then(|i| i.get("previous").and_then(|v| v.as_s().ok()).cloned())
-    .ok_or_else(|| {
-        TaskError::new(
-            ErrorName::ResourceNotFound,
-            format!(
-                "case {} changed nothing on {what}: nothing to release",
-                step.case.case_id
-            ),
-        )
-    })?;
+    let text = previous(aws, step, target.id(), &what).await?;
     let previous: RecordedBlock = serde_json::from_str(&text).map_err(|e| {
         TaskError::new(
             ErrorName::Misconfigured,

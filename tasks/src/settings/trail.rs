@@ -4,7 +4,7 @@
 //! A deleted trail cannot be restarted: CloudTrail keeps no configuration of it. The step fails
 //! with `IR.ResourceNotFound` and the commands that recreate it, so the case says so loudly.
 
-use super::{accept, accepted, item, left_alone};
+use super::{accept, accepted, item, left_alone, previous};
 use crate::aws::Aws;
 use crate::cases;
 use crate::error::TaskError;
@@ -171,23 +171,8 @@ pub async fn restart_trail_logging(aws: &Aws, step: SettingStep) -> Result<Outco
 
 pub async fn release_trail_logging(aws: &Aws, step: SettingStep) -> Result<Outcome, TaskError> {
     let trail = trail_name(&step.resource_id)?;
-    let recorded = cases::get(
-        &aws.dynamodb,
-        &step.policy.case_table,
-        &step.case.case_id,
-        &item(trail),
-    )
-    .await?
-    .is_some_and(|i| i.contains_key("previous"));
-    if !recorded {
-        return Err(TaskError::new(
-            ErrorName::ResourceNotFound,
-            format!(
-                "case {} started no logging on trail {trail}: nothing to release",
-                step.case.case_id
-            ),
-        ));
-    }
+    // Only a case that started the trail's logging can stop it again.
+    previous(aws, &step, trail, &format!("trail {trail}'s logging")).await?;
     let mut out = Outcome::new(step.case.dry_run);
     match is_logging(aws, trail).await? {
         None => {
