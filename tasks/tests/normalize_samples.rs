@@ -274,6 +274,15 @@ fn cloudtrail_api_calls() {
         c.resources[0].resource_type,
         "AwsS3AccountPublicAccessBlock"
     );
+    // S3 Control's own name for the same call, with no bucket: the account's setting.
+    let mut control = sample("cloudtrail-put-account-public-access-block");
+    control["detail"]["eventName"] = serde_json::json!("PutPublicAccessBlock");
+    let c = case_from_event(&control).unwrap();
+    assert_eq!(c.kind, CaseKind::SecuritySetting);
+    assert_eq!(
+        c.resources[0].resource_type,
+        "AwsS3AccountPublicAccessBlock"
+    );
 }
 
 #[test]

@@ -35,6 +35,7 @@ fn main() -> std::process::ExitCode {
         a_finding_without_an_address_or_with_a_malformed_one_is_rejected,
         a_foreign_rule_in_our_range_is_skipped_and_never_touched,
         a_dry_run_plans_and_changes_nothing,
+        a_manual_request_blocks_a_cidr,
         security_hub_findings_and_the_block_ip_action_block,
         expiry_and_reconciliation_keep_aws_and_the_ledger_in_step,
     ];
@@ -640,6 +641,36 @@ async fn a_dry_run_plans_and_changes_nothing(c: Arc<Ctx>) {
         .await
         .contains(&format!("{ip}/32")));
     assert_eq!(entries(&c, &acl).await, before);
+}
+
+/// A responder blocks a whole range by hand: the /24 goes into the set and the ACL as one block.
+async fn a_manual_request_blocks_a_cidr(c: Arc<Ctx>) {
+    let (instance, acl) = host(&c).await;
+    let n = NEXT.fetch_add(1, Ordering::SeqCst);
+    let cidr = format!("45.{}.{}.0/24", 200 + n / 250, n % 250);
+    let arn = c.world.started(&[
+        "--stack-prefix",
+        &c.main.prefix,
+        "start",
+        "malicious-ip",
+        "--ip",
+        &cidr,
+        "--instance",
+        &instance,
+        "--reason",
+        "e2e: a scanner's whole range",
+    ]);
+    let (status, out) = c.world.wait(&arn, Duration::from_secs(120)).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_eq!(blocks(&out)["waf"]["status"], "done", "{out}");
+    assert!(waf_addresses(&c, &c.main, "BlockedIpv4RegionalArn")
+        .await
+        .contains(&cidr));
+    let ours = denies(&c, &acl).await;
+    assert!(
+        ours.iter().any(|(_, n, egress)| *n == cidr && !egress),
+        "{ours:?}"
+    );
 }
 
 async fn security_hub_findings_and_the_block_ip_action_block(c: Arc<Ctx>) {

@@ -517,6 +517,15 @@ async fn the_accounts_public_access_block_is_put_back_and_a_release_is_accepted(
         "read back through S3 Control"
     );
 
+    // S3 Control's own name for the call (`PutPublicAccessBlock`, no bucket) is the same drift.
+    set_account_block(&c, false).await;
+    let mut control = account_opened();
+    control["detail"]["eventName"] = Value::String("PutPublicAccessBlock".into());
+    let (status, out2) = run(&c, &control).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out2}");
+    assert_eq!(result(&out2)["status"], "done", "{out2}");
+    assert_eq!(account_block(&c).await, Some([true; 4]));
+
     let case = out["case"]["case_id"].as_str().unwrap().to_string();
     release(
         &c,

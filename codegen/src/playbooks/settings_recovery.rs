@@ -31,11 +31,15 @@ pub const SECURITY_GROUP_CALLS: [&str; 2] =
 pub const TRAIL_CALLS: [&str; 3] = ["StopLogging", "DeleteTrail", "UpdateTrail"];
 
 /// API calls that weaken a bucket's, or the account's, S3 Block Public Access.
-pub const BUCKET_CALLS: [&str; 4] = [
+/// (S3 Control's own names, `PutPublicAccessBlock`/`DeletePublicAccessBlock`, are the account's
+/// too when no bucket is named: the normalizer tells them apart.)
+pub const BUCKET_CALLS: [&str; 6] = [
     "DeleteBucketPublicAccessBlock",
     "PutBucketPublicAccessBlock",
     "DeleteAccountPublicAccessBlock",
     "PutAccountPublicAccessBlock",
+    "DeletePublicAccessBlock",
+    "PutPublicAccessBlock",
 ];
 
 pub fn policy_parameters() -> Vec<(&'static str, Parameter)> {
