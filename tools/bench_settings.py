@@ -11,6 +11,7 @@ event to the setting read back restored (median and worst):
 - a security group opened to the world on SSH (only that rule revoked, by rule id);
 - a bucket whose Block Public Access was deleted (all four settings back on);
 - a trail whose logging was stopped (logging again);
+- a trail deleted after AWS Config's rule saw it (created again as it was, logging);
 - the account's S3 Block Public Access turned off (all four back on; S3 Control, reached through
   the emulator's proxy as the task Lambdas reach it).
 
@@ -120,6 +121,40 @@ def trail(i: int) -> float:
     return time_to_restore(event, lambda: cloudtrail.get_trail_status(Name=arn)["IsLogging"], f"trail {name}")
 
 
+def deleted_trail(i: int) -> float:
+    import boto3
+    from botocore.exceptions import ClientError
+
+    s3, cloudtrail, config = boto3.client("s3"), boto3.client("cloudtrail"), boto3.client("config")
+    name = f"bench-gone-{i}-{uuid.uuid4().hex[:6]}"
+    s3.create_bucket(Bucket=f"{name}-logs")
+    cloudtrail.create_trail(Name=name, S3BucketName=f"{name}-logs", S3KeyPrefix="audit", IsMultiRegionTrail=True,
+                            EnableLogFileValidation=True, TagsList=[{"Key": "owner", "Value": "bench"}])
+    cloudtrail.put_event_selectors(TrailName=name, EventSelectors=[{
+        "ReadWriteType": "All", "IncludeManagementEvents": True,
+        "DataResources": [{"Type": "AWS::S3::Object", "Values": [f"arn:aws:s3:::{name}-logs/"]}]}])
+    cloudtrail.start_logging(Name=name)
+    # AWS Config's hourly run keeps its configuration (not timed: it happens before the deletion).
+    rule = next(r["ConfigRuleName"] for r in config.describe_config_rules()["ConfigRules"]
+                if r["ConfigRuleName"].endswith("-trail-logging"))
+    request = urllib.request.Request(os.environ["AWS_ENDPOINT_URL"] + "/moto-api/irmoto/config-rule-invocations",
+                                     data=json.dumps({"rule": rule, "messageType": "ScheduledNotification"}).encode(),
+                                     method="POST")
+    with urllib.request.urlopen(request, timeout=60) as response:
+        response.read()
+    cloudtrail.delete_trail(Name=name)
+    event = cloudtrail_event("cloudtrail-stop-logging", name=name)
+    event["detail"]["eventName"] = "DeleteTrail"
+
+    def recreated() -> bool:
+        try:
+            return cloudtrail.get_trail_status(Name=name)["IsLogging"]
+        except ClientError:
+            return False
+
+    return time_to_restore(event, recreated, f"deleted trail {name}")
+
+
 def account(i: int) -> float:
     import boto3
 
@@ -152,13 +187,13 @@ def main() -> int:
                        "--lambda-dir", str(emulator.BIN))
         emulator.call_log("POST")  # every call held BENCH_LATENCY_MS from here on
         # One unmeasured run per setting: `cargo lambda watch` starts each function on first use.
-        for setting in (security_group, bucket, trail, account):
+        for setting in (security_group, bucket, trail, deleted_trail, account):
             setting(-1)
         print(f"\nsettings-recovery: from the API-call event to the setting read back restored "
               f"({RUNS} runs each, {emulator.LATENCY_MS:.0f} ms per AWS call)")
         for title, setting in (("security group, world-open SSH", security_group),
                                ("bucket Block Public Access", bucket), ("trail logging", trail),
-                               ("account Block Public Access", account)):
+                               ("trail deleted, created again", deleted_trail), ("account Block Public Access", account)):
             times = [setting(i) for i in range(RUNS)]
             print(f"  {title:<32} median {statistics.median(times):5.2f} s   worst {max(times):5.2f} s")
         emulator.call_log("DELETE")

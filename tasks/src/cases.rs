@@ -460,6 +460,49 @@ pub async fn accepted(
     }))
 }
 
+/// The partition of settings as aws-ir last saw them, for what AWS itself does not keep once a
+/// resource is gone (a deleted trail's configuration): `resource#<id>` holds `baseline` (JSON)
+/// and `seen_at`. Overwritten on every look, so it is the latest configuration seen.
+pub const SETTINGS_BASELINE: &str = "settings-baseline";
+
+/// Keeps `value` (JSON) as `item`'s configuration, seen at `now`.
+pub async fn keep_baseline(
+    ddb: &Client,
+    table: &str,
+    item: &str,
+    value: &str,
+    now: &str,
+) -> Result<(), TaskError> {
+    ddb.update_item()
+        .table_name(table)
+        .set_key(Some(key(SETTINGS_BASELINE, item)))
+        .update_expression("SET baseline = :v, seen_at = :t")
+        .expression_attribute_values(":v", AttributeValue::S(value.to_string()))
+        .expression_attribute_values(":t", AttributeValue::S(now.to_string()))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            TaskError::from_sdk(
+                e,
+                &format!("keep the configuration of {item} in table {table}"),
+            )
+        })
+}
+
+/// The configuration kept for `item` (JSON), and when it was seen.
+pub async fn baseline(
+    ddb: &Client,
+    table: &str,
+    item: &str,
+) -> Result<Option<(String, String)>, TaskError> {
+    let found = get(ddb, table, SETTINGS_BASELINE, item).await?;
+    Ok(found.and_then(|i| {
+        let text = |k: &str| i.get(k).and_then(|v| v.as_s().ok()).cloned();
+        Some((text("baseline")?, text("seen_at").unwrap_or_default()))
+    }))
+}
+
 /// The `claim-case` step: the first execution of a case claims it; another one learns who has.
 /// A dry run claims nothing (the real run that follows must not find it taken).
 pub async fn claim_case(

@@ -33,7 +33,8 @@ fn main() -> std::process::ExitCode {
         the_accounts_public_access_block_is_put_back_and_a_release_is_accepted,
         an_exempt_bucket_is_left_alone_with_a_record,
         a_stopped_trail_logs_again_and_release_stops_it,
-        a_deleted_trail_is_reported_with_how_to_recreate_it,
+        a_deleted_trail_never_seen_is_reported_with_how_to_recreate_it,
+        a_deleted_trail_is_created_again_as_it_was_and_release_deletes_it_again,
         a_failed_security_hub_control_is_recovered_and_the_finding_marked_once,
         the_restore_setting_custom_action_routes_to_the_playbook,
         the_stack_deploys_its_config_rules,
@@ -648,7 +649,9 @@ async fn a_stopped_trail_logs_again_and_release_stops_it(c: Arc<Ctx>) {
     assert!(!logging(&c, &arn).await);
 }
 
-async fn a_deleted_trail_is_reported_with_how_to_recreate_it(c: Arc<Ctx>) {
+/// A trail the Config rule never evaluated: nothing was kept to create it again from, so the
+/// case fails loudly with the commands to run.
+async fn a_deleted_trail_never_seen_is_reported_with_how_to_recreate_it(c: Arc<Ctx>) {
     let trail = "arn:aws:cloudtrail:us-east-1:123456789012:trail/e2e-deleted-trail";
     let (status, out) = run(&c, &trail_event("DeleteTrail", trail)).await;
     assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
@@ -657,10 +660,207 @@ async fn a_deleted_trail_is_reported_with_how_to_recreate_it(c: Arc<Ctx>) {
     for needle in [
         "IR.ResourceNotFound",
         "mallory@example.com",
+        "kept no configuration",
         "create-trail --name e2e-deleted-trail",
     ] {
         assert!(detail.contains(needle), "{needle} missing from {detail}");
     }
+}
+
+/// Everything a trail is, as AWS answers it: the trail, its event and Insights selectors, its
+/// tags (sorted).
+async fn trail_as_aws_has_it(
+    c: &Ctx,
+    name: &str,
+) -> (
+    aws_sdk_cloudtrail::types::Trail,
+    Vec<aws_sdk_cloudtrail::types::EventSelector>,
+    Vec<aws_sdk_cloudtrail::types::InsightSelector>,
+    Vec<(String, String)>,
+) {
+    let ct = &c.world.cloudtrail;
+    let trail = ct.get_trail().name(name).send().await.unwrap();
+    let trail = trail.trail().unwrap().clone();
+    let arn = trail.trail_arn().unwrap().to_string();
+    let selectors = ct
+        .get_event_selectors()
+        .trail_name(name)
+        .send()
+        .await
+        .unwrap();
+    let insights = ct
+        .get_insight_selectors()
+        .trail_name(name)
+        .send()
+        .await
+        .unwrap();
+    let tags = ct.list_tags().resource_id_list(&arn).send().await.unwrap();
+    let mut tags: Vec<(String, String)> = tags
+        .resource_tag_list()
+        .iter()
+        .flat_map(|r| r.tags_list())
+        .map(|t| {
+            (
+                t.key().to_string(),
+                t.value().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    tags.sort();
+    (
+        trail,
+        selectors.event_selectors().to_vec(),
+        insights.insight_selectors().to_vec(),
+        tags,
+    )
+}
+
+/// A trail as a team keeps it (its own bucket and prefix, an SNS topic, log file validation,
+/// CloudWatch Logs, a KMS key, tags, data-event selectors, Insights), seen by the Config rule,
+/// then deleted "by mallory": it comes back exactly as it was, logging; the release deletes it
+/// again and that deletion is left alone from then on.
+async fn a_deleted_trail_is_created_again_as_it_was_and_release_deletes_it_again(c: Arc<Ctx>) {
+    use aws_sdk_cloudtrail::types::{
+        DataResource, EventSelector, InsightSelector, InsightType, ReadWriteType, Tag,
+    };
+    let name = "e2e-audit-trail";
+    let bucket = "e2e-audit-trail-logs";
+    c.world
+        .s3
+        .create_bucket()
+        .bucket(bucket)
+        .send()
+        .await
+        .unwrap();
+    let topic = c
+        .world
+        .sns
+        .create_topic()
+        .name("e2e-audit-trail-deliveries")
+        .send()
+        .await
+        .unwrap();
+    let ct = &c.world.cloudtrail;
+    let tag = |k: &str, v: &str| Tag::builder().key(k).value(v).build().unwrap();
+    ct.create_trail()
+        .name(name)
+        .s3_bucket_name(bucket)
+        .s3_key_prefix("audit")
+        .sns_topic_name(topic.topic_arn().unwrap())
+        .include_global_service_events(true)
+        .is_multi_region_trail(true)
+        .enable_log_file_validation(true)
+        .cloud_watch_logs_log_group_arn(
+            "arn:aws:logs:us-east-1:123456789012:log-group:e2e-audit-trail:*",
+        )
+        .cloud_watch_logs_role_arn("arn:aws:iam::123456789012:role/e2e-cloudtrail-to-logs")
+        .kms_key_id("arn:aws:kms:us-east-1:123456789012:key/4f0c5b1e-2d3a-4b6c-8e9f-0a1b2c3d4e5f")
+        .tags_list(tag("owner", "security-team"))
+        .tags_list(tag("cost-center", "42"))
+        .send()
+        .await
+        .unwrap();
+    ct.put_event_selectors()
+        .trail_name(name)
+        .event_selectors(
+            EventSelector::builder()
+                .read_write_type(ReadWriteType::WriteOnly)
+                .include_management_events(true)
+                .data_resources(
+                    DataResource::builder()
+                        .r#type("AWS::S3::Object")
+                        .values(format!("arn:aws:s3:::{bucket}/"))
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    ct.put_insight_selectors()
+        .trail_name(name)
+        .insight_selectors(
+            InsightSelector::builder()
+                .insight_type(InsightType::ApiCallRateInsight)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    ct.start_logging().name(name).send().await.unwrap();
+    let before = trail_as_aws_has_it(&c, name).await;
+
+    // AWS Config's hourly run sees it compliant, and its configuration is kept.
+    let rule = format!("{}-trail-logging", c.main.name);
+    let answer = c.world.invoke_config_rule(
+        &rule,
+        serde_json::json!({"messageType": "ScheduledNotification"}),
+    );
+    assert!(answer["FunctionError"].is_null(), "{answer}");
+    let seen = answer["Payload"]["evaluations"]
+        .as_array()
+        .and_then(|a| a.iter().find(|e| e["resource_id"] == name).cloned())
+        .unwrap_or_else(|| panic!("no evaluation of {name}: {answer}"));
+    assert_eq!(seen["compliance"], "COMPLIANT", "{answer}");
+
+    // Deleted: CloudTrail's DeleteTrail event arrives through EventBridge.
+    ct.delete_trail().name(name).send().await.unwrap();
+    let (status, out) = run(&c, &trail_event("DeleteTrail", name)).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_eq!(result(&out)["status"], "done", "{out}");
+    let actions = result(&out)["actions"].to_string();
+    assert!(actions.contains("cloudtrail:CreateTrail"), "{out}");
+    let case = out["case"]["case_id"].as_str().unwrap().to_string();
+
+    // Read back: the same trail, selectors and Insights; its tags plus which case did it.
+    let after = trail_as_aws_has_it(&c, name).await;
+    assert_eq!(after.0, before.0, "the trail itself");
+    assert_eq!(after.1, before.1, "its event selectors");
+    assert_eq!(after.2, before.2, "its Insights selectors");
+    let mut expected = before.3.clone();
+    expected.push(("aws-ir:recreated-by".to_string(), case.clone()));
+    expected.sort();
+    assert_eq!(after.3, expected, "its tags");
+    assert!(logging(&c, name).await, "logging again");
+    let told = c
+        .world
+        .notifications(&c.main, &case, Duration::from_secs(30))
+        .await
+        .into_iter()
+        .filter_map(|m| m["Message"].as_str().map(String::from))
+        .next()
+        .expect("a notification");
+    for needle in [
+        "mallory@example.com",
+        "cloudtrail:CreateTrail",
+        "settings-release",
+    ] {
+        assert!(told.contains(needle), "{needle} missing from\n{told}");
+    }
+
+    // The deletion was legitimate after all: the release deletes it again…
+    let arn = before.0.trail_arn().unwrap();
+    let stdout = release(&c, &case, arn, "trail moved to the organization account");
+    let gone = ct.get_trail().name(name).send().await;
+    assert!(gone.is_err(), "release deletes it again: {stdout}");
+    // …whose own DeleteTrail comes back through CloudTrail and is not reverted…
+    let role = task_role(&c, "ReleaseTrailLogging").await;
+    let event = made_by(
+        trail_event("DeleteTrail", name),
+        &role,
+        "release-trail-logging",
+    );
+    let (status, out) = run(&c, &event).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_skipped(&out, "made by aws-ir itself");
+    // …and a later event about the deletion is accepted.
+    let (status, out) = run(&c, &trail_event("DeleteTrail", name)).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_skipped(&out, "accepted");
+    assert!(
+        ct.get_trail().name(name).send().await.is_err(),
+        "still deleted"
+    );
 }
 
 /// Security Hub's own control finding (EC2.13) on `group`, with a fresh id.
@@ -1084,6 +1284,27 @@ async fn an_exempt_trail_is_left_alone_with_a_record(c: Arc<Ctx>) {
     assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
     assert_skipped(&out, "carries the exemption tag aws-ir:exempt");
     assert!(!logging(&c, &trail).await);
+
+    // Seen by the Config rule (its configuration, tag included, is kept), then deleted: the
+    // deletion is left alone too, not undone by creating it again.
+    let rule = format!("{}-trail-logging", c.main.name);
+    let answer = c.world.invoke_config_rule(
+        &rule,
+        serde_json::json!({"messageType": "ScheduledNotification"}),
+    );
+    assert!(answer["FunctionError"].is_null(), "{answer}");
+    c.world
+        .cloudtrail
+        .delete_trail()
+        .name("e2e-exempt-trail")
+        .send()
+        .await
+        .unwrap();
+    let (status, out) = run(&c, &trail_event("DeleteTrail", &trail)).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_skipped(&out, "carried the exemption tag aws-ir:exempt");
+    let gone = c.world.cloudtrail.get_trail().name(&trail).send().await;
+    assert!(gone.is_err(), "an exempt trail was created again");
 }
 
 /// Security Hub's failed controls on a bucket (S3.8) and a trail (CloudTrail.1) start the same

@@ -77,8 +77,12 @@ pub enum RuleSource {
         parameters: Value,
     },
     /// A custom rule evaluated by one of the stack's task Lambdas: Config invokes it on each
-    /// change of a resource in scope, and periodically.
-    Custom { task: TaskInfo },
+    /// change of a resource in scope, and periodically, with `parameters` (the rule's
+    /// `InputParameters`, e.g. a store of the stack it writes to) as `ruleParameters`.
+    Custom {
+        task: Box<TaskInfo>,
+        parameters: Value,
+    },
 }
 
 impl ConfigRule {
@@ -325,7 +329,7 @@ impl Trigger {
             Trigger::ConfigRules { rules } => rules
                 .iter()
                 .filter_map(|r| match &r.source {
-                    RuleSource::Custom { task } => Some(task.clone()),
+                    RuleSource::Custom { task, .. } => Some((**task).clone()),
                     RuleSource::Managed { .. } => None,
                 })
                 .collect(),
@@ -395,7 +399,10 @@ fn add_config_rules(t: &mut Template, rules: &[ConfigRule]) {
                     properties["InputParameters"] = parameters.clone();
                 }
             }
-            RuleSource::Custom { task } => {
+            RuleSource::Custom { task, parameters } => {
+                if parameters.as_object().is_some_and(|p| !p.is_empty()) {
+                    properties["InputParameters"] = parameters.clone();
+                }
                 let function = super::task_function::function_id(task);
                 let permission = format!("{}ConfigPermission", rule.id);
                 // Config invokes the evaluator; only for rules of this account.

@@ -9,7 +9,8 @@
 //! and one branch here.
 
 use crate::asl::*;
-use crate::cfn::Parameter;
+use crate::cfn::{ref_, Parameter};
+use crate::constructs::evidence::CASE_TABLE;
 use crate::constructs::playbook::Playbook;
 use crate::constructs::trigger::{ConfigRule, RuleSource, Trigger};
 use crate::playbooks::intake::{intake, notify, REPORT_FAILURE};
@@ -140,7 +141,7 @@ fn per_resource() -> Chain {
             Condition::string_equals("$.resource.resource_type", "AwsCloudTrailTrail"),
             recovery::<RestartTrailLogging>(
                 "RestartTrailLogging",
-                "Logging started again, the stop recorded first; a deleted trail fails with how to recreate it.",
+                "Logging started again, the stop recorded first; a deleted trail is created again as it was kept.",
                 "TrailChecked",
                 Chain::goto("RecoveryFailed"),
             ),
@@ -196,7 +197,11 @@ fn config_rules() -> Trigger {
                 name: "trail-logging",
                 description: "Every CloudTrail trail must be logging (custom rule: aws-ir evaluate-trail-logging).",
                 resource_types: vec!["AWS::CloudTrail::Trail"],
-                source: RuleSource::Custom { task: TaskInfo::of::<EvaluateTrailLogging>() },
+                // It keeps each trail's configuration in the case table, for re-creation.
+                source: RuleSource::Custom {
+                    task: Box::new(TaskInfo::of::<EvaluateTrailLogging>()),
+                    parameters: json!({"caseTable": ref_(CASE_TABLE)}),
+                },
             },
         ],
     }

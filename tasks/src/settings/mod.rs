@@ -17,6 +17,7 @@ use contract::ErrorName;
 
 mod public_access;
 mod trail;
+mod trail_baseline;
 pub use public_access::{
     block_account_public_access, block_bucket_public_access, release_account_public_access,
     release_bucket_public_access,

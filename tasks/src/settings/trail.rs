@@ -1,9 +1,13 @@
 //! CloudTrail logging stopped, or a trail updated or deleted: start logging again, record that it
 //! was stopped (so a release can stop it again if the stop was legitimate), and say who did it.
 //!
-//! A deleted trail cannot be restarted: CloudTrail keeps no configuration of it. The step fails
-//! with `IR.ResourceNotFound` and the commands that recreate it, so the case says so loudly.
+//! A deleted trail is created again from the configuration aws-ir kept of it
+//! (`trail_baseline`), tagged with the case, and logs again; a release deletes it again. A trail
+//! aws-ir never saw (no configuration kept), or an organization trail (its creation needs the
+//! management account's Organizations permissions), fails with `IR.ResourceNotFound` and the
+//! exact commands that recreate it, so the case says so loudly.
 
+use super::trail_baseline::{TrailBaseline, RECREATED_BY_TAG};
 use super::{accept, accepted, item, left_alone, previous};
 use crate::aws::Aws;
 use crate::cases;
@@ -14,6 +18,11 @@ use contract::tasks::settings::{
     ConfigRuleInvocation, RuleEvaluation, RuleEvaluations, SettingStep,
 };
 use contract::ErrorName;
+
+/// What a case records before it creates a deleted trail again.
+const DELETED: &str = r#"{"deleted":true}"#;
+/// What a case records before it starts a stopped trail's logging.
+const STOPPED: &str = r#"{"logging":false}"#;
 
 /// The trail's name from a name or an ARN (`arn:…:cloudtrail:REGION:ACCOUNT:trail/NAME`).
 pub fn trail_name(id: &str) -> Result<&str, TaskError> {
@@ -52,13 +61,108 @@ async fn is_logging(aws: &Aws, trail: &str) -> Result<Option<bool>, TaskError> {
     }
 }
 
-fn deleted(trail: &str, actor: &str) -> TaskError {
+/// A deleted trail aws-ir cannot create again: never seen (nothing kept), or an organization
+/// trail. The error carries the commands a responder runs instead.
+fn deleted(trail: &str, actor: &str, kept: Option<&TrailBaseline>) -> TaskError {
+    let detail = match kept {
+        None => format!(
+            "aws-ir kept no configuration of it (the Config rule evaluate-trail-logging keeps each trail's when it evaluates it, on every change and hourly; this one was never evaluated), so it cannot be created again: recreate it with `aws cloudtrail create-trail --name {trail} --s3-bucket-name BUCKET --is-multi-region-trail`"
+        ),
+        Some(b) => format!(
+            "it is an organization trail, which aws-ir does not create (that needs the management account's Organizations permissions): recreate it as it was with `{}`",
+            b.create_command()
+        ),
+    };
     TaskError::new(
         ErrorName::ResourceNotFound,
         format!(
-            "trail {trail} no longer exists (deleted by {actor}); CloudTrail keeps no configuration of a deleted trail, so it cannot be restarted: recreate it with `aws cloudtrail create-trail --name {trail} --s3-bucket-name BUCKET --is-multi-region-trail` and `aws cloudtrail start-logging --name {trail}`"
+            "trail {trail} no longer exists (deleted by {actor}); {detail} and `aws cloudtrail start-logging --name {trail}`"
         ),
     )
+}
+
+/// A deleted trail, created again as aws-ir last saw it, logging.
+async fn recreate(
+    aws: &Aws,
+    step: &SettingStep,
+    trail: &str,
+    who: &str,
+) -> Result<Outcome, TaskError> {
+    let p = &step.policy;
+    let Some((b, seen_at)) = TrailBaseline::kept(aws, &p.case_table, trail).await? else {
+        return Err(deleted(trail, who, None));
+    };
+    let mut out = Outcome::new(step.case.dry_run);
+    if !p.exemption_tag.is_empty() && b.tags.contains_key(&p.exemption_tag) {
+        out.status = Status::Skipped;
+        out.note(format!(
+            "trail {trail} carried the exemption tag {}; its deletion is left as it is",
+            p.exemption_tag
+        ));
+        return Ok(out);
+    }
+    if let Some((_, case)) = accepted(aws, &p.case_table, trail).await? {
+        out.status = Status::Skipped;
+        out.note(format!(
+            "trail {trail}'s stop was accepted by the release of case {case}; its deletion is left as it is"
+        ));
+        return Ok(out);
+    }
+    if b.is_organization_trail {
+        return Err(deleted(trail, who, Some(&b)));
+    }
+    out.act(
+        "cloudtrail:CreateTrail",
+        &b.arn,
+        format!(
+            "deleted by {who}; created again as aws-ir last saw it at {seen_at}: {}",
+            b.summary()
+        ),
+    );
+    out.act("cloudtrail:StartLogging", &b.arn, "logging again");
+    if !p.recover {
+        out.status = Status::Skipped;
+        out.note(
+            "policy is detect-only (Recover=false): the trail was not created again".to_string(),
+        );
+        return Ok(out);
+    }
+    if step.case.dry_run {
+        return Ok(out);
+    }
+    cases::keep_first(
+        &aws.dynamodb,
+        &p.case_table,
+        &step.case.case_id,
+        &item(trail),
+        "previous",
+        DELETED,
+    )
+    .await?;
+    b.create(aws, &step.case.case_id).await?;
+    start_logging(aws, trail, &b.arn).await?;
+    out.note(format!(
+        "undo if the deletion was legitimate (deletes the trail again): irctl start settings-release --case {} --resource {} --reason '...'",
+        step.case.case_id, b.arn
+    ));
+    Ok(out)
+}
+
+/// Starts the trail's logging and reads it back.
+async fn start_logging(aws: &Aws, trail: &str, arn: &str) -> Result<(), TaskError> {
+    aws.cloudtrail
+        .start_logging()
+        .name(arn)
+        .send()
+        .await
+        .map_err(|e| TaskError::from_sdk(e, &format!("start the logging of trail {trail}")))?;
+    if is_logging(aws, trail).await? != Some(true) {
+        return Err(TaskError::new(
+            ErrorName::Transient,
+            format!("trail {trail} still does not log after StartLogging: check it in the CloudTrail console"),
+        ));
+    }
+    Ok(())
 }
 
 pub async fn restart_trail_logging(aws: &Aws, step: SettingStep) -> Result<Outcome, TaskError> {
@@ -75,11 +179,13 @@ pub async fn restart_trail_logging(aws: &Aws, step: SettingStep) -> Result<Outco
         .unwrap_or("an unknown principal");
     let got = match aws.cloudtrail.get_trail().name(trail).send().await {
         Ok(got) => got,
-        Err(e) if e.code() == Some("TrailNotFoundException") => return Err(deleted(trail, who)),
+        Err(e) if e.code() == Some("TrailNotFoundException") => {
+            return recreate(aws, &step, trail, who).await
+        }
         Err(e) => return Err(TaskError::from_sdk(e, &format!("read trail {trail}"))),
     };
     let Some(t) = got.trail() else {
-        return Err(deleted(trail, who));
+        return recreate(aws, &step, trail, who).await;
     };
     let arn = t.trail_arn().unwrap_or(trail).to_string();
     let p = &step.policy;
@@ -113,7 +219,7 @@ pub async fn restart_trail_logging(aws: &Aws, step: SettingStep) -> Result<Outco
         t.log_file_validation_enabled().unwrap_or(false),
     ));
     match is_logging(aws, trail).await? {
-        None => return Err(deleted(trail, who)),
+        None => return recreate(aws, &step, trail, who).await,
         Some(true) => {
             out.status = Status::Skipped;
             out.note(format!("trail {trail} is logging"));
@@ -141,27 +247,22 @@ pub async fn restart_trail_logging(aws: &Aws, step: SettingStep) -> Result<Outco
     if step.case.dry_run {
         return Ok(out);
     }
-    cases::keep_first(
+    let (kept, _) = cases::keep_first(
         &aws.dynamodb,
         &p.case_table,
         &step.case.case_id,
         &item(trail),
         "previous",
-        r#"{"logging":false}"#,
+        STOPPED,
     )
     .await?;
-    aws.cloudtrail
-        .start_logging()
-        .name(&arn)
-        .send()
-        .await
-        .map_err(|e| TaskError::from_sdk(e, &format!("start the logging of trail {trail}")))?;
-    if is_logging(aws, trail).await? != Some(true) {
-        return Err(TaskError::new(
-            ErrorName::Transient,
-            format!("trail {trail} still does not log after StartLogging: check it in the CloudTrail console"),
-        ));
+    if kept == DELETED {
+        // A retry of this case's own re-creation that stopped half-way: its selectors first.
+        if let Some((b, _)) = TrailBaseline::kept(aws, &p.case_table, trail).await? {
+            b.put_selectors(aws).await?;
+        }
     }
+    start_logging(aws, trail, &arn).await?;
     out.note(format!(
         "undo if the stop was legitimate: irctl start settings-release --case {} --resource {arn} --reason '...'",
         step.case.case_id
@@ -171,8 +272,11 @@ pub async fn restart_trail_logging(aws: &Aws, step: SettingStep) -> Result<Outco
 
 pub async fn release_trail_logging(aws: &Aws, step: SettingStep) -> Result<Outcome, TaskError> {
     let trail = trail_name(&step.resource_id)?;
-    // Only a case that started the trail's logging can stop it again.
-    previous(aws, &step, trail, &format!("trail {trail}'s logging")).await?;
+    // Only a case that started the trail's logging (or created it again) can undo that.
+    let recorded = previous(aws, &step, trail, &format!("trail {trail}'s logging")).await?;
+    if recorded == DELETED {
+        return delete_again(aws, &step, trail).await;
+    }
     let mut out = Outcome::new(step.case.dry_run);
     match is_logging(aws, trail).await? {
         None => {
@@ -183,7 +287,7 @@ pub async fn release_trail_logging(aws: &Aws, step: SettingStep) -> Result<Outco
             out.status = Status::Skipped;
             out.note(format!("trail {trail} is already stopped, as recorded"));
             if !step.case.dry_run {
-                accept(aws, &step, trail, r#"{"logging":false}"#).await?;
+                accept(aws, &step, trail, STOPPED).await?;
             }
         }
         Some(true) => {
@@ -201,12 +305,59 @@ pub async fn release_trail_logging(aws: &Aws, step: SettingStep) -> Result<Outco
                     .map_err(|e| {
                         TaskError::from_sdk(e, &format!("stop the logging of trail {trail}"))
                     })?;
-                accept(aws, &step, trail, r#"{"logging":false}"#).await?;
+                accept(aws, &step, trail, STOPPED).await?;
                 out.note(format!(
                     "accepted as legitimate: the recovery leaves trail {trail} stopped from now on"
                 ));
             }
         }
+    }
+    Ok(out)
+}
+
+/// The release of a trail the case created again: it is deleted again, if it is still the one
+/// this case created (its `aws-ir:recreated-by` tag), and the deletion is accepted.
+async fn delete_again(aws: &Aws, step: &SettingStep, trail: &str) -> Result<Outcome, TaskError> {
+    let mut out = Outcome::new(step.case.dry_run);
+    let case = &step.case.case_id;
+    let Some(now) = TrailBaseline::read(aws, trail).await? else {
+        out.status = Status::Skipped;
+        out.note(format!(
+            "trail {trail} no longer exists, as before the case"
+        ));
+        if !step.case.dry_run {
+            accept(aws, step, trail, DELETED).await?;
+        }
+        return Ok(out);
+    };
+    let by = now
+        .tags
+        .get(RECREATED_BY_TAG)
+        .map(String::as_str)
+        .unwrap_or("");
+    if by != case.as_str() {
+        out.status = Status::Skipped;
+        out.note(format!(
+            "trail {trail} is not the one case {case} created (its {RECREATED_BY_TAG} tag says `{by}`): someone created it since, so it is not deleted"
+        ));
+        return Ok(out);
+    }
+    out.act(
+        "cloudtrail:DeleteTrail",
+        &now.arn,
+        "deleted again, as it was before the case",
+    );
+    if !step.case.dry_run {
+        aws.cloudtrail
+            .delete_trail()
+            .name(trail)
+            .send()
+            .await
+            .map_err(|e| TaskError::from_sdk(e, &format!("delete trail {trail} again")))?;
+        accept(aws, step, trail, DELETED).await?;
+        out.note(format!(
+            "accepted as legitimate: the recovery leaves trail {trail} deleted from now on"
+        ));
     }
     Ok(out)
 }
@@ -228,9 +379,25 @@ fn evaluation(
     }
 }
 
-/// One trail's compliance: logging is on.
-async fn evaluate(aws: &Aws, resource_id: &str, name: &str) -> Result<RuleEvaluation, TaskError> {
-    Ok(match is_logging(aws, name).await? {
+/// One trail's compliance: logging is on. Its configuration is kept in `table` on the way, so
+/// that the recovery can create it again once it is deleted.
+async fn evaluate(
+    aws: &Aws,
+    resource_id: &str,
+    name: &str,
+    table: Option<&str>,
+) -> Result<RuleEvaluation, TaskError> {
+    let logging = match table {
+        Some(table) => match TrailBaseline::read(aws, name).await? {
+            Some(b) => {
+                b.keep(aws, table).await?;
+                Some(b.logging)
+            }
+            None => None,
+        },
+        None => is_logging(aws, name).await?,
+    };
+    Ok(match logging {
         None => evaluation(resource_id, "NOT_APPLICABLE", "the trail no longer exists"),
         Some(true) => evaluation(resource_id, "COMPLIANT", "logging"),
         Some(false) => evaluation(
@@ -239,6 +406,24 @@ async fn evaluate(aws: &Aws, resource_id: &str, name: &str) -> Result<RuleEvalua
             "logging is stopped: aws-ir settings-recovery starts it again",
         ),
     })
+}
+
+/// The case table the stack passes the rule (`InputParameters` `{"caseTable": …}`); without
+/// it the rule only evaluates.
+fn case_table(invocation: &ConfigRuleInvocation) -> Result<Option<String>, TaskError> {
+    let Some(text) = invocation.rule_parameters.as_deref() else {
+        return Ok(None);
+    };
+    let parameters: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        TaskError::invalid_event(format!(
+            "rule {}: ruleParameters is not JSON ({e}); the stack passes {{\"caseTable\": TABLE}}",
+            invocation.config_rule_name
+        ))
+    })?;
+    Ok(parameters["caseTable"]
+        .as_str()
+        .filter(|t| !t.is_empty())
+        .map(String::from))
 }
 
 /// Config's invocation of the custom rule: a trail's change, or the periodic run over every
@@ -250,6 +435,8 @@ pub async fn evaluate_trail_logging(
     let event: serde_json::Value = serde_json::from_str(&invocation.invoking_event)
         .map_err(|e| TaskError::invalid_event(format!("invokingEvent is not JSON: {e}")))?;
     let message = event["messageType"].as_str().unwrap_or_default();
+    let table = case_table(&invocation)?;
+    let table = table.as_deref();
     let mut evaluations = Vec::new();
     match message {
         "ConfigurationItemChangeNotification" | "OversizedConfigurationItemChangeNotification" => {
@@ -280,7 +467,7 @@ pub async fn evaluate_trail_logging(
                 ));
             } else {
                 let name = item["resourceName"].as_str().unwrap_or(resource_id);
-                evaluations.push(evaluate(aws, resource_id, trail_name(name)?).await?);
+                evaluations.push(evaluate(aws, resource_id, trail_name(name)?, table).await?);
             }
         }
         "ScheduledNotification" => {
@@ -294,7 +481,7 @@ pub async fn evaluate_trail_logging(
                         continue;
                     }
                     let name = t.name().unwrap_or_default();
-                    evaluations.push(evaluate(aws, name, name).await?);
+                    evaluations.push(evaluate(aws, name, name, table).await?);
                 }
             }
         }

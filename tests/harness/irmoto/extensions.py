@@ -1112,6 +1112,10 @@ from .waf import WAF_EXTENSIONS  # noqa: E402  (same reason)
 
 EXTENSIONS.extend(WAF_EXTENSIONS)
 
+from .cloudtrail import CLOUDTRAIL_EXTENSIONS  # noqa: E402  (same reason)
+
+EXTENSIONS.extend(CLOUDTRAIL_EXTENSIONS)
+
 from .calls import CALL_LOG_EXTENSIONS  # noqa: E402  (same reason; wraps the faults' patch)
 
 EXTENSIONS.extend(CALL_LOG_EXTENSIONS)

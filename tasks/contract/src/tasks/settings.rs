@@ -283,14 +283,15 @@ impl Task for ReleaseAccountPublicAccess {
 const TRAILS: &str = "arn:${AWS::Partition}:cloudtrail:*:${AWS::AccountId}:trail/*";
 
 /// Starts a trail's logging again after someone stopped it (or updated it), recording that it
-/// was stopped. A deleted trail cannot be restarted: the step fails with what to do.
+/// was stopped. A deleted trail is created again from the configuration the Config rule kept
+/// of it (an organization trail, or one never seen, fails with the commands to run).
 pub struct RestartTrailLogging;
 
 impl Task for RestartTrailLogging {
     const NAME: &'static str = "restart-trail-logging";
     const TITLE: &'static str = "RestartTrailLogging";
     const DESCRIPTION: &'static str =
-        "Starts a CloudTrail trail's logging again, after recording that it was stopped.";
+        "Starts a CloudTrail trail's logging again (a deleted trail is created again as it was), after recording that it was stopped.";
     type Input = SettingStep;
     type Output = Outcome;
     fn permissions() -> Vec<Permission> {
@@ -305,6 +306,31 @@ impl Task for RestartTrailLogging {
             ],
             Scope::Arn(TRAILS),
         ));
+        // CreateTrail with TagsList is authorized as AddTags too (CloudTrail User Guide,
+        // "Identity-based policy examples").
+        p.push(Permission::new(
+            "RecreateDeletedTrail",
+            &[
+                "cloudtrail:CreateTrail",
+                "cloudtrail:AddTags",
+                "cloudtrail:PutEventSelectors",
+                "cloudtrail:PutInsightSelectors",
+            ],
+            Scope::Arn(TRAILS),
+        ));
+        // A trail delivering to CloudWatch Logs names the role CloudTrail assumes for it.
+        p.push(
+            Permission::new(
+                "PassTrailLogsRole",
+                &["iam:PassRole"],
+                Scope::Arn("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*"),
+            )
+            .when(
+                "StringEquals",
+                "iam:PassedToService",
+                &["cloudtrail.amazonaws.com"],
+            ),
+        );
         p.push(read_actor_role());
         p
     }
@@ -313,14 +339,15 @@ impl Task for RestartTrailLogging {
     }
 }
 
-/// Stops a trail's logging again when a case recorded it stopped (the change was legitimate).
+/// Stops a trail's logging again when a case recorded it stopped, or deletes again a trail the
+/// case created again (the change was legitimate).
 pub struct ReleaseTrailLogging;
 
 impl Task for ReleaseTrailLogging {
     const NAME: &'static str = "release-trail-logging";
     const TITLE: &'static str = "ReleaseTrailLogging";
     const DESCRIPTION: &'static str =
-        "Stops a trail's logging again when a settings case started it (the stop was legitimate).";
+        "Stops a trail's logging again, or deletes a trail again, when a settings case undid that (the change was legitimate).";
     type Input = SettingStep;
     type Output = Outcome;
     fn permissions() -> Vec<Permission> {
@@ -328,6 +355,18 @@ impl Task for ReleaseTrailLogging {
         p.push(Permission::new(
             "StopLoggingAsRecorded",
             &["cloudtrail:GetTrailStatus", "cloudtrail:StopLogging"],
+            Scope::Arn(TRAILS),
+        ));
+        // Only the trail this case created is deleted: its recreated-by tag is read first.
+        p.push(Permission::new(
+            "DeleteRecreatedTrail",
+            &[
+                "cloudtrail:GetTrail",
+                "cloudtrail:GetEventSelectors",
+                "cloudtrail:GetInsightSelectors",
+                "cloudtrail:ListTags",
+                "cloudtrail:DeleteTrail",
+            ],
             Scope::Arn(TRAILS),
         ));
         p
@@ -373,7 +412,9 @@ pub struct RuleEvaluations {
 
 /// The custom AWS Config rule behind the trail recovery: a trail is compliant while it logs.
 /// No managed rule evaluates each trail's logging status (`cloudtrail-enabled` checks the
-/// account), so this one does; Config invokes it on a trail's change and every hour.
+/// account), so this one does; Config invokes it on a trail's change and every hour. It keeps
+/// each trail's configuration on the way (the stack passes the case table as `caseTable`), so
+/// that a deleted trail can be created again.
 pub struct EvaluateTrailLogging;
 
 impl Task for EvaluateTrailLogging {
@@ -386,10 +427,19 @@ impl Task for EvaluateTrailLogging {
     fn permissions() -> Vec<Permission> {
         vec![
             Permission::new(
-                "ReadTrailStatus",
-                &["cloudtrail:GetTrailStatus"],
+                "ReadTrails",
+                &[
+                    "cloudtrail:GetTrail",
+                    "cloudtrail:GetTrailStatus",
+                    "cloudtrail:GetEventSelectors",
+                    "cloudtrail:GetInsightSelectors",
+                    "cloudtrail:ListTags",
+                ],
                 Scope::Arn(TRAILS),
             ),
+            // Each trail's configuration, kept for its re-creation once deleted.
+            case_table(&["dynamodb:UpdateItem"]),
+            key_for_table(),
             Permission::new(
                 "ListTrails",
                 &["cloudtrail:ListTrails"],

@@ -1,0 +1,483 @@
+//! A trail's configuration as aws-ir last saw it, so that a deleted trail can be created again
+//! exactly as it was: CloudTrail keeps nothing of a deleted trail, so the configuration has to
+//! be kept before the deletion. The Config rule `evaluate-trail-logging` keeps it every time it
+//! looks at a trail (on each change of the trail and every hour), in the case table's
+//! `settings-baseline` partition.
+//!
+//! Everything `CreateTrail`, `PutEventSelectors` and `PutInsightSelectors` take is kept: the
+//! bucket and prefix, the SNS topic, global events and Regions, log file validation, CloudWatch
+//! Logs delivery, the KMS key, the tags and both kinds of event selectors.
+
+use super::item;
+use crate::aws::Aws;
+use crate::cases;
+use crate::error::TaskError;
+use aws_sdk_cloudtrail::types::{
+    AdvancedEventSelector, AdvancedFieldSelector, DataResource, EventSelector, InsightSelector,
+    InsightType, ReadWriteType, Tag,
+};
+use aws_sdk_iam::error::ProvideErrorMetadata;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The tag a trail created again carries: which case created it (a release deletes only that).
+pub const RECREATED_BY_TAG: &str = "aws-ir:recreated-by";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrailBaseline {
+    pub name: String,
+    pub arn: String,
+    pub home_region: String,
+    pub s3_bucket_name: String,
+    pub s3_key_prefix: Option<String>,
+    /// CreateTrail's `SnsTopicName` takes the topic's name or ARN; the ARN is exact.
+    pub sns_topic_arn: Option<String>,
+    pub include_global_service_events: bool,
+    pub is_multi_region_trail: bool,
+    pub log_file_validation: bool,
+    pub cloud_watch_logs_log_group_arn: Option<String>,
+    pub cloud_watch_logs_role_arn: Option<String>,
+    pub kms_key_id: Option<String>,
+    pub is_organization_trail: bool,
+    pub tags: BTreeMap<String, String>,
+    pub event_selectors: Vec<Selector>,
+    pub advanced_event_selectors: Vec<AdvancedSelector>,
+    pub insight_types: Vec<String>,
+    /// Whether it was logging when seen (a trail is created again logging, whatever it was).
+    pub logging: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Selector {
+    pub read_write_type: Option<String>,
+    pub include_management_events: Option<bool>,
+    /// (resource type, values), e.g. ("AWS::S3::Object", ["arn:aws:s3:::bucket/"]).
+    pub data_resources: Vec<(String, Vec<String>)>,
+    pub exclude_management_event_sources: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdvancedSelector {
+    pub name: Option<String>,
+    pub field_selectors: Vec<FieldSelector>,
+}
+
+/// One field condition; an empty list is an operator the selector does not use.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldSelector {
+    pub field: String,
+    pub equals: Vec<String>,
+    pub starts_with: Vec<String>,
+    pub ends_with: Vec<String>,
+    pub not_equals: Vec<String>,
+    pub not_starts_with: Vec<String>,
+    pub not_ends_with: Vec<String>,
+}
+
+fn not_found(code: Option<&str>) -> bool {
+    code == Some("TrailNotFoundException")
+}
+
+fn some(v: &[String]) -> Option<Vec<String>> {
+    (!v.is_empty()).then(|| v.to_vec())
+}
+
+impl TrailBaseline {
+    /// The trail as AWS has it now; `None` when it does not exist.
+    pub async fn read(aws: &Aws, name: &str) -> Result<Option<TrailBaseline>, TaskError> {
+        let ct = &aws.cloudtrail;
+        let t = match ct.get_trail().name(name).send().await {
+            Ok(got) => match got.trail() {
+                Some(t) => t.clone(),
+                None => return Ok(None),
+            },
+            Err(e) if not_found(e.code()) => return Ok(None),
+            Err(e) => return Err(TaskError::from_sdk(e, &format!("read trail {name}"))),
+        };
+        let arn = t.trail_arn().unwrap_or(name).to_string();
+        let logging = match ct.get_trail_status().name(&arn).send().await {
+            Ok(s) => s.is_logging().unwrap_or(false),
+            Err(e) if not_found(e.code()) => return Ok(None),
+            Err(e) => {
+                return Err(TaskError::from_sdk(
+                    e,
+                    &format!("read the status of trail {name}"),
+                ))
+            }
+        };
+        let selectors = ct
+            .get_event_selectors()
+            .trail_name(&arn)
+            .send()
+            .await
+            .map_err(|e| {
+                TaskError::from_sdk(e, &format!("read the event selectors of trail {name}"))
+            })?;
+        // A trail without Insights answers InsightNotEnabledException (CloudTrail API Reference,
+        // GetInsightSelectors).
+        let insight_types = match ct.get_insight_selectors().trail_name(&arn).send().await {
+            Ok(got) => got
+                .insight_selectors()
+                .iter()
+                .filter_map(|s| s.insight_type().map(|t| t.as_str().to_string()))
+                .collect(),
+            Err(e) if e.code() == Some("InsightNotEnabledException") => Vec::new(),
+            Err(e) => {
+                return Err(TaskError::from_sdk(
+                    e,
+                    &format!("read the Insights selectors of trail {name}"),
+                ))
+            }
+        };
+        let tags = ct
+            .list_tags()
+            .resource_id_list(&arn)
+            .send()
+            .await
+            .map_err(|e| TaskError::from_sdk(e, &format!("read the tags of trail {name}")))?
+            .resource_tag_list()
+            .iter()
+            .flat_map(|r| r.tags_list())
+            .map(|t| {
+                (
+                    t.key().to_string(),
+                    t.value().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        let text = |v: Option<&str>| v.filter(|s| !s.is_empty()).map(String::from);
+        Ok(Some(TrailBaseline {
+            name: t.name().unwrap_or(name).to_string(),
+            home_region: t.home_region().unwrap_or_default().to_string(),
+            s3_bucket_name: t.s3_bucket_name().unwrap_or_default().to_string(),
+            s3_key_prefix: text(t.s3_key_prefix()),
+            sns_topic_arn: text(t.sns_topic_arn()),
+            include_global_service_events: t.include_global_service_events().unwrap_or(true),
+            is_multi_region_trail: t.is_multi_region_trail().unwrap_or(false),
+            log_file_validation: t.log_file_validation_enabled().unwrap_or(false),
+            cloud_watch_logs_log_group_arn: text(t.cloud_watch_logs_log_group_arn()),
+            cloud_watch_logs_role_arn: text(t.cloud_watch_logs_role_arn()),
+            kms_key_id: text(t.kms_key_id()),
+            is_organization_trail: t.is_organization_trail().unwrap_or(false),
+            tags,
+            event_selectors: selectors
+                .event_selectors()
+                .iter()
+                .map(|s| Selector {
+                    read_write_type: s.read_write_type().map(|t| t.as_str().to_string()),
+                    include_management_events: s.include_management_events(),
+                    data_resources: s
+                        .data_resources()
+                        .iter()
+                        .map(|d| {
+                            (
+                                d.r#type().unwrap_or_default().to_string(),
+                                d.values().to_vec(),
+                            )
+                        })
+                        .collect(),
+                    exclude_management_event_sources: s.exclude_management_event_sources().to_vec(),
+                })
+                .collect(),
+            advanced_event_selectors: selectors
+                .advanced_event_selectors()
+                .iter()
+                .map(|s| AdvancedSelector {
+                    name: s.name().map(String::from),
+                    field_selectors: s
+                        .field_selectors()
+                        .iter()
+                        .map(|f| FieldSelector {
+                            field: f.field().to_string(),
+                            equals: f.equals().to_vec(),
+                            starts_with: f.starts_with().to_vec(),
+                            ends_with: f.ends_with().to_vec(),
+                            not_equals: f.not_equals().to_vec(),
+                            not_starts_with: f.not_starts_with().to_vec(),
+                            not_ends_with: f.not_ends_with().to_vec(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            insight_types,
+            logging,
+            arn,
+        }))
+    }
+
+    /// Keeps the trail's configuration in the case table (the latest look wins).
+    pub async fn keep(&self, aws: &Aws, table: &str) -> Result<(), TaskError> {
+        let json = serde_json::to_string(self).expect("a trail baseline serializes");
+        cases::keep_baseline(
+            &aws.dynamodb,
+            table,
+            &item(&self.name),
+            &json,
+            &crate::now(),
+        )
+        .await
+    }
+
+    /// The configuration kept for trail `name`, and when it was seen.
+    pub async fn kept(
+        aws: &Aws,
+        table: &str,
+        name: &str,
+    ) -> Result<Option<(TrailBaseline, String)>, TaskError> {
+        let Some((json, seen_at)) = cases::baseline(&aws.dynamodb, table, &item(name)).await?
+        else {
+            return Ok(None);
+        };
+        let baseline = serde_json::from_str(&json).map_err(|e| {
+            TaskError::new(
+                contract::ErrorName::Misconfigured,
+                format!("the configuration kept for trail {name} in table {table} is unreadable ({e}); delete the item settings-baseline/resource#{name} and let the Config rule keep it again"),
+            )
+        })?;
+        Ok(Some((baseline, seen_at)))
+    }
+
+    /// Creates the trail again as kept, tagged with the case that did it; a trail of that name
+    /// already there (a retry, or someone was faster) is taken as created.
+    pub async fn create(&self, aws: &Aws, case_id: &str) -> Result<(), TaskError> {
+        let mut tags: Vec<Tag> = Vec::new();
+        for (k, v) in self
+            .tags
+            .iter()
+            .filter(|(k, _)| k.as_str() != RECREATED_BY_TAG)
+            .chain([(&RECREATED_BY_TAG.to_string(), &case_id.to_string())])
+        {
+            tags.push(Tag::builder().key(k).value(v).build().map_err(|e| {
+                TaskError::invalid_event(format!("tag {k} of trail {}: {e}", self.name))
+            })?);
+        }
+        let created = aws
+            .cloudtrail
+            .create_trail()
+            .name(&self.name)
+            .s3_bucket_name(&self.s3_bucket_name)
+            .set_s3_key_prefix(self.s3_key_prefix.clone())
+            .set_sns_topic_name(self.sns_topic_arn.clone())
+            .include_global_service_events(self.include_global_service_events)
+            .is_multi_region_trail(self.is_multi_region_trail)
+            .enable_log_file_validation(self.log_file_validation)
+            .set_cloud_watch_logs_log_group_arn(self.cloud_watch_logs_log_group_arn.clone())
+            .set_cloud_watch_logs_role_arn(self.cloud_watch_logs_role_arn.clone())
+            .set_kms_key_id(self.kms_key_id.clone())
+            .set_tags_list(Some(tags))
+            .send()
+            .await;
+        match created {
+            Ok(_) => {}
+            Err(e) if e.code() == Some("TrailAlreadyExistsException") => {}
+            Err(e) => {
+                return Err(TaskError::from_sdk(
+                    e,
+                    &format!(
+                        "create trail {} again (writing to s3://{})",
+                        self.name, self.s3_bucket_name
+                    ),
+                ))
+            }
+        }
+        self.put_selectors(aws).await
+    }
+
+    /// The kept event and Insights selectors, put back (a trail is created with the defaults).
+    pub async fn put_selectors(&self, aws: &Aws) -> Result<(), TaskError> {
+        let ct = &aws.cloudtrail;
+        let what = |s: &str| format!("put back the {s} of trail {}", self.name);
+        if !self.advanced_event_selectors.is_empty() {
+            let mut selectors = Vec::new();
+            for s in &self.advanced_event_selectors {
+                let mut fields = Vec::new();
+                for f in &s.field_selectors {
+                    fields.push(
+                        AdvancedFieldSelector::builder()
+                            .field(&f.field)
+                            .set_equals(some(&f.equals))
+                            .set_starts_with(some(&f.starts_with))
+                            .set_ends_with(some(&f.ends_with))
+                            .set_not_equals(some(&f.not_equals))
+                            .set_not_starts_with(some(&f.not_starts_with))
+                            .set_not_ends_with(some(&f.not_ends_with))
+                            .build()
+                            .map_err(|e| {
+                                TaskError::invalid_event(format!(
+                                    "{}: {e}",
+                                    what("advanced event selectors")
+                                ))
+                            })?,
+                    );
+                }
+                selectors.push(
+                    AdvancedEventSelector::builder()
+                        .set_name(s.name.clone())
+                        .set_field_selectors(Some(fields))
+                        .build()
+                        .map_err(|e| {
+                            TaskError::invalid_event(format!(
+                                "{}: {e}",
+                                what("advanced event selectors")
+                            ))
+                        })?,
+                );
+            }
+            ct.put_event_selectors()
+                .trail_name(&self.name)
+                .set_advanced_event_selectors(Some(selectors))
+                .send()
+                .await
+                .map_err(|e| TaskError::from_sdk(e, &what("advanced event selectors")))?;
+        } else if !self.event_selectors.is_empty() {
+            let selectors = self
+                .event_selectors
+                .iter()
+                .map(|s| {
+                    EventSelector::builder()
+                        .set_read_write_type(s.read_write_type.as_deref().map(ReadWriteType::from))
+                        .set_include_management_events(s.include_management_events)
+                        .set_data_resources(Some(
+                            s.data_resources
+                                .iter()
+                                .map(|(kind, values)| {
+                                    DataResource::builder()
+                                        .r#type(kind)
+                                        .set_values(Some(values.clone()))
+                                        .build()
+                                })
+                                .collect(),
+                        ))
+                        .set_exclude_management_event_sources(some(
+                            &s.exclude_management_event_sources,
+                        ))
+                        .build()
+                })
+                .collect();
+            ct.put_event_selectors()
+                .trail_name(&self.name)
+                .set_event_selectors(Some(selectors))
+                .send()
+                .await
+                .map_err(|e| TaskError::from_sdk(e, &what("event selectors")))?;
+        }
+        if !self.insight_types.is_empty() {
+            let selectors = self
+                .insight_types
+                .iter()
+                .map(|t| {
+                    InsightSelector::builder()
+                        .insight_type(InsightType::from(t.as_str()))
+                        .build()
+                })
+                .collect();
+            ct.put_insight_selectors()
+                .trail_name(&self.name)
+                .set_insight_selectors(Some(selectors))
+                .send()
+                .await
+                .map_err(|e| TaskError::from_sdk(e, &what("Insights selectors")))?;
+        }
+        Ok(())
+    }
+
+    /// The AWS CLI command that creates this trail again, for a responder to run by hand.
+    pub fn create_command(&self) -> String {
+        let mut cmd = format!(
+            "aws cloudtrail create-trail --name {} --s3-bucket-name {}",
+            self.name, self.s3_bucket_name
+        );
+        let mut opt = |flag: &str, v: &Option<String>| {
+            if let Some(v) = v {
+                cmd.push_str(&format!(" --{flag} {v}"));
+            }
+        };
+        opt("s3-key-prefix", &self.s3_key_prefix);
+        opt("sns-topic-name", &self.sns_topic_arn);
+        opt(
+            "cloud-watch-logs-log-group-arn",
+            &self.cloud_watch_logs_log_group_arn,
+        );
+        opt("cloud-watch-logs-role-arn", &self.cloud_watch_logs_role_arn);
+        opt("kms-key-id", &self.kms_key_id);
+        for (on, flag) in [
+            (
+                !self.include_global_service_events,
+                "no-include-global-service-events",
+            ),
+            (self.is_multi_region_trail, "is-multi-region-trail"),
+            (self.log_file_validation, "enable-log-file-validation"),
+            (self.is_organization_trail, "is-organization-trail"),
+        ] {
+            if on {
+                cmd.push_str(&format!(" --{flag}"));
+            }
+        }
+        cmd
+    }
+
+    /// One line on what the trail was: where it wrote and what it selected.
+    pub fn summary(&self) -> String {
+        format!(
+            "s3://{}/{} (multi-region: {}, log file validation: {}, KMS: {}, CloudWatch Logs: {}, {} event selector(s), {} advanced, Insights: {})",
+            self.s3_bucket_name,
+            self.s3_key_prefix.as_deref().unwrap_or(""),
+            self.is_multi_region_trail,
+            self.log_file_validation,
+            self.kms_key_id.as_deref().unwrap_or("none"),
+            self.cloud_watch_logs_log_group_arn.as_deref().unwrap_or("none"),
+            self.event_selectors.len(),
+            self.advanced_event_selectors.len(),
+            if self.insight_types.is_empty() { "none".to_string() } else { self.insight_types.join(",") },
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> TrailBaseline {
+        TrailBaseline {
+            name: "org-audit".into(),
+            arn: "arn:aws:cloudtrail:us-east-1:123456789012:trail/org-audit".into(),
+            home_region: "us-east-1".into(),
+            s3_bucket_name: "audit-logs".into(),
+            s3_key_prefix: Some("ct".into()),
+            sns_topic_arn: None,
+            include_global_service_events: true,
+            is_multi_region_trail: true,
+            log_file_validation: true,
+            cloud_watch_logs_log_group_arn: None,
+            cloud_watch_logs_role_arn: None,
+            kms_key_id: Some("arn:aws:kms:us-east-1:123456789012:key/k".into()),
+            is_organization_trail: true,
+            tags: BTreeMap::from([("owner".into(), "security".into())]),
+            event_selectors: vec![Selector {
+                read_write_type: Some("WriteOnly".into()),
+                include_management_events: Some(true),
+                data_resources: vec![("AWS::S3::Object".into(), vec!["arn:aws:s3".into()])],
+                exclude_management_event_sources: vec![],
+            }],
+            advanced_event_selectors: vec![],
+            insight_types: vec!["ApiCallRateInsight".into()],
+            logging: true,
+        }
+    }
+
+    #[test]
+    fn a_kept_configuration_reads_back_as_it_was_written() {
+        let b = sample();
+        let json = serde_json::to_string(&b).unwrap();
+        assert_eq!(serde_json::from_str::<TrailBaseline>(&json).unwrap(), b);
+    }
+
+    #[test]
+    fn the_hand_command_carries_every_setting_it_can() {
+        let cmd = sample().create_command();
+        assert_eq!(
+            cmd,
+            "aws cloudtrail create-trail --name org-audit --s3-bucket-name audit-logs --s3-key-prefix ct --kms-key-id arn:aws:kms:us-east-1:123456789012:key/k --is-multi-region-trail --enable-log-file-validation --is-organization-trail"
+        );
+    }
+}
