@@ -11,6 +11,8 @@ event to the setting read back restored (median and worst):
 - a security group opened to the world on SSH (only that rule revoked, by rule id);
 - a bucket whose Block Public Access was deleted (all four settings back on);
 - a trail whose logging was stopped (logging again);
+- a trail pointed at another bucket, its log file validation off, after AWS Config's rule saw it
+  (put back as kept);
 - a trail deleted after AWS Config's rule saw it (created again as it was, logging);
 - the account's S3 Block Public Access turned off (all four back on; S3 Control, reached through
   the emulator's proxy as the task Lambdas reach it).
@@ -121,12 +123,13 @@ def trail(i: int) -> float:
     return time_to_restore(event, lambda: cloudtrail.get_trail_status(Name=arn)["IsLogging"], f"trail {name}")
 
 
-def deleted_trail(i: int) -> float:
+def kept_trail(prefix: str, i: int) -> str:
+    """A trail as a team keeps it, logging, whose configuration AWS Config's rule has kept (not
+    timed: it happens before the change)."""
     import boto3
-    from botocore.exceptions import ClientError
 
     s3, cloudtrail, config = boto3.client("s3"), boto3.client("cloudtrail"), boto3.client("config")
-    name = f"bench-gone-{i}-{uuid.uuid4().hex[:6]}"
+    name = f"{prefix}-{i}-{uuid.uuid4().hex[:6]}"
     s3.create_bucket(Bucket=f"{name}-logs")
     cloudtrail.create_trail(Name=name, S3BucketName=f"{name}-logs", S3KeyPrefix="audit", IsMultiRegionTrail=True,
                             EnableLogFileValidation=True, TagsList=[{"Key": "owner", "Value": "bench"}])
@@ -134,14 +137,40 @@ def deleted_trail(i: int) -> float:
         "ReadWriteType": "All", "IncludeManagementEvents": True,
         "DataResources": [{"Type": "AWS::S3::Object", "Values": [f"arn:aws:s3:::{name}-logs/"]}]}])
     cloudtrail.start_logging(Name=name)
-    # AWS Config's hourly run keeps its configuration (not timed: it happens before the deletion).
     rule = next(r["ConfigRuleName"] for r in config.describe_config_rules()["ConfigRules"]
                 if r["ConfigRuleName"].endswith("-trail-logging"))
+    item = {"resourceType": "AWS::CloudTrail::Trail", "resourceId": name, "resourceName": name}
     request = urllib.request.Request(os.environ["AWS_ENDPOINT_URL"] + "/moto-api/irmoto/config-rule-invocations",
-                                     data=json.dumps({"rule": rule, "messageType": "ScheduledNotification"}).encode(),
-                                     method="POST")
+                                     data=json.dumps({"rule": rule, "messageType": "ConfigurationItemChangeNotification",
+                                                      "configurationItem": item}).encode(), method="POST")
     with urllib.request.urlopen(request, timeout=60) as response:
         response.read()
+    return name
+
+
+def changed_trail(i: int) -> float:
+    import boto3
+
+    cloudtrail = boto3.client("cloudtrail")
+    name = kept_trail("bench-changed", i)
+    boto3.client("s3").create_bucket(Bucket=f"{name}-elsewhere")
+    cloudtrail.update_trail(Name=name, S3BucketName=f"{name}-elsewhere", EnableLogFileValidation=False)
+    event = cloudtrail_event("cloudtrail-stop-logging", name=name)
+    event["detail"]["eventName"] = "UpdateTrail"
+
+    def put_back() -> bool:
+        trail = cloudtrail.get_trail(Name=name)["Trail"]
+        return trail["S3BucketName"] == f"{name}-logs" and trail["LogFileValidationEnabled"]
+
+    return time_to_restore(event, put_back, f"changed trail {name}")
+
+
+def deleted_trail(i: int) -> float:
+    import boto3
+    from botocore.exceptions import ClientError
+
+    cloudtrail = boto3.client("cloudtrail")
+    name = kept_trail("bench-gone", i)
     cloudtrail.delete_trail(Name=name)
     event = cloudtrail_event("cloudtrail-stop-logging", name=name)
     event["detail"]["eventName"] = "DeleteTrail"
@@ -187,12 +216,13 @@ def main() -> int:
                        "--lambda-dir", str(emulator.BIN))
         emulator.call_log("POST")  # every call held BENCH_LATENCY_MS from here on
         # One unmeasured run per setting: `cargo lambda watch` starts each function on first use.
-        for setting in (security_group, bucket, trail, deleted_trail, account):
+        for setting in (security_group, bucket, trail, changed_trail, deleted_trail, account):
             setting(-1)
         print(f"\nsettings-recovery: from the API-call event to the setting read back restored "
               f"({RUNS} runs each, {emulator.LATENCY_MS:.0f} ms per AWS call)")
         for title, setting in (("security group, world-open SSH", security_group),
                                ("bucket Block Public Access", bucket), ("trail logging", trail),
+                               ("trail changed, put back", changed_trail),
                                ("trail deleted, created again", deleted_trail), ("account Block Public Access", account)):
             times = [setting(i) for i in range(RUNS)]
             print(f"  {title:<32} median {statistics.median(times):5.2f} s   worst {max(times):5.2f} s")

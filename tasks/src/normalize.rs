@@ -694,7 +694,8 @@ fn from_cloudtrail(env: &Envelope, r: cloudtrail::Record) -> Result<Case, TaskEr
     if let Some(g) = text("/groupId") {
         push_resource(&mut case, "AwsEc2SecurityGroup", &g);
     }
-    if let Some(t) = text("/name") {
+    // StopLogging, DeleteTrail and UpdateTrail name it `name`; PutEventSelectors `trailName`.
+    if let Some(t) = text("/name").or_else(|| text("/trailName")) {
         if r.event_source == "cloudtrail.amazonaws.com" {
             push_resource(&mut case, "AwsCloudTrailTrail", &t);
         }

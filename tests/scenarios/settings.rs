@@ -15,6 +15,10 @@ struct Ctx {
     world: World,
     main: Stack,
     chat: Webhook,
+    /// Config's periodic run keeps every trail's configuration as it is at that moment: held by
+    /// the scenario that runs it and by the one whose recovery compares a changed trail with
+    /// what was kept, so that the run cannot fall between that change and its recovery.
+    trail_configs: tokio::sync::Mutex<()>,
 }
 
 fn main() -> std::process::ExitCode {
@@ -35,6 +39,7 @@ fn main() -> std::process::ExitCode {
         a_stopped_trail_logs_again_and_release_stops_it,
         a_deleted_trail_never_seen_is_reported_with_how_to_recreate_it,
         a_deleted_trail_is_created_again_as_it_was_and_release_deletes_it_again,
+        a_changed_trail_is_put_back_as_kept_and_release_makes_the_change_again,
         a_failed_security_hub_control_is_recovered_and_the_finding_marked_once,
         the_restore_setting_custom_action_routes_to_the_playbook,
         the_stack_deploys_its_config_rules,
@@ -65,7 +70,12 @@ fn main() -> std::process::ExitCode {
                 "ChatWebhookParameter=/incident-response/e2e-chat",
             ],
         ));
-        Ctx { world, main, chat }
+        Ctx {
+            world,
+            main,
+            chat,
+            trail_configs: tokio::sync::Mutex::new(()),
+        }
     })
 }
 
@@ -667,6 +677,136 @@ async fn a_deleted_trail_never_seen_is_reported_with_how_to_recreate_it(c: Arc<C
     }
 }
 
+/// AWS Config invoking the trail rule for `name`'s change (its configuration item): the rule
+/// evaluates that trail and keeps its configuration. Its evaluation.
+fn config_sees_trail(c: &Ctx, name: &str) -> Value {
+    let rule = format!("{}-trail-logging", c.main.name);
+    let answer = c.world.invoke_config_rule(
+        &rule,
+        serde_json::json!({
+            "messageType": "ConfigurationItemChangeNotification",
+            "configurationItem": {
+                "resourceType": "AWS::CloudTrail::Trail",
+                "resourceId": name,
+                "resourceName": name,
+            },
+        }),
+    );
+    assert!(answer["FunctionError"].is_null(), "{answer}");
+    answer["Payload"]["evaluations"]
+        .as_array()
+        .and_then(|a| a.iter().find(|e| e["resource_id"] == name).cloned())
+        .unwrap_or_else(|| panic!("no evaluation of {name}: {answer}"))
+}
+
+/// A trail as a team keeps it, seen by Config, then pointed "by mallory" at another bucket,
+/// its log file validation off and its management events left out (UpdateTrail, then
+/// PutEventSelectors): each event puts back what was kept. The release makes the change again
+/// and keeps it: the same event again changes nothing.
+async fn a_changed_trail_is_put_back_as_kept_and_release_makes_the_change_again(c: Arc<Ctx>) {
+    use aws_sdk_cloudtrail::types::{EventSelector, ReadWriteType};
+    let name = "e2e-changed-trail";
+    for bucket in ["e2e-changed-trail-logs", "e2e-elsewhere-logs"] {
+        c.world
+            .s3
+            .create_bucket()
+            .bucket(bucket)
+            .send()
+            .await
+            .unwrap();
+    }
+    let ct = &c.world.cloudtrail;
+    ct.create_trail()
+        .name(name)
+        .s3_bucket_name("e2e-changed-trail-logs")
+        .s3_key_prefix("audit")
+        .is_multi_region_trail(true)
+        .enable_log_file_validation(true)
+        .send()
+        .await
+        .unwrap();
+    let selectors = |management: bool| {
+        EventSelector::builder()
+            .read_write_type(ReadWriteType::All)
+            .include_management_events(management)
+            .build()
+    };
+    ct.put_event_selectors()
+        .trail_name(name)
+        .event_selectors(selectors(true))
+        .send()
+        .await
+        .unwrap();
+    ct.start_logging().name(name).send().await.unwrap();
+    let before = trail_as_aws_has_it(&c, name).await;
+
+    let _no_periodic_run = c.trail_configs.lock().await;
+    config_sees_trail(&c, name);
+    ct.update_trail()
+        .name(name)
+        .s3_bucket_name("e2e-elsewhere-logs")
+        .s3_key_prefix("")
+        .enable_log_file_validation(false)
+        .send()
+        .await
+        .unwrap();
+    let (status, out) = run(&c, &trail_event("UpdateTrail", name)).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_eq!(result(&out)["status"], "done", "{out}");
+    let actions = result(&out)["actions"].to_string();
+    for needle in ["cloudtrail:UpdateTrail", "S3 bucket", "log file validation"] {
+        assert!(actions.contains(needle), "{needle} missing from {out}");
+    }
+    let after = trail_as_aws_has_it(&c, name).await;
+    assert_eq!(after.0, before.0, "the trail, put back");
+    assert!(logging(&c, name).await);
+
+    // Management events left out: PutEventSelectors names the trail `trailName`.
+    ct.put_event_selectors()
+        .trail_name(name)
+        .event_selectors(selectors(false))
+        .send()
+        .await
+        .unwrap();
+    let mut event = trail_event("PutEventSelectors", name);
+    let params = event["detail"]["requestParameters"]
+        .as_object_mut()
+        .unwrap();
+    params.remove("name");
+    params.insert("trailName".into(), Value::String(name.into()));
+    let (status, out) = run(&c, &event).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert!(
+        result(&out)["actions"]
+            .to_string()
+            .contains("event selectors"),
+        "{out}"
+    );
+    let after = trail_as_aws_has_it(&c, name).await;
+    assert_eq!(after.1, before.1, "the selectors, put back");
+    let case = out["case"]["case_id"].as_str().unwrap().to_string();
+
+    // The change was legitimate: the release makes it again, and keeps it.
+    release(
+        &c,
+        &case,
+        before.0.trail_arn().unwrap(),
+        "cost: management events come from the org trail",
+    );
+    let released = trail_as_aws_has_it(&c, name).await;
+    assert_eq!(
+        released.1[0].include_management_events(),
+        Some(false),
+        "the release makes the change again"
+    );
+    let mut again = trail_event("PutEventSelectors", name);
+    again["detail"]["requestParameters"] = serde_json::json!({"trailName": name});
+    let (status, out) = run(&c, &again).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_eq!(result(&out)["status"], "skipped", "{out}");
+    assert_eq!(trail_as_aws_has_it(&c, name).await.1, released.1);
+}
+
 /// Everything a trail is, as AWS answers it: the trail, its event and Insights selectors, its
 /// tags (sorted).
 async fn trail_as_aws_has_it(
@@ -790,18 +930,8 @@ async fn a_deleted_trail_is_created_again_as_it_was_and_release_deletes_it_again
     ct.start_logging().name(name).send().await.unwrap();
     let before = trail_as_aws_has_it(&c, name).await;
 
-    // AWS Config's hourly run sees it compliant, and its configuration is kept.
-    let rule = format!("{}-trail-logging", c.main.name);
-    let answer = c.world.invoke_config_rule(
-        &rule,
-        serde_json::json!({"messageType": "ScheduledNotification"}),
-    );
-    assert!(answer["FunctionError"].is_null(), "{answer}");
-    let seen = answer["Payload"]["evaluations"]
-        .as_array()
-        .and_then(|a| a.iter().find(|e| e["resource_id"] == name).cloned())
-        .unwrap_or_else(|| panic!("no evaluation of {name}: {answer}"));
-    assert_eq!(seen["compliance"], "COMPLIANT", "{answer}");
+    // AWS Config sees the trail's change: compliant, and its configuration is kept.
+    assert_eq!(config_sees_trail(&c, name)["compliance"], "COMPLIANT");
 
     // Deleted: CloudTrail's DeleteTrail event arrives through EventBridge.
     ct.delete_trail().name(name).send().await.unwrap();
@@ -1085,6 +1215,7 @@ async fn config_turning_a_group_or_a_bucket_non_compliant_restores_it(c: Arc<Ctx
 }
 
 async fn the_custom_config_rule_catches_a_stopped_trail_and_it_logs_again(c: Arc<Ctx>) {
+    let _periodic = c.trail_configs.lock().await;
     let arn = stopped_trail(&c, "e2e-config-trail").await;
     let rule = format!("{}-trail-logging", c.main.name);
     // Config's periodic run: the evaluator finds the stopped trail and reports it.
@@ -1287,12 +1418,7 @@ async fn an_exempt_trail_is_left_alone_with_a_record(c: Arc<Ctx>) {
 
     // Seen by the Config rule (its configuration, tag included, is kept), then deleted: the
     // deletion is left alone too, not undone by creating it again.
-    let rule = format!("{}-trail-logging", c.main.name);
-    let answer = c.world.invoke_config_rule(
-        &rule,
-        serde_json::json!({"messageType": "ScheduledNotification"}),
-    );
-    assert!(answer["FunctionError"].is_null(), "{answer}");
+    config_sees_trail(&c, "e2e-exempt-trail");
     c.world
         .cloudtrail
         .delete_trail()

@@ -28,8 +28,14 @@ pub const ID: &str = "settings-recovery";
 pub const SECURITY_GROUP_CALLS: [&str; 2] =
     ["AuthorizeSecurityGroupIngress", "ModifySecurityGroupRules"];
 
-/// API calls that stop a trail's logging, or may (an update can point it elsewhere).
-pub const TRAIL_CALLS: [&str; 3] = ["StopLogging", "DeleteTrail", "UpdateTrail"];
+/// API calls that stop a trail's logging, delete it, or change where it writes and what it
+/// covers (an update can point it elsewhere; selectors can leave management events out).
+pub const TRAIL_CALLS: [&str; 4] = [
+    "StopLogging",
+    "DeleteTrail",
+    "UpdateTrail",
+    "PutEventSelectors",
+];
 
 /// API calls that weaken a bucket's, or the account's, S3 Block Public Access.
 /// (S3 Control's own names, `PutPublicAccessBlock`/`DeletePublicAccessBlock`, are the account's
@@ -141,7 +147,7 @@ fn per_resource() -> Chain {
             Condition::string_equals("$.resource.resource_type", "AwsCloudTrailTrail"),
             recovery::<RestartTrailLogging>(
                 "RestartTrailLogging",
-                "Logging started again, the stop recorded first; a deleted trail is created again as it was kept.",
+                "Logging started again and a changed trail put back as kept, what it was recorded first; a deleted trail is created again as it was kept.",
                 "TrailChecked",
                 Chain::goto("RecoveryFailed"),
             ),

@@ -170,102 +170,105 @@ pub async fn restart_trail_logging(aws: &Aws, step: SettingStep) -> Result<Outco
     if let Some(out) = left_alone(aws, &step, &format!("trail {trail}")).await? {
         return Ok(out);
     }
-    let mut out = Outcome::new(step.case.dry_run);
     let who = step
         .case
         .actor
         .as_ref()
         .and_then(|a| a.arn.as_deref())
         .unwrap_or("an unknown principal");
-    let got = match aws.cloudtrail.get_trail().name(trail).send().await {
-        Ok(got) => got,
-        Err(e) if e.code() == Some("TrailNotFoundException") => {
-            return recreate(aws, &step, trail, who).await
-        }
-        Err(e) => return Err(TaskError::from_sdk(e, &format!("read trail {trail}"))),
-    };
-    let Some(t) = got.trail() else {
+    let Some(now) = TrailBaseline::read(aws, trail).await? else {
         return recreate(aws, &step, trail, who).await;
     };
-    let arn = t.trail_arn().unwrap_or(trail).to_string();
+    let mut out = Outcome::new(step.case.dry_run);
     let p = &step.policy;
-    if !p.exemption_tag.is_empty() {
-        let tags = aws
-            .cloudtrail
-            .list_tags()
-            .resource_id_list(&arn)
-            .send()
-            .await
-            .map_err(|e| TaskError::from_sdk(e, &format!("read the tags of trail {trail}")))?;
-        let exempt = tags
-            .resource_tag_list()
-            .iter()
-            .flat_map(|r| r.tags_list())
-            .any(|t| t.key() == p.exemption_tag);
-        if exempt {
-            out.status = Status::Skipped;
-            out.note(format!(
-                "trail {trail} carries the exemption tag {}; left as it is",
-                p.exemption_tag
-            ));
-            return Ok(out);
-        }
-    }
-    // What the owner should check after an UpdateTrail: where the trail writes, and how much.
-    out.note(format!(
-        "trail {trail} writes to s3://{} (multi-region: {}, log file validation: {}); changed by {who}",
-        t.s3_bucket_name().unwrap_or("?"),
-        t.is_multi_region_trail().unwrap_or(false),
-        t.log_file_validation_enabled().unwrap_or(false),
-    ));
-    match is_logging(aws, trail).await? {
-        None => return recreate(aws, &step, trail, who).await,
-        Some(true) => {
-            out.status = Status::Skipped;
-            out.note(format!("trail {trail} is logging"));
-            return Ok(out);
-        }
-        Some(false) => {}
-    }
-    if let Some((_, case)) = accepted(aws, &p.case_table, trail).await? {
+    if !p.exemption_tag.is_empty() && now.tags.contains_key(&p.exemption_tag) {
         out.status = Status::Skipped;
         out.note(format!(
-            "trail {trail}'s stop was accepted by the release of case {case}; left as it is"
+            "trail {trail} carries the exemption tag {}; left as it is",
+            p.exemption_tag
         ));
         return Ok(out);
     }
-    out.act(
-        "cloudtrail:StartLogging",
-        &arn,
-        format!("logging was stopped by {who}"),
-    );
+    // What the owner should check after an UpdateTrail: where the trail writes, and how much.
+    out.note(format!(
+        "trail {trail} writes to {}; changed by {who}",
+        now.summary()
+    ));
+    let kept = TrailBaseline::kept(aws, &p.case_table, trail).await?;
+    let drift = kept
+        .as_ref()
+        .map(|(k, _)| k.drift(&now))
+        .unwrap_or_default();
+    let accepted = accepted(aws, &p.case_table, trail).await?;
+    let start = !now.logging && accepted.is_none();
+    if !now.logging {
+        if let Some((_, case)) = &accepted {
+            out.note(format!(
+                "trail {trail}'s stop was accepted by the release of case {case}; left stopped"
+            ));
+        }
+    }
+    if let Some((k, seen_at)) = kept.as_ref().filter(|_| !drift.is_empty()) {
+        out.act(
+            "cloudtrail:UpdateTrail",
+            &now.arn,
+            format!(
+                "{} changed by {who}; put back as aws-ir last saw it at {seen_at}: {}",
+                drift.join(", "),
+                k.summary()
+            ),
+        );
+    }
+    if start {
+        out.act(
+            "cloudtrail:StartLogging",
+            &now.arn,
+            format!("logging was stopped by {who}"),
+        );
+    }
+    if out.actions.is_empty() {
+        out.status = Status::Skipped;
+        if now.logging {
+            out.note(format!("trail {trail} is logging, configured as kept"));
+        }
+        return Ok(out);
+    }
     if !p.recover {
         out.status = Status::Skipped;
-        out.note("policy is detect-only (Recover=false): logging was not started".to_string());
+        out.note("policy is detect-only (Recover=false): the trail was not changed".to_string());
         return Ok(out);
     }
     if step.case.dry_run {
         return Ok(out);
     }
-    let (kept, _) = cases::keep_first(
+    // What a release puts back: the configuration as changed (with its logging status), or
+    // just the stop.
+    let record = if drift.is_empty() {
+        STOPPED.to_string()
+    } else {
+        serde_json::json!({ "updated": now }).to_string()
+    };
+    let (recorded, _) = cases::keep_first(
         &aws.dynamodb,
         &p.case_table,
         &step.case.case_id,
         &item(trail),
         "previous",
-        STOPPED,
+        &record,
     )
     .await?;
-    if kept == DELETED {
+    match &kept {
+        Some((k, _)) if !drift.is_empty() => k.update(aws, &now).await?,
         // A retry of this case's own re-creation that stopped half-way: its selectors first.
-        if let Some((b, _)) = TrailBaseline::kept(aws, &p.case_table, trail).await? {
-            b.put_selectors(aws).await?;
-        }
+        Some((k, _)) if recorded == DELETED => k.put_selectors(aws, Some(&now)).await?,
+        _ => {}
     }
-    start_logging(aws, trail, &arn).await?;
+    if start {
+        start_logging(aws, trail, &now.arn).await?;
+    }
     out.note(format!(
-        "undo if the stop was legitimate: irctl start settings-release --case {} --resource {arn} --reason '...'",
-        step.case.case_id
+        "undo if the change was legitimate: irctl start settings-release --case {} --resource {} --reason '...'",
+        step.case.case_id, now.arn
     ));
     Ok(out)
 }
@@ -276,6 +279,9 @@ pub async fn release_trail_logging(aws: &Aws, step: SettingStep) -> Result<Outco
     let recorded = previous(aws, &step, trail, &format!("trail {trail}'s logging")).await?;
     if recorded == DELETED {
         return delete_again(aws, &step, trail).await;
+    }
+    if let Ok(Updated { updated }) = serde_json::from_str::<Updated>(&recorded) {
+        return update_again(aws, &step, trail, updated).await;
     }
     let mut out = Outcome::new(step.case.dry_run);
     match is_logging(aws, trail).await? {
@@ -311,6 +317,78 @@ pub async fn release_trail_logging(aws: &Aws, step: SettingStep) -> Result<Outco
                 ));
             }
         }
+    }
+    Ok(out)
+}
+
+/// What a case records before it puts a changed trail back: the trail as changed.
+#[derive(serde::Deserialize)]
+struct Updated {
+    updated: TrailBaseline,
+}
+
+/// The release of a trail the case put back: the change is made again (and stopped again, if it
+/// was stopped then), and that configuration becomes the one kept, so that neither a re-sent
+/// event nor the next evaluation undoes it.
+async fn update_again(
+    aws: &Aws,
+    step: &SettingStep,
+    trail: &str,
+    changed: TrailBaseline,
+) -> Result<Outcome, TaskError> {
+    let mut out = Outcome::new(step.case.dry_run);
+    let Some(now) = TrailBaseline::read(aws, trail).await? else {
+        out.status = Status::Skipped;
+        out.note(format!("trail {trail} no longer exists"));
+        return Ok(out);
+    };
+    let drift = changed.drift(&now);
+    if !drift.is_empty() {
+        out.act(
+            "cloudtrail:UpdateTrail",
+            &now.arn,
+            format!(
+                "{} as changed before the case: {}",
+                drift.join(", "),
+                changed.summary()
+            ),
+        );
+    }
+    let stop = !changed.logging && now.logging;
+    if stop {
+        out.act(
+            "cloudtrail:StopLogging",
+            &now.arn,
+            "stopped again, as it was before the case",
+        );
+    }
+    if step.case.dry_run {
+        return Ok(out);
+    }
+    if !drift.is_empty() {
+        changed.update(aws, &now).await?;
+    }
+    if stop {
+        aws.cloudtrail
+            .stop_logging()
+            .name(trail)
+            .send()
+            .await
+            .map_err(|e| TaskError::from_sdk(e, &format!("stop the logging of trail {trail}")))?;
+        accept(aws, step, trail, STOPPED).await?;
+    }
+    if let Some(kept) = TrailBaseline::read(aws, trail).await? {
+        kept.keep(aws, &step.policy.case_table).await?;
+    }
+    if out.actions.is_empty() {
+        out.status = Status::Skipped;
+        out.note(format!(
+            "trail {trail} is already as it was before the case"
+        ));
+    } else {
+        out.note(format!(
+            "accepted as legitimate: trail {trail}'s configuration is kept as it is now"
+        ));
     }
     Ok(out)
 }

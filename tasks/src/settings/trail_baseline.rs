@@ -280,11 +280,16 @@ impl TrailBaseline {
                 ))
             }
         }
-        self.put_selectors(aws).await
+        self.put_selectors(aws, None).await
     }
 
-    /// The kept event and Insights selectors, put back (a trail is created with the defaults).
-    pub async fn put_selectors(&self, aws: &Aws) -> Result<(), TaskError> {
+    /// The kept event and Insights selectors, put back over `now`'s (none: a trail just created,
+    /// with the defaults).
+    pub async fn put_selectors(
+        &self,
+        aws: &Aws,
+        now: Option<&TrailBaseline>,
+    ) -> Result<(), TaskError> {
         let ct = &aws.cloudtrail;
         let what = |s: &str| format!("put back the {s} of trail {}", self.name);
         if !self.advanced_event_selectors.is_empty() {
@@ -337,7 +342,7 @@ impl TrailBaseline {
                     EventSelector::builder()
                         .set_read_write_type(s.read_write_type.as_deref().map(ReadWriteType::from))
                         .set_include_management_events(s.include_management_events)
-                        .set_data_resources(Some(
+                        .set_data_resources((!s.data_resources.is_empty()).then(|| {
                             s.data_resources
                                 .iter()
                                 .map(|(kind, values)| {
@@ -346,8 +351,8 @@ impl TrailBaseline {
                                         .set_values(Some(values.clone()))
                                         .build()
                                 })
-                                .collect(),
-                        ))
+                                .collect()
+                        }))
                         .set_exclude_management_event_sources(some(
                             &s.exclude_management_event_sources,
                         ))
@@ -360,8 +365,23 @@ impl TrailBaseline {
                 .send()
                 .await
                 .map_err(|e| TaskError::from_sdk(e, &what("event selectors")))?;
+        } else if now.is_some_and(|n| {
+            !n.event_selectors.is_empty() || !n.advanced_event_selectors.is_empty()
+        }) {
+            // Nothing custom was kept: CloudTrail's default, every management event.
+            ct.put_event_selectors()
+                .trail_name(&self.name)
+                .event_selectors(
+                    EventSelector::builder()
+                        .read_write_type(ReadWriteType::All)
+                        .include_management_events(true)
+                        .build(),
+                )
+                .send()
+                .await
+                .map_err(|e| TaskError::from_sdk(e, &what("event selectors")))?;
         }
-        if !self.insight_types.is_empty() {
+        if !self.insight_types.is_empty() || now.is_some_and(|n| !n.insight_types.is_empty()) {
             let selectors = self
                 .insight_types
                 .iter()
@@ -379,6 +399,83 @@ impl TrailBaseline {
                 .map_err(|e| TaskError::from_sdk(e, &what("Insights selectors")))?;
         }
         Ok(())
+    }
+
+    /// What differs in `now` from this kept configuration: where it delivers, what it covers,
+    /// how it is protected (tags and the logging status aside).
+    pub fn drift(&self, now: &TrailBaseline) -> Vec<&'static str> {
+        let mut changed = Vec::new();
+        let mut check = |differs: bool, what: &'static str| {
+            if differs {
+                changed.push(what);
+            }
+        };
+        check(self.s3_bucket_name != now.s3_bucket_name, "S3 bucket");
+        check(self.s3_key_prefix != now.s3_key_prefix, "S3 key prefix");
+        check(self.sns_topic_arn != now.sns_topic_arn, "SNS topic");
+        check(
+            self.include_global_service_events != now.include_global_service_events,
+            "global service events",
+        );
+        check(
+            self.is_multi_region_trail != now.is_multi_region_trail,
+            "multi-Region",
+        );
+        check(
+            self.log_file_validation != now.log_file_validation,
+            "log file validation",
+        );
+        check(
+            self.cloud_watch_logs_log_group_arn != now.cloud_watch_logs_log_group_arn
+                || self.cloud_watch_logs_role_arn != now.cloud_watch_logs_role_arn,
+            "CloudWatch Logs delivery",
+        );
+        check(self.kms_key_id != now.kms_key_id, "KMS key");
+        check(
+            self.event_selectors != now.event_selectors
+                || self.advanced_event_selectors != now.advanced_event_selectors,
+            "event selectors",
+        );
+        check(self.insight_types != now.insight_types, "Insights");
+        changed
+    }
+
+    /// Puts this configuration back on the existing trail, over `now`: only what differs is
+    /// sent, and a setting `now` has that was not kept is turned off with an empty value
+    /// (CloudTrail API Reference, UpdateTrail).
+    pub async fn update(&self, aws: &Aws, now: &TrailBaseline) -> Result<(), TaskError> {
+        let back = |kept: &Option<String>, now: &Option<String>| {
+            (kept != now).then(|| kept.clone().unwrap_or_default())
+        };
+        let cw_changed = self.cloud_watch_logs_log_group_arn != now.cloud_watch_logs_log_group_arn
+            || self.cloud_watch_logs_role_arn != now.cloud_watch_logs_role_arn;
+        let cw = |v: &Option<String>| cw_changed.then(|| v.clone().unwrap_or_default());
+        aws.cloudtrail
+            .update_trail()
+            .name(&self.name)
+            .set_s3_bucket_name(
+                (self.s3_bucket_name != now.s3_bucket_name).then(|| self.s3_bucket_name.clone()),
+            )
+            .set_s3_key_prefix(back(&self.s3_key_prefix, &now.s3_key_prefix))
+            .set_sns_topic_name(back(&self.sns_topic_arn, &now.sns_topic_arn))
+            .include_global_service_events(self.include_global_service_events)
+            .is_multi_region_trail(self.is_multi_region_trail)
+            .enable_log_file_validation(self.log_file_validation)
+            .set_cloud_watch_logs_log_group_arn(cw(&self.cloud_watch_logs_log_group_arn))
+            .set_cloud_watch_logs_role_arn(cw(&self.cloud_watch_logs_role_arn))
+            .set_kms_key_id(back(&self.kms_key_id, &now.kms_key_id))
+            .send()
+            .await
+            .map_err(|e| {
+                TaskError::from_sdk(
+                    e,
+                    &format!(
+                        "put trail {} back as it was (writing to s3://{})",
+                        self.name, self.s3_bucket_name
+                    ),
+                )
+            })?;
+        self.put_selectors(aws, Some(now)).await
     }
 
     /// The AWS CLI command that creates this trail again, for a responder to run by hand.
@@ -470,6 +567,22 @@ mod tests {
         let b = sample();
         let json = serde_json::to_string(&b).unwrap();
         assert_eq!(serde_json::from_str::<TrailBaseline>(&json).unwrap(), b);
+    }
+
+    #[test]
+    fn drift_names_what_changed_and_ignores_tags_and_logging() {
+        let kept = sample();
+        let mut now = kept.clone();
+        now.tags.insert("team".into(), "new".into());
+        now.logging = false;
+        assert!(kept.drift(&now).is_empty());
+        now.s3_bucket_name = "elsewhere".into();
+        now.log_file_validation = false;
+        now.event_selectors[0].include_management_events = Some(false);
+        assert_eq!(
+            kept.drift(&now),
+            ["S3 bucket", "log file validation", "event selectors"]
+        );
     }
 
     #[test]

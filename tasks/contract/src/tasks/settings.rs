@@ -279,19 +279,35 @@ impl Task for ReleaseAccountPublicAccess {
     }
 }
 
+/// A trail delivering to CloudWatch Logs names the role CloudTrail assumes for it: creating or
+/// updating such a trail passes that role.
+fn pass_trail_logs_role() -> Permission {
+    Permission::new(
+        "PassTrailLogsRole",
+        &["iam:PassRole"],
+        Scope::Arn("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*"),
+    )
+    .when(
+        "StringEquals",
+        "iam:PassedToService",
+        &["cloudtrail.amazonaws.com"],
+    )
+}
+
 /// Any region: a multi-region trail lives in its home region but is seen (and stopped) from all.
 const TRAILS: &str = "arn:${AWS::Partition}:cloudtrail:*:${AWS::AccountId}:trail/*";
 
-/// Starts a trail's logging again after someone stopped it (or updated it), recording that it
-/// was stopped. A deleted trail is created again from the configuration the Config rule kept
-/// of it (an organization trail, or one never seen, fails with the commands to run).
+/// Starts a trail's logging again after someone stopped it, and puts back a trail someone
+/// changed, recording what it was. A deleted trail is created again. Both come from the
+/// configuration the Config rule kept of it (a deleted organization trail, or one never seen,
+/// fails with the commands to run).
 pub struct RestartTrailLogging;
 
 impl Task for RestartTrailLogging {
     const NAME: &'static str = "restart-trail-logging";
     const TITLE: &'static str = "RestartTrailLogging";
     const DESCRIPTION: &'static str =
-        "Starts a CloudTrail trail's logging again (a deleted trail is created again as it was), after recording that it was stopped.";
+        "Starts a CloudTrail trail's logging again and puts its kept configuration back (a deleted trail is created again as it was), after recording what it was.";
     type Input = SettingStep;
     type Output = Outcome;
     fn permissions() -> Vec<Permission> {
@@ -301,6 +317,8 @@ impl Task for RestartTrailLogging {
             &[
                 "cloudtrail:GetTrail",
                 "cloudtrail:GetTrailStatus",
+                "cloudtrail:GetEventSelectors",
+                "cloudtrail:GetInsightSelectors",
                 "cloudtrail:ListTags",
                 "cloudtrail:StartLogging",
             ],
@@ -309,28 +327,17 @@ impl Task for RestartTrailLogging {
         // CreateTrail with TagsList is authorized as AddTags too (CloudTrail User Guide,
         // "Identity-based policy examples").
         p.push(Permission::new(
-            "RecreateDeletedTrail",
+            "PutTrailBack",
             &[
                 "cloudtrail:CreateTrail",
                 "cloudtrail:AddTags",
+                "cloudtrail:UpdateTrail",
                 "cloudtrail:PutEventSelectors",
                 "cloudtrail:PutInsightSelectors",
             ],
             Scope::Arn(TRAILS),
         ));
-        // A trail delivering to CloudWatch Logs names the role CloudTrail assumes for it.
-        p.push(
-            Permission::new(
-                "PassTrailLogsRole",
-                &["iam:PassRole"],
-                Scope::Arn("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*"),
-            )
-            .when(
-                "StringEquals",
-                "iam:PassedToService",
-                &["cloudtrail.amazonaws.com"],
-            ),
-        );
+        p.push(pass_trail_logs_role());
         p.push(read_actor_role());
         p
     }
@@ -339,15 +346,15 @@ impl Task for RestartTrailLogging {
     }
 }
 
-/// Stops a trail's logging again when a case recorded it stopped, or deletes again a trail the
-/// case created again (the change was legitimate).
+/// Undoes a trail's recovery when the change was legitimate: stops its logging again, makes the
+/// recorded change again, or deletes again the trail the case created.
 pub struct ReleaseTrailLogging;
 
 impl Task for ReleaseTrailLogging {
     const NAME: &'static str = "release-trail-logging";
     const TITLE: &'static str = "ReleaseTrailLogging";
     const DESCRIPTION: &'static str =
-        "Stops a trail's logging again, or deletes a trail again, when a settings case undid that (the change was legitimate).";
+        "Stops a trail's logging again, changes it again or deletes it again, when a settings case undid that (the change was legitimate).";
     type Input = SettingStep;
     type Output = Outcome;
     fn permissions() -> Vec<Permission> {
@@ -357,18 +364,23 @@ impl Task for ReleaseTrailLogging {
             &["cloudtrail:GetTrailStatus", "cloudtrail:StopLogging"],
             Scope::Arn(TRAILS),
         ));
-        // Only the trail this case created is deleted: its recreated-by tag is read first.
+        // A trail the case created again is deleted (only if its recreated-by tag names the
+        // case); a trail it put back gets the change again.
         p.push(Permission::new(
-            "DeleteRecreatedTrail",
+            "UndoTrailRecovery",
             &[
                 "cloudtrail:GetTrail",
                 "cloudtrail:GetEventSelectors",
                 "cloudtrail:GetInsightSelectors",
                 "cloudtrail:ListTags",
                 "cloudtrail:DeleteTrail",
+                "cloudtrail:UpdateTrail",
+                "cloudtrail:PutEventSelectors",
+                "cloudtrail:PutInsightSelectors",
             ],
             Scope::Arn(TRAILS),
         ));
+        p.push(pass_trail_logs_role());
         p
     }
     fn errors() -> Vec<ErrorName> {
