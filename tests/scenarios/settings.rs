@@ -176,6 +176,17 @@ fn result(out: &Value) -> &Value {
     &out["results"]["resources"][0]
 }
 
+/// The text of the first notification of `case` on the stack's topic.
+async fn notification(c: &Ctx, case: &str) -> String {
+    c.world
+        .notifications(&c.main, case, Duration::from_secs(30))
+        .await
+        .into_iter()
+        .filter_map(|m| m["Message"].as_str().map(String::from))
+        .next()
+        .expect("a notification")
+}
+
 /// The resource was left alone, for the reason `why` (in its notes).
 fn assert_skipped(out: &Value, why: &str) {
     assert_eq!(result(out)["status"], "skipped", "{out}");
@@ -234,14 +245,7 @@ async fn a_world_open_ssh_rule_is_revoked_its_neighbours_kept_and_release_restor
 
     // The notification says who did it and how to undo the recovery.
     let case = out["case"]["case_id"].as_str().unwrap().to_string();
-    let told = c
-        .world
-        .notifications(&c.main, &case, Duration::from_secs(30))
-        .await
-        .into_iter()
-        .filter_map(|m| m["Message"].as_str().map(String::from))
-        .next()
-        .expect("a notification");
+    let told = notification(&c, &case).await;
     for needle in ["mallory@example.com", "settings-release", &group] {
         assert!(told.contains(needle), "{needle} missing from\n{told}");
     }
@@ -624,14 +628,7 @@ async fn a_stopped_trail_logs_again_and_release_stops_it(c: Arc<Ctx>) {
     assert!(logging(&c, &arn).await, "logging again, read back: {out}");
 
     let case = out["case"]["case_id"].as_str().unwrap().to_string();
-    let told = c
-        .world
-        .notifications(&c.main, &case, Duration::from_secs(30))
-        .await
-        .into_iter()
-        .filter_map(|m| m["Message"].as_str().map(String::from))
-        .next()
-        .expect("a notification");
+    let told = notification(&c, &case).await;
     for needle in [
         "mallory@example.com",
         "cloudtrail:StartLogging",
@@ -952,14 +949,7 @@ async fn a_deleted_trail_is_created_again_as_it_was_and_release_deletes_it_again
     expected.sort();
     assert_eq!(after.3, expected, "its tags");
     assert!(logging(&c, name).await, "logging again");
-    let told = c
-        .world
-        .notifications(&c.main, &case, Duration::from_secs(30))
-        .await
-        .into_iter()
-        .filter_map(|m| m["Message"].as_str().map(String::from))
-        .next()
-        .expect("a notification");
+    let told = notification(&c, &case).await;
     for needle in [
         "mallory@example.com",
         "cloudtrail:CreateTrail",

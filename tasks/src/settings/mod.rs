@@ -72,6 +72,38 @@ async fn left_alone(
     }))
 }
 
+/// Where every recovery stops at its plan: a detect-only policy (a recorded skip saying what
+/// was `not_done`) or a dry run. True when the caller returns `out` as it is.
+fn stops_at_plan(out: &mut Outcome, step: &SettingStep, not_done: &str) -> bool {
+    if !step.policy.recover {
+        out.status = Status::Skipped;
+        out.note(format!("policy is detect-only (Recover=false): {not_done}"));
+        return true;
+    }
+    step.case.dry_run
+}
+
+/// Records on the case what `resource` was (`attribute`, JSON) before the first change, so that
+/// a release can always put it back; a retry keeps the first record, which is returned.
+async fn record_before(
+    aws: &Aws,
+    step: &SettingStep,
+    resource: &str,
+    attribute: &str,
+    value: &str,
+) -> Result<String, TaskError> {
+    let (kept, _) = cases::keep_first(
+        &aws.dynamodb,
+        &step.policy.case_table,
+        &step.case.case_id,
+        &item(resource),
+        attribute,
+        value,
+    )
+    .await?;
+    Ok(kept)
+}
+
 /// The same rule, ids aside (a rule authorized again gets a new id).
 fn same_rule(a: &RecordedRule, b: &RecordedRule) -> bool {
     a.protocol == b.protocol
@@ -291,25 +323,11 @@ pub async fn revoke_open_ingress(aws: &Aws, step: SettingStep) -> Result<Outcome
             ),
         );
     }
-    if !p.recover {
-        out.status = Status::Skipped;
-        out.note("policy is detect-only (Recover=false): nothing was revoked".to_string());
+    if stops_at_plan(&mut out, &step, "nothing was revoked") {
         return Ok(out);
     }
-    if step.case.dry_run {
-        return Ok(out);
-    }
-    // Recorded before the change, so that a release can always put back what was revoked.
     let json = serde_json::to_string(&bad).expect("rules serialize");
-    cases::keep_first(
-        &aws.dynamodb,
-        &p.case_table,
-        &step.case.case_id,
-        &item(group),
-        "revoked",
-        &json,
-    )
-    .await?;
+    record_before(aws, &step, group, "revoked", &json).await?;
     aws.ec2
         .revoke_security_group_ingress()
         .group_id(group)

@@ -4,9 +4,8 @@
 //! read and written, and a bucket can carry the exemption tag (an account cannot: it is
 //! exempted by `ExemptAccounts`).
 
-use super::{accept, accepted, item, left_alone, previous};
+use super::{accept, accepted, left_alone, previous, record_before, stops_at_plan};
 use crate::aws::Aws;
-use crate::cases;
 use crate::error::TaskError;
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use contract::tasks::ec2::{Outcome, Status};
@@ -197,23 +196,11 @@ async fn restore(aws: &Aws, step: &SettingStep, target: Target<'_>) -> Result<Ou
         target.id(),
         format!("all four settings on (were: {})", describe(&now)),
     );
-    if !p.recover {
-        out.status = Status::Skipped;
-        out.note("policy is detect-only (Recover=false): nothing was changed".to_string());
+    if stops_at_plan(&mut out, step, "nothing was changed") {
         return Ok(out);
     }
-    if step.case.dry_run {
-        return Ok(out);
-    }
-    cases::keep_first(
-        &aws.dynamodb,
-        &p.case_table,
-        &step.case.case_id,
-        &item(target.id()),
-        "previous",
-        &serde_json::to_string(&now).expect("serializes"),
-    )
-    .await?;
+    let json = serde_json::to_string(&now).expect("serializes");
+    record_before(aws, step, target.id(), "previous", &json).await?;
     target.write(aws, &ALL_BLOCKED).await?;
     out.note(format!(
         "undo if the change was legitimate: irctl start settings-release --case {} --resource {} --reason '...'",

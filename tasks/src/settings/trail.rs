@@ -8,9 +8,8 @@
 //! exact commands that recreate it, so the case says so loudly.
 
 use super::trail_baseline::{TrailBaseline, RECREATED_BY_TAG};
-use super::{accept, accepted, item, left_alone, previous};
+use super::{accept, accepted, left_alone, previous, record_before, stops_at_plan};
 use crate::aws::Aws;
-use crate::cases;
 use crate::error::TaskError;
 use aws_sdk_iam::error::ProvideErrorMetadata;
 use contract::tasks::ec2::{Outcome, Status};
@@ -120,25 +119,10 @@ async fn recreate(
         ),
     );
     out.act("cloudtrail:StartLogging", &b.arn, "logging again");
-    if !p.recover {
-        out.status = Status::Skipped;
-        out.note(
-            "policy is detect-only (Recover=false): the trail was not created again".to_string(),
-        );
+    if stops_at_plan(&mut out, step, "the trail was not created again") {
         return Ok(out);
     }
-    if step.case.dry_run {
-        return Ok(out);
-    }
-    cases::keep_first(
-        &aws.dynamodb,
-        &p.case_table,
-        &step.case.case_id,
-        &item(trail),
-        "previous",
-        DELETED,
-    )
-    .await?;
+    record_before(aws, step, trail, "previous", DELETED).await?;
     b.create(aws, &step.case.case_id).await?;
     start_logging(aws, trail, &b.arn).await?;
     out.note(format!(
@@ -233,12 +217,7 @@ pub async fn restart_trail_logging(aws: &Aws, step: SettingStep) -> Result<Outco
         }
         return Ok(out);
     }
-    if !p.recover {
-        out.status = Status::Skipped;
-        out.note("policy is detect-only (Recover=false): the trail was not changed".to_string());
-        return Ok(out);
-    }
-    if step.case.dry_run {
+    if stops_at_plan(&mut out, &step, "the trail was not changed") {
         return Ok(out);
     }
     // What a release puts back: the configuration as changed (with its logging status), or
@@ -248,15 +227,7 @@ pub async fn restart_trail_logging(aws: &Aws, step: SettingStep) -> Result<Outco
     } else {
         serde_json::json!({ "updated": now }).to_string()
     };
-    let (recorded, _) = cases::keep_first(
-        &aws.dynamodb,
-        &p.case_table,
-        &step.case.case_id,
-        &item(trail),
-        "previous",
-        &record,
-    )
-    .await?;
+    let recorded = record_before(aws, &step, trail, "previous", &record).await?;
     match &kept {
         Some((k, _)) if !drift.is_empty() => k.update(aws, &now).await?,
         // A retry of this case's own re-creation that stopped half-way: its selectors first.
