@@ -836,6 +836,48 @@ async fn expiry_and_reconciliation_keep_aws_and_the_ledger_in_step(c: Arc<Ctx>) 
         .await;
     assert!(!sent.is_empty(), "the foreign deny was not notified");
 
+    // A day later, a responder's dry run first (`irctl start ip-expiry --dry-run` sends this
+    // manual request; its time is a day on here): the expiry is planned, nothing moves.
+    let dry = json!({
+        "source": "aws-ir.manual",
+        "detail-type": "Manual Response Request",
+        "time": e2e_time(25 * 3600),
+        "detail": {"playbook": "ip-expiry", "reason": "e2e: what would expire?", "dry_run": true},
+    });
+    let file = std::env::temp_dir().join(format!("irctl-dry-{}.json", std::process::id()));
+    std::fs::write(&file, dry.to_string()).unwrap();
+    let arn = c.world.started(&[
+        "--stack-prefix",
+        &c.quiet.prefix,
+        "start",
+        "ip-expiry",
+        "--file",
+        file.to_str().unwrap(),
+        "--direct",
+    ]);
+    let (status, out) = c.world.wait(&arn, Duration::from_secs(300)).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_eq!(out["expiry"]["status"], "planned", "{out}");
+    assert!(
+        out["expiry"]["expired"].to_string().contains(&mine),
+        "{out}"
+    );
+    assert!(
+        waf_addresses(&c, &c.quiet, "BlockedIpv4RegionalArn")
+            .await
+            .contains(&mine),
+        "a dry run removed it from WAF"
+    );
+    assert!(
+        denies(&c, &acl).await.iter().any(|(_, n, _)| *n == mine),
+        "a dry run removed the deny"
+    );
+    let planned = c
+        .world
+        .notifications(&c.quiet, "Run: planned", Duration::from_secs(30))
+        .await;
+    assert!(!planned.is_empty(), "the plan was not notified");
+
     // A day later (the TTL is 24 h): gone from WAF and the ACL, the set written empty.
     let (status, out) = run_direct(&c, &c.quiet, "ip-expiry", &json!({"source": "aws.events", "detail-type": "Scheduled Event", "time": e2e_time(25 * 3600)})).await;
     assert_eq!(status, ExecutionStatus::Succeeded, "{out}");

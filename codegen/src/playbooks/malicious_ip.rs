@@ -197,10 +197,28 @@ fn expiry() -> Companion {
     )
     .next(Fail::new("ExpiryFailed").error("IR.PlaybookFailed").cause("See the notification and the execution history."));
 
+    // `irctl start ip-expiry --dry-run`: the manual request says so; a scheduled event does not.
+    let mode = Choice::new("DryRunAsked")
+        .comment("A responder's dry run plans the expiry and changes nothing; the schedule's runs are real.")
+        .when(
+            Condition::and([
+                Condition::is_present("$.detail.dry_run", true),
+                Condition::boolean_equals("$.detail.dry_run", true),
+            ]),
+            Pass::new("PlanOnly").result(json!(true)).result_path("$.dry_run"),
+        )
+        .otherwise(
+            Pass::new("ForReal")
+                .result(json!(false))
+                .result_path("$.dry_run")
+                .next(Chain::goto("ExpireBlocks")),
+        );
+
     let expire = Task::invoke::<ExpireBlocks>("ExpireBlocks")
         .comment("Expired blocks out of WAF and the network ACLs; lost ones written again; unknown ones in our sets removed, foreign denies in our range reported.")
         .with_path("policy", "$.policy")
         .with_path("as_of", "$.time")
+        .with_path("dry_run", "$.dry_run")
         .result_path("$.expiry")
         .catch([STATES_ALL], "$.error", failed);
 
@@ -216,7 +234,7 @@ fn expiry() -> Companion {
                 .comment("Only when something changed or needs a human: a quiet run says nothing.")
                 .parameters(json!({
                     "Subject": "aws-ir ip-expiry: blocks expired or reconciled",
-                    "Message.$": "States.Format('Expired (removed from WAF and network ACLs): {}\nWritten again (AWS had lost them): {}\nIn our IP sets without a ledger row, removed: {}\nDenies in our rule range that aws-ir did not write (left alone; remove them or widen NaclRules): {}\nStill blocked: {}\nExecution: {}', States.JsonToString($.expiry.expired), States.JsonToString($.expiry.reapplied), States.JsonToString($.expiry.removed_unknown), States.JsonToString($.expiry.foreign), $.expiry.active, $$.Execution.Id)",
+                    "Message.$": "States.Format('Run: {} (planned: a dry run or Block=false, nothing was changed)\nExpired (removed from WAF and network ACLs): {}\nWritten again (AWS had lost them): {}\nIn our IP sets without a ledger row, removed: {}\nDenies in our rule range that aws-ir did not write (left alone; remove them or widen NaclRules): {}\nStill blocked: {}\nExecution: {}', $.expiry.status, States.JsonToString($.expiry.expired), States.JsonToString($.expiry.reapplied), States.JsonToString($.expiry.removed_unknown), States.JsonToString($.expiry.foreign), $.expiry.active, $$.Execution.Id)",
                 }))
                 .discard_result()
                 .next(Chain::goto("Expired")),
@@ -235,7 +253,7 @@ fn expiry() -> Companion {
     let machine = StateMachine::new(
         EXPIRY,
         "IP expiry: remove blocks whose time is up from WAF and network ACLs (an emptied set is written empty) and reconcile the block ledger with AWS both ways.",
-        now.into_chain().next(expire).next(changed),
+        now.into_chain().next(mode).next(expire).next(changed),
     )
     .timeout(900);
     Companion {
