@@ -18,7 +18,8 @@ pub struct Clients {
 
 impl Clients {
     pub async fn new() -> Clients {
-        let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        // The proxy variables are honoured, as the AWS CLI does (`connect`).
+        let config = connect::sdk_config(None).await;
         // Path-style S3 addressing works with every endpoint, the emulator's included.
         let s3 = aws_sdk_s3::config::Builder::from(&config)
             .force_path_style(true)

@@ -109,9 +109,14 @@ pub enum Error {
 
 impl Error {
     pub fn aws<E: std::fmt::Display>(action: impl Into<String>, e: E) -> Error {
+        let mut message = e.to_string();
+        // The SDK's words for a request that never reached AWS (no route, no proxy, no DNS).
+        if message.starts_with("dispatch failure") {
+            message.push_str(" — AWS could not be reached: check the network, AWS_ENDPOINT_URL and the proxy variables (HTTPS_PROXY, HTTP_PROXY, NO_PROXY)");
+        }
         Error::Aws {
             action: action.into(),
-            message: e.to_string(),
+            message,
         }
     }
 }

@@ -27,6 +27,7 @@ fn main() -> std::process::ExitCode {
         a_dismissed_case_records_the_reason,
         an_unanswered_case_is_escalated,
         watch_and_render_show_the_path_taken,
+        irctl_reaches_aws_through_the_proxy_the_environment_names,
     ];
     e2e::run_suite(list, |rt| {
         let world = World::start();
@@ -445,4 +446,49 @@ async fn watch_and_render_show_the_path_taken(c: Arc<Ctx>) {
     assert_eq!(fill("AssessInstance"), "#e6f4ea");
     assert_eq!(fill("AssessCredentials"), "#f8f9fa", "not visited");
     assert_eq!(fill("EventRejected"), "#f8f9fa");
+}
+
+/// A responder on a network whose only way out is a proxy: `irctl` sends its calls through
+/// `HTTPS_PROXY`/`HTTP_PROXY` as the AWS CLI does. The endpoint here is a name nothing resolves,
+/// so only the proxy (the emulator's own server, as for S3 Control) can reach it; a proxy that
+/// is down makes the same command fail, saying so.
+async fn irctl_reaches_aws_through_the_proxy_the_environment_names(c: Arc<Ctx>) {
+    let endpoint = c.world.endpoint().to_string();
+    let port = endpoint.rsplit(':').next().unwrap().to_string();
+    let unresolvable = format!("http://aws.emulator.invalid:{port}");
+    let args = [
+        "--stack-prefix",
+        "e2e",
+        "start",
+        "triage",
+        "--instance",
+        "i-0abc1234def567890",
+        "--reason",
+        "through the proxy",
+        "--direct",
+    ];
+    let through = c.world.irctl_with(
+        &args,
+        &[
+            ("AWS_ENDPOINT_URL", &unresolvable),
+            ("HTTP_PROXY", &endpoint),
+            ("NO_PROXY", ""),
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&through.stdout);
+    assert!(through.status.success(), "{stdout}");
+    assert!(stdout.contains("started "), "{stdout}");
+
+    let down = c.world.irctl_with(
+        &args,
+        &[
+            ("AWS_ENDPOINT_URL", &unresolvable),
+            ("HTTP_PROXY", "http://127.0.0.1:9"),
+            ("NO_PROXY", ""),
+        ],
+    );
+    assert!(!down.status.success(), "no proxy, yet it started");
+    let said = String::from_utf8_lossy(&down.stderr);
+    assert!(said.contains("AWS could not be reached"), "{said}");
+    assert!(said.contains("HTTPS_PROXY"), "{said}");
 }

@@ -218,9 +218,15 @@ impl World {
 
     /// Runs `irctl` as a user would, against the emulator.
     pub fn irctl(&self, args: &[&str]) -> Output {
+        self.irctl_with(args, &[])
+    }
+
+    /// `irctl` with `env` set over the emulator's environment (a proxy, another endpoint).
+    pub fn irctl_with(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         let out = Command::new(self.bin.join("irctl"))
             .args(args)
             .envs(&self.env)
+            .envs(env.iter().copied())
             .current_dir(&self.root)
             .output()
             .expect("irctl runs");
