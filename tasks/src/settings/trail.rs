@@ -212,8 +212,12 @@ pub async fn restart_trail_logging(aws: &Aws, step: SettingStep) -> Result<Outco
     }
     if out.actions.is_empty() {
         out.status = Status::Skipped;
-        if now.logging {
+        if now.logging && kept.is_some() {
             out.note(format!("trail {trail} is logging, configured as kept"));
+        } else if now.logging {
+            out.note(format!(
+                "trail {trail} is logging; no configuration of it is kept yet to compare with (the Config rule keeps it on its next evaluation)"
+            ));
         }
         return Ok(out);
     }
