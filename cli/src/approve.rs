@@ -1,13 +1,16 @@
 //! `irctl approve` / `irctl reject`: answer the task token a playbook waits on, found by case id
-//! in the history of running executions (playbooks put `case_id` and `task_token` in the
-//! request's parameters).
+//! in the history of running executions (the request's message attributes, `contract::approval`).
+//!
+//! The answer is signed: it carries a proof of the caller's identity bound to the case, the
+//! request's nonce and the decision, and the playbook acts on it only if STS says a responder
+//! the stack names signed it (a second one, for a release).
 
 use crate::aws::Clients;
 use crate::watch::history;
 use crate::{Error, Result};
 use aws_sdk_sfn::error::DisplayErrorContext;
 use aws_sdk_sfn::types::ExecutionStatus;
-use serde_json::json;
+use contract::approval::{AnswerClaim, Decision};
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
@@ -17,9 +20,6 @@ pub struct Args {
     /// Why (required to reject; kept in the execution history either way).
     #[arg(long)]
     reason: Option<String>,
-    /// Who answers (default: the caller's AWS identity).
-    #[arg(long)]
-    by: Option<String>,
     /// Only look at this playbook's executions (default: every deployed playbook).
     #[arg(long)]
     playbook: Option<String>,
@@ -37,9 +37,6 @@ pub enum Answer {
     Reject,
 }
 
-/// The error a rejection sends; playbooks catch it by this name.
-pub const REJECTED: &str = "IR.Rejected";
-
 pub async fn run(c: &Clients, prefix: &str, args: Args, answer: Answer) -> Result<ExitCode> {
     if matches!(answer, Answer::Reject)
         && args.reason.as_deref().is_none_or(|r| r.trim().is_empty())
@@ -48,10 +45,11 @@ pub async fn run(c: &Clients, prefix: &str, args: Args, answer: Answer) -> Resul
             "a rejection needs --reason (it is recorded with the case)".into(),
         ));
     }
-    let by = match args.by {
-        Some(b) => b,
-        None => c.caller().await,
+    let decision = match answer {
+        Answer::Approve => Decision::Approve,
+        Answer::Reject => Decision::Reject,
     };
+    let reason = args.reason.clone().unwrap_or_default();
     let playbooks = match &args.playbook {
         Some(p) => vec![(p.clone(), c.state_machine(prefix, p).await?)],
         None => c.deployed_playbooks(prefix).await?,
@@ -85,39 +83,34 @@ pub async fn run(c: &Clients, prefix: &str, args: Args, answer: Answer) -> Resul
                         continue;
                     }
                     let (token, state) = (pending.token, pending.state);
-                    match answer {
-                        Answer::Approve => {
-                            let output = json!({"disposition": "acknowledged", "by": by, "note": args.reason});
-                            c.sfn
-                                .send_task_success()
-                                .task_token(&token)
-                                .output(output.to_string())
-                                .send()
-                                .await
-                                .map_err(|e| {
-                                    Error::aws(
-                                        format!("approve case {} at {state}", args.case_id),
-                                        DisplayErrorContext(e),
-                                    )
-                                })?;
-                        }
-                        Answer::Reject => {
-                            let cause = json!({"disposition": "dismissed", "by": by, "reason": args.reason});
-                            c.sfn
-                                .send_task_failure()
-                                .task_token(&token)
-                                .error(REJECTED)
-                                .cause(cause.to_string())
-                                .send()
-                                .await
-                                .map_err(|e| {
-                                    Error::aws(
-                                        format!("reject case {} at {state}", args.case_id),
-                                        DisplayErrorContext(e),
-                                    )
-                                })?;
-                        }
-                    }
+                    let Some(nonce) = pending.nonce else {
+                        println!("skipping {playbook}/{state}: its request carries no nonce (a playbook deployed before answers were signed); redeploy it");
+                        continue;
+                    };
+                    let claim = AnswerClaim {
+                        case_id: &args.case_id,
+                        nonce: &nonce,
+                        decision,
+                        reason: &reason,
+                    };
+                    let signed = contract::approval::Answer {
+                        decision,
+                        reason: reason.clone(),
+                        proof: c.prove(&claim.digest()).await?,
+                    };
+                    let output = serde_json::to_string(&signed).unwrap_or_default();
+                    c.sfn
+                        .send_task_success()
+                        .task_token(&token)
+                        .output(output)
+                        .send()
+                        .await
+                        .map_err(|e| {
+                            Error::aws(
+                                format!("answer case {} at {state}", args.case_id),
+                                DisplayErrorContext(e),
+                            )
+                        })?;
                     let verb = if matches!(answer, Answer::Approve) {
                         "approved"
                     } else {

@@ -11,9 +11,10 @@ pub const TAG_PLAYBOOK: &str = "aws-ir:playbook";
 pub struct Clients {
     pub cfn: aws_sdk_cloudformation::Client,
     pub sfn: aws_sdk_sfn::Client,
-    pub events: aws_sdk_eventbridge::Client,
     pub s3: aws_sdk_s3::Client,
     pub sts: aws_sdk_sts::Client,
+    /// The caller's configuration: its credentials sign requests and answers.
+    pub config: connect::SdkConfig,
 }
 
 impl Clients {
@@ -27,10 +28,25 @@ impl Clients {
         Clients {
             cfn: aws_sdk_cloudformation::Client::new(&config),
             sfn: aws_sdk_sfn::Client::new(&config),
-            events: aws_sdk_eventbridge::Client::new(&config),
             s3: aws_sdk_s3::Client::from_conf(s3),
             sts: aws_sdk_sts::Client::new(&config),
+            config,
         }
+    }
+
+    /// A proof of the caller's identity over `digest` (see `contract::proof`).
+    pub async fn prove(&self, digest: &str) -> Result<String> {
+        connect::proof::sign_proof(
+            &self.config,
+            digest,
+            std::time::Duration::from_secs(contract::proof::LIFETIME_SECONDS),
+        )
+        .await
+        .map_err(|e| {
+            Error::Usage(format!(
+                "cannot sign the request with your AWS credentials: {e}"
+            ))
+        })
     }
 
     /// The outputs of a deployed stack.
@@ -112,6 +128,26 @@ impl Clients {
             }
         }
         Ok(out)
+    }
+
+    /// The caller as a responder entry: a role session is named by its role
+    /// (`arn:aws:iam::ACCOUNT:role/NAME`, which admits every session of it), a user by its ARN.
+    pub async fn caller_principal(&self) -> Option<String> {
+        let arn = self
+            .sts
+            .get_caller_identity()
+            .send()
+            .await
+            .ok()?
+            .arn()?
+            .to_string();
+        Some(match contract::trust::Principal::parse(&arn)? {
+            contract::trust::Principal::RoleSession { account, role, .. } => {
+                let partition = arn.split(':').nth(1).unwrap_or("aws");
+                format!("arn:{partition}:iam::{account}:role/{role}")
+            }
+            _ => arn,
+        })
     }
 
     /// Who is calling: shown in approvals and manual requests.

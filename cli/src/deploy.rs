@@ -62,6 +62,9 @@ pub async fn run(c: &Clients, prefix: &str, args: Args) -> Result<ExitCode> {
         params.insert("ArtifactBucket".into(), args.artifact_bucket.clone());
         params.insert("ArtifactPrefix".into(), prefix_key.clone());
         let declared = declared_parameters(body);
+        if declared.contains(STACK_PREFIX) {
+            params.insert(STACK_PREFIX.into(), prefix.to_string());
+        }
         for k in params.keys() {
             if !declared.contains(k) {
                 return Err(Error::Usage(format!(
@@ -288,6 +291,19 @@ async fn deploy_stack(
         s.stack_status() != Some(&StackStatus::ReviewInProgress)
             && s.stack_status() != Some(&StackStatus::DeleteComplete)
     });
+    // A new stack with no responders named would refuse every request: the deployer is the
+    // first responder, and says so.
+    let mut given = given.clone();
+    if !exists
+        && declared.contains(RESPONDERS)
+        && given.get(RESPONDERS).is_none_or(|v| v.is_empty())
+    {
+        if let Some(me) = c.caller_principal().await {
+            println!("  {stack}: {RESPONDERS} not given; naming you ({me}) as its responder (--param {RESPONDERS}=ARN,... to name others)");
+            given.insert(RESPONDERS.into(), me);
+        }
+    }
+    let given = &given;
     let mut parameters: Vec<Parameter> = given
         .iter()
         .map(|(k, v)| {
@@ -372,8 +388,25 @@ async fn deploy_stack(
             .map_err(|e| Error::aws(format!("create stack {stack}"), DisplayErrorContext(e)))?;
     }
     wait(c, stack, started, timeout).await?;
+    // A response stack is what an attacker would delete first: CloudFormation refuses to
+    // delete it until someone allowed to turns this off.
+    c.cfn
+        .update_termination_protection()
+        .stack_name(stack)
+        .enable_termination_protection(true)
+        .send()
+        .await
+        .map_err(|e| {
+            Error::aws(
+                format!("turn on termination protection of {stack}"),
+                DisplayErrorContext(e),
+            )
+        })?;
     print_outputs(c, stack).await
 }
+
+const STACK_PREFIX: &str = "StackPrefix";
+const RESPONDERS: &str = contract::trust::RESPONDERS_PARAMETER;
 
 /// Polls until the stack settles, printing each new stack event.
 async fn wait(
@@ -477,7 +510,15 @@ mod tests {
         .unwrap();
         assert_eq!(
             task_names(&body),
-            BTreeSet::from(["normalize".to_string(), "notify".to_string()])
+            BTreeSet::from(
+                [
+                    "authenticate-answer",
+                    "authenticate-request",
+                    "normalize",
+                    "notify"
+                ]
+                .map(String::from)
+            )
         );
     }
 

@@ -1,6 +1,7 @@
 //! Execution history, reduced to what a responder wants to see: which states ran, how long,
 //! and how each ended. Pure, so it is tested on recorded histories.
 
+use contract::approval::attribute;
 use serde_json::Value;
 
 /// One history event, independent of the SDK's types.
@@ -162,6 +163,8 @@ pub struct Pending {
     pub instance: Option<String>,
     /// The principal a credentials approval is about (`key/…`, `role/…`, `user/…`).
     pub principal: Option<String>,
+    /// The request's nonce, which an answer's proof is bound to.
+    pub nonce: Option<String>,
     pub token: String,
     pub state: String,
 }
@@ -186,8 +189,12 @@ pub fn pending_tokens(events: &[Event]) -> Vec<Pending> {
         else {
             continue;
         };
-        let Some(token) = find_key(&params, "task_token").or_else(|| find_token_in_text(&params))
-        else {
+        let attribute = |name: &str| {
+            params["MessageAttributes"][name]["StringValue"]
+                .as_str()
+                .map(String::from)
+        };
+        let Some(token) = attribute(attribute::TASK_TOKEN) else {
             continue;
         };
         // Answered, timed out or failed since?
@@ -211,46 +218,16 @@ pub fn pending_tokens(events: &[Event]) -> Vec<Pending> {
                 .and_then(|p| p.state.clone())
                 .unwrap_or_default();
             out.push(Pending {
-                case: find_key(&params, "case_id"),
-                instance: find_key(&params, "instance_id"),
-                principal: find_key(&params, "principal"),
+                case: attribute(attribute::CASE_ID),
+                instance: attribute(attribute::INSTANCE_ID),
+                principal: attribute(attribute::PRINCIPAL),
+                nonce: attribute(attribute::NONCE),
                 token,
                 state,
             });
         }
     }
     out
-}
-
-/// The value under `key` anywhere in `v`: a string, or a message attribute's `StringValue`.
-fn find_key(v: &Value, key: &str) -> Option<String> {
-    match v {
-        Value::Object(m) => {
-            if let Some(found) = m.get(key) {
-                if let Some(s) = found.as_str() {
-                    return Some(s.to_string());
-                }
-                if let Some(s) = found.get("StringValue").and_then(Value::as_str) {
-                    return Some(s.to_string());
-                }
-            }
-            m.values().find_map(|x| find_key(x, key))
-        }
-        Value::Array(a) => a.iter().find_map(|x| find_key(x, key)),
-        _ => None,
-    }
-}
-
-/// Playbooks also print the token in the message ("Task token: ..."): a fallback.
-fn find_token_in_text(v: &Value) -> Option<String> {
-    let text = v.to_string();
-    let i = text.find("Task token: ")?;
-    let rest = &text[i + "Task token: ".len()..];
-    let token: String = rest
-        .chars()
-        .take_while(|c| !c.is_whitespace() && *c != '"' && *c != '\\')
-        .collect();
-    (!token.is_empty()).then_some(token)
 }
 
 #[cfg(test)]
@@ -307,7 +284,7 @@ mod tests {
         let mut scheduled = ev(3, 1.0, "TaskScheduled", None);
         scheduled.resource = Some("publish.waitForTaskToken".into());
         scheduled.parameters = Some(
-            serde_json::json!({"MessageAttributes": {"case_id": {"DataType": "String", "StringValue": "case-1"}, "task_token": {"DataType": "String", "StringValue": "TOKEN"}}})
+            serde_json::json!({"MessageAttributes": {"case_id": {"DataType": "String", "StringValue": "case-1"}, "nonce": {"DataType": "String", "StringValue": "n-1"}, "task_token": {"DataType": "String", "StringValue": "TOKEN"}}})
                 .to_string(),
         );
         let events = vec![
@@ -321,6 +298,7 @@ mod tests {
                 case: Some("case-1".into()),
                 instance: None,
                 principal: None,
+                nonce: Some("n-1".into()),
                 token: "TOKEN".into(),
                 state: "AwaitResponder".into()
             }]

@@ -39,14 +39,13 @@ struct Cli {
 enum Command {
     /// Create or update the generated stacks through CloudFormation and wait for them.
     Deploy(deploy::Args),
-    /// Start a playbook: a manual request through EventBridge, or an event (sample or file)
-    /// directly.
+    /// Start a playbook: a signed manual request, or an event (sample or file).
     Start(start::Args),
     /// Follow an execution: states as they are entered and left, then what changed.
     Watch(watch::Args),
-    /// Take a case that waits for a responder (answers its task token with success).
+    /// Take a case that waits for a responder (a signed approval).
     Approve(approve::Args),
-    /// Dismiss a case that waits for a responder (answers its task token with IR.Rejected).
+    /// Dismiss a case that waits for a responder (a signed rejection, with a reason).
     Reject(approve::Args),
     /// Draw a playbook's graph, colouring the path an execution took, as SVG or HTML.
     Render(render::Args),

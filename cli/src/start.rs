@@ -1,19 +1,20 @@
 //! `irctl start`: start a playbook.
 //!
-//! A manual request (instances, addresses, keys or principals named on the command line) goes
-//! through EventBridge, like a finding, so the start is in CloudTrail and the playbook's own
-//! trigger pattern decides. An event from a file or a named sample whose source is an AWS
-//! service (`aws.*`) cannot be put on a bus by a caller — EventBridge reserves those sources
-//! (`NotAuthorizedForSourceException`) — so it starts the playbook's state machine directly.
+//! Everything starts the playbook's state machine directly (`states:StartExecution`, which
+//! CloudTrail records with its caller). A manual request (instances, addresses, keys,
+//! principals or resources named on the command line) is signed: it carries a proof of the
+//! caller's identity bound to the request (`contract::proof`), and the playbook refuses it
+//! unless STS says a responder the stack names signed it. No event bus is involved, because
+//! anyone allowed `events:PutEvents` could put a request on one. An event from a file or a
+//! named sample is started as it is.
 
 use crate::aws::Clients;
 use crate::{samples, watch, Error, Result};
-use aws_sdk_eventbridge::error::DisplayErrorContext;
-use contract::events::manual::{ManualRequest, DETAIL_TYPE, SOURCE};
+use contract::events::manual::{request_digest, ManualRequest, DETAIL_TYPE, SOURCE};
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -57,8 +58,8 @@ pub struct Args {
     /// Manual request: the existing case to act on (release playbooks).
     #[arg(long)]
     case: Option<String>,
-    /// Start the state machine directly even for a manual request.
-    #[arg(long)]
+    /// Kept for old scripts: every start is direct now.
+    #[arg(long, hide = true)]
     direct: bool,
     /// Follow the execution to its end (exit status follows its outcome).
     #[arg(long)]
@@ -70,40 +71,23 @@ pub struct Args {
 pub async fn run(c: &Clients, prefix: &str, args: Args) -> Result<ExitCode> {
     let machine = c.state_machine(prefix, &args.playbook).await?;
     let event = build_event(c, &args).await?;
-    let source = event["source"].as_str().unwrap_or_default().to_string();
-    // Only a well-formed custom event can go through EventBridge; anything else (an AWS
-    // service's event, or input that is not an event at all) starts the playbook directly.
-    let direct = args.direct || source.is_empty() || source.starts_with("aws.");
-    let arn = if direct {
-        if !args.direct {
-            let why = if source.is_empty() {
-                "the input is not an EventBridge event".to_string()
-            } else {
-                format!("events from {source} can only be emitted by AWS itself")
-            };
-            println!("{why}; starting playbook {} directly", args.playbook);
-        }
-        let name = format!("irctl-{}", &uuid::Uuid::new_v4().simple().to_string()[..20]);
-        c.sfn
-            .start_execution()
-            .state_machine_arn(&machine)
-            .name(&name)
-            .input(event.to_string())
-            .send()
-            .await
-            .map_err(|e| {
-                Error::aws(
-                    format!("start playbook {}", args.playbook),
-                    aws_sdk_sfn::error::DisplayErrorContext(e),
-                )
-            })?
-            .execution_arn()
-            .to_string()
-    } else {
-        let event_id = put_event(c, &event).await?;
-        println!("put event {event_id} on the default bus");
-        find_execution(c, &machine, &event_id).await?
-    };
+    let name = format!("irctl-{}", &uuid::Uuid::new_v4().simple().to_string()[..20]);
+    let arn = c
+        .sfn
+        .start_execution()
+        .state_machine_arn(&machine)
+        .name(&name)
+        .input(event.to_string())
+        .send()
+        .await
+        .map_err(|e| {
+            Error::aws(
+                format!("start playbook {}", args.playbook),
+                aws_sdk_sfn::error::DisplayErrorContext(e),
+            )
+        })?
+        .execution_arn()
+        .to_string();
     println!("started {arn}");
     if args.watch {
         let status = watch::follow(c, &arn, Duration::from_secs(args.timeout), false).await?;
@@ -135,7 +119,7 @@ async fn build_event(c: &Clients, args: &Args) -> Result<Value> {
                 .reason
                 .clone()
                 .ok_or_else(|| Error::Usage("a manual request needs --reason".into()))?;
-            let request = ManualRequest {
+            let mut request = ManualRequest {
                 playbook: args.playbook.clone(),
                 reason,
                 requested_by: Some(c.caller().await),
@@ -147,14 +131,16 @@ async fn build_event(c: &Clients, args: &Args) -> Result<Value> {
                 severity: args.severity,
                 dry_run: args.dry_run,
                 case_id: args.case.clone(),
+                proof: None,
             };
+            let id = uuid::Uuid::new_v4().to_string();
+            request.proof = Some(c.prove(&request_digest(&id, &request)).await?);
             return Ok(serde_json::json!({
                 "version": "0",
-                "id": uuid::Uuid::new_v4().to_string(),
+                "id": id,
                 "detail-type": DETAIL_TYPE,
                 "source": SOURCE,
                 "account": "",
-                // EventBridge sets its own on the bus; a direct start keeps this one.
                 "time": aws_sdk_sfn::primitives::DateTime::from(std::time::SystemTime::now())
                     .fmt(aws_sdk_sfn::primitives::DateTimeFormat::DateTime)
                     .unwrap_or_default(),
@@ -206,77 +192,6 @@ pub fn replace_instance_ids(text: &str, id: &str) -> String {
     }
     out.push_str(&text[copied..]);
     out
-}
-
-async fn put_event(c: &Clients, event: &Value) -> Result<String> {
-    let entry = aws_sdk_eventbridge::types::PutEventsRequestEntry::builder()
-        .source(event["source"].as_str().unwrap_or_default())
-        .detail_type(event["detail-type"].as_str().unwrap_or_default())
-        .detail(event["detail"].to_string())
-        .build();
-    let out = c
-        .events
-        .put_events()
-        .entries(entry)
-        .send()
-        .await
-        .map_err(|e| Error::aws("put the event on the default bus", DisplayErrorContext(e)))?;
-    let result = out
-        .entries()
-        .first()
-        .ok_or_else(|| Error::Usage("PutEvents returned no entry".into()))?;
-    if let Some(code) = result.error_code() {
-        return Err(Error::Aws {
-            action: "put the event on the default bus".into(),
-            message: format!("{code}: {}", result.error_message().unwrap_or_default()),
-        });
-    }
-    Ok(result.event_id().unwrap_or_default().to_string())
-}
-
-/// The execution the event started: the newest one whose input carries the event id.
-async fn find_execution(c: &Clients, machine: &str, event_id: &str) -> Result<String> {
-    let begin = Instant::now();
-    while begin.elapsed() < Duration::from_secs(30) {
-        let out = c
-            .sfn
-            .list_executions()
-            .state_machine_arn(machine)
-            .max_results(20)
-            .send()
-            .await
-            .map_err(|e| {
-                Error::aws(
-                    format!("list executions of {machine}"),
-                    aws_sdk_sfn::error::DisplayErrorContext(e),
-                )
-            })?;
-        for e in out.executions() {
-            let d = c
-                .sfn
-                .describe_execution()
-                .execution_arn(e.execution_arn())
-                .send()
-                .await
-                .map_err(|e| {
-                    Error::aws(
-                        "describe execution",
-                        aws_sdk_sfn::error::DisplayErrorContext(e),
-                    )
-                })?;
-            let input: Value = d
-                .input()
-                .and_then(|i| serde_json::from_str(i).ok())
-                .unwrap_or_default();
-            if input["id"] == event_id {
-                return Ok(e.execution_arn().to_string());
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
-    Err(Error::Usage(format!(
-        "event {event_id} started no execution of {machine} within 30s: the playbook's trigger did not match it (check `irctl samples` and the rule's pattern), or the rule's target failed (its dead-letter queue is in the stack outputs)"
-    )))
 }
 
 #[cfg(test)]

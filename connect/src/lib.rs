@@ -7,6 +7,10 @@
 //! AWS CLI and boto3 do. The Rust SDK's default client ignores them, yet a Lambda in a VPC
 //! whose only way out is a proxy, or a responder on a corporate network, needs them.
 
+pub mod proof;
+
+pub use aws_config::SdkConfig;
+
 /// The SDK configuration from the environment, through [`http_client`]. `app_name` goes into
 /// every call's user agent (CloudTrail's `userAgent`): the tasks pass their function name.
 pub async fn sdk_config(app_name: Option<String>) -> aws_config::SdkConfig {

@@ -535,3 +535,134 @@ pub async fn claim_case(
         },
     })
 }
+
+/// The containment groups aws-ir created, per VPC: the partition `containment-groups`, one item
+/// `vpc#<vpc id>` each (`open`, `closed`). Isolation uses the groups named here and nothing else:
+/// a group found by its tags or name could be anyone's.
+pub const CONTAINMENT_GROUPS: &str = "containment-groups";
+
+/// A VPC's containment groups as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainmentGroups {
+    pub vpc: String,
+    /// Allows all traffic: tracked flows become untracked, for an instant before isolation.
+    pub open: String,
+    /// No rules at all: isolation.
+    pub closed: String,
+}
+
+/// Every VPC's recorded containment groups.
+pub async fn containment_groups(
+    ddb: &Client,
+    table: &str,
+) -> Result<Vec<ContainmentGroups>, TaskError> {
+    let out = ddb
+        .query()
+        .table_name(table)
+        .key_condition_expression("case_id = :c")
+        .expression_attribute_values(":c", AttributeValue::S(CONTAINMENT_GROUPS.into()))
+        .consistent_read(true)
+        .send()
+        .await
+        .map_err(|e| {
+            TaskError::from_sdk(
+                e,
+                &format!("read the containment groups from table {table}"),
+            )
+        })?;
+    Ok(out
+        .items()
+        .iter()
+        .filter_map(|i| {
+            let text = |k: &str| i.get(k).and_then(|v| v.as_s().ok()).cloned();
+            Some(ContainmentGroups {
+                vpc: text("item")?.strip_prefix("vpc#")?.to_string(),
+                open: text("open")?,
+                closed: text("closed")?,
+            })
+        })
+        .collect())
+}
+
+/// Records `groups` as the VPC's containment groups, if the record still holds `replaces` (or
+/// nothing); `false` when another execution recorded others first.
+pub async fn record_containment_groups(
+    ddb: &Client,
+    table: &str,
+    groups: &ContainmentGroups,
+    replaces: Option<&ContainmentGroups>,
+    now: &str,
+) -> Result<bool, TaskError> {
+    let mut put = ddb
+        .put_item()
+        .table_name(table)
+        .item("case_id", AttributeValue::S(CONTAINMENT_GROUPS.into()))
+        .item("item", AttributeValue::S(format!("vpc#{}", groups.vpc)))
+        .item("open", AttributeValue::S(groups.open.clone()))
+        .item("closed", AttributeValue::S(groups.closed.clone()))
+        .item("recorded_at", AttributeValue::S(now.to_string()));
+    put = match replaces {
+        None => put.condition_expression("attribute_not_exists(item)"),
+        Some(old) => put
+            .condition_expression("#o = :o AND #c = :c")
+            .expression_attribute_names("#o", "open")
+            .expression_attribute_names("#c", "closed")
+            .expression_attribute_values(":o", AttributeValue::S(old.open.clone()))
+            .expression_attribute_values(":c", AttributeValue::S(old.closed.clone())),
+    };
+    match put.send().await {
+        Ok(_) => Ok(true),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(TaskError::from_sdk(
+            e,
+            &format!(
+                "record the containment groups of {} in table {table}",
+                groups.vpc
+            ),
+        )),
+    }
+}
+
+/// Records an interface aws-ir attached for forensic access, so that isolation leaves exactly
+/// it alone (an interface merely described like one is isolated like any other).
+pub async fn add_forensic_interface(
+    ddb: &Client,
+    table: &str,
+    case_id: &str,
+    instance_id: &str,
+    interface: &str,
+) -> Result<(), TaskError> {
+    ddb.update_item()
+        .table_name(table)
+        .set_key(Some(key(case_id, &instance_item(instance_id))))
+        .update_expression("ADD forensic_interfaces :i")
+        .expression_attribute_values(":i", AttributeValue::Ss(vec![interface.to_string()]))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            TaskError::from_sdk(
+                e,
+                &format!("record forensic interface {interface} of {instance_id} in table {table}"),
+            )
+        })
+}
+
+/// The forensic interfaces aws-ir recorded for an instance of a case.
+pub async fn forensic_interfaces(
+    ddb: &Client,
+    table: &str,
+    case_id: &str,
+    instance_id: &str,
+) -> Result<Vec<String>, TaskError> {
+    Ok(get(ddb, table, case_id, &instance_item(instance_id))
+        .await?
+        .and_then(|i| i.get("forensic_interfaces").cloned())
+        .and_then(|v| v.as_ss().ok().cloned())
+        .unwrap_or_default())
+}

@@ -55,17 +55,34 @@ pub async fn webhook_url(ssm: &aws_sdk_ssm::Client, parameter: &str) -> Result<S
     }
 }
 
-/// POSTs `payload` to `url`; the HTTP status, or why there is none.
-pub async fn post(url: &str, payload: &serde_json::Value) -> Result<u16, String> {
-    check_url(url)?;
+/// An HTTP(S) client on the same hyper, rustls (aws-lc) and native roots as the SDK's.
+pub fn https_client<B>() -> Result<
+    hyper_util::client::legacy::Client<
+        hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
+        B,
+    >,
+    String,
+>
+where
+    B: hyper::body::Body + Send + 'static,
+    B::Data: Send,
+{
     let https = hyper_rustls::HttpsConnectorBuilder::new()
         .with_provider_and_native_roots(rustls::crypto::aws_lc_rs::default_provider())
         .map_err(|e| format!("no TLS roots: {e}"))?
         .https_or_http()
         .enable_http1()
         .build();
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build::<_, Full<Bytes>>(https);
+    Ok(
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+            .build::<_, B>(https),
+    )
+}
+
+/// POSTs `payload` to `url`; the HTTP status, or why there is none.
+pub async fn post(url: &str, payload: &serde_json::Value) -> Result<u16, String> {
+    check_url(url)?;
+    let client = https_client::<Full<Bytes>>()?;
     let request = hyper::Request::post(url)
         .header("content-type", "application/json")
         .body(Full::new(Bytes::from(payload.to_string())))

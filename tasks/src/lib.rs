@@ -5,6 +5,7 @@
 //! the logic around them is plain Rust. Every failure is a [`error::TaskError`] whose name is
 //! the ASL error Step Functions matches.
 
+pub mod authenticate;
 pub mod aws;
 pub mod cases;
 pub mod chat;

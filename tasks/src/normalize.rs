@@ -7,7 +7,8 @@
 use crate::error::TaskError;
 use contract::case::*;
 use contract::events::{self, cloudtrail, config, guardduty, manual, securityhub, Envelope};
-use contract::tasks::{NormalizeInput, NormalizeOutput};
+use contract::tasks::{NormalizeInput, NormalizeOutput, SignedRequest};
+use contract::trust::{is_aws_product, Authority};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -17,7 +18,38 @@ use std::net::IpAddr;
 pub fn normalize(input: NormalizeInput) -> Result<NormalizeOutput, TaskError> {
     let mut case = case_from_event(&input.event)?;
     case.dry_run |= input.dry_run;
-    Ok(NormalizeOutput { case })
+    // A finding from a product the operator trusts acts as an AWS service's would.
+    if case.authority == Authority::Unvouched && !case.security_hub.is_empty() {
+        let trusted: Vec<&str> = input
+            .trusted_products
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect();
+        if case
+            .security_hub
+            .iter()
+            .all(|f| is_aws_product(&f.product_arn) || trusted.contains(&f.product_arn.as_str()))
+        {
+            case.authority = Authority::Product;
+        }
+    }
+    let request = signed_request(&input.event)?;
+    Ok(NormalizeOutput { case, request })
+}
+
+/// A manual request's proof and the digest it must be bound to (empty for other events).
+fn signed_request(event: &Value) -> Result<SignedRequest, TaskError> {
+    if event.get("source").and_then(Value::as_str) != Some(manual::SOURCE) {
+        return Ok(SignedRequest::default());
+    }
+    let envelope: Envelope = parse(event, "the event")?;
+    let request: manual::ManualRequest =
+        parse(envelope.detail.as_ref().unwrap_or(&Value::Null), "detail")?;
+    Ok(SignedRequest {
+        digest: manual::request_digest(&envelope.id, &request),
+        proof: request.proof.unwrap_or_default(),
+    })
 }
 
 pub fn case_from_event(event: &Value) -> Result<Case, TaskError> {
@@ -121,6 +153,12 @@ fn blank(source: Source, finding_id: &str, env: &Envelope) -> Case {
         custom_action: None,
         sample: false,
         dry_run: false,
+        // EventBridge reserves `aws.*` sources to AWS services; other sources say otherwise.
+        authority: if env.source.starts_with("aws.") {
+            Authority::Aws
+        } else {
+            Authority::Unvouched
+        },
     }
 }
 
@@ -579,6 +617,18 @@ fn from_security_hub(
         }
     }
     case.severity = best;
+    // Anyone allowed securityhub:BatchImportFindings can import a finding through the account's
+    // own integration, with any title, severity or resource tags: only AWS's integrations (by
+    // ProductArn, which Security Hub sets from who imported it) vouch for what a finding says.
+    // A custom action is a person's choice in the console, so it stands as AWS delivered it.
+    if case.custom_action.is_none()
+        && !case
+            .security_hub
+            .iter()
+            .all(|f| is_aws_product(&f.product_arn))
+    {
+        case.authority = Authority::Unvouched;
+    }
     case.kind = if instance {
         CaseKind::Instance
     } else if credentials {
@@ -753,7 +803,9 @@ fn from_manual(env: &Envelope, m: manual::ManualRequest) -> Result<Case, TaskErr
     case.dry_run = m.dry_run;
     case.actor = Some(Actor {
         arn: m.requested_by.clone(),
-        principal_type: Some("Operator".into()),
+        // What the request says about its sender; AuthenticateRequest replaces it with what
+        // STS says.
+        principal_type: Some("Unverified".into()),
         source_ip: None,
         user_agent: None,
     });

@@ -106,7 +106,7 @@ mod tests {
             "severity": {"label": "HIGH", "score": 7.0}, "account": "1", "region": "r",
             "observed_at": "t", "instances": [], "principals": [], "remote_ips": [],
             "resources": [], "actor": null, "security_hub": [], "custom_action": null,
-            "sample": false, "dry_run": false
+            "sample": false, "dry_run": false, "authority": "aws"
         }))
         .unwrap();
         assert_eq!(

@@ -10,7 +10,7 @@ use aws_sdk_ec2::operation::modify_network_interface_attribute::{
 };
 use aws_sdk_ec2::types::{
     GroupIdentifier, Instance, InstanceNetworkInterface, InstanceNetworkInterfaceAttachment,
-    InstanceState, InstanceStateName, Reservation, SecurityGroup, Tag,
+    InstanceState, InstanceStateName, IpPermission, IpRange, Ipv6Range, Reservation, SecurityGroup,
 };
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 use contract::case::{Case, CaseKind, Severity, Source};
@@ -61,6 +61,7 @@ fn step(dry_run: bool) -> InstanceStep {
             custom_action: None,
             sample: false,
             dry_run,
+            authority: contract::trust::Authority::Aws,
         },
         instance_id: "i-0a1b2c3d4e5f60718".into(),
         policy: Ec2Policy {
@@ -122,21 +123,56 @@ fn instance_with_two_interfaces() -> Rule {
     })
 }
 
-fn isolation_groups() -> Rule {
-    mock!(aws_sdk_ec2::Client::describe_security_groups).then_output(|| {
-        let group = |id: &str, kind: &str| {
-            SecurityGroup::builder()
-                .group_id(id)
-                .vpc_id("vpc-1")
-                .tags(Tag::builder().key("aws-ir:role").value("isolation").build())
-                .tags(Tag::builder().key("aws-ir:isolation").value(kind).build())
-                .build()
+/// The containment groups as aws-ir shaped them: the open one allows all TCP/UDP in and all out
+/// (IPv4 and IPv6), the closed one nothing; `closed_ingress` adds a rule someone slipped in.
+fn containment_groups(closed_ingress: bool) -> Rule {
+    mock!(aws_sdk_ec2::Client::describe_security_groups).then_output(move || {
+        let world = |p: &str, ports: bool| {
+            let mut b = IpPermission::builder()
+                .ip_protocol(p)
+                .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
+                .ipv6_ranges(Ipv6Range::builder().cidr_ipv6("::/0").build());
+            if ports {
+                b = b.from_port(0).to_port(65535);
+            }
+            b.build()
         };
+        let open = SecurityGroup::builder()
+            .group_id("sg-open")
+            .vpc_id("vpc-1")
+            .ip_permissions(world("tcp", true))
+            .ip_permissions(world("udp", true))
+            .ip_permissions_egress(world("-1", false))
+            .build();
+        let mut closed = SecurityGroup::builder()
+            .group_id("sg-closed")
+            .vpc_id("vpc-1");
+        if closed_ingress {
+            closed = closed.ip_permissions(world("tcp", true));
+        }
         DescribeSecurityGroupsOutput::builder()
-            .security_groups(group("sg-open", "open"))
-            .security_groups(group("sg-closed", "closed"))
+            .security_groups(open)
+            .security_groups(closed.build())
             .build()
     })
+}
+
+/// The case table's record of the VPC's containment groups, and no forensic interface.
+fn recorded(table: &Rule) -> aws_sdk_dynamodb::Client {
+    use aws_sdk_dynamodb::types::AttributeValue as V;
+    let query = mock!(aws_sdk_dynamodb::Client::query).then_output(|| {
+        aws_sdk_dynamodb::operation::query::QueryOutput::builder()
+            .items(std::collections::HashMap::from([
+                ("case_id".to_string(), V::S("containment-groups".into())),
+                ("item".to_string(), V::S("vpc#vpc-1".into())),
+                ("open".to_string(), V::S("sg-open".into())),
+                ("closed".to_string(), V::S("sg-closed".into())),
+            ]))
+            .build()
+    });
+    let get = mock!(aws_sdk_dynamodb::Client::get_item)
+        .then_output(|| aws_sdk_dynamodb::operation::get_item::GetItemOutput::builder().build());
+    mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, [&query, &get, table])
 }
 
 /// A case table that accepts step records, noting the attribute each one went to.
@@ -177,11 +213,11 @@ async fn an_unknown_instance_is_resource_not_found() {
 async fn every_interface_goes_through_untrack_then_isolate() {
     let modify = mock!(aws_sdk_ec2::Client::modify_network_interface_attribute)
         .then_output(|| ModifyNetworkInterfaceAttributeOutput::builder().build());
-    let (d, g) = (instance_with_two_interfaces(), isolation_groups());
+    let (d, g) = (instance_with_two_interfaces(), containment_groups(false));
     let ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&d, &g, &modify]);
     let record = recording_table("step_isolate");
     let mut a = aws(ec2, mock_client!(aws_sdk_ssm, NONE));
-    a.dynamodb = mock_client!(aws_sdk_dynamodb, [&record]);
+    a.dynamodb = recorded(&record);
     let out = isolate::handle(&a, step(false)).await.unwrap();
     assert_eq!(out.status, Status::Done);
     assert_eq!(record.num_calls(), 1, "the outcome is recorded on the case");
@@ -209,11 +245,11 @@ async fn every_interface_goes_through_untrack_then_isolate() {
 async fn a_dry_run_changes_nothing_and_says_what_it_would_do() {
     let modify = mock!(aws_sdk_ec2::Client::modify_network_interface_attribute)
         .then_output(|| ModifyNetworkInterfaceAttributeOutput::builder().build());
-    let (d, g) = (instance_with_two_interfaces(), isolation_groups());
+    let (d, g) = (instance_with_two_interfaces(), containment_groups(false));
     let ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&d, &g, &modify]);
     let plan = recording_table("plan_isolate");
     let mut a = aws(ec2, mock_client!(aws_sdk_ssm, NONE));
-    a.dynamodb = mock_client!(aws_sdk_dynamodb, [&plan]);
+    a.dynamodb = recorded(&plan);
     let out = isolate::handle(&a, step(true)).await.unwrap();
     assert_eq!(out.status, Status::Planned);
     assert_eq!(plan.num_calls(), 1, "the plan is recorded, as a plan");
@@ -231,11 +267,11 @@ async fn throttling_is_a_retryable_named_error() {
                 .build(),
         )
     });
-    let (d, g) = (instance_with_two_interfaces(), isolation_groups());
+    let (d, g) = (instance_with_two_interfaces(), containment_groups(false));
     let ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&d, &g, &modify]);
-    let err = isolate::handle(&aws(ec2, mock_client!(aws_sdk_ssm, NONE)), step(false))
-        .await
-        .unwrap_err();
+    let mut a = aws(ec2, mock_client!(aws_sdk_ssm, NONE));
+    a.dynamodb = recorded(&recording_table("step_isolate"));
+    let err = isolate::handle(&a, step(false)).await.unwrap_err();
     assert_eq!(err.name, ErrorName::Throttled);
     assert!(err.name.is_transient());
     assert!(
@@ -255,17 +291,80 @@ async fn a_missing_permission_names_the_fix_and_is_not_retried() {
                 .build(),
         )
     });
-    let (d, g) = (instance_with_two_interfaces(), isolation_groups());
+    let (d, g) = (instance_with_two_interfaces(), containment_groups(false));
     let ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&d, &g, &modify]);
-    let err = isolate::handle(&aws(ec2, mock_client!(aws_sdk_ssm, NONE)), step(false))
-        .await
-        .unwrap_err();
+    let mut a = aws(ec2, mock_client!(aws_sdk_ssm, NONE));
+    a.dynamodb = recorded(&recording_table("step_isolate"));
+    let err = isolate::handle(&a, step(false)).await.unwrap_err();
     assert_eq!(err.name, ErrorName::AccessDenied);
     assert!(!err.name.is_transient());
     assert!(
         err.message.contains("eni-") && err.message.contains("redeploy the generated stack"),
         "{}",
         err.message
+    );
+}
+
+#[tokio::test]
+async fn rules_slipped_into_the_isolation_group_are_removed_before_use() {
+    let modify = mock!(aws_sdk_ec2::Client::modify_network_interface_attribute)
+        .then_output(|| ModifyNetworkInterfaceAttributeOutput::builder().build());
+    let revoke = mock!(aws_sdk_ec2::Client::revoke_security_group_ingress)
+        .match_requests(|r| r.group_id() == Some("sg-closed"))
+        .then_output(|| {
+            aws_sdk_ec2::operation::revoke_security_group_ingress::RevokeSecurityGroupIngressOutput::builder().build()
+        });
+    let (d, g) = (instance_with_two_interfaces(), containment_groups(true));
+    let ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&d, &g, &revoke, &modify]);
+    let mut a = aws(ec2, mock_client!(aws_sdk_ssm, NONE));
+    a.dynamodb = recorded(&recording_table("step_isolate"));
+    let out = isolate::handle(&a, step(false)).await.unwrap();
+    assert_eq!(revoke.num_calls(), 1, "the slipped-in rule is revoked");
+    assert!(
+        out.notes.iter().any(|n| n.contains("put right")),
+        "{:?}",
+        out.notes
+    );
+    assert_eq!(modify.num_calls(), 4);
+}
+
+#[tokio::test]
+async fn an_interface_that_cannot_be_isolated_gets_its_groups_back() {
+    // Untracking works; isolating fails every time; putting the groups back works.
+    let calls = std::sync::Arc::new(std::sync::Mutex::new(Vec::<Vec<String>>::new()));
+    let seen = calls.clone();
+    let modify = mock!(aws_sdk_ec2::Client::modify_network_interface_attribute)
+        .match_requests(move |r| {
+            seen.lock().unwrap().push(r.groups().to_vec());
+            r.groups() != ["sg-closed".to_string()]
+        })
+        .then_output(|| ModifyNetworkInterfaceAttributeOutput::builder().build());
+    let refuse = mock!(aws_sdk_ec2::Client::modify_network_interface_attribute)
+        .match_requests(|r| r.groups() == ["sg-closed".to_string()])
+        .then_error(|| {
+            ModifyNetworkInterfaceAttributeError::generic(
+                ErrorMetadata::builder()
+                    .code("InternalError")
+                    .message("try again")
+                    .build(),
+            )
+        });
+    let (d, g) = (instance_with_two_interfaces(), containment_groups(false));
+    let ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&d, &g, &modify, &refuse]);
+    let mut a = aws(ec2, mock_client!(aws_sdk_ssm, NONE));
+    a.dynamodb = recorded(&recording_table("step_isolate"));
+    let err = isolate::handle(&a, step(false)).await.unwrap_err();
+    assert_eq!(err.name, ErrorName::Transient);
+    assert!(err.message.contains("were put back"), "{}", err.message);
+    assert_eq!(refuse.num_calls(), 6, "three tries per interface");
+    let calls = calls.lock().unwrap();
+    let back = calls
+        .iter()
+        .filter(|g| *g == &vec!["sg-web".to_string()])
+        .count();
+    assert_eq!(
+        back, 2,
+        "each interface gets its own groups back: {calls:?}"
     );
 }
 

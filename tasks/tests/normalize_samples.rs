@@ -367,6 +367,7 @@ fn resent_findings_are_the_same_case_and_dry_run_carries_over() {
     let a = normalize(NormalizeInput {
         event: sample("guardduty-ec2-backdoor-c2"),
         dry_run: false,
+        trusted_products: String::new(),
     })
     .unwrap();
     let mut resent = sample("guardduty-ec2-backdoor-c2");
@@ -375,6 +376,7 @@ fn resent_findings_are_the_same_case_and_dry_run_carries_over() {
     let b = normalize(NormalizeInput {
         event: resent,
         dry_run: true,
+        trusted_products: String::new(),
     })
     .unwrap();
     assert_eq!(a.case.case_id, b.case.case_id);

@@ -237,3 +237,40 @@ def emit_as_service(endpoint: str, *events: dict[str, Any]) -> list[str]:
     )
     with urllib.request.urlopen(request, timeout=30) as response:
         return [e["EventId"] for e in json.load(response)["Entries"]]
+
+
+def import_as_service(endpoint: str, *findings: dict[str, Any]) -> dict[str, Any]:
+    """Imports findings into Security Hub as the AWS service their ProductArn names (GuardDuty,
+    Security Hub's controls): callers cannot (see irmoto/services.py)."""
+    request = urllib.request.Request(
+        endpoint + "/moto-api/irmoto/securityhub-findings",
+        data=json.dumps({"Findings": list(findings)}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)
+
+
+@pytest.fixture
+def emulator_env(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The environment up.sh's state.env gives a shell (the administrator's `testing` key): the
+    fixture commands (irmoto.fixtures) run in it."""
+    env = {"AWS_ENDPOINT_URL": moto_endpoint, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+           "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION}
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    for key in ("AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(key, raising=False)
+    return env
+
+
+def signed_as(endpoint: str, credentials: dict[str, str]) -> Callable[[str], Any]:
+    """signed_as(endpoint, credentials)("sqs") -> a client signing as an emulator principal (no retries)."""
+    from botocore.config import Config
+
+    session = boto3.session.Session(aws_access_key_id=credentials["AccessKeyId"],
+                                    aws_secret_access_key=credentials["SecretAccessKey"],
+                                    aws_session_token=credentials.get("SessionToken"), region_name=REGION)
+    config = Config(retries={"total_max_attempts": 1, "mode": "standard"})
+    return lambda service: session.client(service, endpoint_url=endpoint, config=config)

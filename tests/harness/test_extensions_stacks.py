@@ -1175,3 +1175,68 @@ def test_cfn_resource_that_cannot_be_deleted_leaves_the_stack_delete_failed(aws:
     ]
     assert ddb.describe_table(TableName=out["Table"])["Table"]["TableStatus"] == "ACTIVE"  # retained
     assert s3.get_object(Bucket=out["Bucket"], Key="evidence")["Body"].read() == b"x"
+
+
+# ---------------------------------------------------------------- S18/S20. What the hardened templates use
+
+
+def hardened_template(uid: str, writers: str) -> dict[str, Any]:
+    trust = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Sid": "OnlyAwsIr", "Effect": "Deny", "Principal": "*", "Action": "dynamodb:PutItem", "Resource": "*",
+         "Condition": {"ArnNotLike": {"aws:PrincipalArn": {"Fn::Sub": "arn:aws:iam::${AWS::AccountId}:" + writers}}}}]}
+    return {
+        "Resources": {
+            "Cases": {"Type": "AWS::DynamoDB::Table", "Properties": {
+                "TableName": f"hardened-{uid}", "BillingMode": "PAY_PER_REQUEST",
+                "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+                "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                "ResourcePolicy": {"PolicyDocument": policy}}},
+            "TaskRole": {"Type": "AWS::IAM::Role", "Properties": {
+                "RoleName": f"task-{uid}", "Path": "/aws-ir/", "AssumeRolePolicyDocument": trust}},
+            "MacKey": {"Type": "AWS::KMS::Key", "Properties": {"KeySpec": "HMAC_256", "KeyUsage": "GENERATE_VERIFY_MAC"}},
+            "Machine": {"Type": "AWS::StepFunctions::StateMachine", "Properties": {
+                "StateMachineName": f"hardened-{uid}", "RoleArn": {"Fn::GetAtt": ["TaskRole", "Arn"]},
+                "Definition": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}}},
+        },
+        "Outputs": {"Role": {"Value": {"Fn::GetAtt": ["TaskRole", "Arn"]}}, "Key": {"Value": {"Ref": "MacKey"}},
+                    "Machine": {"Value": {"Ref": "Machine"}}, "Table": {"Value": {"Ref": "Cases"}}},
+    }
+
+
+def test_cfn_table_resource_policy_names_and_termination_protection(aws: Any, uid: str) -> None:
+    cfn, ddb, kms = aws("cloudformation"), aws("dynamodb"), aws("kms")
+    stack = f"hardened-{uid}"
+    cfn.create_stack(StackName=stack, TemplateBody=json.dumps(hardened_template(uid, "role/aws-ir/*")),
+                     Capabilities=["CAPABILITY_NAMED_IAM"], EnableTerminationProtection=True)
+    out = outputs(cfn, stack)
+    assert out["Table"] == f"hardened-{uid}"
+    assert out["Machine"] == f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:hardened-{uid}"
+    assert out["Role"] == f"arn:aws:iam::{ACCOUNT}:role/aws-ir/task-{uid}"
+    assert aws("iam").get_role(RoleName=f"task-{uid}")["Role"]["Arn"] == out["Role"]
+    mac = kms.generate_mac(KeyId=out["Key"], Message=b"m", MacAlgorithm="HMAC_SHA_256")["Mac"]
+    assert kms.verify_mac(KeyId=out["Key"], Message=b"m", MacAlgorithm="HMAC_SHA_256", Mac=mac)["MacValid"]
+    arn = ddb.describe_table(TableName=f"hardened-{uid}")["Table"]["TableArn"]
+
+    def condition() -> Any:
+        statement = json.loads(ddb.get_resource_policy(ResourceArn=arn)["Policy"])["Statement"][0]
+        return statement["Condition"]["ArnNotLike"]["aws:PrincipalArn"]
+
+    assert condition() == f"arn:aws:iam::{ACCOUNT}:role/aws-ir/*"
+    update(cfn, stack, hardened_template(uid, "role/aws-ir/emulator/*"))
+    assert condition() == f"arn:aws:iam::{ACCOUNT}:role/aws-ir/emulator/*"
+
+    assert cfn.describe_stacks(StackName=stack)["Stacks"][0]["EnableTerminationProtection"] is True
+    with pytest.raises(ClientError) as protected:
+        cfn.delete_stack(StackName=stack)
+    assert error_code(protected) == "ValidationError"
+    assert protected.value.response["Error"]["Message"] == (
+        f"Stack [{stack}] cannot be deleted while TerminationProtection is enabled")
+    assert cfn.describe_stacks(StackName=stack)["Stacks"][0]["StackStatus"] == "UPDATE_COMPLETE"
+    stack_id = cfn.describe_stacks(StackName=stack)["Stacks"][0]["StackId"]
+    assert cfn.update_termination_protection(StackName=stack, EnableTerminationProtection=False)["StackId"] == stack_id
+    assert cfn.describe_stacks(StackName=stack)["Stacks"][0]["EnableTerminationProtection"] is False
+    cfn.delete_stack(StackName=stack)
+    assert [s["StackStatus"] for s in cfn.list_stacks()["StackSummaries"] if s["StackName"] == stack] == [
+        "DELETE_COMPLETE"]

@@ -14,7 +14,8 @@
 #        IR_WATCH_RELOAD=1 (rebuild on code changes; default --ignore-changes),
 #        IR_WATCH_ARGS (more `cargo lambda watch` flags, e.g. "--release"),
 #        IR_MOTO_START_TIMEOUT (s, default 60), IR_WATCH_START_TIMEOUT (s, default 300).
-# The task Lambdas run with AWS_ENDPOINT_URL pointing at moto and dummy credentials.
+# The task Lambdas run with AWS_ENDPOINT_URL pointing at moto, as a session of the aws-ir role
+# aws-ir-emulator-tasks (see "cargo lambda watch" below); everyone else keeps the `testing` key.
 set -euo pipefail
 
 HARNESS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -119,6 +120,7 @@ write_state() {
         echo "export NO_PROXY=127.0.0.1,localhost"
         [[ -n "$INVOKE_ENDPOINT" ]] && echo "export IR_LAMBDA_INVOKE_ENDPOINT=$INVOKE_ENDPOINT"
         [[ -n "$WATCH_PORT" ]] && echo "export IR_WATCH_PORT=$WATCH_PORT"
+        [[ -n "${TASKS_ROLE_ARN:-}" ]] && echo "export IR_TASKS_ROLE_ARN=$TASKS_ROLE_ARN"
         echo "export IR_MOTO_PID=${MOTO_PID:-}"
         echo "export IR_WATCH_PID=${WATCH_PID:-}"
         echo "export IR_EMULATOR_LOGS=$LOGS"
@@ -150,11 +152,27 @@ wait_until "${IR_MOTO_START_TIMEOUT:-60}" "moto on $ENDPOINT" \
 
 # ---- cargo lambda watch (builds and serves every binary of the workspace)
 if [[ $WANT_LAMBDAS == 1 ]]; then
+    # Why a role: every task Lambda runs inside this one process with one environment, so they
+    # cannot have a role each. With the administrator's `testing` key nothing would be evaluated
+    # (irmoto/iam.py); as a session of aws-ir-emulator-tasks (path /aws-ir/emulator/, `*` on `*`)
+    # they are an aws-ir role: the templates' resource policies and key policies apply to them as
+    # they do on AWS, and GetCallerIdentity answers an aws-ir role. moto never expires the session
+    # (it enforces no expiry, and irmoto.iam does not look at it). Only this process gets it.
+    task_credentials="$(cd "$HARNESS" && env -u AWS_SESSION_TOKEN -u AWS_PROFILE PYTHONPATH="$HARNESS" \
+        AWS_ENDPOINT_URL="$ENDPOINT" AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 \
+        AWS_DEFAULT_REGION=us-east-1 NO_PROXY=127.0.0.1,localhost \
+        "$VENV/bin/python" -m irmoto.fixtures task-credentials 2>>"$LOGS/moto.log")" ||
+        fail_start "the task role could not be made (python -m irmoto.fixtures task-credentials)" "$LOGS/moto.log"
+    field() { "$VENV/bin/python" -c 'import json, sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$task_credentials" "$1"; }
+    TASK_KEY="$(field AccessKeyId)" TASK_SECRET="$(field SecretAccessKey)" TASK_TOKEN="$(field SessionToken)"
+    TASKS_ROLE_ARN="$(field RoleArn)"
+    write_state
     (
         cd "$ROOT"
         # The task Lambdas talk to the emulator: the SDK honours AWS_ENDPOINT_URL.
         export PATH="$VENV/bin:$PATH" AWS_ENDPOINT_URL="$ENDPOINT" AWS_REGION=us-east-1 \
-            AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \
+            AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID="$TASK_KEY" AWS_SECRET_ACCESS_KEY="$TASK_SECRET" \
+            AWS_SESSION_TOKEN="$TASK_TOKEN" \
             AWS_ENDPOINT_URL_S3_CONTROL="$S3_CONTROL_ENDPOINT" HTTP_PROXY="$ENDPOINT" NO_PROXY=127.0.0.1,localhost
         # Not --only-lambda-apis: that serves the APIs without starting any function.
         reload=(--ignore-changes)

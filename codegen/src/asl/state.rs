@@ -563,6 +563,15 @@ impl Choice {
         self.absorb(chain);
         self
     }
+    /// When no rule holds, goes on to whatever `.next()` follows the Choice (a detour taken
+    /// only by some inputs).
+    pub fn otherwise_continue(mut self) -> Self {
+        let name = self.name.clone();
+        if !self.ends.contains(&name) {
+            self.ends.push(name);
+        }
+        self
+    }
     fn absorb(&mut self, chain: Chain) {
         self.pending.extend(chain.states);
         for e in chain.ends {
@@ -929,6 +938,8 @@ impl State {
             State::Wait(s) => &mut s.next,
             State::Parallel(s) => &mut s.next,
             State::Map(s) => &mut s.next,
+            // A Choice that continues by default (`otherwise_continue`) takes it as Default.
+            State::Choice(c) if c.default.is_none() => &mut c.default,
             _ => return,
         };
         *slot = Some(target.to_string());

@@ -108,7 +108,7 @@ fn a_sound_machine_passes() {
     );
     assert_eq!(
         v["States"]["Normalize"]["ResultSelector"],
-        json!({"case.$": "$.Payload.case", "results": {}})
+        json!({"case.$": "$.Payload.case", "request.$": "$.Payload.request", "results": {}})
     );
     assert_eq!(v["States"]["Notify"]["ResultPath"], "$.results.notify");
     assert_eq!(

@@ -36,6 +36,18 @@ impl Statement {
         }
     }
 
+    /// An explicit deny: it wins over any allow, in this policy or another.
+    pub fn deny<S: AsRef<str>>(
+        sid: &str,
+        actions: impl IntoIterator<Item = S>,
+        resources: Vec<Value>,
+    ) -> Statement {
+        Statement {
+            effect: Effect::Deny,
+            ..Statement::allow(sid, actions, resources)
+        }
+    }
+
     pub fn when(mut self, operator: &str, key: &str, values: Value) -> Self {
         let op = self
             .conditions
@@ -97,15 +109,19 @@ pub fn service_trust(service: &str) -> Value {
     })
 }
 
-/// Trust for a service, limited to calls made on behalf of this account (confused deputy).
-pub fn service_trust_for_account(service: &str) -> Value {
+/// Trust for a service, limited to calls made on behalf of this account and of the resources
+/// `source_arn` matches (the confused-deputy guard AWS recommends: both keys).
+pub fn service_trust_for(service: &str, source_arn: Value) -> Value {
     json!({
         "Version": "2012-10-17",
         "Statement": [{
             "Effect": "Allow",
             "Principal": {"Service": service},
             "Action": "sts:AssumeRole",
-            "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+                "ArnLike": {"aws:SourceArn": source_arn},
+            },
         }],
     })
 }

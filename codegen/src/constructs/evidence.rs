@@ -107,12 +107,31 @@ fn blocked_ip_sets(t: &mut Template) {
     }
 }
 
+/// A stack's case table is `<stack name>-cases`.
+pub const CASE_TABLE_SUFFIX: &str = "-cases";
+
+/// What only aws-ir may do to a case table's items. (The table's own settings and this policy
+/// stay with the deployer: CloudFormation updates them, and changing them is an administrator's
+/// act that CloudTrail records.)
+const CASE_TABLE_WRITES: [&str; 7] = [
+    "dynamodb:BatchWriteItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:PartiQLDelete",
+    "dynamodb:PartiQLInsert",
+    "dynamodb:PartiQLUpdate",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+];
+
 fn case_table(t: &mut Template) {
     t.add(
         CASE_TABLE,
         Resource::new(
             "AWS::DynamoDB::Table",
             json!({
+                // Named after the stack, so that another stack of the deployment can read it
+                // (the settings stack reads which groups are aws-ir's containment groups).
+                "TableName": sub(&format!("${{AWS::StackName}}{CASE_TABLE_SUFFIX}")),
                 "BillingMode": "PAY_PER_REQUEST",
                 "AttributeDefinitions": [
                     {"AttributeName": "case_id", "AttributeType": "S"},
@@ -125,6 +144,21 @@ fn case_table(t: &mut Template) {
                 "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": true},
                 "SSESpecification": {"SSEEnabled": true, "SSEType": "KMS", "KMSMasterKeyId": get_att(ids::STACK_KEY, "Arn")},
                 "DeletionProtectionEnabled": true,
+                // The record is evidence, and the releases act on it: only aws-ir's roles (by
+                // their IAM path, which nobody can give themselves) may write it, whatever an
+                // identity policy grants (an explicit deny wins, for this account's principals
+                // too).
+                "ResourcePolicy": {"PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [{
+                        "Sid": "OnlyAwsIrWritesTheRecord",
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": CASE_TABLE_WRITES,
+                        "Resource": sub(&format!("arn:${{AWS::Partition}}:dynamodb:${{AWS::Region}}:${{AWS::AccountId}}:table/${{AWS::StackName}}{CASE_TABLE_SUFFIX}")),
+                        "Condition": {"ArnNotLike": {"aws:PrincipalArn": sub(contract::trust::OWN_ROLES)}},
+                    }],
+                }},
             }),
         )
         .retain(),

@@ -46,6 +46,10 @@ pub mod params {
     pub const SECURITY_HUB_ACTIONS: &str = "SecurityHubActions";
     pub const EVIDENCE_RETENTION_DAYS: &str = "EvidenceRetentionDays";
     pub const TRIGGERS: &str = "Triggers";
+    pub const TRUSTED_PRODUCTS: &str = "TrustedProducts";
+    /// The prefix `irctl deploy` names stacks with (`<prefix>-<playbook>`): how a stack finds
+    /// another's resources, which are named after their stack.
+    pub const STACK_PREFIX: &str = "StackPrefix";
 }
 
 /// Logical ids shared between constructs.

@@ -6,7 +6,7 @@
 
 use super::{evidence, ids, key, params, policy, task_function, topic, trigger::Trigger, Settings};
 use crate::asl::{Integration, State, StateMachine, TaskInfo, ValidationError};
-use crate::cfn::iam::{service_trust_for_account, PolicyDocument, Statement};
+use crate::cfn::iam::{service_trust_for, PolicyDocument, Statement};
 use crate::cfn::{
     equals, get_att, if_, no_value, not, ref_, stack_instance_id, sub, sub_with, Output, Parameter,
     ReferenceError, Resource, Template,
@@ -54,6 +54,15 @@ pub fn pascal(id: &str) -> String {
         })
         .collect()
 }
+
+/// The definition variable naming another playbook's state machine (a hand-off target),
+/// resolved to `arn:…:stateMachine:<StackPrefix>-<id>`: stacks name their machines after
+/// themselves, so the ARN is computed, not looked up by a tag anyone could copy.
+pub fn peer_machine_variable(id: &str) -> String {
+    format!("{PEER_MACHINE}{}", id.replace('-', "_"))
+}
+
+const PEER_MACHINE: &str = "PeerMachine_";
 
 /// A playbook ready to be written out.
 pub struct Synthesized {
@@ -247,6 +256,20 @@ impl Playbook {
                 ref_(ids::TOPIC)
             } else if t.parameters.iter().any(|(n, _)| n == var) {
                 ref_(var)
+            } else if let Some(peer) = var.strip_prefix(PEER_MACHINE) {
+                if !t.parameters.iter().any(|(n, _)| n == params::STACK_PREFIX) {
+                    t.parameter(
+                        params::STACK_PREFIX,
+                        Parameter::string("The prefix of this deployment's stack names (`irctl deploy` sets it): a hand-off finds the other playbook's state machine by it.")
+                            .default(json!("aws-ir"))
+                            .pattern("^[A-Za-z][A-Za-z0-9-]{0,40}$"),
+                    );
+                }
+                sub(&format!(
+                    "arn:${{AWS::Partition}}:states:${{AWS::Region}}:${{AWS::AccountId}}:stateMachine:${{{}}}-{}",
+                    params::STACK_PREFIX,
+                    peer.replace('_', "-")
+                ))
             } else if let Some(v) = evidence::substitution(var) {
                 // A store no task declared is missing; check_references says which.
                 v
@@ -367,7 +390,9 @@ impl Playbook {
                 "AWS::IAM::Role",
                 json!({
                     "Description": format!("Runs playbook {}: invokes its tasks and nothing else.", flow.id),
-                    "AssumeRolePolicyDocument": service_trust_for_account("states.amazonaws.com"),
+                    "Path": contract::trust::ROLE_PATH,
+                    // Step Functions assumes it for this stack's machines only.
+                    "AssumeRolePolicyDocument": service_trust_for("states.amazonaws.com", sub("arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:${AWS::StackName}*")),
                     "Policies": [{
                         "PolicyName": format!("{}-playbook", flow.id),
                         "PolicyDocument": PolicyDocument::new(statements).render(),
@@ -386,6 +411,9 @@ impl Playbook {
             Resource::new(
                 "AWS::StepFunctions::StateMachine",
                 json!({
+                    // A name other stacks can compute (a hand-off starts it by ARN), not one
+                    // found by a tag anyone could copy.
+                    "StateMachineName": if p.is_empty() { sub("${AWS::StackName}") } else { sub(&format!("${{AWS::StackName}}-{}", flow.id)) },
                     "StateMachineType": "STANDARD",
                     "RoleArn": get_att(&role_id, "Arn"),
                     "Definition": definition,
@@ -425,6 +453,7 @@ impl Playbook {
             .flat_map(|f| {
                 f.triggers
                     .iter()
+                    .filter(|tr| tr.has_rule())
                     .map(move |tr| (f.id, f.prefix.as_str(), tr))
             })
             .collect();
@@ -433,10 +462,10 @@ impl Playbook {
         }
         // Disabled rules let a team deploy a playbook first without it acting on its own
         // (staged roll-out), or run a second policy beside the first in the same account;
-        // `irctl start --direct` still starts it.
+        // `irctl start` still starts it.
         t.parameter(
             params::TRIGGERS,
-            Parameter::string("enabled: findings and manual requests start the playbook through EventBridge; disabled: the rules are created disabled and only `irctl start --direct` starts it.")
+            Parameter::string("enabled: findings start the playbook through EventBridge; disabled: the rules are created disabled and only responders start it (irctl start).")
                 .default(json!("enabled"))
                 .allowed(&[json!("enabled"), json!("disabled")]),
         );
@@ -496,7 +525,10 @@ impl Playbook {
                 "AWS::IAM::Role",
                 json!({
                     "Description": format!("Lets EventBridge start playbook {}.", self.id),
-                    "AssumeRolePolicyDocument": service_trust_for_account("events.amazonaws.com"),
+                    "Path": contract::trust::ROLE_PATH,
+                    // EventBridge assumes it for this stack's rules only (CloudFormation names them
+                    // `<stack>-<logical id>-<suffix>`).
+                    "AssumeRolePolicyDocument": service_trust_for("events.amazonaws.com", sub("arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/${AWS::StackName}-*")),
                     "Policies": [{
                         "PolicyName": format!("{}-trigger", self.id),
                         "PolicyDocument": PolicyDocument::new(vec![Statement::allow(
@@ -570,6 +602,18 @@ fn common_parameters(t: &mut Template, custom_actions: bool) {
         Parameter::string("Name of an SSM SecureString under /incident-response/ holding a Slack-compatible chat webhook URL (created by the deployer: the URL is a secret and never in the template); empty: notify through SNS only.")
             .default(json!(""))
             .pattern("^(/incident-response/[A-Za-z0-9_./-]+)?$"),
+    );
+    t.parameter(
+        contract::trust::RESPONDERS_PARAMETER,
+        Parameter::string("The responders: comma-separated IAM role, user (or root) ARNs whose signed requests start, steer and release this stack's playbooks (irctl signs with the caller's credentials). A role admits every session of it; `*` in a name matches a generated suffix. Empty: nobody, and every manual request is refused.")
+            .default(json!(""))
+            .pattern(r"^(arn:aws[a-z-]*:(iam|sts)::[0-9]{12}:[^,\s]+(\s*,\s*arn:aws[a-z-]*:(iam|sts)::[0-9]{12}:[^,\s]+)*)?$"),
+    );
+    t.parameter(
+        params::TRUSTED_PRODUCTS,
+        Parameter::string("Security Hub products (comma-separated ProductArns) whose findings may act without a responder, besides AWS's own integrations. A finding from any other product (including the account's own integration, which anyone allowed securityhub:BatchImportFindings can write) waits for a responder.")
+            .default(json!(""))
+            .pattern(r"^(arn:aws[a-z-]*:securityhub:[a-z0-9-]+:[0-9]*:product/[^,\s]+(\s*,\s*arn:aws[a-z-]*:securityhub:[a-z0-9-]+:[0-9]*:product/[^,\s]+)*)?$"),
     );
     t.parameter(
         params::DRY_RUN,

@@ -61,3 +61,38 @@ pub fn statement(p: &Permission) -> (Statement, Option<Value>) {
     }
     (st, why)
 }
+
+/// A task that may change IAM roles in general (`role/*`) may never change aws-ir's own: an
+/// explicit deny on their path, derived here so that no task can forget it. A compromised
+/// principal's cut, a release that passes a recorded role, a session revocation: none of them
+/// can be turned against the roles that run the response, whatever the task's code or a
+/// record says.
+pub fn never_own_roles(permissions: &[Permission]) -> Option<Statement> {
+    let mut actions: Vec<&str> = Vec::new();
+    for p in permissions {
+        let on_roles = std::iter::once(&p.scope).chain(&p.more).any(|s| match s {
+            Scope::Arn(a) => a.ends_with(":role/*"),
+            Scope::Arns(a) => a.iter().any(|a| a.ends_with(":role/*")),
+            _ => false,
+        });
+        if !on_roles {
+            continue;
+        }
+        for a in &p.actions {
+            let name = a.strip_prefix("iam:").unwrap_or_default();
+            let reads = ["Get", "List", "Simulate"]
+                .iter()
+                .any(|r| name.starts_with(r));
+            if !name.is_empty() && !reads && !actions.contains(a) {
+                actions.push(a);
+            }
+        }
+    }
+    (!actions.is_empty()).then(|| {
+        Statement::deny(
+            "NeverAwsIrRoles",
+            actions,
+            vec![text(contract::trust::OWN_ROLES)],
+        )
+    })
+}

@@ -81,12 +81,17 @@ pub fn add(
         statements.push(st);
         unscoped.extend(why);
     }
+    if let Some(deny) = policy::never_own_roles(&task.permissions) {
+        statements.push(deny);
+    }
     t.add(
         &role_id,
         Resource::new(
             "AWS::IAM::Role",
             json!({
                 "Description": format!("Runs task {} of playbook {playbook}; allows only what the task declares.", task.name),
+                // aws-ir's roles are known by this path (resource policies, the SCP, the tasks).
+                "Path": contract::trust::ROLE_PATH,
                 // No aws:SourceAccount condition: Lambda does not document one for execution
                 // roles (iam:PassRole already keeps the role in this account).
                 "AssumeRolePolicyDocument": service_trust("lambda.amazonaws.com"),

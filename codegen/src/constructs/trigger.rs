@@ -49,7 +49,10 @@ pub enum Trigger {
         event_source: String,
         event_names: Vec<String>,
     },
-    /// `irctl start` puts a manual request on the bus, addressed to one playbook.
+    /// A responder's request (`irctl start`, or another playbook handing work over): it starts
+    /// the state machine directly (`states:StartExecution`, recorded by CloudTrail with its
+    /// caller) and the playbook authenticates it. No EventBridge rule: anyone allowed
+    /// `events:PutEvents` could put a request on a bus.
     Manual { playbook: String },
     /// A schedule (`rate(...)` or `cron(...)`): EventBridge's "Scheduled Event", whose `time`
     /// the playbook reads as now.
@@ -93,10 +96,6 @@ impl ConfigRule {
 
 /// Deploys the stack's Config rules (they need the account's configuration recorder).
 pub const CONFIG_RULES_CONDITION: &str = "DeployConfigRules";
-
-/// `source` of events put by the operator CLI.
-pub const MANUAL_SOURCE: &str = "aws-ir.manual";
-pub const MANUAL_DETAIL_TYPE: &str = "Manual Response Request";
 
 impl Trigger {
     pub fn guardduty(type_prefixes: &[&str], min_severity: f64) -> Trigger {
@@ -294,13 +293,13 @@ impl Trigger {
                     "newEvaluationResult": {"complianceType": ["NON_COMPLIANT"]},
                 },
             }),
-            Trigger::Manual { playbook } => json!({
-                "source": [MANUAL_SOURCE],
-                "detail-type": [MANUAL_DETAIL_TYPE],
-                "detail": {"playbook": [playbook]},
-            }),
-            Trigger::Schedule { .. } => Value::Null,
+            Trigger::Manual { .. } | Trigger::Schedule { .. } => Value::Null,
         }
+    }
+
+    /// Does the trigger need an EventBridge rule? Manual requests start the machine directly.
+    pub fn has_rule(&self) -> bool {
+        !matches!(self, Trigger::Manual { .. })
     }
 
     /// What starts the rule: `("ScheduleExpression", …)` for a schedule, else the pattern.

@@ -15,9 +15,11 @@
 
 use crate::asl::*;
 use crate::cfn::Parameter;
-use crate::constructs::playbook::Playbook;
+use crate::constructs::playbook::{peer_machine_variable, Playbook};
 use crate::constructs::trigger::Trigger;
+use crate::playbooks::approval::{self, Approval};
 use crate::playbooks::intake::{intake, notify, REPORT_FAILURE};
+use contract::approval::attribute;
 use contract::case::SeverityLabel;
 use contract::task::Task as TaskContract;
 use contract::tasks::credentials::*;
@@ -103,35 +105,22 @@ fn cut<T: TaskContract>(name: &str, comment: &str, result: &str) -> Task {
 }
 
 /// After a role's sessions are revoked: per policy, the instance the credentials were issued to
-/// goes to ec2-compromise through its manual-request rule (loosely coupled: that stack may be
+/// goes to ec2-compromise as a request signed by this stack's hand-off role (that stack may be
 /// absent, updated or disabled, and its own policy decides).
 fn hand_over() -> Choice {
-    let request = Pass::new("HandOverRequest")
-        .comment("A manual request for ec2-compromise, as irctl start would put it.")
-        .parameters(json!({
-            "playbook": "ec2-compromise",
-            "reason.$": "States.Format('credentials of role {} were used outside the instance (case {})', $.results.assessment.role_name, $.case.case_id)",
-            "requested_by.$": "$$.Execution.Id",
-            "instance_ids.$": "States.Array($.results.assessment.source_instance)",
-            "severity.$": "$.case.severity.score",
-        }))
-        .result_path("$.handover");
-    let put = Task::events_put("StartEc2Compromise")
-        .comment("Put the request on the default bus; ec2-compromise's manual rule starts it.")
-        .parameters(json!({
-            "Entries": [{
-                "Source": "aws-ir.manual",
-                "DetailType": "Manual Response Request",
-                "Detail.$": "States.JsonToString($.handover)",
-            }]
-        }))
-        .discard_result()
+    let hand_off = Task::invoke::<HandOffInstance>("HandOffSourceInstance")
+        .comment("Start ec2-compromise on the instance with a signed request, as a responder would.")
+        .with_path("case", "$.case")
+        .with_path("instance_id", "$.results.assessment.source_instance")
+        .with_path("reason", "States.Format('credentials of role {} were used outside the instance (case {})', $.results.assessment.role_name, $.case.case_id)")
+        .with("target", json!(format!("${{{}}}", peer_machine_variable(super::ec2_compromise::ID))))
+        .result_path("$.results.handoff")
         .catch(
             [STATES_ALL],
             "$.error",
             finish("HandOverFailed", "contained", json!({"release.$": "$.results.assessment.release_command", "detail.$": "States.Format('sessions revoked; handing {} to ec2-compromise failed: {}: {}', $.results.assessment.source_instance, $.error.Error, $.error.Cause)"})),
         )
-        .next(finish("CutOffAndHandedOver", "contained", json!({"release.$": "$.results.assessment.release_command", "detail.$": "States.Format('sessions revoked; instance {} handed to ec2-compromise', $.results.assessment.source_instance)"})));
+        .next(finish("CutOffAndHandedOver", "contained", json!({"release.$": "$.results.assessment.release_command", "detail.$": "States.Format('sessions revoked; instance {} handed to ec2-compromise ({}: {})', $.results.assessment.source_instance, $.results.handoff.status, $.results.handoff.execution)"})));
     Choice::new("HandOverSourceInstance")
         .when(
             Condition::and([
@@ -141,7 +130,7 @@ fn hand_over() -> Choice {
                     "",
                 )),
             ]),
-            request.next(put),
+            hand_off,
         )
         .otherwise(Chain::goto("CutOff"))
 }
@@ -211,31 +200,21 @@ fn per_principal() -> Chain {
             json!({"detail.$": "$.results.assessment.reason"}),
         ));
 
-    let approval = Task::sns_publish("AskApproval")
-        .comment("Wait for a responder: irctl approve/reject CASE (--principal ID).")
-        .wait_for_task_token()
-        .parameters(json!({
-            "Subject": "aws-ir credentials-compromise: approval needed to cut off credentials",
-            "Message.$": "States.Format('Case {} wants to cut off {}: {}\n\n{}\nSeverity: {}\n\nCut it off:  irctl approve {} --principal {}\nLeave it:    irctl reject {} --principal {} --reason \\'...\\'', $.case.case_id, $.results.assessment.id, $.results.assessment.reason, $.case.title, $.case.severity.label, $.case.case_id, $.results.assessment.id, $.case.case_id, $.results.assessment.id)",
-            "MessageAttributes": {
-                "case_id": {"DataType": "String", "StringValue.$": "$.case.case_id"},
-                "principal": {"DataType": "String", "StringValue.$": "$.results.assessment.id"},
-                "kind": {"DataType": "String", "StringValue": "approval-request"},
-                "task_token": {"DataType": "String", "StringValue.$": "$$.Task.Token"},
-            },
-        }))
-        .timeout_path("$.policy.approval_timeout_seconds")
-        .result_path("$.results.approval")
-        .catch(
-            ["States.Timeout"],
-            "$.error",
-            Choice::new("OnApprovalTimeout")
-                .when(Condition::string_equals("$.policy.on_approval_timeout", "proceed"), Chain::goto("CutByKind"))
-                .otherwise(finish("NotApproved", "not approved in time", json!({"detail": "nobody answered the approval request; policy says skip"}))),
-        )
-        .catch(["IR.Rejected"], "$.results.dismissal", finish("Dismissed", "dismissed", json!({"detail.$": "$.results.dismissal.Cause"})))
-        .catch([STATES_ALL], "$.error", Chain::goto("CutFailed"))
-        .next(Chain::goto("CutByKind"));
+    let approval = approval::ask(
+        Approval {
+            subject: "aws-ir credentials-compromise: approval needed to cut off credentials",
+            message: "States.Format('Case {} wants to cut off {}: {}\n\n{}\nSeverity: {}\n\nCut it off:  irctl approve {} --principal {}\nLeave it:    irctl reject {} --principal {} --reason \\'...\\'', $.case.case_id, $.results.assessment.id, $.results.assessment.reason, $.case.title, $.case.severity.label, $.case.case_id, $.results.assessment.id, $.case.case_id, $.results.assessment.id)".into(),
+            attributes: vec![(attribute::PRINCIPAL, "$.results.assessment.id")],
+            timeout_path: "$.policy.approval_timeout_seconds",
+            distinct_from: None,
+        },
+        Choice::new("OnApprovalTimeout")
+            .when(Condition::string_equals("$.policy.on_approval_timeout", "proceed"), Chain::goto("CutByKind"))
+            .otherwise(finish("NotApproved", "not approved in time", json!({"detail": "nobody answered the approval request; policy says skip"}))),
+        finish("Dismissed", "dismissed", json!({"detail.$": "States.Format('dismissed by {}: {}', $.results.approval.by, $.results.approval.reason)"})),
+        "CutFailed",
+    )
+    .next(Chain::goto("CutByKind"));
 
     let decide = Choice::new("Decide")
         .when(
@@ -311,6 +290,7 @@ pub fn playbook() -> Playbook {
     .timeout(172_800);
 
     let mut parameters = policy_parameters();
+    parameters.extend(super::release::parameters());
     parameters.sort_by_key(|(n, _)| *n);
     Playbook {
         id: ID,

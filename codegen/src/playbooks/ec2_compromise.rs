@@ -20,10 +20,13 @@ use crate::asl::*;
 use crate::cfn::Parameter;
 use crate::constructs::playbook::Playbook;
 use crate::constructs::trigger::Trigger;
+use crate::playbooks::approval::{self, Approval};
 use crate::playbooks::intake::{intake, notify, REPORT_FAILURE};
+use contract::approval::attribute;
 use contract::case::SeverityLabel;
 use contract::task::Task as TaskContract;
 use contract::tasks::ec2::*;
+use contract::trust::{RESPOND_AUTOMATICALLY, RESPOND_TAG};
 use contract::ErrorName;
 use serde_json::{json, Value};
 
@@ -252,31 +255,21 @@ fn per_instance() -> Chain {
         .next(forensics)
         .next(verify);
 
-    let approval = Task::sns_publish("AskApproval")
-        .comment("Wait for a responder: irctl approve/reject CASE (--instance ID).")
-        .wait_for_task_token()
-        .parameters(json!({
-            "Subject": "aws-ir ec2-compromise: approval needed to contain an instance",
-            "Message.$": "States.Format('Case {} wants to contain {}: {}\n\n{}\nSeverity: {}\n\nContain it:  irctl approve {} --instance {}\nLeave it:    irctl reject {} --instance {} --reason \\'...\\'', $.case.case_id, $.instance_id, $.results.assessment.reason, $.case.title, $.case.severity.label, $.case.case_id, $.instance_id, $.case.case_id, $.instance_id)",
-            "MessageAttributes": {
-                "case_id": {"DataType": "String", "StringValue.$": "$.case.case_id"},
-                "instance_id": {"DataType": "String", "StringValue.$": "$.instance_id"},
-                "kind": {"DataType": "String", "StringValue": "approval-request"},
-                "task_token": {"DataType": "String", "StringValue.$": "$$.Task.Token"},
-            },
-        }))
-        .timeout_path("$.policy.approval_timeout_seconds")
-        .result_path("$.results.approval")
-        .catch(
-            ["States.Timeout"],
-            "$.error",
-            Choice::new("OnApprovalTimeout")
-                .when(Condition::string_equals("$.policy.on_approval_timeout", "proceed"), Chain::goto("BeforeTheCut"))
-                .otherwise(finish("NotApproved", "not approved in time", json!({"detail": "nobody answered the approval request; policy says skip"}))),
-        )
-        .catch(["IR.Rejected"], "$.results.dismissal", finish("Dismissed", "dismissed", json!({"detail.$": "$.results.dismissal.Cause"})))
-        .catch([STATES_ALL], "$.error", Chain::goto("InstanceFailed"))
-        .next(Chain::goto("BeforeTheCut"));
+    let approval = approval::ask(
+        Approval {
+            subject: "aws-ir ec2-compromise: approval needed to contain an instance",
+            message: "States.Format('Case {} wants to contain {}: {}\n\n{}\nSeverity: {}\n\nContain it:  irctl approve {} --instance {}\nLeave it:    irctl reject {} --instance {} --reason \\'...\\'', $.case.case_id, $.instance_id, $.results.assessment.reason, $.case.title, $.case.severity.label, $.case.case_id, $.instance_id, $.case.case_id, $.instance_id)".into(),
+            attributes: vec![(attribute::INSTANCE_ID, "$.instance_id")],
+            timeout_path: "$.policy.approval_timeout_seconds",
+            distinct_from: None,
+        },
+        Choice::new("OnApprovalTimeout")
+            .when(Condition::string_equals("$.policy.on_approval_timeout", "proceed"), Chain::goto("BeforeTheCut"))
+            .otherwise(finish("NotApproved", "not approved in time", json!({"detail": "nobody answered the approval request; policy says skip"}))),
+        finish("Dismissed", "dismissed", json!({"detail.$": "States.Format('dismissed by {}: {}', $.results.approval.by, $.results.approval.reason)"})),
+        "InstanceFailed",
+    )
+    .next(Chain::goto("BeforeTheCut"));
 
     let decide = Choice::new("Decide")
         .when(
@@ -351,6 +344,7 @@ pub fn playbook() -> Playbook {
     .timeout(172_800);
 
     let mut parameters = policy_parameters();
+    parameters.extend(super::release::parameters());
     parameters.sort_by_key(|(n, _)| *n);
     Playbook {
         id: ID,
@@ -365,7 +359,7 @@ pub fn playbook() -> Playbook {
                 exclude_products: vec!["GuardDuty".into()],
                 resource_types: vec!["AwsEc2Instance".into()],
                 // Other products' findings contain an instance only where its owner opted in.
-                resource_tag: Some(("aws-ir:respond".into(), vec!["auto".into()])),
+                resource_tag: Some((RESPOND_TAG.into(), vec![RESPOND_AUTOMATICALLY.into()])),
                 remote_address: false,
             },
             Trigger::SecurityHubCustomAction {

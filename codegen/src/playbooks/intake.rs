@@ -5,9 +5,16 @@
 //! object: a Catch writes the error beside the input with `ResultPath`, which Step Functions
 //! cannot do on an array or a string (`States.ResultPathMatchFailure`, which no Catch sees).
 //! Without it, a malformed start would fail silently.
+//!
+//! A manual request is then authenticated (`AuthenticateRequest`): STS says who signed it, and
+//! unless that is a responder the stack names (or one of aws-ir's roles handing work over), the
+//! request is refused and reported before anything is done. Events from AWS services need no
+//! such step: EventBridge reserves their `aws.*` sources to AWS.
 
 use crate::asl::*;
+use contract::tasks::authenticate::AuthenticateRequest;
 use contract::tasks::{Normalize, Notify};
+use contract::trust::RESPONDERS_PARAMETER;
 use contract::ErrorName;
 use serde_json::json;
 
@@ -16,13 +23,27 @@ pub const REPORT_FAILURE: &str = "ReportFailure";
 
 /// Publishes why the playbook could not finish, naming the error, cause and execution.
 pub fn report(name: &str, subject: &str, lead: &str) -> Task {
+    publish(
+        name,
+        subject,
+        &format!("States.Format('{lead}\n\nError: {{}}\nCause: {{}}\nExecution: {{}}\nThe execution input holds the event as received.', $.error.Error, $.error.Cause, $$.Execution.Id)"),
+    )
+    .comment("Tell the responders that the playbook could not finish, and why.")
+}
+
+/// Publishes `message` (a JSONPath or intrinsic) to the stack's topic, retried: a report is
+/// the last word of an execution, so a throttled or briefly failing publish must not lose it.
+pub fn publish(name: &str, subject: &str, message: &str) -> Task {
     Task::sns_publish(name)
-        .comment("Tell the responders that the playbook could not finish, and why.")
-        .parameters(json!({
-            "Subject": subject,
-            "Message.$": format!("States.Format('{lead}\n\nError: {{}}\nCause: {{}}\nExecution: {{}}\nThe execution input holds the event as received.', $.error.Error, $.error.Cause, $$.Execution.Id)"),
-        }))
+        .parameters(json!({"Subject": subject, "Message.$": message}))
         .discard_result()
+        .retry(
+            Retrier::on([STATES_ALL])
+                .interval(1)
+                .max_attempts(3)
+                .backoff(2.0)
+                .jitter(Jitter::Full),
+        )
 }
 
 /// The Notify step every playbook ends with: the case, the stack's topic and chat webhook; the
@@ -34,8 +55,9 @@ pub fn notify() -> Task {
         .with("chat_parameter", json!("${ChatWebhookParameter}"))
 }
 
-/// `Receive → Normalize`, with IR.InvalidEvent reported as a rejection and anything else as a
-/// failure (the `ReportFailure` state, which later states can reach with
+/// `Receive → Normalize → (manual requests) AuthenticateRequest`, with IR.InvalidEvent
+/// reported as a rejection, IR.Unauthorized as a refused request and anything else as a failure
+/// (the `ReportFailure` state, which later states can reach with
 /// `Chain::goto(REPORT_FAILURE)`). Continues with `{"case": …, "results": {}}`.
 pub fn intake(playbook: &str) -> Chain {
     let rejected = report(
@@ -65,9 +87,38 @@ pub fn intake(playbook: &str) -> Chain {
         .comment("Turn the event into a case; reject anything else with IR.InvalidEvent.")
         .with_path("event", "$.event")
         .with("dry_run", json!("${DryRun}"))
+        .with("trusted_products", json!("${TrustedProducts}"))
         .result_path("$")
         .select_literal("results", json!({}))
         .catch([ErrorName::InvalidEvent.as_str()], "$.error", rejected)
         .catch([STATES_ALL], "$.error", failed);
-    receive.next(normalize)
+    let refused = report(
+        "ReportRefusedRequest",
+        &format!("aws-ir {playbook}: request refused (IR.Unauthorized)"),
+        &format!("Playbook {playbook} refused a request that no responder it names signed; nothing was done. If no responder sent it, someone in the account is trying to steer the response."),
+    )
+    .next(
+        Fail::new("RequestRefused")
+            .error(ErrorName::Unauthorized.as_str())
+            .cause("The request was not signed by a responder this stack names; see the notification."),
+    );
+    let authenticate = Task::invoke::<AuthenticateRequest>("AuthenticateRequest")
+        .comment(
+            "Who asked, as STS says: a responder the stack names, or aws-ir handing work over.",
+        )
+        .with_path("case", "$.case")
+        .with_path("request", "$.request")
+        .with("responders", json!(format!("${{{RESPONDERS_PARAMETER}}}")))
+        .result_path("$")
+        .select_literal("results", json!({}))
+        .catch([ErrorName::Unauthorized.as_str()], "$.error", refused)
+        .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));
+    let manual = Choice::new("IsManualRequest")
+        .comment("A person (or another playbook) asked: establish who before anything is done.")
+        .when(
+            Condition::string_equals("$.case.source", "Manual"),
+            authenticate,
+        )
+        .otherwise_continue();
+    receive.next(normalize).next(manual)
 }

@@ -2,6 +2,7 @@
 
 use crate::constructs::playbook::Playbook;
 
+pub mod approval;
 pub mod credentials_compromise;
 pub mod credentials_release;
 pub mod ec2_compromise;

@@ -281,6 +281,7 @@ pub fn playbook() -> Playbook {
     .timeout(3600);
 
     let mut parameters = policy_parameters();
+    parameters.extend(super::release::parameters());
     parameters.sort_by_key(|(n, _)| *n);
     Playbook {
         id: ID,

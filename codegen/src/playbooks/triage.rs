@@ -9,6 +9,7 @@ use crate::asl::*;
 use crate::cfn::Parameter;
 use crate::constructs::playbook::Playbook;
 use crate::constructs::trigger::Trigger;
+use crate::playbooks::approval::{self, Approval};
 use crate::playbooks::intake::{intake, notify, REPORT_FAILURE};
 use contract::case::{CaseKind, SeverityLabel};
 use serde_json::json;
@@ -123,9 +124,6 @@ pub fn playbook() -> Playbook {
 
 pub const ACK_PARAMETER: &str = "AcknowledgeWithinSeconds";
 
-/// The error `irctl reject` sends: a responder dismissed the case.
-pub const REJECTED: &str = "IR.Rejected";
-
 /// Wait for a responder to take the case (`irctl approve`) or dismiss it (`irctl reject`);
 /// escalate when nobody does in time.
 fn acknowledgement() -> Chain {
@@ -151,28 +149,30 @@ fn acknowledgement() -> Chain {
         )
         .next(Succeed::new("Escalated"));
     let dismissed = Pass::new("RecordDismissal")
-        .comment("A responder dismissed the case; the reason is in $.results.dismissal.")
+        .comment("A responder dismissed the case; who and why are in $.results.approval.")
         .result(json!({"disposition": "dismissed"}))
         .result_path("$.results.acknowledgement")
         .next(Succeed::new("Dismissed"));
-    let ask = Task::sns_publish("AwaitResponder")
-        .comment("Pause until a responder answers with the task token (irctl approve/reject), or time out.")
-        .wait_for_task_token()
-        .parameters(json!({
-            "Subject": "aws-ir triage: case needs a responder",
-            "Message.$": "States.Format('Case {} needs a responder.\n\n{}\nSeverity: {}\n\nTake it:     irctl approve {}\nDismiss it:  irctl reject {} --reason \\'...\\'\n\nTask token: {}', $.case.case_id, $.case.title, $.case.severity.label, $.case.case_id, $.case.case_id, $$.Task.Token)",
-            "MessageAttributes": {
-                "case_id": {"DataType": "String", "StringValue.$": "$.case.case_id"},
-                "kind": {"DataType": "String", "StringValue": "acknowledgement-request"},
-                "task_token": {"DataType": "String", "StringValue.$": "$$.Task.Token"},
-            },
-        }))
-        .timeout_path("$.policy.acknowledge_within_seconds")
-        .result_path("$.results.acknowledgement")
-        .catch(["States.Timeout"], "$.error", escalate)
-        .catch([REJECTED], "$.results.dismissal", dismissed)
-        .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));
-    policy.next(ask).next(Succeed::new("Acknowledged"))
+    let taken = Pass::new("RecordAcknowledgement")
+        .comment("A responder took the case; who is in $.results.approval.")
+        .result(json!({"disposition": "acknowledged"}))
+        .result_path("$.results.acknowledgement");
+    let ask = approval::ask(
+        Approval {
+            subject: "aws-ir triage: case needs a responder",
+            message: "States.Format('Case {} needs a responder.\n\n{}\nSeverity: {}\n\nTake it:     irctl approve {}\nDismiss it:  irctl reject {} --reason \\'...\\'', $.case.case_id, $.case.title, $.case.severity.label, $.case.case_id, $.case.case_id)".into(),
+            attributes: vec![],
+            timeout_path: "$.policy.acknowledge_within_seconds",
+            distinct_from: None,
+        },
+        escalate,
+        dismissed,
+        REPORT_FAILURE,
+    );
+    policy
+        .next(ask)
+        .next(taken)
+        .next(Succeed::new("Acknowledged"))
 }
 
 fn assess(kind: CaseKind) -> Pass {

@@ -43,6 +43,9 @@ pub struct Case {
     pub sample: bool,
     /// Plan only: mutating tasks return the calls they would make.
     pub dry_run: bool,
+    /// Who vouches for the case: AWS, a trusted product, a responder, aws-ir itself, or nobody
+    /// (then a responder decides before anything is done).
+    pub authority: crate::trust::Authority,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

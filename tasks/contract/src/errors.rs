@@ -39,10 +39,19 @@ pub enum ErrorName {
     /// Retried with a patient backoff: it is waiting, not failing.
     #[serde(rename = "IR.NotReady")]
     NotReady,
+    /// A request or an answer that does not come from a responder the stack names (or from
+    /// aws-ir itself), or whose proof of identity does not verify: refused, reported, never
+    /// retried.
+    #[serde(rename = "IR.Unauthorized")]
+    Unauthorized,
+    /// A record aws-ir wrote no longer verifies (its MAC does not match): something other than
+    /// aws-ir changed it, so nothing is done from it. Not retried.
+    #[serde(rename = "IR.RecordTampered")]
+    RecordTampered,
 }
 
 impl ErrorName {
-    pub const ALL: [ErrorName; 10] = [
+    pub const ALL: [ErrorName; 12] = [
         ErrorName::InvalidEvent,
         ErrorName::ResourceNotFound,
         ErrorName::Excluded,
@@ -53,6 +62,8 @@ impl ErrorName {
         ErrorName::Transient,
         ErrorName::Misconfigured,
         ErrorName::NotReady,
+        ErrorName::Unauthorized,
+        ErrorName::RecordTampered,
     ];
 
     /// The errors a `Retry` should match: only those that can succeed on a second try.
@@ -70,6 +81,8 @@ impl ErrorName {
             ErrorName::Transient => "IR.Transient",
             ErrorName::Misconfigured => "IR.Misconfigured",
             ErrorName::NotReady => "IR.NotReady",
+            ErrorName::Unauthorized => "IR.Unauthorized",
+            ErrorName::RecordTampered => "IR.RecordTampered",
         }
     }
 

@@ -8,12 +8,15 @@
 //!
 //! Keeping them here, free of the SDK crates, lets `codegen` build in seconds.
 
+pub mod approval;
 pub mod case;
 pub mod errors;
 pub mod events;
 pub mod lenient;
+pub mod proof;
 pub mod task;
 pub mod tasks;
+pub mod trust;
 
 pub use case::Case;
 pub use errors::ErrorName;

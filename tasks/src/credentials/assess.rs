@@ -12,8 +12,9 @@ use crate::error::TaskError;
 use aws_sdk_iam::error::ProvideErrorMetadata;
 use contract::case::PrincipalRef;
 use contract::tasks::credentials::{
-    principal_id, CredentialsPreState, PrincipalAssessment, PrincipalStep, OWN_ROLE_TAG,
+    principal_id, CredentialsPreState, PrincipalAssessment, PrincipalStep,
 };
+use contract::trust::ROLE_PATH;
 use std::collections::BTreeMap;
 
 const PROCEED: &str = "proceed";
@@ -30,6 +31,8 @@ pub struct Live {
     pub key_status: String,
     pub login_profile: bool,
     pub tags: BTreeMap<String, String>,
+    /// The role's IAM path (`/aws-ir/` for aws-ir's own).
+    pub path: String,
 }
 
 impl Live {
@@ -45,15 +48,16 @@ impl Live {
 /// Why policy leaves the principal alone, if it does.
 pub fn exclusion(step: &PrincipalStep, live: &Live) -> Option<String> {
     let p = &step.policy;
-    if live.kind == "role" && live.tags.contains_key(OWN_ROLE_TAG) {
+    // By path, which only a role's creator sets; never by a tag, which a role may set itself.
+    if live.kind == "role" && live.path.starts_with(ROLE_PATH) {
         return Some(format!(
-            "role {} is one of aws-ir's own (tag {OWN_ROLE_TAG}): the playbook never locks itself out",
+            "role {} is one of aws-ir's own (path {ROLE_PATH}): the playbook never locks itself out",
             live.role_name
         ));
     }
     if !p.exclusion_tag.is_empty() && live.tags.contains_key(&p.exclusion_tag) {
         return Some(format!(
-            "{} carries the exclusion tag {} (break-glass)",
+            "{} carries the exclusion tag {} (break-glass). A principal may tag itself: if your team did not set this tag, treat it as part of the attack (the tag guard reports who wrote it) and contain it by hand",
             live.name(),
             p.exclusion_tag
         ));
@@ -69,6 +73,12 @@ pub fn exclusion(step: &PrincipalStep, live: &Live) -> Option<String> {
 
 pub fn needs_approval(step: &PrincipalStep, live: &Live) -> Option<String> {
     let p = &step.policy;
+    if !step.case.authority.acts_automatically() {
+        return Some(format!(
+            "the finding comes from a source AWS does not vouch for ({:?} authority: a custom Security Hub integration anyone in the account can write to); a responder decides",
+            step.case.authority
+        ));
+    }
     if !p.protected_tag.is_empty() && live.tags.contains_key(&p.protected_tag) {
         return Some(format!(
             "{} carries the protected tag {}",
@@ -177,6 +187,7 @@ pub async fn resolve(aws: &Aws, id: &str) -> Result<Live, TaskError> {
                 .map_err(|e| TaskError::from_sdk(e, &format!("read IAM role {role}")))?;
             live.kind = "role".into();
             live.role_name = role.to_string();
+            live.path = got.role().map(|r| r.path().to_string()).unwrap_or_default();
             live.tags = got
                 .role()
                 .map(|r| {
@@ -367,7 +378,9 @@ mod tests {
 
     fn step(excluded: &str, severity: f64) -> PrincipalStep {
         let event = serde_json::json!({"source": "aws-ir.manual", "detail-type": "Manual Response Request", "id": "1", "account": "123456789012", "region": "us-east-1", "time": "2026-11-29T00:00:00Z", "detail": {"playbook": "credentials-compromise", "reason": "r", "access_key_ids": ["AKIAEXAMPLE123456789"], "severity": severity}});
-        let case = crate::normalize::case_from_event(&event).unwrap();
+        let mut case = crate::normalize::case_from_event(&event).unwrap();
+        // As AuthenticateRequest leaves it for a responder's request.
+        case.authority = contract::trust::Authority::Responder;
         PrincipalStep {
             principal: case.principals[0].clone(),
             case,
@@ -406,9 +419,11 @@ mod tests {
     #[test]
     fn own_roles_break_glass_and_protected_principals() {
         let s = step("break-glass-admin, ops-root", 8.0);
-        assert!(exclusion(&s, &live("role", "task", &[OWN_ROLE_TAG]))
-            .unwrap()
-            .contains("aws-ir's own"));
+        let mut own = live("role", "task", &[]);
+        own.path = "/aws-ir/".into();
+        assert!(exclusion(&s, &own).unwrap().contains("aws-ir's own"));
+        // A role that tags itself like aws-ir's is not aws-ir's.
+        assert!(exclusion(&s, &live("role", "app", &["aws-ir:playbook"])).is_none());
         assert!(exclusion(&s, &live("user", "bob", &["aws-ir:exclude"]))
             .unwrap()
             .contains("exclusion tag"));
@@ -424,6 +439,12 @@ mod tests {
         assert!(needs_approval(&step("", 5.0), &live("user", "carol", &[]))
             .unwrap()
             .contains("below"));
+        // A finding nobody vouches for waits for a responder, whatever its severity.
+        let mut forged = step("", 10.0);
+        forged.case.authority = contract::trust::Authority::Unvouched;
+        assert!(needs_approval(&forged, &live("user", "carol", &[]))
+            .unwrap()
+            .contains("does not vouch"));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 pub mod assess;
 pub mod cuts;
+pub mod handoff;
 pub mod record;
 pub mod release;
 

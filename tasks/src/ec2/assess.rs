@@ -8,7 +8,9 @@ use super::{check_instance_id, describe, Live};
 use crate::aws::Aws;
 use crate::cases::{self, Claim};
 use crate::error::TaskError;
+use contract::case::Source;
 use contract::tasks::ec2::{Assessment, InstanceStep};
+use contract::trust::{RESPOND_AUTOMATICALLY, RESPOND_TAG};
 
 pub const PROCEED: &str = "proceed";
 pub const SKIP: &str = "skip";
@@ -39,7 +41,18 @@ pub fn exclusions(step: &InstanceStep, live: &Live) -> Option<(&'static str, Str
     if !p.exclusion_tag.is_empty() && live.tags.contains_key(&p.exclusion_tag) {
         return Some((
             SKIP,
-            format!("the instance carries the exclusion tag {}", p.exclusion_tag),
+            format!("the instance carries the exclusion tag {}. Anyone allowed ec2:CreateTags can set it: if your team did not, treat it as part of the attack (the tag guard reports who wrote it) and contain the instance by hand", p.exclusion_tag),
+        ));
+    }
+    // Other products' findings act only on instances whose owner opted in: read live, since a
+    // finding's own resource tags are whatever its importer wrote.
+    if step.case.source == Source::SecurityHub
+        && step.case.custom_action.is_none()
+        && live.tags.get(RESPOND_TAG).map(String::as_str) != Some(RESPOND_AUTOMATICALLY)
+    {
+        return Some((
+            SKIP,
+            format!("the instance does not carry {RESPOND_TAG}={RESPOND_AUTOMATICALLY} (read live): its owner has not opted in to automatic response on Security Hub findings"),
         ));
     }
     None
@@ -48,6 +61,12 @@ pub fn exclusions(step: &InstanceStep, live: &Live) -> Option<(&'static str, Str
 /// What needs a responder's approval, once the instance is ours to act on.
 pub fn needs_approval(step: &InstanceStep, live: &Live) -> Option<String> {
     let p = &step.policy;
+    if !step.case.authority.acts_automatically() {
+        return Some(format!(
+            "the finding comes from a source AWS does not vouch for ({:?} authority: a custom Security Hub integration anyone in the account can write to); a responder decides",
+            step.case.authority
+        ));
+    }
     if !p.protected_tag.is_empty() && live.tags.contains_key(&p.protected_tag) {
         return Some(format!(
             "the instance carries the protected tag {}",

@@ -312,6 +312,15 @@ async fn interface(
             )
         }
     };
+    // Recorded before it is attached: isolation leaves alone only what the case recorded.
+    crate::cases::add_forensic_interface(
+        &aws.dynamodb,
+        &step.policy.case_table,
+        &step.case.case_id,
+        &step.instance_id,
+        &eni,
+    )
+    .await?;
     if attached {
         out.note(format!("forensic interface {eni} is already attached"));
         return Ok(());

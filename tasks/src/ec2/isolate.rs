@@ -7,16 +7,21 @@
 //! group (everything allowed: existing flows become untracked), then the *isolation* group (no
 //! rules at all: untracked flows stop at once). Groups are changed per interface
 //! (`ModifyNetworkInterfaceAttribute`), because the instance-level call fails on instances with
-//! several interfaces. Both groups are created once per VPC, tagged `aws-ir:role=isolation`,
-//! and reused. Flows through NLB, NAT gateways, Transit Gateway and similar stay tracked; the
+//! several interfaces. Both groups are created once per VPC under names nobody else holds,
+//! recorded by id in the case table, and reused; each use reads them by those ids and makes
+//! their rules exactly right again (IPv4 and IPv6: a group in a VPC with IPv6 starts with a
+//! `::/0` outbound rule too). A group that only looks like aws-ir's (by tag or name) is never
+//! used. An interface is never left on the open group: a failed second swap is retried, then
+//! the interface gets its groups back and the step fails, so the case ends incomplete. Flows
+//! through NLB, NAT gateways, Transit Gateway and similar stay tracked; the
 //! optional subnet NACL step is the only cut for those, and it affects the whole subnet.
 
 use super::{check_instance_id, describe, filter, tag, LiveInterface, TAG_ROLE};
 use crate::aws::Aws;
-use crate::cases::{self, NaclEntry};
+use crate::cases::{self, ContainmentGroups, NaclEntry};
 use crate::error::TaskError;
 use aws_sdk_ec2::types::{
-    IpPermission, IpRange, Ipv6Range, ResourceType, RuleAction, TagSpecification,
+    IpPermission, IpRange, Ipv6Range, ResourceType, RuleAction, SecurityGroup, TagSpecification,
 };
 use contract::tasks::ec2::{InstanceStep, Outcome, Status};
 
@@ -25,85 +30,220 @@ pub const OPEN: &str = "open";
 pub const CLOSED: &str = "closed";
 /// NACL rule numbers the playbook may use (lowest numbers are evaluated first).
 pub const NACL_RULES: std::ops::RangeInclusive<i32> = 1..=32;
+/// Tries of the second swap (untracked → isolated) before the interface's groups are put back.
+const SWAP_TRIES: u32 = 3;
 
-/// The isolation group of `kind` in `vpc`, if it exists.
-pub async fn find_group(
-    ec2: &aws_sdk_ec2::Client,
+/// The containment groups of `vpc`, as the case table records them.
+pub async fn recorded_groups(
+    aws: &Aws,
+    table: &str,
     vpc: &str,
-    kind: &str,
-) -> Result<Option<String>, TaskError> {
-    Ok(isolation_groups(ec2)
+) -> Result<Option<ContainmentGroups>, TaskError> {
+    Ok(cases::containment_groups(&aws.dynamodb, table)
         .await?
         .into_iter()
-        .find(|(v, k, _)| v == vpc && k == kind)
-        .map(|(_, _, id)| id))
+        .find(|g| g.vpc == vpc))
 }
 
-/// Every isolation group of the account and Region: (vpc, kind, group id), lowest id first.
-/// One call that does not depend on the instance, so it runs while the instance is read: the
-/// cut then takes two further calls per interface, all interfaces in parallel.
-pub async fn isolation_groups(
+/// What a permission allows to or from the whole internet, per family: (IPv4, IPv6).
+fn world(p: &IpPermission) -> (bool, bool) {
+    (
+        p.ip_ranges()
+            .iter()
+            .any(|r| r.cidr_ip() == Some("0.0.0.0/0")),
+        p.ipv6_ranges()
+            .iter()
+            .any(|r| r.cidr_ipv6() == Some("::/0")),
+    )
+}
+
+/// A change that makes a containment group's rules exactly what its kind needs.
+enum Change {
+    Authorize {
+        egress: bool,
+        rule: IpPermission,
+    },
+    Revoke {
+        egress: bool,
+        rules: Vec<IpPermission>,
+    },
+}
+
+/// The changes a group needs, from what it has now (`live`): the open group allows all TCP and
+/// UDP in and everything out, over IPv4 and IPv6; the closed group allows nothing at all. A new
+/// group comes with default outbound rules (`-1` to 0.0.0.0/0, and to ::/0 in a VPC with IPv6),
+/// which are kept or removed as the kind needs; only a missing family is authorized (AWS
+/// refuses a duplicate rule).
+fn changes(live: &SecurityGroup, kind: &str) -> Vec<(Change, String)> {
+    let mut out = Vec::new();
+    let missing = |rules: &[IpPermission], protocol: &str| {
+        let (v4, v6) = rules
+            .iter()
+            .filter(|p| {
+                p.ip_protocol() == Some(protocol)
+                    && (protocol == "-1"
+                        || (p.from_port() == Some(0) && p.to_port() == Some(65535)))
+            })
+            .map(world)
+            .fold((false, false), |a, b| (a.0 || b.0, a.1 || b.1));
+        let mut rule = IpPermission::builder().ip_protocol(protocol);
+        if protocol != "-1" {
+            rule = rule.from_port(0).to_port(65535);
+        }
+        if !v4 {
+            rule = rule.ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build());
+        }
+        if !v6 {
+            rule = rule.ipv6_ranges(Ipv6Range::builder().cidr_ipv6("::/0").build());
+        }
+        (!(v4 && v6)).then(|| rule.build())
+    };
+    if kind == OPEN {
+        for p in ["tcp", "udp"] {
+            if let Some(rule) = missing(live.ip_permissions(), p) {
+                out.push((
+                    Change::Authorize {
+                        egress: false,
+                        rule,
+                    },
+                    format!("all {p} from 0.0.0.0/0 and ::/0"),
+                ));
+            }
+        }
+        if let Some(rule) = missing(live.ip_permissions_egress(), "-1") {
+            out.push((
+                Change::Authorize { egress: true, rule },
+                "all traffic to 0.0.0.0/0 and ::/0".into(),
+            ));
+        }
+    } else {
+        if !live.ip_permissions().is_empty() {
+            out.push((
+                Change::Revoke {
+                    egress: false,
+                    rules: live.ip_permissions().to_vec(),
+                },
+                format!(
+                    "{} inbound rule(s): the isolation group allows nothing",
+                    live.ip_permissions().len()
+                ),
+            ));
+        }
+        if !live.ip_permissions_egress().is_empty() {
+            out.push((
+                Change::Revoke {
+                    egress: true,
+                    rules: live.ip_permissions_egress().to_vec(),
+                },
+                format!(
+                    "{} outbound rule(s), IPv4 and IPv6: the isolation group allows nothing",
+                    live.ip_permissions_egress().len()
+                ),
+            ));
+        }
+    }
+    out
+}
+
+/// Plans the changes `live` needs, and makes them unless `act` is false.
+async fn shape(
     ec2: &aws_sdk_ec2::Client,
-) -> Result<Vec<(String, String, String)>, TaskError> {
-    let out = ec2
-        .describe_security_groups()
-        .filters(filter(&format!("tag:{TAG_ROLE}"), &["isolation"]))
-        .send()
-        .await
-        .map_err(|e| TaskError::from_sdk(e, "find the isolation groups"))?;
-    let mut groups: Vec<(String, String, String)> = out
-        .security_groups()
-        .iter()
-        .filter_map(|g| {
-            let kind = g
-                .tags()
-                .iter()
-                .find(|t| t.key() == Some(TAG_ISOLATION))
-                .and_then(|t| t.value())?;
-            Some((
-                g.vpc_id()?.to_string(),
-                kind.to_string(),
-                g.group_id()?.to_string(),
-            ))
-        })
-        .collect();
-    groups.sort();
-    Ok(groups)
+    kind: &str,
+    live: &SecurityGroup,
+    act: bool,
+    out: &mut Outcome,
+) -> Result<(), TaskError> {
+    let id = live.group_id().unwrap_or_default();
+    for (change, detail) in changes(live, kind) {
+        let call = match &change {
+            Change::Authorize { egress: false, .. } => "ec2:AuthorizeSecurityGroupIngress",
+            Change::Authorize { egress: true, .. } => "ec2:AuthorizeSecurityGroupEgress",
+            Change::Revoke { egress: false, .. } => "ec2:RevokeSecurityGroupIngress",
+            Change::Revoke { egress: true, .. } => "ec2:RevokeSecurityGroupEgress",
+        };
+        out.act(call, id, detail);
+        if !act {
+            continue;
+        }
+        let what = format!("change the rules of {kind} containment group {id} ({call})");
+        match change {
+            Change::Authorize {
+                egress: false,
+                rule,
+            } => ec2
+                .authorize_security_group_ingress()
+                .group_id(id)
+                .ip_permissions(rule)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| TaskError::from_sdk(e, &what)),
+            Change::Authorize { egress: true, rule } => ec2
+                .authorize_security_group_egress()
+                .group_id(id)
+                .ip_permissions(rule)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| TaskError::from_sdk(e, &what)),
+            Change::Revoke {
+                egress: false,
+                rules,
+            } => ec2
+                .revoke_security_group_ingress()
+                .group_id(id)
+                .set_ip_permissions(Some(rules))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| TaskError::from_sdk(e, &what)),
+            Change::Revoke {
+                egress: true,
+                rules,
+            } => ec2
+                .revoke_security_group_egress()
+                .group_id(id)
+                .set_ip_permissions(Some(rules))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| TaskError::from_sdk(e, &what)),
+        }?;
+    }
+    Ok(())
 }
 
-fn all_traffic(protocol: &str) -> IpPermission {
-    IpPermission::builder()
-        .ip_protocol(protocol)
-        .from_port(0)
-        .to_port(65535)
-        .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
-        .ipv6_ranges(Ipv6Range::builder().cidr_ipv6("::/0").build())
-        .build()
-}
-
-fn any_protocol_anywhere() -> IpPermission {
-    IpPermission::builder()
-        .ip_protocol("-1")
-        .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
-        .build()
-}
-
-/// Creates the group, or finds the one a concurrent execution just created.
+/// Creates a containment group with a name nobody else holds (a group someone created with the
+/// name aws-ir would use is simply not ours), and reads it back.
 async fn create_group(
     ec2: &aws_sdk_ec2::Client,
     vpc: &str,
     kind: &str,
-) -> Result<String, TaskError> {
-    let name = if kind == OPEN {
-        format!("aws-ir-untrack-{vpc}")
+    execution: &str,
+) -> Result<SecurityGroup, TaskError> {
+    let stem = if kind == OPEN {
+        "aws-ir-untrack"
     } else {
-        format!("aws-ir-isolation-{vpc}")
+        "aws-ir-isolation"
     };
     let description = if kind == OPEN {
         "aws-ir: allows all traffic so tracked flows become untracked, for an instant before isolation"
     } else {
         "aws-ir: isolation, no inbound or outbound rules"
     };
+    let suffix = {
+        use sha2::{Digest, Sha256};
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let h = Sha256::digest(format!("{execution}/{kind}/{nanos}"));
+        h.iter()
+            .take(4)
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    let name = format!("{stem}-{vpc}-{suffix}");
     let created = ec2
         .create_security_group()
         .group_name(&name)
@@ -118,108 +258,220 @@ async fn create_group(
                 .build(),
         )
         .send()
-        .await;
-    let id = match created {
-        Ok(o) => o.group_id().unwrap_or_default().to_string(),
-        Err(e)
-            if aws_sdk_ec2::error::ProvideErrorMetadata::code(&e)
-                == Some("InvalidGroup.Duplicate") =>
-        {
-            return find_group(ec2, vpc, kind).await?.ok_or_else(|| {
-                TaskError::new(contract::ErrorName::Misconfigured, format!("a security group named {name} exists in {vpc} without the aws-ir tags; rename or tag it"))
-            });
-        }
-        Err(e) => {
-            return Err(TaskError::from_sdk(
-                e,
-                &format!("create the {kind} isolation group in {vpc}"),
-            ))
-        }
-    };
-    if kind == OPEN {
-        for p in ["tcp", "udp"] {
-            ec2.authorize_security_group_ingress()
-                .group_id(&id)
-                .ip_permissions(all_traffic(p))
-                .send()
-                .await
-                .map_err(|e| TaskError::from_sdk(e, &format!("open {id} to inbound {p}")))?;
-        }
-        ec2.authorize_security_group_egress()
-            .group_id(&id)
-            .ip_permissions(
-                IpPermission::builder()
-                    .ip_protocol("-1")
-                    .ipv6_ranges(Ipv6Range::builder().cidr_ipv6("::/0").build())
-                    .build(),
+        .await
+        .map_err(|e| {
+            TaskError::from_sdk(e, &format!("create the {kind} containment group in {vpc}"))
+        })?;
+    let id = created.group_id().unwrap_or_default().to_string();
+    read_groups(ec2, &[id.clone()])
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| {
+            TaskError::new(
+                contract::ErrorName::Transient,
+                format!("the new group {id} cannot be read yet"),
             )
-            .send()
-            .await
-            .map_err(|e| TaskError::from_sdk(e, &format!("open {id} to outbound IPv6")))?;
-    } else {
-        // A new group allows all outbound traffic by default; isolation allows nothing.
-        ec2.revoke_security_group_egress()
-            .group_id(&id)
-            .ip_permissions(any_protocol_anywhere())
-            .send()
-            .await
-            .map_err(|e| {
-                TaskError::from_sdk(e, &format!("remove the default outbound rule of {id}"))
-            })?;
-    }
-    Ok(id)
+        })
 }
 
+/// The groups by id; a group that no longer exists is left out.
+async fn read_groups(
+    ec2: &aws_sdk_ec2::Client,
+    ids: &[String],
+) -> Result<Vec<SecurityGroup>, TaskError> {
+    match ec2
+        .describe_security_groups()
+        .set_group_ids(Some(ids.to_vec()))
+        .send()
+        .await
+    {
+        Ok(out) => Ok(out.security_groups().to_vec()),
+        Err(e)
+            if aws_sdk_ec2::error::ProvideErrorMetadata::code(&e)
+                == Some("InvalidGroup.NotFound") =>
+        {
+            // One of them is gone: read them one by one.
+            let mut found = Vec::new();
+            for id in ids {
+                if let Ok(out) = ec2.describe_security_groups().group_ids(id).send().await {
+                    found.extend(out.security_groups().to_vec());
+                }
+            }
+            Ok(found)
+        }
+        Err(e) => Err(TaskError::from_sdk(
+            e,
+            &format!("read groups {}", ids.join(", ")),
+        )),
+    }
+}
+
+/// The VPC's containment groups, checked live: the recorded ones with their rules repaired, or
+/// new ones created and recorded when none are recorded or a recorded one is gone.
+async fn ensure_groups(
+    aws: &Aws,
+    step: &InstanceStep,
+    vpc: &str,
+    recorded: Option<ContainmentGroups>,
+    out: &mut Outcome,
+) -> Result<ContainmentGroups, TaskError> {
+    let table = &step.policy.case_table;
+    let act = !step.case.dry_run;
+    if let Some(r) = &recorded {
+        let live = read_groups(&aws.ec2, &[r.open.clone(), r.closed.clone()]).await?;
+        let find = |id: &str| live.iter().find(|g| g.group_id() == Some(id)).cloned();
+        if let (Some(open), Some(closed)) = (find(&r.open), find(&r.closed)) {
+            if !(changes(&open, OPEN).is_empty() && changes(&closed, CLOSED).is_empty()) {
+                out.note(format!("the recorded containment groups of {vpc} ({}, {}) had other rules than aws-ir gave them: put right", r.open, r.closed));
+            }
+            shape(&aws.ec2, OPEN, &open, act, out).await?;
+            shape(&aws.ec2, CLOSED, &closed, act, out).await?;
+            return Ok(r.clone());
+        }
+        out.note(format!(
+            "a recorded containment group of {vpc} ({} or {}) is gone: creating new ones",
+            r.open, r.closed
+        ));
+    }
+    for kind in [OPEN, CLOSED] {
+        out.act(
+            "ec2:CreateSecurityGroup",
+            vpc,
+            format!("the {kind} containment group of {vpc}, recorded in the case table"),
+        );
+    }
+    if !act {
+        return Ok(ContainmentGroups {
+            vpc: vpc.into(),
+            open: format!("<{OPEN} group of {vpc}>"),
+            closed: format!("<{CLOSED} group of {vpc}>"),
+        });
+    }
+    let (open, closed) = (
+        create_group(&aws.ec2, vpc, OPEN, &step.execution).await?,
+        create_group(&aws.ec2, vpc, CLOSED, &step.execution).await?,
+    );
+    let groups = ContainmentGroups {
+        vpc: vpc.into(),
+        open: open.group_id().unwrap_or_default().to_string(),
+        closed: closed.group_id().unwrap_or_default().to_string(),
+    };
+    shape(&aws.ec2, OPEN, &open, true, out).await?;
+    shape(&aws.ec2, CLOSED, &closed, true, out).await?;
+    if cases::record_containment_groups(
+        &aws.dynamodb,
+        table,
+        &groups,
+        recorded.as_ref(),
+        &crate::now(),
+    )
+    .await?
+    {
+        return Ok(groups);
+    }
+    // Another execution recorded its groups first: use those, and remove ours.
+    for id in [&groups.open, &groups.closed] {
+        let _ = aws
+            .ec2
+            .delete_security_group()
+            .group_id(id.as_str())
+            .send()
+            .await;
+    }
+    let theirs = recorded_groups(aws, table, vpc).await?.ok_or_else(|| {
+        TaskError::new(
+            contract::ErrorName::Transient,
+            format!("the containment groups of {vpc} changed while being recorded"),
+        )
+    })?;
+    out.note(format!(
+        "another execution recorded the containment groups of {vpc} first ({}, {}): using them",
+        theirs.open, theirs.closed
+    ));
+    Ok(theirs)
+}
+
+async fn set_groups(ec2: &aws_sdk_ec2::Client, eni: &str, groups: &[String]) -> Result<(), aws_sdk_ec2::error::SdkError<aws_sdk_ec2::operation::modify_network_interface_attribute::ModifyNetworkInterfaceAttributeError>>{
+    ec2.modify_network_interface_attribute()
+        .network_interface_id(eni)
+        .set_groups(Some(groups.to_vec()))
+        .send()
+        .await
+        .map(|_| ())
+}
+
+/// Untracks, then isolates one interface. The interface is never left on the open group: the
+/// second swap is tried again, and if it still fails, the interface gets back the groups it had.
 async fn swap(
     ec2: aws_sdk_ec2::Client,
     eni: String,
+    before: Vec<String>,
     open: String,
     closed: String,
 ) -> Result<(), TaskError> {
-    for (group, what) in [(open, "untracking"), (closed, "isolation")] {
-        ec2.modify_network_interface_attribute()
-            .network_interface_id(&eni)
-            .groups(&group)
-            .send()
-            .await
-            .map_err(|e| {
-                TaskError::from_sdk(e, &format!("put {eni} in the {what} group {group}"))
-            })?;
+    set_groups(&ec2, &eni, std::slice::from_ref(&open))
+        .await
+        .map_err(|e| {
+            TaskError::from_sdk(e, &format!("put {eni} in the untracking group {open}"))
+        })?;
+    let mut last = None;
+    for attempt in 0..SWAP_TRIES {
+        if attempt > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(200 * 2u64.pow(attempt))).await;
+        }
+        match set_groups(&ec2, &eni, std::slice::from_ref(&closed)).await {
+            Ok(()) => return Ok(()),
+            Err(e) => {
+                last = Some(TaskError::from_sdk(
+                    e,
+                    &format!("put {eni} in the isolation group {closed}"),
+                ))
+            }
+        }
     }
-    Ok(())
+    let why = last.map(|e| e.message).unwrap_or_default();
+    let restored = set_groups(&ec2, &eni, &before).await;
+    Err(TaskError::new(
+        contract::ErrorName::Transient,
+        match restored {
+            Ok(()) => format!("{eni} could not be isolated after {SWAP_TRIES} tries ({why}); its groups [{}] were put back, so it is no more exposed than before: the case is incomplete", before.join(", ")),
+            Err(e) => format!("{eni} could not be isolated ({why}) and its groups [{}] could not be put back ({}): it is in the untracking group {open}, open to the world, until it is isolated by hand: aws ec2 modify-network-interface-attribute --network-interface-id {eni} --groups {closed}", before.join(", "), TaskError::from_sdk(e, "restore").message),
+        },
+    ))
 }
 
 async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
     check_instance_id(&step.instance_id)?;
-    let (live, groups) = tokio::join!(
+    let table = step.policy.case_table.as_str();
+    let (live, recorded, forensic) = tokio::join!(
         describe(&aws.ec2, &step.instance_id),
-        isolation_groups(&aws.ec2)
+        cases::containment_groups(&aws.dynamodb, table),
+        cases::forensic_interfaces(&aws.dynamodb, table, &step.case.case_id, &step.instance_id),
     );
-    let (live, groups) = (live?, groups?);
+    let mut live = live?;
+    live.keep_recorded_forensic(&forensic?);
     let mut out = Outcome::new(step.case.dry_run);
     let act = !step.case.dry_run;
     let vpc = live.vpc_id.clone();
-    let pick = |kind: &str| {
-        groups
-            .iter()
-            .find(|(v, k, _)| *v == vpc && k == kind)
-            .map(|(_, _, id)| id.clone())
+    let recorded = recorded?.into_iter().find(|g| g.vpc == vpc);
+    let groups = ensure_groups(aws, &step, &vpc, recorded, &mut out).await?;
+    let (open, closed) = (groups.open.clone(), groups.closed.clone());
+    // An interface already on the open group (a run that died between its swaps) falls back,
+    // if isolating it fails, to the groups the pre-state recorded, never to the open group.
+    let recorded_before = if live.interfaces.iter().any(|n| n.groups == [open.clone()]) {
+        cases::pre_state(&aws.dynamodb, table, &step.case.case_id, &step.instance_id)
+            .await?
+            .map(|p| {
+                p.interfaces
+                    .into_iter()
+                    .map(|i| (i.network_interface_id, i.security_groups))
+                    .collect::<std::collections::BTreeMap<_, _>>()
+            })
+            .unwrap_or_default()
+    } else {
+        Default::default()
     };
-    let (mut open, mut closed) = (pick(OPEN), pick(CLOSED));
-    for (slot, kind) in [(&mut open, OPEN), (&mut closed, CLOSED)] {
-        if slot.is_none() {
-            out.act(
-                "ec2:CreateSecurityGroup",
-                &vpc,
-                format!("the {kind} isolation group of {vpc}, tagged {TAG_ROLE}=isolation"),
-            );
-            if act {
-                *slot = Some(create_group(&aws.ec2, &vpc, kind).await?);
-            }
-        }
-    }
-    let open = open.unwrap_or_else(|| format!("<{OPEN} group of {vpc}>"));
-    let closed = closed.unwrap_or_else(|| format!("<{CLOSED} group of {vpc}>"));
 
     let todo: Vec<&LiveInterface> = live
         .interfaces
@@ -247,9 +499,20 @@ async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
         // Interfaces in parallel: isolation takes two sequential calls however many there are.
         let mut tasks = tokio::task::JoinSet::new();
         for n in &todo {
+            // An interface found on the open group (a run that died between its swaps) goes
+            // back to nothing more open than it had: its pre-state groups are in the record.
+            let before = if n.groups == [open.clone()] {
+                recorded_before
+                    .get(&n.id)
+                    .cloned()
+                    .unwrap_or_else(|| vec![closed.clone()])
+            } else {
+                n.groups.clone()
+            };
             tasks.spawn(swap(
                 aws.ec2.clone(),
                 n.id.clone(),
+                before,
                 open.clone(),
                 closed.clone(),
             ));

@@ -61,6 +61,17 @@ pub struct LiveInterface {
 }
 
 impl Live {
+    /// Only the interfaces the case recorded as its forensic ones stay apart; one merely
+    /// described like a forensic interface (anyone may set a description) is the instance's own.
+    pub fn keep_recorded_forensic(&mut self, recorded: &[String]) {
+        let (keep, own): (Vec<_>, Vec<_>) = std::mem::take(&mut self.forensic_interfaces)
+            .into_iter()
+            .partition(|n| recorded.contains(&n.id));
+        self.forensic_interfaces = keep;
+        self.interfaces.extend(own);
+        self.interfaces.sort_by_key(|n| n.device_index);
+    }
+
     pub fn name(&self) -> String {
         self.tags.get("Name").cloned().unwrap_or_default()
     }

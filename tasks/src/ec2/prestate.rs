@@ -254,7 +254,18 @@ pub async fn handle(
     now: &str,
 ) -> Result<PreStateRecorded, TaskError> {
     super::check_instance_id(&step.instance_id)?;
-    let live = describe(&aws.ec2, &step.instance_id).await?;
+    let mut live = describe(&aws.ec2, &step.instance_id).await?;
+    // An interface described like a forensic one but not recorded as the case's is the
+    // instance's own: its groups are recorded like any other's.
+    live.keep_recorded_forensic(
+        &cases::forensic_interfaces(
+            &aws.dynamodb,
+            &step.policy.case_table,
+            &step.case.case_id,
+            &step.instance_id,
+        )
+        .await?,
+    );
     let fresh = gather(aws, &live, &step.execution, now).await?;
     let (kept, status) = if step.case.dry_run {
         (fresh, "planned")

@@ -31,7 +31,10 @@ async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
             format!("case {} has no recorded pre-state for {id}: nothing to release (was it contained by this stack?)", step.case.case_id),
         ));
     };
-    let live = describe(&aws.ec2, id).await?;
+    let mut live = describe(&aws.ec2, id).await?;
+    live.keep_recorded_forensic(
+        &cases::forensic_interfaces(&aws.dynamodb, table, &step.case.case_id, id).await?,
+    );
     let mut out = Outcome::new(step.case.dry_run);
     let act = !step.case.dry_run;
     if live.state == "terminated" {

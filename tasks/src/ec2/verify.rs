@@ -1,7 +1,6 @@
 //! Verify: re-read everything and check that isolation holds, so the record says what is true
 //! now, not what was attempted.
 
-use super::isolate::{find_group, CLOSED};
 use super::prestate::{profile_association, registrations};
 use super::{check_instance_id, describe};
 use crate::aws::Aws;
@@ -13,9 +12,32 @@ use contract::tasks::ec2::{InstanceStep, Verification};
 pub async fn handle(aws: &Aws, step: InstanceStep) -> Result<Verification, TaskError> {
     check_instance_id(&step.instance_id)?;
     let id = step.instance_id.as_str();
-    let live = describe(&aws.ec2, id).await?;
-    let (closed, regs, profile, termination) = tokio::join!(
-        find_group(&aws.ec2, &live.vpc_id, CLOSED),
+    let table = step.policy.case_table.as_str();
+    let (live, recorded, forensic) = tokio::join!(
+        describe(&aws.ec2, id),
+        cases::containment_groups(&aws.dynamodb, table),
+        cases::forensic_interfaces(&aws.dynamodb, table, &step.case.case_id, id),
+    );
+    let mut live = live?;
+    live.keep_recorded_forensic(&forensic?);
+    // The isolation group is the one aws-ir recorded for the VPC, and it must allow nothing.
+    let closed = recorded?
+        .into_iter()
+        .find(|g| g.vpc == live.vpc_id)
+        .map(|g| g.closed);
+    let closed_rules = match &closed {
+        Some(c) => aws
+            .ec2
+            .describe_security_groups()
+            .group_ids(c)
+            .send()
+            .await
+            .ok()
+            .and_then(|o| o.security_groups().first().cloned())
+            .map(|g| g.ip_permissions().len() + g.ip_permissions_egress().len()),
+        None => None,
+    };
+    let (regs, profile, termination) = tokio::join!(
         registrations(aws, &live),
         profile_association(aws, id),
         aws.ec2
@@ -24,7 +46,7 @@ pub async fn handle(aws: &Aws, step: InstanceStep) -> Result<Verification, TaskE
             .attribute(InstanceAttributeName::DisableApiTermination)
             .send(),
     );
-    let (closed, regs, profile) = (closed?, regs?, profile?);
+    let (regs, profile) = (regs?, profile?);
     let protected = termination
         .map_err(|e| TaskError::from_sdk(e, &format!("read the termination protection of {id}")))?
         .disable_api_termination()
@@ -34,6 +56,15 @@ pub async fn handle(aws: &Aws, step: InstanceStep) -> Result<Verification, TaskE
     let mut check = |ok: bool, what: String| {
         checks.push(format!("{}: {what}", if ok { "ok" } else { "FAILED" }))
     };
+    match (&closed, closed_rules) {
+        (Some(c), Some(0)) => check(true, format!("isolation group {c} has no rules")),
+        (Some(c), Some(n)) => check(false, format!("isolation group {c} has {n} rule(s)")),
+        (Some(c), None) => check(false, format!("isolation group {c} cannot be read")),
+        (None, _) => check(
+            false,
+            format!("no isolation group is recorded for {}", live.vpc_id),
+        ),
+    }
     for n in &live.interfaces {
         let isolated = closed.as_ref().is_some_and(|c| n.groups == [c.clone()]);
         check(

@@ -9,8 +9,6 @@ use crate::cases;
 use crate::ec2::filter;
 use crate::error::TaskError;
 use aws_sdk_ec2::types::{IpPermission, IpRange, Ipv6Range, SecurityGroupRule};
-use aws_sdk_iam::error::ProvideErrorMetadata;
-use contract::tasks::credentials::OWN_ROLE_TAG;
 use contract::tasks::ec2::{Outcome, Status};
 use contract::tasks::settings::{RecordedRule, SettingStep};
 use contract::ErrorName;
@@ -248,22 +246,16 @@ async fn read(
 }
 
 /// The role behind an assumed-role ARN, if it is one of aws-ir's own (its release re-opening
-/// what a responder approved must not be reverted again: no loops).
+/// what a responder approved must not be reverted again: no loops). Known by the role's path,
+/// read live; a tag would not do, since a role may tag itself.
 async fn own_role(aws: &Aws, actor: Option<&str>) -> Result<Option<String>, TaskError> {
-    let Some(role) = actor
-        .and_then(|a| a.split_once(":assumed-role/"))
-        .and_then(|(_, rest)| rest.split('/').next())
-    else {
-        return Ok(None);
-    };
-    match aws.iam.get_role().role_name(role).send().await {
-        Ok(got) => Ok(got
-            .role()
-            .is_some_and(|r| r.tags().iter().any(|t| t.key() == OWN_ROLE_TAG))
-            .then(|| role.to_string())),
-        Err(e) if e.code() == Some("NoSuchEntity") => Ok(None),
-        Err(e) => Err(TaskError::from_sdk(e, &format!("read role {role}"))),
-    }
+    let Some(arn) = actor else { return Ok(None) };
+    Ok(crate::authenticate::is_own_role(&aws.iam, arn)
+        .await?
+        .then(|| match contract::trust::Principal::parse(arn) {
+            Some(contract::trust::Principal::RoleSession { role, .. }) => role,
+            _ => arn.to_string(),
+        }))
 }
 
 pub async fn revoke_open_ingress(aws: &Aws, step: SettingStep) -> Result<Outcome, TaskError> {

@@ -20,11 +20,30 @@ C3. ``CreateTrail`` refuses a name already in use.
 AWS doc: AWS CloudTrail API Reference, "CreateTrail" (errors ``TrailAlreadyExistsException``:
 "This exception is thrown when the specified trail already exists").
 moto 5.2.5 (CloudTrailBackend.create_trail) silently replaces the trail.
+
+C4. Tag writes reach EventBridge as "AWS API Call via CloudTrail".
+AWS doc: EventBridge User Guide, "Events from AWS services" (CloudTrail delivers management
+events - write API calls - to the default bus as detail-type "AWS API Call via CloudTrail",
+source ``aws.<service>``) and CloudTrail User Guide, "CloudTrail record contents" and "CloudTrail
+userIdentity element" (eventVersion, eventTime, eventSource, eventName, awsRegion,
+sourceIPAddress, userAgent, requestParameters, responseElements, requestID, eventID, eventType
+AwsApiCall, managementEvent, readOnly, eventCategory, recipientAccountId; userIdentity of an
+IAMUser, an AssumedRole with its sessionContext.sessionIssuer, the Root). requestParameters are
+in CloudTrail's shapes: EC2's ``resourcesSet``/``tagSet`` items, IAM's and CloudTrail's request
+members in lower camel case (``roleName``, ``tags`` [{key, value}], ``tagKeys``, ``resourceId``,
+``tagsList``), S3's ``bucketName`` + ``Tagging.TagSet.Tag``.
+moto 5.2.5 records no CloudTrail events: a rule on tag changes (EC2 CreateTags/DeleteTags, IAM
+TagRole/UntagRole/TagUser/UntagUser, S3 PutBucketTagging/DeleteBucketTagging, CloudTrail
+AddTags/RemoveTags) never fired. Each such successful call, whoever makes it, now puts its
+record on the default bus through irmoto.services.deliver_as_service; a refused call (an error
+status, e.g. irmoto.iam's AccessDenied) is not delivered, as the rules match successful calls.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 _ORIGINALS: dict[str, Any] = {}
@@ -76,8 +95,111 @@ def patch_cloudtrail_create_existing() -> None:
     CloudTrailBackend.create_trail = create_trail  # type: ignore[method-assign]
 
 
+TAG_CALLS = {"ec2": {"CreateTags", "DeleteTags"}, "iam": {"TagRole", "UntagRole", "TagUser", "UntagUser"},
+             "cloudtrail": {"AddTags", "RemoveTags"}}
+XMLNS = "http://s3.amazonaws.com/doc/2006-03-01/"
+
+
+def _tag_call(service: str, request: Any) -> str | None:
+    """The tag-writing operation a request makes, found cheaply (before any routing)."""
+    if service == "s3":  # path-style: PUT/DELETE /<bucket>?tagging
+        if "tagging" in request.args and "/" not in request.path.strip("/"):
+            return {"PUT": "PutBucketTagging", "DELETE": "DeleteBucketTagging"}.get(request.method)
+        return None
+    if service == "cloudtrail":
+        name = request.headers.get("X-Amz-Target", "").rsplit(".", 1)[-1]
+    else:
+        request.get_data(cache=True)  # keep the body for moto: read it before the form is parsed
+        name = request.values.get("Action")
+    return name if name in TAG_CALLS.get(service, ()) else None
+
+
+def _lower_camel(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k[:1].lower() + k[1:]: _lower_camel(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_lower_camel(v) for v in node]
+    return node
+
+
+def request_parameters(service: str, name: str, params: dict[str, Any], request: Any) -> dict[str, Any]:
+    if service == "ec2":
+        tags = [{k.lower(): v for k, v in t.items()} for t in params.get("Tags") or []]
+        return {"resourcesSet": {"items": [{"resourceId": r} for r in params.get("Resources") or []]},
+                "tagSet": {"items": tags}}
+    if service == "s3":
+        out: dict[str, Any] = {"bucketName": params.get("Bucket"), "Host": request.host, "tagging": ""}
+        if name == "PutBucketTagging":
+            out["Tagging"] = {"xmlns": XMLNS, "TagSet": {"Tag": list((params.get("Tagging") or {}).get("TagSet") or [])}}
+        return out
+    return _lower_camel(params)  # IAM, CloudTrail: the request's members
+
+
+def cloudtrail_record(service: str, name: str, params: dict[str, Any], request: Any) -> dict[str, Any]:
+    from .iam import Principal, credential_of, principal_for, user_identity
+
+    scope = credential_of(request) or []
+    principal = principal_for(scope[0] if scope else None)
+    principal = principal if isinstance(principal, Principal) else None
+    account = principal.account if principal else "123456789012"
+    region = "us-east-1" if service == "iam" else (scope[2] if len(scope) > 2 else "us-east-1")
+    now = datetime.now(tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    request_id = str(uuid.uuid4())
+    return {
+        "eventVersion": "1.09",
+        "userIdentity": user_identity(principal, scope[0] if scope else None, account),
+        "eventTime": now,
+        "eventSource": f"{service}.amazonaws.com",
+        "eventName": name,
+        "awsRegion": region,
+        "sourceIPAddress": request.remote_addr,
+        "userAgent": request.headers.get("User-Agent", ""),
+        "requestParameters": request_parameters(service, name, params, request),
+        "responseElements": {"requestId": request_id, "_return": True} if service == "ec2" else None,
+        "requestID": request_id,
+        "eventID": str(uuid.uuid4()),
+        "readOnly": False,
+        "eventType": "AwsApiCall",
+        "managementEvent": True,
+        "recipientAccountId": account,
+        "eventCategory": "Management",
+    }
+
+
+def patch_cloudtrail_tag_events() -> None:
+    from flask import current_app
+    from flask import request as flask_request
+    from moto.core.request import normalize_request
+    from moto.core.utils import convert_to_flask_response
+
+    from .faults import operation_of, request_params, service_model_of
+    from .services import deliver_as_service
+
+    original = _ORIGINALS.setdefault("flask_view_call_tags", convert_to_flask_response.__call__)
+
+    def __call__(self, args=None, **kwargs):  # type: ignore[no-untyped-def]
+        service = getattr(current_app, "service", "")
+        name = _tag_call(service, flask_request) if service in ("ec2", "iam", "s3", "cloudtrail") else None
+        if name is None:
+            return original(self, args, **kwargs)
+        request = normalize_request(flask_request)
+        _, model = service_model_of(service, request)
+        operation, uri_params, protocol = operation_of(model, request)
+        params = request_params(request, operation, uri_params, protocol)["parsed"]
+        response = original(self, args, **kwargs)
+        if 200 <= getattr(response, "status_code", 500) < 300:
+            record = cloudtrail_record(service, name, params, request)
+            deliver_as_service({"source": f"aws.{service}", "detail-type": "AWS API Call via CloudTrail",
+                                "account": record["recipientAccountId"], "region": record["awsRegion"],
+                                "time": record["eventTime"], "detail": record})
+        return response
+
+    convert_to_flask_response.__call__ = __call__  # type: ignore[method-assign]
+
+
 CLOUDTRAIL_EXTENSIONS: list[Callable[[], None]] = [
     patch_cloudtrail_sns_topic_arn,
     patch_cloudtrail_delete_trail,
     patch_cloudtrail_create_existing,
+    patch_cloudtrail_tag_events,
 ]

@@ -6,7 +6,8 @@ sibling module ``irmoto.stacks`` (same rules) and are appended to ``EXTENSIONS``
 those of ``irmoto.services`` (AWS services as event sources) and ``irmoto.ec2_evidence``
 (what an EC2-compromise playbook calls: SSM agent and Run Command, snapshots, volumes,
 network interfaces, load balancers) and ``irmoto.faults`` (throttling and transient errors
-injected on demand, in every service) and ``irmoto.calls`` (a CloudTrail-like log of the
+injected on demand, in every service), ``irmoto.iam`` (who is calling; IAM policy evaluation for
+the principals the emulator issued keys to) and ``irmoto.calls`` (a CloudTrail-like log of the
 calls served, for the benchmarks).
 Each names the AWS documentation page whose behaviour it restores and the moto
 internals it replaces. They are written against moto
@@ -1107,6 +1108,10 @@ EXTENSIONS.extend(EC2_EVIDENCE_EXTENSIONS)
 from .faults import FAULT_EXTENSIONS  # noqa: E402  (same reason)
 
 EXTENSIONS.extend(FAULT_EXTENSIONS)
+
+from .iam import IAM_EXTENSIONS  # noqa: E402  (same reason; wraps the faults' patch)
+
+EXTENSIONS.extend(IAM_EXTENSIONS)
 
 from .waf import WAF_EXTENSIONS  # noqa: E402  (same reason)
 

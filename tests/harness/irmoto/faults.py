@@ -214,7 +214,7 @@ def _find(params: Any, key: str) -> list[Any]:
     return found
 
 
-def _request_params(request: Any, operation: Any, uri_params: dict[str, Any], protocol: str | None) -> dict[str, Any]:
+def request_params(request: Any, operation: Any, uri_params: dict[str, Any], protocol: str | None) -> dict[str, Any]:
     """The request's parameters: "parsed" as moto's parser reads them for the operation (any
     protocol; else the raw query/form values and JSON body), "wire" the query/form values by name."""
     from moto.core.parse import PROTOCOL_PARSERS
@@ -246,23 +246,25 @@ def _request_params(request: Any, operation: Any, uri_params: dict[str, Any], pr
     return {"parsed": params, "wire": wire}
 
 
-def _error_response(request: Any, service_model: Any, operation: Any, protocol: str | None, fault: Fault) -> Any:
-    """The fault as the service would answer it, serialized by moto for the request's protocol."""
+def error_response(request: Any, service_model: Any, operation: Any, protocol: str | None, code: str, status: int,
+                   message: str, headers: dict[str, str] | None = None) -> Any:
+    """An error as the service would answer it, serialized by moto for the request's protocol (also
+    irmoto.iam's refusals)."""
     from flask import Response
     from moto.core.exceptions import ServiceException
     from moto.core.model import OperationModel
     from moto.core.serialize import SerializationContext, get_serializer_class
 
-    class InjectedFault(ServiceException):
+    class ServiceError(ServiceException):
         pass
 
     request_id = str(uuid.uuid4())
-    headers = {"x-amzn-RequestId": request_id, "x-amz-request-id": request_id, "x-irmoto-fault": fault.id}
+    headers = {"x-amzn-RequestId": request_id, "x-amz-request-id": request_id, **(headers or {})}
     if service_model is None:  # a moto app without a botocore model: the JSON form
-        body = json.dumps({"__type": fault.error, "message": fault.message})
-        return Response(response=body, status=fault.status, headers={
-            **headers, "Content-Type": "application/json", "X-Amzn-ErrorType": fault.error})
-    error = InjectedFault(fault.error, fault.message)
+        body = json.dumps({"__type": code, "message": message})
+        return Response(response=body, status=status, headers={
+            **headers, "Content-Type": "application/json", "X-Amzn-ErrorType": code})
+    error = ServiceError(code, message)
     if protocol == "query" and request.values.get("ContentType", "").upper() == "JSON":
         protocol = "query-json"
     serializer_cls = get_serializer_class(service_model.service_name, protocol or service_model.protocol)
@@ -271,40 +273,55 @@ def _error_response(request: Any, service_model: Any, operation: Any, protocol: 
     with warnings.catch_warnings():  # "code ... does not match an error shape": it need not
         warnings.simplefilter("ignore")
         serialized = serializer.serialize(error)
-    return Response(response=serialized["body"], status=fault.status, headers={**serialized["headers"], **headers})
+    return Response(response=serialized["body"], status=status, headers={**serialized["headers"], **headers})
 
 
-def _fault_for(backend_name: str) -> Any:
-    """The response of the first fault the current request fires, else None."""
-    from flask import request as flask_request
-    from moto.core.request import determine_request_protocol, normalize_request
-    from moto.core.routing import get_service_router
+def service_model_of(backend_name: str, request: Any) -> tuple[str, Any]:
+    """(backend name, botocore service model or None) of a request moto's app `backend_name` took."""
     from moto.core.utils import get_service_model
 
-    with _LOCK:
-        if not any(f.active for f in FAULTS) or backend_name in _NOT_FAULTED:
-            return None
-    request = normalize_request(flask_request)
     if backend_name in ("elb", "elbv2"):
         # One host and url space for both: moto's app (moto/elb/urls.py api_version_elb_backend)
         # picks the API by the Version parameter, whichever of the two apps took the request.
         backend_name = "elb" if request.values.get("Version") == "2012-06-01" else "elbv2"
     try:
-        service_model = get_service_model(_boto3_name(backend_name))
+        return backend_name, get_service_model(_boto3_name(backend_name))
     except Exception:  # noqa: BLE001 - a moto app without a botocore model
-        service_model = None
+        return backend_name, None
+
+
+def operation_of(service_model: Any, request: Any) -> tuple[Any, dict[str, Any], str | None]:
+    """(operation model or None, URI parameters, protocol), found as moto's own routing finds them."""
+    from moto.core.request import determine_request_protocol
+    from moto.core.routing import get_service_router
+
+    if service_model is None:
+        return None, {}, None
+    protocol = None
+    try:
+        protocol = determine_request_protocol(service_model, request.content_type)
+        operation, uri_params = get_service_router(service_model.service_name).match(request)
+        return operation, dict(uri_params), protocol
+    except Exception:  # noqa: BLE001 - not an operation moto routes
+        return None, {}, protocol
+
+
+def _fault_for(backend_name: str) -> Any:
+    """The response of the first fault the current request fires, else None."""
+    from flask import request as flask_request
+    from moto.core.request import normalize_request
+
+    with _LOCK:
+        if not any(f.active for f in FAULTS) or backend_name in _NOT_FAULTED:
+            return None
+    request = normalize_request(flask_request)
+    backend_name, service_model = service_model_of(backend_name, request)
     names = _service_names(backend_name, service_model)
     with _LOCK:
         candidates = [f for f in FAULTS if f.active and f.service.lower() in names]
     if not candidates:
         return None
-    operation, uri_params, protocol = None, {}, None
-    if service_model is not None:
-        try:
-            protocol = determine_request_protocol(service_model, request.content_type)
-            operation, uri_params = get_service_router(service_model.service_name).match(request)
-        except Exception:  # noqa: BLE001 - not an operation moto routes: only action-less faults match
-            operation, uri_params = None, {}
+    operation, uri_params, protocol = operation_of(service_model, request)  # None: only action-less faults match
     action = operation.name if operation is not None else None
     params = None
     with _LOCK:
@@ -313,7 +330,7 @@ def _fault_for(backend_name: str) -> Any:
                 continue
             if fault.match:
                 if params is None:
-                    params = _request_params(request, operation, dict(uri_params), protocol)
+                    params = request_params(request, operation, dict(uri_params), protocol)
                 if not all(any(_value_matches(v, wanted) for v in _find(params["parsed"], key) + params["wire"].get(key, []))
                            for key, wanted in fault.match.items()):
                     continue
@@ -325,7 +342,8 @@ def _fault_for(backend_name: str) -> Any:
             break
         else:
             return None
-    return _error_response(request, service_model, operation, protocol, fired)
+    return error_response(request, service_model, operation, protocol, fired.error, fired.status, fired.message,
+                          {"x-irmoto-fault": fired.id})
 
 
 def patch_fault_injection() -> None:

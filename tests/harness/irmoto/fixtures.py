@@ -19,6 +19,12 @@ instance profile, Auto Scaling group, target groups, SSM Agent) and prints it as
 back; ``forensic-host --name NAME`` an instance to receive evidence volumes; ``forensic-network
 --name NAME [--instance-id ID]`` a subnet and security group for forensic interfaces. They share one
 VPC and are idempotent per NAME (see the README, "Host fixtures for the EC2-compromise playbook").
+
+``python -m irmoto.fixtures principal NAME --policy JSON [--path PATH]`` makes an IAM user with that
+inline policy and a fresh access key (``{"Arn", "UserName", "AccessKeyId", "SecretAccessKey"}``);
+``assume ROLE_ARN [--session NAME]`` prints a session's credentials; ``task-credentials`` the
+session of aws-ir-emulator-tasks that up.sh gives `cargo lambda watch` (see irmoto/iam.py: the
+emulator evaluates the policies of such principals, never those of the `testing` key).
 """
 
 from __future__ import annotations
@@ -480,7 +486,72 @@ def forensic_network(name: str, instance_id: str | None = None) -> dict:
             "cidr_block": subnet["CidrBlock"], "security_group_id": group}
 
 
-COMMANDS = {"demo-environment": demo_environment, "account-baseline": account_baseline}
+# --------------------------------------------------------------------------
+# Principals the emulator evaluates (irmoto/iam.py): an IAM user with an inline policy and a fresh
+# access key, a role session, and the role the task Lambdas run as. Any other key (the harness's
+# `testing`) is the emulator's administrator and is never evaluated.
+# --------------------------------------------------------------------------
+
+TASKS_ROLE, TASKS_PATH, TASKS_SESSION = "aws-ir-emulator-tasks", "/aws-ir/emulator/", "cargo-lambda-watch"
+LONGEST_SESSION = 43200  # seconds: the longest MaxSessionDuration IAM allows (moto enforces none)
+
+
+def principal(name: str, policy: dict, path: str = "/") -> dict:
+    """IAM user NAME (at PATH) with POLICY as its only inline policy and a fresh access key (its
+    older keys are deleted, IAM allows two); idempotent per name."""
+    iam = boto3.client("iam")
+    try:
+        user = iam.create_user(UserName=name, Path=path)["User"]
+    except ClientError as e:
+        if e.response["Error"]["Code"] != "EntityAlreadyExists":
+            raise
+        user = iam.get_user(UserName=name)["User"]
+        if user["Path"] != path:
+            iam.update_user(UserName=name, NewPath=path)
+            user = iam.get_user(UserName=name)["User"]
+    for old in iam.list_user_policies(UserName=name)["PolicyNames"]:
+        iam.delete_user_policy(UserName=name, PolicyName=old)
+    iam.put_user_policy(UserName=name, PolicyName="irmoto-principal", PolicyDocument=json.dumps(policy))
+    for old in iam.list_access_keys(UserName=name)["AccessKeyMetadata"]:
+        iam.delete_access_key(UserName=name, AccessKeyId=old["AccessKeyId"])
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    return {"Arn": user["Arn"], "UserName": name, "AccessKeyId": key["AccessKeyId"],
+            "SecretAccessKey": key["SecretAccessKey"]}
+
+
+def assume(role_arn: str, session: str = "irmoto-fixture", duration: int = 3600) -> dict:
+    """A session of the role: its credentials and the session's ARN."""
+    answer = boto3.client("sts").assume_role(RoleArn=role_arn, RoleSessionName=session, DurationSeconds=duration)
+    credentials = answer["Credentials"]
+    return {"AccessKeyId": credentials["AccessKeyId"], "SecretAccessKey": credentials["SecretAccessKey"],
+            "SessionToken": credentials["SessionToken"], "Expiration": credentials["Expiration"].isoformat(),
+            "Arn": answer["AssumedRoleUser"]["Arn"], "RoleArn": role_arn}
+
+
+def task_credentials() -> dict:
+    """The role every task Lambda runs as in the emulator (one `cargo lambda watch` process, one
+    environment: no per-function roles): aws-ir-emulator-tasks under /aws-ir/emulator/, so it is an
+    aws-ir role for the templates' resource policies; `*` on `*` inline, so only resource policies
+    refuse it. Made idempotently; answers a fresh session of it (cargo-lambda-watch, 12 hours)."""
+    iam = boto3.client("iam")
+    account = boto3.client("sts").get_caller_identity()["Account"]
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                     "Principal": {"AWS": f"arn:aws:iam::{account}:root"}}]}
+    try:
+        role_arn = iam.create_role(RoleName=TASKS_ROLE, Path=TASKS_PATH, AssumeRolePolicyDocument=json.dumps(trust),
+                                   MaxSessionDuration=LONGEST_SESSION)["Role"]["Arn"]
+    except ClientError as e:
+        if e.response["Error"]["Code"] != "EntityAlreadyExists":
+            raise
+        role_arn = iam.get_role(RoleName=TASKS_ROLE)["Role"]["Arn"]
+    iam.put_role_policy(RoleName=TASKS_ROLE, PolicyName="everything", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+    session = assume(role_arn, TASKS_SESSION, LONGEST_SESSION)
+    return {k: session[k] for k in ("AccessKeyId", "SecretAccessKey", "SessionToken", "RoleArn")}
+
+
+COMMANDS = {"demo-environment": demo_environment, "account-baseline": account_baseline,
+            "task-credentials": task_credentials}
 
 
 def _name(text: str) -> str:
@@ -546,13 +617,32 @@ def main(argv: list[str]) -> int:
                                    fail_commands=args.fail_commands, command_seconds=args.command_seconds,
                                    delivery_timeout_seconds=args.delivery_timeout_seconds), indent=2))
         return 0
+    if len(argv) >= 2 and argv[1] == "principal":
+        parser = argparse.ArgumentParser(prog="python -m irmoto.fixtures principal",
+                                         description="An IAM user with an inline policy and a fresh access key.")
+        parser.add_argument("name")
+        parser.add_argument("--policy", required=True, type=json.loads, help="the inline policy, as JSON")
+        parser.add_argument("--path", default="/")
+        args = parser.parse_args(argv[2:])
+        print(json.dumps(principal(args.name, args.policy, args.path), indent=2))
+        return 0
+    if len(argv) >= 2 and argv[1] == "assume":
+        parser = argparse.ArgumentParser(prog="python -m irmoto.fixtures assume",
+                                         description="The credentials of a session of a role.")
+        parser.add_argument("role_arn")
+        parser.add_argument("--session", default="irmoto-fixture")
+        args = parser.parse_args(argv[2:])
+        print(json.dumps(assume(args.role_arn, args.session), indent=2))
+        return 0
     if len(argv) != 2 or argv[1] not in COMMANDS:
         print(f"usage: python -m irmoto.fixtures {{{'|'.join(COMMANDS)}}}\n"
               "       python -m irmoto.fixtures ssm-agent INSTANCE_ID [--ping-status STATUS] [...]\n"
               "       python -m irmoto.fixtures web-host --name NAME [--enis N] [--volumes N] [--target-groups N]"
               " [--tier T] [--asg] [--classic-elb] [--profile | --profile-of HOST] [--tag KEY=VALUE ...] [--agent Online|ConnectionLost|absent]\n"
               "       python -m irmoto.fixtures forensic-host --name NAME\n"
-              "       python -m irmoto.fixtures forensic-network --name NAME [--instance-id ID]", file=sys.stderr)
+              "       python -m irmoto.fixtures forensic-network --name NAME [--instance-id ID]\n"
+              "       python -m irmoto.fixtures principal NAME --policy JSON [--path PATH]\n"
+              "       python -m irmoto.fixtures assume ROLE_ARN [--session NAME]", file=sys.stderr)
         return 2
     print(json.dumps(COMMANDS[argv[1]](), indent=2))
     return 0

@@ -14,6 +14,16 @@ no way to deliver an event the way a service does. Both are restored here:
   ``{"events": [<event as EventBridge delivers it>, ...]}`` puts each event on its account's
   and region's default bus as the named service would (id, time and resources kept), so it
   flows through every rule's real pattern to the rule's targets.
+
+The same for Security Hub findings, whose ``ProductArn`` says who produced them:
+
+- ``patch_securityhub_product_arns``: BatchImportFindings refuses a finding whose product is an
+  AWS service's (``arn:aws:securityhub:<region>::product/aws/<service>``) or another account's
+  default product (``product/<other account>/default``), for every caller;
+- ``patch_securityhub_findings_endpoint``: ``POST /moto-api/irmoto/securityhub-findings`` with
+  ``{"Findings": [<ASFF finding>, ...]}`` imports them as the AWS service their ProductArn names
+  (GuardDuty, Security Hub's own controls...): stored, and sent to EventBridge as any imported
+  finding is (irmoto.stacks S2b).
 """
 
 from __future__ import annotations
@@ -96,7 +106,103 @@ def patch_service_event_endpoint() -> None:
     urls.url_paths["{0}" + SERVICE_EVENTS_PATH + "$"] = handler
 
 
+# --------------------------------------------------------------------------
+# Security Hub: only AWS imports findings as an AWS service
+# AWS doc: Security Hub API Reference, "BatchImportFindings" ("must be called by ... the Amazon
+# Web Services account that is associated with a finding if you are using the default product
+# ARN or are a partner sending findings from within a customer's account ... or an account that
+# Security Hub has allow-listed for an official partner integration"); the product
+# arn:aws:securityhub:<region>::product/aws/<service> is AWS's own integration (GuardDuty,
+# Inspector, Security Hub's controls), whose findings the services import themselves. A
+# ProductArn the caller may not import for is the IAM resource of the call, and AWS refuses the
+# whole call with AccessDeniedException (HTTP 403) "User: <arn> is not authorized to perform:
+# securityhub:BatchImportFindings on resource: <ProductArn>" (as reported with AWS Support's
+# confirmation: prowler-cloud/prowler #711 and #867, cloud-custodian #6091 - not per finding in
+# FailedFindings, whose ImportFindingsError {Id, ErrorCode, ErrorMessage} reports invalid findings).
+# moto 5.2.5 (moto/securityhub/responses.py SecurityHubResponse.batch_import_findings) stores any
+# ProductArn, so anyone allowed BatchImportFindings could forge a GuardDuty finding.
+# --------------------------------------------------------------------------
+
+SECURITYHUB_FINDINGS_PATH = "/moto-api/irmoto/securityhub-findings"
+
+
+def aws_service_product(product_arn: str) -> bool:
+    parts = str(product_arn).split(":", 5)
+    return len(parts) == 6 and parts[5].startswith("product/aws/") and len(parts[5]) > len("product/aws/")
+
+
+def product_refused(product_arn: str, account: str) -> bool:
+    """An AWS service's product, or another account's default product (product/<account>/default)."""
+    parts = str(product_arn).split(":", 5)
+    if len(parts) < 6 or not parts[5].startswith("product/"):
+        return False  # not a product ARN: moto's own validation answers
+    company = parts[5].split("/")[1] if parts[5].count("/") >= 1 else ""
+    if company == "aws":
+        return True
+    return company.isdigit() and (company != account or parts[4] not in ("", account))
+
+
+def patch_securityhub_product_arns() -> None:
+    from moto.securityhub.exceptions import SecurityHubClientError
+    from moto.securityhub.responses import SecurityHubResponse
+
+    from .iam import caller_arn, current_principal
+
+    original = _ORIGINALS.setdefault("securityhub_batch_import_findings", SecurityHubResponse.batch_import_findings)
+
+    def batch_import_findings(self: Any) -> str:
+        raw = self.body.decode("utf-8") if isinstance(self.body, bytes) else self.body
+        for finding in (json.loads(raw or "{}").get("Findings") or []):
+            product = finding.get("ProductArn", "") if isinstance(finding, dict) else ""
+            if product_refused(product, self.current_account):
+                raise SecurityHubClientError(
+                    "AccessDeniedException",
+                    f"User: {caller_arn(current_principal(), self.current_account)} is not authorized to perform: "
+                    f"securityhub:BatchImportFindings on resource: {product}")
+        return original(self)
+
+    SecurityHubResponse.batch_import_findings = batch_import_findings  # type: ignore[method-assign]
+
+
+def import_as_service(findings: list[dict[str, Any]]) -> dict[str, Any]:
+    """Imports the findings as the AWS service their ProductArn names, in their AwsAccountId and
+    Region (defaults 123456789012, the product's region); answers as BatchImportFindings does."""
+    from moto.securityhub.models import securityhub_backends
+
+    answer: dict[str, Any] = {"FailedCount": 0, "SuccessCount": 0, "FailedFindings": []}
+    for finding in findings:
+        if not isinstance(finding, dict) or not aws_service_product(finding.get("ProductArn", "")):
+            raise ValueError("each finding's ProductArn must be an AWS service's: "
+                             "arn:aws:securityhub:<region>::product/aws/<service>")
+        region = finding.get("Region") or finding["ProductArn"].split(":")[3] or "us-east-1"
+        backend = securityhub_backends[finding.get("AwsAccountId") or "123456789012"][region]
+        failed_count, success_count, failed = backend.batch_import_findings([finding])  # stored, then sent
+        answer["FailedCount"] += failed_count
+        answer["SuccessCount"] += success_count
+        answer["FailedFindings"] += [{"Id": f.get("Id"), "ErrorCode": f.get("ErrorCode"),
+                                      "ErrorMessage": f.get("ErrorMessage")} for f in failed]
+    return answer
+
+
+def patch_securityhub_findings_endpoint() -> None:
+    from moto.moto_api._internal import urls
+
+    def handler(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, str], str]:
+        try:
+            findings = json.loads(request.get_data() or b"{}")["Findings"]
+            if not isinstance(findings, list):
+                raise ValueError("`Findings` must be a list")
+            answer = import_as_service(findings)
+        except (ValueError, KeyError, TypeError) as e:
+            return 400, {"Content-Type": "application/json"}, json.dumps({"message": f"bad findings: {e}"})
+        return 200, {"Content-Type": "application/json"}, json.dumps(answer)
+
+    urls.url_paths["{0}" + SECURITYHUB_FINDINGS_PATH + "$"] = handler
+
+
 SERVICE_EXTENSIONS: list[Callable[[], None]] = [
     patch_events_reserved_sources,
     patch_service_event_endpoint,
+    patch_securityhub_product_arns,
+    patch_securityhub_findings_endpoint,
 ]

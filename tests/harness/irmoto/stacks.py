@@ -1758,6 +1758,8 @@ def patch_s3_logging_to_owner_enforced_bucket() -> None:
 # GetObject/PutObject/DeleteObjects (HTTP 403), so an evidence bucket with that policy could
 # not be written. The emulator is reached over http://127.0.0.1 standing in for the TLS
 # endpoint every SDK uses on AWS, so the request context says aws:SecureTransport "true".
+# The condition evaluator (also Date*, "ForAnyValue:"/"ForAllValues:" over multivalued keys such
+# as aws:TagKeys) is the one irmoto.iam evaluates every policy with.
 # --------------------------------------------------------------------------
 
 S3_REQUEST_CONTEXT = {"aws:securetransport": "true"}  # condition keys are case-insensitive
@@ -1782,6 +1784,18 @@ def _wildcard(pattern: str, value: str, ignore_case: bool = False) -> bool:
     return re.fullmatch(regex, value, re.IGNORECASE if ignore_case else 0) is not None
 
 
+def _condition_number(text: str, dates: bool) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        if not dates:
+            return None
+    try:  # Date*: ISO 8601 or epoch seconds
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
 def _condition_value_matches(operator: str, expected: Any, actual: str) -> bool:
     base = operator.replace("Not", "", 1) if operator in _NEGATED_OPERATORS else operator
     expected_text = str(expected).lower() if isinstance(expected, bool) else str(expected)
@@ -1793,43 +1807,50 @@ def _condition_value_matches(operator: str, expected: Any, actual: str) -> bool:
         return _wildcard(expected_text, actual)
     if base == "Bool":
         return actual.lower() == expected_text.lower()
-    if base.startswith("Numeric"):
-        try:
-            a, e = float(actual), float(expected_text)
-        except ValueError:
+    if base.startswith(("Numeric", "Date")):
+        dates = base.startswith("Date")
+        a, e = _condition_number(actual, dates), _condition_number(expected_text, dates)
+        if a is None or e is None:
             return False
         return {
-            "NumericEquals": a == e,
-            "NumericLessThan": a < e,
-            "NumericLessThanEquals": a <= e,
-            "NumericGreaterThan": a > e,
-            "NumericGreaterThanEquals": a >= e,
-        }.get(base, False)
+            "Equals": a == e,
+            "LessThan": a < e,
+            "LessThanEquals": a <= e,
+            "GreaterThan": a > e,
+            "GreaterThanEquals": a >= e,
+        }.get(base.removeprefix("Numeric").removeprefix("Date"), False)
     return False  # an operator this evaluator does not know never matches
 
 
-def policy_condition_holds(condition: dict[str, Any] | None, context: dict[str, str]) -> bool:
-    """AND over operators and keys, OR over each key's values (IAM's rules)."""
+def policy_condition_holds(condition: dict[str, Any] | None, context: dict[str, Any]) -> bool:
+    """AND over operators and keys, OR over each key's values (IAM's rules). A context value may
+    be a list (a multivalued key such as aws:TagKeys): ForAnyValue: needs one request value to
+    match, ForAllValues: every one (true when there is none); unqualified, one is enough."""
     for raw_operator, keys in (condition or {}).items():
-        operator = (
-            raw_operator.split(":", 1)[1]
-            if raw_operator.startswith(("ForAnyValue:", "ForAllValues:"))
-            else raw_operator
-        )
+        qualifier, _, operator = raw_operator.rpartition(":")
         if_exists = operator.endswith("IfExists")
         operator = operator.removesuffix("IfExists")
+        negated = operator in _NEGATED_OPERATORS
         for key, expected in keys.items():
             actual = context.get(key.lower())
+            values = [] if actual is None else [str(v) for v in _listed(actual)]
             if operator == "Null":
-                if not any(_truthy(e) == (actual is None) for e in _listed(expected)):
+                if not any(_truthy(e) == (not values) for e in _listed(expected)):
                     return False
                 continue
-            if actual is None:
-                if if_exists or operator in _NEGATED_OPERATORS:
-                    continue
-                return False
-            matched = any(_condition_value_matches(operator, e, actual) for e in _listed(expected))
-            if matched == (operator in _NEGATED_OPERATORS):
+
+            def matches(value: str, expected: Any = expected, operator: str = operator) -> bool:
+                return any(_condition_value_matches(operator, e, value) for e in _listed(expected))
+
+            if qualifier == "ForAllValues":
+                holds = all(matches(v) != negated for v in values)
+            elif qualifier == "ForAnyValue":
+                holds = any(matches(v) != negated for v in values)
+            elif not values:
+                holds = if_exists or negated
+            else:
+                holds = any(matches(v) for v in values) != negated
+            if not holds:
                 return False
     return True
 
@@ -1993,7 +2014,10 @@ BUCKET_POLICY_MODEL: list[type] = []
 # CFN SSESpecification ({SSEEnabled}) to a Table that reads the API's {Enabled}, so
 # DescribeTable has no SSEDescription; PointInTimeRecoverySpecification and
 # TimeToLiveSpecification are dropped; there is no update_from_cloudformation_json (a changed
-# table became None in the stack).
+# table became None in the stack). ResourcePolicy {PolicyDocument} ("a resource-based policy
+# document that contains permissions to add to the specified table"; DynamoDB API Reference
+# "GetResourcePolicy") was dropped too: the table had no policy, so nothing it denied was
+# refused (irmoto.iam evaluates it). It is put on create and update, and removed with it.
 # --------------------------------------------------------------------------
 
 
@@ -2030,6 +2054,12 @@ def apply_dynamodb_table_extras(backend: Any, table: Any, props: dict[str, Any])
         )
     elif table.ttl.get("TimeToLiveStatus") == "ENABLED":
         table.ttl = {"TimeToLiveStatus": "DISABLED"}
+    document = (props.get("ResourcePolicy") or {}).get("PolicyDocument")
+    if document:
+        text = document if isinstance(document, str) else json.dumps(document)
+        backend.put_resource_policy(table.table_arn, text, None)
+    else:
+        backend.resource_policies.pop(table.table_arn, None)
 
 
 def patch_cfn_dynamodb_table() -> None:
@@ -2187,6 +2217,43 @@ def patch_cfn_delete_failure() -> None:
     CloudFormationResponse.delete_stack = delete_stack_response  # type: ignore[method-assign]
 
 
+# --------------------------------------------------------------------------
+# S20. Stack termination protection
+# AWS doc: CloudFormation User Guide, "Protect a CloudFormation stack from being deleted"
+# ("you can't delete a stack that has termination protection enabled": DeleteStack fails with
+# ValidationError "Stack [<name>] cannot be deleted while TerminationProtection is enabled") and
+# API Reference "UpdateTerminationProtection" (EnableTerminationProtection, StackName; answers
+# StackId), "CreateStack" (EnableTerminationProtection), "DescribeStacks"
+# (EnableTerminationProtection).
+# moto 5.2.5 keeps the flag from CreateStack and shows it (moto/cloudformation/models.py
+# Stack.enable_termination_protection), but has no UpdateTerminationProtection ("has not been
+# implemented") and CloudFormationBackend.delete_stack deletes a protected stack.
+# --------------------------------------------------------------------------
+
+
+def patch_cfn_termination_protection() -> None:
+    from moto.cloudformation.exceptions import ValidationError
+    from moto.cloudformation.models import CloudFormationBackend
+    from moto.cloudformation.responses import CloudFormationResponse
+    from moto.core.responses import ActionResult
+
+    original_delete = _ORIGINALS.setdefault("delete_stack_protected", CloudFormationBackend.delete_stack)
+
+    def delete_stack(self, name_or_stack_id, *args, **kwargs):  # type: ignore[no-untyped-def]
+        stack = next((s for s in self.stacks.values() if name_or_stack_id in (s.stack_id, s.name)), None)
+        if stack is not None and stack.enable_termination_protection:
+            raise ValidationError(message=f"Stack [{stack.name}] cannot be deleted while TerminationProtection is enabled")
+        return original_delete(self, name_or_stack_id, *args, **kwargs)
+
+    def update_termination_protection(self):  # type: ignore[no-untyped-def]
+        stack = self.cloudformation_backend.get_stack(self._get_param("StackName"))  # ValidationError if unknown
+        stack.enable_termination_protection = _truthy(self._get_param("EnableTerminationProtection"))
+        return ActionResult({"StackId": stack.stack_id})
+
+    CloudFormationBackend.delete_stack = delete_stack  # type: ignore[method-assign]
+    CloudFormationResponse.update_termination_protection = update_termination_protection  # type: ignore[attr-defined]
+
+
 STACK_EXTENSIONS: list[Callable[[], None]] = [
     patch_securityhub_action_targets,
     patch_securityhub_batch_update_findings,
@@ -2208,4 +2275,5 @@ STACK_EXTENSIONS: list[Callable[[], None]] = [
     patch_cfn_s3_bucket_policy,
     patch_cfn_dynamodb_table,
     patch_cfn_delete_failure,
+    patch_cfn_termination_protection,
 ]

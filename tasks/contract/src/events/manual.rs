@@ -1,5 +1,11 @@
-//! Manual response requests, put on the bus by `irctl start` (or by anyone allowed to
-//! `events:PutEvents`), so that a manual start is recorded in CloudTrail like any other.
+//! Manual response requests: `irctl start` (or a playbook handing work to another) starts the
+//! playbook's state machine with one, as an event envelope around this detail.
+//!
+//! `StartExecution` is a management event, so CloudTrail records who called it; and the request
+//! carries a proof of identity ([`crate::proof`]) bound to the envelope's id and this detail, so
+//! the playbook itself knows, from STS, who asked. `requested_by` is only what the requester
+//! says about itself: it is shown, never trusted. No rule on any event bus starts a playbook
+//! from a manual request, because anyone allowed `events:PutEvents` could put one.
 
 use serde::{Deserialize, Serialize};
 
@@ -35,6 +41,31 @@ pub struct ManualRequest {
     /// For playbooks that act on an existing case (release): the case id.
     #[serde(default)]
     pub case_id: Option<String>,
+    /// The requester's proof of identity over [`request_digest`] (a presigned STS
+    /// `GetCallerIdentity` URL). Without it the request is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proof: Option<String>,
+}
+
+/// What a request's proof is bound to: the envelope's id (which the case id derives from) and
+/// the detail without the proof.
+pub fn request_digest(event_id: &str, request: &ManualRequest) -> String {
+    #[derive(Serialize)]
+    struct Bound<'a> {
+        id: &'a str,
+        detail: &'a ManualRequest,
+    }
+    let unsigned = ManualRequest {
+        proof: None,
+        ..request.clone()
+    };
+    crate::proof::digest(
+        crate::proof::Purpose::Request,
+        &Bound {
+            id: event_id,
+            detail: &unsigned,
+        },
+    )
 }
 
 pub const SOURCE: &str = "aws-ir.manual";

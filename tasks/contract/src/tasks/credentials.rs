@@ -77,9 +77,6 @@ pub struct CutStep {
     pub execution: String,
 }
 
-/// Tag key that marks aws-ir's own roles (every task role carries it): never a target.
-pub const OWN_ROLE_TAG: &str = "aws-ir:playbook";
-
 /// Name of the inline policy that denies a role's sessions issued before the cut.
 pub fn revocation_policy_name(case_id: &str) -> String {
     format!("aws-ir-revoke-{case_id}")
@@ -132,11 +129,9 @@ pub struct CredentialsPreState {
 const IAM_USERS: &str = "arn:${AWS::Partition}:iam::${AWS::AccountId}:user/*";
 const IAM_ROLES: &str = "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*";
 
-/// The cuts may touch any user or role except aws-ir's own (tagged `aws-ir:playbook`): IAM
-/// itself refuses, whatever the task's code decides.
-fn not_our_own(p: Permission) -> Permission {
-    p.when("Null", "aws:ResourceTag/aws-ir:playbook", &["true"])
-}
+// The cuts may touch any user or role except aws-ir's own: codegen adds an explicit deny on
+// aws-ir's role path to every task that writes roles, so IAM itself refuses, whatever the
+// task's code decides. (A tag would not do: a principal may tag itself.)
 
 /// Resolves a principal live, decides, and records its pre-state before any cut.
 pub struct AssessPrincipal;
@@ -189,11 +184,11 @@ impl Task for DeactivateAccessKey {
     type Output = Outcome;
     fn permissions() -> Vec<Permission> {
         vec![
-            not_our_own(Permission::new(
+            Permission::new(
                 "DeactivateKey",
                 &["iam:UpdateAccessKey", "iam:TagUser"],
                 Scope::Arn(IAM_USERS),
-            )),
+            ),
             Permission::new("ReadKeys", &["iam:ListAccessKeys"], Scope::Arn(IAM_USERS)),
             case_table(&["dynamodb:UpdateItem"]),
             key_for_table(),
@@ -215,11 +210,11 @@ impl Task for RevokeRoleSessions {
     type Output = Outcome;
     fn permissions() -> Vec<Permission> {
         vec![
-            not_our_own(Permission::new(
+            Permission::new(
                 "RevokeSessions",
                 &["iam:PutRolePolicy", "iam:TagRole"],
                 Scope::Arn(IAM_ROLES),
-            )),
+            ),
             Permission::new(
                 "ReadRolePolicy",
                 &["iam:GetRolePolicy"],
@@ -245,11 +240,11 @@ impl Task for RestrictUser {
     type Output = Outcome;
     fn permissions() -> Vec<Permission> {
         vec![
-            not_our_own(Permission::new(
+            Permission::new(
                 "RestrictUser",
                 &["iam:PutUserPolicy", "iam:DeleteLoginProfile", "iam:TagUser"],
                 Scope::Arn(IAM_USERS),
-            )),
+            ),
             Permission::new(
                 "ReadUser",
                 &["iam:GetUserPolicy", "iam:GetLoginProfile"],
@@ -275,7 +270,7 @@ impl Task for ReleaseCredentials {
     type Output = Outcome;
     fn permissions() -> Vec<Permission> {
         vec![
-            not_our_own(Permission::new(
+            Permission::new(
                 "RestoreUsers",
                 &[
                     "iam:UpdateAccessKey",
@@ -284,12 +279,12 @@ impl Task for ReleaseCredentials {
                     "iam:UntagUser",
                 ],
                 Scope::Arn(IAM_USERS),
-            )),
-            not_our_own(Permission::new(
+            ),
+            Permission::new(
                 "RestoreRoles",
                 &["iam:DeleteRolePolicy", "iam:TagRole", "iam:UntagRole"],
                 Scope::Arn(IAM_ROLES),
-            )),
+            ),
             Permission::new(
                 "ReadPrincipals",
                 &["iam:GetAccessKeyLastUsed", "iam:ListAccessKeys"],
@@ -412,5 +407,52 @@ mod tests {
             .contains("temporary"));
         assert!(principal_id(&p("AccessKey", None, None, Some("nope"))).is_err());
         assert!(principal_id(&p("FederatedUser", None, None, None)).is_err());
+    }
+}
+
+/// Hands the instance whose credentials were used elsewhere to the ec2-compromise playbook, as
+/// a signed request (the same authenticated path a responder's takes): that stack's own policy
+/// (exclusions, approval) then decides.
+pub struct HandOffInstance;
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct HandOffInput {
+    pub case: Case,
+    pub instance_id: String,
+    /// Why, for the other playbook's case.
+    pub reason: String,
+    /// The ec2-compromise state machine (named after its stack, in this account and Region).
+    pub target: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct HandOffOutput {
+    /// `started`, `already started` or `planned` (dry run).
+    pub status: String,
+    /// The execution of the other playbook.
+    pub execution: String,
+}
+
+impl Task for HandOffInstance {
+    const NAME: &'static str = "hand-off-instance";
+    const TITLE: &'static str = "HandOffInstance";
+    const DESCRIPTION: &'static str = "Starts the ec2-compromise playbook on an instance with a request signed by this task's role, so that playbook authenticates it as aws-ir's.";
+    type Input = HandOffInput;
+    type Output = HandOffOutput;
+    fn permissions() -> Vec<Permission> {
+        vec![Permission::new(
+            "StartEc2Compromise",
+            &["states:StartExecution"],
+            Scope::Arn("arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:${StackPrefix}-ec2-compromise"),
+        )]
+    }
+    fn errors() -> Vec<ErrorName> {
+        vec![
+            ErrorName::ResourceNotFound,
+            ErrorName::Throttled,
+            ErrorName::Transient,
+            ErrorName::AccessDenied,
+            ErrorName::Misconfigured,
+        ]
     }
 }

@@ -414,7 +414,14 @@ macro_rules! mutating_step {
             type Input = InstanceStep;
             type Output = Outcome;
             fn permissions() -> Vec<Permission> {
-                vec![describe_ec2(), instance_attributes(), $($perm),*]
+                // Every step records what it did on the case (`ec2::remember`).
+                vec![
+                    describe_ec2(),
+                    instance_attributes(),
+                    case_table(&["dynamodb:GetItem", "dynamodb:UpdateItem"]),
+                    key_for_table(),
+                    $($perm),*
+                ]
             }
             fn errors() -> Vec<ErrorName> {
                 MUTATE_ERRORS.to_vec()
@@ -458,11 +465,13 @@ mutating_step!(
     60,
     [
         Permission::new("DescribeGroups", &["ec2:DescribeSecurityGroups", "ec2:DescribeNetworkAcls", "ec2:DescribeSubnets"], Scope::Unscoped { reason: EC2_DESCRIBE }),
+        // The containment groups are known by what the case table records, not by a tag.
+        Permission::new("RecordContainmentGroups", &["dynamodb:Query", "dynamodb:PutItem"], Scope::Stack(StackResource::CaseTable)),
         Permission::new("CreateIsolationGroups", &["ec2:CreateSecurityGroup"], Scope::Arns(&[SECURITY_GROUPS, VPCS])),
         Permission::new("TagIsolationGroups", &["ec2:CreateTags"], Scope::Arn("arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:security-group/*"))
             .when("StringEquals", "ec2:CreateAction", &["CreateSecurityGroup"]),
         // Rules change only on groups this playbook created (tagged at creation).
-        Permission::new("ShapeIsolationGroups", &["ec2:AuthorizeSecurityGroupIngress", "ec2:AuthorizeSecurityGroupEgress", "ec2:RevokeSecurityGroupEgress"], Scope::Arn("arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:security-group/*"))
+        Permission::new("ShapeIsolationGroups", &["ec2:AuthorizeSecurityGroupIngress", "ec2:AuthorizeSecurityGroupEgress", "ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress", "ec2:DeleteSecurityGroup"], Scope::Arn("arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:security-group/*"))
             .when("StringEquals", "aws:ResourceTag/aws-ir:role", &["isolation"]),
         Permission::new("SwapInterfaceGroups", &["ec2:ModifyNetworkInterfaceAttribute"], Scope::Arns(&[NETWORK_INTERFACES, SECURITY_GROUPS, ANY_INSTANCE, VPCS])),
         Permission::new("DenySubnetTraffic", &["ec2:CreateNetworkAclEntry"], Scope::Arn("arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:network-acl/*")),
@@ -563,7 +572,7 @@ impl Task for VerifyIsolation {
                     reason: "Describe* actions do not support resource-level permissions.",
                 },
             ),
-            case_table(&["dynamodb:GetItem", "dynamodb:UpdateItem"]),
+            case_table(&["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"]),
             key_for_table(),
         ]
     }

@@ -21,11 +21,24 @@ pub struct NormalizeInput {
     #[serde(deserialize_with = "crate::lenient::bool")]
     #[schemars(with = "bool")]
     pub dry_run: bool,
+    /// Security Hub products (`ProductArn`s, comma-separated) whose findings may act without a
+    /// responder, besides AWS's own integrations (the stack's `TrustedProducts`).
+    #[serde(default)]
+    pub trusted_products: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct NormalizeOutput {
     pub case: Case,
+    /// A manual request's proof and what it must be bound to (empty for other events).
+    pub request: SignedRequest,
+}
+
+/// A manual request's proof of identity and the digest it must be bound to.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SignedRequest {
+    pub digest: String,
+    pub proof: String,
 }
 
 impl Task for Normalize {
@@ -213,6 +226,7 @@ impl Task for ClaimCase {
     }
 }
 
+pub mod authenticate;
 pub mod credentials;
 pub mod ec2;
 pub mod ip;
