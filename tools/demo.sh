@@ -6,7 +6,9 @@
 # report a backdoor on the environment's instance, follows both playbooks it starts (the
 # EC2 containment runs on its own; triage waits for a responder, who takes the case), shows
 # what happened, and releases the instance; then a leaked access key is cut off and restored by
-# the credentials playbooks. The emulator stays up afterwards for exploring.
+# the credentials playbooks. Two responders act: demo-alice asks and answers, demo-bob approves
+# each release (a release waits for a second responder). The emulator stays up afterwards for
+# exploring.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/aws-ir/target}"
@@ -16,6 +18,31 @@ PY="$PWD/.venv/bin/python"
 mkdir -p "$OUT"
 step() { printf '\n=== %s\n' "$*"; }
 harness() { (cd tests/harness && "$PY" -m "$@"); }
+# An IAM user with keys (the emulator evaluates its policy): "ARN KEY SECRET".
+responder() {
+    harness irmoto.fixtures principal "$1" \
+        --policy '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}' \
+        | "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(d["Arn"], d["AccessKeyId"], d["SecretAccessKey"])'
+}
+# irctl signs requests and answers with the caller's credentials: run it as a responder.
+as_alice() { env -u AWS_SESSION_TOKEN -u AWS_PROFILE AWS_ACCESS_KEY_ID="$alice_key" AWS_SECRET_ACCESS_KEY="$alice_secret" "$@"; }
+as_bob() { env -u AWS_SESSION_TOKEN -u AWS_PROFILE AWS_ACCESS_KEY_ID="$bob_key" AWS_SECRET_ACCESS_KEY="$bob_secret" "$@"; }
+# A release undoes a containment: demo-alice asks for it, and it waits until demo-bob approves.
+release() {  # PLAYBOOK CASE OUT-FILE [irctl start options...]
+    local playbook=$1 case=$2 out=$3 asked
+    shift 3
+    as_alice "$BIN/irctl" start "$playbook" --case "$case" "$@"
+    set +e
+    "$BIN/irctl" watch --playbook "$playbook" --until-waiting --timeout 60 | tee "$out"
+    set -e
+    asked=$(grep -o 'irctl approve case-[0-9a-f]*' "$out" | head -1 | awk '{print $3}')
+    if [[ -n "$asked" ]]; then
+        echo
+        echo "demo-bob, the second responder, approves the release:"
+        as_bob "$BIN/irctl" approve "$asked" --playbook "$playbook" --reason "second responder: agreed"
+        "$BIN/irctl" watch --playbook "$playbook" --timeout 120 | tee -a "$out"
+    fi
+}
 
 step "1/9  Synthesize the playbooks (codegen)"
 cargo run -q -p codegen
@@ -39,12 +66,22 @@ read -r fsubnet fgroup < <(harness irmoto.fixtures forensic-network --name demo-
     | "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(d["subnet_id"], d["security_group_id"])')
 echo "forensic workstation $forensic; forensic subnet $fsubnet, group $fgroup"
 
-step "5/9  Deploy the generated stacks through CloudFormation (irctl deploy)"
-"$BIN/irctl" deploy triage --artifact-bucket aws-ir-demo-artifacts --create-bucket --lambda-dir "$BIN"
+step "5/9  Deploy the generated stacks through CloudFormation (irctl deploy), naming two responders"
+alice=$(responder demo-alice)
+bob=$(responder demo-bob)
+read -r alice_arn alice_key alice_secret <<<"$alice"
+read -r bob_arn bob_key bob_secret <<<"$bob"
+printf 'export AWS_ACCESS_KEY_ID=%s\nexport AWS_SECRET_ACCESS_KEY=%s\n' "$alice_key" "$alice_secret" >"$OUT/alice.env"
+printf 'export AWS_ACCESS_KEY_ID=%s\nexport AWS_SECRET_ACCESS_KEY=%s\n' "$bob_key" "$bob_secret" >"$OUT/bob.env"
+echo "Requests (irctl start) and answers (irctl approve/reject) are signed, and a playbook acts only for a responder its stack names: demo-alice ($alice_arn) and demo-bob ($bob_arn)."
+responders="ResponderPrincipals=$alice_arn,$bob_arn"
+"$BIN/irctl" deploy triage --artifact-bucket aws-ir-demo-artifacts --create-bucket --lambda-dir "$BIN" \
+    --param "$responders"
 "$BIN/irctl" deploy ec2-compromise --artifact-bucket aws-ir-demo-artifacts --lambda-dir "$BIN" \
-    --param ForensicInstanceId="$forensic" --param ForensicSubnetId="$fsubnet" \
+    --param "$responders" --param ForensicInstanceId="$forensic" --param ForensicSubnetId="$fsubnet" \
     --param ForensicSecurityGroupId="$fgroup" --param CaptureTimeoutSeconds=60
-"$BIN/irctl" deploy credentials-compromise --artifact-bucket aws-ir-demo-artifacts --lambda-dir "$BIN"
+"$BIN/irctl" deploy credentials-compromise --artifact-bucket aws-ir-demo-artifacts --lambda-dir "$BIN" \
+    --param "$responders"
 inbox=$("$PY" - <<'PY'
 import boto3
 cfn, sqs, sns = boto3.client("cloudformation"), boto3.client("sqs"), boto3.client("sns")
@@ -70,8 +107,8 @@ set -e
 case_id=$(grep -o 'irctl approve case-[0-9a-f]*' "$OUT/watch-1.txt" | head -1 | awk '{print $3}')
 if [[ -n "$case_id" ]]; then
     echo
-    echo "A responder takes the case:"
-    "$BIN/irctl" approve "$case_id" --by "demo-responder" --reason "taking it"
+    echo "demo-alice takes the case:"
+    as_alice "$BIN/irctl" approve "$case_id" --reason "taking it"
     "$BIN/irctl" watch --playbook triage --timeout 30 | tee "$OUT/watch-2.txt"
 fi
 
@@ -93,11 +130,10 @@ while True:
 print(f"\n{seen} notification(s) delivered to the responder's inbox")
 PY
 
-step "8/9  The responder decides it was a drill: ec2-release puts back what the case recorded"
+step "8/9  demo-alice decides it was a drill: ec2-release, once demo-bob approves, puts back what the case recorded"
 ec2_case=$(grep -o 'case-[0-9a-f]\{8,\}' "$OUT/watch-ec2.txt" | head -1)
 if [[ -n "$ec2_case" ]]; then
-    "$BIN/irctl" start ec2-release --case "$ec2_case" --instance "$instance" --reason "demo: a drill" \
-        --watch --timeout 120 | tee "$OUT/watch-release.txt"
+    release ec2-release "$ec2_case" "$OUT/watch-release.txt" --instance "$instance" --reason "demo: a drill"
 fi
 step "9/9  An access key turns up in a public repository: credentials-compromise cuts it off, credentials-release restores it"
 key=$("$PY" - <<'PY'
@@ -111,13 +147,13 @@ print(iam.create_access_key(UserName="demo-ci-deployer")["AccessKey"]["AccessKey
 PY
 )
 echo "IAM user demo-ci-deployer, access key $key"
-"$BIN/irctl" start credentials-compromise --access-key "$key" --reason "demo: key found in a public repository" \
+as_alice "$BIN/irctl" start credentials-compromise --access-key "$key" --reason "demo: key found in a public repository" \
     --watch --timeout 120 | tee "$OUT/watch-credentials.txt"
 "$PY" -c 'import boto3,sys; print("key status now:", [k["Status"] for k in boto3.client("iam").list_access_keys(UserName="demo-ci-deployer")["AccessKeyMetadata"] if k["AccessKeyId"] == sys.argv[1]][0])' "$key"
 cred_case=$(grep -o 'case-[0-9a-f]\{8,\}' "$OUT/watch-credentials.txt" | head -1)
 if [[ -n "$cred_case" ]]; then
-    "$BIN/irctl" start credentials-release --case "$cred_case" --access-key "$key" --reason "demo: rotated" \
-        --watch --timeout 120 | tee "$OUT/watch-credentials-release.txt"
+    release credentials-release "$cred_case" "$OUT/watch-credentials-release.txt" --access-key "$key" \
+        --reason "demo: rotated"
     "$PY" -c 'import boto3,sys; print("key status after release:", [k["Status"] for k in boto3.client("iam").list_access_keys(UserName="demo-ci-deployer")["AccessKeyMetadata"] if k["AccessKeyId"] == sys.argv[1]][0])' "$key"
 fi
 "$BIN/irctl" render --playbook triage --latest --out "$OUT/triage.html"
@@ -126,8 +162,9 @@ cat <<MORE
 
 The emulated AWS is still up. To look further:
   source .local/emulator/state.env
+  source $OUT/alice.env                                               # act as demo-alice (or bob.env: demo-bob)
   $BIN/irctl watch --playbook triage                                  # the last execution again
-  $BIN/irctl start triage --instance $instance --reason "manual check"   # a manual request through EventBridge
+  $BIN/irctl start triage --instance $instance --reason "manual check"   # a signed manual request
   $BIN/irctl samples                                                  # other findings to try (start --sample NAME)
   $BIN/irctl start ec2-compromise --instance $instance --reason "again" --watch   # contain it again
   xdg-open $OUT/triage.html $OUT/ec2-compromise.html                  # the graphs, coloured by the path taken

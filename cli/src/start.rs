@@ -58,6 +58,10 @@ pub struct Args {
     /// Manual request: the existing case to act on (release playbooks).
     #[arg(long)]
     case: Option<String>,
+    /// Manual request: its time (RFC 3339; default now). ip-expiry expires blocks as of it: a
+    /// responder may run the expiry ahead of the clock.
+    #[arg(long)]
+    as_of: Option<String>,
     /// Kept for old scripts: every start is direct now.
     #[arg(long, hide = true)]
     direct: bool,
@@ -134,16 +138,24 @@ async fn build_event(c: &Clients, args: &Args) -> Result<Value> {
                 proof: None,
             };
             let id = uuid::Uuid::new_v4().to_string();
-            request.proof = Some(c.prove(&request_digest(&id, &request)).await?);
+            let time = match &args.as_of {
+                Some(t) => {
+                    aws_sdk_sfn::primitives::DateTime::from_str(t, aws_sdk_sfn::primitives::DateTimeFormat::DateTime)
+                        .map_err(|_| Error::Usage(format!("--as-of `{t}` is not an RFC 3339 time (2026-12-07T10:00:00Z)")))?;
+                    t.clone()
+                }
+                None => aws_sdk_sfn::primitives::DateTime::from(std::time::SystemTime::now())
+                    .fmt(aws_sdk_sfn::primitives::DateTimeFormat::DateTime)
+                    .unwrap_or_default(),
+            };
+            request.proof = Some(c.prove(&request_digest(&id, &time, &request)).await?);
             return Ok(serde_json::json!({
                 "version": "0",
                 "id": id,
                 "detail-type": DETAIL_TYPE,
                 "source": SOURCE,
                 "account": "",
-                "time": aws_sdk_sfn::primitives::DateTime::from(std::time::SystemTime::now())
-                    .fmt(aws_sdk_sfn::primitives::DateTimeFormat::DateTime)
-                    .unwrap_or_default(),
+                "time": time,
                 "region": "",
                 "resources": [],
                 "detail": request,

@@ -210,5 +210,14 @@ fn write_policies(
             }
         }
     }
+    // The organization policy is linted with the roles' policies.
+    let path = out.join("organization.guardrails-scp.json");
+    let text = serde_json::to_string_pretty(&codegen::constructs::guardrails::scp("aws-ir"))
+        .expect("policy renders")
+        + "\n";
+    if let Err(e) = std::fs::write(&path, text) {
+        eprintln!("error: cannot write {}: {e}", path.display());
+        return ExitCode::FAILURE;
+    }
     ExitCode::SUCCESS
 }

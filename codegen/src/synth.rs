@@ -6,7 +6,7 @@ use crate::constructs::Settings;
 use std::collections::BTreeMap;
 
 /// The folders the generator owns; everything in them is generated.
-pub const OWNED_DIRS: [&str; 2] = ["statemachines", "cloudformation"];
+pub const OWNED_DIRS: [&str; 3] = ["statemachines", "cloudformation", "organization"];
 
 /// Path (relative to the repository root) → content.
 pub type Artifacts = BTreeMap<String, String>;
@@ -60,6 +60,12 @@ pub fn synthesize(
             Err(e) => errors.push(e),
         }
     }
+    out.insert(
+        "organization/guardrails.scp.json".into(),
+        serde_json::to_string_pretty(&crate::constructs::guardrails::scp("aws-ir"))
+            .expect("policy renders")
+            + "\n",
+    );
     if errors.is_empty() {
         Ok(out)
     } else {

@@ -9,7 +9,6 @@
 use crate::error::TaskError;
 use contract::approval::{Answer, AnswerClaim, Decision};
 use contract::case::Actor;
-use contract::events::manual;
 use contract::tasks::authenticate::{
     AuthenticateAnswerInput, AuthenticateAnswerOutput, AuthenticateRequestInput,
     AuthenticateRequestOutput,
@@ -367,11 +366,6 @@ pub async fn authenticate_answer(
         by: arn,
         reason: answer.reason,
     })
-}
-
-/// A manual request's digest, as `irctl` and the hand-off compute it.
-pub fn request_digest(event_id: &str, request: &manual::ManualRequest) -> String {
-    manual::request_digest(event_id, request)
 }
 
 #[cfg(test)]

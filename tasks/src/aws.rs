@@ -16,6 +16,7 @@ pub struct Aws {
     pub config: aws_sdk_config::Client,
     pub wafv2: aws_sdk_wafv2::Client,
     pub s3control: aws_sdk_s3control::Client,
+    pub sfn: aws_sdk_sfn::Client,
 }
 
 impl Aws {
@@ -38,6 +39,7 @@ impl Aws {
             config: aws_sdk_config::Client::new(&config),
             wafv2: aws_sdk_wafv2::Client::new(&config),
             s3control: aws_sdk_s3control::Client::new(&config),
+            sfn: aws_sdk_sfn::Client::new(&config),
         }
     }
 }

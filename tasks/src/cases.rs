@@ -39,13 +39,14 @@ pub enum Claim {
 /// Claims `instance` of `case` for `execution`, unless another execution already did.
 pub async fn claim(
     ddb: &Client,
+    sfn: &aws_sdk_sfn::Client,
     table: &str,
     case_id: &str,
     instance_id: &str,
     execution: &str,
     now: &str,
 ) -> Result<Claim, TaskError> {
-    claim_item(
+    let claim = claim_item(
         ddb,
         table,
         case_id,
@@ -53,7 +54,96 @@ pub async fn claim(
         execution,
         now,
     )
+    .await?;
+    // An instance whose run never got past its pre-state was not contained.
+    take_over_stalled(
+        ddb,
+        sfn,
+        table,
+        case_id,
+        &instance_item(instance_id),
+        execution,
+        claim,
+        &["claimed", "pre-state recorded"],
+    )
     .await
+}
+
+/// A claim held by an execution that ended without finishing the item is taken over: a re-sent
+/// finding then does what the first run could not (a run that failed, timed out, was stopped or
+/// lost its Lambda mid-way must not make every later delivery a "duplicate"). `stalled` are the
+/// item statuses that mean "never got anywhere" even though the holder's execution succeeded
+/// (the item failed inside it).
+#[allow(clippy::too_many_arguments)]
+pub async fn take_over_stalled(
+    ddb: &Client,
+    sfn: &aws_sdk_sfn::Client,
+    table: &str,
+    case_id: &str,
+    item: &str,
+    execution: &str,
+    claim: Claim,
+    stalled: &[&str],
+) -> Result<Claim, TaskError> {
+    let Claim::Theirs {
+        execution: holder,
+        status,
+    } = &claim
+    else {
+        return Ok(claim);
+    };
+    if holder.is_empty() || holder == execution {
+        return Ok(claim);
+    }
+    let ended = match sfn.describe_execution().execution_arn(holder).send().await {
+        Ok(d) => match d.status() {
+            aws_sdk_sfn::types::ExecutionStatus::Running
+            | aws_sdk_sfn::types::ExecutionStatus::PendingRedrive => false,
+            aws_sdk_sfn::types::ExecutionStatus::Succeeded => stalled.contains(&status.as_str()),
+            _ => true,
+        },
+        // An execution that no longer exists (its history expired) is over.
+        Err(e)
+            if aws_sdk_sfn::error::ProvideErrorMetadata::code(&e)
+                == Some("ExecutionDoesNotExist") =>
+        {
+            true
+        }
+        Err(e) => {
+            return Err(TaskError::from_sdk(
+                e,
+                &format!("read execution {holder}, which holds {item} of {case_id}"),
+            ))
+        }
+    };
+    if !ended {
+        return Ok(claim);
+    }
+    let taken = ddb
+        .update_item()
+        .table_name(table)
+        .set_key(Some(key(case_id, item)))
+        .update_expression("SET #execution = :me, taken_over_from = :old")
+        .condition_expression("#execution = :old")
+        .expression_attribute_names("#execution", "execution")
+        .expression_attribute_values(":me", AttributeValue::S(execution.to_string()))
+        .expression_attribute_values(":old", AttributeValue::S(holder.clone()))
+        .send()
+        .await;
+    match taken {
+        Ok(_) => Ok(Claim::Ours),
+        // Another execution took it over first.
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+        {
+            Ok(claim)
+        }
+        Err(e) => Err(TaskError::from_sdk(
+            e,
+            &format!("take over {item} of {case_id} from {holder}"),
+        )),
+    }
 }
 
 /// Claims any item of a case (`instance#…`, `principal#…`) for `execution`.
@@ -507,6 +597,7 @@ pub async fn baseline(
 /// A dry run claims nothing (the real run that follows must not find it taken).
 pub async fn claim_case(
     ddb: &Client,
+    sfn: &aws_sdk_sfn::Client,
     input: contract::tasks::ClaimCaseInput,
 ) -> Result<contract::tasks::ClaimCaseOutput, TaskError> {
     if input.case.dry_run {
@@ -522,6 +613,17 @@ pub async fn claim_case(
         "case",
         &input.execution,
         &crate::now(),
+    )
+    .await?;
+    let claim = take_over_stalled(
+        ddb,
+        sfn,
+        &input.case_table,
+        &input.case.case_id,
+        "case",
+        &input.execution,
+        claim,
+        &[],
     )
     .await?;
     Ok(match claim {

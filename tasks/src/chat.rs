@@ -14,9 +14,20 @@ use hyper::body::Bytes;
 use serde_json::json;
 use std::time::Duration;
 
-/// The message: the notification's subject in bold, then its body.
+/// The message: the notification's subject in bold, then its body. Both carry text an attacker
+/// may have written (a finding's title, a tag, a resource name), so Slack's control characters
+/// are escaped as Slack documents ("Formatting text for app surfaces": `&`, `<`, `>`): a
+/// `<!channel>` or a `<https://evil|your console>` link arrives as plain text, never as a
+/// mention or a link in the responders' trusted channel.
 pub fn message(subject: &str, body: &str) -> serde_json::Value {
-    json!({ "text": format!("*{subject}*\n{body}") })
+    json!({ "text": format!("*{}*\n{}", escape(subject), escape(body)) })
+}
+
+/// Slack's escaping of `&`, `<` and `>`.
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// A webhook URL we will post to: HTTPS, or plain HTTP to a loopback receiver (local tests).
@@ -128,6 +139,18 @@ mod tests {
         assert!(check_url("http://127.0.0.1:8080/hook").is_ok());
         assert!(check_url("http://hooks.example.com/hook").is_err());
         assert!(check_url("hooks.slack.com").is_err());
+    }
+
+    #[test]
+    fn nothing_a_finding_says_becomes_a_mention_or_a_link() {
+        let m = message(
+            "case <!channel>",
+            "title: <https://evil.example|AWS console> & <@U123>",
+        );
+        let text = m["text"].as_str().unwrap();
+        assert!(!text.contains('<') && !text.contains('>'), "{text}");
+        assert!(text.contains("&lt;!channel&gt;"), "{text}");
+        assert!(text.contains("&amp;"), "{text}");
     }
 
     #[test]

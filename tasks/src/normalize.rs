@@ -47,7 +47,7 @@ fn signed_request(event: &Value) -> Result<SignedRequest, TaskError> {
     let request: manual::ManualRequest =
         parse(envelope.detail.as_ref().unwrap_or(&Value::Null), "detail")?;
     Ok(SignedRequest {
-        digest: manual::request_digest(&envelope.id, &request),
+        digest: manual::request_digest(&envelope.id, &envelope.time, &request),
         proof: request.proof.unwrap_or_default(),
     })
 }
@@ -213,9 +213,20 @@ fn push_ip(
             country,
             organization,
             asn,
+            threat_list: None,
         });
     }
     Ok(())
+}
+
+/// The threat list a finding matched its remote address against, on every remote address of
+/// the case (GuardDuty names one list per finding).
+fn set_threat_list(case: &mut Case, list: Option<&str>) {
+    if let Some(list) = list.filter(|l| !l.is_empty()) {
+        for ip in &mut case.remote_ips {
+            ip.threat_list = Some(list.to_string());
+        }
+    }
 }
 
 fn push_instance(case: &mut Case, instance: InstanceRef) -> Result<(), TaskError> {
@@ -380,6 +391,13 @@ fn from_guardduty(env: &Envelope, f: guardduty::Finding) -> Result<Case, TaskErr
         }
     }
 
+    set_threat_list(
+        &mut case,
+        env.detail
+            .as_ref()
+            .and_then(|d| d.pointer("/service/additionalInfo/threatListName"))
+            .and_then(Value::as_str),
+    );
     case.kind = match f.resource.resource_type.as_str() {
         "Instance" => CaseKind::Instance,
         "AccessKey" => CaseKind::Credentials,
@@ -615,6 +633,12 @@ fn from_security_hub(
         if let Some(v6) = f.product_fields.get(V6_FIELD) {
             push_ip(&mut case, v6, by_role, None, None, None)?;
         }
+        set_threat_list(
+            &mut case,
+            f.product_fields
+                .get("aws/guardduty/service/additionalInfo/threatListName")
+                .map(String::as_str),
+        );
     }
     case.severity = best;
     // Anyone allowed securityhub:BatchImportFindings can import a finding through the account's
@@ -718,6 +742,92 @@ fn weakening(event_name: &str) -> Option<f64> {
     }
 }
 
+/// The `aws-ir:*` tags a tagging call wrote or removed, as the tag guard's resources
+/// (`AwsIrTagAdded`/`AwsIrTagRemoved`, id `<kind>/<name>|<key>`), from the call's CloudTrail
+/// record (EC2 `CreateTags`/`DeleteTags`, IAM `TagRole`/`UntagRole`/`TagUser`/`UntagUser`, S3
+/// `PutBucketTagging`, CloudTrail `AddTags`/`RemoveTags`).
+pub fn aws_ir_tag_writes(event_name: &str, params: &Value) -> Vec<(&'static str, String)> {
+    use contract::trust::TAG_PREFIX;
+    let text = |p: &str| params.pointer(p).and_then(Value::as_str).map(String::from);
+    // A list that CloudTrail may also write as a single object (S3's XML-born shapes).
+    let list = |p: &str| -> Vec<Value> {
+        match params.pointer(p) {
+            Some(Value::Array(a)) => a.clone(),
+            Some(v @ Value::Object(_)) => vec![v.clone()],
+            _ => Vec::new(),
+        }
+    };
+    let keys = |items: Vec<Value>, field: &str| -> Vec<String> {
+        items
+            .iter()
+            .filter_map(|i| i.get(field).and_then(Value::as_str).or_else(|| i.as_str()))
+            .filter(|k| k.starts_with(TAG_PREFIX))
+            .map(String::from)
+            .collect()
+    };
+    let (added, targets, keys): (bool, Vec<String>, Vec<String>) = match event_name {
+        "CreateTags" | "DeleteTags" => (
+            event_name == "CreateTags",
+            list("/resourcesSet/items")
+                .iter()
+                .filter_map(|i| i.get("resourceId").and_then(Value::as_str))
+                .map(|id| format!("ec2/{id}"))
+                .collect(),
+            keys(list("/tagSet/items"), "key"),
+        ),
+        "TagRole" | "UntagRole" => (
+            event_name == "TagRole",
+            text("/roleName")
+                .map(|n| format!("role/{n}"))
+                .into_iter()
+                .collect(),
+            if event_name == "TagRole" {
+                keys(list("/tags"), "key")
+            } else {
+                keys(list("/tagKeys"), "")
+            },
+        ),
+        "TagUser" | "UntagUser" => (
+            event_name == "TagUser",
+            text("/userName")
+                .map(|n| format!("user/{n}"))
+                .into_iter()
+                .collect(),
+            if event_name == "TagUser" {
+                keys(list("/tags"), "key")
+            } else {
+                keys(list("/tagKeys"), "")
+            },
+        ),
+        "PutBucketTagging" => (
+            true,
+            text("/bucketName")
+                .map(|n| format!("bucket/{n}"))
+                .into_iter()
+                .collect(),
+            keys(list("/Tagging/TagSet/Tag"), "Key"),
+        ),
+        "AddTags" | "RemoveTags" => (
+            event_name == "AddTags",
+            text("/resourceId")
+                .map(|n| format!("trail/{n}"))
+                .into_iter()
+                .collect(),
+            keys(list("/tagsList"), "key"),
+        ),
+        _ => return Vec::new(),
+    };
+    let kind = if added {
+        crate::settings::tags::ADDED
+    } else {
+        crate::settings::tags::REMOVED
+    };
+    targets
+        .iter()
+        .flat_map(|t| keys.iter().map(move |k| (kind, format!("{t}|{k}"))))
+        .collect()
+}
+
 fn from_cloudtrail(env: &Envelope, r: cloudtrail::Record) -> Result<Case, TaskError> {
     let mut case = blank(Source::CloudTrail, &r.event_id, env);
     case.finding_type = r.event_name.clone();
@@ -741,6 +851,16 @@ fn from_cloudtrail(env: &Envelope, r: cloudtrail::Record) -> Result<Case, TaskEr
     });
     let params = r.request_parameters.clone().unwrap_or(Value::Null);
     let text = |p: &str| params.pointer(p).and_then(Value::as_str).map(String::from);
+    // A write of an aws-ir tag is the tag guard's, whatever else the call names.
+    let tags = aws_ir_tag_writes(&r.event_name, &params);
+    if !tags.is_empty() && r.error_code.is_none() {
+        for (resource_type, id) in tags {
+            push_resource(&mut case, resource_type, &id);
+        }
+        case.kind = CaseKind::SecuritySetting;
+        case.severity = Severity::from_score(8.0);
+        return Ok(case);
+    }
     if let Some(g) = text("/groupId") {
         push_resource(&mut case, "AwsEc2SecurityGroup", &g);
     }

@@ -36,6 +36,7 @@ fn aws(ec2: aws_sdk_ec2::Client, ssm: aws_sdk_ssm::Client) -> Aws {
         config: mock_client!(aws_sdk_config, NONE),
         wafv2: mock_client!(aws_sdk_wafv2, NONE),
         s3control: mock_client!(aws_sdk_s3control, NONE),
+        sfn: mock_client!(aws_sdk_sfn, NONE),
     }
 }
 

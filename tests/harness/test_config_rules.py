@@ -93,3 +93,24 @@ def test_a_custom_rule_evaluates_and_a_change_is_sent(aws: Any, fake_lambda: Any
             "ComplianceResourceType": "AWS::CloudTrail::Trail", "ComplianceResourceId": "x",
             "ComplianceType": "COMPLIANT", "OrderingTimestamp": "2026-11-29T00:00:00Z"}])
     assert bad.value.response["Error"]["Code"] == "InvalidResultTokenException"
+
+
+def test_describing_a_rule_that_does_not_exist_fails_also_when_no_rule_is_left(moto_endpoint: str, uid: str) -> None:
+    import boto3
+
+    # A Region of its own: no other test's rule in it, as when a stack deletes the last one.
+    config = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
+                                   region_name="eu-north-1").client("config", endpoint_url=moto_endpoint)
+    for _ in ("no rule at all", "the only rule deleted"):
+        assert config.describe_config_rules()["ConfigRules"] == []
+        with pytest.raises(ClientError) as missing:
+            config.describe_config_rules(ConfigRuleNames=[f"ssh-{uid}"])
+        assert missing.value.response["Error"]["Code"] == "NoSuchConfigRuleException"
+        config.put_config_rule(ConfigRule={"ConfigRuleName": f"ssh-{uid}", "Source": {
+            "Owner": "AWS", "SourceIdentifier": "INCOMING_SSH_DISABLED"}})
+        (rule,) = config.describe_config_rules(ConfigRuleNames=[f"ssh-{uid}"])["ConfigRules"]
+        assert rule["ConfigRuleName"] == f"ssh-{uid}"
+        with pytest.raises(ClientError) as one_missing:  # one missing name among existing ones fails too
+            config.describe_config_rules(ConfigRuleNames=[f"ssh-{uid}", f"other-{uid}"])
+        assert one_missing.value.response["Error"]["Code"] == "NoSuchConfigRuleException"
+        config.delete_config_rule(ConfigRuleName=f"ssh-{uid}")

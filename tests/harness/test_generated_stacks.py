@@ -5,11 +5,17 @@ the resources whose Condition holds, each with a physical id, and each one reads
 through its own service API (READ_BACK, one entry per resource type: a type without one
 fails the test, so a new type in a template needs its read-back here, and usually an
 irmoto extension); a GuardDuty finding put on the bus starts the playbook while a foreign
-event starts nothing; UpdateStack with a new ArtifactPrefix moves the Lambda code in place;
-DeleteStack removes everything but the DeletionPolicy Retain resources.
+event starts nothing; no rule starts anything from a manual request (those only start a state
+machine directly, and its intake refuses one no responder signed); the trust boundary's
+properties read back (the case table's resource policy, roles on aws-ir's path, state machine
+and table names) and the case table refuses writes by anyone but aws-ir's roles; UpdateStack
+with a new ArtifactPrefix moves the Lambda code in place; DeleteStack removes everything but the
+DeletionPolicy Retain resources.
 
 The deploy tool supplies ArtifactBucket and ArtifactPrefix (zips at
-s3://<ArtifactBucket>/<ArtifactPrefix>/<task>.zip); every other parameter keeps its default.
+s3://<ArtifactBucket>/<ArtifactPrefix>/<task>.zip) and ResponderPrincipals (irctl names the
+deployer when no one else is named; here a responder that never signs anything); every other
+parameter keeps its default.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import time
 import uuid
 import zipfile
 from collections.abc import Callable, Iterator
@@ -27,13 +34,39 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ACCOUNT, REGION, emit_as_service, wait_for
+from conftest import (
+    ACCOUNT,
+    REGION,
+    HandlerError,
+    emit_as_service,
+    events_to_queue,
+    execution_finished,
+    history,
+    signed_as,
+    wait_for,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATES = sorted((REPO / "cloudformation").glob("*.json"))
 SAMPLES = REPO / "tasks" / "contract" / "samples"
 GUARDDUTY_SAMPLE = SAMPLES / "guardduty-ec2-backdoor-c2.json"
 FOREIGN_SAMPLE = SAMPLES / "foreign-ec2-state-change.json"
+# contract::events::manual: what `irctl start` sends a state machine (never a bus).
+MANUAL_SOURCE, MANUAL_DETAIL_TYPE = "aws-ir.manual", "Manual Response Request"
+RESPONDER = f"arn:aws:iam::{ACCOUNT}:user/responder"
+AWS_IR_ROLES = f"arn:aws:iam::{ACCOUNT}:role/aws-ir/*"
+# The case table's resource policy: item writes only by aws-ir's roles.
+ITEM_WRITES = sorted(
+    f"dynamodb:{a}"
+    for a in ("BatchWriteItem", "DeleteItem", "PartiQLDelete", "PartiQLInsert", "PartiQLUpdate", "PutItem", "UpdateItem")
+)
+# The instance profile's role of a quarantined instance: the attacker's code runs with it, so it
+# must never be one of aws-ir's roles (which the case table and the intake trust).
+NOT_AWS_IR_ROLES = {"QuarantineRole"}
+# State machines without the intake (Normalize, AuthenticateRequest): started by their schedule.
+# Known gap (ip-expiry): whoever may call states:StartExecution on it starts it unauthenticated,
+# with the `time` to expire against of their choosing.
+WITHOUT_INTAKE = {"ip-expiry"}
 
 NOT_FOUND = {
     "ResourceNotFoundException",
@@ -49,6 +82,7 @@ NOT_FOUND = {
     "TableNotFoundException",
     "InvalidDocument",
     "NoSuchConfigRuleException",
+    "PolicyNotFoundException",
 }
 
 
@@ -130,6 +164,16 @@ class Deployment:
             return self.resolve(then if self.condition(name) else otherwise)
         return None
 
+    def resolve_all(self, node: Any) -> Any:
+        """resolve() throughout a document (a policy): intrinsic functions resolved, the rest kept."""
+        if isinstance(node, dict) and len(node) == 1 and next(iter(node)) in ("Ref", "Fn::Sub", "Fn::If"):
+            return self.resolve(node)
+        if isinstance(node, dict):
+            return {k: self.resolve_all(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [self.resolve_all(v) for v in node]
+        return node
+
     def condition(self, name: str) -> bool:
         """A template condition, evaluated over the parameters the stack was created with."""
         def holds(node: Any) -> bool:
@@ -181,7 +225,7 @@ class Deployment:
 
 def parameter_values(template: dict[str, Any], bucket: str, prefix: str) -> dict[str, str]:
     declared = template.get("Parameters") or {}
-    supplied = {"ArtifactBucket": bucket, "ArtifactPrefix": prefix}
+    supplied = {"ArtifactBucket": bucket, "ArtifactPrefix": prefix, "ResponderPrincipals": RESPONDER}
     unknown = [name for name, spec in declared.items() if "Default" not in spec and name not in supplied]
     assert not unknown, f"{unknown} have no default: give them a test value in parameter_values()"
     return {name: value for name, value in supplied.items() if name in declared}
@@ -292,6 +336,8 @@ def read_role(d: Deployment, physical: str, props: dict[str, Any]) -> None:
     iam = d.aws("iam")
     role = found(lambda: iam.get_role(RoleName=physical))["Role"]
     assert role["AssumeRolePolicyDocument"]["Statement"], role
+    path = props.get("Path", "/")
+    assert (role["Path"], role["Arn"]) == (path, f"arn:aws:iam::{ACCOUNT}:role{path}{physical}"), role
     names = iam.list_role_policies(RoleName=physical)["PolicyNames"]
     assert sorted(names) == sorted(p["PolicyName"] for p in props.get("Policies", []))
     for policy in props.get("Policies", []):
@@ -324,6 +370,8 @@ def read_table(d: Deployment, physical: str, props: dict[str, Any]) -> None:
     ddb = d.aws("dynamodb")
     table = found(lambda: ddb.describe_table(TableName=physical))["Table"]
     assert table["TableStatus"] == "ACTIVE"
+    if "TableName" in props:
+        assert physical == table["TableName"] == d.resolve(props["TableName"]), physical
     assert table["KeySchema"] == props["KeySchema"]
     assert sorted(table["AttributeDefinitions"], key=str) == sorted(props["AttributeDefinitions"], key=str)
     assert table["BillingModeSummary"]["BillingMode"] == props.get("BillingMode", "PROVISIONED")
@@ -347,6 +395,13 @@ def read_table(d: Deployment, physical: str, props: dict[str, Any]) -> None:
         with pytest.raises(ClientError) as refused:
             ddb.delete_table(TableName=physical)
         assert refused.value.response["Error"]["Code"] == "ValidationException"
+    if "ResourcePolicy" in props:
+        policy = ddb.get_resource_policy(ResourceArn=table["TableArn"])["Policy"]
+        assert json.loads(policy) == d.resolve_all(props["ResourcePolicy"]["PolicyDocument"]), policy
+    else:
+        with pytest.raises(ClientError) as none:
+            ddb.get_resource_policy(ResourceArn=table["TableArn"])
+        assert none.value.response["Error"]["Code"] == "PolicyNotFoundException"
 
 
 def read_bucket(d: Deployment, physical: str, props: dict[str, Any]) -> None:
@@ -441,6 +496,9 @@ def read_kms_alias(d: Deployment, physical: str, props: dict[str, Any]) -> None:
 def read_state_machine(d: Deployment, physical: str, props: dict[str, Any]) -> None:
     described = found(lambda: d.aws("stepfunctions").describe_state_machine(stateMachineArn=physical))
     assert described["status"] == "ACTIVE"
+    if "StateMachineName" in props:
+        name = d.resolve(props["StateMachineName"])
+        assert (described["name"], physical) == (name, f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{name}")
     definition = described["definition"]
     assert "${" not in definition, "a DefinitionSubstitutions placeholder was left in the definition"
     assert json.loads(definition)["StartAt"]
@@ -657,85 +715,269 @@ def test_guardduty_finding_starts_the_playbook_and_a_foreign_event_does_not(
     assert all(runs()[m] == before[m] for m in untouched)
 
 
-def literal_event(pattern: dict[str, Any]) -> dict[str, Any] | None:
-    """An event matching a pattern made of literal strings only (first value of each list); None otherwise."""
-    event: dict[str, Any] = {}
-    for key, value in pattern.items():
-        if isinstance(value, dict):
-            inner = literal_event(value)
-            if inner is None:
-                return None
-            event[key] = inner
-        elif isinstance(value, list) and value and isinstance(value[0], str):
-            event[key] = value[0]
-        else:
-            return None
-    return event
+def kebab(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
 
 
-def test_every_state_machine_runs_from_its_request_rule(deployment: Deployment, fake_lambda: Any) -> None:
-    """Each state machine is in the executing store: a request put on the bus for it (a custom
-    source, which callers may put) starts it, and its states run."""
+def playbooks(path: Path, template: dict[str, Any]) -> dict[str, str]:
+    """Each state machine's logical id -> its playbook: the template's for the primary
+    (StateMachine), the companion's id for the others (their logical id less StateMachine)."""
+    return {
+        name: path.stem if name == "StateMachine" else kebab(name.removesuffix("StateMachine"))
+        for name, res in template["Resources"].items()
+        if res["Type"] == "AWS::StepFunctions::StateMachine"
+    }
+
+
+ALL_PLAYBOOKS = sorted({p for path in TEMPLATES for p in playbooks(path, json.loads(path.read_text())).values()})
+
+
+def manual_request(playbook: str, reason: str) -> dict[str, Any]:
+    """The event `irctl start PLAYBOOK --reason ...` starts a state machine with, unsigned (no
+    `proof`): what anyone allowed events:PutEvents or states:StartExecution could send."""
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": MANUAL_DETAIL_TYPE,
+        "source": MANUAL_SOURCE,
+        "account": ACCOUNT,
+        "time": "2026-01-01T00:00:00Z",
+        "region": REGION,
+        "resources": [],
+        "detail": {"playbook": playbook, "reason": reason, "requested_by": RESPONDER, "dry_run": True},
+    }
+
+
+def all_executions(sfn: Any) -> set[str]:
+    """Every execution of every state machine in the account and Region."""
+    machines = [m["stateMachineArn"] for page in sfn.get_paginator("list_state_machines").paginate()
+                for m in page["stateMachines"]]
+    return {e["executionArn"] for m in machines
+            for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=m) for e in page["executions"]}
+
+
+def test_no_rule_starts_a_playbook_from_a_manual_request(deployment: Deployment, uid: str) -> None:
+    """Manual requests only start a state machine directly (irctl start): no rule of the stack
+    matches one, for any playbook, and requests put on the default bus start nothing anywhere
+    (anyone allowed events:PutEvents could put them there)."""
     d = deployment
     events, sfn = d.aws("events"), d.aws("stepfunctions")
-    machines = {d.physical[n] for n, r in d.resources.items() if r["Type"] == "AWS::StepFunctions::StateMachine"}
-    requested: dict[str, dict[str, Any]] = {}
-    for name, res in d.resources.items():
-        if res["Type"] != "AWS::Events::Rule" or name not in d.physical:
-            continue
-        pattern = json.loads(events.describe_rule(Name=d.physical[name]).get("EventPattern") or "{}")
-        if any(str(source).startswith("aws.") for source in pattern.get("source", ["aws."])):
-            continue  # AWS services' events: the GuardDuty test delivers those
-        request = literal_event(pattern)
-        assert request is not None, f"{name}: pattern {pattern} is not made of literals; extend literal_event()"
-        request.setdefault("detail", {})
-        assert events.test_event_pattern(
-            EventPattern=json.dumps(pattern),
-            Event=json.dumps(
-                {
-                    "id": "1",
-                    "account": ACCOUNT,
-                    "time": "2026-01-01T00:00:00Z",
-                    "region": REGION,
-                    "resources": [],
-                    "version": "0",
-                    **request,
-                }
-            ),
-        )["Result"], request
-        for target in events.list_targets_by_rule(Rule=d.physical[name])["Targets"]:
-            if target["Arn"] in machines:
-                requested[target["Arn"]] = request
-    assert set(requested) == machines, f"state machines no request rule starts: {machines - set(requested)}"
+    requests = [manual_request(p, f"forged on the bus {uid}") for p in ALL_PLAYBOOKS]
+    probe = {"source": [MANUAL_SOURCE], "detail-type": [MANUAL_DETAIL_TYPE]}
+    rules = [n for n, r in d.resources.items() if r["Type"] == "AWS::Events::Rule" and n in d.physical]
+    assert rules, f"{d.path.name} has no rules to check"
+    for request in requests:
+        # TestEventPattern can answer yes: a pattern for manual requests matches each of them.
+        assert events.test_event_pattern(EventPattern=json.dumps(probe), Event=json.dumps(request))["Result"]
+        for name in rules:
+            rule = events.describe_rule(Name=d.physical[name])
+            if "EventPattern" not in rule:
+                assert rule.get("ScheduleExpression"), rule  # schedule-only: no event starts it
+                continue
+            matched = events.test_event_pattern(EventPattern=rule["EventPattern"], Event=json.dumps(request))
+            assert not matched["Result"], (name, request["detail"]["playbook"], rule["EventPattern"])
 
-    before = {m: {e["executionArn"] for e in sfn.list_executions(stateMachineArn=m)["executions"]} for m in machines}
-    for request in {json.dumps(r, sort_keys=True): r for r in requested.values()}.values():
-        put = events.put_events(
-            Entries=[
-                {
-                    "Source": request["source"],
-                    "DetailType": request["detail-type"],
-                    "Detail": json.dumps(request["detail"]),
-                }
-            ]
-        )
-        assert put["FailedEntryCount"] == 0, put
-    for machine in machines:
-        (started,) = wait_for(
-            lambda m=machine: [
-                e for e in sfn.list_executions(stateMachineArn=m)["executions"] if e["executionArn"] not in before[m]
-            ],
-            what=f"an execution of {machine}",
-        )
-        ran = wait_for(
-            lambda a=started["executionArn"]: [
-                e["type"]
-                for e in sfn.get_execution_history(executionArn=a, maxResults=1000)["events"]
-                if e["type"].endswith("StateEntered")
-            ],
-            what=f"a state of {machine} to run",
-        )
+    before = all_executions(sfn)
+    probe_rule = f"manual-probe-{uid}"
+    received = events_to_queue(d.aws, probe_rule, probe)  # the requests do reach the bus's rules
+    try:
+        for i in range(0, len(requests), 10):  # PutEvents takes 10 entries at most
+            put = events.put_events(Entries=[
+                {"Source": r["source"], "DetailType": r["detail-type"], "Detail": json.dumps(r["detail"])}
+                for r in requests[i : i + 10]
+            ])
+            assert put["FailedEntryCount"] == 0, put
+        delivered = received()
+    finally:
+        events.remove_targets(Rule=probe_rule, Ids=["q"])
+        events.delete_rule(Name=probe_rule)
+    assert sorted(e["detail"]["playbook"] for e in delivered) == ALL_PLAYBOOKS
+    deadline = time.monotonic() + 3  # delivery happens inside PutEvents; a few seconds more
+    while True:
+        assert all_executions(sfn) == before, "a manual request put on the bus started a state machine"
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+
+
+def test_every_state_machine_refuses_an_unsigned_request_started_directly(
+    deployment: Deployment, fake_lambda: Any, uid: str
+) -> None:
+    """Each state machine is in the executing store and runs when started directly, as irctl
+    starts every playbook: its intake normalizes the request and asks AuthenticateRequest, with
+    the stack's ResponderPrincipals, who signed it; a request with no proof is refused there
+    (IR.Unauthorized, as the task answers it), reported on the stack's topic, and the execution
+    fails IR.Unauthorized with nothing else done. A machine without the intake (WITHOUT_INTAKE,
+    started by its schedule) runs its states."""
+    d = deployment
+    sfn, sqs, sns = d.aws("stepfunctions"), d.aws("sqs"), d.aws("sns")
+    machines = {d.physical[n]: p for n, p in playbooks(d.path, d.template).items()}
+    assert set(machines) == {d.physical[n] for n, r in d.resources.items()
+                             if r["Type"] == "AWS::StepFunctions::StateMachine"}
+    with_intake = {}
+    for arn, playbook in machines.items():
+        states = json.loads(sfn.describe_state_machine(stateMachineArn=arn)["definition"])["States"]
+        assert ("AuthenticateRequest" in states) == (playbook not in WITHOUT_INTAKE), playbook
+        if playbook not in WITHOUT_INTAKE:
+            with_intake[arn] = playbook
+
+    queue = sqs.create_queue(QueueName=f"notices-{uid}")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=d.physical["NotificationTopic"], Protocol="sqs", Endpoint=queue_arn)
+
+    def normalize(payload: dict[str, Any]) -> dict[str, Any]:
+        event = payload["event"]
+        if (event.get("source"), event.get("detail-type")) != (MANUAL_SOURCE, MANUAL_DETAIL_TYPE):
+            raise HandlerError("IR.InvalidEvent", "not a manual request")  # another test's execution
+        case = {"case_id": f"manual-{event['id']}", "source": "Manual", "title": event["detail"]["reason"],
+                "authority": "unvouched"}
+        return {"case": case, "request": {"proof": event["detail"].get("proof", ""), "digest": f"digest-{event['id']}"}}
+
+    def authenticate(payload: dict[str, Any]) -> Any:
+        # As the task answers a request without a proof (tasks/src/authenticate.rs check_proof).
+        raise HandlerError("IR.Unauthorized", "the request carries no proof of identity")
+
+    fake_lambda.handlers.update({"normalize": normalize, "authenticate-request": authenticate})
+    started = {}
+    for arn, playbook in with_intake.items():
+        request = manual_request(playbook, f"unsigned {uid}")
+        execution = sfn.start_execution(stateMachineArn=arn, input=json.dumps(request))["executionArn"]
+        started[execution] = (playbook, request)
+    for execution, (playbook, request) in started.items():
+        done = wait_for(execution_finished(sfn, execution), timeout=30, what=f"{playbook} to end")
+        assert (done["status"], done.get("error")) == ("FAILED", "IR.Unauthorized"), done
+        entered = [e["stateEnteredEventDetails"]["name"] for e in history(sfn, execution)
+                   if e["type"].endswith("StateEntered")]
+        assert entered == ["Receive", "Normalize", "IsManualRequest", "AuthenticateRequest",
+                           "ReportRefusedRequest", "RequestRefused"], (playbook, entered)
+    # Only the intake ran: each request was normalized and authenticated once, with the stack's
+    # responders and no proof, and no other task was invoked with it.
+    ids = [request["id"] for _, request in started.values()]
+    calls = [(name, payload) for name, payload in list(fake_lambda.calls) if any(i in json.dumps(payload) for i in ids)]
+    assert sorted(name for name, _ in calls) == sorted(["normalize", "authenticate-request"] * len(ids)), calls
+    asked = [payload for name, payload in calls if name == "authenticate-request"]
+    assert sorted(payload["case"]["case_id"] for payload in asked) == sorted(f"manual-{i}" for i in ids)
+    for payload in asked:
+        assert (payload["responders"], payload["request"]["proof"]) == (RESPONDER, ""), payload
+
+    notices: dict[str, dict[str, Any]] = {}  # execution -> its notification (other tests' may come too)
+
+    def notified() -> bool:
+        received = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1, MaxNumberOfMessages=10)
+        for message in received.get("Messages", []):
+            body = json.loads(message["Body"])
+            for execution in started:
+                if f"Execution: {execution}" in body["Message"]:
+                    assert execution not in notices, f"{execution} notified twice"
+                    notices[execution] = body
+        return len(notices) == len(started)
+
+    wait_for(notified, what="a notification of each refusal")
+    for execution, (playbook, _) in started.items():
+        body = notices[execution]
+        assert body["Subject"] == f"aws-ir {playbook}: request refused (IR.Unauthorized)", body
+        assert "Error: IR.Unauthorized" in body["Message"] and "no proof of identity" in body["Message"], body
+
+    for arn, playbook in machines.items():
+        if playbook in with_intake.values():
+            continue
+        request = manual_request(playbook, f"unsigned {uid}")
+        execution = sfn.start_execution(stateMachineArn=arn, input=json.dumps(request))["executionArn"]
+        ran = wait_for(lambda a=execution: [e["type"] for e in history(sfn, a) if e["type"].endswith("StateEntered")],
+                       what=f"a state of {playbook} to run")
         assert ran[0] in ("PassStateEntered", "TaskStateEntered", "ChoiceStateEntered"), ran
+
+
+def test_the_trust_boundary_reads_back(deployment: Deployment) -> None:
+    """What the trust boundary's template properties create, read through each API: aws-ir's
+    roles on the path /aws-ir/ (the quarantine role never), state machines named after the stack,
+    and the case table `<stack>-cases` whose resource policy denies item writes to everyone but
+    aws-ir's roles."""
+    d = deployment
+    iam, sfn, ddb = d.aws("iam"), d.aws("stepfunctions"), d.aws("dynamodb")
+    roles = [n for n, r in d.resources.items() if r["Type"] == "AWS::IAM::Role" and n in d.physical]
+    assert roles
+    for name in roles:
+        role = iam.get_role(RoleName=d.physical[name])["Role"]
+        if name in NOT_AWS_IR_ROLES:
+            assert not role["Path"].startswith("/aws-ir/"), role
+        else:
+            assert role["Path"] == "/aws-ir/", (name, role["Path"])
+            assert role["Arn"] == f"arn:aws:iam::{ACCOUNT}:role/aws-ir/{d.physical[name]}", role["Arn"]
+
+    for name, playbook in playbooks(d.path, d.template).items():
+        wanted = d.stack if name == "StateMachine" else f"{d.stack}-{playbook}"
+        assert sfn.describe_state_machine(stateMachineArn=d.physical[name])["name"] == wanted, name
+
+    if "CaseTable" not in d.resources:
+        assert d.path.stem == "triage", f"{d.path.name} has no case table"  # triage records no case
+        return
+    table = ddb.describe_table(TableName=d.physical["CaseTable"])["Table"]
+    assert table["TableName"] == f"{d.stack}-cases"
+    policy = json.loads(ddb.get_resource_policy(ResourceArn=table["TableArn"])["Policy"])
+    statements = policy["Statement"] if isinstance(policy["Statement"], list) else [policy["Statement"]]
+    (deny,) = [s for s in statements if s["Effect"] == "Deny"]
+    actions = deny["Action"] if isinstance(deny["Action"], list) else [deny["Action"]]
+    assert (deny["Principal"], sorted(actions), deny["Resource"]) == ("*", ITEM_WRITES, table["TableArn"]), deny
+    assert deny["Condition"] == {"ArnNotLike": {"aws:PrincipalArn": AWS_IR_ROLES}}, deny
+
+
+def test_only_aws_ir_roles_write_the_case_table(
+    deployment: Deployment, emulator_env: dict[str, str], moto_endpoint: str, uid: str
+) -> None:
+    """An IAM user allowed dynamodb:* on * cannot write a case (the table's policy denies it by
+    name of what it is not: one of aws-ir's roles), while it and the administrator can read it;
+    a session of an aws-ir role writes."""
+    from irmoto import fixtures
+
+    d = deployment
+    if "CaseTable" not in d.resources:
+        pytest.skip(f"{d.path.name} has no case table")
+    ddb, iam = d.aws("dynamodb"), d.aws("iam")
+    attacker = signed_as(moto_endpoint, fixtures.principal(f"case-forger-{uid}", {
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"}]}))
+    trust = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}}]}
+    role = iam.create_role(RoleName=f"case-writer-{uid}", Path="/aws-ir/",
+                           AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    iam.put_role_policy(RoleName=f"case-writer-{uid}", PolicyName="tables", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"}]}))
+    aws_ir = signed_as(moto_endpoint, fixtures.assume(role, "case-writer"))("dynamodb")
+
+    table = ddb.describe_table(TableName=d.physical["CaseTable"])["Table"]
+    name, arn = table["TableName"], table["TableArn"]
+    types = {a["AttributeName"]: a["AttributeType"] for a in table["AttributeDefinitions"]}
+
+    def key(marker: str) -> dict[str, Any]:
+        return {k["AttributeName"]: {types[k["AttributeName"]]: marker if types[k["AttributeName"]] == "S" else "1"}
+                for k in table["KeySchema"]}
+
+    recorded, forged = key(f"recorded-{uid}"), key(f"forged-{uid}")
+    aws_ir.put_item(TableName=name, Item={**recorded, "note": {"S": "by aws-ir"}})
+
+    forger = attacker("dynamodb")
+    attempts = {
+        "PutItem": lambda: forger.put_item(TableName=name, Item={**forged, "note": {"S": "forged"}}),
+        "UpdateItem": lambda: forger.update_item(TableName=name, Key=recorded, UpdateExpression="SET note = :n",
+                                                 ExpressionAttributeValues={":n": {"S": "forged"}}),
+        "DeleteItem": lambda: forger.delete_item(TableName=name, Key=recorded),
+        "BatchWriteItem": lambda: forger.batch_write_item(RequestItems={name: [{"PutRequest": {"Item": forged}}]}),
+    }
+    for action, attempt in attempts.items():
+        with pytest.raises(ClientError) as refused:
+            attempt()
+        error = refused.value.response["Error"]
+        assert error["Code"] == "AccessDeniedException", (action, error)
+        assert error["Message"] == (
+            f"User: arn:aws:iam::{ACCOUNT}:user/case-forger-{uid} is not authorized to perform: "
+            f"dynamodb:{action} on resource: {arn} with an explicit deny in a resource-based policy"), error
+
+    # Reading is not denied: the refusals above are the table's policy, not a missing permission.
+    assert forger.get_item(TableName=name, Key=recorded)["Item"]["note"] == {"S": "by aws-ir"}
+    assert ddb.get_item(TableName=name, Key=recorded)["Item"]["note"] == {"S": "by aws-ir"}
+    assert "Item" not in ddb.get_item(TableName=name, Key=forged)
+    items = ddb.scan(TableName=name)["Items"]
+    assert not [i for i in items if "forged" in json.dumps(i)], items
 
 
 def test_update_with_a_new_artifact_prefix_then_delete(deployment: Deployment) -> None:

@@ -17,7 +17,6 @@ struct Ctx {
     main: Stack,
     /// Every manual request for ec2-compromise put on the bus (no such stack here: a queue
     /// stands in for its rule).
-    handovers: String,
     /// Rules disabled (started directly), console passwords removed, no deny-all policy.
     strict: Stack,
 }
@@ -49,6 +48,8 @@ fn main() -> std::process::ExitCode {
                         "CredentialsMinSeverityAutomatic=5",
                         "CredentialsApprovalTimeoutSeconds=600",
                         "ContainSourceInstance=true",
+                        // The second responder's gate is exercised by the ec2 and trust suites.
+                        "ReleaseApproval=none",
                     ],
                 )
                 .await;
@@ -60,51 +61,30 @@ fn main() -> std::process::ExitCode {
                         "Triggers=disabled",
                         "UserDenyAll=false",
                         "RemoveConsoleLogin=true",
+                        "ReleaseApproval=none",
                     ],
+                )
+                .await;
+            // Where the hand-off goes: ec2-compromise under the same prefix, acting only when
+            // started (its rules disabled), as a request it authenticates.
+            world
+                .deploy(
+                    "e2e",
+                    "ec2-compromise",
+                    &["Triggers=disabled", "VolatileCapture=false"],
                 )
                 .await;
             (main, strict)
         });
-        let handovers = rt.block_on(handover_queue(&world));
         Ctx {
             world,
             main,
             strict,
-            handovers,
         }
     })
 }
 
 // --- helpers -----------------------------------------------------------------------------
-
-/// A queue that receives what ec2-compromise's manual-request rule would.
-async fn handover_queue(w: &World) -> String {
-    let (url, arn) = w.queue("e2e-ec2-compromise-requests").await;
-    w.events
-        .put_rule()
-        .name("e2e-ec2-compromise-requests")
-        .event_pattern(
-            serde_json::json!({"source": ["aws-ir.manual"], "detail-type": ["Manual Response Request"], "detail": {"playbook": ["ec2-compromise"]}})
-                .to_string(),
-        )
-        .send()
-        .await
-        .unwrap();
-    w.events
-        .put_targets()
-        .rule("e2e-ec2-compromise-requests")
-        .targets(
-            aws_sdk_eventbridge::types::Target::builder()
-                .id("queue")
-                .arn(arn)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
-    url
-}
 
 /// An IAM user with `keys` access keys, a console password and a `team` tag, plus `tags`.
 async fn user(c: &Ctx, name: &str, keys: usize, tags: &[(&str, &str)]) -> Vec<String> {
@@ -383,21 +363,31 @@ async fn instance_credentials_used_outside_revoke_the_role_sessions(c: Arc<Ctx>)
     assert!(doc["Statement"][0]["Condition"]["DateLessThan"]["aws:TokenIssueTime"].is_string());
     assert_eq!(tags.get("aws-ir:case"), Some(&case));
 
-    // Policy hands the source instance to ec2-compromise: its manual request is on the bus.
-    let received = c
+    // Policy hands the source instance to ec2-compromise, as a request signed by the hand-off
+    // task's role: that playbook authenticates it as aws-ir's own and contains the instance.
+    let ec2 = c
         .world
-        .sqs
-        .receive_message()
-        .queue_url(&c.handovers)
-        .wait_time_seconds(5)
+        .sfn
+        .describe_state_machine()
+        .state_machine_arn("arn:aws:states:us-east-1:123456789012:stateMachine:e2e-ec2-compromise")
         .send()
         .await
-        .unwrap();
-    let event: Value = serde_json::from_str(received.messages()[0].body().unwrap()).unwrap();
+        .expect("ec2-compromise is named after its stack");
+    let handoff = format!(
+        "{}:handoff-{case}-{instance}",
+        ec2.state_machine_arn()
+            .replace(":stateMachine:", ":execution:")
+    );
+    let (status, contained) = c.world.wait(&handoff, Duration::from_secs(240)).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{contained}");
+    assert_eq!(contained["case"]["authority"], "aws-ir", "{contained}");
     assert_eq!(
-        event["detail"]["instance_ids"],
-        serde_json::json!([instance]),
-        "{event}"
+        contained["case"]["actor"]["principal_type"], "aws-ir",
+        "{contained}"
+    );
+    assert_eq!(
+        contained["results"]["instances"][0]["status"], "contained",
+        "{contained}"
     );
     assert!(
         result_for(&out, "role/orders-role")["detail"]
@@ -546,10 +536,7 @@ async fn a_protected_user_is_cut_off_once_approved(c: Arc<Ctx>) {
         .find(|m| m.contains(&principal))
         .and_then(|m| m.split_whitespace().nth(1).map(String::from))
         .expect("an approval request names the case");
-    irctl_ok(
-        &c,
-        &["approve", &case, "--principal", &principal, "--by", "alice"],
-    );
+    irctl_ok(&c, &["approve", &case, "--principal", &principal]);
     let (status, out) = c.world.wait(&arn, Duration::from_secs(120)).await;
     assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
     assert_eq!(result_for(&out, &principal)["status"], "contained", "{out}");

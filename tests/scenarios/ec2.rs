@@ -551,23 +551,24 @@ async fn a_compromised_host_is_contained_and_release_restores_it(c: Arc<Ctx>) {
         .await;
     assert!(!got.is_empty(), "the notification lists the actions");
 
-    // Step 7: release restores the recorded state, field by field.
-    let out = c.world.irctl(&[
-        "--stack-prefix",
-        &c.main.prefix,
-        "start",
-        "ec2-release",
-        "--case",
-        &case,
-        "--instance",
-        instance,
-        "--reason",
-        "false positive",
-        "--watch",
-        "--timeout",
-        "120",
-    ]);
-    assert!(out.status.success(), "release failed");
+    // Step 7: release restores the recorded state, field by field, once a second responder
+    // agrees.
+    let (status, out) = c
+        .world
+        .release(
+            &c.main.prefix,
+            "ec2-release",
+            &[
+                "--case",
+                &case,
+                "--instance",
+                instance,
+                "--reason",
+                "false positive",
+            ],
+        )
+        .await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "release failed: {out}");
     let released = observe(&c, instance).await;
     assert_eq!(released.groups, before.groups);
     assert!(
@@ -705,13 +706,7 @@ async fn approve_flow(c: &Ctx, name: &str, answer: &[&str]) -> (String, Value, O
         .expect("an approval request names the case");
     let mut args = vec!["--stack-prefix", c.main.prefix.as_str()];
     args.extend(answer);
-    args.extend([
-        case.as_str(),
-        "--instance",
-        instance.as_str(),
-        "--by",
-        "alice",
-    ]);
+    args.extend([case.as_str(), "--instance", instance.as_str()]);
     assert!(c.world.irctl(&args).status.success());
     let (status, out) = c.world.wait(&arn, Duration::from_secs(240)).await;
     assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
@@ -1019,24 +1014,16 @@ async fn the_optional_cuts_are_made_and_released(c: Arc<Ctx>) {
     );
 
     // Release: every optional cut undone.
-    let released = c.world.irctl(&[
-        "--stack-prefix",
-        &c.strict.prefix,
-        "start",
-        "ec2-release",
-        "--case",
-        &case,
-        "--instance",
-        instance,
-        "--reason",
-        "drill",
-        "--direct",
-        "--watch",
-        "--timeout",
-        "120",
-    ]);
-    let stdout = String::from_utf8_lossy(&released.stdout);
-    assert!(released.status.success(), "{stdout}");
+    let (status, released) = c
+        .world
+        .release(
+            &c.strict.prefix,
+            "ec2-release",
+            &["--case", &case, "--instance", instance, "--reason", "drill"],
+        )
+        .await;
+    let stdout = released.to_string();
+    assert_eq!(status, ExecutionStatus::Succeeded, "{stdout}");
     let after = observe(&c, instance).await;
     assert_eq!(after.profile, before.profile);
     assert_eq!(after.groups, before.groups);

@@ -797,7 +797,6 @@ async fn expiry_and_reconciliation_keep_aws_and_the_ledger_in_step(c: Arc<Ctx>) 
         "ip-expiry",
         "--reason",
         "e2e: reconcile now",
-        "--direct",
     ]);
     let (status, out) = c.world.wait(&arn, Duration::from_secs(300)).await;
     assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
@@ -836,24 +835,19 @@ async fn expiry_and_reconciliation_keep_aws_and_the_ledger_in_step(c: Arc<Ctx>) 
         .await;
     assert!(!sent.is_empty(), "the foreign deny was not notified");
 
-    // A day later, a responder's dry run first (`irctl start ip-expiry --dry-run` sends this
-    // manual request; its time is a day on here): the expiry is planned, nothing moves.
-    let dry = json!({
-        "source": "aws-ir.manual",
-        "detail-type": "Manual Response Request",
-        "time": e2e_time(25 * 3600),
-        "detail": {"playbook": "ip-expiry", "reason": "e2e: what would expire?", "dry_run": true},
-    });
-    let file = std::env::temp_dir().join(format!("irctl-dry-{}.json", std::process::id()));
-    std::fs::write(&file, dry.to_string()).unwrap();
+    // A day later, a responder's dry run first: the request signed as of tomorrow, which only
+    // a responder's authenticated request may set; the expiry is planned, nothing moves.
+    let tomorrow = e2e_time(25 * 3600);
     let arn = c.world.started(&[
         "--stack-prefix",
         &c.quiet.prefix,
         "start",
         "ip-expiry",
-        "--file",
-        file.to_str().unwrap(),
-        "--direct",
+        "--reason",
+        "e2e: what would expire?",
+        "--dry-run",
+        "--as-of",
+        &tomorrow,
     ]);
     let (status, out) = c.world.wait(&arn, Duration::from_secs(300)).await;
     assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
@@ -878,8 +872,37 @@ async fn expiry_and_reconciliation_keep_aws_and_the_ledger_in_step(c: Arc<Ctx>) 
         .await;
     assert!(!planned.is_empty(), "the plan was not notified");
 
-    // A day later (the TTL is 24 h): gone from WAF and the ACL, the set written empty.
-    let (status, out) = run_direct(&c, &c.quiet, "ip-expiry", &json!({"source": "aws.events", "detail-type": "Scheduled Event", "time": e2e_time(25 * 3600)})).await;
+    // A scheduled event that says it is a day later changes nothing: the expiry runs as of
+    // Step Functions' own clock (anyone allowed StartExecution could send such an event).
+    let (status, out) = run_direct(
+        &c,
+        &c.quiet,
+        "ip-expiry",
+        &json!({"source": "aws.events", "detail-type": "Scheduled Event", "time": tomorrow}),
+    )
+    .await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_eq!(out["expiry"]["expired"], json!([]), "{out}");
+    assert!(
+        waf_addresses(&c, &c.quiet, "BlockedIpv4RegionalArn")
+            .await
+            .contains(&mine),
+        "a forged time lifted a block"
+    );
+
+    // A day later, as a responder's request says (the TTL is 24 h): gone from WAF and the ACL,
+    // the set written empty.
+    let arn = c.world.started(&[
+        "--stack-prefix",
+        &c.quiet.prefix,
+        "start",
+        "ip-expiry",
+        "--reason",
+        "e2e: a day later",
+        "--as-of",
+        &tomorrow,
+    ]);
+    let (status, out) = c.world.wait(&arn, Duration::from_secs(300)).await;
     assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
     assert!(
         out["expiry"]["expired"].to_string().contains(&mine),

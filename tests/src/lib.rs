@@ -35,10 +35,34 @@ pub struct World {
     pub ssm: aws_sdk_ssm::Client,
     pub wafv2: aws_sdk_wafv2::Client,
     pub s3control: aws_sdk_s3control::Client,
+    /// Two responders (IAM users allowed everything, as a responder's role would be), named in
+    /// every stack's `ResponderPrincipals`: `irctl` runs as the first; a release's second
+    /// approval comes from the second.
+    pub responders: [Principal; 2],
     state_dir: PathBuf,
     owned: bool,
     /// Notifications read so far, per queue.
     mailbox: std::sync::Mutex<BTreeMap<String, Vec<Value>>>,
+}
+
+/// A principal of the emulated account with its own access key (IAM is evaluated for it).
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub arn: String,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+}
+
+impl Principal {
+    /// The environment that makes the SDK (irctl, boto3) call as this principal.
+    pub fn env(&self) -> [(&str, &str); 3] {
+        [
+            ("AWS_ACCESS_KEY_ID", self.access_key_id.as_str()),
+            ("AWS_SECRET_ACCESS_KEY", self.secret_access_key.as_str()),
+            // An empty token: no session (the emulator's environment sets none either).
+            ("AWS_SESSION_TOKEN", ""),
+        ]
+    }
 }
 
 /// A deployed playbook stack and the queue subscribed to its topic.
@@ -108,6 +132,37 @@ impl World {
             String::from_utf8_lossy(&baseline.stderr)
         );
 
+        let principal = |name: &str, policy: &str| {
+            let out = Command::new(root.join(".venv/bin/python"))
+                .args([
+                    "-m",
+                    "irmoto.fixtures",
+                    "principal",
+                    name,
+                    "--policy",
+                    policy,
+                ])
+                .current_dir(root.join("tests/harness"))
+                .envs(&env)
+                .output()
+                .expect("fixtures run");
+            assert!(
+                out.status.success(),
+                "principal {name}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let v: Value = serde_json::from_slice(&out.stdout).expect("principal JSON");
+            Principal {
+                arn: v["Arn"].as_str().unwrap().to_string(),
+                access_key_id: v["AccessKeyId"].as_str().unwrap().to_string(),
+                secret_access_key: v["SecretAccessKey"].as_str().unwrap().to_string(),
+            }
+        };
+        let everything = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+        let responders = [
+            principal("responder-alice", everything),
+            principal("responder-bob", everything),
+        ];
         for (k, v) in &env {
             std::env::set_var(k, v);
         }
@@ -141,6 +196,7 @@ impl World {
             root,
             bin,
             env,
+            responders,
             state_dir,
             owned: true,
             mailbox: Default::default(),
@@ -216,16 +272,23 @@ impl World {
         serde_json::from_str(&text).unwrap_or(Value::Null)
     }
 
-    /// Runs `irctl` as a user would, against the emulator.
+    /// Runs `irctl` as a responder would (the first responder), against the emulator.
     pub fn irctl(&self, args: &[&str]) -> Output {
         self.irctl_with(args, &[])
     }
 
-    /// `irctl` with `env` set over the emulator's environment (a proxy, another endpoint).
+    /// `irctl` as `who`.
+    pub fn irctl_as(&self, who: &Principal, args: &[&str]) -> Output {
+        self.irctl_with(args, &who.env())
+    }
+
+    /// `irctl` as the first responder, with `env` set over the emulator's environment (a proxy,
+    /// another endpoint, another principal's keys).
     pub fn irctl_with(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         let out = Command::new(self.bin.join("irctl"))
             .args(args)
             .envs(&self.env)
+            .envs(self.responders[0].env())
             .envs(env.iter().copied())
             .current_dir(&self.root)
             .output()
@@ -286,6 +349,14 @@ impl World {
         for p in params {
             args.push("--param");
             args.push(p);
+        }
+        let responders = format!(
+            "ResponderPrincipals={},{}",
+            self.responders[0].arn, self.responders[1].arn
+        );
+        if !params.iter().any(|p| p.starts_with("ResponderPrincipals=")) {
+            args.push("--param");
+            args.push(&responders);
         }
         let out = self.irctl(&args);
         assert!(out.status.success(), "irctl deploy failed");
@@ -388,10 +459,23 @@ impl World {
         serde_json::from_str(&text).unwrap_or_default()
     }
 
-    /// Imports ASFF findings into Security Hub as a product integration does
-    /// (`BatchImportFindings`), JSON as is: the SDK's typed findings cannot be built from a sample.
-    /// Security Hub then sends each to EventBridge as "Findings - Imported".
+    /// Imports ASFF findings into Security Hub as the AWS service their `ProductArn` names
+    /// (GuardDuty, Security Hub's controls): only AWS can, so the harness plays it. Security Hub
+    /// then sends each to EventBridge as "Findings - Imported".
     pub fn import_findings(&self, findings: &[Value]) {
+        let body = json!({ "Findings": findings }).to_string();
+        let (status, text) = http_post(
+            self.endpoint(),
+            "/moto-api/irmoto/securityhub-findings",
+            &body,
+        );
+        assert_eq!(status, 200, "importing the findings failed: {text}");
+    }
+
+    /// Imports ASFF findings through the account's own integration (`BatchImportFindings`), as
+    /// anyone allowed to can: JSON as is, since the SDK's typed findings cannot be built from a
+    /// sample.
+    pub fn import_findings_as_customer(&self, findings: &[Value]) {
         let body = json!({ "Findings": findings }).to_string();
         // Routed to Security Hub by the credential scope, as the emulator reads it.
         let auth = "Authorization: AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20261129/us-east-1/securityhub/aws4_request, SignedHeaders=host, Signature=0\r\n";
@@ -576,6 +660,39 @@ impl World {
             );
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
+    }
+
+    /// `irctl start <release> ARGS` as the first responder, approved by the second (a release
+    /// waits for one), followed to its end: its status and output.
+    pub async fn release(
+        &self,
+        prefix: &str,
+        playbook: &str,
+        args: &[&str],
+    ) -> (ExecutionStatus, Value) {
+        let mut all = vec!["--stack-prefix", prefix, "start", playbook];
+        all.extend(args);
+        let arn = self.started(&all);
+        let case = args
+            .windows(2)
+            .find(|w| w[0] == "--case")
+            .map(|w| w[1])
+            .expect("a release names its case");
+        self.approve_release(&arn, case).await;
+        self.wait(&arn, Duration::from_secs(180)).await
+    }
+
+    /// A release started by the first responder waits for a second: the second approves it.
+    pub async fn approve_release(&self, arn: &str, case_id: &str) {
+        self.wait_for_token(arn).await;
+        let out = self.irctl_as(
+            &self.responders[1],
+            &["approve", case_id, "--reason", "second responder agrees"],
+        );
+        assert!(
+            out.status.success(),
+            "the second responder's approval failed"
+        );
     }
 
     /// Waits until the execution is paused on a task token.

@@ -107,6 +107,11 @@ fn blocked_ip_sets(t: &mut Template) {
     }
 }
 
+/// What a URL parameter of the capture document may be: `none`, or an http(s) URL made only of
+/// the characters a presigned S3 URL uses.
+pub const CAPTURE_URL_PATTERN: &str =
+    "^(none|https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/[A-Za-z0-9._~%/+=&?:-]*)$";
+
 /// A stack's case table is `<stack name>-cases`.
 pub const CASE_TABLE_SUFFIX: &str = "-cases";
 
@@ -320,8 +325,10 @@ fn capture_document(t: &mut Template) {
                     "description": "aws-ir: collect volatile evidence from a Linux instance before it is isolated. Read-only except for the memory image it uploads.",
                     "parameters": {
                         "CaseId": {"type": "String", "description": "The incident's case id.", "allowedPattern": "^case-[0-9a-f]{16}$"},
-                        "MemoryUploadUrl": {"type": "String", "default": "none", "description": "Presigned PUT URL for the memory image, or none."},
-                        "AvmlUrl": {"type": "String", "default": "none", "description": "Presigned GET URL of an AVML binary when the instance has none, or none."},
+                        // The script passes them to curl: nothing that a shell would read as more
+                        // than a URL (no spaces, quotes, `$`, backticks, `;`, `|`).
+                        "MemoryUploadUrl": {"type": "String", "default": "none", "description": "Presigned PUT URL for the memory image, or none.", "allowedPattern": CAPTURE_URL_PATTERN},
+                        "AvmlUrl": {"type": "String", "default": "none", "description": "Presigned GET URL of an AVML binary when the instance has none, or none.", "allowedPattern": CAPTURE_URL_PATTERN},
                         "PacketCaptureSeconds": {"type": "String", "default": "0", "allowedPattern": "^[0-9]{1,3}$", "description": "Seconds of packet capture (0: none)."}
                     },
                     "mainSteps": CAPTURE_STEPS.iter().map(|name| step(name, capture_commands(name))).collect::<Vec<_>>(),

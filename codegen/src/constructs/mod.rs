@@ -9,6 +9,7 @@
 //!   its triggers, and everything above.
 
 pub mod evidence;
+pub mod guardrails;
 pub mod key;
 pub mod playbook;
 pub mod policy;

@@ -64,6 +64,25 @@ pub fn peer_machine_variable(id: &str) -> String {
 
 const PEER_MACHINE: &str = "PeerMachine_";
 
+/// The definition variable naming another playbook's case table, resolved to
+/// `<StackPrefix>-<id>-cases` (tables are named after their stack).
+pub fn peer_table_variable(id: &str) -> String {
+    format!("{PEER_TABLE}{}", id.replace('-', "_"))
+}
+
+const PEER_TABLE: &str = "PeerTable_";
+
+fn ensure_stack_prefix(t: &mut Template) {
+    if !t.parameters.iter().any(|(n, _)| n == params::STACK_PREFIX) {
+        t.parameter(
+            params::STACK_PREFIX,
+            Parameter::string("The prefix of this deployment's stack names (`irctl deploy` sets it): a stack finds another's state machine or case table by it.")
+                .default(json!("aws-ir"))
+                .pattern("^[A-Za-z][A-Za-z0-9-]{0,40}$"),
+        );
+    }
+}
+
 /// A playbook ready to be written out.
 pub struct Synthesized {
     /// (playbook id, ASL, machine) for the primary and each companion.
@@ -256,15 +275,16 @@ impl Playbook {
                 ref_(ids::TOPIC)
             } else if t.parameters.iter().any(|(n, _)| n == var) {
                 ref_(var)
+            } else if let Some(peer) = var.strip_prefix(PEER_TABLE) {
+                ensure_stack_prefix(t);
+                sub(&format!(
+                    "${{{}}}-{}{}",
+                    params::STACK_PREFIX,
+                    peer.replace('_', "-"),
+                    evidence::CASE_TABLE_SUFFIX
+                ))
             } else if let Some(peer) = var.strip_prefix(PEER_MACHINE) {
-                if !t.parameters.iter().any(|(n, _)| n == params::STACK_PREFIX) {
-                    t.parameter(
-                        params::STACK_PREFIX,
-                        Parameter::string("The prefix of this deployment's stack names (`irctl deploy` sets it): a hand-off finds the other playbook's state machine by it.")
-                            .default(json!("aws-ir"))
-                            .pattern("^[A-Za-z][A-Za-z0-9-]{0,40}$"),
-                    );
-                }
+                ensure_stack_prefix(t);
                 sub(&format!(
                     "arn:${{AWS::Partition}}:states:${{AWS::Region}}:${{AWS::AccountId}}:stateMachine:${{{}}}-{}",
                     params::STACK_PREFIX,

@@ -54,6 +54,9 @@ pub enum Trigger {
     /// caller) and the playbook authenticates it. No EventBridge rule: anyone allowed
     /// `events:PutEvents` could put a request on a bus.
     Manual { playbook: String },
+    /// Writes of tags whose key starts with `prefix` (on EC2 resources, IAM roles and users,
+    /// buckets, trails), as CloudTrail records them: the tag guard.
+    TagWrites { prefix: &'static str },
     /// A schedule (`rate(...)` or `cron(...)`): EventBridge's "Scheduled Event", whose `time`
     /// the playbook reads as now.
     Schedule { expression: String },
@@ -94,6 +97,19 @@ impl ConfigRule {
     }
 }
 
+/// The tagging calls the tag guard listens to.
+pub const TAG_CALLS: [&str; 9] = [
+    "CreateTags",
+    "DeleteTags",
+    "TagRole",
+    "UntagRole",
+    "TagUser",
+    "UntagUser",
+    "PutBucketTagging",
+    "AddTags",
+    "RemoveTags",
+];
+
 /// Deploys the stack's Config rules (they need the account's configuration recorder).
 pub const CONFIG_RULES_CONDITION: &str = "DeployConfigRules";
 
@@ -126,6 +142,7 @@ impl Trigger {
             }
             Trigger::ConfigRules { .. } => "ConfigRules".into(),
             Trigger::Manual { .. } => "ManualRequests".into(),
+            Trigger::TagWrites { .. } => "CloudTrailTagWrites".into(),
             Trigger::Schedule { .. } => "Schedule".into(),
         }
     }
@@ -172,6 +189,9 @@ impl Trigger {
                 rules.iter().map(|r| r.name).collect::<Vec<_>>().join(", ")
             ),
             Trigger::Manual { playbook } => format!("Manual requests for playbook {playbook}"),
+            Trigger::TagWrites { prefix } => {
+                format!("CloudTrail: tags {prefix}* written or removed")
+            }
             Trigger::Schedule { expression } => format!("On the schedule {expression}"),
         }
     }
@@ -293,6 +313,25 @@ impl Trigger {
                     "newEvaluationResult": {"complianceType": ["NON_COMPLIANT"]},
                 },
             }),
+            Trigger::TagWrites { prefix } => {
+                let key = json!([{ "prefix": prefix }]);
+                json!({
+                    "source": ["aws.ec2", "aws.iam", "aws.s3", "aws.cloudtrail"],
+                    "detail-type": [events::CLOUDTRAIL_DETAIL_TYPE],
+                    "detail": {
+                        "eventName": TAG_CALLS,
+                        "errorCode": [{"exists": false}],
+                        // Each service records the keys in its own shape.
+                        "$or": [
+                            {"requestParameters": {"tagSet": {"items": {"key": key}}}},
+                            {"requestParameters": {"tags": {"key": key}}},
+                            {"requestParameters": {"tagKeys": key}},
+                            {"requestParameters": {"Tagging": {"TagSet": {"Tag": {"Key": key}}}}},
+                            {"requestParameters": {"tagsList": {"key": key}}},
+                        ],
+                    },
+                })
+            }
             Trigger::Manual { .. } | Trigger::Schedule { .. } => Value::Null,
         }
     }

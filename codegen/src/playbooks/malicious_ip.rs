@@ -46,6 +46,7 @@ pub fn policy_parameters() -> Vec<(&'static str, Parameter)> {
         ("NaclEgress", Parameter::string("true: deny outbound traffic to the address too (an inbound deny already drops its replies, NACLs being stateless).").default(json!("false")).allowed(&[json!("true"), json!("false")])),
         ("NaclRules", Parameter::string("Network ACL rule numbers reserved to aws-ir's denies, first-last (below the account's allow rules; the EC2 playbook's isolation uses 1-32).").default(json!("50-89")).pattern("^[0-9]{1,5}-[0-9]{1,5}$")),
         ("NaclLimit", Parameter::string("Rules a network ACL may hold per direction and address family (Amazon VPC quota, 20 by default, up to 40).").default(json!("20")).pattern("^[0-9]{1,2}$")),
+        ("MaxAutomaticBlocksPerHour", Parameter::string("Addresses findings may block in an hour without a responder; beyond it (a flood, which would evict real denies) only responders block (irctl start malicious-ip --ip).").default(json!("100")).pattern("^[0-9]{1,5}$")),
     ]
 }
 
@@ -63,6 +64,7 @@ fn read_policy() -> Pass {
             "nacl_egress": "${NaclEgress}",
             "nacl_rules": "${NaclRules}",
             "nacl_limit": "${NaclLimit}",
+            "max_automatic_blocks_per_hour": "${MaxAutomaticBlocksPerHour}",
             "ip_sets": ["${BlockedIpv4Regional}", "${BlockedIpv6Regional}", "${BlockedIpv4CloudFront}", "${BlockedIpv6CloudFront}"],
             "case_table": "${CaseTableName}",
         }))
@@ -197,22 +199,14 @@ fn expiry() -> Companion {
     )
     .next(Fail::new("ExpiryFailed").error("IR.PlaybookFailed").cause("See the notification and the execution history."));
 
-    // `irctl start ip-expiry --dry-run`: the manual request says so; a scheduled event does not.
+    // `irctl start ip-expiry --dry-run`: the authenticated request says so; the schedule never.
     let mode = Choice::new("DryRunAsked")
         .comment("A responder's dry run plans the expiry and changes nothing; the schedule's runs are real.")
         .when(
-            Condition::and([
-                Condition::is_present("$.detail.dry_run", true),
-                Condition::boolean_equals("$.detail.dry_run", true),
-            ]),
-            Pass::new("PlanOnly").result(json!(true)).result_path("$.dry_run"),
+            Condition::boolean_equals("$.dry_run", true),
+            Pass::new("PlanOnly"),
         )
-        .otherwise(
-            Pass::new("ForReal")
-                .result(json!(false))
-                .result_path("$.dry_run")
-                .next(Chain::goto("ExpireBlocks")),
-        );
+        .otherwise(Pass::new("ForReal").next(Chain::goto("ExpireBlocks")));
 
     let expire = Task::invoke::<ExpireBlocks>("ExpireBlocks")
         .comment("Expired blocks out of WAF and the network ACLs; lost ones written again; unknown ones in our sets removed, foreign denies in our range reported.")
@@ -241,13 +235,32 @@ fn expiry() -> Companion {
         )
         .otherwise(Succeed::new("Expired"));
 
-    let now = Choice::new("HasTime")
-        .comment("A scheduled event carries its time; a start without one expires as of now.")
-        .when(Condition::is_present("$.time", true), read_policy())
+    // The time blocks expire as of decides what is lifted: never a time the input merely says
+    // (anyone allowed StartExecution could send a scheduled event from next year). The
+    // schedule's runs, and any other start, expire as of Step Functions' own start time; a
+    // responder's authenticated request as of the time it signed (`irctl start ip-expiry
+    // --as-of`).
+    let requested = intake(EXPIRY).next(
+        Pass::new("AsRequested")
+            .comment(
+                "A responder asked: as of the time the request was signed with, dry run as asked.",
+            )
+            .parameters(json!({"time.$": "$.case.observed_at", "dry_run.$": "$.case.dry_run"}))
+            .next(Chain::goto("ReadPolicy")),
+    );
+    let now = Choice::new("HowStarted")
+        .comment("A responder's request is authenticated like any other; everything else runs as of now, for real.")
+        .when(
+            Condition::and([
+                Condition::is_present("$.source", true),
+                Condition::string_equals("$.source", contract::events::manual::SOURCE),
+            ]),
+            requested,
+        )
         .otherwise(
             Pass::new("TimeIsNow")
-                .parameters(json!({"time.$": "$$.Execution.StartTime"}))
-                .next(Chain::goto("ReadPolicy")),
+                .parameters(json!({"time.$": "$$.Execution.StartTime", "dry_run": false}))
+                .next(read_policy()),
         );
 
     let machine = StateMachine::new(

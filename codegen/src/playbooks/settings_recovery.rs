@@ -16,8 +16,8 @@ use crate::constructs::trigger::{ConfigRule, RuleSource, Trigger};
 use crate::playbooks::intake::{intake, notify, REPORT_FAILURE};
 use contract::case::SeverityLabel;
 use contract::tasks::settings::{
-    BlockAccountPublicAccess, BlockBucketPublicAccess, EvaluateTrailLogging, RestartTrailLogging,
-    RevokeOpenIngress,
+    BlockAccountPublicAccess, BlockBucketPublicAccess, EvaluateTrailLogging, GuardAwsIrTags,
+    RestartTrailLogging, RevokeOpenIngress,
 };
 use contract::tasks::ClaimCase;
 use serde_json::json;
@@ -68,6 +68,8 @@ pub fn read_policy() -> Pass {
             "recover": "${Recover}",
             "case_table": "${CaseTableName}",
             "exempt_accounts": "${ExemptAccounts}",
+            "responders": format!("${{{}}}", contract::trust::RESPONDERS_PARAMETER),
+            "containment_table": format!("${{{}}}", crate::constructs::playbook::peer_table_variable(super::ec2_compromise::ID)),
         }))
         .result_path("$.policy")
 }
@@ -140,6 +142,18 @@ fn per_resource() -> Chain {
                 "BlockAccountPublicAccess",
                 "The account's four S3 Block Public Access settings back on, the previous ones recorded first.",
                 "AccountChecked",
+                Chain::goto("RecoveryFailed"),
+            ),
+        )
+        .when(
+            Condition::or([
+                Condition::string_equals("$.resource.resource_type", "AwsIrTagAdded"),
+                Condition::string_equals("$.resource.resource_type", "AwsIrTagRemoved"),
+            ]),
+            recovery::<GuardAwsIrTags>(
+                "GuardAwsIrTags",
+                "An aws-ir tag written by anyone but aws-ir or a responder: removed and reported.",
+                "TagChecked",
                 Chain::goto("RecoveryFailed"),
             ),
         )
@@ -321,6 +335,10 @@ pub fn playbook() -> Playbook {
                 description: "Put back the weakened security settings of the selected findings with the aws-ir settings-recovery playbook.".into(),
             },
             config_rules(),
+            // The tag guard: aws-ir's tags written by anyone (the task tells who may).
+            Trigger::TagWrites {
+                prefix: contract::trust::TAG_PREFIX,
+            },
             Trigger::Manual { playbook: ID.into() },
         ],
         parameters,

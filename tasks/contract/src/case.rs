@@ -170,6 +170,9 @@ pub struct RemoteIp {
     pub country: Option<String>,
     pub organization: Option<String>,
     pub asn: Option<String>,
+    /// The threat list the finding matched the address against, if it says so (GuardDuty's
+    /// `threatListName`): see [`crate::remote`].
+    pub threat_list: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -14,6 +14,7 @@ pub mod errors;
 pub mod events;
 pub mod lenient;
 pub mod proof;
+pub mod remote;
 pub mod task;
 pub mod tasks;
 pub mod trust;

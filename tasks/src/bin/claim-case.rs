@@ -6,7 +6,7 @@ use tasks::{aws::Aws, cases, runtime};
 async fn main() -> Result<(), lambda_runtime::Error> {
     let aws = &Aws::from_env().await;
     runtime::run("claim-case", move |input| async move {
-        cases::claim_case(&aws.dynamodb, input).await
+        cases::claim_case(&aws.dynamodb, &aws.sfn, input).await
     })
     .await
 }

@@ -299,13 +299,24 @@ pub async fn handle(
             let claim = if step.case.dry_run {
                 Claim::Ours
             } else {
-                cases::claim_item(
+                let claim = cases::claim_item(
                     &aws.dynamodb,
                     &step.policy.case_table,
                     &case_id,
                     &item(&id),
                     &step.execution,
                     now,
+                )
+                .await?;
+                cases::take_over_stalled(
+                    &aws.dynamodb,
+                    &aws.sfn,
+                    &step.policy.case_table,
+                    &case_id,
+                    &item(&id),
+                    &step.execution,
+                    claim,
+                    &["claimed"],
                 )
                 .await?
             };

@@ -38,7 +38,8 @@ pub async fn hand_off(
             execution: String::new(),
         });
     }
-    let digest = manual::request_digest(&id, &request);
+    let time = crate::now();
+    let digest = manual::request_digest(&id, &time, &request);
     let proof = connect::proof::sign_proof(
         config,
         &digest,
@@ -58,7 +59,7 @@ pub async fn hand_off(
         "detail-type": manual::DETAIL_TYPE,
         "source": manual::SOURCE,
         "account": input.case.account,
-        "time": crate::now(),
+        "time": time,
         "region": input.case.region,
         "resources": [],
         "detail": request,

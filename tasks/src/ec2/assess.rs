@@ -94,6 +94,7 @@ pub async fn handle(aws: &Aws, step: InstanceStep, now: &str) -> Result<Assessme
             } else {
                 cases::claim(
                     &aws.dynamodb,
+                    &aws.sfn,
                     &step.policy.case_table,
                     &step.case.case_id,
                     &step.instance_id,

@@ -5,6 +5,7 @@
 //! - `nacl#<acl>#<in|out>#<cidr>`: one deny entry aws-ir wrote: its rule number and when.
 //! - `acl#<acl>`: a network ACL aws-ir has written to (the expiry reconciles each of them).
 //! - `lock#<acl>`: the lease of the one writer of that ACL.
+//! - `rate#<hour>`: how many addresses findings blocked in that hour without a responder.
 //!
 //! The ledger is the record; AWS is the truth. The expiry compares them both ways.
 
@@ -352,5 +353,48 @@ mod tests {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(epoch("2026-11-29T10:00:00Z"), Some(1_795_946_400));
         assert_eq!(epoch("yesterday"), None);
+    }
+}
+
+/// Takes `n` automatic blocks from this hour's budget of `limit`: `false` (and nothing taken)
+/// when they would pass it. One conditional update, so concurrent findings never overspend.
+pub async fn take_automatic_budget(
+    ddb: &Client,
+    table: &str,
+    now: i64,
+    n: usize,
+    limit: i64,
+) -> Result<bool, TaskError> {
+    if n == 0 {
+        return Ok(true);
+    }
+    let hour = rfc3339(now - now.rem_euclid(3600));
+    let room = limit - n as i64;
+    if room < 0 {
+        return Ok(false);
+    }
+    let update = ddb
+        .update_item()
+        .table_name(table)
+        .set_key(Some(key(&format!("rate#{hour}"))))
+        .update_expression("ADD blocked :n SET expires_at = :ttl")
+        .condition_expression("attribute_not_exists(blocked) OR blocked <= :room")
+        .expression_attribute_values(":n", AttributeValue::N(n.to_string()))
+        .expression_attribute_values(":room", AttributeValue::N(room.to_string()))
+        .expression_attribute_values(":ttl", AttributeValue::N((now + 2 * 86_400).to_string()))
+        .send()
+        .await;
+    match update {
+        Ok(_) => Ok(true),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(TaskError::from_sdk(
+            e,
+            &format!("count this hour's automatic blocks in table {table}"),
+        )),
     }
 }

@@ -4,7 +4,10 @@
 use super::addresses::{classify, Policy, Verdict};
 use crate::aws::Aws;
 use crate::error::TaskError;
+use contract::case::Case;
+use contract::remote::{party, Party};
 use contract::tasks::ip::{IpPolicy, Refusal, ScreenInput, ScreenOutput};
+use contract::trust::Authority;
 use contract::ErrorName;
 use ipnet::IpNet;
 
@@ -126,6 +129,35 @@ async fn network_acls(
     Ok(acls)
 }
 
+/// Did a responder (or aws-ir, handing work over) ask for this block?
+fn requested(case: &Case) -> bool {
+    matches!(case.authority, Authority::Responder | Authority::AwsIr)
+}
+
+/// Why a finding's address is not blocked without a responder, if it is not: the finding must
+/// come from a source AWS vouches for, the address must have acted against us (see
+/// `contract::remote`), and it must be one address, not a network.
+pub fn automatic_refusal(case: &Case, address: &str) -> Option<String> {
+    if requested(case) {
+        return None;
+    }
+    let block_by_hand = format!(
+        "block it by hand if it is hostile: irctl start malicious-ip --ip {address} --reason '...'"
+    );
+    if !case.authority.acts_automatically() {
+        return Some(format!("the finding comes from a source AWS does not vouch for (a custom Security Hub integration anyone in the account can write to); {block_by_hand}"));
+    }
+    let ip = case.remote_ips.iter().find(|r| r.address == address)?;
+    if let Party::Unproven(why) = party(&case.finding_type, ip) {
+        return Some(format!("{why} ({block_by_hand})"));
+    }
+    let host = match address.parse::<IpNet>() {
+        Ok(net) => net.prefix_len() == net.max_prefix_len(),
+        Err(_) => true,
+    };
+    (!host).then(|| format!("{address} is a network, not one address: a wide block needs a responder; {block_by_hand}"))
+}
+
 pub async fn screen_addresses(aws: &Aws, input: ScreenInput) -> Result<ScreenOutput, TaskError> {
     let case = &input.case;
     if case.remote_ips.is_empty() {
@@ -135,9 +167,40 @@ pub async fn screen_addresses(aws: &Aws, input: ScreenInput) -> Result<ScreenOut
         )));
     }
     let policy = policy(aws, &input.policy).await?;
-    let addresses: Vec<String> = case.remote_ips.iter().map(|r| r.address.clone()).collect();
-    let (block, refused) = sort(&addresses, &policy);
+    let mut refused = Vec::new();
+    let mut addresses: Vec<String> = Vec::new();
+    for r in &case.remote_ips {
+        match automatic_refusal(case, &r.address) {
+            Some(reason) => refused.push(Refusal {
+                address: r.address.clone(),
+                reason,
+            }),
+            None => addresses.push(r.address.clone()),
+        }
+    }
+    let (mut block, more) = sort(&addresses, &policy);
+    refused.extend(more);
     let mut notes = Vec::new();
+    // A flood of findings (or of forged events) must not block without end, evicting the
+    // denies that matter: past the hour's budget, only responders block.
+    if !requested(case) && !block.is_empty() && !case.dry_run {
+        let within = super::ledger::take_automatic_budget(
+            &aws.dynamodb,
+            &input.policy.case_table,
+            super::ledger::now_epoch(),
+            block.len(),
+            input.policy.max_automatic_blocks_per_hour as i64,
+        )
+        .await?;
+        if !within {
+            for net in block.drain(..) {
+                refused.push(Refusal {
+                    address: net.to_string(),
+                    reason: format!("more than {} addresses were blocked automatically this hour (MaxAutomaticBlocksPerHour): a flood; a responder must block the rest (irctl start malicious-ip --ip {net} --reason '...')", input.policy.max_automatic_blocks_per_hour),
+                });
+            }
+        }
+    }
     let instances: Vec<String> = case
         .instances
         .iter()
@@ -204,5 +267,82 @@ mod tests {
         assert!(reasons[0].contains("private"), "{reasons:?}");
         assert!(reasons[1].contains("allow-list"), "{reasons:?}");
         assert!(reasons[2].contains("not an IP"), "{reasons:?}");
+    }
+}
+
+#[cfg(test)]
+mod trust_tests {
+    use super::*;
+    use contract::case::{Direction, RemoteIp};
+
+    fn case(finding: &str, authority: Authority, ips: &[(&str, Direction)]) -> Case {
+        let event = serde_json::json!({"source": "aws-ir.manual", "detail-type": "Manual Response Request", "id": "1", "account": "123456789012", "region": "us-east-1", "time": "2026-11-29T00:00:00Z", "detail": {"playbook": "malicious-ip", "reason": "r", "remote_ips": ["45.9.148.7"]}});
+        let mut c = crate::normalize::case_from_event(&event).unwrap();
+        c.finding_type = finding.into();
+        c.authority = authority;
+        c.remote_ips = ips
+            .iter()
+            .map(|(a, d)| RemoteIp {
+                address: a.to_string(),
+                version: 4,
+                direction: *d,
+                country: None,
+                organization: None,
+                asn: None,
+                threat_list: None,
+            })
+            .collect();
+        c
+    }
+
+    #[test]
+    fn attackers_are_blocked_victims_and_claims_wait_for_a_responder() {
+        use Direction::*;
+        let refused = |c: &Case, a: &str| automatic_refusal(c, a);
+        let brute = case(
+            "UnauthorizedAccess:EC2/SSHBruteForce",
+            Authority::Aws,
+            &[("45.9.148.7", Inbound)],
+        );
+        assert_eq!(refused(&brute, "45.9.148.7"), None);
+        let c2 = case(
+            "Backdoor:EC2/C&CActivity.B",
+            Authority::Aws,
+            &[("45.9.148.7", Outbound)],
+        );
+        assert_eq!(
+            refused(&c2, "45.9.148.7"),
+            None,
+            "C&C infrastructure is blocked"
+        );
+        let scan = case(
+            "Recon:EC2/Portscan",
+            Authority::Aws,
+            &[("203.0.113.9", Outbound)],
+        );
+        assert!(refused(&scan, "203.0.113.9").unwrap().contains("victim"));
+        let forged = case(
+            "UnauthorizedAccess:EC2/SSHBruteForce",
+            Authority::Unvouched,
+            &[("45.9.148.7", Inbound)],
+        );
+        assert!(refused(&forged, "45.9.148.7")
+            .unwrap()
+            .contains("does not vouch"));
+        let wide = case(
+            "UnauthorizedAccess:EC2/SSHBruteForce",
+            Authority::Aws,
+            &[("45.9.148.0/24", Inbound)],
+        );
+        assert!(refused(&wide, "45.9.148.0/24")
+            .unwrap()
+            .contains("wide block"));
+        // A responder's request is theirs to decide (the policy still refuses /0, private...).
+        let asked = case(
+            "Manual:malicious-ip",
+            Authority::Responder,
+            &[("45.9.0.0/16", Unknown)],
+        );
+        assert_eq!(refused(&asked, "45.9.0.0/16"), None);
     }
 }

@@ -14,12 +14,14 @@ use contract::tasks::settings::{RecordedRule, SettingStep};
 use contract::ErrorName;
 
 mod public_access;
+pub mod tags;
 mod trail;
 mod trail_baseline;
 pub use public_access::{
     block_account_public_access, block_bucket_public_access, release_account_public_access,
     release_bucket_public_access,
 };
+pub use tags::guard_aws_ir_tags;
 pub use trail::{evaluate_trail_logging, release_trail_logging, restart_trail_logging, trail_name};
 
 pub fn item(resource: &str) -> String {
@@ -38,6 +40,86 @@ pub fn offending(rule: &RecordedRule, ports: &[i32], all: bool) -> bool {
     ports
         .iter()
         .any(|p| rule.from_port <= *p && *p <= rule.to_port)
+}
+
+/// Does the rule admit `port` (a protocol `-1` rule admits every port when there are sensitive
+/// ports at all, or when all-traffic rules count)?
+fn admits(rule: &RecordedRule, port: Option<i32>, all: bool) -> bool {
+    match (rule.protocol.as_str(), port) {
+        ("-1", Some(_)) => true,
+        ("-1", None) => all,
+        (_, Some(p)) => rule.from_port <= p && p <= rule.to_port,
+        (_, None) => false,
+    }
+}
+
+fn net(rule: &RecordedRule) -> Option<ipnet::IpNet> {
+    let text = if rule.cidr_ipv4.is_empty() {
+        &rule.cidr_ipv6
+    } else {
+        &rule.cidr_ipv4
+    };
+    text.parse::<ipnet::IpNet>().ok().map(|n| n.trunc())
+}
+
+/// Do these networks of one family cover every address of it (`0.0.0.0/1` + `128.0.0.0/1`
+/// is the world as much as `0.0.0.0/0` is)?
+fn cover_everything(nets: &[ipnet::IpNet]) -> bool {
+    let merged = ipnet::IpNet::aggregate(&nets.to_vec());
+    merged.iter().any(|n| n.prefix_len() == 0)
+}
+
+/// A network inside the private and special ranges (RFC 1918, CGNAT, loopback, link-local,
+/// ULA): opening a port to it does not open it to the internet.
+fn internal(n: &ipnet::IpNet) -> bool {
+    const INTERNAL: [&str; 8] = [
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "fc00::/7",
+        "fe80::/10",
+    ];
+    INTERNAL
+        .iter()
+        .filter_map(|r| r.parse::<ipnet::IpNet>().ok())
+        .any(|r| r.contains(n))
+}
+
+/// The rules that together open a sensitive port (or everything) to the whole internet: a
+/// single `0.0.0.0/0` or `::/0` rule, or rules whose networks add up to every address of a
+/// family (`0.0.0.0/1` + `128.0.0.0/1`), of which every one that reaches beyond the private
+/// ranges is offending.
+pub fn offending_rules(rules: &[RecordedRule], ports: &[i32], all: bool) -> Vec<RecordedRule> {
+    let mut out: Vec<RecordedRule> = rules
+        .iter()
+        .filter(|r| offending(r, ports, all))
+        .cloned()
+        .collect();
+    let mut checks: Vec<Option<i32>> = ports.iter().map(|p| Some(*p)).collect();
+    checks.push(None);
+    for port in checks {
+        let open: Vec<&RecordedRule> = rules.iter().filter(|r| admits(r, port, all)).collect();
+        for v6 in [false, true] {
+            let family: Vec<(&RecordedRule, ipnet::IpNet)> = open
+                .iter()
+                .filter_map(|r| net(r).map(|n| (*r, n)))
+                .filter(|(_, n)| matches!(n, ipnet::IpNet::V6(_)) == v6)
+                .collect();
+            let nets: Vec<ipnet::IpNet> = family.iter().map(|(_, n)| *n).collect();
+            if !cover_everything(&nets) {
+                continue;
+            }
+            for (r, n) in family {
+                if !internal(&n) && !out.iter().any(|o| same_rule(o, r)) {
+                    out.push(r.clone());
+                }
+            }
+        }
+    }
+    out
 }
 
 /// A skip with its reason, nothing planned.
@@ -62,12 +144,34 @@ async fn left_alone(
             step.case.account
         ))));
     }
+    // A finding anyone in the account could have imported does not change settings on its own.
+    if !step.case.authority.acts_automatically() {
+        return Ok(Some(skipped(format!(
+            "the finding about {what} comes from a source AWS does not vouch for (a custom Security Hub integration anyone in the account can write to); reported only. To recover it: irctl start settings-recovery --resource {} --reason '...'",
+            step.resource_id
+        ))));
+    }
     let actor = step.case.actor.as_ref().and_then(|a| a.arn.as_deref());
     Ok(own_role(aws, actor).await?.map(|role| {
         skipped(format!(
             "the change to {what} was made by aws-ir itself (role {role}); not reverted"
         ))
     }))
+}
+
+/// Is `group` one of aws-ir's containment groups (as the ec2-compromise stack recorded them)?
+/// They are world-open (untracking) or rule-less (isolation) by design, and ec2-compromise puts
+/// their rules right on every use; recovering them here would break containment.
+async fn containment_group(aws: &Aws, table: &str, group: &str) -> Result<bool, TaskError> {
+    if table.is_empty() {
+        return Ok(false);
+    }
+    match cases::containment_groups(&aws.dynamodb, table).await {
+        Ok(groups) => Ok(groups.iter().any(|g| g.open == group || g.closed == group)),
+        // No ec2-compromise stack under this prefix: no containment groups.
+        Err(e) if e.name == contract::ErrorName::ResourceNotFound => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 /// Where every recovery stops at its plan: a detect-only policy (a recorded skip saying what
@@ -264,6 +368,12 @@ pub async fn revoke_open_ingress(aws: &Aws, step: SettingStep) -> Result<Outcome
     if let Some(out) = left_alone(aws, &step, group).await? {
         return Ok(out);
     }
+    if containment_group(aws, &step.policy.containment_table, group).await? {
+        return Ok(skipped(format!(
+            "{group} is one of aws-ir's containment groups (recorded by ec2-compromise in {}): open or rule-less by design, put right by every containment; left as it is",
+            step.policy.containment_table
+        )));
+    }
     let mut out = Outcome::new(step.case.dry_run);
     let (rules, tags) = read(aws, group).await?;
     let p = &step.policy;
@@ -276,10 +386,7 @@ pub async fn revoke_open_ingress(aws: &Aws, step: SettingStep) -> Result<Outcome
         return Ok(out);
     }
     let (ports, all) = p.ports();
-    let mut bad: Vec<RecordedRule> = rules
-        .into_iter()
-        .filter(|r| offending(r, &ports, all))
-        .collect();
+    let mut bad = offending_rules(&rules, &ports, all);
     if let Some((json, case)) = accepted(aws, &p.case_table, group).await? {
         let kept: Vec<RecordedRule> = serde_json::from_str(&json).unwrap_or_default();
         bad.retain(|r| {
@@ -476,6 +583,30 @@ mod tests {
         ));
         assert!(!offending(&rule("-1", -1, -1, "0.0.0.0/0", ""), &[], false));
         assert!(offending(&rule("-1", -1, -1, "0.0.0.0/0", ""), &[], true));
+    }
+
+    #[test]
+    fn halves_of_the_internet_add_up_to_the_world() {
+        let ports = [22, 3389];
+        let rules = vec![
+            rule("tcp", 22, 22, "0.0.0.0/1", ""),
+            rule("tcp", 22, 22, "128.0.0.0/1", ""),
+            rule("tcp", 22, 22, "10.0.0.0/8", ""),
+            rule("tcp", 443, 443, "0.0.0.0/1", ""),
+            rule("tcp", 3389, 3389, "0.0.0.0/1", ""),
+        ];
+        let bad = offending_rules(&rules, &ports, false);
+        let cidrs: Vec<(i32, &str)> = bad
+            .iter()
+            .map(|r| (r.from_port, r.cidr_ipv4.as_str()))
+            .collect();
+        // SSH from both halves is the world; the private range and the half-open ports are not.
+        assert_eq!(cidrs, vec![(22, "0.0.0.0/1"), (22, "128.0.0.0/1")]);
+        let v6 = vec![
+            rule("tcp", 0, 65535, "", "::/1"),
+            rule("tcp", 22, 22, "", "8000::/1"),
+        ];
+        assert_eq!(offending_rules(&v6, &ports, false).len(), 2);
     }
 
     #[test]

@@ -10,6 +10,8 @@ Every patch is one function below, listed in ``CONFIG_EXTENSIONS`` and applied b
 - ``patch_config_invoke_endpoint``: ``POST /moto-api/irmoto/config-rule-invocations`` plays
   Config invoking a custom rule's Lambda (a configuration change or a periodic run).
 - ``GetComplianceDetailsByConfigRule`` reads the recorded evaluations back.
+- ``patch_config_describe_missing_rules``: ``DescribeConfigRules`` names a rule that does not
+  exist: ``NoSuchConfigRuleException``, also when the Region has no rule left.
 - ``patch_cfn_lambda_permission``: ``AWS::Lambda::Permission`` (Config's right to invoke a
   custom rule's function) gets a statement id, a physical id, and goes with its stack.
 """
@@ -390,9 +392,36 @@ def patch_cfn_lambda_permission() -> None:
     Permission.delete = delete  # type: ignore[attr-defined]
 
 
+# --------------------------------------------------------------------------
+# C5. DescribeConfigRules of a rule that does not exist
+# AWS doc: AWS Config API Reference, "DescribeConfigRules" (Errors: NoSuchConfigRuleException,
+# "The AWS Config rule in the request is not valid"): every name in ConfigRuleNames must be a rule.
+# moto 5.2.5 (moto/config/models.py ConfigBackend.describe_config_rules) answers an empty list,
+# whatever the names, while the Region has no rule at all: the last rule deleted (a stack's),
+# asking for it by name said nothing instead of "no such rule".
+# --------------------------------------------------------------------------
+
+
+def patch_config_describe_missing_rules() -> None:
+    from moto.config.exceptions import NoSuchConfigRuleException
+    from moto.config.models import ConfigBackend
+
+    original = getattr(ConfigBackend.describe_config_rules, "__wrapped__", ConfigBackend.describe_config_rules)
+
+    def describe(self: Any, config_rule_names: list[str] | None, next_token: str | None) -> dict[str, Any]:
+        for name in config_rule_names or []:
+            if name not in self.config_rules:
+                raise NoSuchConfigRuleException(name)
+        return original(self, config_rule_names, next_token)
+
+    describe.__wrapped__ = original  # type: ignore[attr-defined]
+    ConfigBackend.describe_config_rules = describe  # type: ignore[method-assign]
+
+
 CONFIG_EXTENSIONS: list[Callable[[], None]] = [
     patch_cfn_lambda_permission,
     patch_cfn_config_rule,
     patch_config_put_evaluations,
     patch_config_invoke_endpoint,
+    patch_config_describe_missing_rules,
 ]

@@ -47,12 +47,13 @@ pub struct ManualRequest {
     pub proof: Option<String>,
 }
 
-/// What a request's proof is bound to: the envelope's id (which the case id derives from) and
-/// the detail without the proof.
-pub fn request_digest(event_id: &str, request: &ManualRequest) -> String {
+/// What a request's proof is bound to: the envelope's id (which the case id derives from), its
+/// time (the case's, and the time ip-expiry expires as of) and the detail without the proof.
+pub fn request_digest(event_id: &str, time: &str, request: &ManualRequest) -> String {
     #[derive(Serialize)]
     struct Bound<'a> {
         id: &'a str,
+        time: &'a str,
         detail: &'a ManualRequest,
     }
     let unsigned = ManualRequest {
@@ -63,6 +64,7 @@ pub fn request_digest(event_id: &str, request: &ManualRequest) -> String {
         crate::proof::Purpose::Request,
         &Bound {
             id: event_id,
+            time,
             detail: &unsigned,
         },
     )

@@ -165,6 +165,7 @@ impl Task for AssessPrincipal {
             ),
             case_table(&["dynamodb:GetItem", "dynamodb:UpdateItem"]),
             key_for_table(),
+            super::read_own_executions(),
         ]
     }
     fn errors() -> Vec<ErrorName> {

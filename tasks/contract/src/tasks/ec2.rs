@@ -302,8 +302,10 @@ impl Task for AssessInstance {
     fn permissions() -> Vec<Permission> {
         vec![
             describe_ec2(),
-            case_table(&["dynamodb:GetItem", "dynamodb:PutItem"]),
+            // The claim is a conditional update (`cases::claim`).
+            case_table(&["dynamodb:GetItem", "dynamodb:UpdateItem"]),
             key_for_table(),
+            super::read_own_executions(),
         ]
     }
     fn errors() -> Vec<ErrorName> {

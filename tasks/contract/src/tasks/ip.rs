@@ -54,6 +54,10 @@ pub struct IpPolicy {
     #[serde(deserialize_with = "lenient::number")]
     #[schemars(with = "f64")]
     pub nacl_limit: f64,
+    /// Addresses findings may block per hour without a responder (a flood beyond it needs one).
+    #[serde(deserialize_with = "lenient::number")]
+    #[schemars(with = "f64")]
+    pub max_automatic_blocks_per_hour: f64,
     /// The stack's IP sets, each `name|id|scope` (as `Ref` gives them); empty ones are ignored.
     pub ip_sets: Vec<String>,
     /// The stack's case table (ledger and records).
@@ -337,7 +341,7 @@ mod tests {
             "allow_list": "", "allow_list_parameter": "", "allow_internal": "false",
             "allow_documentation": "false", "ttl_hours": "24", "block": "true",
             "nacl_egress": "false", "nacl_rules": range, "nacl_limit": "20",
-            "ip_sets": ["a|b|REGIONAL", ""], "case_table": "t"
+            "max_automatic_blocks_per_hour": "100", "ip_sets": ["a|b|REGIONAL", ""], "case_table": "t"
         }))
         .unwrap()
     }

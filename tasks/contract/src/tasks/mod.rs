@@ -93,6 +93,16 @@ pub(crate) fn key_for_table() -> Permission {
     )
 }
 
+/// Reading the stack's own executions: a claim held by one that ended without finishing its
+/// work is taken over (the machines are named after the stack).
+pub(crate) fn read_own_executions() -> Permission {
+    Permission::new(
+        "ReadClaimHolders",
+        &["states:DescribeExecution"],
+        Scope::Arn("arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:${AWS::StackName}:*"),
+    )
+}
+
 /// The errors of a step that reads and changes AWS resources.
 pub(crate) const MUTATE_ERRORS: [ErrorName; 6] = [
     ErrorName::InvalidEvent,
@@ -213,6 +223,7 @@ impl Task for ClaimCase {
         vec![
             case_table(&["dynamodb:GetItem", "dynamodb:UpdateItem"]),
             key_for_table(),
+            read_own_executions(),
         ]
     }
     fn errors() -> Vec<ErrorName> {

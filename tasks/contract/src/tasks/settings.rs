@@ -30,6 +30,13 @@ pub struct SettingsPolicy {
     /// Comma-separated account ids whose settings are never recovered (the skip is recorded).
     #[serde(default)]
     pub exempt_accounts: String,
+    /// The stack's `ResponderPrincipals`: their writes of `aws-ir:*` tags are theirs to make.
+    #[serde(default)]
+    pub responders: String,
+    /// The ec2-compromise stack's case table, where aws-ir records its containment groups
+    /// (never recovered here: they are world-open or rule-less by design); empty: none.
+    #[serde(default)]
+    pub containment_table: String,
 }
 
 impl SettingsPolicy {
@@ -127,6 +134,12 @@ impl Task for RevokeOpenIngress {
             Scope::Arn(SECURITY_GROUPS),
         ));
         p.push(read_actor_role());
+        // aws-ir's containment groups, as the ec2-compromise stack recorded them.
+        p.push(Permission::new(
+            "ReadContainmentGroups",
+            &["dynamodb:Query"],
+            Scope::Arn("arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${StackPrefix}-ec2-compromise-cases"),
+        ));
         p
     }
     fn errors() -> Vec<ErrorName> {
@@ -506,5 +519,60 @@ mod tests {
         assert!(p.exempt_account("222222222222"));
         assert!(!p.exempt_account("123456789012"));
         assert!(!p.exempt_account(""));
+    }
+}
+
+/// Undoes a write of an `aws-ir:*` tag by anyone but aws-ir or a responder: such tags steer the
+/// response (exclusions, opt-ins, case marks), and a principal may tag itself.
+pub struct GuardAwsIrTags;
+
+impl Task for GuardAwsIrTags {
+    const NAME: &'static str = "guard-aws-ir-tags";
+    const TITLE: &'static str = "GuardAwsIrTags";
+    const DESCRIPTION: &'static str = "Removes an aws-ir:* tag written by anyone but aws-ir or a responder (an instance, role, user, bucket or trail exempting itself), recorded and reported.";
+    type Input = SettingStep;
+    type Output = Outcome;
+    fn permissions() -> Vec<Permission> {
+        let mut p = common();
+        p.push(read_actor_role());
+        p.push(
+            Permission::new(
+                "RemoveAwsIrEc2Tags",
+                &["ec2:DeleteTags"],
+                Scope::Arn("arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:*/*"),
+            )
+            .when("ForAllValues:StringLike", "aws:TagKeys", &["aws-ir:*"]),
+        );
+        p.push(
+            Permission::new(
+                "RemoveAwsIrIamTags",
+                &["iam:UntagRole", "iam:UntagUser"],
+                Scope::Arns(&[
+                    "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*",
+                    "arn:${AWS::Partition}:iam::${AWS::AccountId}:user/*",
+                ]),
+            )
+            .when("ForAllValues:StringLike", "aws:TagKeys", &["aws-ir:*"]),
+        );
+        p.push(
+            Permission::new(
+                "RemoveAwsIrTrailTags",
+                &["cloudtrail:RemoveTags"],
+                Scope::Arn(
+                    "arn:${AWS::Partition}:cloudtrail:${AWS::Region}:${AWS::AccountId}:trail/*",
+                ),
+            )
+            .when("ForAllValues:StringLike", "aws:TagKeys", &["aws-ir:*"]),
+        );
+        // S3 rewrites a bucket's tags whole: no key condition exists for it.
+        p.push(Permission::new(
+            "RewriteBucketTags",
+            &["s3:GetBucketTagging", "s3:PutBucketTagging"],
+            Scope::Arn("arn:${AWS::Partition}:s3:::*"),
+        ));
+        p
+    }
+    fn errors() -> Vec<ErrorName> {
+        MUTATE_ERRORS.to_vec()
     }
 }
