@@ -17,6 +17,7 @@ pub struct Aws {
     pub wafv2: aws_sdk_wafv2::Client,
     pub s3control: aws_sdk_s3control::Client,
     pub sfn: aws_sdk_sfn::Client,
+    pub kms: aws_sdk_kms::Client,
 }
 
 impl Aws {
@@ -40,6 +41,7 @@ impl Aws {
             wafv2: aws_sdk_wafv2::Client::new(&config),
             s3control: aws_sdk_s3control::Client::new(&config),
             sfn: aws_sdk_sfn::Client::new(&config),
+            kms: aws_sdk_kms::Client::new(&config),
         }
     }
 }

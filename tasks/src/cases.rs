@@ -216,23 +216,26 @@ pub async fn get(
         })
 }
 
-/// Stores the pre-state unless one is already there; returns the one that is kept.
+/// Stores the pre-state (as `json`, with its `seal`: see `crate::seal`) unless one is already
+/// there; returns the one that is kept.
 pub async fn keep_pre_state(
     ddb: &Client,
     table: &str,
     case_id: &str,
     state: &PreState,
+    json: &str,
+    seal: &str,
 ) -> Result<(PreState, bool), TaskError> {
     let item = instance_item(&state.instance_id);
-    let json = serde_json::to_string(state).expect("pre-state serializes");
     let update = ddb
         .update_item()
         .table_name(table)
         .set_key(Some(key(case_id, &item)))
-        .update_expression("SET pre_state = :p, #status = :s")
+        .update_expression("SET pre_state = :p, pre_state_seal = :m, #status = :s")
         .condition_expression("attribute_not_exists(pre_state)")
         .expression_attribute_names("#status", "status")
-        .expression_attribute_values(":p", AttributeValue::S(json))
+        .expression_attribute_values(":p", AttributeValue::S(json.to_string()))
+        .expression_attribute_values(":m", AttributeValue::S(seal.to_string()))
         .expression_attribute_values(":s", AttributeValue::S("pre-state recorded".into()))
         .send()
         .await;
@@ -263,6 +266,32 @@ pub async fn keep_pre_state(
             ),
         )),
     }
+}
+
+/// The pre-state as stored (its JSON text and seal), for a release to check before acting.
+pub async fn sealed_pre_state(
+    ddb: &Client,
+    table: &str,
+    case_id: &str,
+    instance_id: &str,
+) -> Result<Option<(PreState, String, Option<String>)>, TaskError> {
+    let item = get(ddb, table, case_id, &instance_item(instance_id)).await?;
+    let text = |k: &str| {
+        item.as_ref()
+            .and_then(|i| i.get(k))
+            .and_then(|v| v.as_s().ok())
+            .cloned()
+    };
+    let Some(json) = text("pre_state") else {
+        return Ok(None);
+    };
+    let state = serde_json::from_str(&json).map_err(|e| {
+        TaskError::new(
+            ErrorName::RecordTampered,
+            format!("the pre-state of {instance_id} in {case_id} is unreadable: {e}"),
+        )
+    })?;
+    Ok(Some((state, json, text("pre_state_seal"))))
 }
 
 pub async fn pre_state(
@@ -704,7 +733,9 @@ pub async fn record_containment_groups(
         .item("closed", AttributeValue::S(groups.closed.clone()))
         .item("recorded_at", AttributeValue::S(now.to_string()));
     put = match replaces {
-        None => put.condition_expression("attribute_not_exists(item)"),
+        None => put
+            .condition_expression("attribute_not_exists(#i)")
+            .expression_attribute_names("#i", "item"),
         Some(old) => put
             .condition_expression("#o = :o AND #c = :c")
             .expression_attribute_names("#o", "open")

@@ -16,6 +16,7 @@ pub mod ip;
 pub mod normalize;
 pub mod notify;
 pub mod runtime;
+pub mod seal;
 pub mod securityhub;
 pub mod settings;
 

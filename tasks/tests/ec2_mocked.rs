@@ -37,6 +37,7 @@ fn aws(ec2: aws_sdk_ec2::Client, ssm: aws_sdk_ssm::Client) -> Aws {
         wafv2: mock_client!(aws_sdk_wafv2, NONE),
         s3control: mock_client!(aws_sdk_s3control, NONE),
         sfn: mock_client!(aws_sdk_sfn, NONE),
+        kms: mock_client!(aws_sdk_kms, NONE),
     }
 }
 
@@ -83,6 +84,7 @@ fn step(dry_run: bool) -> InstanceStep {
             case_table: "cases".into(),
             evidence_bucket: "evidence".into(),
             capture_document: "capture".into(),
+            record_key: String::new(),
         },
         execution: "arn:aws:states:us-east-1:123456789012:execution:m:e".into(),
     }

@@ -649,13 +649,35 @@ async fn security_hub_findings_and_the_isolate_action_contain(c: Arc<Ctx>) {
     );
     assert_eq!(observe(&c, id(&acted)).await.asg, None);
 
-    let imported = host(&c, "sh-imported", &["--volumes", "1"]);
+    // Another product's finding acts only where the instance's owner opted in: on the live
+    // instance, not in the finding (whose tags are whatever its importer wrote).
+    let claimed = host(&c, "sh-claimed", &["--volumes", "1"]);
+    let mut finding = sample_with(
+        "securityhub-finding-imported-ec2",
+        "i-0a1b2c3d4e5f60718",
+        id(&claimed),
+    );
+    finding["detail"]["findings"][0]["Resources"][0]["Tags"]["aws-ir:respond"] = json!("auto");
+    let (_, status, out) = run(&c, &c.main, &finding).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    let r = instance_result(&out, id(&claimed));
+    assert_eq!(r["status"], "skipped", "{out}");
+    assert!(r["detail"].as_str().unwrap().contains("read live"), "{r}");
+
+    let imported = host(
+        &c,
+        "sh-imported",
+        &["--volumes", "1", "--tag", "aws-ir:respond=auto"],
+    );
     let mut finding = sample_with(
         "securityhub-finding-imported-ec2",
         "i-0a1b2c3d4e5f60718",
         id(&imported),
     );
     finding["detail"]["findings"][0]["Resources"][0]["Tags"]["aws-ir:respond"] = json!("auto");
+    // An AWS product's (Inspector's) finding: AWS vouches for who produced it.
+    finding["detail"]["findings"][0]["ProductArn"] =
+        json!("arn:aws:securityhub:us-east-1::product/aws/inspector");
     let (_, status, out) = run(&c, &c.main, &finding).await;
     assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
     assert_eq!(

@@ -277,6 +277,35 @@ impl World {
         self.irctl_with(args, &[])
     }
 
+    /// An IAM user of the emulated account with `policy` (JSON) and its own access key: a
+    /// workload, an attacker's foothold, a third responder.
+    pub fn principal(&self, name: &str, policy: &Value) -> Principal {
+        let v = self.fixture(&["principal", name, "--policy", &policy.to_string()]);
+        Principal {
+            arn: v["Arn"].as_str().unwrap().to_string(),
+            access_key_id: v["AccessKeyId"].as_str().unwrap().to_string(),
+            secret_access_key: v["SecretAccessKey"].as_str().unwrap().to_string(),
+        }
+    }
+
+    /// The SDK configuration of `who`: clients built from it call AWS as that principal.
+    pub async fn config_as(&self, who: &Principal) -> aws_config::SdkConfig {
+        let credentials = aws_sdk_sfn::config::Credentials::new(
+            &who.access_key_id,
+            &who.secret_access_key,
+            None,
+            None,
+            "e2e-principal",
+        );
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .http_client(connect::http_client())
+            .credentials_provider(credentials)
+            .region(aws_config::Region::new("us-east-1"))
+            .endpoint_url(self.endpoint())
+            .load()
+            .await
+    }
+
     /// `irctl` as `who`.
     pub fn irctl_as(&self, who: &Principal, args: &[&str]) -> Output {
         self.irctl_with(args, &who.env())
@@ -678,16 +707,23 @@ impl World {
             .find(|w| w[0] == "--case")
             .map(|w| w[1])
             .expect("a release names its case");
-        self.approve_release(&arn, case).await;
+        self.approve_release(&arn, prefix, case).await;
         self.wait(&arn, Duration::from_secs(180)).await
     }
 
     /// A release started by the first responder waits for a second: the second approves it.
-    pub async fn approve_release(&self, arn: &str, case_id: &str) {
+    pub async fn approve_release(&self, arn: &str, prefix: &str, case_id: &str) {
         self.wait_for_token(arn).await;
         let out = self.irctl_as(
             &self.responders[1],
-            &["approve", case_id, "--reason", "second responder agrees"],
+            &[
+                "--stack-prefix",
+                prefix,
+                "approve",
+                case_id,
+                "--reason",
+                "second responder agrees",
+            ],
         );
         assert!(
             out.status.success(),

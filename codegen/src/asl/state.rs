@@ -556,6 +556,15 @@ impl Choice {
         self.absorb(chain);
         self
     }
+    /// Goes to `then` when `condition` holds, where the path ends: whatever `.next()` follows
+    /// the Choice does not continue it (`then` ends the execution or a Map iteration there, as a
+    /// Catch target does).
+    pub fn when_ending(mut self, condition: Condition, then: impl IntoChain) -> Self {
+        let chain = then.into_chain();
+        self.rules.push((condition, chain.start.clone()));
+        self.pending.extend(chain.states);
+        self
+    }
     /// Goes to `then` when no rule holds.
     pub fn otherwise(mut self, then: impl IntoChain) -> Self {
         let chain = then.into_chain();

@@ -27,6 +27,7 @@ pub const ACCESS_LOGS: &str = "EvidenceAccessLogs";
 pub const CAPTURE_DOCUMENT: &str = "CaptureDocument";
 pub const QUARANTINE_ROLE: &str = "QuarantineRole";
 pub const QUARANTINE_PROFILE: &str = "QuarantineProfile";
+pub const RECORD_KEY: &str = "RecordKey";
 
 /// Adds what `needed` names (and what those depend on), once each.
 pub fn add(t: &mut Template, needed: &[StackResource]) {
@@ -45,6 +46,9 @@ pub fn add(t: &mut Template, needed: &[StackResource]) {
     }
     if wants(StackResource::BlockedIpSets) {
         blocked_ip_sets(t);
+    }
+    if wants(StackResource::RecordKey) {
+        record_key(t);
     }
 }
 
@@ -127,6 +131,52 @@ const CASE_TABLE_WRITES: [&str; 7] = [
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
 ];
+
+/// The key that seals the records a release acts on: an HMAC key whose key policy lets only
+/// aws-ir's roles (by their path) make or check a MAC with it, so not even an administrator
+/// whose IAM policy allows `kms:*` can forge a seal; the account keeps administering the key.
+fn record_key(t: &mut Template) {
+    let root = sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root");
+    t.add(
+        RECORD_KEY,
+        Resource::new(
+            "AWS::KMS::Key",
+            json!({
+                "Description": sub("Seals the records the releases of stack ${AWS::StackName} act on (HMAC, used by aws-ir's roles only)"),
+                "KeySpec": "HMAC_256",
+                "KeyUsage": "GENERATE_VERIFY_MAC",
+                "EnableKeyRotation": false,
+                "KeyPolicy": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "AccountAdministersTheKey",
+                            "Effect": "Allow",
+                            "Principal": {"AWS": root.clone()},
+                            "Action": [
+                                "kms:CancelKeyDeletion", "kms:Create*", "kms:Delete*", "kms:Describe*",
+                                "kms:Disable*", "kms:Enable*", "kms:Get*", "kms:List*", "kms:Put*",
+                                "kms:Revoke*", "kms:ScheduleKeyDeletion", "kms:TagResource",
+                                "kms:UntagResource", "kms:Update*"
+                            ],
+                            "Resource": "*"
+                        },
+                        {
+                            "Sid": "OnlyAwsIrSealsAndChecksRecords",
+                            "Effect": "Allow",
+                            "Principal": {"AWS": root},
+                            "Action": ["kms:GenerateMac", "kms:VerifyMac"],
+                            "Resource": "*",
+                            "Condition": {"ArnLike": {"aws:PrincipalArn": sub(contract::trust::OWN_ROLES)}}
+                        }
+                    ]
+                },
+            }),
+        )
+        .retain()
+        .skip_check("CKV_AWS_7", "An HMAC key cannot rotate automatically (KMS supports automatic rotation for symmetric encryption keys only); its seals must stay verifiable as long as the records are kept."),
+    );
+}
 
 fn case_table(t: &mut Template) {
     t.add(
@@ -375,6 +425,7 @@ pub fn substitution(var: &str) -> Option<serde_json::Value> {
         "EvidenceBucketName" => Some(ref_(EVIDENCE_BUCKET)),
         "CaptureDocumentName" => Some(ref_(CAPTURE_DOCUMENT)),
         "QuarantineProfileArn" => Some(get_att(QUARANTINE_PROFILE, "Arn")),
+        "RecordKeyArn" => Some(get_att(RECORD_KEY, "Arn")),
         // `name|id|scope`; "" for a CloudFront set that is off.
         v if BLOCKED_IP_SETS
             .iter()

@@ -125,7 +125,7 @@ pub fn ask(
     };
     prepare.next(wait).next(check).next(
         Choice::new("IsRejected")
-            .when(
+            .when_ending(
                 Condition::string_equals("$.results.approval.decision", "reject"),
                 on_reject,
             )

@@ -78,6 +78,7 @@ pub fn read_policy() -> Pass {
             "remove_console_login": "${RemoveConsoleLogin}",
             "contain_source_instance": "${ContainSourceInstance}",
             "case_table": "${CaseTableName}",
+            "record_key": "${RecordKeyArn}",
         }))
         .result_path("$.policy")
 }

@@ -95,6 +95,7 @@ pub fn read_policy() -> Pass {
             "case_table": "${CaseTableName}",
             "evidence_bucket": "${EvidenceBucketName}",
             "capture_document": "${CaptureDocumentName}",
+            "record_key": "${RecordKeyArn}",
         }))
         .result_path("$.policy")
 }

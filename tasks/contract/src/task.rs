@@ -98,4 +98,6 @@ pub enum StackResource {
     /// The stack's WAF IP sets of blocked addresses (IPv4 and IPv6; REGIONAL, and CLOUDFRONT
     /// when enabled).
     BlockedIpSets,
+    /// The HMAC key that seals the records a release acts on (only aws-ir's roles may use it).
+    RecordKey,
 }

@@ -370,13 +370,31 @@ async fn record(
         recorded_by: step.execution.clone(),
     };
     let json = serde_json::to_string(&state).expect("pre-state serializes");
-    cases::keep_first(
+    let (kept, _) = cases::keep_first(
         &aws.dynamodb,
         &step.policy.case_table,
         &step.case.case_id,
         &item(id),
         "pre_state",
         &json,
+    )
+    .await?;
+    // Sealed, so that the release acts only on what aws-ir recorded.
+    let seal = crate::seal::seal(
+        &aws.kms,
+        &step.policy.record_key,
+        &step.case.case_id,
+        &item(id),
+        &kept,
+    )
+    .await?;
+    cases::keep_first(
+        &aws.dynamodb,
+        &step.policy.case_table,
+        &step.case.case_id,
+        &item(id),
+        "pre_state_seal",
+        &seal,
     )
     .await?;
     Ok(())
@@ -405,6 +423,7 @@ mod tests {
                 remove_console_login: false,
                 contain_source_instance: false,
                 case_table: "t".into(),
+                record_key: String::new(),
             },
             execution: "e".into(),
         }

@@ -62,6 +62,42 @@ pub fn tags_to_restore(
     (remove, put)
 }
 
+/// The pre-state a case recorded for principal `id`, checked against its seal (see
+/// `crate::seal`): a release acts on nothing else.
+pub async fn sealed_pre_state(
+    aws: &Aws,
+    table: &str,
+    key: &str,
+    case_id: &str,
+    id: &str,
+) -> Result<Option<CredentialsPreState>, TaskError> {
+    let got = crate::cases::get(&aws.dynamodb, table, case_id, &item(id)).await?;
+    let text = |k: &str| {
+        got.as_ref()
+            .and_then(|i| i.get(k))
+            .and_then(|v| v.as_s().ok())
+            .cloned()
+    };
+    let Some(json) = text("pre_state") else {
+        return Ok(None);
+    };
+    crate::seal::verify(
+        &aws.kms,
+        key,
+        case_id,
+        &item(id),
+        &json,
+        text("pre_state_seal").as_deref(),
+    )
+    .await?;
+    serde_json::from_str(&json).map(Some).map_err(|e| {
+        TaskError::new(
+            ErrorName::RecordTampered,
+            format!("the pre-state of {id} in {case_id} is unreadable: {e}"),
+        )
+    })
+}
+
 /// Reads the pre-state a case recorded for principal `id`.
 pub async fn pre_state(
     aws: &Aws,

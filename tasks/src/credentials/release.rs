@@ -5,7 +5,7 @@
 //! A console password that was removed cannot be restored (IAM never reveals it); the outcome
 //! says how to set a new one. Running it twice changes nothing more.
 
-use super::{pre_state, remember, tags_to_restore};
+use super::{remember, sealed_pre_state, tags_to_restore};
 use crate::aws::Aws;
 use crate::error::TaskError;
 use aws_sdk_iam::error::ProvideErrorMetadata;
@@ -19,7 +19,9 @@ pub async fn handle(aws: &Aws, step: PrincipalStep) -> Result<Outcome, TaskError
     let id = principal_id(&step.principal).map_err(TaskError::invalid_event)?;
     let case_id = &step.case.case_id;
     let table = &step.policy.case_table;
-    let pre = pre_state(aws, table, case_id, &id).await?.ok_or_else(|| {
+    let pre = sealed_pre_state(aws, table, &step.policy.record_key, case_id, &id)
+        .await?
+        .ok_or_else(|| {
         TaskError::new(
             ErrorName::ResourceNotFound,
             format!("case {case_id} recorded nothing for {id}: it was never cut by this case (check the case id and the principal in the notification)"),

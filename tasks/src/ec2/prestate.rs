@@ -270,11 +270,23 @@ pub async fn handle(
     let (kept, status) = if step.case.dry_run {
         (fresh, "planned")
     } else {
+        let json = serde_json::to_string(&fresh).expect("pre-state serializes");
+        let item = cases::instance_item(&step.instance_id);
+        let seal = crate::seal::seal(
+            &aws.kms,
+            &step.policy.record_key,
+            &step.case.case_id,
+            &item,
+            &json,
+        )
+        .await?;
         match cases::keep_pre_state(
             &aws.dynamodb,
             &step.policy.case_table,
             &step.case.case_id,
             &fresh,
+            &json,
+            &seal,
         )
         .await?
         {

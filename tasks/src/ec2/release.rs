@@ -25,12 +25,25 @@ async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
     check_instance_id(&step.instance_id)?;
     let id = step.instance_id.as_str();
     let table = &step.policy.case_table;
-    let Some(pre) = cases::pre_state(&aws.dynamodb, table, &step.case.case_id, id).await? else {
+    let Some((pre, json, seal)) =
+        cases::sealed_pre_state(&aws.dynamodb, table, &step.case.case_id, id).await?
+    else {
         return Err(TaskError::new(
             ErrorName::ResourceNotFound,
             format!("case {} has no recorded pre-state for {id}: nothing to release (was it contained by this stack?)", step.case.case_id),
         ));
     };
+    // What is put back (groups, a profile that IAM lets the release pass) comes only from a
+    // record aws-ir sealed.
+    crate::seal::verify(
+        &aws.kms,
+        &step.policy.record_key,
+        &step.case.case_id,
+        &cases::instance_item(id),
+        &json,
+        seal.as_deref(),
+    )
+    .await?;
     let mut live = describe(&aws.ec2, id).await?;
     live.keep_recorded_forensic(
         &cases::forensic_interfaces(&aws.dynamodb, table, &step.case.case_id, id).await?,

@@ -46,6 +46,9 @@ pub struct CredentialsPolicy {
     pub contain_source_instance: bool,
     /// The stack's case table.
     pub case_table: String,
+    /// The key that seals the pre-state (the release checks the seal before acting on it).
+    #[serde(default)]
+    pub record_key: String,
 }
 
 impl CredentialsPolicy {
@@ -166,6 +169,7 @@ impl Task for AssessPrincipal {
             case_table(&["dynamodb:GetItem", "dynamodb:UpdateItem"]),
             key_for_table(),
             super::read_own_executions(),
+            super::record_key("kms:GenerateMac"),
         ]
     }
     fn errors() -> Vec<ErrorName> {
@@ -291,12 +295,17 @@ impl Task for ReleaseCredentials {
                 &["iam:GetAccessKeyLastUsed", "iam:ListAccessKeys"],
                 Scope::Arn(IAM_USERS),
             ),
-            case_table(&["dynamodb:Query", "dynamodb:UpdateItem"]),
+            // The pre-state is read by key (`GetItem`), its seal checked before anything is put
+            // back.
+            case_table(&["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"]),
             key_for_table(),
+            super::record_key("kms:VerifyMac"),
         ]
     }
     fn errors() -> Vec<ErrorName> {
-        MUTATE_ERRORS.to_vec()
+        let mut e = MUTATE_ERRORS.to_vec();
+        e.push(ErrorName::RecordTampered);
+        e
     }
 }
 

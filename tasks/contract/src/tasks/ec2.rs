@@ -60,6 +60,9 @@ pub struct Ec2Policy {
     pub case_table: String,
     pub evidence_bucket: String,
     pub capture_document: String,
+    /// The key that seals the pre-state (a release checks the seal before acting on it).
+    #[serde(default)]
+    pub record_key: String,
 }
 
 impl Ec2Policy {
@@ -345,8 +348,10 @@ impl Task for RecordPreState {
                 &["autoscaling:DescribeAutoScalingInstances", "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetHealth", "elasticloadbalancing:DescribeLoadBalancers"],
                 Scope::Unscoped { reason: "Auto Scaling and Elastic Load Balancing Describe* actions do not support resource-level permissions." },
             ),
-            case_table(&["dynamodb:GetItem", "dynamodb:PutItem"]),
+            // The pre-state is kept by a conditional update, sealed with the record key.
+            case_table(&["dynamodb:GetItem", "dynamodb:UpdateItem"]),
             key_for_table(),
+            super::record_key("kms:GenerateMac"),
         ]
     }
     fn errors() -> Vec<ErrorName> {
@@ -599,6 +604,7 @@ impl Task for ReleaseInstance {
             instance_attributes(),
             case_table(&["dynamodb:GetItem", "dynamodb:UpdateItem"]),
             key_for_table(),
+            super::record_key("kms:VerifyMac"),
             Permission::new("RestoreInstance", &["ec2:ModifyInstanceAttribute", "ec2:AssociateIamInstanceProfile", "ec2:ReplaceIamInstanceProfileAssociation", "ec2:DisassociateIamInstanceProfile", "ec2:CreateTags", "ec2:DeleteTags"], Scope::Arn(ANY_INSTANCE)),
             Permission::new("RestoreInterfaces", &["ec2:ModifyNetworkInterfaceAttribute", "ec2:DetachNetworkInterface"], Scope::Arns(&[NETWORK_INTERFACES, SECURITY_GROUPS, ANY_INSTANCE, VPCS])),
             Permission::new("RemoveNaclEntries", &["ec2:DeleteNetworkAclEntry"], Scope::Arn("arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:network-acl/*")),
@@ -613,7 +619,9 @@ impl Task for ReleaseInstance {
         ]
     }
     fn errors() -> Vec<ErrorName> {
-        MUTATE_ERRORS.to_vec()
+        let mut e = MUTATE_ERRORS.to_vec();
+        e.push(ErrorName::RecordTampered);
+        e
     }
 }
 

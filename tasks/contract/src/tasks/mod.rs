@@ -93,6 +93,20 @@ pub(crate) fn key_for_table() -> Permission {
     )
 }
 
+/// Sealing a record a release will act on (`GenerateMac`) or checking one (`VerifyMac`), with
+/// the stack's record key.
+pub(crate) fn record_key(action: &'static str) -> Permission {
+    Permission::new(
+        if action == "kms:GenerateMac" {
+            "SealRecords"
+        } else {
+            "CheckRecordSeals"
+        },
+        &[action],
+        Scope::Stack(StackResource::RecordKey),
+    )
+}
+
 /// Reading the stack's own executions: a claim held by one that ended without finishing its
 /// work is taken over (the machines are named after the stack).
 pub(crate) fn read_own_executions() -> Permission {

@@ -514,6 +514,8 @@ mod tests {
             recover: true,
             case_table: String::new(),
             exempt_accounts: "111111111111, 222222222222".into(),
+            responders: String::new(),
+            containment_table: String::new(),
         };
         assert_eq!(p.ports(), (vec![22, 3389], true));
         assert!(p.exempt_account("222222222222"));
