@@ -275,3 +275,145 @@ fn no_role_grants_a_whole_service() {
         }
     }
 }
+
+/// Every (template, logical id, resource) of a given type.
+fn resources(kind: &str) -> Vec<(String, String, serde_json::Value)> {
+    let mut out = Vec::new();
+    for (path, content) in synthesize() {
+        if !path.starts_with("cloudformation/") {
+            continue;
+        }
+        let t: serde_json::Value = serde_json::from_str(&content).unwrap();
+        for (id, r) in t["Resources"].as_object().unwrap() {
+            if r["Type"] == kind {
+                out.push((path.clone(), id.clone(), r.clone()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn aws_ir_roles_live_on_their_path_and_no_task_may_touch_them() {
+    for (path, id, role) in resources("AWS::IAM::Role") {
+        let props = &role["Properties"];
+        if id == "QuarantineRole" {
+            // A compromised instance holds it: it must never pass for one of aws-ir's.
+            assert!(props.get("Path").is_none(), "{path} {id}");
+            continue;
+        }
+        assert_eq!(props["Path"], "/aws-ir/", "{path} {id}");
+        // A task that may change roles in general is denied aws-ir's own, explicitly.
+        for policy in props["Policies"].as_array().into_iter().flatten() {
+            let statements = policy["PolicyDocument"]["Statement"].as_array().unwrap();
+            let writes_roles = statements.iter().any(|s| {
+                s["Effect"] == "Allow"
+                    && s["Resource"].to_string().contains(":role/*")
+                    && s["Action"].as_array().unwrap().iter().any(|a| {
+                        let a = a.as_str().unwrap();
+                        a.starts_with("iam:")
+                            && !["iam:Get", "iam:List"].iter().any(|r| a.starts_with(r))
+                    })
+            });
+            let denied = statements.iter().any(|s| {
+                s["Effect"] == "Deny" && s["Resource"].to_string().contains("role/aws-ir/*")
+            });
+            assert!(
+                !writes_roles || denied,
+                "{path} {id}: writes roles without the deny"
+            );
+        }
+    }
+}
+
+#[test]
+fn service_trust_names_the_source_as_well_as_the_account() {
+    for (path, id, role) in resources("AWS::IAM::Role") {
+        for s in role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+            .as_array()
+            .unwrap()
+        {
+            let c = &s["Condition"];
+            if !c["StringEquals"]["aws:SourceAccount"].is_null() {
+                assert!(
+                    !c["ArnLike"]["aws:SourceArn"].is_null(),
+                    "{path} {id}: aws:SourceAccount without aws:SourceArn"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn no_rule_starts_a_playbook_from_a_manual_request() {
+    for (path, id, rule) in resources("AWS::Events::Rule") {
+        let pattern = rule["Properties"]["EventPattern"].to_string();
+        assert!(
+            !pattern.contains(contract::events::manual::SOURCE),
+            "{path} {id} takes manual requests from a bus anyone may write to"
+        );
+    }
+}
+
+#[test]
+fn only_aws_ir_writes_a_case_table_and_seals_its_records() {
+    let tables = resources("AWS::DynamoDB::Table");
+    assert!(!tables.is_empty());
+    for (path, id, table) in tables {
+        let policy = &table["Properties"]["ResourcePolicy"]["PolicyDocument"]["Statement"][0];
+        assert_eq!(policy["Effect"], "Deny", "{path} {id}");
+        assert_eq!(policy["Principal"], "*", "{path} {id}");
+        assert!(policy["Action"].to_string().contains("dynamodb:PutItem"));
+        assert!(
+            policy["Condition"]["ArnNotLike"]["aws:PrincipalArn"]
+                .to_string()
+                .contains("role/aws-ir/*"),
+            "{path} {id}"
+        );
+    }
+    for (path, id, key) in resources("AWS::KMS::Key") {
+        if key["Properties"]["KeySpec"] != "HMAC_256" {
+            continue;
+        }
+        let statements = key["Properties"]["KeyPolicy"]["Statement"]
+            .as_array()
+            .unwrap();
+        for s in statements {
+            let mac = s["Action"].to_string().contains("Mac");
+            assert!(
+                !mac || s["Condition"]["ArnLike"]["aws:PrincipalArn"]
+                    .to_string()
+                    .contains("role/aws-ir/*"),
+                "{path} {id}: someone but aws-ir may seal records"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_report_is_retried_before_it_is_given_up() {
+    for (path, content) in synthesize() {
+        if !path.ends_with(".asl.json") {
+            continue;
+        }
+        // Every state that publishes to the topic without waiting is a report.
+        fn walk(states: &serde_json::Value, path: &str) {
+            for (name, s) in states.as_object().unwrap() {
+                if s["Resource"] == "arn:aws:states:::sns:publish" {
+                    assert!(
+                        s["Retry"].as_array().is_some_and(|r| !r.is_empty()),
+                        "{path} {name}: a report that is not retried"
+                    );
+                }
+                for branch in s["Branches"].as_array().into_iter().flatten() {
+                    walk(&branch["States"], path);
+                }
+                if let Some(p) = s.get("ItemProcessor") {
+                    walk(&p["States"], path);
+                }
+            }
+        }
+        let m: serde_json::Value = serde_json::from_str(&content).unwrap();
+        walk(&m["States"], &path);
+    }
+}

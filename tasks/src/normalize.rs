@@ -1014,6 +1014,8 @@ fn from_manual(env: &Envelope, m: manual::ManualRequest) -> Result<Case, TaskErr
         CaseKind::Credentials
     } else if !case.remote_ips.is_empty() {
         CaseKind::RemoteAddress
+    } else if manual::TARGETLESS_PLAYBOOKS.contains(&m.playbook.as_str()) {
+        CaseKind::Other
     } else {
         return Err(TaskError::invalid_event(
             "a manual request must name at least one instance, remote address, access key, principal or resource",

@@ -133,23 +133,40 @@ pub fn render(input: &NotifyInput) -> Message {
     if !input.results.is_empty() {
         let _ = writeln!(b, "\nSteps");
         for (step, result) in &input.results {
-            let _ = writeln!(b, "  {step}: {}", summarize(result));
-            // Lists of lines (a record's summary and actions) are spelled out.
-            for (key, value) in result.as_object().into_iter().flatten() {
-                if let Some(items) = value
-                    .as_array()
-                    .filter(|a| !a.is_empty() && a.iter().all(Value::is_string))
-                {
-                    let _ = writeln!(b, "    {key}:");
+            match result.as_array().filter(|a| a.iter().all(Value::is_object)) {
+                // A Map's results (one per instance, principal or resource): one line each,
+                // with its own lists spelled out.
+                Some(items) if !items.is_empty() => {
+                    let _ = writeln!(b, "  {step}:");
                     for item in items {
-                        let _ = writeln!(b, "      - {}", item.as_str().unwrap_or_default());
+                        let _ = writeln!(b, "    - {}", summarize(item));
+                        lines(&mut b, item, "      ");
                     }
+                }
+                _ => {
+                    let _ = writeln!(b, "  {step}: {}", summarize(result));
+                    lines(&mut b, result, "    ");
                 }
             }
         }
     }
     let _ = writeln!(b, "\nFinding id: {}", case.finding_id);
     Message { subject, body: b }
+}
+
+/// Lists of lines in a result (a record's summary and actions, a step's notes), spelled out.
+fn lines(b: &mut String, result: &Value, indent: &str) {
+    for (key, value) in result.as_object().into_iter().flatten() {
+        if let Some(items) = value
+            .as_array()
+            .filter(|a| !a.is_empty() && a.iter().all(Value::is_string))
+        {
+            let _ = writeln!(b, "{indent}{key}:");
+            for item in items {
+                let _ = writeln!(b, "{indent}  - {}", item.as_str().unwrap_or_default());
+            }
+        }
+    }
 }
 
 /// One line per step result; objects as `key=value` pairs, long values shortened.

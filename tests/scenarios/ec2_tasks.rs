@@ -67,6 +67,7 @@ fn step(c: &Ctx, instance: &str, dry_run: bool) -> Value {
             "case_table": out["CaseTableName"],
             "evidence_bucket": out["EvidenceBucketName"],
             "capture_document": out["CaptureDocumentName"],
+            "record_key": out["RecordKeyArn"],
         }
     })
 }

@@ -680,8 +680,9 @@ async fn security_hub_findings_and_the_block_ip_action_block(c: Arc<Ctx>) {
     let mut finding =
         fresh_sample("securityhub-finding-imported-guardduty-ip")["detail"]["findings"][0].clone();
     finding["Id"] = json!(format!("e2e-firewall-{ip}"));
-    finding["ProductArn"] =
-        json!("arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default");
+    // AWS Network Firewall's integration: AWS vouches for who produced the finding (a finding
+    // of the account's own integration blocks nothing on its own: the trust suite).
+    finding["ProductArn"] = json!("arn:aws:securityhub:us-east-1::product/aws/network-firewall");
     finding["ProductName"] = json!("Network Firewall");
     finding["Severity"] = json!({"Label": "HIGH", "Normalized": 70});
     finding["Network"] = json!({"Direction": "IN", "SourceIpV4": ip});

@@ -1285,25 +1285,30 @@ async fn an_exempt_bucket_is_left_alone_with_a_record(c: Arc<Ctx>) {
         .send()
         .await
         .unwrap();
-    c.world
-        .s3
-        .put_bucket_tagging()
-        .bucket(bucket)
-        .tagging(
-            aws_sdk_s3::types::Tagging::builder()
-                .tag_set(
-                    aws_sdk_s3::types::Tag::builder()
-                        .key("aws-ir:exempt")
-                        .value("open data, approved")
-                        .build()
-                        .unwrap(),
-                )
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
+    // The exemption is a responder's to grant: the tag guard removes anyone else's.
+    let as_responder = c.world.config_as(&c.world.responders[0]).await;
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&as_responder)
+            .force_path_style(true)
+            .build(),
+    )
+    .put_bucket_tagging()
+    .bucket(bucket)
+    .tagging(
+        aws_sdk_s3::types::Tagging::builder()
+            .tag_set(
+                aws_sdk_s3::types::Tag::builder()
+                    .key("aws-ir:exempt")
+                    .value("open data, approved")
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+            .unwrap(),
+    )
+    .send()
+    .await
+    .unwrap();
     let event = bucket_opened(bucket);
     let (status, out) = run(&c, &event).await;
     assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
@@ -1390,8 +1395,9 @@ async fn aws_irs_own_changes_to_a_bucket_or_a_trail_do_not_trigger_it_again(c: A
 
 async fn an_exempt_trail_is_left_alone_with_a_record(c: Arc<Ctx>) {
     let trail = stopped_trail(&c, "e2e-exempt-trail").await;
-    c.world
-        .cloudtrail
+    // The exemption is a responder's to grant: the tag guard removes anyone else's.
+    let as_responder = c.world.config_as(&c.world.responders[0]).await;
+    aws_sdk_cloudtrail::Client::new(&as_responder)
         .add_tags()
         .resource_id(&trail)
         .tags_list(

@@ -817,6 +817,44 @@ async fn the_case_table_refuses_every_writer_but_aws_ir(c: Arc<Ctx>) {
         .await
         .unwrap();
     assert!(read.item().is_none(), "nothing forged was stored");
+
+    // Nor may she use the stack's key directly (it encrypts the table, logs and topic), though
+    // her IAM policy allows kms:* and the key delegates to IAM.
+    let kms = aws_sdk_kms::Client::new(&c.as_mallory);
+    let key = kms
+        .describe_key()
+        .key_id("alias/aws-ir/e2e-ec2-compromise")
+        .send()
+        .await
+        .unwrap()
+        .key_metadata()
+        .unwrap()
+        .key_id()
+        .to_string();
+    let used = kms
+        .generate_data_key()
+        .key_id(&key)
+        .key_spec(aws_sdk_kms::types::DataKeySpec::Aes256)
+        .send()
+        .await;
+    assert!(
+        format!("{:?}", used.expect_err("the key refuses her")).contains("AccessDenied"),
+        "refused by the key policy"
+    );
+
+    // And the stack cannot be deleted from under the response: irctl protects it.
+    let stack = c
+        .world
+        .cfn
+        .describe_stacks()
+        .stack_name(&c.ec2.name)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        stack.stacks()[0].enable_termination_protection(),
+        Some(true)
+    );
 }
 
 async fn waf_has(c: &Ctx, address: &str) -> bool {

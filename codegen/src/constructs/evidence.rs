@@ -176,6 +176,13 @@ fn record_key(t: &mut Template) {
         .retain()
         .skip_check("CKV_AWS_7", "An HMAC key cannot rotate automatically (KMS supports automatic rotation for symmetric encryption keys only); its seals must stay verifiable as long as the records are kept."),
     );
+    t.output(
+        "RecordKeyArn",
+        Output::new(
+            "The key that seals the records a release acts on (only aws-ir's roles may use it).",
+            get_att(RECORD_KEY, "Arn"),
+        ),
+    );
 }
 
 fn case_table(t: &mut Template) {

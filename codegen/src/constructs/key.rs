@@ -1,10 +1,13 @@
 //! The stack's customer-managed KMS key.
 //!
-//! One key per stack encrypts the notification topic, the log groups, the Lambda environments
-//! and the trigger dead-letter queue. Account principals get access only through IAM policies
-//! (the root statement delegates to IAM, as AWS's default key policy does); the two services
-//! that encrypt on their own behalf (CloudWatch Logs, EventBridge for the DLQ) are named with
-//! conditions that pin them to this account.
+//! One key per stack encrypts the notification topic, the log groups, the case table, the
+//! Lambda environments and the trigger dead-letter queue. Account principals get access through
+//! IAM policies (the root statement delegates to IAM, as AWS's default key policy does), but
+//! only through an AWS service (`kms:ViaService`: reading the table through DynamoDB, the logs
+//! through CloudWatch Logs): nobody but aws-ir's roles may use the key directly, whatever an
+//! identity policy grants (a workload with `kms:*` cannot decrypt or forge what the stack
+//! encrypted). The two services that encrypt on their own behalf (CloudWatch Logs, EventBridge
+//! for the DLQ) are named with conditions that pin them to this account.
 
 use super::ids;
 use crate::cfn::{sub, Resource, Template};
@@ -27,6 +30,18 @@ pub fn add(t: &mut Template, project: &str) {
                             "Principal": {"AWS": sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")},
                             "Action": "kms:*",
                             "Resource": "*"
+                        },
+                        {
+                            "Sid": "OnlyAwsIrUsesTheKeyDirectly",
+                            "Effect": "Deny",
+                            "Principal": "*",
+                            "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
+                            "Resource": "*",
+                            "Condition": {
+                                "ArnNotLike": {"aws:PrincipalArn": sub(contract::trust::OWN_ROLES)},
+                                "Null": {"kms:ViaService": "true"},
+                                "BoolIfExists": {"aws:PrincipalIsAWSService": "false"}
+                            }
                         },
                         {
                             "Sid": "CloudWatchLogsEncryptsThisStacksLogs",

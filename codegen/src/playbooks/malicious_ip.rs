@@ -225,6 +225,13 @@ fn expiry() -> Companion {
                 Condition::is_present("$.expiry.foreign[0]", true),
             ]),
             Task::sns_publish("NotifyExpiry")
+                .retry(
+                    Retrier::on([STATES_ALL])
+                        .interval(1)
+                        .max_attempts(3)
+                        .backoff(2.0)
+                        .jitter(Jitter::Full),
+                )
                 .comment("Only when something changed or needs a human: a quiet run says nothing.")
                 .parameters(json!({
                     "Subject": "aws-ir ip-expiry: blocks expired or reconciled",

@@ -132,6 +132,13 @@ fn acknowledgement() -> Chain {
         .parameters(json!({"acknowledge_within_seconds.$": format!("States.StringToJson('${{{ACK_PARAMETER}}}')")}))
         .result_path("$.policy");
     let escalate = Task::sns_publish("Escalate")
+                .retry(
+                    Retrier::on([STATES_ALL])
+                        .interval(1)
+                        .max_attempts(3)
+                        .backoff(2.0)
+                        .jitter(Jitter::Full),
+                )
         .comment("Nobody took the case in time: say so loudly.")
         .parameters(json!({
             "Subject": "aws-ir triage: ESCALATION - case not acknowledged",

@@ -316,7 +316,9 @@ pub async fn handle(
                     &item(&id),
                     &step.execution,
                     claim,
-                    &["claimed"],
+                    // A principal's item keeps its claim's status: only a holder that ended
+                    // badly (failed, timed out, stopped) gives it up.
+                    &[],
                 )
                 .await?
             };

@@ -70,5 +70,8 @@ pub fn request_digest(event_id: &str, time: &str, request: &ManualRequest) -> St
     )
 }
 
+/// Playbooks a request may start without naming a target (ip-expiry: "run now").
+pub const TARGETLESS_PLAYBOOKS: [&str; 1] = ["ip-expiry"];
+
 pub const SOURCE: &str = "aws-ir.manual";
 pub const DETAIL_TYPE: &str = "Manual Response Request";
