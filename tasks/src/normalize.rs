@@ -746,7 +746,11 @@ fn weakening(event_name: &str) -> Option<f64> {
 /// (`AwsIrTagAdded`/`AwsIrTagRemoved`, id `<kind>/<name>|<key>`), from the call's CloudTrail
 /// record (EC2 `CreateTags`/`DeleteTags`, IAM `TagRole`/`UntagRole`/`TagUser`/`UntagUser`, S3
 /// `PutBucketTagging`, CloudTrail `AddTags`/`RemoveTags`).
-pub fn aws_ir_tag_writes(event_name: &str, params: &Value) -> Vec<(&'static str, String)> {
+pub fn aws_ir_tag_writes(
+    event_name: &str,
+    params: &Value,
+    response: &Value,
+) -> Vec<(&'static str, String)> {
     use contract::trust::TAG_PREFIX;
     let text = |p: &str| params.pointer(p).and_then(Value::as_str).map(String::from);
     // A list that CloudTrail may also write as a single object (S3's XML-born shapes).
@@ -765,7 +769,64 @@ pub fn aws_ir_tag_writes(event_name: &str, params: &Value) -> Vec<(&'static str,
             .map(String::from)
             .collect()
     };
+    // Tags given when the resource is created (`TagSpecification`): the created resource is
+    // named by the response.
+    let created = |path: &str| -> Vec<String> {
+        response
+            .pointer(path)
+            .and_then(Value::as_str)
+            .map(|id| vec![format!("ec2/{id}")])
+            .unwrap_or_default()
+    };
+    let specified = || -> Vec<String> {
+        list("/tagSpecificationSet/items")
+            .iter()
+            .flat_map(|spec| {
+                spec.get("tags")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .filter_map(|t| t.get("key").and_then(Value::as_str).map(String::from))
+            .filter(|k| k.starts_with(TAG_PREFIX))
+            .collect()
+    };
     let (added, targets, keys): (bool, Vec<String>, Vec<String>) = match event_name {
+        "RunInstances" => (
+            true,
+            response
+                .pointer("/instancesSet/items")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|i| i.get("instanceId").and_then(Value::as_str))
+                .map(|id| format!("ec2/{id}"))
+                .collect(),
+            specified(),
+        ),
+        "CreateSecurityGroup" => (true, created("/groupId"), specified()),
+        "CreateVolume" => (true, created("/volumeId"), specified()),
+        "CreateNetworkInterface" => (
+            true,
+            created("/networkInterface/networkInterfaceId"),
+            specified(),
+        ),
+        "CreateRole" => (
+            true,
+            text("/roleName")
+                .map(|n| format!("role/{n}"))
+                .into_iter()
+                .collect(),
+            keys(list("/tags"), "key"),
+        ),
+        "CreateUser" => (
+            true,
+            text("/userName")
+                .map(|n| format!("user/{n}"))
+                .into_iter()
+                .collect(),
+            keys(list("/tags"), "key"),
+        ),
         "CreateTags" | "DeleteTags" => (
             event_name == "CreateTags",
             list("/resourcesSet/items")
@@ -852,7 +913,11 @@ fn from_cloudtrail(env: &Envelope, r: cloudtrail::Record) -> Result<Case, TaskEr
     let params = r.request_parameters.clone().unwrap_or(Value::Null);
     let text = |p: &str| params.pointer(p).and_then(Value::as_str).map(String::from);
     // A write of an aws-ir tag is the tag guard's, whatever else the call names.
-    let tags = aws_ir_tag_writes(&r.event_name, &params);
+    let tags = aws_ir_tag_writes(
+        &r.event_name,
+        &params,
+        r.response_elements.as_ref().unwrap_or(&Value::Null),
+    );
     if !tags.is_empty() && r.error_code.is_none() {
         for (resource_type, id) in tags {
             push_resource(&mut case, resource_type, &id);
@@ -861,7 +926,8 @@ fn from_cloudtrail(env: &Envelope, r: cloudtrail::Record) -> Result<Case, TaskEr
         case.severity = Severity::from_score(8.0);
         return Ok(case);
     }
-    if let Some(g) = text("/groupId") {
+    // ModifySecurityGroupRules nests its request: `ModifySecurityGroupRulesRequest.GroupId`.
+    if let Some(g) = text("/groupId").or_else(|| text("/ModifySecurityGroupRulesRequest/GroupId")) {
         push_resource(&mut case, "AwsEc2SecurityGroup", &g);
     }
     // StopLogging, DeleteTrail and UpdateTrail name it `name`; PutEventSelectors `trailName`.

@@ -403,3 +403,65 @@ fn every_sample_normalizes_to_a_stable_case() {
         insta::assert_json_snapshot!(name, snapshot);
     }
 }
+
+#[test]
+fn the_tag_guard_reads_every_shape_cloudtrail_records_a_tag_in() {
+    use serde_json::json;
+    use tasks::normalize::aws_ir_tag_writes;
+    let none = serde_json::Value::Null;
+    // A tag written onto an existing resource (EC2, IAM, S3, CloudTrail), aws-ir's keys only.
+    assert_eq!(
+        aws_ir_tag_writes(
+            "CreateTags",
+            &json!({"resourcesSet": {"items": [{"resourceId": "i-0a1b2c3d4e5f60718"}]}, "tagSet": {"items": [{"key": "aws-ir:exclude", "value": "1"}, {"key": "Name", "value": "web"}]}}),
+            &none
+        ),
+        vec![(
+            "AwsIrTagAdded",
+            "ec2/i-0a1b2c3d4e5f60718|aws-ir:exclude".to_string()
+        )]
+    );
+    assert_eq!(
+        aws_ir_tag_writes(
+            "UntagRole",
+            &json!({"roleName": "app", "tagKeys": ["aws-ir:case", "team"]}),
+            &none
+        ),
+        vec![("AwsIrTagRemoved", "role/app|aws-ir:case".to_string())]
+    );
+    assert_eq!(
+        aws_ir_tag_writes(
+            "PutBucketTagging",
+            &json!({"bucketName": "b", "Tagging": {"TagSet": {"Tag": {"Key": "aws-ir:exempt", "Value": "x"}}}}),
+            &none
+        ),
+        vec![("AwsIrTagAdded", "bucket/b|aws-ir:exempt".to_string())]
+    );
+    // A tag given at creation: the response names what was created.
+    assert_eq!(
+        aws_ir_tag_writes(
+            "RunInstances",
+            &json!({"tagSpecificationSet": {"items": [{"resourceType": "instance", "tags": [{"key": "aws-ir:exclude", "value": "1"}]}]}}),
+            &json!({"instancesSet": {"items": [{"instanceId": "i-0123456789abcdef0"}]}})
+        ),
+        vec![(
+            "AwsIrTagAdded",
+            "ec2/i-0123456789abcdef0|aws-ir:exclude".to_string()
+        )]
+    );
+    assert_eq!(
+        aws_ir_tag_writes(
+            "CreateRole",
+            &json!({"roleName": "planted", "tags": [{"key": "aws-ir:playbook", "value": "x"}]}),
+            &none
+        ),
+        vec![("AwsIrTagAdded", "role/planted|aws-ir:playbook".to_string())]
+    );
+    // Nothing of aws-ir's: nothing for the guard.
+    assert!(aws_ir_tag_writes(
+        "CreateTags",
+        &json!({"resourcesSet": {"items": [{"resourceId": "i-1"}]}, "tagSet": {"items": [{"key": "Name", "value": "x"}]}}),
+        &none
+    )
+    .is_empty());
+}

@@ -110,3 +110,41 @@ def test_tag_writes_reach_eventbridge_as_cloudtrail_events(aws: Any, uid: str, e
     assert bucket_tags["requestParameters"]["Tagging"]["TagSet"] == {"Tag": [{"Key": "owner", "Value": "sec"}]}
     assert bucket_tags["userIdentity"] == {"type": "Root", "principalId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:root",
                                            "accountId": ACCOUNT, "accessKeyId": "testing"}
+
+
+def test_creations_with_tags_reach_eventbridge_naming_what_was_created(aws: Any, uid: str) -> None:
+    names = ["RunInstances", "CreateSecurityGroup", "CreateVolume", "CreateNetworkInterface", "CreateRole", "CreateUser"]
+    received = events_to_queue(aws, f"created-{uid}", {"detail-type": ["AWS API Call via CloudTrail"],
+                                                       "detail": {"eventName": names}})
+    ec2 = aws("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.72.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.72.1.0/24")["Subnet"]["SubnetId"]
+    tagged = [{"Key": "aws-ir:exempt", "Value": "1"}]
+    ec2.create_security_group(GroupName=f"plain-{uid}", Description="untagged", VpcId=vpc)  # not delivered
+    group = ec2.create_security_group(GroupName=f"sg-{uid}", Description="x", VpcId=vpc, TagSpecifications=[
+        {"ResourceType": "security-group", "Tags": tagged}])["GroupId"]
+    volume = ec2.create_volume(AvailabilityZone=f"{REGION}a", Size=1, TagSpecifications=[
+        {"ResourceType": "volume", "Tags": tagged}])["VolumeId"]
+    eni = ec2.create_network_interface(SubnetId=subnet, TagSpecifications=[
+        {"ResourceType": "network-interface", "Tags": tagged}])["NetworkInterface"]["NetworkInterfaceId"]
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    instance = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, SubnetId=subnet, TagSpecifications=[
+        {"ResourceType": "instance", "Tags": tagged}])["Instances"][0]["InstanceId"]
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                                                     "Action": "sts:AssumeRole"}]}
+    aws("iam").create_role(RoleName=f"planted-{uid}", AssumeRolePolicyDocument=json.dumps(trust),
+                           Tags=[{"Key": "aws-ir:playbook", "Value": "x"}])
+    aws("iam").create_user(UserName=f"planted-{uid}", Tags=[{"Key": "aws-ir:exclude", "Value": "1"}])
+
+    events = {e["detail"]["eventName"]: e["detail"] for e in received()}
+    assert sorted(events) == sorted(names)
+    spec = {"items": [{"resourceType": "security-group", "tags": [{"key": "aws-ir:exempt", "value": "1"}]}]}
+    assert events["CreateSecurityGroup"]["requestParameters"] == {"tagSpecificationSet": spec}
+    assert events["CreateSecurityGroup"]["responseElements"]["groupId"] == group
+    assert events["CreateVolume"]["responseElements"]["volumeId"] == volume
+    assert events["CreateNetworkInterface"]["responseElements"]["networkInterface"] == {"networkInterfaceId": eni}
+    assert events["RunInstances"]["responseElements"]["instancesSet"] == {"items": [{"instanceId": instance}]}
+    assert events["RunInstances"]["requestParameters"]["tagSpecificationSet"]["items"][0]["resourceType"] == "instance"
+    assert events["CreateRole"]["requestParameters"]["roleName"] == f"planted-{uid}"
+    assert events["CreateRole"]["requestParameters"]["tags"] == [{"key": "aws-ir:playbook", "value": "x"}]
+    assert events["CreateUser"]["requestParameters"]["tags"] == [{"key": "aws-ir:exclude", "value": "1"}]

@@ -42,6 +42,7 @@ fn main() -> std::process::ExitCode {
         a_dry_run_plans_and_changes_nothing,
         a_case_without_instances_is_not_applicable,
         security_hub_findings_and_the_isolate_action_contain,
+        a_port_scanner_is_contained,
         the_optional_cuts_are_made_and_released,
         every_task_names_bad_input,
         every_task_on_an_unknown_instance_is_resource_not_found,
@@ -682,6 +683,24 @@ async fn security_hub_findings_and_the_isolate_action_contain(c: Arc<Ctx>) {
     assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
     assert_eq!(
         instance_result(&out, id(&imported))["status"],
+        "contained",
+        "{out}"
+    );
+}
+
+/// In a port scan our instance is the actor (`resourceRole: ACTOR`, outbound): it is the
+/// compromised party, so it is contained (the scanned address is its victim, never blocked:
+/// the malicious-ip suite checks that side).
+async fn a_port_scanner_is_contained(c: Arc<Ctx>) {
+    let scanner = host(&c, "scanner", &["--volumes", "1"]);
+    let text = fresh_sample("guardduty-ec2-portscan")
+        .to_string()
+        .replace("i-0f60718293a4b5c6d", id(&scanner));
+    let event: Value = serde_json::from_str(&text).unwrap();
+    let (_, status, out) = run(&c, &c.main, &event).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_eq!(
+        instance_result(&out, id(&scanner))["status"],
         "contained",
         "{out}"
     );

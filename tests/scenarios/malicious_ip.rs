@@ -31,6 +31,8 @@ fn main() -> std::process::ExitCode {
     let list = scenarios![Ctx;
         ipv4_and_ipv6_findings_are_blocked_in_waf_and_the_subnets_acl_once,
         twenty_findings_at_once_all_end_blocked_within_the_acl_limit,
+        attacker_infrastructure_is_blocked_both_ways_a_scanned_victim_never,
+        an_archived_finding_starts_nothing,
         refused_addresses_are_recorded_with_their_reason,
         a_finding_without_an_address_or_with_a_malformed_one_is_rejected,
         a_foreign_rule_in_our_range_is_skipped_and_never_touched,
@@ -498,6 +500,89 @@ async fn twenty_findings_at_once_all_end_blocked_within_the_acl_limit(c: Arc<Ctx
         waf_retries > 0,
         "no WAF lock conflict was met: the findings did not run concurrently"
     );
+}
+
+/// Who the remote address is decides (`contract::remote`): a C&C server our instance reached is
+/// attacker infrastructure, denied inbound and outbound; the address our instance port-scanned
+/// is its victim, reported and never blocked.
+async fn attacker_infrastructure_is_blocked_both_ways_a_scanned_victim_never(c: Arc<Ctx>) {
+    let (instance, acl) = host(&c).await;
+    let server = address();
+    let c2 = sample_with(
+        "guardduty-ec2-backdoor-c2",
+        &[
+            ("i-0c3d4e5f60718293a", &instance),
+            ("91.215.85.142", &server),
+        ],
+    );
+    let (status, out) = run(&c, &c.main, &c2).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert!(waf_addresses(&c, &c.main, "BlockedIpv4RegionalArn")
+        .await
+        .contains(&format!("{server}/32")));
+    let ours: BTreeSet<(String, bool)> = denies(&c, &acl)
+        .await
+        .into_iter()
+        .map(|(_, net, egress)| (net, egress))
+        .collect();
+    let both: BTreeSet<(String, bool)> = [
+        (format!("{server}/32"), false),
+        (format!("{server}/32"), true),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(ours, both, "the C&C server is denied both ways");
+
+    let victim = address();
+    let scan = sample_with(
+        "guardduty-ec2-portscan",
+        &[
+            ("i-0f60718293a4b5c6d", &instance),
+            ("47.242.123.88", &victim),
+        ],
+    );
+    let (status, out) = run(&c, &c.main, &scan).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    let refused = out["results"]["screening"]["refused"].to_string();
+    assert!(
+        refused.contains(&victim) && refused.contains("victim"),
+        "{out}"
+    );
+    assert!(!waf_addresses(&c, &c.main, "BlockedIpv4RegionalArn")
+        .await
+        .contains(&format!("{victim}/32")));
+    assert!(
+        !denies(&c, &acl)
+            .await
+            .iter()
+            .any(|(_, net, _)| net.starts_with(&victim)),
+        "the victim was denied"
+    );
+}
+
+/// GuardDuty archives findings its suppression rules match (and a responder archives by hand):
+/// such a finding starts nothing.
+async fn an_archived_finding_starts_nothing(c: Arc<Ctx>) {
+    let (instance, _) = host(&c).await;
+    let ip = address();
+    let mut event = brute_force(&instance, &ip);
+    event["detail"]["service"]["archived"] = json!(true);
+    c.world.emit(&event);
+    // A live finding emitted after it starts its execution; by then the archived one would have.
+    let live = brute_force(&instance, &address());
+    let (status, _) = run(&c, &c.main, &live).await;
+    assert_eq!(status, ExecutionStatus::Succeeded);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(
+        c.world
+            .executions_for(&c.main, event["id"].as_str().unwrap())
+            .await
+            .is_empty(),
+        "an archived finding started an execution"
+    );
+    assert!(!waf_addresses(&c, &c.main, "BlockedIpv4RegionalArn")
+        .await
+        .contains(&format!("{ip}/32")));
 }
 
 async fn refused_addresses_are_recorded_with_their_reason(c: Arc<Ctx>) {

@@ -24,6 +24,7 @@ struct Ctx {
 fn main() -> std::process::ExitCode {
     let list = scenarios![Ctx;
         a_world_open_ssh_rule_is_revoked_its_neighbours_kept_and_release_restores_it,
+        a_rule_modified_open_is_revoked_from_cloudtrails_real_record,
         an_exempt_group_is_left_alone_with_a_record,
         the_playbooks_own_change_does_not_trigger_it_again,
         aws_irs_own_changes_to_a_bucket_or_a_trail_do_not_trigger_it_again,
@@ -277,6 +278,83 @@ async fn a_world_open_ssh_rule_is_revoked_its_neighbours_kept_and_release_restor
     assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
     assert_skipped(&out, &format!("accepted by the release of case {case}"));
     assert_eq!(rules(&c, &group).await, before);
+}
+
+/// `ModifySecurityGroupRules` as CloudTrail records it (the request nested under
+/// `ModifySecurityGroupRulesRequest`): a rule from the VPC turned world-open is revoked.
+async fn a_rule_modified_open_is_revoked_from_cloudtrails_real_record(c: Arc<Ctx>) {
+    use aws_sdk_ec2::types::{SecurityGroupRuleRequest, SecurityGroupRuleUpdate};
+    let ec2 = &c.world.ec2;
+    let group = ec2
+        .create_security_group()
+        .group_name("e2e-modified")
+        .description("e2e-modified: e2e")
+        .send()
+        .await
+        .unwrap()
+        .group_id()
+        .unwrap()
+        .to_string();
+    let added = ec2
+        .authorize_security_group_ingress()
+        .group_id(&group)
+        .ip_permissions(
+            IpPermission::builder()
+                .ip_protocol("tcp")
+                .from_port(22)
+                .to_port(22)
+                .ip_ranges(IpRange::builder().cidr_ip("10.0.0.0/8").build())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let rule = added.security_group_rules()[0]
+        .security_group_rule_id()
+        .unwrap()
+        .to_string();
+    ec2.modify_security_group_rules()
+        .group_id(&group)
+        .security_group_rules(
+            SecurityGroupRuleUpdate::builder()
+                .security_group_rule_id(&rule)
+                .security_group_rule(
+                    SecurityGroupRuleRequest::builder()
+                        .ip_protocol("tcp")
+                        .from_port(22)
+                        .to_port(22)
+                        .cidr_ipv4("0.0.0.0/0")
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let open: BTreeSet<_> = [("tcp".to_string(), 22, 22, "0.0.0.0/0".to_string())]
+        .into_iter()
+        .collect();
+    assert_eq!(
+        rules(&c, &group).await,
+        open,
+        "the emulator modified the rule"
+    );
+
+    let mut event = fresh_sample("cloudtrail-modify-sg-rules-ssh-world");
+    let text = event
+        .to_string()
+        .replace("sg-0ee55ff6677889900", &group)
+        .replace("sgr-0c3d4e5f60718293a", &rule);
+    event = serde_json::from_str(&text).unwrap();
+    event["detail"]["eventID"] = event["id"].clone();
+    let (status, out) = run(&c, &event).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_eq!(result(&out)["status"], "done", "{out}");
+    assert_eq!(result(&out)["resource_id"], group.as_str(), "{out}");
+    assert!(
+        rules(&c, &group).await.is_empty(),
+        "the world-open rule is revoked"
+    );
 }
 
 async fn an_exempt_group_is_left_alone_with_a_record(c: Arc<Ctx>) {

@@ -97,8 +97,14 @@ impl ConfigRule {
     }
 }
 
-/// The tagging calls the tag guard listens to.
-pub const TAG_CALLS: [&str; 9] = [
+/// The tagging calls the tag guard listens to, creations with tags included.
+pub const TAG_CALLS: [&str; 15] = [
+    "RunInstances",
+    "CreateSecurityGroup",
+    "CreateVolume",
+    "CreateNetworkInterface",
+    "CreateRole",
+    "CreateUser",
     "CreateTags",
     "DeleteTags",
     "TagRole",
@@ -158,7 +164,7 @@ impl Trigger {
                 } else {
                     type_prefixes.join(", ")
                 };
-                format!("GuardDuty findings ({types}) with severity >= {min_severity}")
+                format!("Active GuardDuty findings ({types}) with severity >= {min_severity}")
             }
             Trigger::SecurityHubFindings { labels, .. } => format!(
                 "New, active Security Hub findings labelled {}",
@@ -213,6 +219,9 @@ impl Trigger {
                     "severity".into(),
                     json!([{"numeric": [">=", min_severity]}]),
                 );
+                // A finding the account archived (by hand or by a suppression rule) starts
+                // nothing; GuardDuty always sends the field.
+                detail.insert("service".into(), json!({"archived": [false]}));
                 json!({
                     "source": [events::GUARDDUTY.0],
                     "detail-type": [events::GUARDDUTY.1],
@@ -328,6 +337,7 @@ impl Trigger {
                             {"requestParameters": {"tagKeys": key}},
                             {"requestParameters": {"Tagging": {"TagSet": {"Tag": {"Key": key}}}}},
                             {"requestParameters": {"tagsList": {"key": key}}},
+                            {"requestParameters": {"tagSpecificationSet": {"items": {"tags": {"key": key}}}}},
                         ],
                     },
                 })
@@ -495,7 +505,8 @@ mod tests {
                 "detail-type": ["GuardDuty Finding"],
                 "detail": {
                     "type": [{"prefix": "UnauthorizedAccess:EC2/"}, {"prefix": "Backdoor:EC2/"}],
-                    "severity": [{"numeric": [">=", 7.0]}]
+                    "severity": [{"numeric": [">=", 7.0]}],
+                    "service": {"archived": [false]}
                 }
             })
         );

@@ -32,8 +32,10 @@ use serde_json::{json, Value};
 
 pub const ID: &str = "ec2-compromise";
 
-/// Instance-targeted GuardDuty finding families this playbook answers.
-pub const GUARDDUTY_TYPES: [&str; 7] = [
+/// Instance-targeted GuardDuty finding families this playbook answers; a port scan is one: our
+/// instance is its actor (the scanned address is its victim, `contract::remote`).
+pub const GUARDDUTY_TYPES: [&str; 8] = [
+    "Recon:EC2/Portscan",
     "Backdoor:EC2/",
     "CryptoCurrency:EC2/",
     "Trojan:EC2/",

@@ -25,9 +25,15 @@ use serde_json::json;
 pub const ID: &str = "malicious-ip";
 pub const EXPIRY: &str = "ip-expiry";
 
-/// GuardDuty finding types that name a remote address worth blocking.
-pub const FINDING_TYPES: [&str; 6] = [
-    "UnauthorizedAccess:EC2/MaliciousIPCaller.Custom",
+/// GuardDuty finding types that name a remote address: the ones that came at us, the attacker
+/// infrastructure our instance reached (C&C, drop points, mining pools, threat lists), and the
+/// ones where our instance was the actor, whose address is screened as a possible victim and
+/// reported, never blocked on its own (`contract::remote`).
+pub const FINDING_TYPES: [&str; 9] = [
+    "UnauthorizedAccess:EC2/MaliciousIPCaller",
+    "Backdoor:EC2/C&CActivity",
+    "Trojan:EC2/",
+    "CryptoCurrency:EC2/",
     "UnauthorizedAccess:EC2/SSHBruteForce",
     "UnauthorizedAccess:EC2/RDPBruteForce",
     "Recon:EC2/PortProbeUnprotectedPort",

@@ -14,6 +14,7 @@ use crate::aws::Aws;
 use crate::cases;
 use crate::error::TaskError;
 use aws_sdk_wafv2::types::Scope;
+use contract::case::{Case, Direction};
 use contract::tasks::ec2::{Outcome, Status};
 use contract::tasks::ip::{BlockOutcome, BlockStep, IpPolicy};
 use contract::ErrorName;
@@ -172,8 +173,23 @@ pub async fn block_in_waf(aws: &Aws, step: BlockStep) -> Result<BlockOutcome, Ta
     Ok(out)
 }
 
-fn directions(p: &IpPolicy) -> Vec<bool> {
-    if p.nacl_egress {
+/// Inbound always; outbound too when the policy says so, or when our instance reached the
+/// address (attacker infrastructure: a C&C server, a drop point), so that no other instance in
+/// the subnet can open a connection to it.
+fn directions(p: &IpPolicy, case: &Case, net: &IpNet) -> Vec<bool> {
+    let reached = case.remote_ips.iter().any(|r| {
+        r.direction == Direction::Outbound
+            && r.address
+                .parse::<IpNet>()
+                .map(|a| net.contains(&a))
+                .or_else(|_| {
+                    r.address
+                        .parse::<std::net::IpAddr>()
+                        .map(|a| net.contains(&a))
+                })
+                .unwrap_or(false)
+    });
+    if p.nacl_egress || reached {
         vec![false, true]
     } else {
         vec![false]
@@ -209,7 +225,7 @@ async fn deny_in(
         })
         .collect();
     for net in nets {
-        for egress in directions(&step.policy) {
+        for egress in directions(&step.policy, &step.case, net) {
             let denied = nacl::deny(&aws.ec2, acl, *net, egress, &ours, limits, 5).await?;
             out.retries += denied.races;
             if denied.already {
@@ -288,7 +304,7 @@ pub async fn block_in_nacl(aws: &Aws, step: BlockStep) -> Result<BlockOutcome, T
             let live = nacl::entries(&aws.ec2, acl).await?;
             let ours: Vec<Ours> = Vec::new();
             for net in &nets {
-                for egress in directions(&step.policy) {
+                for egress in directions(&step.policy, &step.case, net) {
                     let plan = nacl::plan(&live, &ours, *net, egress, limits);
                     out.outcome.act(
                         "ec2:CreateNetworkAclEntry",

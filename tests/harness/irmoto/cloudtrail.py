@@ -37,10 +37,19 @@ TagRole/UntagRole/TagUser/UntagUser, S3 PutBucketTagging/DeleteBucketTagging, Cl
 AddTags/RemoveTags) never fired. Each such successful call, whoever makes it, now puts its
 record on the default bus through irmoto.services.deliver_as_service; a refused call (an error
 status, e.g. irmoto.iam's AccessDenied) is not delivered, as the rules match successful calls.
+Creations that carry tags (EC2 RunInstances/CreateSecurityGroup/CreateVolume/
+CreateNetworkInterface with ``TagSpecification``, IAM CreateRole/CreateUser with ``Tags``) are
+delivered too, with CloudTrail's ``tagSpecificationSet.items[].tags[]`` and a
+``responseElements`` naming what was created (``instancesSet.items[].instanceId``, ``groupId``,
+``volumeId``, ``networkInterface.networkInterfaceId``). AWS records every creation; only tagged
+ones are delivered here, to keep the emulator's bus quiet (no rule of ours matches the others).
+AWS doc: AWS CloudTrail User Guide, "CloudTrail record contents for management events", and
+Amazon EC2 API Reference, "TagSpecification".
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -97,6 +106,12 @@ def patch_cloudtrail_create_existing() -> None:
 
 TAG_CALLS = {"ec2": {"CreateTags", "DeleteTags"}, "iam": {"TagRole", "UntagRole", "TagUser", "UntagUser"},
              "cloudtrail": {"AddTags", "RemoveTags"}}
+# Creations whose tags are given in the call, delivered only when they carry tags.
+CREATE_CALLS = {"ec2": {"RunInstances", "CreateSecurityGroup", "CreateVolume", "CreateNetworkInterface"},
+                "iam": {"CreateRole", "CreateUser"}}
+# Where each EC2 creation's response names what it created (CloudTrail's responseElements).
+CREATED_IDS = {"RunInstances": "instanceId", "CreateSecurityGroup": "groupId", "CreateVolume": "volumeId",
+               "CreateNetworkInterface": "networkInterfaceId"}
 XMLNS = "http://s3.amazonaws.com/doc/2006-03-01/"
 
 
@@ -111,7 +126,36 @@ def _tag_call(service: str, request: Any) -> str | None:
     else:
         request.get_data(cache=True)  # keep the body for moto: read it before the form is parsed
         name = request.values.get("Action")
-    return name if name in TAG_CALLS.get(service, ()) else None
+    if name in TAG_CALLS.get(service, ()) or name in CREATE_CALLS.get(service, ()):
+        return name
+    return None
+
+
+def carries_tags(service: str, name: str, params: dict[str, Any]) -> bool:
+    """A tagging call always does; a creation only when it was given tags."""
+    if name not in CREATE_CALLS.get(service, ()):
+        return True
+    if service == "ec2":
+        return any(spec.get("Tags") for spec in params.get("TagSpecifications") or [])
+    return bool(params.get("Tags"))
+
+
+def response_elements(service: str, name: str, body: str, request_id: str) -> dict[str, Any] | None:
+    if service != "ec2":
+        return None
+    out: dict[str, Any] = {"requestId": request_id}
+    key = CREATED_IDS.get(name)
+    if key is None:
+        out["_return"] = True
+        return out
+    ids = re.findall(rf"<{key}>([^<]+)</{key}>", body)
+    if name == "RunInstances":
+        out["instancesSet"] = {"items": [{"instanceId": i} for i in dict.fromkeys(ids)]}
+    elif name == "CreateNetworkInterface":
+        out["networkInterface"] = {"networkInterfaceId": ids[0] if ids else None}
+    else:
+        out[key] = ids[0] if ids else None
+    return out
 
 
 def _lower_camel(node: Any) -> Any:
@@ -123,6 +167,11 @@ def _lower_camel(node: Any) -> Any:
 
 
 def request_parameters(service: str, name: str, params: dict[str, Any], request: Any) -> dict[str, Any]:
+    if service == "ec2" and name in CREATE_CALLS["ec2"]:
+        specs = [{"resourceType": spec.get("ResourceType"),
+                  "tags": [{k.lower(): v for k, v in t.items()} for t in spec.get("Tags") or []]}
+                 for spec in params.get("TagSpecifications") or []]
+        return {"tagSpecificationSet": {"items": specs}}
     if service == "ec2":
         tags = [{k.lower(): v for k, v in t.items()} for t in params.get("Tags") or []]
         return {"resourcesSet": {"items": [{"resourceId": r} for r in params.get("Resources") or []]},
@@ -135,7 +184,8 @@ def request_parameters(service: str, name: str, params: dict[str, Any], request:
     return _lower_camel(params)  # IAM, CloudTrail: the request's members
 
 
-def cloudtrail_record(service: str, name: str, params: dict[str, Any], request: Any) -> dict[str, Any]:
+def cloudtrail_record(service: str, name: str, params: dict[str, Any], request: Any,
+                      response_body: str = "") -> dict[str, Any]:
     from .iam import Principal, credential_of, principal_for, user_identity
 
     scope = credential_of(request) or []
@@ -155,7 +205,7 @@ def cloudtrail_record(service: str, name: str, params: dict[str, Any], request: 
         "sourceIPAddress": request.remote_addr,
         "userAgent": request.headers.get("User-Agent", ""),
         "requestParameters": request_parameters(service, name, params, request),
-        "responseElements": {"requestId": request_id, "_return": True} if service == "ec2" else None,
+        "responseElements": response_elements(service, name, response_body, request_id),
         "requestID": request_id,
         "eventID": str(uuid.uuid4()),
         "readOnly": False,
@@ -187,8 +237,9 @@ def patch_cloudtrail_tag_events() -> None:
         operation, uri_params, protocol = operation_of(model, request)
         params = request_params(request, operation, uri_params, protocol)["parsed"]
         response = original(self, args, **kwargs)
-        if 200 <= getattr(response, "status_code", 500) < 300:
-            record = cloudtrail_record(service, name, params, request)
+        if 200 <= getattr(response, "status_code", 500) < 300 and carries_tags(service, name, params):
+            body = response.get_data(as_text=True) if hasattr(response, "get_data") else ""
+            record = cloudtrail_record(service, name, params, request, body)
             deliver_as_service({"source": f"aws.{service}", "detail-type": "AWS API Call via CloudTrail",
                                 "account": record["recipientAccountId"], "region": record["awsRegion"],
                                 "time": record["eventTime"], "detail": record})
