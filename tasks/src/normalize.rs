@@ -159,6 +159,7 @@ fn blank(source: Source, finding_id: &str, env: &Envelope) -> Case {
         } else {
             Authority::Unvouched
         },
+        check: None,
     }
 }
 
@@ -442,6 +443,7 @@ fn from_security_hub(
     let mut instance = false;
     let mut credentials = false;
     let mut setting = false;
+    let mut checks = Vec::new();
     let mut best = Severity::from_score(0.0);
     for f in &findings {
         let severity = match (&f.severity.label, f.severity.normalized) {
@@ -471,6 +473,14 @@ fn from_security_hub(
             product_arn: f.product_arn.clone(),
         });
         let failed = f.compliance.as_ref().and_then(|c| c.status.as_deref()) == Some("FAILED");
+        if let Some(c) = &f.compliance {
+            if let (true, Some(control)) = (failed, c.security_control_id.as_deref()) {
+                checks.push(contract::checks::security_hub_control(
+                    control,
+                    &c.security_control_parameters,
+                ));
+            }
+        }
         for r in &f.resources {
             match r.resource_type.as_str() {
                 "AwsEc2Instance" => {
@@ -664,6 +674,10 @@ fn from_security_hub(
     } else {
         CaseKind::Other
     };
+    // Findings of one control (or of controls that agree) say what to check; mixed ones do not.
+    if checks.windows(2).all(|w| w[0].what == w[1].what) {
+        case.check = checks.into_iter().next();
+    }
     Ok(case)
 }
 

@@ -64,6 +64,7 @@ fn step(dry_run: bool) -> InstanceStep {
             sample: false,
             dry_run,
             authority: contract::trust::Authority::Aws,
+            check: None,
         },
         instance_id: "i-0a1b2c3d4e5f60718".into(),
         policy: Ec2Policy {

@@ -11,6 +11,7 @@ import json
 import re
 import time
 import zipfile
+from datetime import UTC
 from typing import Any
 
 import pytest
@@ -759,3 +760,18 @@ def test_execution_history_pages_newest_first(aws: Any, uid: str) -> None:
     paged = [e["id"] for page in sfn.get_paginator("get_execution_history").paginate(executionArn=run, reverseOrder=True)
              for e in page["events"]]
     assert paged == list(reversed(ids))
+
+
+def test_the_context_start_time_is_an_iso_8601_string(aws: Any, uid: str) -> None:
+    sfn = aws("stepfunctions")
+    definition = {"StartAt": "Now", "States": {"Now": {"Type": "Pass", "Parameters": {
+        "time.$": "$$.Execution.StartTime"}, "End": True}}}
+    arn = sfn.create_state_machine(name=f"start-time-{uid}", definition=json.dumps(definition), roleArn=ROLE)[
+        "stateMachineArn"]
+    run = sfn.start_execution(stateMachineArn=arn, input="{}")["executionArn"]
+    done = wait_for(execution_finished(sfn, run), what="the execution")
+    assert done["status"] == "SUCCEEDED", done
+    started = done["startDate"].astimezone(UTC)
+    stamp = json.loads(done["output"])["time"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", stamp), stamp
+    assert stamp[:19] == started.strftime("%Y-%m-%dT%H:%M:%S")

@@ -403,6 +403,12 @@ async fn a_compromised_host_is_contained_and_release_restores_it(c: Arc<Ctx>) {
         "{before:?}"
     );
 
+    // Dual-stack: the suite's VPC has an IPv6 block, so every new group (the isolation group
+    // too) starts with allow-all egress to `::/0` beside `0.0.0.0/0`.
+    for eni in h["network_interfaces"].as_array().unwrap() {
+        assert_eq!(eni["ipv6_addresses"].as_array().unwrap().len(), 1, "{h}");
+    }
+
     let (_, status, out) = run(&c, &c.main, &finding(instance)).await;
     assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
     let case = out["case"]["case_id"].as_str().unwrap().to_string();

@@ -93,21 +93,29 @@ fn main() -> std::process::ExitCode {
 
 // --- helpers -----------------------------------------------------------------------------
 
-/// An instance in a VPC of its own: (instance id, network ACL of its subnet).
+/// An instance in a dual-stack VPC of its own: (instance id, network ACL of its subnet).
 async fn host(c: &Ctx) -> (String, String) {
     let n = NEXT.fetch_add(1, Ordering::SeqCst);
     let ec2 = &c.world.ec2;
     let vpc = ec2
         .create_vpc()
         .cidr_block(format!("10.{}.0.0/16", 100 + n))
+        .amazon_provided_ipv6_cidr_block(true)
         .send()
         .await
         .unwrap();
     let vpc = vpc.vpc().unwrap().vpc_id().unwrap().to_string();
+    let described = ec2.describe_vpcs().vpc_ids(&vpc).send().await.unwrap();
+    // The first /64 of the VPC's /56 starts where the /56 does.
+    let v6 = described.vpcs()[0].ipv6_cidr_block_association_set()[0]
+        .ipv6_cidr_block()
+        .unwrap()
+        .replace("/56", "/64");
     let subnet = ec2
         .create_subnet()
         .vpc_id(&vpc)
         .cidr_block(format!("10.{}.1.0/24", 100 + n))
+        .ipv6_cidr_block(v6)
         .send()
         .await
         .unwrap();

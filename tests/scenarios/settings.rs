@@ -6,7 +6,7 @@
 use aws_sdk_ec2::types::{IpPermission, IpRange, Ipv6Range};
 use aws_sdk_sfn::types::ExecutionStatus;
 use e2e::{fresh_sample, scenarios, Stack, Webhook, World};
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -42,6 +42,8 @@ fn main() -> std::process::ExitCode {
         a_deleted_trail_is_created_again_as_it_was_and_release_deletes_it_again,
         a_changed_trail_is_put_back_as_kept_and_release_makes_the_change_again,
         a_failed_security_hub_control_is_recovered_and_the_finding_marked_once,
+        an_ec2_18_finding_revokes_8080_and_keeps_the_authorized_443,
+        the_accounts_own_config_rules_are_known_by_what_they_check,
         the_restore_setting_custom_action_routes_to_the_playbook,
         the_stack_deploys_its_config_rules,
         config_turning_a_group_or_a_bucket_non_compliant_restores_it,
@@ -350,7 +352,7 @@ async fn a_rule_modified_open_is_revoked_from_cloudtrails_real_record(c: Arc<Ctx
     let (status, out) = run(&c, &event).await;
     assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
     assert_eq!(result(&out)["status"], "done", "{out}");
-    assert_eq!(result(&out)["resource_id"], group.as_str(), "{out}");
+    assert_eq!(result(&out)["resource"], group.as_str(), "{out}");
     assert!(
         rules(&c, &group).await.is_empty(),
         "the world-open rule is revoked"
@@ -1146,6 +1148,158 @@ async fn a_failed_security_hub_control_is_recovered_and_the_finding_marked_once(
         started.len(),
         1,
         "the playbook's own update started it again: {started:?}"
+    );
+}
+
+/// Control EC2.18 authorizes some ports to the world (80 and 443 by default, the finding's
+/// `SecurityControlParameters` say which): 8080 open to the world goes, 443 stays, though 8080
+/// is no "sensitive" port of the stack.
+async fn an_ec2_18_finding_revokes_8080_and_keeps_the_authorized_443(c: Arc<Ctx>) {
+    let ec2 = &c.world.ec2;
+    let group = ec2
+        .create_security_group()
+        .group_name("e2e-ec2-18")
+        .description("e2e-ec2-18: e2e")
+        .send()
+        .await
+        .unwrap()
+        .group_id()
+        .unwrap()
+        .to_string();
+    let world = |port: i32| {
+        IpPermission::builder()
+            .ip_protocol("tcp")
+            .from_port(port)
+            .to_port(port)
+            .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
+            .build()
+    };
+    ec2.authorize_security_group_ingress()
+        .group_id(&group)
+        .ip_permissions(world(443))
+        .ip_permissions(world(8080))
+        .send()
+        .await
+        .unwrap();
+    let mut finding = control_finding(&group);
+    finding["GeneratorId"] = json!("security-control/EC2.18");
+    finding["Title"] = json!(
+        "Security groups should only allow unrestricted incoming traffic for authorized ports"
+    );
+    finding["Compliance"]["SecurityControlId"] = json!("EC2.18");
+    finding["Compliance"]["SecurityControlParameters"] =
+        json!([{"Name": "authorizedTcpPorts", "Value": ["80", "443"]}]);
+    let id = finding["Id"].as_str().unwrap().to_string();
+    c.world.import_findings(&[finding]);
+    let arn = c.world.execution_for_finding(&c.main, &id).await;
+    let (status, out) = c.world.wait(&arn, Duration::from_secs(120)).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_eq!(result(&out)["status"], "done", "{out}");
+    let kept: BTreeSet<_> = [("tcp".to_string(), 443, 443, "0.0.0.0/0".to_string())]
+        .into_iter()
+        .collect();
+    assert_eq!(rules(&c, &group).await, kept, "{out}");
+    assert_eq!(
+        out["case"]["check"]["by"], "Security Hub control EC2.18",
+        "{out}"
+    );
+}
+
+/// Accounts run Config rules of their own (Security Hub's, Control Tower's, a conformance
+/// pack's), named as their authors chose. Each is known by what it checks (AWS Config's
+/// record of its source): one that checks SSH recovers the group; one that checks a bucket's
+/// encryption leaves the bucket's public access alone.
+async fn the_accounts_own_config_rules_are_known_by_what_they_check(c: Arc<Ctx>) {
+    use aws_sdk_config::types::{ConfigRule, Owner, Scope, Source};
+    let config = &c.world.config;
+    for (name, identifier, resource) in [
+        (
+            "securityhub-restricted-ssh-e2e01",
+            "INCOMING_SSH_DISABLED",
+            "AWS::EC2::SecurityGroup",
+        ),
+        (
+            "org-s3-encryption",
+            "S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED",
+            "AWS::S3::Bucket",
+        ),
+    ] {
+        config
+            .put_config_rule()
+            .config_rule(
+                ConfigRule::builder()
+                    .config_rule_name(name)
+                    .source(
+                        Source::builder()
+                            .owner(Owner::Aws)
+                            .source_identifier(identifier)
+                            .build()
+                            .unwrap(),
+                    )
+                    .scope(Scope::builder().compliance_resource_types(resource).build())
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    let foreign = |sample: &str, rule: &str, resource: &str| -> Value {
+        let mut event = fresh_sample(sample);
+        let old = event["detail"]["resourceId"].as_str().unwrap().to_string();
+        let old_rule = event["detail"]["configRuleName"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let text = event
+            .to_string()
+            .replace(&old, resource)
+            .replace(&old_rule, rule);
+        event = serde_json::from_str(&text).unwrap();
+        event
+    };
+
+    let group = open_group(&c, "e2e-foreign-rule", &[]).await;
+    let event = foreign(
+        "config-compliance-change-restricted-ssh",
+        "securityhub-restricted-ssh-e2e01",
+        &group,
+    );
+    let (status, out) = run(&c, &event).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_eq!(result(&out)["status"], "done", "{out}");
+    assert_eq!(
+        out["case"]["check"]["by"],
+        "AWS Config rule securityhub-restricted-ssh-e2e01 (INCOMING_SSH_DISABLED)",
+        "{out}"
+    );
+    let kept: BTreeSet<_> = [
+        ("tcp".to_string(), 22, 22, "10.0.0.0/8".to_string()),
+        ("tcp".to_string(), 443, 443, "0.0.0.0/0".to_string()),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(rules(&c, &group).await, kept, "{out}");
+
+    let bucket = "e2e-unencrypted-site";
+    c.world
+        .s3
+        .create_bucket()
+        .bucket(bucket)
+        .send()
+        .await
+        .unwrap();
+    let event = foreign(
+        "config-compliance-change-s3-public",
+        "org-s3-encryption",
+        bucket,
+    );
+    let (status, out) = run(&c, &event).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_skipped(&out, "S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED");
+    assert_eq!(
+        block(&c, bucket).await,
+        None,
+        "the bucket's public access was changed"
     );
 }
 

@@ -71,11 +71,7 @@ async fn deployed_definition_is_the_generated_one(c: Arc<Ctx>) {
     ] {
         generated = generated.replace(var, value);
     }
-    let responders = format!(
-        "{},{}",
-        c.world.responders[0].arn, c.world.responders[1].arn
-    );
-    generated = generated.replace("${ResponderPrincipals}", &responders);
+    generated = generated.replace("${ResponderPrincipals}", &c.world.responder_principals());
     let generated: Value = serde_json::from_str(&generated).unwrap();
     let mut deployed_text = deployed.to_string();
     for task in [

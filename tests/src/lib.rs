@@ -203,6 +203,16 @@ impl World {
         }
     }
 
+    /// Every stack's `ResponderPrincipals`: the two responders, and the account's root user,
+    /// who deploys and builds the fixtures (as `irctl deploy` names its deployer by default),
+    /// so that the tags a fixture gives at creation are a responder's, not a workload's.
+    pub fn responder_principals(&self) -> String {
+        format!(
+            "{},{},arn:aws:iam::123456789012:root",
+            self.responders[0].arn, self.responders[1].arn
+        )
+    }
+
     pub fn endpoint(&self) -> &str {
         &self.env["AWS_ENDPOINT_URL"]
     }
@@ -379,10 +389,7 @@ impl World {
             args.push("--param");
             args.push(p);
         }
-        let responders = format!(
-            "ResponderPrincipals={},{}",
-            self.responders[0].arn, self.responders[1].arn
-        );
+        let responders = format!("ResponderPrincipals={}", self.responder_principals());
         if !params.iter().any(|p| p.starts_with("ResponderPrincipals=")) {
             args.push("--param");
             args.push(&responders);

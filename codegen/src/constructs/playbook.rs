@@ -72,6 +72,9 @@ pub fn peer_table_variable(id: &str) -> String {
 
 const PEER_TABLE: &str = "PeerTable_";
 
+/// The definition variable naming the stack itself (its resources are named after it).
+pub const STACK_NAME: &str = "StackName";
+
 fn ensure_stack_prefix(t: &mut Template) {
     if !t.parameters.iter().any(|(n, _)| n == params::STACK_PREFIX) {
         t.parameter(
@@ -273,6 +276,8 @@ impl Playbook {
                 get_att(&task_function::function_id(task), "Arn")
             } else if var == "NotificationTopicArn" {
                 ref_(ids::TOPIC)
+            } else if var == STACK_NAME {
+                ref_("AWS::StackName")
             } else if t.parameters.iter().any(|(n, _)| n == var) {
                 ref_(var)
             } else if let Some(peer) = var.strip_prefix(PEER_TABLE) {

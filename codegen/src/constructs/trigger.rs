@@ -92,6 +92,17 @@ pub enum RuleSource {
 }
 
 impl ConfigRule {
+    /// The resource types `rules` evaluate, each once, in order.
+    pub fn resource_types_of(rules: &[ConfigRule]) -> Vec<&'static str> {
+        let mut out: Vec<&'static str> = Vec::new();
+        for t in rules.iter().flat_map(|r| r.resource_types.iter()) {
+            if !out.contains(t) {
+                out.push(t);
+            }
+        }
+        out
+    }
+
     pub fn rule_name(&self) -> Value {
         sub(&format!("${{AWS::StackName}}-{}", self.name))
     }
@@ -191,7 +202,8 @@ impl Trigger {
                 event_names,
             } => format!("CloudTrail: {} on {event_source}", event_names.join(", ")),
             Trigger::ConfigRules { rules } => format!(
-                "the stack's AWS Config rules turning NON_COMPLIANT: {}",
+                "AWS Config rules turning NON_COMPLIANT on {} (the stack's own: {}; the account's own rules too, known by what they check)",
+                ConfigRule::resource_types_of(rules).join(", "),
                 rules.iter().map(|r| r.name).collect::<Vec<_>>().join(", ")
             ),
             Trigger::Manual { playbook } => format!("Manual requests for playbook {playbook}"),
@@ -318,7 +330,9 @@ impl Trigger {
                 "detail-type": [events::CONFIG_COMPLIANCE.1],
                 "detail": {
                     "messageType": ["ComplianceChangeNotification"],
-                    "configRuleName": rules.iter().map(ConfigRule::rule_name).collect::<Vec<_>>(),
+                    // Any rule, the account's own included: the playbook reads what each
+                    // checks (IdentifyConfigRule) and answers only checks it knows.
+                    "resourceType": ConfigRule::resource_types_of(rules),
                     "newEvaluationResult": {"complianceType": ["NON_COMPLIANT"]},
                 },
             }),

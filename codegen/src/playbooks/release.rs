@@ -66,7 +66,7 @@ pub fn companion(
     let second = approval::ask(
         Approval {
             subject: &format!("aws-ir {id}: a second responder must approve a release"),
-            message: format!("States.Format('{{}} asks to release case {{}}: {{}}\n\nInstances: {{}}\nPrincipals: {{}}\nResources: {{}}\n\nRelease it:  irctl approve {{}}\nRefuse it:   irctl reject {{}} --reason \\'...\\'\n\nThe responder who asked cannot approve it.', $.case.actor.arn, $.case.case_id, $.case.title, States.JsonToString($.case.instances), States.JsonToString($.case.principals), States.JsonToString($.case.resources), $.case.case_id, $.case.case_id)"),
+            message: "States.Format('{} asks to release case {}: {}\n\nInstances: {}\nPrincipals: {}\nResources: {}\n\nRelease it:  irctl approve {}\nRefuse it:   irctl reject {} --reason \\'...\\'\n\nThe responder who asked cannot approve it.', $.case.actor.arn, $.case.case_id, $.case.title, States.JsonToString($.case.instances), States.JsonToString($.case.principals), States.JsonToString($.case.resources), $.case.case_id, $.case.case_id)".to_string(),
             attributes: vec![],
             timeout_path: "$.release_policy.timeout_seconds",
             distinct_from: Some("$.case.actor.arn"),

@@ -17,7 +17,7 @@ use crate::playbooks::intake::{intake, notify, REPORT_FAILURE};
 use contract::case::SeverityLabel;
 use contract::tasks::settings::{
     BlockAccountPublicAccess, BlockBucketPublicAccess, EvaluateTrailLogging, GuardAwsIrTags,
-    RestartTrailLogging, RevokeOpenIngress,
+    IdentifyConfigRule, RestartTrailLogging, RevokeOpenIngress,
 };
 use contract::tasks::ClaimCase;
 use serde_json::json;
@@ -214,7 +214,7 @@ fn config_rules() -> Trigger {
             },
             ConfigRule {
                 id: "TrailLogging",
-                name: "trail-logging",
+                name: TRAIL_RULE,
                 description: "Every CloudTrail trail must be logging (custom rule: aws-ir evaluate-trail-logging).",
                 resource_types: vec!["AWS::CloudTrail::Trail"],
                 // It keeps each trail's configuration in the case table, for re-creation.
@@ -226,6 +226,9 @@ fn config_rules() -> Trigger {
         ],
     }
 }
+
+/// The stack's custom rule for trail logging, named `<stack>-trail-logging`.
+const TRAIL_RULE: &str = "trail-logging";
 
 /// The default sensitive ports other than SSH (its own rule) and `all`, for the managed rule.
 const CONFIG_BLOCKED_PORTS: &str = "3389,1433,1521,3306,5432,6379,9200,11211,27017";
@@ -254,6 +257,29 @@ pub fn playbook() -> Playbook {
         .result_path("$.claim")
         .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));
 
+    // A Config rule is known by what it checks (its source identifier), not by its name: the
+    // account's own rules (Control Tower, conformance packs, Security Hub's) count as much as
+    // the stack's, and each is answered by its own check.
+    let identify = Choice::new("FromConfigRule")
+        .comment("A Config compliance change: read what the rule checks before anything is done.")
+        .when(
+            Condition::string_equals("$.case.source", "Config"),
+            Task::invoke::<IdentifyConfigRule>("IdentifyConfigRule")
+                .comment("Owner, source identifier and parameters, from AWS Config itself.")
+                .with_path("case", "$.case")
+                .with(
+                    "own_trail_rule",
+                    json!(format!(
+                        "${{{}}}-{}",
+                        crate::constructs::playbook::STACK_NAME,
+                        TRAIL_RULE
+                    )),
+                )
+                .result_path("$.case.check")
+                .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE)),
+        )
+        .otherwise_continue();
+
     let not_applicable = Pass::new("NotApplicable")
         .comment("Not a weakened setting (a failed call, another kind of case, a sample).")
         .result(json!([{"resource": "-", "status": "not applicable", "detail": "the case names no weakened security setting"}]))
@@ -276,7 +302,7 @@ pub fn playbook() -> Playbook {
             read_policy().next(claim).next(
                 Choice::new("FirstDelivery")
                     .comment("The same event delivered again is answered once: by the first execution.")
-                    .when(Condition::boolean_equals("$.claim.ours", true), each)
+                    .when(Condition::boolean_equals("$.claim.ours", true), identify.next(each))
                     .otherwise(
                         Pass::new("AlreadyHandled")
                             .comment("Another execution handles this case; nothing is changed or notified twice.")

@@ -46,6 +46,86 @@ pub struct Case {
     /// Who vouches for the case: AWS, a trusted product, a responder, aws-ir itself, or nobody
     /// (then a responder decides before anything is done).
     pub authority: crate::trust::Authority,
+    /// What the finding or rule checks, when it says (a Security Hub control, an AWS Config
+    /// rule): recovery answers that check and no other.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<Check>,
+}
+
+/// A check a Security Hub control or an AWS Config rule makes on a setting, and who makes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Check {
+    /// `Security Hub control EC2.18`, `AWS Config rule restricted-ssh (INCOMING_SSH_DISABLED)`.
+    pub by: String,
+    #[serde(flatten)]
+    pub what: SettingCheck,
+}
+
+/// What is checked. Security groups: which ports may be open to the whole internet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SettingCheck {
+    /// No ingress from the whole internet on these ports (EC2.13 SSH, EC2.14 RDP, EC2.19
+    /// high-risk ports, `restricted-ssh`, `restricted-common-ports`); the stack's own
+    /// `SensitivePorts` count too.
+    ClosedPorts { ports: Vec<i32> },
+    /// Ingress from the whole internet only on these ports (EC2.18,
+    /// `vpc-sg-open-only-to-authorized-ports`): anything else open to the world goes.
+    AuthorizedPorts {
+        tcp: Vec<PortRange>,
+        udp: Vec<PortRange>,
+    },
+    /// A bucket's Block Public Access (S3.2, S3.3, S3.8, `s3-bucket-level-public-access-prohibited`).
+    BucketPublicAccess,
+    /// The account's Block Public Access (S3.1, `s3-account-level-public-access-blocks`).
+    AccountPublicAccess,
+    /// A trail logs (CloudTrail.1, `cloudtrail-enabled`, aws-ir's own trail rule).
+    TrailLogging,
+    /// Something settings-recovery does not restore: reported, nothing changed.
+    Other { checks: String },
+}
+
+impl SettingCheck {
+    /// Whether this check is about a resource of ASFF type `resource_type`.
+    pub fn concerns(&self, resource_type: &str) -> bool {
+        match self {
+            SettingCheck::ClosedPorts { .. } | SettingCheck::AuthorizedPorts { .. } => {
+                resource_type == "AwsEc2SecurityGroup"
+            }
+            SettingCheck::BucketPublicAccess => resource_type == "AwsS3Bucket",
+            SettingCheck::AccountPublicAccess => resource_type == "AwsS3AccountPublicAccessBlock",
+            SettingCheck::TrailLogging => resource_type == "AwsCloudTrailTrail",
+            SettingCheck::Other { .. } => false,
+        }
+    }
+}
+
+/// A port or an inclusive range of ports (`443`, `1020-1025`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct PortRange {
+    pub from: i32,
+    pub to: i32,
+}
+
+impl PortRange {
+    /// `443`, `1020-1025`, comma-separated; `None` if any part is not a port or a range.
+    pub fn parse_list(text: &str) -> Option<Vec<PortRange>> {
+        text.split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let (a, b) = p.split_once('-').unwrap_or((p, p));
+                let (from, to) = (a.trim().parse().ok()?, b.trim().parse().ok()?);
+                ((0..=65535).contains(&from) && (from..=65535).contains(&to))
+                    .then_some(PortRange { from, to })
+            })
+            .collect()
+    }
+
+    /// Every port of `from..=to` lies in one of `ranges`.
+    pub fn covered(ranges: &[PortRange], from: i32, to: i32) -> bool {
+        (from..=to).all(|p| ranges.iter().any(|r| r.from <= p && p <= r.to))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

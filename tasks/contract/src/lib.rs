@@ -10,6 +10,7 @@
 
 pub mod approval;
 pub mod case;
+pub mod checks;
 pub mod errors;
 pub mod events;
 pub mod lenient;

@@ -263,7 +263,7 @@ async fn create_group(
             TaskError::from_sdk(e, &format!("create the {kind} containment group in {vpc}"))
         })?;
     let id = created.group_id().unwrap_or_default().to_string();
-    read_groups(ec2, &[id.clone()])
+    read_groups(ec2, std::slice::from_ref(&id))
         .await?
         .into_iter()
         .next()

@@ -338,24 +338,6 @@ pub async fn unlock(ddb: &Client, table: &str, acl: &str, holder: &str) {
         .await;
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn items_and_times() {
-        let net: IpNet = "45.9.148.7/32".parse().unwrap();
-        assert_eq!(block_item(&net), "net#45.9.148.7/32");
-        assert_eq!(
-            deny_item("acl-1", true, &net),
-            "nacl#acl-1#out#45.9.148.7/32"
-        );
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(epoch("2026-11-29T10:00:00Z"), Some(1_795_946_400));
-        assert_eq!(epoch("yesterday"), None);
-    }
-}
-
 /// Takes `n` automatic blocks from this hour's budget of `limit`: `false` (and nothing taken)
 /// when they would pass it. One conditional update, so concurrent findings never overspend.
 pub async fn take_automatic_budget(
@@ -396,5 +378,23 @@ pub async fn take_automatic_budget(
             e,
             &format!("count this hour's automatic blocks in table {table}"),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn items_and_times() {
+        let net: IpNet = "45.9.148.7/32".parse().unwrap();
+        assert_eq!(block_item(&net), "net#45.9.148.7/32");
+        assert_eq!(
+            deny_item("acl-1", true, &net),
+            "nacl#acl-1#out#45.9.148.7/32"
+        );
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(epoch("2026-11-29T10:00:00Z"), Some(1_795_946_400));
+        assert_eq!(epoch("yesterday"), None);
     }
 }

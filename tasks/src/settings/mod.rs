@@ -9,14 +9,17 @@ use crate::cases;
 use crate::ec2::filter;
 use crate::error::TaskError;
 use aws_sdk_ec2::types::{IpPermission, IpRange, Ipv6Range, SecurityGroupRule};
+use contract::case::{PortRange, SettingCheck};
 use contract::tasks::ec2::{Outcome, Status};
 use contract::tasks::settings::{RecordedRule, SettingStep};
 use contract::ErrorName;
 
+mod config_rule;
 mod public_access;
 pub mod tags;
 mod trail;
 mod trail_baseline;
+pub use config_rule::identify_config_rule;
 pub use public_access::{
     block_account_public_access, block_bucket_public_access, release_account_public_access,
     release_bucket_public_access,
@@ -122,12 +125,51 @@ pub fn offending_rules(rules: &[RecordedRule], ports: &[i32], all: bool) -> Vec<
     out
 }
 
+/// The ingress rules open to the whole internet on anything but the authorized ports (EC2.18):
+/// all traffic, or a TCP or UDP range not inside the authorized ones. Other protocols (ICMP)
+/// have no ports and are left to the other checks.
+pub fn unauthorized_rules(
+    rules: &[RecordedRule],
+    tcp: &[PortRange],
+    udp: &[PortRange],
+) -> Vec<RecordedRule> {
+    rules
+        .iter()
+        .filter(|r| r.cidr_ipv4 == "0.0.0.0/0" || r.cidr_ipv6 == "::/0")
+        .filter(|r| match r.protocol.as_str() {
+            "-1" => true,
+            "tcp" | "6" => !PortRange::covered(tcp, r.from_port, r.to_port),
+            "udp" | "17" => !PortRange::covered(udp, r.from_port, r.to_port),
+            _ => false,
+        })
+        .cloned()
+        .collect()
+}
+
 /// A skip with its reason, nothing planned.
 fn skipped(note: String) -> Outcome {
     let mut out = Outcome::new(false);
     out.status = Status::Skipped;
     out.note(note);
     out
+}
+
+/// A control or a rule that checks something else than what this step restores (a bucket's
+/// encryption, a default group's rules, a custom rule nobody vouches for): reported, and the
+/// resource is left as it is.
+fn not_this_check(step: &SettingStep, resource_type: &str, what: &str) -> Option<Outcome> {
+    let check = step.case.check.as_ref()?;
+    if check.what.concerns(resource_type) {
+        return None;
+    }
+    let checks = match &check.what {
+        contract::case::SettingCheck::Other { checks } => checks.clone(),
+        other => format!("{other:?}"),
+    };
+    Some(skipped(format!(
+        "{} checks {checks}; settings-recovery restores only what a check it knows asks for, so {what} is reported and left as it is",
+        check.by
+    )))
 }
 
 /// What every recovery checks before reading the resource: the case's account is exempt by
@@ -365,6 +407,9 @@ async fn own_role(aws: &Aws, actor: Option<&str>) -> Result<Option<String>, Task
 pub async fn revoke_open_ingress(aws: &Aws, step: SettingStep) -> Result<Outcome, TaskError> {
     let group = step.resource_id.as_str();
     check_group_id(group)?;
+    if let Some(out) = not_this_check(&step, "AwsEc2SecurityGroup", group) {
+        return Ok(out);
+    }
     if let Some(out) = left_alone(aws, &step, group).await? {
         return Ok(out);
     }
@@ -385,8 +430,16 @@ pub async fn revoke_open_ingress(aws: &Aws, step: SettingStep) -> Result<Outcome
         ));
         return Ok(out);
     }
-    let (ports, all) = p.ports();
-    let mut bad = offending_rules(&rules, &ports, all);
+    let (mut ports, all) = p.ports();
+    let checked = step.case.check.as_ref().map(|c| &c.what);
+    let mut bad = match checked {
+        Some(SettingCheck::AuthorizedPorts { tcp, udp }) => unauthorized_rules(&rules, tcp, udp),
+        Some(SettingCheck::ClosedPorts { ports: more }) => {
+            ports.extend(more);
+            offending_rules(&rules, &ports, all)
+        }
+        _ => offending_rules(&rules, &ports, all),
+    };
     if let Some((json, case)) = accepted(aws, &p.case_table, group).await? {
         let kept: Vec<RecordedRule> = serde_json::from_str(&json).unwrap_or_default();
         bad.retain(|r| {
@@ -405,9 +458,18 @@ pub async fn revoke_open_ingress(aws: &Aws, step: SettingStep) -> Result<Outcome
     }
     if bad.is_empty() {
         out.status = Status::Skipped;
+        let checked = match (&step.case.check, checked) {
+            (Some(c), Some(SettingCheck::AuthorizedPorts { .. })) => {
+                format!("nothing but the ports {} authorizes", c.by)
+            }
+            (Some(c), _) => format!(
+                "no port {} or the stack ({}) forbids",
+                c.by, p.sensitive_ports
+            ),
+            (None, _) => format!("no sensitive port ({})", p.sensitive_ports),
+        };
         out.note(format!(
-            "{group} opens no sensitive port ({}) to the world that was not accepted",
-            p.sensitive_ports
+            "{group} opens {checked} to the world that was not accepted"
         ));
         return Ok(out);
     }
@@ -554,6 +616,38 @@ mod tests {
             cidr_ipv6: v6.into(),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn under_ec2_18_only_authorized_ports_may_stay_open_to_the_world() {
+        let web = [
+            PortRange { from: 80, to: 80 },
+            PortRange { from: 443, to: 443 },
+        ];
+        let rules = [
+            rule("tcp", 443, 443, "0.0.0.0/0", ""),
+            rule("tcp", 443, 443, "", "::/0"),
+            rule("tcp", 8080, 8080, "0.0.0.0/0", ""),
+            rule("tcp", 80, 443, "0.0.0.0/0", ""),
+            rule("udp", 53, 53, "0.0.0.0/0", ""),
+            rule("-1", -1, -1, "", "::/0"),
+            rule("tcp", 22, 22, "10.0.0.0/8", ""),
+            rule("icmp", -1, -1, "0.0.0.0/0", ""),
+        ];
+        let bad = unauthorized_rules(&rules, &web, &[]);
+        let ports: Vec<(&str, i32, i32)> = bad
+            .iter()
+            .map(|r| (r.protocol.as_str(), r.from_port, r.to_port))
+            .collect();
+        assert_eq!(
+            ports,
+            vec![
+                ("tcp", 8080, 8080),
+                ("tcp", 80, 443),
+                ("udp", 53, 53),
+                ("-1", -1, -1)
+            ]
+        );
     }
 
     #[test]

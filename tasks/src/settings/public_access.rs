@@ -4,7 +4,7 @@
 //! read and written, and a bucket can carry the exemption tag (an account cannot: it is
 //! exempted by `ExemptAccounts`).
 
-use super::{accept, accepted, left_alone, previous, record_before, stops_at_plan};
+use super::{accept, accepted, left_alone, not_this_check, previous, record_before, stops_at_plan};
 use crate::aws::Aws;
 use crate::error::TaskError;
 use aws_sdk_s3::error::ProvideErrorMetadata;
@@ -263,6 +263,9 @@ pub async fn block_bucket_public_access(
     let bucket = step.resource_id.as_str();
     let target = Target::Bucket(bucket);
     target.check()?;
+    if let Some(out) = not_this_check(&step, "AwsS3Bucket", &format!("bucket {bucket}")) {
+        return Ok(out);
+    }
     if let Some(out) = left_alone(aws, &step, &format!("bucket {bucket}")).await? {
         return Ok(out);
     }
@@ -303,6 +306,9 @@ pub async fn block_account_public_access(
     let target = Target::Account(account);
     target.check()?;
     let what = target.what();
+    if let Some(out) = not_this_check(&step, "AwsS3AccountPublicAccessBlock", &what) {
+        return Ok(out);
+    }
     if let Some(out) = left_alone(aws, &step, &what).await? {
         return Ok(out);
     }

@@ -8,7 +8,7 @@
 //! exact commands that recreate it, so the case says so loudly.
 
 use super::trail_baseline::{TrailBaseline, RECREATED_BY_TAG};
-use super::{accept, accepted, left_alone, previous, record_before, stops_at_plan};
+use super::{accept, accepted, left_alone, not_this_check, previous, record_before, stops_at_plan};
 use crate::aws::Aws;
 use crate::error::TaskError;
 use aws_sdk_iam::error::ProvideErrorMetadata;
@@ -151,6 +151,9 @@ async fn start_logging(aws: &Aws, trail: &str, arn: &str) -> Result<(), TaskErro
 
 pub async fn restart_trail_logging(aws: &Aws, step: SettingStep) -> Result<Outcome, TaskError> {
     let trail = trail_name(&step.resource_id)?;
+    if let Some(out) = not_this_check(&step, "AwsCloudTrailTrail", &format!("trail {trail}")) {
+        return Ok(out);
+    }
     if let Some(out) = left_alone(aws, &step, &format!("trail {trail}")).await? {
         return Ok(out);
     }

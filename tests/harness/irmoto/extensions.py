@@ -1045,6 +1045,37 @@ def patch_sfn_execution_history_pages() -> None:
 
 
 # --------------------------------------------------------------------------
+# 3h2. The Context object's Execution.StartTime is an ISO 8601 string
+# AWS doc: AWS Step Functions Developer Guide, "Accessing execution data from the Context
+# object in Step Functions" ("StartTime": "2019-03-26T20:14:13.192Z", a string).
+# moto 5.2.5 (moto/stepfunctions/parser/backend/execution.py Execution.get_start_execution_details)
+# hands the execution's start `datetime` itself to the context, so `$$.Execution.StartTime`
+# in a Pass state or a Lambda payload fails to serialize and the state fails. The start time
+# is now given as AWS writes it: UTC, milliseconds, `Z`.
+# --------------------------------------------------------------------------
+
+
+def iso_start_time(start: Any) -> Any:
+    if isinstance(start, datetime):
+        aware = start if start.tzinfo else start.replace(tzinfo=UTC)
+        return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{aware.microsecond // 1000:03d}Z"
+    return start
+
+
+def patch_sfn_context_start_time() -> None:
+    from moto.stepfunctions.parser.backend.execution import Execution
+
+    original = _ORIGINALS.setdefault("sfn_start_execution_details", Execution.get_start_execution_details)
+
+    def get_start_execution_details(self: Any) -> Any:
+        details = original(self)
+        details.start_time = iso_start_time(details.start_time)
+        return details
+
+    Execution.get_start_execution_details = get_start_execution_details  # type: ignore[method-assign]
+
+
+# --------------------------------------------------------------------------
 # 3i. The backend for a host is looked up once (performance only)
 # AWS doc: none; how a request finds its service is the emulator's business.
 # moto 5.2.5 (moto/moto_server/werkzeug_app.py DomainDispatcherApplication.get_backend_for_host,
@@ -1074,6 +1105,7 @@ EXTENSIONS: list[Callable[[], None]] = [
     patch_sfn_send_task_failure_cause,
     patch_backend_lookup_cache,
     patch_sfn_execution_history_pages,
+    patch_sfn_context_start_time,
     patch_ec2_tags_by_resource,
     patch_sfn_states_errors_propagate,
     patch_cfn_state_machine,

@@ -99,9 +99,11 @@ def demo_environment() -> dict:
     if existing:
         return _describe(existing[0]["VpcId"])
 
-    vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16", TagSpecifications=_tagged("vpc"))["Vpc"]["VpcId"]
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.1.0/24", AvailabilityZone="us-east-1a",
-                               TagSpecifications=_tagged("subnet"))["Subnet"]["SubnetId"]
+    vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16", AmazonProvidedIpv6CidrBlock=True,
+                         TagSpecifications=_tagged("vpc"))["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.1.0/24", Ipv6CidrBlock=_first_ipv6_subnet(ec2, vpc),
+                               AvailabilityZone="us-east-1a", TagSpecifications=_tagged("subnet"))["Subnet"]["SubnetId"]
+    ec2.modify_subnet_attribute(SubnetId=subnet, AssignIpv6AddressOnCreation={"Value": True})
     web_sg = ec2.create_security_group(GroupName="demo-web", Description="web tier", VpcId=vpc,
                                        TagSpecifications=_tagged("security-group"))["GroupId"]
     ec2.authorize_security_group_ingress(GroupId=web_sg, IpPermissions=[
@@ -239,6 +241,13 @@ def _ssh_from(cidr: str, description: str) -> list[dict]:
     return [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": cidr, "Description": description}]}]
 
 
+def _first_ipv6_subnet(ec2, vpc_id: str) -> str:
+    """The first /64 of the VPC's Amazon-provided /56."""
+    vpc = ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"][0]
+    block = vpc["Ipv6CidrBlockAssociationSet"][0]["Ipv6CidrBlock"]
+    return str(next(ipaddress.ip_network(block).subnets(new_prefix=64)))
+
+
 def shared_network() -> dict:
     """The fixtures' VPC, its subnet and web security group; made on first use."""
     ec2 = boto3.client("ec2")
@@ -246,19 +255,23 @@ def shared_network() -> dict:
     if vpcs:
         vpc_id = vpcs[0]["VpcId"]
     else:
-        vpc_id = ec2.create_vpc(CidrBlock=HOSTS_CIDR, TagSpecifications=_tag_spec(
+        # Dual-stack, as production VPCs increasingly are: a new group then also gets an
+        # allow-all `::/0` egress rule, which isolation must handle.
+        vpc_id = ec2.create_vpc(CidrBlock=HOSTS_CIDR, AmazonProvidedIpv6CidrBlock=True, TagSpecifications=_tag_spec(
             "vpc", {HOSTS_TAG["Key"]: HOSTS_TAG["Value"], "Name": "irmoto-fixture-hosts"}))["Vpc"]["VpcId"]
     subnets = ec2.describe_subnets(Filters=_filters(vpc_id=vpc_id, **{"tag:aws-ir:fixture-subnet": "hosts"}))["Subnets"]
     if subnets:
         subnet = subnets[0]
     else:
-        subnet = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.40.1.0/24", AvailabilityZone=f"{ec2.meta.region_name}a",
+        subnet = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.40.1.0/24", Ipv6CidrBlock=_first_ipv6_subnet(ec2, vpc_id),
+                                   AvailabilityZone=f"{ec2.meta.region_name}a",
                                    TagSpecifications=_tag_spec("subnet", {HOSTS_TAG["Key"]: HOSTS_TAG["Value"],
                                                                           "aws-ir:fixture-subnet": "hosts",
                                                                           "Name": "irmoto-fixture-hosts"}))["Subnet"]
+        ec2.modify_subnet_attribute(SubnetId=subnet["SubnetId"], AssignIpv6AddressOnCreation={"Value": True})
     web = _group(ec2, vpc_id, "fixture-web", "web tier: HTTPS from anywhere", _https_from_anywhere())
     return {"vpc_id": vpc_id, "subnet_id": subnet["SubnetId"], "availability_zone": subnet["AvailabilityZone"],
-            "web_security_group_id": web}
+            "web_security_group_id": web, "ipv6": bool(subnet.get("Ipv6CidrBlockAssociationSet"))}
 
 
 def _image(ec2) -> dict:
@@ -363,8 +376,9 @@ def web_host(name: str, enis: int = 1, volumes: int = 1, target_groups: int = 0,
               "BlockDeviceMappings": mappings, "MetadataOptions": {"HttpTokens": "required", "HttpEndpoint": "enabled"}}
     if profile or profile_of:
         launch["IamInstanceProfile"] = {"Arn": _instance_profile(profile_of or name)}
+    dual_stack = {"Ipv6AddressCount": 1} if net["ipv6"] else {}
     instance_id = ec2.run_instances(
-        **launch, MinCount=1, MaxCount=1, SubnetId=net["subnet_id"],
+        **launch, MinCount=1, MaxCount=1, SubnetId=net["subnet_id"], **dual_stack,
         TagSpecifications=_tag_spec("instance", host_tags) + _tag_spec("volume", host_tags),
     )["Instances"][0]["InstanceId"]
     if enis > 1:
@@ -372,7 +386,7 @@ def web_host(name: str, enis: int = 1, volumes: int = 1, target_groups: int = 0,
                        _ssh_from(HOSTS_CIDR, "SSH from the VPC"))
         for index in range(1, enis):
             eni = ec2.create_network_interface(
-                SubnetId=net["subnet_id"], Groups=[admin], Description=f"{name} interface {index}",
+                SubnetId=net["subnet_id"], Groups=[admin], Description=f"{name} interface {index}", **dual_stack,
                 TagSpecifications=_tag_spec("network-interface", {"Name": f"{name}-eth{index}", HOST_KEY: name}),
             )["NetworkInterface"]["NetworkInterfaceId"]
             ec2.attach_network_interface(NetworkInterfaceId=eni, InstanceId=instance_id, DeviceIndex=index)
@@ -420,7 +434,8 @@ def describe_host(instance_id: str) -> dict:
         "availability_zone": instance["Placement"]["AvailabilityZone"],
         "network_interfaces": [
             {"id": n["NetworkInterfaceId"], "device_index": n["Attachment"]["DeviceIndex"],
-             "groups": [g["GroupId"] for g in n.get("Groups", [])]}
+             "groups": [g["GroupId"] for g in n.get("Groups", [])],
+             "ipv6_addresses": [a["Ipv6Address"] for a in n.get("Ipv6Addresses", [])]}
             for n in sorted(instance.get("NetworkInterfaces", []), key=lambda n: n["Attachment"]["DeviceIndex"])
         ],
         "volumes": [

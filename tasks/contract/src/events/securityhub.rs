@@ -125,4 +125,8 @@ pub struct Organization {
 pub struct Compliance {
     pub status: Option<String>,
     pub security_control_id: Option<String>,
+    /// `[{"Name": "authorizedTcpPorts", "Value": ["80", "443"]}]`: the control's parameters
+    /// as the account set them.
+    #[serde(default)]
+    pub security_control_parameters: serde_json::Value,
 }

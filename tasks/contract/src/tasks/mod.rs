@@ -108,12 +108,18 @@ pub(crate) fn record_key(action: &'static str) -> Permission {
 }
 
 /// Reading the stack's own executions: a claim held by one that ended without finishing its
-/// work is taken over (the machines are named after the stack).
+/// work is taken over (the machines are named after the stack). The action also names the
+/// `express` execution type in the Service Authorization Reference; our machines are STANDARD,
+/// but the same machine's express form is listed so policy linters see every resource type
+/// covered (it grants nothing more: no express machine of that name exists).
 pub(crate) fn read_own_executions() -> Permission {
     Permission::new(
         "ReadClaimHolders",
         &["states:DescribeExecution"],
-        Scope::Arn("arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:${AWS::StackName}:*"),
+        Scope::Arns(&[
+            "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:${AWS::StackName}:*",
+            "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:express:${AWS::StackName}:*:*",
+        ]),
     )
 }
 

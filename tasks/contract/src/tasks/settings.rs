@@ -116,6 +116,46 @@ fn read_actor_role() -> Permission {
     )
 }
 
+/// What an AWS Config rule checks, read from Config itself (`DescribeConfigRules`): accounts
+/// run rules of their own (Control Tower, conformance packs, Security Hub's `securityhub-…`),
+/// named as their authors chose; the source identifier says what they check.
+pub struct IdentifyConfigRule;
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct IdentifyConfigRuleInput {
+    /// A case from an AWS Config compliance change: `finding_type` is the rule's name.
+    pub case: Case,
+    /// The stack's own custom rule for trail logging (`<stack>-trail-logging`).
+    pub own_trail_rule: String,
+}
+
+impl Task for IdentifyConfigRule {
+    const NAME: &'static str = "identify-config-rule";
+    const TITLE: &'static str = "IdentifyConfigRule";
+    const DESCRIPTION: &'static str = "Reads what the AWS Config rule behind a case checks (its owner, source identifier and parameters), whatever it is named.";
+    type Input = IdentifyConfigRuleInput;
+    type Output = crate::case::Check;
+    fn permissions() -> Vec<Permission> {
+        vec![Permission::new(
+            "ReadConfigRules",
+            &["config:DescribeConfigRules"],
+            // Rules are named by id in their ARN (`config-rule/config-rule-ab12cd`), not by
+            // name: the account's rules, all of them.
+            Scope::Arn(
+                "arn:${AWS::Partition}:config:${AWS::Region}:${AWS::AccountId}:config-rule/*",
+            ),
+        )]
+    }
+    fn errors() -> Vec<ErrorName> {
+        vec![
+            ErrorName::InvalidEvent,
+            ErrorName::Throttled,
+            ErrorName::Transient,
+            ErrorName::AccessDenied,
+        ]
+    }
+}
+
 /// Revokes the world-open ingress rules on sensitive ports of one group, by rule id.
 pub struct RevokeOpenIngress;
 
@@ -502,28 +542,6 @@ pub struct RecordedBlock {
     pub restrict_public_buckets: bool,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sensitive_ports_parse_with_all() {
-        let p = SettingsPolicy {
-            exemption_tag: String::new(),
-            sensitive_ports: "22, 3389,all,x".into(),
-            recover: true,
-            case_table: String::new(),
-            exempt_accounts: "111111111111, 222222222222".into(),
-            responders: String::new(),
-            containment_table: String::new(),
-        };
-        assert_eq!(p.ports(), (vec![22, 3389], true));
-        assert!(p.exempt_account("222222222222"));
-        assert!(!p.exempt_account("123456789012"));
-        assert!(!p.exempt_account(""));
-    }
-}
-
 /// Undoes a write of an `aws-ir:*` tag by anyone but aws-ir or a responder: such tags steer the
 /// response (exclusions, opt-ins, case marks), and a principal may tag itself.
 pub struct GuardAwsIrTags;
@@ -576,5 +594,27 @@ impl Task for GuardAwsIrTags {
     }
     fn errors() -> Vec<ErrorName> {
         MUTATE_ERRORS.to_vec()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sensitive_ports_parse_with_all() {
+        let p = SettingsPolicy {
+            exemption_tag: String::new(),
+            sensitive_ports: "22, 3389,all,x".into(),
+            recover: true,
+            case_table: String::new(),
+            exempt_accounts: "111111111111, 222222222222".into(),
+            responders: String::new(),
+            containment_table: String::new(),
+        };
+        assert_eq!(p.ports(), (vec![22, 3389], true));
+        assert!(p.exempt_account("222222222222"));
+        assert!(!p.exempt_account("123456789012"));
+        assert!(!p.exempt_account(""));
     }
 }
