@@ -696,17 +696,45 @@ async fn security_hub_findings_and_the_isolate_action_contain(c: Arc<Ctx>) {
 
 /// In a port scan our instance is the actor (`resourceRole: ACTOR`, outbound): it is the
 /// compromised party, so it is contained (the scanned address is its victim, never blocked:
-/// the malicious-ip suite checks that side).
+/// the malicious-ip suite checks that side). GuardDuty rates a port scan MEDIUM (5), below
+/// `MinSeverityAutomatic`: a responder approves first.
 async fn a_port_scanner_is_contained(c: Arc<Ctx>) {
     let scanner = host(&c, "scanner", &["--volumes", "1"]);
+    let instance = id(&scanner).to_string();
     let text = fresh_sample("guardduty-ec2-portscan")
         .to_string()
-        .replace("i-0f60718293a4b5c6d", id(&scanner));
+        .replace("i-0f60718293a4b5c6d", &instance);
     let event: Value = serde_json::from_str(&text).unwrap();
-    let (_, status, out) = run(&c, &c.main, &event).await;
+    c.world.emit(&event);
+    let arn = c
+        .world
+        .execution_for(&c.main, event["id"].as_str().unwrap())
+        .await;
+    c.world.wait_for_token(&arn).await;
+    let asked = c
+        .world
+        .notifications(&c.main, "irctl approve", Duration::from_secs(30))
+        .await;
+    let case = asked
+        .iter()
+        .filter_map(|m| m["Message"].as_str())
+        .find(|m| m.contains(&instance))
+        .and_then(|m| m.split_whitespace().nth(1).map(String::from))
+        .expect("an approval request names the case");
+    let approved = c.world.irctl(&[
+        "--stack-prefix",
+        c.main.prefix.as_str(),
+        "approve",
+        case.as_str(),
+        "--instance",
+        instance.as_str(),
+    ]);
+    assert!(approved.status.success());
+    let (status, out) = c.world.wait(&arn, Duration::from_secs(240)).await;
     assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_eq!(out["case"]["finding_type"], "Recon:EC2/Portscan", "{out}");
     assert_eq!(
-        instance_result(&out, id(&scanner))["status"],
+        instance_result(&out, &instance)["status"],
         "contained",
         "{out}"
     );

@@ -38,6 +38,7 @@ fn main() -> std::process::ExitCode {
         aws_ir_tags_written_by_a_workload_are_removed_and_reported,
         isolation_uses_only_the_groups_aws_ir_recorded,
         the_case_table_refuses_every_writer_but_aws_ir,
+        a_release_refuses_a_pre_state_whose_seal_does_not_verify,
         a_scanned_victim_and_a_forged_address_are_not_blocked,
     ];
     e2e::run_suite(list, |rt| {
@@ -954,5 +955,87 @@ async fn a_scanned_victim_and_a_forged_address_are_not_blocked(c: Arc<Ctx>) {
     assert!(
         !waf_has(&c, attacker).await,
         "a forged finding blocked an address"
+    );
+}
+
+/// Someone who gets past the case table's policy (the account's administrator here: the
+/// emulator's root key) rewrites an instance's recorded pre-state so that a release would put
+/// it back on a group of her choosing. The record's seal (a KMS HMAC only aws-ir's roles may
+/// make) no longer verifies: the release refuses it (`IR.RecordTampered`) and changes nothing.
+async fn a_release_refuses_a_pre_state_whose_seal_does_not_verify(c: Arc<Ctx>) {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let host = c.world.fixture(&["web-host", "--name", "sealed-victim"]);
+    let instance = instance_of(&host);
+    let case = contain(&c, &instance, "e2e: contain before the forgery").await;
+    let isolated = groups(&c, &instance).await;
+
+    let table = c.ec2.outputs["CaseTableName"].clone();
+    let key = |item: &str| {
+        std::collections::HashMap::from([
+            ("case_id".to_string(), AttributeValue::S(case.clone())),
+            ("item".to_string(), AttributeValue::S(item.to_string())),
+        ])
+    };
+    let item = format!("instance#{instance}");
+    let got = c
+        .world
+        .dynamodb
+        .get_item()
+        .table_name(&table)
+        .set_key(Some(key(&item)))
+        .send()
+        .await
+        .unwrap();
+    let recorded = got.item().unwrap()["pre_state"].as_s().unwrap().clone();
+    let planted = c
+        .world
+        .ec2
+        .create_security_group()
+        .group_name("mallory-open")
+        .description("allow all")
+        .vpc_id(host["vpc_id"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .group_id()
+        .unwrap()
+        .to_string();
+    let web = &host["network_interfaces"][0]["groups"][0];
+    let forged = recorded.replace(web.as_str().unwrap(), &planted);
+    assert_ne!(forged, recorded, "the forgery changed the record");
+    c.world
+        .dynamodb
+        .update_item()
+        .table_name(&table)
+        .set_key(Some(key(&item)))
+        .update_expression("SET pre_state = :p")
+        .expression_attribute_values(":p", AttributeValue::S(forged))
+        .send()
+        .await
+        .unwrap();
+
+    let (status, out) = c
+        .world
+        .release(
+            "e2e",
+            "ec2-release",
+            &[
+                "--case",
+                &case,
+                "--instance",
+                &instance,
+                "--reason",
+                "e2e: released from a forged record",
+            ],
+        )
+        .await;
+    assert!(
+        out.to_string().contains("IR.RecordTampered"),
+        "{status:?} {out}"
+    );
+    assert_eq!(
+        groups(&c, &instance).await,
+        isolated,
+        "nothing was put back from the forged record"
     );
 }

@@ -57,7 +57,6 @@ pub struct Case {
 pub struct Check {
     /// `Security Hub control EC2.18`, `AWS Config rule restricted-ssh (INCOMING_SSH_DISABLED)`.
     pub by: String,
-    #[serde(flatten)]
     pub what: SettingCheck,
 }
 

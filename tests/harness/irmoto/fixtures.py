@@ -30,11 +30,13 @@ emulator evaluates the policies of such principals, never those of the `testing`
 from __future__ import annotations
 
 import argparse
+import fcntl
 import ipaddress
 import json
 import os
 import re
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -249,7 +251,19 @@ def _first_ipv6_subnet(ec2, vpc_id: str) -> str:
 
 
 def shared_network() -> dict:
-    """The fixtures' VPC, its subnet and web security group; made on first use."""
+    """The fixtures' VPC, its subnet and web security group; made on first use, by one fixture
+    process at a time (scenarios run concurrently, each fixture in its own process)."""
+    lock_path = os.path.join(tempfile.gettempdir(), f"irmoto-shared-network-{_endpoint_key()}.lock")
+    with open(lock_path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _shared_network()
+
+
+def _endpoint_key() -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", _endpoint()).strip("-")
+
+
+def _shared_network() -> dict:
     ec2 = boto3.client("ec2")
     vpcs = ec2.describe_vpcs(Filters=_filters(**{"tag:aws-ir:fixture": "hosts"}))["Vpcs"]
     if vpcs:

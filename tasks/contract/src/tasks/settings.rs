@@ -139,11 +139,9 @@ impl Task for IdentifyConfigRule {
         vec![Permission::new(
             "ReadConfigRules",
             &["config:DescribeConfigRules"],
-            // Rules are named by id in their ARN (`config-rule/config-rule-ab12cd`), not by
-            // name: the account's rules, all of them.
-            Scope::Arn(
-                "arn:${AWS::Partition}:config:${AWS::Region}:${AWS::AccountId}:config-rule/*",
-            ),
+            Scope::Unscoped {
+                reason: "AWS Config DescribeConfigRules supports no resource-level permissions (Service Authorization Reference, AWS Config); it reads rule definitions only.",
+            },
         )]
     }
     fn errors() -> Vec<ErrorName> {
