@@ -284,8 +284,11 @@ def test_a_web_host_reads_back_through_the_apis_as_printed(aws: Any, fixture_env
     # Network interfaces: the primary from the launch (web group), two more at 1 and 2 (their own group).
     enis = ec2.describe_network_interfaces(Filters=[{"Name": "attachment.instance-id", "Values": [iid]}])["NetworkInterfaces"]
     assert sorted(({"id": n["NetworkInterfaceId"], "device_index": n["Attachment"]["DeviceIndex"],
-                    "groups": [g["GroupId"] for g in n["Groups"]]} for n in enis), key=lambda n: n["device_index"]) == \
-        host["network_interfaces"]
+                    "groups": [g["GroupId"] for g in n["Groups"]],
+                    "ipv6_addresses": [a["Ipv6Address"] for a in n.get("Ipv6Addresses", [])]} for n in enis),
+                  key=lambda n: n["device_index"]) == host["network_interfaces"]
+    # The fixtures' network is dual-stack: every interface has an IPv6 address.
+    assert all(len(n["ipv6_addresses"]) == 1 for n in host["network_interfaces"])
     assert [n["device_index"] for n in host["network_interfaces"]] == [0, 1, 2]
     assert all(n["SubnetId"] == host["subnet_id"] for n in enis)
     web_group = host["network_interfaces"][0]["groups"]
