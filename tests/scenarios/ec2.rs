@@ -705,33 +705,7 @@ async fn a_port_scanner_is_contained(c: Arc<Ctx>) {
         .to_string()
         .replace("i-0f60718293a4b5c6d", &instance);
     let event: Value = serde_json::from_str(&text).unwrap();
-    c.world.emit(&event);
-    let arn = c
-        .world
-        .execution_for(&c.main, event["id"].as_str().unwrap())
-        .await;
-    c.world.wait_for_token(&arn).await;
-    let asked = c
-        .world
-        .notifications(&c.main, "irctl approve", Duration::from_secs(30))
-        .await;
-    let case = asked
-        .iter()
-        .filter_map(|m| m["Message"].as_str())
-        .find(|m| m.contains(&instance))
-        .and_then(|m| m.split_whitespace().nth(1).map(String::from))
-        .expect("an approval request names the case");
-    let approved = c.world.irctl(&[
-        "--stack-prefix",
-        c.main.prefix.as_str(),
-        "approve",
-        case.as_str(),
-        "--instance",
-        instance.as_str(),
-    ]);
-    assert!(approved.status.success());
-    let (status, out) = c.world.wait(&arn, Duration::from_secs(240)).await;
-    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    let out = answered(&c, &event, &instance, &["approve"]).await;
     assert_eq!(out["case"]["finding_type"], "Recon:EC2/Portscan", "{out}");
     assert_eq!(
         instance_result(&out, &instance)["status"],
@@ -762,8 +736,16 @@ async fn approve_flow(c: &Ctx, name: &str, answer: &[&str]) -> (String, Value, O
     let h = host(c, name, &["--tag", "aws-ir:protected=true"]);
     let instance = id(&h).to_string();
     let before = observe(c, &instance).await;
-    let event = finding(&instance);
-    c.world.emit(&event);
+    let out = answered(c, &finding(&instance), &instance, answer).await;
+    let after = observe(c, &instance).await;
+    (instance, out, before, after)
+}
+
+/// Emits `event`, waits for the approval it asks about `instance`, gives `answer`
+/// (`["approve"]`, `["reject", "--reason", ...]`) as the responder, and returns the run's
+/// output once it succeeded.
+async fn answered(c: &Ctx, event: &Value, instance: &str, answer: &[&str]) -> Value {
+    c.world.emit(event);
     let arn = c
         .world
         .execution_for(&c.main, event["id"].as_str().unwrap())
@@ -776,17 +758,16 @@ async fn approve_flow(c: &Ctx, name: &str, answer: &[&str]) -> (String, Value, O
     let case = asked
         .iter()
         .filter_map(|m| m["Message"].as_str())
-        .find(|m| m.contains(&instance))
+        .find(|m| m.contains(instance))
         .and_then(|m| m.split_whitespace().nth(1).map(String::from))
         .expect("an approval request names the case");
     let mut args = vec!["--stack-prefix", c.main.prefix.as_str()];
     args.extend(answer);
-    args.extend([case.as_str(), "--instance", instance.as_str()]);
+    args.extend([case.as_str(), "--instance", instance]);
     assert!(c.world.irctl(&args).status.success());
     let (status, out) = c.world.wait(&arn, Duration::from_secs(240)).await;
     assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
-    let after = observe(c, &instance).await;
-    (instance, out, before, after)
+    out
 }
 
 async fn a_protected_instance_is_contained_once_approved(c: Arc<Ctx>) {

@@ -1243,23 +1243,9 @@ async fn the_accounts_own_config_rules_are_known_by_what_they_check(c: Arc<Ctx>)
             .await
             .unwrap();
     }
-    let foreign = |sample: &str, rule: &str, resource: &str| -> Value {
-        let mut event = fresh_sample(sample);
-        let old = event["detail"]["resourceId"].as_str().unwrap().to_string();
-        let old_rule = event["detail"]["configRuleName"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        let text = event
-            .to_string()
-            .replace(&old, resource)
-            .replace(&old_rule, rule);
-        event = serde_json::from_str(&text).unwrap();
-        event
-    };
 
     let group = open_group(&c, "e2e-foreign-rule", &[]).await;
-    let event = foreign(
+    let event = non_compliant_by(
         "config-compliance-change-restricted-ssh",
         "securityhub-restricted-ssh-e2e01",
         &group,
@@ -1288,7 +1274,7 @@ async fn the_accounts_own_config_rules_are_known_by_what_they_check(c: Arc<Ctx>)
         .send()
         .await
         .unwrap();
-    let event = foreign(
+    let event = non_compliant_by(
         "config-compliance-change-s3-public",
         "org-s3-encryption",
         bucket,
@@ -1335,6 +1321,12 @@ async fn the_restore_setting_custom_action_routes_to_the_playbook(c: Arc<Ctx>) {
 /// A compliance change of the stack's rule `rule` (suffix) to NON_COMPLIANT for `resource`, as
 /// AWS Config sends it after evaluating a managed rule.
 fn non_compliant(c: &Ctx, sample: &str, rule: &str, resource: &str) -> Value {
+    non_compliant_by(sample, &format!("{}-{rule}", c.main.name), resource)
+}
+
+/// The Config sample `sample` for `resource`, reported by the rule named `rule` (any rule of
+/// the account, the stack's or not).
+fn non_compliant_by(sample: &str, rule: &str, resource: &str) -> Value {
     let mut event = fresh_sample(sample);
     let old = event["detail"]["resourceId"].as_str().unwrap().to_string();
     let old_rule = event["detail"]["configRuleName"]
@@ -1344,7 +1336,7 @@ fn non_compliant(c: &Ctx, sample: &str, rule: &str, resource: &str) -> Value {
     let text = event
         .to_string()
         .replace(&old, resource)
-        .replace(&old_rule, &format!("{}-{rule}", c.main.name));
+        .replace(&old_rule, rule);
     event = serde_json::from_str(&text).unwrap();
     event
 }
