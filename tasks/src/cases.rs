@@ -372,6 +372,19 @@ pub struct NaclEntry {
     pub network_acl_id: String,
     pub rule_number: i32,
     pub egress: bool,
+    /// The denied network (records made before IPv6 denies name none: IPv4's).
+    #[serde(default = "NaclEntry::any_ipv4")]
+    pub network: String,
+    /// Shared with other contained instances through the ledger (`ip::nacl::hold_deny`);
+    /// records made before that owned the entry alone.
+    #[serde(default)]
+    pub held: bool,
+}
+
+impl NaclEntry {
+    fn any_ipv4() -> String {
+        "0.0.0.0/0".into()
+    }
 }
 
 pub async fn add_nacl_entries(

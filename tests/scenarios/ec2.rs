@@ -959,8 +959,8 @@ async fn a_case_without_instances_is_not_applicable(c: Arc<Ctx>) {
     assert!(stdout.contains("status=not applicable"), "{stdout}");
 }
 
-/// The instance's subnet's deny-all entries in the playbook's rule range: `(rule, egress)`.
-async fn nacl_denials(c: &Ctx, subnet: &str) -> Vec<(i32, bool)> {
+/// The instance's subnet's deny-all entries in aws-ir's rule range: `(rule, egress, network)`.
+async fn nacl_denials(c: &Ctx, subnet: &str) -> Vec<(i32, bool, String)> {
     let acls = c
         .world
         .ec2
@@ -974,16 +974,30 @@ async fn nacl_denials(c: &Ctx, subnet: &str) -> Vec<(i32, bool)> {
         .send()
         .await
         .unwrap();
-    let mut out: Vec<(i32, bool)> = acls
+    let mut out: Vec<(i32, bool, String)> = acls
         .network_acls()
         .iter()
         .flat_map(|a| a.entries())
         .filter(|e| {
-            e.rule_number().is_some_and(|n| (1..=32).contains(&n))
+            e.rule_number().is_some_and(|n| (1..=40).contains(&n))
                 && e.rule_action().map(|a| a.as_str()) == Some("deny")
-                && e.cidr_block() == Some("0.0.0.0/0")
+                && (e.cidr_block() == Some("0.0.0.0/0") || e.ipv6_cidr_block() == Some("::/0"))
         })
-        .map(|e| (e.rule_number().unwrap(), e.egress().unwrap()))
+        .map(|e| {
+            let network = e.cidr_block().or(e.ipv6_cidr_block()).unwrap().to_string();
+            (e.rule_number().unwrap(), e.egress().unwrap(), network)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Directions and networks of the deny-alls, without their rule numbers.
+async fn denied(c: &Ctx, subnet: &str) -> Vec<(bool, String)> {
+    let mut out: Vec<(bool, String)> = nacl_denials(c, subnet)
+        .await
+        .into_iter()
+        .map(|(_, egress, network)| (egress, network))
         .collect();
     out.sort();
     out
@@ -1000,11 +1014,16 @@ async fn run_direct(c: &Ctx, stack: &Stack, playbook: &str, event: &Value) -> (S
 
 /// Policy's optional cuts: the profile swapped for the stack's quarantine profile, the role's
 /// older sessions denied (with a warning naming the instance that shares the role), the subnet's
-/// NACL denying all both ways; release undoes each, read back through EC2 and IAM.
+/// NACL denying all both ways, IPv4 and IPv6; release undoes each, read back through EC2 and IAM.
+/// Two instances of one subnet are contained at once (one case, a Security Hub custom action
+/// on two findings: the Map runs them together): they share the subnet's denies, and releasing
+/// the first leaves the second isolated until it is released too.
 async fn the_optional_cuts_are_made_and_released(c: Arc<Ctx>) {
     let h = host(&c, "strict", &[]);
     let instance = id(&h);
     let subnet = h["subnet_id"].as_str().unwrap();
+    let twin = host(&c, "strict-twin", &["--volumes", "1"]);
+    assert_eq!(twin["subnet_id"], h["subnet_id"], "one subnet");
     let peer = c.world.fixture(&[
         "web-host",
         "--name",
@@ -1013,14 +1032,20 @@ async fn the_optional_cuts_are_made_and_released(c: Arc<Ctx>) {
         "strict",
     ]);
     let before = observe(&c, instance).await;
+    let twin_before = observe(&c, id(&twin)).await;
     assert!(nacl_denials(&c, subnet).await.is_empty());
 
-    let (_, out) = run_direct(&c, &c.strict, "ec2-compromise", &finding(instance)).await;
-    assert_eq!(
-        instance_result(&out, instance)["status"],
-        "contained",
-        "{out}"
-    );
+    let mut action = fresh_sample("securityhub-custom-action-isolate");
+    action["resources"] = json!([c.strict.outputs["CustomActionIsolateArn"]]);
+    let one = action["detail"]["findings"][0].to_string();
+    action["detail"]["findings"] = json!([
+        serde_json::from_str::<Value>(&one.replace("i-0c3d4e5f60718293a", instance)).unwrap(),
+        serde_json::from_str::<Value>(&one.replace("i-0c3d4e5f60718293a", id(&twin))).unwrap(),
+    ]);
+    let (_, out) = run_direct(&c, &c.strict, "ec2-compromise", &action).await;
+    for i in [instance, id(&twin)] {
+        assert_eq!(instance_result(&out, i)["status"], "contained", "{out}");
+    }
     let actions = out["results"]["record"]["actions"].to_string();
     for line in [
         "ec2:ReplaceIamInstanceProfileAssociation",
@@ -1059,14 +1084,16 @@ async fn the_optional_cuts_are_made_and_released(c: Arc<Ctx>) {
         statement["Condition"]["DateLessThan"]["aws:TokenIssueTime"].is_string(),
         "{document}"
     );
+    let both_ways = vec![
+        (false, "0.0.0.0/0".to_string()),
+        (false, "::/0".to_string()),
+        (true, "0.0.0.0/0".to_string()),
+        (true, "::/0".to_string()),
+    ];
     assert_eq!(
-        nacl_denials(&c, subnet)
-            .await
-            .iter()
-            .map(|(_, e)| *e)
-            .collect::<Vec<_>>(),
-        vec![false, true],
-        "one inbound and one outbound deny-all"
+        denied(&c, subnet).await,
+        both_ways,
+        "one deny-all per direction and family, shared by both instances: {out}"
     );
 
     // Release: every optional cut undone.
@@ -1083,6 +1110,32 @@ async fn the_optional_cuts_are_made_and_released(c: Arc<Ctx>) {
     let after = observe(&c, instance).await;
     assert_eq!(after.profile, before.profile);
     assert_eq!(after.groups, before.groups);
+    // The twin is still contained: the subnet's denies stay, and its groups are the isolation's.
+    assert_eq!(denied(&c, subnet).await, both_ways, "{stdout}");
+    assert!(
+        stdout.contains("other contained instance(s) still need it"),
+        "{stdout}"
+    );
+    assert_ne!(observe(&c, id(&twin)).await.groups, twin_before.groups);
+
+    let (status, released) = c
+        .world
+        .release(
+            &c.strict.prefix,
+            "ec2-release",
+            &[
+                "--case",
+                &case,
+                "--instance",
+                id(&twin),
+                "--reason",
+                "drill",
+            ],
+        )
+        .await;
+    let stdout = released.to_string();
+    assert_eq!(status, ExecutionStatus::Succeeded, "{stdout}");
+    assert_eq!(observe(&c, id(&twin)).await.groups, twin_before.groups);
     assert!(nacl_denials(&c, subnet).await.is_empty(), "{stdout}");
     let gone = c
         .world

@@ -20,16 +20,16 @@ use super::{check_instance_id, describe, filter, tag, LiveInterface, TAG_ROLE};
 use crate::aws::Aws;
 use crate::cases::{self, ContainmentGroups, NaclEntry};
 use crate::error::TaskError;
+use crate::ip::{ledger, nacl};
 use aws_sdk_ec2::types::{
-    IpPermission, IpRange, Ipv6Range, ResourceType, RuleAction, SecurityGroup, TagSpecification,
+    IpPermission, IpRange, Ipv6Range, ResourceType, SecurityGroup, TagSpecification,
 };
 use contract::tasks::ec2::{InstanceStep, Outcome, Status};
+use ipnet::IpNet;
 
 pub const TAG_ISOLATION: &str = "aws-ir:isolation";
 pub const OPEN: &str = "open";
 pub const CLOSED: &str = "closed";
-/// NACL rule numbers the playbook may use (lowest numbers are evaluated first).
-pub const NACL_RULES: std::ops::RangeInclusive<i32> = 1..=32;
 /// Tries of the second swap (untracked → isolated) before the interface's groups are put back.
 const SWAP_TRIES: u32 = 3;
 
@@ -545,7 +545,25 @@ async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
     Ok(out)
 }
 
-/// Deny all IPv4 traffic, both ways, on the NACL of each subnet the instance is in.
+/// How long isolation waits for another writer of the same network ACL (40 instances of one
+/// subnet contained at once take turns of a few calls each).
+pub const ACL_WAIT: std::time::Duration = std::time::Duration::from_secs(45);
+
+/// The holder of a network ACL deny: one contained instance of one case.
+pub fn nacl_holder(case_id: &str, instance_id: &str) -> String {
+    format!("{case_id}#{instance_id}")
+}
+
+/// Who holds an ACL's write lease: Map iterations of one execution run at once, so the lease
+/// names the instance too.
+pub fn nacl_lease(step: &InstanceStep) -> String {
+    format!("{}#{}", step.execution, step.instance_id)
+}
+
+/// Deny all traffic, both ways, on the NACL of each subnet the instance is in: IPv4, and IPv6
+/// where the instance has an IPv6 address there. The deny-all is shared: through the one NACL
+/// writer (`ip::nacl`), under the ACL's lease, held by every instance that needs it, so that
+/// releasing one instance never lifts what another still needs.
 async fn nacl(
     aws: &Aws,
     step: &InstanceStep,
@@ -559,6 +577,9 @@ async fn nacl(
         "NACL isolation denies all traffic of subnet(s) {}: every instance in them is cut off",
         subnets.join(", ")
     ));
+    let table = &step.policy.case_table;
+    let holder = nacl_holder(&step.case.case_id, &step.instance_id);
+    let lease = nacl_lease(step);
     let mut added = Vec::new();
     for subnet in subnets {
         let acls = aws
@@ -573,69 +594,34 @@ async fn nacl(
             continue;
         };
         let acl_id = acl.network_acl_id().unwrap_or_default().to_string();
-        for egress in [false, true] {
-            let entries: Vec<_> = acl
-                .entries()
-                .iter()
-                .filter(|e| e.egress() == Some(egress))
-                .collect();
-            let ours = entries.iter().any(|e| {
-                e.rule_action().map(|a| a.as_str()) == Some("deny")
-                    && e.cidr_block() == Some("0.0.0.0/0")
-                    && e.protocol() == Some("-1")
-                    && e.rule_number().is_some_and(|n| NACL_RULES.contains(&n))
-            });
-            if ours {
-                out.note(format!(
-                    "{acl_id} already denies all {} traffic",
-                    if egress { "outbound" } else { "inbound" }
-                ));
-                continue;
-            }
-            let Some(rule) = NACL_RULES
-                .clone()
-                .find(|n| !entries.iter().any(|e| e.rule_number() == Some(*n)))
-            else {
-                out.status = Status::Partial;
-                out.note(format!(
-                    "{acl_id}: rule numbers {NACL_RULES:?} are all taken; subnet not denied"
-                ));
-                continue;
-            };
-            out.act(
-                "ec2:CreateNetworkAclEntry",
-                &acl_id,
-                format!(
-                    "rule {rule} deny all {} 0.0.0.0/0",
-                    if egress { "egress" } else { "ingress" }
-                ),
-            );
-            if !step.case.dry_run {
-                aws.ec2
-                    .create_network_acl_entry()
-                    .network_acl_id(&acl_id)
-                    .rule_number(rule)
-                    .protocol("-1")
-                    .rule_action(RuleAction::Deny)
-                    .egress(egress)
-                    .cidr_block("0.0.0.0/0")
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        TaskError::from_sdk(e, &format!("add a deny-all entry to {acl_id}"))
-                    })?;
-                added.push(NaclEntry {
-                    network_acl_id: acl_id.clone(),
-                    rule_number: rule,
-                    egress,
-                });
-            }
+        let mut networks: Vec<IpNet> = vec!["0.0.0.0/0".parse().expect("a network")];
+        if interfaces
+            .iter()
+            .any(|n| n.subnet_id == subnet && !n.ipv6_addresses.is_empty())
+        {
+            networks.push("::/0".parse().expect("a network"));
         }
+        if step.case.dry_run {
+            for network in &networks {
+                for egress in [false, true] {
+                    out.act(
+                        "ec2:CreateNetworkAclEntry",
+                        &acl_id,
+                        format!("deny all {} {network}", direction(egress)),
+                    );
+                }
+            }
+            continue;
+        }
+        ledger::lock(&aws.dynamodb, table, &acl_id, &lease, ACL_WAIT).await?;
+        let held = hold_all(aws, table, &acl_id, &networks, &holder, out).await;
+        ledger::unlock(&aws.dynamodb, table, &acl_id, &lease).await;
+        added.extend(held?);
     }
     if !added.is_empty() {
         cases::add_nacl_entries(
             &aws.dynamodb,
-            &step.policy.case_table,
+            table,
             &step.case.case_id,
             &step.instance_id,
             &added,
@@ -643,6 +629,89 @@ async fn nacl(
         .await?;
     }
     Ok(())
+}
+
+fn direction(egress: bool) -> &'static str {
+    if egress {
+        "egress"
+    } else {
+        "ingress"
+    }
+}
+
+/// Holds the deny of each network both ways in one ACL; the caller holds its lease.
+async fn hold_all(
+    aws: &Aws,
+    table: &str,
+    acl: &str,
+    networks: &[IpNet],
+    holder: &str,
+    out: &mut Outcome,
+) -> Result<Vec<NaclEntry>, TaskError> {
+    let mut added = Vec::new();
+    for network in networks {
+        for egress in [false, true] {
+            let hold = nacl::hold_deny(
+                &aws.ec2,
+                &aws.dynamodb,
+                table,
+                acl,
+                *network,
+                egress,
+                holder,
+                nacl::Limits::default(),
+            )
+            .await?;
+            let rule_number = match hold {
+                nacl::Hold::Foreign { rule_number } => {
+                    out.note(format!(
+                        "{acl} already denies all {} {network} by rule {rule_number}, which aws-ir did not write: left as it is",
+                        direction(egress)
+                    ));
+                    continue;
+                }
+                nacl::Hold::Joined {
+                    rule_number,
+                    others,
+                } => {
+                    out.note(format!(
+                        "{acl} rule {rule_number} already denies all {} {network} for {others} other contained instance(s): held for this one too",
+                        direction(egress)
+                    ));
+                    rule_number
+                }
+                nacl::Hold::Written {
+                    rule_number,
+                    evicted,
+                    ..
+                } => {
+                    out.act(
+                        "ec2:CreateNetworkAclEntry",
+                        acl,
+                        format!(
+                            "rule {rule_number} deny all {} {network}",
+                            direction(egress)
+                        ),
+                    );
+                    if let Some(e) = evicted {
+                        out.note(format!(
+                            "{acl} was full: aws-ir's oldest IP block ({} since {}) made room; it stays blocked in WAF",
+                            e.network, e.blocked_at
+                        ));
+                    }
+                    rule_number
+                }
+            };
+            added.push(NaclEntry {
+                network_acl_id: acl.to_string(),
+                rule_number,
+                egress,
+                network: network.to_string(),
+                held: true,
+            });
+        }
+    }
+    Ok(added)
 }
 
 pub async fn handle(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {

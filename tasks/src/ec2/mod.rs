@@ -58,6 +58,7 @@ pub struct LiveInterface {
     pub groups: Vec<String>,
     pub private_ip: String,
     pub public_ip: Option<String>,
+    pub ipv6_addresses: Vec<String>,
 }
 
 impl Live {
@@ -100,6 +101,11 @@ impl Live {
                 .association()
                 .and_then(|a| a.public_ip())
                 .map(String::from),
+            ipv6_addresses: n
+                .ipv6_addresses()
+                .iter()
+                .filter_map(|a| a.ipv6_address().map(String::from))
+                .collect(),
         };
         let mut interfaces: Vec<LiveInterface> = own.iter().map(live_interface).collect();
         interfaces.sort_by_key(|n| n.device_index);

@@ -13,13 +13,14 @@ use super::{check_instance_id, describe, tag, TAG_STATUS};
 use crate::aws::Aws;
 use crate::cases;
 use crate::error::TaskError;
-use aws_sdk_ec2::error::ProvideErrorMetadata;
+use crate::ip::{ledger, nacl};
 use aws_sdk_ec2::types::{
     AttributeBooleanValue, AttributeValue, EbsInstanceBlockDeviceSpecification,
     InstanceBlockDeviceMappingSpecification,
 };
 use contract::tasks::ec2::{InstanceStep, Outcome, Status};
 use contract::ErrorName;
+use ipnet::IpNet;
 
 async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
     check_instance_id(&step.instance_id)?;
@@ -363,37 +364,61 @@ async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
             .map_err(|e| TaskError::from_sdk(e, &format!("restore DeleteOnTermination on {id}")))?;
     }
 
+    let holder = super::isolate::nacl_holder(&step.case.case_id, id);
+    let lease = super::isolate::nacl_lease(&step);
     for entry in cases::nacl_entries(&aws.dynamodb, table, &step.case.case_id, id).await? {
+        let acl = &entry.network_acl_id;
         let what = format!(
-            "rule {} ({})",
+            "rule {} ({} {})",
             entry.rule_number,
-            if entry.egress { "egress" } else { "ingress" }
+            if entry.egress { "egress" } else { "ingress" },
+            entry.network
         );
-        if act {
-            let deleted = aws
-                .ec2
-                .delete_network_acl_entry()
-                .network_acl_id(&entry.network_acl_id)
-                .rule_number(entry.rule_number)
-                .egress(entry.egress)
-                .send()
-                .await;
-            if let Err(e) = deleted {
-                // Removed by an earlier release (a re-run) or by hand: nothing left to do.
-                if ProvideErrorMetadata::code(&e) == Some("InvalidNetworkAclEntry.NotFound") {
-                    out.note(format!(
-                        "{what} of {} was already removed",
-                        entry.network_acl_id
-                    ));
-                    continue;
-                }
-                return Err(TaskError::from_sdk(
-                    e,
-                    &format!("remove {what} from {}", entry.network_acl_id),
-                ));
-            }
+        let network: IpNet = entry.network.parse().map_err(|_| {
+            TaskError::new(
+                ErrorName::RecordTampered,
+                format!(
+                    "the case's record of {acl} names `{}`, not a network",
+                    entry.network
+                ),
+            )
+        })?;
+        if !act {
+            out.act(
+                "ec2:DeleteNetworkAclEntry",
+                acl,
+                format!("{what}, unless another contained instance still needs it"),
+            );
+            continue;
         }
-        out.act("ec2:DeleteNetworkAclEntry", &entry.network_acl_id, what);
+        if !entry.held {
+            // Recorded before denies were shared: this instance owned the entry alone.
+            if nacl::remove_entry(&aws.ec2, acl, network, entry.egress, entry.rule_number).await? {
+                out.act("ec2:DeleteNetworkAclEntry", acl, what);
+            } else {
+                out.note(format!("{what} of {acl} was already removed"));
+            }
+            continue;
+        }
+        ledger::lock(&aws.dynamodb, table, acl, &lease, super::isolate::ACL_WAIT).await?;
+        let released = nacl::release_deny(
+            &aws.ec2,
+            &aws.dynamodb,
+            table,
+            acl,
+            network,
+            entry.egress,
+            &holder,
+        )
+        .await;
+        ledger::unlock(&aws.dynamodb, table, acl, &lease).await;
+        match released? {
+            nacl::Released::Removed { .. } => out.act("ec2:DeleteNetworkAclEntry", acl, what),
+            nacl::Released::Kept { others } => out.note(format!(
+                "{what} of {acl} stays: {others} other contained instance(s) still need it"
+            )),
+            nacl::Released::Gone => out.note(format!("{what} of {acl} was already removed")),
+        }
     }
 
     // Already released (a re-run): nothing left to tag or record.

@@ -202,12 +202,16 @@ async fn reconcile_acl(
             });
         }
     }
+    // Denies contained instances hold are aws-ir's too; they are no block and never expire.
+    let held = ledger::held(&aws.dynamodb, table, acl).await?;
     for e in live
         .iter()
         .filter(|e| e.deny && (limits.first..=limits.last).contains(&e.rule_number))
     {
         let written_by_us = rows.iter().any(|d| {
             d.rule_number == e.rule_number && d.network == e.network && d.egress == e.egress
+        }) || held.iter().any(|h| {
+            h.rule_number == e.rule_number && h.network == e.network && h.egress == e.egress
         });
         if !written_by_us {
             push(

@@ -5,6 +5,9 @@
 //! - `nacl#<acl>#<in|out>#<cidr>`: one deny entry aws-ir wrote: its rule number and when.
 //! - `acl#<acl>`: a network ACL aws-ir has written to (the expiry reconciles each of them).
 //! - `lock#<acl>`: the lease of the one writer of that ACL.
+//! - `held#<acl>#<in|out>#<cidr>`: a deny that contained instances need (EC2 NACL isolation's
+//!   deny-all): its rule number and every holder (`<case>#<instance>`). It stays while one holder
+//!   remains, is never evicted to make room, and is no block (the expiry leaves it alone).
 //! - `rate#<hour>`: how many addresses findings blocked in that hour without a responder.
 //!
 //! The ledger is the record; AWS is the truth. The expiry compares them both ways.
@@ -31,6 +34,10 @@ pub fn block_item(net: &IpNet) -> String {
 
 pub fn deny_item(acl: &str, egress: bool, net: &IpNet) -> String {
     format!("nacl#{acl}#{}#{net}", if egress { "out" } else { "in" })
+}
+
+pub fn held_item(acl: &str, egress: bool, net: &IpNet) -> String {
+    format!("held#{acl}#{}#{net}", if egress { "out" } else { "in" })
 }
 
 fn text(i: &Item, k: &str) -> String {
@@ -264,6 +271,115 @@ pub async fn delete(ddb: &Client, table: &str, item: &str) -> Result<(), TaskErr
         })
 }
 
+// --- Denies that contained instances hold ------------------------------------------------
+
+/// A deny that one or more contained instances need.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Held {
+    pub acl: String,
+    pub network: IpNet,
+    pub egress: bool,
+    pub rule_number: i32,
+    pub holders: Vec<String>,
+}
+
+fn held_from(i: &Item) -> Option<Held> {
+    Some(Held {
+        acl: text(i, "acl"),
+        network: text(i, "network").parse().ok()?,
+        egress: i
+            .get("egress")
+            .and_then(|v| v.as_bool().ok())
+            .copied()
+            .unwrap_or(false),
+        rule_number: number(i, "rule_number") as i32,
+        holders: i
+            .get("holders")
+            .and_then(|v| v.as_ss().ok())
+            .cloned()
+            .unwrap_or_default(),
+    })
+}
+
+/// The held denies of one ACL.
+pub async fn held(ddb: &Client, table: &str, acl: &str) -> Result<Vec<Held>, TaskError> {
+    Ok(query(ddb, table, &format!("held#{acl}#"))
+        .await?
+        .iter()
+        .filter_map(held_from)
+        .collect())
+}
+
+/// Adds `holder` to the deny of `network` in `acl` (rule `rule_number`); holding twice is
+/// holding once (a re-sent finding).
+pub async fn hold(
+    ddb: &Client,
+    table: &str,
+    acl: &str,
+    network: &IpNet,
+    egress: bool,
+    rule_number: i32,
+    holder: &str,
+) -> Result<(), TaskError> {
+    ddb.update_item()
+        .table_name(table)
+        .set_key(Some(key(&held_item(acl, egress, network))))
+        .update_expression(
+            "SET acl = :a, network = :n, egress = :e, rule_number = :r ADD holders :h",
+        )
+        .expression_attribute_values(":a", AttributeValue::S(acl.to_string()))
+        .expression_attribute_values(":n", AttributeValue::S(network.to_string()))
+        .expression_attribute_values(":e", AttributeValue::Bool(egress))
+        .expression_attribute_values(":r", AttributeValue::N(rule_number.to_string()))
+        .expression_attribute_values(":h", AttributeValue::Ss(vec![holder.to_string()]))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            TaskError::from_sdk(
+                e,
+                &format!(
+                    "record that {holder} needs the deny of {network} in {acl} in table {table}"
+                ),
+            )
+        })
+}
+
+/// Takes `holder` off the deny; returns what is left of it (`None`: nobody recorded it).
+pub async fn let_go(
+    ddb: &Client,
+    table: &str,
+    acl: &str,
+    network: &IpNet,
+    egress: bool,
+    holder: &str,
+) -> Result<Option<Held>, TaskError> {
+    let item = held_item(acl, egress, network);
+    let got = ddb
+        .update_item()
+        .table_name(table)
+        .set_key(Some(key(&item)))
+        .update_expression("DELETE holders :h")
+        .condition_expression("attribute_exists(acl)")
+        .expression_attribute_values(":h", AttributeValue::Ss(vec![holder.to_string()]))
+        .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
+        .send()
+        .await;
+    match got {
+        Ok(out) => Ok(out.attributes().and_then(held_from)),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(TaskError::from_sdk(
+            e,
+            &format!("record that {holder} no longer needs the deny of {network} in {acl} in table {table}"),
+        )),
+    }
+}
+
 // --- The one writer of a network ACL -----------------------------------------------------
 
 /// How long a lease lasts: longer than one ACL write (a few calls), shorter than a task's
@@ -392,6 +508,10 @@ mod tests {
         assert_eq!(
             deny_item("acl-1", true, &net),
             "nacl#acl-1#out#45.9.148.7/32"
+        );
+        assert_eq!(
+            held_item("acl-1", false, &net),
+            "held#acl-1#in#45.9.148.7/32"
         );
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(epoch("2026-11-29T10:00:00Z"), Some(1_795_946_400));

@@ -9,7 +9,13 @@
 //! AWS allows 20 rules per direction and address family by default (Amazon VPC quotas:
 //! "Rules per network ACL", adjustable up to 40); when full, the oldest of our own denies makes
 //! room, and a list with none of ours is `LimitReached` for a human.
+//!
+//! This is the one writer of network ACL entries: IP blocking ([`deny`]) and EC2 NACL isolation
+//! ([`hold_deny`], [`release_deny`]) share the allocator, the lease on the ACL and the ledger.
+//! Isolation's deny-all is *held*: one entry per ACL, direction and family, kept while any
+//! contained instance needs it, and never evicted to make room for a block.
 
+use super::ledger;
 use crate::error::TaskError;
 use aws_sdk_ec2::error::ProvideErrorMetadata;
 use aws_sdk_ec2::types::RuleAction;
@@ -65,18 +71,30 @@ pub enum Plan {
     Full { reason: String },
 }
 
-/// The default rule (`*`, number 32767) is not counted, as AWS does not count it.
+/// The default rules (`*`: 32767 for IPv4, 32768 for IPv6) are not counted, as AWS does not
+/// count them.
 const DEFAULT_RULE: i32 = 32767;
+
+fn overlaps(a: &IpNet, b: &IpNet) -> bool {
+    a.contains(b) || b.contains(a)
+}
 
 /// Where a deny of `network` in direction `egress` goes, given the live entries and our ledger.
 pub fn plan(live: &[Entry], ours: &[Ours], network: IpNet, egress: bool, limits: Limits) -> Plan {
     let same_direction: Vec<&Entry> = live
         .iter()
-        .filter(|e| e.egress == egress && e.rule_number != DEFAULT_RULE)
+        .filter(|e| e.egress == egress && e.rule_number < DEFAULT_RULE)
         .collect();
+    // A deny counts only if no allow overlapping it is evaluated first (lowest number first).
+    let effective = |e: &Entry| {
+        !same_direction
+            .iter()
+            .any(|a| !a.deny && a.rule_number < e.rule_number && overlaps(&a.network, &e.network))
+    };
     if let Some(e) = same_direction
         .iter()
-        .find(|e| e.deny && e.network == network)
+        .filter(|e| e.deny && e.network == network && effective(e))
+        .min_by_key(|e| e.rule_number)
     {
         return Plan::Present {
             rule_number: e.rule_number,
@@ -178,6 +196,25 @@ mod tests {
         assert_eq!(
             plan(&live, &[], net("45.9.148.7/32"), true, limits),
             Plan::Add { rule_number: 1 }
+        );
+    }
+
+    #[test]
+    fn a_deny_behind_an_allow_denies_nothing() {
+        let mut live = default_acl();
+        // Evaluated after the allow-all at 100: traffic is allowed before it is reached.
+        live.push(entry(200, "45.9.148.7/32", true));
+        assert_eq!(
+            plan(&live, &[], net("45.9.148.7/32"), false, Limits::default()),
+            Plan::Add { rule_number: 1 }
+        );
+        // An allow of another network does not shadow it.
+        live.push(entry(150, "45.9.148.7/32", true));
+        live.retain(|e| e.rule_number != 100);
+        live.push(entry(100, "10.0.0.0/8", false));
+        assert_eq!(
+            plan(&live, &[], net("45.9.148.7/32"), false, Limits::default()),
+            Plan::Present { rule_number: 150 }
         );
     }
 
@@ -367,4 +404,173 @@ pub async fn deny(
         ErrorName::Transient,
         format!("network ACL {acl} changed under this write {races} times in a row; the step is retried"),
     ))
+}
+
+// --- Denies that contained instances hold --------------------------------------------------
+
+/// What holding a deny did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Hold {
+    /// The entry was written (`evicted`: the block whose number it took).
+    Written {
+        rule_number: i32,
+        evicted: Option<Ours>,
+        races: u32,
+    },
+    /// Another contained instance already holds it: this one holds it too.
+    Joined { rule_number: i32, others: usize },
+    /// A rule aws-ir did not write already denies it: nothing to hold, nothing to undo.
+    Foreign { rule_number: i32 },
+}
+
+/// Makes `network` denied in one direction of `acl` for `holder`, shared with every other
+/// holder. Block denies may make room for it, held denies never. The caller holds the lease.
+#[allow(clippy::too_many_arguments)]
+pub async fn hold_deny(
+    ec2: &aws_sdk_ec2::Client,
+    ddb: &aws_sdk_dynamodb::Client,
+    table: &str,
+    acl: &str,
+    network: IpNet,
+    egress: bool,
+    holder: &str,
+    limits: Limits,
+) -> Result<Hold, TaskError> {
+    let held = ledger::held(ddb, table, acl).await?;
+    let live = entries(ec2, acl).await?;
+    if let Some(h) = held
+        .iter()
+        .find(|h| h.network == network && h.egress == egress)
+    {
+        let in_place = live.iter().any(|e| {
+            e.rule_number == h.rule_number && e.network == network && e.egress == egress && e.deny
+        });
+        if in_place {
+            ledger::hold(ddb, table, acl, &network, egress, h.rule_number, holder).await?;
+            let others = h.holders.iter().filter(|x| x.as_str() != holder).count();
+            return Ok(Hold::Joined {
+                rule_number: h.rule_number,
+                others,
+            });
+        }
+        // Removed by hand while held: written again below, for every holder.
+    }
+    let ours: Vec<Ours> = ledger::denies(ddb, table, Some(acl))
+        .await?
+        .into_iter()
+        .map(|d| Ours {
+            rule_number: d.rule_number,
+            network: d.network,
+            egress: d.egress,
+            blocked_at: d.blocked_at,
+        })
+        .collect();
+    let denied = deny(ec2, acl, network, egress, &ours, limits, 5).await?;
+    if denied.already {
+        return Ok(Hold::Foreign {
+            rule_number: denied.rule_number,
+        });
+    }
+    if let Some(evicted) = &denied.evicted {
+        ledger::delete(
+            ddb,
+            table,
+            &ledger::deny_item(acl, evicted.egress, &evicted.network),
+        )
+        .await?;
+    }
+    ledger::hold(
+        ddb,
+        table,
+        acl,
+        &network,
+        egress,
+        denied.rule_number,
+        holder,
+    )
+    .await?;
+    Ok(Hold::Written {
+        rule_number: denied.rule_number,
+        evicted: denied.evicted,
+        races: denied.races,
+    })
+}
+
+/// What giving up a held deny did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Released {
+    /// Other holders still need it: it stays.
+    Kept { others: usize },
+    /// This was the last holder: the entry is deleted.
+    Removed { rule_number: i32 },
+    /// Nothing of it was left (an earlier release, the ACL deleted, the entry removed by hand).
+    Gone,
+}
+
+/// Takes `holder` off the deny of `network` in `acl`; the last holder deletes the entry, only
+/// if it is still the deny that was written (a number someone else took is theirs). The caller
+/// holds the lease.
+pub async fn release_deny(
+    ec2: &aws_sdk_ec2::Client,
+    ddb: &aws_sdk_dynamodb::Client,
+    table: &str,
+    acl: &str,
+    network: IpNet,
+    egress: bool,
+    holder: &str,
+) -> Result<Released, TaskError> {
+    let Some(left) = ledger::let_go(ddb, table, acl, &network, egress, holder).await? else {
+        return Ok(Released::Gone);
+    };
+    if !left.holders.is_empty() {
+        return Ok(Released::Kept {
+            others: left.holders.len(),
+        });
+    }
+    let removed = remove_entry(ec2, acl, network, egress, left.rule_number).await?;
+    ledger::delete(ddb, table, &ledger::held_item(acl, egress, &network)).await?;
+    Ok(if removed {
+        Released::Removed {
+            rule_number: left.rule_number,
+        }
+    } else {
+        Released::Gone
+    })
+}
+
+/// Deletes entry `rule_number` of `acl` if it still denies `network` in that direction;
+/// `false` when it is not there (or the ACL is gone).
+pub async fn remove_entry(
+    ec2: &aws_sdk_ec2::Client,
+    acl: &str,
+    network: IpNet,
+    egress: bool,
+    rule_number: i32,
+) -> Result<bool, TaskError> {
+    let live = match entries(ec2, acl).await {
+        Ok(l) => l,
+        Err(e) if e.name == ErrorName::ResourceNotFound => return Ok(false),
+        Err(e) => return Err(e),
+    };
+    let there = live.iter().any(|e| {
+        e.rule_number == rule_number && e.network == network && e.egress == egress && e.deny
+    });
+    if !there {
+        return Ok(false);
+    }
+    match ec2
+        .delete_network_acl_entry()
+        .network_acl_id(acl)
+        .rule_number(rule_number)
+        .egress(egress)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(true),
+        Err(e) if e.code() == Some("InvalidNetworkAclEntry.NotFound") => Ok(false),
+        Err(e) => Err(TaskError::from_sdk(
+            e,
+            &format!("delete rule {rule_number} of network ACL {acl}"),
+        )),
+    }
 }

@@ -481,7 +481,10 @@ mutating_step!(
         Permission::new("ShapeIsolationGroups", &["ec2:AuthorizeSecurityGroupIngress", "ec2:AuthorizeSecurityGroupEgress", "ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress", "ec2:DeleteSecurityGroup"], Scope::Arn("arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:security-group/*"))
             .when("StringEquals", "aws:ResourceTag/aws-ir:role", &["isolation"]),
         Permission::new("SwapInterfaceGroups", &["ec2:ModifyNetworkInterfaceAttribute"], Scope::Arns(&[NETWORK_INTERFACES, SECURITY_GROUPS, ANY_INSTANCE, VPCS])),
-        Permission::new("DenySubnetTraffic", &["ec2:CreateNetworkAclEntry"], Scope::Arn("arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:network-acl/*")),
+        // The one NACL writer: a full list makes room by replacing aws-ir's oldest IP block.
+        Permission::new("DenySubnetTraffic", &["ec2:CreateNetworkAclEntry", "ec2:ReplaceNetworkAclEntry"], Scope::Arn("arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:network-acl/*")),
+        // The ACL's write lease and the ledger of held denies (`ip::ledger`).
+        Permission::new("ShareSubnetDenies", &["dynamodb:DeleteItem"], Scope::Stack(StackResource::CaseTable)),
     ]
 );
 
@@ -608,6 +611,9 @@ impl Task for ReleaseInstance {
             Permission::new("RestoreInstance", &["ec2:ModifyInstanceAttribute", "ec2:AssociateIamInstanceProfile", "ec2:ReplaceIamInstanceProfileAssociation", "ec2:DisassociateIamInstanceProfile", "ec2:CreateTags", "ec2:DeleteTags"], Scope::Arn(ANY_INSTANCE)),
             Permission::new("RestoreInterfaces", &["ec2:ModifyNetworkInterfaceAttribute", "ec2:DetachNetworkInterface"], Scope::Arns(&[NETWORK_INTERFACES, SECURITY_GROUPS, ANY_INSTANCE, VPCS])),
             Permission::new("RemoveNaclEntries", &["ec2:DeleteNetworkAclEntry"], Scope::Arn("arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:network-acl/*")),
+            Permission::new("ReadNetworkAcls", &["ec2:DescribeNetworkAcls"], Scope::Unscoped { reason: EC2_DESCRIBE }),
+            // The ACL's write lease and the ledger of held denies (`ip::ledger`).
+            Permission::new("ShareSubnetDenies", &["dynamodb:PutItem", "dynamodb:DeleteItem"], Scope::Stack(StackResource::CaseTable)),
             Permission::new("ReadSessionRevocation", &["iam:GetRolePolicy", "iam:GetInstanceProfile"], Scope::Arns(&["arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*", "arn:${AWS::Partition}:iam::${AWS::AccountId}:instance-profile/*"])),
             Permission::new("PassInstanceRoles", &["iam:PassRole"], Scope::Arn("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*"))
                 .when("StringEquals", "iam:PassedToService", &["ec2.amazonaws.com"]),
