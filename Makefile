@@ -87,8 +87,8 @@ emulator-down: ## stop everything emulator-up started
 demo: .venv/.installed ## the main job: synthesize, deploy to the emulated AWS, fire a finding, watch, answer
 	tools/demo.sh
 
-package: .venv/.installed ## release bootstrap zips for real AWS, in $(CARGO_TARGET_DIR)/lambda/<task>/bootstrap.zip
-	PATH="$(CURDIR)/.venv/bin:$$PATH" cargo lambda build --release -p tasks --output-format zip \
+package: .venv/.installed ## the release Lambda zip for real AWS (one for every task): $(CARGO_TARGET_DIR)/lambda/bootstrap/bootstrap.zip
+	PATH="$(CURDIR)/.venv/bin:$$PATH" cargo lambda build --release -p tasks --bin bootstrap --output-format zip \
 		--lambda-dir $(CARGO_TARGET_DIR)/lambda
 	@ls -l $(CARGO_TARGET_DIR)/lambda/*/bootstrap.zip
 

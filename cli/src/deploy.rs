@@ -26,8 +26,8 @@ pub struct Args {
     /// Create the artifact bucket if it does not exist.
     #[arg(long)]
     create_bucket: bool,
-    /// Where the task Lambdas are: `<dir>/<task>/bootstrap.zip` (`make package`),
-    /// `<dir>/<task>/bootstrap` (`cargo lambda build`) or `<dir>/<task>` (`cargo build`).
+    /// Where the task Lambdas' binary is: `<dir>/bootstrap/bootstrap.zip` (`make package`),
+    /// `<dir>/bootstrap/bootstrap` (`cargo lambda build`) or `<dir>/bootstrap` (`cargo build`).
     #[arg(long, default_value = "target/lambda")]
     lambda_dir: PathBuf,
     /// Stack parameters, `Key=Value`, repeatable. Unset ones keep their previous value on update.
@@ -46,12 +46,13 @@ fn parse_param(s: &str) -> std::result::Result<(String, String), String> {
 
 pub async fn run(c: &Clients, prefix: &str, args: Args) -> Result<ExitCode> {
     let templates = templates(&args.templates, &args.playbooks)?;
-    // Every task any selected template runs, from the functions' `IR_TASK` variable.
-    let mut tasks = BTreeSet::new();
+    // Every artifact any selected template's functions run (`<prefix>/<artifact>.zip`): the one
+    // bootstrap for templates of this version.
+    let mut artifacts = BTreeSet::new();
     for (_, body) in &templates {
-        tasks.extend(task_names(body));
+        artifacts.extend(artifact_names(body));
     }
-    let zips = package(&args.lambda_dir, &tasks)?;
+    let zips = package(&args.lambda_dir, &artifacts)?;
     let prefix_key = artifact_prefix(&zips);
     ensure_bucket(c, &args.artifact_bucket, args.create_bucket).await?;
     upload(c, &args.artifact_bucket, &prefix_key, &zips).await?;
@@ -122,7 +123,8 @@ fn templates(dir: &Path, wanted: &[String]) -> Result<Vec<(String, String)>> {
     Ok(out)
 }
 
-pub fn task_names(template: &str) -> BTreeSet<String> {
+/// The zips a template's functions run: the last part of each `Code.S3Key`, without `.zip`.
+pub fn artifact_names(template: &str) -> BTreeSet<String> {
     let v: Value = serde_json::from_str(template).unwrap_or_default();
     v["Resources"]
         .as_object()
@@ -130,9 +132,10 @@ pub fn task_names(template: &str) -> BTreeSet<String> {
         .flatten()
         .filter(|(_, r)| r["Type"] == "AWS::Lambda::Function")
         .filter_map(|(_, r)| {
-            r["Properties"]["Environment"]["Variables"]["IR_TASK"]
-                .as_str()
-                .map(String::from)
+            let key = &r["Properties"]["Code"]["S3Key"];
+            let key = key["Fn::Sub"].as_str().or(key.as_str())?;
+            let name = key.rsplit('/').next()?.strip_suffix(".zip")?;
+            Some(name.to_string())
         })
         .collect()
 }
@@ -145,7 +148,7 @@ fn declared_parameters(template: &str) -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
-/// Zips each task's binary as `bootstrap` (mode 755), the layout `provided.al2023` expects.
+/// Zips each artifact's binary as `bootstrap` (mode 755), the layout `provided.al2023` expects.
 fn package(dir: &Path, tasks: &BTreeSet<String>) -> Result<BTreeMap<String, Vec<u8>>> {
     let mut out = BTreeMap::new();
     for task in tasks {
@@ -161,7 +164,7 @@ fn package(dir: &Path, tasks: &BTreeSet<String>) -> Result<BTreeMap<String, Vec<
         let candidates = [dir.join(task).join("bootstrap"), dir.join(task)];
         let Some(binary) = candidates.iter().find(|p| p.is_file()) else {
             return Err(Error::Usage(format!(
-                "no binary for task {task} in {} (looked for {}); build with `make package` (release) or `cargo build -p tasks --bins` and pass --lambda-dir",
+                "no binary {task} in {} (looked for {}); build with `make package` (release) or `cargo build -p tasks --bin bootstrap` and pass --lambda-dir",
                 dir.display(),
                 candidates.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" and ")
             )));
@@ -501,24 +504,17 @@ async fn print_outputs(c: &Clients, stack: &str) -> Result<()> {
 mod tests {
     use super::*;
 
+    /// Every function of a generated template runs the one bootstrap artifact.
     #[test]
-    fn reads_task_names_from_the_generated_template() {
+    fn reads_the_artifact_from_the_generated_template() {
         let body = std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../cloudformation/triage.json"
         ))
         .unwrap();
         assert_eq!(
-            task_names(&body),
-            BTreeSet::from(
-                [
-                    "authenticate-answer",
-                    "authenticate-request",
-                    "normalize",
-                    "notify"
-                ]
-                .map(String::from)
-            )
+            artifact_names(&body),
+            BTreeSet::from([contract::task::LAMBDA_ARTIFACT.to_string()])
         );
     }
 

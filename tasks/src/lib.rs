@@ -1,7 +1,7 @@
 //! The task Lambdas' logic, one module per step, tested without a network.
 //!
-//! Each Lambda is a thin `main` in `src/bin/` that builds its AWS clients once and hands a typed
-//! handler to [`runtime::run`]. AWS calls sit behind narrow functions that take the client, so
+//! Each Lambda's entry point is in [`lambdas`]: it builds its AWS clients once and hands a
+//! handler typed by its contract to [`runtime::serve`]; `src/bin/<task>.rs` only calls it. AWS calls sit behind narrow functions that take the client, so
 //! the logic around them is plain Rust. Every failure is a [`error::TaskError`] whose name is
 //! the ASL error Step Functions matches.
 
@@ -13,6 +13,7 @@ pub mod credentials;
 pub mod ec2;
 pub mod error;
 pub mod ip;
+pub mod lambdas;
 pub mod normalize;
 pub mod notify;
 pub mod runtime;

@@ -19,6 +19,18 @@ pub fn input<I: DeserializeOwned>(task: &str, payload: Value) -> Result<I, TaskE
     })
 }
 
+/// Runs `handler` as the Lambda of task `T`: its contract's name, input and output.
+pub async fn serve<T, F, Fut>(handler: F) -> Result<(), lambda_runtime::Error>
+where
+    T: contract::Task,
+    T::Input: DeserializeOwned,
+    T::Output: Serialize,
+    F: Fn(T::Input) -> Fut,
+    Fut: Future<Output = Result<T::Output, TaskError>>,
+{
+    run(T::NAME, handler).await
+}
+
 /// Runs `handler` as a Lambda function. Logging honours the function's `LoggingConfig`
 /// (JSON format, levels) through `init_default_subscriber`.
 pub async fn run<I, O, F, Fut>(task: &'static str, handler: F) -> Result<(), lambda_runtime::Error>

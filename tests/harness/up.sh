@@ -150,7 +150,7 @@ wait_until "${IR_MOTO_START_TIMEOUT:-60}" "moto on $ENDPOINT" \
     bash -c "kill -0 $MOTO_PID 2>/dev/null && curl -fs -o /dev/null --max-time 2 $ENDPOINT/moto-api/" ||
     fail_start "moto did not answer on $ENDPOINT" "$LOGS/moto.log"
 
-# ---- cargo lambda watch (builds and serves every binary of the workspace)
+# ---- cargo lambda watch (serves every task function from tasks' one bootstrap binary)
 if [[ $WANT_LAMBDAS == 1 ]]; then
     # Why a role: every task Lambda runs inside this one process with one environment, so they
     # cannot have a role each. With the administrator's `testing` key nothing would be evaluated
@@ -179,7 +179,12 @@ if [[ $WANT_LAMBDAS == 1 ]]; then
         [[ "${IR_WATCH_RELOAD:-0}" == "1" ]] && reload=()
         # shellcheck disable=SC2086
         # Several instances per function, as Lambda runs concurrent invocations side by side.
-        exec setsid cargo lambda watch "${reload[@]}" --concurrency "${IR_WATCH_CONCURRENCY:-8}" \
+        # Every function runs from the one bootstrap (see cargo-for-watch). cargo-lambda is run
+        # directly, not as `cargo lambda`: cargo would set CARGO to itself for its subcommand,
+        # and CARGO is what cargo-lambda calls to start a function.
+        IR_REAL_CARGO="$(command -v cargo)"
+        export IR_REAL_CARGO CARGO="$HARNESS/cargo-for-watch"
+        exec setsid "$VENV/bin/cargo-lambda" lambda watch "${reload[@]}" --concurrency "${IR_WATCH_CONCURRENCY:-8}" \
             --invoke-address 127.0.0.1 --invoke-port "$WATCH_PORT" ${IR_WATCH_ARGS:-}
     ) >"$LOGS/cargo-lambda-watch.log" 2>&1 </dev/null &
     WATCH_PID=$!

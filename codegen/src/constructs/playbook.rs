@@ -612,14 +612,12 @@ impl Playbook {
 fn common_parameters(t: &mut Template, custom_actions: bool) {
     t.parameter(
         params::ARTIFACT_BUCKET,
-        Parameter::string(
-            "S3 bucket holding the task Lambdas' zip files (uploaded by `irctl deploy`).",
-        )
-        .pattern("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"),
+        Parameter::string("S3 bucket holding the task Lambdas' zip (uploaded by `irctl deploy`).")
+            .pattern("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"),
     );
     t.parameter(
         params::ARTIFACT_PREFIX,
-        Parameter::string("Key prefix of this build's zip files, e.g. a content hash; a new prefix updates the code.")
+        Parameter::string("Key prefix of this build's Lambda zip (`<prefix>/bootstrap.zip`, one for every task), e.g. a content hash; a new prefix updates the code.")
             .pattern("^[A-Za-z0-9._/-]+$"),
     );
     t.parameter(

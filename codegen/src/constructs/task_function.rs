@@ -116,12 +116,13 @@ pub fn add(
                 "Architectures": [settings.architecture],
                 "MemorySize": task.memory_mb,
                 "Timeout": task.timeout_seconds,
+                // One artifact for every task: the bootstrap serves the task IR_TASK names.
                 "Code": {
                     "S3Bucket": ref_(params::ARTIFACT_BUCKET),
-                    "S3Key": sub(&format!("${{{}}}/{}.zip", params::ARTIFACT_PREFIX, task.name)),
+                    "S3Key": sub(&format!("${{{}}}/{}.zip", params::ARTIFACT_PREFIX, contract::task::LAMBDA_ARTIFACT)),
                 },
                 "Role": get_att(&role_id, "Arn"),
-                "Environment": {"Variables": {"IR_TASK": task.name}},
+                "Environment": {"Variables": {contract::task::TASK_VARIABLE: task.name}},
                 "KmsKeyArn": get_att(ids::STACK_KEY, "Arn"),
                 "LoggingConfig": {
                     "LogGroup": ref_(&logs_id),

@@ -8,6 +8,12 @@ use crate::ErrorName;
 use schemars::JsonSchema;
 
 /// A step implemented by a task Lambda.
+/// The one artifact every task function runs (`<ArtifactPrefix>/bootstrap.zip`, holding the
+/// binary `bootstrap`): it serves the task the function's [`TASK_VARIABLE`] names.
+pub const LAMBDA_ARTIFACT: &str = "bootstrap";
+/// The function environment variable that names the task (a [`Task::NAME`]).
+pub const TASK_VARIABLE: &str = "IR_TASK";
+
 pub trait Task {
     /// Binary name, function id and `ir:task` value: lower-kebab-case, e.g. `normalize`.
     const NAME: &'static str;

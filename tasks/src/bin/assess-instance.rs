@@ -1,13 +1,5 @@
-//! Lambda `assess-instance`: see `tasks::ec2` and its contract in `contract::tasks::ec2`.
+//! Lambda `assess-instance`: [`contract::tasks::ec2::AssessInstance`], served by `tasks::lambdas::assess_instance`.
 
-use tasks::ec2::*;
-use tasks::{aws::Aws, runtime};
-
-#[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    let aws = &Aws::from_env().await;
-    runtime::run("assess-instance", move |input| async move {
-        assess::handle(aws, input, &tasks::now()).await
-    })
-    .await
+fn main() -> Result<(), lambda_runtime::Error> {
+    tasks::lambdas::assess_instance()
 }

@@ -1,13 +1,5 @@
-//! Lambda `attach-forensics`: see `tasks::ec2` and its contract in `contract::tasks::ec2`.
+//! Lambda `attach-forensics`: [`contract::tasks::ec2::AttachForensics`], served by `tasks::lambdas::attach_forensics`.
 
-use tasks::ec2::*;
-use tasks::{aws::Aws, runtime};
-
-#[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    let aws = &Aws::from_env().await;
-    runtime::run("attach-forensics", move |input| async move {
-        forensics::handle(aws, input).await
-    })
-    .await
+fn main() -> Result<(), lambda_runtime::Error> {
+    tasks::lambdas::attach_forensics()
 }

@@ -1,15 +1,5 @@
-//! Lambda `authenticate-request`: see `tasks::authenticate::authenticate_request` and its
-//! contract `contract::tasks::authenticate::AuthenticateRequest`.
+//! Lambda `authenticate-request`: [`contract::tasks::authenticate::AuthenticateRequest`], served by `tasks::lambdas::authenticate_request`.
 
-use tasks::{authenticate, runtime};
-
-#[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    let config = tasks::aws_config().await;
-    let iam = &aws_sdk_iam::Client::new(&config);
-    let sts = &authenticate::Sts::from_config(&config);
-    runtime::run("authenticate-request", move |input| async move {
-        authenticate::authenticate_request(iam, sts, input).await
-    })
-    .await
+fn main() -> Result<(), lambda_runtime::Error> {
+    tasks::lambdas::authenticate_request()
 }

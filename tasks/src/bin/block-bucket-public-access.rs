@@ -1,12 +1,5 @@
-//! Lambda `block-bucket-public-access`: see `tasks::settings` and its contract in `contract::tasks::settings`.
+//! Lambda `block-bucket-public-access`: [`contract::tasks::settings::BlockBucketPublicAccess`], served by `tasks::lambdas::block_bucket_public_access`.
 
-use tasks::{aws::Aws, runtime, settings};
-
-#[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    let aws = &Aws::from_env().await;
-    runtime::run("block-bucket-public-access", move |input| async move {
-        settings::block_bucket_public_access(aws, input).await
-    })
-    .await
+fn main() -> Result<(), lambda_runtime::Error> {
+    tasks::lambdas::block_bucket_public_access()
 }

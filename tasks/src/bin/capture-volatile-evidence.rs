@@ -1,17 +1,5 @@
-//! Lambda `capture-volatile-evidence`: see `tasks::ec2::capture`.
+//! Lambda `capture-volatile-evidence`: [`contract::tasks::ec2::CaptureVolatileEvidence`], served by `tasks::lambdas::capture_volatile_evidence`.
 
-use std::time::Duration;
-use tasks::ec2::capture;
-use tasks::{aws::Aws, runtime};
-
-/// Leave the Lambda time to answer: it runs up to 900 s.
-const BUDGET: Duration = Duration::from_secs(840);
-
-#[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    let aws = &Aws::from_env().await;
-    runtime::run("capture-volatile-evidence", move |input| async move {
-        capture::handle(aws, input, BUDGET).await
-    })
-    .await
+fn main() -> Result<(), lambda_runtime::Error> {
+    tasks::lambdas::capture_volatile_evidence()
 }

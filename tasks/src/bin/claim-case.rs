@@ -1,12 +1,5 @@
-//! Lambda `claim-case`: see `tasks::cases::claim_case` and its contract `contract::tasks::ClaimCase`.
+//! Lambda `claim-case`: [`contract::tasks::ClaimCase`], served by `tasks::lambdas::claim_case`.
 
-use tasks::{aws::Aws, cases, runtime};
-
-#[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    let aws = &Aws::from_env().await;
-    runtime::run("claim-case", move |input| async move {
-        cases::claim_case(&aws.dynamodb, &aws.sfn, input).await
-    })
-    .await
+fn main() -> Result<(), lambda_runtime::Error> {
+    tasks::lambdas::claim_case()
 }

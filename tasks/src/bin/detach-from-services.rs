@@ -1,13 +1,5 @@
-//! Lambda `detach-from-services`: see `tasks::ec2` and its contract in `contract::tasks::ec2`.
+//! Lambda `detach-from-services`: [`contract::tasks::ec2::DetachFromServices`], served by `tasks::lambdas::detach_from_services`.
 
-use tasks::ec2::*;
-use tasks::{aws::Aws, runtime};
-
-#[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    let aws = &Aws::from_env().await;
-    runtime::run("detach-from-services", move |input| async move {
-        detach::handle(aws, input).await
-    })
-    .await
+fn main() -> Result<(), lambda_runtime::Error> {
+    tasks::lambdas::detach_from_services()
 }

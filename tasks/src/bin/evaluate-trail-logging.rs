@@ -1,12 +1,5 @@
-//! Lambda `evaluate-trail-logging`: the custom AWS Config rule of `tasks::settings` (invoked by Config, not by a playbook).
+//! Lambda `evaluate-trail-logging`: [`contract::tasks::settings::EvaluateTrailLogging`], served by `tasks::lambdas::evaluate_trail_logging`.
 
-use tasks::{aws::Aws, runtime, settings};
-
-#[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    let aws = &Aws::from_env().await;
-    runtime::run("evaluate-trail-logging", move |input| async move {
-        settings::evaluate_trail_logging(aws, input).await
-    })
-    .await
+fn main() -> Result<(), lambda_runtime::Error> {
+    tasks::lambdas::evaluate_trail_logging()
 }

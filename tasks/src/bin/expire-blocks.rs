@@ -1,12 +1,5 @@
-//! Lambda `expire-blocks`: see `tasks::ip::expire` and its contract in `contract::tasks::ip`.
+//! Lambda `expire-blocks`: [`contract::tasks::ip::ExpireBlocks`], served by `tasks::lambdas::expire_blocks`.
 
-use tasks::{aws::Aws, ip, runtime};
-
-#[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    let aws = &Aws::from_env().await;
-    runtime::run("expire-blocks", move |input| async move {
-        ip::expire::expire_blocks(aws, input).await
-    })
-    .await
+fn main() -> Result<(), lambda_runtime::Error> {
+    tasks::lambdas::expire_blocks()
 }

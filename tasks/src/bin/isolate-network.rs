@@ -1,13 +1,5 @@
-//! Lambda `isolate-network`: see `tasks::ec2` and its contract in `contract::tasks::ec2`.
+//! Lambda `isolate-network`: [`contract::tasks::ec2::IsolateNetwork`], served by `tasks::lambdas::isolate_network`.
 
-use tasks::ec2::*;
-use tasks::{aws::Aws, runtime};
-
-#[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    let aws = &Aws::from_env().await;
-    runtime::run("isolate-network", move |input| async move {
-        isolate::handle(aws, input).await
-    })
-    .await
+fn main() -> Result<(), lambda_runtime::Error> {
+    tasks::lambdas::isolate_network()
 }

@@ -1,12 +1,5 @@
-//! Lambda `normalize`: any supported event in, one case out.
+//! Lambda `normalize`: [`contract::tasks::Normalize`], served by `tasks::lambdas::normalize`.
 
-use tasks::{normalize, runtime};
-
-#[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    runtime::run(
-        "normalize",
-        |input| async move { normalize::normalize(input) },
-    )
-    .await
+fn main() -> Result<(), lambda_runtime::Error> {
+    tasks::lambdas::normalize()
 }

@@ -1,13 +1,5 @@
-//! Lambda `protect-instance`: see `tasks::ec2` and its contract in `contract::tasks::ec2`.
+//! Lambda `protect-instance`: [`contract::tasks::ec2::ProtectInstance`], served by `tasks::lambdas::protect_instance`.
 
-use tasks::ec2::*;
-use tasks::{aws::Aws, runtime};
-
-#[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    let aws = &Aws::from_env().await;
-    runtime::run("protect-instance", move |input| async move {
-        protect::handle(aws, input).await
-    })
-    .await
+fn main() -> Result<(), lambda_runtime::Error> {
+    tasks::lambdas::protect_instance()
 }

@@ -1,13 +1,5 @@
-//! Lambda `record-case`: see `tasks::ec2` and its contract in `contract::tasks::ec2`.
+//! Lambda `record-case`: [`contract::tasks::ec2::RecordCase`], served by `tasks::lambdas::record_case`.
 
-use tasks::ec2::*;
-use tasks::{aws::Aws, runtime};
-
-#[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    let aws = &Aws::from_env().await;
-    runtime::run("record-case", move |input| async move {
-        record::handle(aws, input, &tasks::now()).await
-    })
-    .await
+fn main() -> Result<(), lambda_runtime::Error> {
+    tasks::lambdas::record_case()
 }

@@ -1,13 +1,5 @@
-//! Lambda `record-pre-state`: see `tasks::ec2` and its contract in `contract::tasks::ec2`.
+//! Lambda `record-pre-state`: [`contract::tasks::ec2::RecordPreState`], served by `tasks::lambdas::record_pre_state`.
 
-use tasks::ec2::*;
-use tasks::{aws::Aws, runtime};
-
-#[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    let aws = &Aws::from_env().await;
-    runtime::run("record-pre-state", move |input| async move {
-        prestate::handle(aws, input, &tasks::now()).await
-    })
-    .await
+fn main() -> Result<(), lambda_runtime::Error> {
+    tasks::lambdas::record_pre_state()
 }

@@ -1,12 +1,5 @@
-//! Lambda `release-account-public-access`: see `tasks::settings` and its contract in `contract::tasks::settings`.
+//! Lambda `release-account-public-access`: [`contract::tasks::settings::ReleaseAccountPublicAccess`], served by `tasks::lambdas::release_account_public_access`.
 
-use tasks::{aws::Aws, runtime, settings};
-
-#[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    let aws = &Aws::from_env().await;
-    runtime::run("release-account-public-access", move |input| async move {
-        settings::release_account_public_access(aws, input).await
-    })
-    .await
+fn main() -> Result<(), lambda_runtime::Error> {
+    tasks::lambdas::release_account_public_access()
 }

@@ -1,12 +1,5 @@
-//! Lambda `release-bucket-public-access`: see `tasks::settings` and its contract in `contract::tasks::settings`.
+//! Lambda `release-bucket-public-access`: [`contract::tasks::settings::ReleaseBucketPublicAccess`], served by `tasks::lambdas::release_bucket_public_access`.
 
-use tasks::{aws::Aws, runtime, settings};
-
-#[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    let aws = &Aws::from_env().await;
-    runtime::run("release-bucket-public-access", move |input| async move {
-        settings::release_bucket_public_access(aws, input).await
-    })
-    .await
+fn main() -> Result<(), lambda_runtime::Error> {
+    tasks::lambdas::release_bucket_public_access()
 }

@@ -1,13 +1,5 @@
-//! Lambda `release-credentials`: see `tasks::credentials` and its contract in `contract::tasks::credentials`.
+//! Lambda `release-credentials`: [`contract::tasks::credentials::ReleaseCredentials`], served by `tasks::lambdas::release_credentials`.
 
-use tasks::credentials::*;
-use tasks::{aws::Aws, runtime};
-
-#[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    let aws = &Aws::from_env().await;
-    runtime::run("release-credentials", move |input| async move {
-        release::handle(aws, input).await
-    })
-    .await
+fn main() -> Result<(), lambda_runtime::Error> {
+    tasks::lambdas::release_credentials()
 }

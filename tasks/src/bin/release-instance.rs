@@ -1,13 +1,5 @@
-//! Lambda `release-instance`: see `tasks::ec2` and its contract in `contract::tasks::ec2`.
+//! Lambda `release-instance`: [`contract::tasks::ec2::ReleaseInstance`], served by `tasks::lambdas::release_instance`.
 
-use tasks::ec2::*;
-use tasks::{aws::Aws, runtime};
-
-#[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    let aws = &Aws::from_env().await;
-    runtime::run("release-instance", move |input| async move {
-        release::handle(aws, input).await
-    })
-    .await
+fn main() -> Result<(), lambda_runtime::Error> {
+    tasks::lambdas::release_instance()
 }

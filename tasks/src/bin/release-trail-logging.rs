@@ -1,12 +1,5 @@
-//! Lambda `release-trail-logging`: see `tasks::settings` and its contract in `contract::tasks::settings`.
+//! Lambda `release-trail-logging`: [`contract::tasks::settings::ReleaseTrailLogging`], served by `tasks::lambdas::release_trail_logging`.
 
-use tasks::{aws::Aws, runtime, settings};
-
-#[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    let aws = &Aws::from_env().await;
-    runtime::run("release-trail-logging", move |input| async move {
-        settings::release_trail_logging(aws, input).await
-    })
-    .await
+fn main() -> Result<(), lambda_runtime::Error> {
+    tasks::lambdas::release_trail_logging()
 }

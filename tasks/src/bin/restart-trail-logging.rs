@@ -1,12 +1,5 @@
-//! Lambda `restart-trail-logging`: see `tasks::settings` and its contract in `contract::tasks::settings`.
+//! Lambda `restart-trail-logging`: [`contract::tasks::settings::RestartTrailLogging`], served by `tasks::lambdas::restart_trail_logging`.
 
-use tasks::{aws::Aws, runtime, settings};
-
-#[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    let aws = &Aws::from_env().await;
-    runtime::run("restart-trail-logging", move |input| async move {
-        settings::restart_trail_logging(aws, input).await
-    })
-    .await
+fn main() -> Result<(), lambda_runtime::Error> {
+    tasks::lambdas::restart_trail_logging()
 }

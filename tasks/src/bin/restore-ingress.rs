@@ -1,12 +1,5 @@
-//! Lambda `restore-ingress`: see `tasks::settings` and its contract in `contract::tasks::settings`.
+//! Lambda `restore-ingress`: [`contract::tasks::settings::RestoreIngress`], served by `tasks::lambdas::restore_ingress`.
 
-use tasks::{aws::Aws, runtime, settings};
-
-#[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    let aws = &Aws::from_env().await;
-    runtime::run("restore-ingress", move |input| async move {
-        settings::restore_ingress(aws, input).await
-    })
-    .await
+fn main() -> Result<(), lambda_runtime::Error> {
+    tasks::lambdas::restore_ingress()
 }

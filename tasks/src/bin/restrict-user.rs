@@ -1,13 +1,5 @@
-//! Lambda `restrict-user`: see `tasks::credentials` and its contract in `contract::tasks::credentials`.
+//! Lambda `restrict-user`: [`contract::tasks::credentials::RestrictUser`], served by `tasks::lambdas::restrict_user`.
 
-use tasks::credentials::*;
-use tasks::{aws::Aws, runtime};
-
-#[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    let aws = &Aws::from_env().await;
-    runtime::run("restrict-user", move |input| async move {
-        cuts::restrict_user(aws, input).await
-    })
-    .await
+fn main() -> Result<(), lambda_runtime::Error> {
+    tasks::lambdas::restrict_user()
 }

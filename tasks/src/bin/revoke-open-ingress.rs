@@ -1,12 +1,5 @@
-//! Lambda `revoke-open-ingress`: see `tasks::settings` and its contract in `contract::tasks::settings`.
+//! Lambda `revoke-open-ingress`: [`contract::tasks::settings::RevokeOpenIngress`], served by `tasks::lambdas::revoke_open_ingress`.
 
-use tasks::{aws::Aws, runtime, settings};
-
-#[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    let aws = &Aws::from_env().await;
-    runtime::run("revoke-open-ingress", move |input| async move {
-        settings::revoke_open_ingress(aws, input).await
-    })
-    .await
+fn main() -> Result<(), lambda_runtime::Error> {
+    tasks::lambdas::revoke_open_ingress()
 }

@@ -1,13 +1,5 @@
-//! Lambda `revoke-role-sessions`: see `tasks::credentials` and its contract in `contract::tasks::credentials`.
+//! Lambda `revoke-role-sessions`: [`contract::tasks::credentials::RevokeRoleSessions`], served by `tasks::lambdas::revoke_role_sessions`.
 
-use tasks::credentials::*;
-use tasks::{aws::Aws, runtime};
-
-#[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    let aws = &Aws::from_env().await;
-    runtime::run("revoke-role-sessions", move |input| async move {
-        cuts::revoke_role_sessions(aws, input, &tasks::now()).await
-    })
-    .await
+fn main() -> Result<(), lambda_runtime::Error> {
+    tasks::lambdas::revoke_role_sessions()
 }

@@ -1,13 +1,5 @@
-//! Lambda `snapshot-volumes`: see `tasks::ec2` and its contract in `contract::tasks::ec2`.
+//! Lambda `snapshot-volumes`: [`contract::tasks::ec2::SnapshotVolumes`], served by `tasks::lambdas::snapshot_volumes`.
 
-use tasks::ec2::*;
-use tasks::{aws::Aws, runtime};
-
-#[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    let aws = &Aws::from_env().await;
-    runtime::run("snapshot-volumes", move |input| async move {
-        snapshot::handle(aws, input).await
-    })
-    .await
+fn main() -> Result<(), lambda_runtime::Error> {
+    tasks::lambdas::snapshot_volumes()
 }

@@ -1,13 +1,5 @@
-//! Lambda `tag-instance`: see `tasks::ec2` and its contract in `contract::tasks::ec2`.
+//! Lambda `tag-instance`: [`contract::tasks::ec2::TagInstance`], served by `tasks::lambdas::tag_instance`.
 
-use tasks::ec2::*;
-use tasks::{aws::Aws, runtime};
-
-#[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    let aws = &Aws::from_env().await;
-    runtime::run("tag-instance", move |input| async move {
-        tag::handle(aws, input).await
-    })
-    .await
+fn main() -> Result<(), lambda_runtime::Error> {
+    tasks::lambdas::tag_instance()
 }

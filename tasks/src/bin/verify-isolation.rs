@@ -1,13 +1,5 @@
-//! Lambda `verify-isolation`: see `tasks::ec2` and its contract in `contract::tasks::ec2`.
+//! Lambda `verify-isolation`: [`contract::tasks::ec2::VerifyIsolation`], served by `tasks::lambdas::verify_isolation`.
 
-use tasks::ec2::*;
-use tasks::{aws::Aws, runtime};
-
-#[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    let aws = &Aws::from_env().await;
-    runtime::run("verify-isolation", move |input| async move {
-        verify::handle(aws, input).await
-    })
-    .await
+fn main() -> Result<(), lambda_runtime::Error> {
+    tasks::lambdas::verify_isolation()
 }
