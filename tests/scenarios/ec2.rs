@@ -959,6 +959,24 @@ async fn a_case_without_instances_is_not_applicable(c: Arc<Ctx>) {
     assert!(stdout.contains("status=not applicable"), "{stdout}");
 }
 
+/// The network ACL of a subnet.
+async fn subnet_acl(c: &Ctx, subnet: &str) -> String {
+    let acls = c
+        .world
+        .ec2
+        .describe_network_acls()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("association.subnet-id")
+                .values(subnet)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    acls.network_acls()[0].network_acl_id().unwrap().to_string()
+}
+
 /// The instance's subnet's deny-all entries in aws-ir's rule range: `(rule, egress, network)`.
 async fn nacl_denials(c: &Ctx, subnet: &str) -> Vec<(i32, bool, String)> {
     let acls = c
@@ -1034,6 +1052,21 @@ async fn the_optional_cuts_are_made_and_released(c: Arc<Ctx>) {
     let before = observe(&c, instance).await;
     let twin_before = observe(&c, id(&twin)).await;
     assert!(nacl_denials(&c, subnet).await.is_empty());
+    // Somebody else's deny-all sits in aws-ir's range: isolation must not rely on it, since its
+    // writer may delete it at will.
+    let acl = subnet_acl(&c, subnet).await;
+    c.world
+        .ec2
+        .create_network_acl_entry()
+        .network_acl_id(&acl)
+        .rule_number(40)
+        .protocol("-1")
+        .rule_action(aws_sdk_ec2::types::RuleAction::Deny)
+        .egress(false)
+        .cidr_block("0.0.0.0/0")
+        .send()
+        .await
+        .unwrap();
 
     let mut action = fresh_sample("securityhub-custom-action-isolate");
     action["resources"] = json!([c.strict.outputs["CustomActionIsolateArn"]]);
@@ -1090,10 +1123,20 @@ async fn the_optional_cuts_are_made_and_released(c: Arc<Ctx>) {
         (true, "0.0.0.0/0".to_string()),
         (true, "::/0".to_string()),
     ];
+    // The foreign rule goes; aws-ir's own denies stay.
+    c.world
+        .ec2
+        .delete_network_acl_entry()
+        .network_acl_id(&acl)
+        .rule_number(40)
+        .egress(false)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(
         denied(&c, subnet).await,
         both_ways,
-        "one deny-all per direction and family, shared by both instances: {out}"
+        "one deny-all per direction and family of aws-ir's own, shared by both instances: {out}"
     );
 
     // Release: every optional cut undone.

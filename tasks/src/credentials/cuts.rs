@@ -9,7 +9,7 @@ use crate::aws::Aws;
 use crate::error::TaskError;
 use aws_sdk_iam::error::ProvideErrorMetadata;
 use contract::tasks::credentials::{deny_all_policy_name, revocation_policy_name, CutStep};
-use contract::tasks::ec2::{Outcome, Status};
+use contract::tasks::outcome::{Outcome, Status};
 use contract::ErrorName;
 
 fn need(value: &str, what: &str, step: &CutStep) -> Result<(), TaskError> {

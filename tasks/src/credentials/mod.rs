@@ -129,7 +129,7 @@ pub async fn remember(
     id: &str,
     name: &str,
     dry_run: bool,
-    outcome: &contract::tasks::ec2::Outcome,
+    outcome: &contract::tasks::outcome::Outcome,
 ) -> Result<(), TaskError> {
     let attribute = if dry_run {
         format!("plan_{name}")

@@ -12,7 +12,7 @@ use aws_sdk_iam::error::ProvideErrorMetadata;
 use contract::tasks::credentials::{
     deny_all_policy_name, principal_id, revocation_policy_name, PrincipalStep,
 };
-use contract::tasks::ec2::Outcome;
+use contract::tasks::outcome::Outcome;
 use contract::ErrorName;
 
 pub async fn handle(aws: &Aws, step: PrincipalStep) -> Result<Outcome, TaskError> {

@@ -663,13 +663,6 @@ async fn hold_all(
             )
             .await?;
             let rule_number = match hold {
-                nacl::Hold::Foreign { rule_number } => {
-                    out.note(format!(
-                        "{acl} already denies all {} {network} by rule {rule_number}, which aws-ir did not write: left as it is",
-                        direction(egress)
-                    ));
-                    continue;
-                }
                 nacl::Hold::Joined {
                     rule_number,
                     others,

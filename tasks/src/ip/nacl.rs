@@ -80,7 +80,22 @@ fn overlaps(a: &IpNet, b: &IpNet) -> bool {
 }
 
 /// Where a deny of `network` in direction `egress` goes, given the live entries and our ledger.
+/// Any rule that already denies it counts: a blocked address is blocked, whoever wrote the rule.
 pub fn plan(live: &[Entry], ours: &[Ours], network: IpNet, egress: bool, limits: Limits) -> Plan {
+    plan_with(live, ours, network, egress, limits, true)
+}
+
+/// [`plan`], where `existing_counts: false` writes a deny of aws-ir's own even when some rule
+/// already denies the network: a contained instance must not stay isolated only by a rule its
+/// writer may delete at will.
+pub fn plan_with(
+    live: &[Entry],
+    ours: &[Ours],
+    network: IpNet,
+    egress: bool,
+    limits: Limits,
+    existing_counts: bool,
+) -> Plan {
     let same_direction: Vec<&Entry> = live
         .iter()
         .filter(|e| e.egress == egress && e.rule_number < DEFAULT_RULE)
@@ -93,7 +108,7 @@ pub fn plan(live: &[Entry], ours: &[Ours], network: IpNet, egress: bool, limits:
     };
     if let Some(e) = same_direction
         .iter()
-        .filter(|e| e.deny && e.network == network && effective(e))
+        .filter(|e| existing_counts && e.deny && e.network == network && effective(e))
         .min_by_key(|e| e.rule_number)
     {
         return Plan::Present {
@@ -219,6 +234,21 @@ mod tests {
     }
 
     #[test]
+    fn isolation_writes_its_own_deny_beside_anyone_elses() {
+        let mut live = default_acl();
+        live.push(entry(1, "0.0.0.0/0", true));
+        let any = net("0.0.0.0/0");
+        assert_eq!(
+            plan(&live, &[], any, false, Limits::default()),
+            Plan::Present { rule_number: 1 }
+        );
+        assert_eq!(
+            plan_with(&live, &[], any, false, Limits::default(), false),
+            Plan::Add { rule_number: 2 }
+        );
+    }
+
+    #[test]
     fn when_full_the_oldest_of_ours_makes_room_and_never_a_foreign_rule() {
         let limits = Limits {
             first: 1,
@@ -322,27 +352,43 @@ pub async fn deny(
     limits: Limits,
     max_attempts: u32,
 ) -> Result<Denied, TaskError> {
+    deny_with(ec2, acl, network, egress, ours, limits, max_attempts, true).await
+}
+
+/// [`deny`], with [`plan_with`]'s `existing_counts`.
+#[allow(clippy::too_many_arguments)]
+async fn deny_with(
+    ec2: &aws_sdk_ec2::Client,
+    acl: &str,
+    network: IpNet,
+    egress: bool,
+    ours: &[Ours],
+    limits: Limits,
+    max_attempts: u32,
+    existing_counts: bool,
+) -> Result<Denied, TaskError> {
     let mut races = 0;
     for _ in 0..max_attempts.max(1) {
         let live = entries(ec2, acl).await?;
-        let (number, evicted) = match plan(&live, ours, network, egress, limits) {
-            Plan::Present { rule_number } => {
-                return Ok(Denied {
-                    rule_number,
-                    already: true,
-                    evicted: None,
-                    races,
-                })
-            }
-            Plan::Full { reason } => {
-                return Err(TaskError::new(
-                    ErrorName::LimitReached,
-                    format!("network ACL {acl}: {reason}"),
-                ))
-            }
-            Plan::Add { rule_number } => (rule_number, None),
-            Plan::Replace { evict } => (evict.rule_number, Some(evict)),
-        };
+        let (number, evicted) =
+            match plan_with(&live, ours, network, egress, limits, existing_counts) {
+                Plan::Present { rule_number } => {
+                    return Ok(Denied {
+                        rule_number,
+                        already: true,
+                        evicted: None,
+                        races,
+                    })
+                }
+                Plan::Full { reason } => {
+                    return Err(TaskError::new(
+                        ErrorName::LimitReached,
+                        format!("network ACL {acl}: {reason}"),
+                    ))
+                }
+                Plan::Add { rule_number } => (rule_number, None),
+                Plan::Replace { evict } => (evict.rule_number, Some(evict)),
+            };
         let (v4, v6) = match network {
             IpNet::V4(_) => (Some(network.to_string()), None),
             IpNet::V6(_) => (None, Some(network.to_string())),
@@ -419,12 +465,12 @@ pub enum Hold {
     },
     /// Another contained instance already holds it: this one holds it too.
     Joined { rule_number: i32, others: usize },
-    /// A rule aws-ir did not write already denies it: nothing to hold, nothing to undo.
-    Foreign { rule_number: i32 },
 }
 
 /// Makes `network` denied in one direction of `acl` for `holder`, shared with every other
-/// holder. Block denies may make room for it, held denies never. The caller holds the lease.
+/// holder. A deny somebody else wrote does not count (they may delete it at will), so the entry
+/// is always aws-ir's own. Block denies may make room for it, held denies never. The caller
+/// holds the lease.
 #[allow(clippy::too_many_arguments)]
 pub async fn hold_deny(
     ec2: &aws_sdk_ec2::Client,
@@ -465,12 +511,7 @@ pub async fn hold_deny(
             blocked_at: d.blocked_at,
         })
         .collect();
-    let denied = deny(ec2, acl, network, egress, &ours, limits, 5).await?;
-    if denied.already {
-        return Ok(Hold::Foreign {
-            rule_number: denied.rule_number,
-        });
-    }
+    let denied = deny_with(ec2, acl, network, egress, &ours, limits, 5, false).await?;
     if let Some(evicted) = &denied.evicted {
         ledger::delete(
             ddb,

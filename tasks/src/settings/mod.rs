@@ -10,7 +10,7 @@ use crate::ec2::filter;
 use crate::error::TaskError;
 use aws_sdk_ec2::types::{IpPermission, IpRange, Ipv6Range, SecurityGroupRule};
 use contract::case::{PortRange, SettingCheck};
-use contract::tasks::ec2::{Outcome, Status};
+use contract::tasks::outcome::{Outcome, Status};
 use contract::tasks::settings::{RecordedRule, SettingStep};
 use contract::ErrorName;
 

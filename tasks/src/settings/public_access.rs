@@ -8,7 +8,7 @@ use super::{accept, accepted, left_alone, not_this_check, previous, record_befor
 use crate::aws::Aws;
 use crate::error::TaskError;
 use aws_sdk_s3::error::ProvideErrorMetadata;
-use contract::tasks::ec2::{Outcome, Status};
+use contract::tasks::outcome::{Outcome, Status};
 use contract::tasks::settings::{RecordedBlock, SettingStep};
 use contract::ErrorName;
 

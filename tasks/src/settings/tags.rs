@@ -11,7 +11,7 @@
 use super::{left_alone, skipped, stops_at_plan, SettingStep};
 use crate::aws::Aws;
 use crate::error::TaskError;
-use contract::tasks::ec2::{Outcome, Status};
+use contract::tasks::outcome::{Outcome, Status};
 use contract::trust::{Responders, TAG_PREFIX};
 use contract::ErrorName;
 

@@ -12,7 +12,7 @@ use super::{accept, accepted, left_alone, not_this_check, previous, record_befor
 use crate::aws::Aws;
 use crate::error::TaskError;
 use aws_sdk_iam::error::ProvideErrorMetadata;
-use contract::tasks::ec2::{Outcome, Status};
+use contract::tasks::outcome::{Outcome, Status};
 use contract::tasks::settings::{
     ConfigRuleInvocation, RuleEvaluation, RuleEvaluations, SettingStep,
 };

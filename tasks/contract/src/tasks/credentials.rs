@@ -10,7 +10,7 @@ use super::{case_table, key_for_table, MUTATE_ERRORS};
 use crate::case::{Case, PrincipalRef};
 use crate::lenient;
 use crate::task::{Permission, Scope, Task};
-use crate::tasks::ec2::Outcome;
+use crate::tasks::outcome::Outcome;
 use crate::ErrorName;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

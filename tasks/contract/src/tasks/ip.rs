@@ -6,7 +6,7 @@
 //! blocked network (owner case, first and last seen, expiry, the sets it is in) and one
 //! `nacl#<acl>#<in|out>#<cidr>` item per deny entry (its rule number, when it was written).
 
-use super::ec2::Outcome;
+use super::outcome::Outcome;
 use super::{case_table, key_for_table};
 use crate::case::Case;
 use crate::lenient;

@@ -261,4 +261,5 @@ pub mod authenticate;
 pub mod credentials;
 pub mod ec2;
 pub mod ip;
+pub mod outcome;
 pub mod settings;
