@@ -959,8 +959,8 @@ async fn a_case_without_instances_is_not_applicable(c: Arc<Ctx>) {
     assert!(stdout.contains("status=not applicable"), "{stdout}");
 }
 
-/// The network ACL of a subnet.
-async fn subnet_acl(c: &Ctx, subnet: &str) -> String {
+/// The network ACL of a subnet, as `DescribeNetworkAcls` reads it.
+async fn subnet_acl(c: &Ctx, subnet: &str) -> aws_sdk_ec2::types::NetworkAcl {
     let acls = c
         .world
         .ec2
@@ -974,28 +974,15 @@ async fn subnet_acl(c: &Ctx, subnet: &str) -> String {
         .send()
         .await
         .unwrap();
-    acls.network_acls()[0].network_acl_id().unwrap().to_string()
+    acls.network_acls()[0].clone()
 }
 
 /// The instance's subnet's deny-all entries in aws-ir's rule range: `(rule, egress, network)`.
 async fn nacl_denials(c: &Ctx, subnet: &str) -> Vec<(i32, bool, String)> {
-    let acls = c
-        .world
-        .ec2
-        .describe_network_acls()
-        .filters(
-            aws_sdk_ec2::types::Filter::builder()
-                .name("association.subnet-id")
-                .values(subnet)
-                .build(),
-        )
-        .send()
+    let mut out: Vec<(i32, bool, String)> = subnet_acl(c, subnet)
         .await
-        .unwrap();
-    let mut out: Vec<(i32, bool, String)> = acls
-        .network_acls()
+        .entries()
         .iter()
-        .flat_map(|a| a.entries())
         .filter(|e| {
             e.rule_number().is_some_and(|n| (1..=40).contains(&n))
                 && e.rule_action().map(|a| a.as_str()) == Some("deny")
@@ -1054,7 +1041,11 @@ async fn the_optional_cuts_are_made_and_released(c: Arc<Ctx>) {
     assert!(nacl_denials(&c, subnet).await.is_empty());
     // Somebody else's deny-all sits in aws-ir's range: isolation must not rely on it, since its
     // writer may delete it at will.
-    let acl = subnet_acl(&c, subnet).await;
+    let acl = subnet_acl(&c, subnet)
+        .await
+        .network_acl_id()
+        .unwrap()
+        .to_string();
     c.world
         .ec2
         .create_network_acl_entry()

@@ -216,13 +216,8 @@ async fn deny_in(
     let table = &step.policy.case_table;
     let mut ours: Vec<Ours> = ledger::denies(&aws.dynamodb, table, Some(acl))
         .await?
-        .into_iter()
-        .map(|d| Ours {
-            rule_number: d.rule_number,
-            network: d.network,
-            egress: d.egress,
-            blocked_at: d.blocked_at,
-        })
+        .iter()
+        .map(Ours::from)
         .collect();
     for net in nets {
         for egress in directions(&step.policy, &step.case, net) {

@@ -126,22 +126,10 @@ async fn reconcile_acl(
         Err(e) => return Err(e),
     };
     let is_live = |d: &Deny| {
-        live.iter().any(|e| {
-            e.rule_number == d.rule_number
-                && e.network == d.network
-                && e.egress == d.egress
-                && e.deny
-        })
+        live.iter()
+            .any(|e| e.is_deny(d.rule_number, d.network, d.egress))
     };
-    let mut ours: Vec<Ours> = rows
-        .iter()
-        .map(|d| Ours {
-            rule_number: d.rule_number,
-            network: d.network,
-            egress: d.egress,
-            blocked_at: d.blocked_at.clone(),
-        })
-        .collect();
+    let mut ours: Vec<Ours> = rows.iter().map(Ours::from).collect();
     for d in rows {
         let still = active.iter().any(|b| b.network == d.network);
         let item = ledger::deny_item(acl, d.egress, &d.network);

@@ -31,6 +31,16 @@ pub struct Entry {
     pub deny: bool,
 }
 
+impl Entry {
+    /// This entry is the deny of `network` with number `rule_number` in that direction.
+    pub fn is_deny(&self, rule_number: i32, network: IpNet, egress: bool) -> bool {
+        self.rule_number == rule_number
+            && self.network == network
+            && self.egress == egress
+            && self.deny
+    }
+}
+
 /// One of our denies, as the ledger records it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ours {
@@ -39,6 +49,17 @@ pub struct Ours {
     pub egress: bool,
     /// RFC 3339; the oldest is evicted first.
     pub blocked_at: String,
+}
+
+impl From<&ledger::Deny> for Ours {
+    fn from(d: &ledger::Deny) -> Ours {
+        Ours {
+            rule_number: d.rule_number,
+            network: d.network,
+            egress: d.egress,
+            blocked_at: d.blocked_at.clone(),
+        }
+    }
 }
 
 /// The rule numbers reserved to aws-ir, and how many rules a direction and family may hold.
@@ -488,9 +509,9 @@ pub async fn hold_deny(
         .iter()
         .find(|h| h.network == network && h.egress == egress)
     {
-        let in_place = live.iter().any(|e| {
-            e.rule_number == h.rule_number && e.network == network && e.egress == egress && e.deny
-        });
+        let in_place = live
+            .iter()
+            .any(|e| e.is_deny(h.rule_number, network, egress));
         if in_place {
             ledger::hold(ddb, table, acl, &network, egress, h.rule_number, holder).await?;
             let others = h.holders.iter().filter(|x| x.as_str() != holder).count();
@@ -503,13 +524,8 @@ pub async fn hold_deny(
     }
     let ours: Vec<Ours> = ledger::denies(ddb, table, Some(acl))
         .await?
-        .into_iter()
-        .map(|d| Ours {
-            rule_number: d.rule_number,
-            network: d.network,
-            egress: d.egress,
-            blocked_at: d.blocked_at,
-        })
+        .iter()
+        .map(Ours::from)
         .collect();
     let denied = deny_with(ec2, acl, network, egress, &ours, limits, 5, false).await?;
     if let Some(evicted) = &denied.evicted {
@@ -593,9 +609,7 @@ pub async fn remove_entry(
         Err(e) if e.name == ErrorName::ResourceNotFound => return Ok(false),
         Err(e) => return Err(e),
     };
-    let there = live.iter().any(|e| {
-        e.rule_number == rule_number && e.network == network && e.egress == egress && e.deny
-    });
+    let there = live.iter().any(|e| e.is_deny(rule_number, network, egress));
     if !there {
         return Ok(false);
     }
