@@ -4,9 +4,7 @@
 use crate::{Error, Result};
 use aws_sdk_cloudformation::error::DisplayErrorContext;
 
-/// Stack tags `irctl deploy` sets, by which the other commands find the playbooks.
-pub const TAG_PREFIX: &str = "aws-ir:prefix";
-pub const TAG_PLAYBOOK: &str = "aws-ir:playbook";
+use contract::tags::marks;
 
 pub struct Clients {
     pub cfn: aws_sdk_cloudformation::Client,
@@ -104,12 +102,12 @@ impl Clients {
                 };
                 // Stacks deployed by irctl carry their prefix and playbook; others are matched by
                 // name (`<prefix>-<playbook>`).
-                let playbook = match (tag(TAG_PREFIX), tag(TAG_PLAYBOOK)) {
+                let playbook = match (tag(marks::DEPLOYMENT), tag(marks::PLAYBOOK)) {
                     (Some(p), Some(playbook)) if p == prefix => playbook,
                     (Some(_), Some(_)) => continue,
                     _ => match s
                         .stack_name()
-                        .and_then(|n| n.strip_prefix(&format!("{prefix}-")))
+                        .and_then(|n| n.strip_prefix(&contract::naming::stack(prefix, "")))
                     {
                         Some(p) => p.to_string(),
                         None => continue,
@@ -119,10 +117,10 @@ impl Clients {
                     let (Some(key), Some(arn)) = (o.output_key(), o.output_value()) else {
                         continue;
                     };
-                    if key == "StateMachineArn" {
-                        out.push((playbook.clone(), arn.to_string()));
-                    } else if let Some(companion) = key.strip_suffix("StateMachineArn") {
-                        out.push((kebab(companion), arn.to_string()));
+                    match contract::naming::machine_of_output(key) {
+                        Some(None) => out.push((playbook.clone(), arn.to_string())),
+                        Some(Some(companion)) => out.push((companion, arn.to_string())),
+                        None => {}
                     }
                 }
             }
@@ -158,26 +156,5 @@ impl Clients {
                 .map(|u| format!("local user {u}"))
                 .unwrap_or_else(|_| "unknown".into()),
         }
-    }
-}
-
-/// `Ec2Release` → `ec2-release` (the inverse of codegen's naming of companion outputs).
-pub fn kebab(pascal: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in pascal.chars().enumerate() {
-        if c.is_ascii_uppercase() && i > 0 {
-            out.push('-');
-        }
-        out.push(c.to_ascii_lowercase());
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn companion_outputs_name_their_playbook() {
-        assert_eq!(super::kebab("Ec2Release"), "ec2-release");
-        assert_eq!(super::kebab("Triage"), "triage");
     }
 }

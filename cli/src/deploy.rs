@@ -58,7 +58,7 @@ pub async fn run(c: &Clients, prefix: &str, args: Args) -> Result<ExitCode> {
     upload(c, &args.artifact_bucket, &prefix_key, &zips).await?;
 
     for (playbook, body) in &templates {
-        let stack = format!("{prefix}-{playbook}");
+        let stack = contract::naming::stack(prefix, playbook);
         let mut params: BTreeMap<String, String> = args.params.iter().cloned().collect();
         params.insert("ArtifactBucket".into(), args.artifact_bucket.clone());
         params.insert("ArtifactPrefix".into(), prefix_key.clone());
@@ -271,7 +271,7 @@ async fn deploy_stack(
     declared: &BTreeSet<String>,
     timeout: Duration,
 ) -> Result<()> {
-    let stack = &format!("{prefix}-{playbook}");
+    let stack = &contract::naming::stack(prefix, playbook);
     let existing = c
         .cfn
         .describe_stacks()
@@ -370,19 +370,19 @@ async fn deploy_stack(
             // How irctl finds its stacks again: by prefix and playbook, not by parsing names.
             .tags(
                 aws_sdk_cloudformation::types::Tag::builder()
-                    .key("aws-ir:managed-by")
+                    .key(contract::tags::marks::MANAGED_BY)
                     .value("irctl")
                     .build(),
             )
             .tags(
                 aws_sdk_cloudformation::types::Tag::builder()
-                    .key(crate::aws::TAG_PREFIX)
+                    .key(contract::tags::marks::DEPLOYMENT)
                     .value(prefix)
                     .build(),
             )
             .tags(
                 aws_sdk_cloudformation::types::Tag::builder()
-                    .key(crate::aws::TAG_PLAYBOOK)
+                    .key(contract::tags::marks::PLAYBOOK)
                     .value(playbook)
                     .build(),
             )

@@ -765,7 +765,7 @@ pub fn aws_ir_tag_writes(
     params: &Value,
     response: &Value,
 ) -> Vec<(&'static str, String)> {
-    use contract::trust::TAG_PREFIX;
+    use contract::tags;
     let text = |p: &str| params.pointer(p).and_then(Value::as_str).map(String::from);
     // A list that CloudTrail may also write as a single object (S3's XML-born shapes).
     let list = |p: &str| -> Vec<Value> {
@@ -779,7 +779,7 @@ pub fn aws_ir_tag_writes(
         items
             .iter()
             .filter_map(|i| i.get(field).and_then(Value::as_str).or_else(|| i.as_str()))
-            .filter(|k| k.starts_with(TAG_PREFIX))
+            .filter(|k| k.starts_with(tags::PREFIX))
             .map(String::from)
             .collect()
     };
@@ -802,7 +802,7 @@ pub fn aws_ir_tag_writes(
                     .unwrap_or_default()
             })
             .filter_map(|t| t.get("key").and_then(Value::as_str).map(String::from))
-            .filter(|k| k.starts_with(TAG_PREFIX))
+            .filter(|k| k.starts_with(tags::PREFIX))
             .collect()
     };
     let (added, targets, keys): (bool, Vec<String>, Vec<String>) = match event_name {

@@ -5,6 +5,7 @@
 
 use crate::error::TaskError;
 use aws_sdk_sns::types::MessageAttributeValue;
+use contract::approval::attribute as names;
 use contract::case::{Case, CaseKind, Direction};
 use contract::tasks::{NotifyInput, NotifyOutput};
 use serde_json::Value;
@@ -219,10 +220,10 @@ pub async fn publish(
         .topic_arn(topic_arn)
         .subject(&message.subject)
         .message(&message.body)
-        .message_attributes("case_id", attribute(&case.case_id))
-        .message_attributes("kind", attribute(case.kind.as_str()))
-        .message_attributes("severity", attribute(&severity))
-        .message_attributes("source", attribute(&format!("{:?}", case.source)))
+        .message_attributes(names::CASE_ID, attribute(&case.case_id))
+        .message_attributes(names::KIND, attribute(case.kind.as_str()))
+        .message_attributes(names::SEVERITY, attribute(&severity))
+        .message_attributes(names::SOURCE, attribute(&format!("{:?}", case.source)))
         .send()
         .await
         .map_err(|e| {

@@ -17,8 +17,10 @@
 
 use super::{ids, params};
 use crate::cfn::{equals, get_att, ref_, sub, Output, Parameter, Resource, Template};
+use contract::case_table;
 use contract::task::StackResource;
 use contract::tasks::ec2::CAPTURE_STEPS;
+use contract::tasks::ip::{StackIpSet, WafScope, STACK_IP_SETS};
 use serde_json::json;
 
 pub const CASE_TABLE: &str = "CaseTable";
@@ -52,15 +54,6 @@ pub fn add(t: &mut Template, needed: &[StackResource]) {
     }
 }
 
-/// The IP sets of blocked addresses, `(logical id, version, scope)`: one per address family
-/// (an IP set holds one) and scope. CloudFront's scope exists only in us-east-1.
-pub const BLOCKED_IP_SETS: [(&str, &str, &str); 4] = [
-    ("BlockedIpv4Regional", "IPV4", "REGIONAL"),
-    ("BlockedIpv6Regional", "IPV6", "REGIONAL"),
-    ("BlockedIpv4CloudFront", "IPV4", "CLOUDFRONT"),
-    ("BlockedIpv6CloudFront", "IPV6", "CLOUDFRONT"),
-];
-
 const CLOUDFRONT_SETS: &str = "CloudFrontIpSets";
 
 /// The sets start empty and are written by the block tasks (and the expiry), never by the
@@ -80,8 +73,12 @@ fn blocked_ip_sets(t: &mut Template) {
             equals(ref_("AWS::Region"), json!("us-east-1")),
         ]}),
     );
-    for (id, version, scope) in BLOCKED_IP_SETS {
-        let family = if version == "IPV4" { "ipv4" } else { "ipv6" };
+    // One per address family (an IP set holds one) and scope; CloudFront's scope exists only
+    // in us-east-1.
+    for (family, scope) in STACK_IP_SETS {
+        let id = &StackIpSet::logical_id(family, scope);
+        let (version, scope) = (family.waf_version(), scope.as_str());
+        let family = version.to_ascii_lowercase();
         let suffix = if scope == "CLOUDFRONT" {
             "-cloudfront"
         } else {
@@ -117,7 +114,7 @@ pub const CAPTURE_URL_PATTERN: &str =
     "^(none|https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/[A-Za-z0-9._~%/+=&?:-]*)$";
 
 /// A stack's case table is `<stack name>-cases`.
-pub const CASE_TABLE_SUFFIX: &str = "-cases";
+pub const CASE_TABLE_SUFFIX: &str = contract::case_table::TABLE_SUFFIX;
 
 /// What only aws-ir may do to a case table's items. (The table's own settings and this policy
 /// stay with the deployer: CloudFormation updates them, and changing them is an administrator's
@@ -196,12 +193,12 @@ fn case_table(t: &mut Template) {
                 "TableName": sub(&format!("${{AWS::StackName}}{CASE_TABLE_SUFFIX}")),
                 "BillingMode": "PAY_PER_REQUEST",
                 "AttributeDefinitions": [
-                    {"AttributeName": "case_id", "AttributeType": "S"},
-                    {"AttributeName": "item", "AttributeType": "S"}
+                    {"AttributeName": case_table::PARTITION_KEY, "AttributeType": "S"},
+                    {"AttributeName": case_table::SORT_KEY, "AttributeType": "S"}
                 ],
                 "KeySchema": [
-                    {"AttributeName": "case_id", "KeyType": "HASH"},
-                    {"AttributeName": "item", "KeyType": "RANGE"}
+                    {"AttributeName": case_table::PARTITION_KEY, "KeyType": "HASH"},
+                    {"AttributeName": case_table::SORT_KEY, "KeyType": "RANGE"}
                 ],
                 "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": true},
                 "SSESpecification": {"SSEEnabled": true, "SSEType": "KMS", "KMSMasterKeyId": get_att(ids::STACK_KEY, "Arn")},
@@ -434,13 +431,12 @@ pub fn substitution(var: &str) -> Option<serde_json::Value> {
         "QuarantineProfileArn" => Some(get_att(QUARANTINE_PROFILE, "Arn")),
         "RecordKeyArn" => Some(get_att(RECORD_KEY, "Arn")),
         // `name|id|scope`; "" for a CloudFront set that is off.
-        v if BLOCKED_IP_SETS
+        v => STACK_IP_SETS
             .iter()
-            .any(|(id, _, scope)| *id == v && *scope == "CLOUDFRONT") =>
-        {
-            Some(crate::cfn::if_(CLOUDFRONT_SETS, ref_(v), json!("")))
-        }
-        v if BLOCKED_IP_SETS.iter().any(|(id, _, _)| *id == v) => Some(ref_(v)),
-        _ => None,
+            .find(|(family, scope)| StackIpSet::logical_id(*family, *scope) == v)
+            .map(|(_, scope)| match scope {
+                WafScope::Cloudfront => crate::cfn::if_(CLOUDFRONT_SETS, ref_(v), json!("")),
+                WafScope::Regional => ref_(v),
+            }),
     }
 }

@@ -28,7 +28,7 @@ pub fn scp(prefix: &str) -> Value {
                 ],
                 "Resource": "*",
                 "Condition": {
-                    "ForAnyValue:StringLike": {"aws:TagKeys": [format!("{}*", contract::trust::TAG_PREFIX)]},
+                    "ForAnyValue:StringLike": {"aws:TagKeys": [format!("{}*", contract::tags::PREFIX)]},
                     "ArnNotLike": {"aws:PrincipalArn": [OWN_ROLES, RESPONDER_ROLES]},
                 },
             },

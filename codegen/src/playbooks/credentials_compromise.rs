@@ -51,9 +51,9 @@ pub fn policy_parameters() -> Vec<(&'static str, Parameter)> {
             .allowed(&allowed.iter().map(|a| json!(a)).collect::<Vec<_>>())
     };
     vec![
-        ("PrincipalExclusionTagKey", s("Users and roles with this tag key are never cut off (break-glass); the skip is recorded.", "aws-ir:exclude")),
+        ("PrincipalExclusionTagKey", s("Users and roles with this tag key are never cut off (break-glass); the skip is recorded.", contract::tags::defaults::EXCLUDE)),
         ("ExcludedPrincipals", s("Comma-separated user or role names never cut off (break-glass).", "")),
-        ("PrincipalProtectedTagKey", s("Users and roles with this tag key are cut off only after a responder approves.", "aws-ir:protected")),
+        ("PrincipalProtectedTagKey", s("Users and roles with this tag key are cut off only after a responder approves.", contract::tags::defaults::PROTECTED)),
         ("CredentialsMinSeverityAutomatic", Parameter::string("Findings below this severity (0-10) wait for a responder's approval.").default(json!("7")).pattern("^([0-9](\\.[0-9])?|10)$")),
         ("CredentialsApprovalTimeoutSeconds", Parameter::number("Seconds a responder has to approve before CredentialsOnApprovalTimeout applies.").default(json!(3600)).range(1, 86_400)),
         ("CredentialsOnApprovalTimeout", choice("What to do when nobody answers an approval request in time.", "skip", &["skip", "proceed"])),

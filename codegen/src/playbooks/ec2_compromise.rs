@@ -24,9 +24,9 @@ use crate::playbooks::approval::{self, Approval};
 use crate::playbooks::intake::{intake, notify, REPORT_FAILURE};
 use contract::approval::attribute;
 use contract::case::SeverityLabel;
+use contract::tags::{self, RESPOND, RESPOND_AUTOMATICALLY};
 use contract::task::Task as TaskContract;
 use contract::tasks::ec2::*;
-use contract::trust::{RESPOND_AUTOMATICALLY, RESPOND_TAG};
 use contract::ErrorName;
 use serde_json::{json, Value};
 
@@ -57,8 +57,8 @@ pub fn policy_parameters() -> Vec<(&'static str, Parameter)> {
             .allowed(&allowed.iter().map(|a| json!(a)).collect::<Vec<_>>())
     };
     vec![
-        ("ExclusionTagKey", s("Instances with this tag key are never touched (the skip is recorded).", "aws-ir:exclude")),
-        ("ProtectedTagKey", s("Instances with this tag key are contained only after a responder approves.", "aws-ir:protected")),
+        ("ExclusionTagKey", s("Instances with this tag key are never touched (the skip is recorded).", tags::defaults::EXCLUDE)),
+        ("ProtectedTagKey", s("Instances with this tag key are contained only after a responder approves.", tags::defaults::PROTECTED)),
         ("ExcludedAccounts", s("Comma-separated account ids the playbook never acts in.", "")),
         ("MinSeverityAutomatic", Parameter::string("Findings below this severity (0-10) wait for a responder's approval.").default(json!("7")).pattern("^([0-9](\\.[0-9])?|10)$")),
         ("ApprovalTimeoutSeconds", Parameter::number("Seconds a responder has to approve before OnApprovalTimeout applies.").default(json!(3600)).range(1, 86_400)),
@@ -362,7 +362,7 @@ pub fn playbook() -> Playbook {
                 exclude_products: vec!["GuardDuty".into()],
                 resource_types: vec!["AwsEc2Instance".into()],
                 // Other products' findings contain an instance only where its owner opted in.
-                resource_tag: Some((RESPOND_TAG.into(), vec![RESPOND_AUTOMATICALLY.into()])),
+                resource_tag: Some((RESPOND.into(), vec![RESPOND_AUTOMATICALLY.into()])),
                 remote_address: false,
             },
             Trigger::SecurityHubCustomAction {

@@ -18,7 +18,9 @@ use crate::constructs::playbook::{Companion, Playbook};
 use crate::constructs::trigger::Trigger;
 use crate::playbooks::intake::{intake, notify, report, REPORT_FAILURE};
 use contract::case::SeverityLabel;
-use contract::tasks::ip::{BlockInNacl, BlockInWaf, ExpireBlocks, ScreenAddresses};
+use contract::tasks::ip::{
+    BlockInNacl, BlockInWaf, ExpireBlocks, ScreenAddresses, StackIpSet, STACK_IP_SETS,
+};
 use contract::ErrorName;
 use serde_json::json;
 
@@ -71,7 +73,11 @@ fn read_policy() -> Pass {
             "nacl_rules": "${NaclRules}",
             "nacl_limit": "${NaclLimit}",
             "max_automatic_blocks_per_hour": "${MaxAutomaticBlocksPerHour}",
-            "ip_sets": ["${BlockedIpv4Regional}", "${BlockedIpv6Regional}", "${BlockedIpv4CloudFront}", "${BlockedIpv6CloudFront}"],
+            // The family and scope of each set travel with it (typed), not in its name.
+            "ip_sets": STACK_IP_SETS.iter().map(|(family, scope)| json!({
+                "family": family, "scope": scope,
+                "set": format!("${{{}}}", StackIpSet::logical_id(*family, *scope)),
+            })).collect::<Vec<_>>(),
             "case_table": "${CaseTableName}",
         }))
         .result_path("$.policy")

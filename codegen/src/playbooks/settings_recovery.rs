@@ -51,7 +51,7 @@ pub const BUCKET_CALLS: [&str; 6] = [
 
 pub fn policy_parameters() -> Vec<(&'static str, Parameter)> {
     vec![
-        ("ExemptionTagKey", Parameter::string("Resources with this tag key are never recovered; the skip is recorded.").default(json!("aws-ir:exempt"))),
+        ("ExemptionTagKey", Parameter::string("Resources with this tag key are never recovered; the skip is recorded.").default(json!(contract::tags::defaults::EXEMPT))),
         ("SensitivePorts", Parameter::string("Comma-separated ports that must never be open to 0.0.0.0/0 or ::/0 (`all`: an all-traffic rule counts too).").default(json!("22,3389,1433,1521,3306,5432,6379,9200,11211,27017,all")).pattern("^(all|[0-9]{1,5})(,(all|[0-9]{1,5}))*$")),
         ("ExemptAccounts", Parameter::string("Comma-separated account ids whose settings are never recovered (e.g. a sandbox); the skip is recorded.").default(json!("")).pattern("^([0-9]{12}(,[0-9]{12})*)?$")),
         ("Recover", Parameter::string("true: put the setting back; false: detect and report only.").default(json!("true")).allowed(&[json!("true"), json!("false")])),
@@ -363,7 +363,7 @@ pub fn playbook() -> Playbook {
             config_rules(),
             // The tag guard: aws-ir's tags written by anyone (the task tells who may).
             Trigger::TagWrites {
-                prefix: contract::trust::TAG_PREFIX,
+                prefix: contract::tags::PREFIX,
             },
             Trigger::Manual { playbook: ID.into() },
         ],

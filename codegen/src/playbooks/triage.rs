@@ -11,6 +11,7 @@ use crate::constructs::playbook::Playbook;
 use crate::constructs::trigger::Trigger;
 use crate::playbooks::approval::{self, Approval};
 use crate::playbooks::intake::{intake, notify, REPORT_FAILURE};
+use contract::approval::{attribute, KIND_ESCALATION};
 use contract::case::{CaseKind, SeverityLabel};
 use serde_json::json;
 
@@ -144,8 +145,8 @@ fn acknowledgement() -> Chain {
             "Subject": "aws-ir triage: ESCALATION - case not acknowledged",
             "Message.$": "States.Format('Nobody acknowledged case {} within {} seconds.\n\n{}\nSeverity: {}\n\nTake it with: irctl approve {}', $.case.case_id, $.policy.acknowledge_within_seconds, $.case.title, $.case.severity.label, $.case.case_id)",
             "MessageAttributes": {
-                "case_id": {"DataType": "String", "StringValue.$": "$.case.case_id"},
-                "kind": {"DataType": "String", "StringValue": "escalation"},
+                (attribute::CASE_ID): {"DataType": "String", "StringValue.$": "$.case.case_id"},
+                (attribute::KIND): {"DataType": "String", "StringValue": KIND_ESCALATION},
             },
         }))
         .result_path("$.results.escalation")

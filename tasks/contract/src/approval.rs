@@ -14,18 +14,27 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// Message attributes of an approval request.
+/// Message attributes of what aws-ir publishes to its topic (approval requests, escalations,
+/// notifications), by which subscribers filter and `irctl` finds a request.
 pub mod attribute {
     pub const CASE_ID: &str = "case_id";
     pub const INSTANCE_ID: &str = "instance_id";
     pub const PRINCIPAL: &str = "principal";
     pub const TASK_TOKEN: &str = "task_token";
     pub const NONCE: &str = "nonce";
+    /// What the message is: [`super::KIND_REQUEST`], [`super::KIND_ESCALATION`], or for a
+    /// notification the case's kind (`instance`, `principal`, ...).
     pub const KIND: &str = "kind";
+    /// A notification's case severity label.
+    pub const SEVERITY: &str = "severity";
+    /// A notification's case source.
+    pub const SOURCE: &str = "source";
 }
 
 /// The `kind` attribute of an approval request.
 pub const KIND_REQUEST: &str = "approval-request";
+/// The `kind` attribute of an escalation (nobody took a case in time).
+pub const KIND_ESCALATION: &str = "escalation";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]

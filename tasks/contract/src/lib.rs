@@ -10,12 +10,15 @@
 
 pub mod approval;
 pub mod case;
+pub mod case_table;
 pub mod checks;
 pub mod errors;
 pub mod events;
 pub mod lenient;
+pub mod naming;
 pub mod proof;
 pub mod remote;
+pub mod tags;
 pub mod task;
 pub mod tasks;
 pub mod trust;

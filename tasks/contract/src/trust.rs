@@ -21,15 +21,6 @@ pub const ROLE_PATH: &str = "/aws-ir/";
 /// substitutes the partition and account.
 pub const OWN_ROLES: &str = "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-ir/*";
 
-/// The tag by which an instance's owner opts in to automatic containment on findings from other
-/// Security Hub products; read from the live instance, never from the finding.
-pub const RESPOND_TAG: &str = "aws-ir:respond";
-pub const RESPOND_AUTOMATICALLY: &str = "auto";
-
-/// Tags under this prefix steer aws-ir (exclusions, opt-ins, case marks): only aws-ir and the
-/// responders may write them; the tag guard reports and undoes anyone else's writes.
-pub const TAG_PREFIX: &str = "aws-ir:";
-
 /// The stack parameter listing the responders.
 pub const RESPONDERS_PARAMETER: &str = "ResponderPrincipals";
 

@@ -9,8 +9,8 @@ use crate::aws::Aws;
 use crate::cases::{self, Claim};
 use crate::error::TaskError;
 use contract::case::Source;
+use contract::tags::{RESPOND, RESPOND_AUTOMATICALLY};
 use contract::tasks::ec2::{Assessment, InstanceStep};
-use contract::trust::{RESPOND_AUTOMATICALLY, RESPOND_TAG};
 
 pub const PROCEED: &str = "proceed";
 pub const SKIP: &str = "skip";
@@ -48,11 +48,11 @@ pub fn exclusions(step: &InstanceStep, live: &Live) -> Option<(&'static str, Str
     // finding's own resource tags are whatever its importer wrote.
     if step.case.source == Source::SecurityHub
         && step.case.custom_action.is_none()
-        && live.tags.get(RESPOND_TAG).map(String::as_str) != Some(RESPOND_AUTOMATICALLY)
+        && live.tags.get(RESPOND).map(String::as_str) != Some(RESPOND_AUTOMATICALLY)
     {
         return Some((
             SKIP,
-            format!("the instance does not carry {RESPOND_TAG}={RESPOND_AUTOMATICALLY} (read live): its owner has not opted in to automatic response on Security Hub findings"),
+            format!("the instance does not carry {RESPOND}={RESPOND_AUTOMATICALLY} (read live): its owner has not opted in to automatic response on Security Hub findings"),
         ));
     }
     None

@@ -15,7 +15,7 @@ use crate::cases;
 use crate::error::TaskError;
 use aws_sdk_wafv2::types::Scope;
 use contract::case::{Case, Direction};
-use contract::tasks::ip::{BlockOutcome, BlockStep, IpPolicy};
+use contract::tasks::ip::{BlockOutcome, BlockStep, Family, IpPolicy, StackIpSet};
 use contract::tasks::outcome::{Outcome, Status};
 use contract::ErrorName;
 use ipnet::IpNet;
@@ -26,9 +26,10 @@ const WAF_ATTEMPTS: u32 = 12;
 /// How long a writer waits for a network ACL another execution is writing.
 const ACL_WAIT: Duration = Duration::from_secs(90);
 
-/// An IP set of the stack from its `name|id|scope`, and whether it holds IPv6.
-pub fn ip_set(text: &str) -> Option<(IpSetRef, bool)> {
-    let mut parts = text.split('|');
+/// One of the stack's IP sets (`name|id|scope`), and whether it holds IPv6; `None` for a set
+/// the stack does not have.
+pub fn ip_set(stack_set: &StackIpSet) -> Option<(IpSetRef, bool)> {
+    let mut parts = stack_set.set.split('|');
     let (name, id, scope) = (parts.next()?, parts.next()?, parts.next()?);
     if name.is_empty() || id.is_empty() {
         return None;
@@ -39,7 +40,7 @@ pub fn ip_set(text: &str) -> Option<(IpSetRef, bool)> {
             id: id.to_string(),
             scope: Scope::from(scope),
         },
-        name.contains("-blocked-ipv6"),
+        stack_set.family == Family::Ipv6,
     ))
 }
 
@@ -120,12 +121,7 @@ async fn touch_all(
 pub async fn block_in_waf(aws: &Aws, step: BlockStep) -> Result<BlockOutcome, TaskError> {
     let nets = networks(&step.networks)?;
     let mut out = start(&step);
-    let sets: Vec<(IpSetRef, bool)> = step
-        .policy
-        .ip_sets
-        .iter()
-        .filter_map(|s| ip_set(s))
-        .collect();
+    let sets: Vec<(IpSetRef, bool)> = step.policy.ip_sets.iter().filter_map(ip_set).collect();
     if out.outcome.status == Status::Planned {
         for (set, v6) in &sets {
             for net in nets.iter().filter(|n| n.addr().is_ipv6() == *v6) {
@@ -339,11 +335,18 @@ mod tests {
 
     #[test]
     fn ip_set_references_and_their_family() {
-        let (set, v6) = ip_set("ir-blocked-ipv6|abc|REGIONAL").unwrap();
-        assert!(v6 && set.name == "ir-blocked-ipv6" && set.scope == Scope::Regional);
-        let (set, v6) = ip_set("ir-blocked-ipv4-cloudfront|d|CLOUDFRONT").unwrap();
+        use contract::tasks::ip::WafScope;
+        let stack_set = |family, set: &str| StackIpSet {
+            family,
+            scope: WafScope::Regional,
+            set: set.into(),
+        };
+        // The family is the policy's, whatever the set is called.
+        let (set, v6) = ip_set(&stack_set(Family::Ipv6, "blocklist|abc|REGIONAL")).unwrap();
+        assert!(v6 && set.name == "blocklist" && set.scope == Scope::Regional);
+        let (set, v6) = ip_set(&stack_set(Family::Ipv4, "ir-blocked-ipv6|d|CLOUDFRONT")).unwrap();
         assert!(!v6 && set.scope == Scope::Cloudfront);
-        assert!(ip_set("").is_none());
-        assert!(ip_set("a||REGIONAL").is_none());
+        assert!(ip_set(&stack_set(Family::Ipv4, "")).is_none());
+        assert!(ip_set(&stack_set(Family::Ipv4, "a||REGIONAL")).is_none());
     }
 }

@@ -11,8 +11,9 @@
 use super::{left_alone, skipped, stops_at_plan, SettingStep};
 use crate::aws::Aws;
 use crate::error::TaskError;
+use contract::tags;
 use contract::tasks::outcome::{Outcome, Status};
-use contract::trust::{Responders, TAG_PREFIX};
+use contract::trust::Responders;
 use contract::ErrorName;
 
 pub const ADDED: &str = "AwsIrTagAdded";
@@ -29,7 +30,7 @@ pub fn parse(id: &str) -> Result<(&str, &str, &str), TaskError> {
     let (kind, name) = resource.split_once('/').ok_or_else(bad)?;
     if !matches!(kind, "ec2" | "role" | "user" | "bucket" | "trail")
         || name.is_empty()
-        || !key.starts_with(TAG_PREFIX)
+        || !key.starts_with(tags::PREFIX)
     {
         return Err(bad());
     }

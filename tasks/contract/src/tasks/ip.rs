@@ -18,6 +18,82 @@ use serde::{Deserialize, Serialize};
 /// The case-table partition that holds the block ledger.
 pub const LEDGER: &str = "ip-blocks";
 
+/// An address family: a WAF IP set holds addresses of one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Family {
+    Ipv4,
+    Ipv6,
+}
+
+impl Family {
+    /// WAF's `IPAddressVersion`.
+    pub fn waf_version(self) -> &'static str {
+        match self {
+            Family::Ipv4 => "IPV4",
+            Family::Ipv6 => "IPV6",
+        }
+    }
+
+    pub fn of(ipv6: bool) -> Family {
+        if ipv6 {
+            Family::Ipv6
+        } else {
+            Family::Ipv4
+        }
+    }
+}
+
+/// A WAF scope: regional resources, or CloudFront (whose sets live in us-east-1 only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum WafScope {
+    Regional,
+    Cloudfront,
+}
+
+impl WafScope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WafScope::Regional => "REGIONAL",
+            WafScope::Cloudfront => "CLOUDFRONT",
+        }
+    }
+}
+
+/// The IP sets of blocked addresses a stack keeps: one per family (a set holds one) and scope.
+pub const STACK_IP_SETS: [(Family, WafScope); 4] = [
+    (Family::Ipv4, WafScope::Regional),
+    (Family::Ipv6, WafScope::Regional),
+    (Family::Ipv4, WafScope::Cloudfront),
+    (Family::Ipv6, WafScope::Cloudfront),
+];
+
+/// One of the stack's IP sets, as the policy hands it to the block steps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct StackIpSet {
+    pub family: Family,
+    pub scope: WafScope,
+    /// `name|id|scope`, as CloudFormation's `Ref` gives it; empty where the stack has no such set
+    /// (CloudFront's outside us-east-1).
+    pub set: String,
+}
+
+impl StackIpSet {
+    /// The set's logical id in the template, e.g. `BlockedIpv6Regional`.
+    pub fn logical_id(family: Family, scope: WafScope) -> String {
+        let family = match family {
+            Family::Ipv4 => "Ipv4",
+            Family::Ipv6 => "Ipv6",
+        };
+        let scope = match scope {
+            WafScope::Regional => "Regional",
+            WafScope::Cloudfront => "CloudFront",
+        };
+        format!("Blocked{family}{scope}")
+    }
+}
+
 /// The playbook's policy, from the stack's parameters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct IpPolicy {
@@ -58,8 +134,8 @@ pub struct IpPolicy {
     #[serde(deserialize_with = "lenient::number")]
     #[schemars(with = "f64")]
     pub max_automatic_blocks_per_hour: f64,
-    /// The stack's IP sets, each `name|id|scope` (as `Ref` gives them); empty ones are ignored.
-    pub ip_sets: Vec<String>,
+    /// The stack's IP sets, one per [`STACK_IP_SETS`] entry; those the stack lacks are empty.
+    pub ip_sets: Vec<StackIpSet>,
     /// The stack's case table (ledger and records).
     pub case_table: String,
 }
@@ -341,9 +417,27 @@ mod tests {
             "allow_list": "", "allow_list_parameter": "", "allow_internal": "false",
             "allow_documentation": "false", "ttl_hours": "24", "block": "true",
             "nacl_egress": "false", "nacl_rules": range, "nacl_limit": "20",
-            "max_automatic_blocks_per_hour": "100", "ip_sets": ["a|b|REGIONAL", ""], "case_table": "t"
+            "max_automatic_blocks_per_hour": "100", "ip_sets": [{"family": "ipv4", "scope": "REGIONAL", "set": "a|b|REGIONAL"}, {"family": "ipv6", "scope": "CLOUDFRONT", "set": ""}], "case_table": "t"
         }))
         .unwrap()
+    }
+
+    #[test]
+    fn stack_ip_sets_keep_their_logical_ids() {
+        let ids: Vec<String> = STACK_IP_SETS
+            .iter()
+            .map(|(f, s)| StackIpSet::logical_id(*f, *s))
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                "BlockedIpv4Regional",
+                "BlockedIpv6Regional",
+                "BlockedIpv4CloudFront",
+                "BlockedIpv6CloudFront"
+            ]
+        );
+        assert_eq!(policy("50-89").ip_sets[1].family, Family::Ipv6);
     }
 
     #[test]
