@@ -27,9 +27,9 @@ help:
 
 # --- tools ------------------------------------------------------------------------------------
 
-.venv/.installed: tests/harness/requirements.txt
+.venv/.installed: e2e/harness/requirements.txt
 	python3 -m venv .venv
-	.venv/bin/pip install --quiet --disable-pip-version-check -r tests/harness/requirements.txt
+	.venv/bin/pip install --quiet --disable-pip-version-check -r e2e/harness/requirements.txt
 	touch $@
 
 .venv-lint/.installed: tools/requirements-lint.txt
@@ -68,7 +68,7 @@ test-unit: ## unit and snapshot tests (no network)
 	cargo test -q --workspace --exclude e2e
 
 test-harness: .venv/.installed ## the emulator extensions, each against a real moto server
-	.venv/bin/pytest tests/harness -q
+	.venv/bin/pytest e2e/harness -q
 
 test-e2e: .venv/.installed ## deploy the generated stacks into the emulated AWS and run the scenarios
 	cargo test -q -p e2e
@@ -79,10 +79,10 @@ test: setup check lint test-unit test-harness test-e2e ## everything CI runs
 # --- the emulated AWS -------------------------------------------------------------------------
 
 emulator-up: .venv/.installed ## start moto (+ cargo lambda watch); prints the exports
-	tests/harness/up.sh
+	e2e/harness/up.sh
 
 emulator-down: ## stop everything emulator-up started
-	tests/harness/down.sh
+	e2e/harness/down.sh
 
 demo: .venv/.installed ## the main job: synthesize, deploy to the emulated AWS, fire a finding, watch, answer
 	tools/demo.sh

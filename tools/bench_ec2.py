@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-HARNESS = ROOT / "tests" / "harness"
+HARNESS = ROOT / "e2e" / "harness"
 TARGET = Path(os.environ.get("CARGO_TARGET_DIR", Path.home() / ".cache/aws-ir/target"))
 BIN = TARGET / "debug"
 STATE_DIR = ROOT / ".local" / "bench-emulator"

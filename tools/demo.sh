@@ -17,7 +17,7 @@ OUT=.local/demo
 PY="$PWD/.venv/bin/python"
 mkdir -p "$OUT"
 step() { printf '\n=== %s\n' "$*"; }
-harness() { (cd tests/harness && "$PY" -m "$@"); }
+harness() { (cd e2e/harness && "$PY" -m "$@"); }
 # An IAM user with keys (the emulator evaluates its policy): "ARN KEY SECRET".
 responder() {
     harness irmoto.fixtures principal "$1" \
@@ -51,7 +51,7 @@ step "2/9  Build irctl and the task Lambdas"
 cargo build -q -p irctl -p tasks --bins
 
 step "3/9  Bring up the emulated AWS: moto 5.2.5 with our extensions, task Lambdas under cargo lambda watch"
-tests/harness/up.sh >/dev/null
+e2e/harness/up.sh >/dev/null
 # shellcheck disable=SC1091
 source .local/emulator/state.env
 echo "AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL"

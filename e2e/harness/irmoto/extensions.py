@@ -13,7 +13,7 @@ Each names the AWS documentation page whose behaviour it restores and the moto
 internals it replaces. They are written against moto
 5.2.5 only: the version check at import refuses any other moto, because a new
 release may rename or fix what is patched here. To bump moto, re-read each
-patched function in the new release, re-run ``pytest tests/harness`` and drop
+patched function in the new release, re-run ``pytest e2e/harness`` and drop
 the patches that moto no longer needs.
 """
 
@@ -42,7 +42,7 @@ PINNED_MOTO = "5.2.5"
 if moto.__version__ != PINNED_MOTO:  # an explicit check, not `assert`: -O must not skip it
     raise RuntimeError(
         f"irmoto patches moto internals and is verified against moto=={PINNED_MOTO} only; "
-        f"this environment has moto=={moto.__version__}. Install tests/harness/requirements.txt, "
+        f"this environment has moto=={moto.__version__}. Install e2e/harness/requirements.txt, "
         "or re-verify every patch in irmoto/extensions.py before moving the pin."
     )
 

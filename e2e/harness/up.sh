@@ -2,9 +2,9 @@
 # Bring up the local emulator: moto 5.2.5 + irmoto extensions, and (unless
 # IR_NO_LAMBDAS=1) `cargo lambda watch` serving the task Lambdas' Invoke API.
 #
-#   tests/harness/up.sh                  # or: eval "$(tests/harness/up.sh)"
+#   e2e/harness/up.sh                  # or: eval "$(e2e/harness/up.sh)"
 #   source .local/emulator/state.env     # AWS_ENDPOINT_URL, MOTO_PORT, IR_LAMBDA_INVOKE_ENDPOINT, ...
-#   tests/harness/down.sh
+#   e2e/harness/down.sh
 #
 # Idempotent: when what state.env describes is alive and healthy, it is reused.
 # Each service runs in its own process group (setsid); down.sh kills the groups.
@@ -38,7 +38,7 @@ ensure_venv() {
     if [[ -x "$VENV/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
         return
     fi
-    say "installing tests/harness/requirements.txt into .venv"
+    say "installing e2e/harness/requirements.txt into .venv"
     [[ -x "$VENV/bin/python" ]] || python3 -m venv "$VENV"
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$HARNESS/requirements.txt" >&2
     echo "$want" >"$stamp"
@@ -86,7 +86,7 @@ ensure_venv
 mkdir -p "$LOGS"
 if [[ $WANT_LAMBDAS == 1 ]]; then
     command -v cargo >/dev/null || die "cargo is not on PATH (or set IR_NO_LAMBDAS=1)"
-    [[ -x "$VENV/bin/cargo-lambda" ]] || die ".venv/bin/cargo-lambda missing (see tests/harness/requirements.txt)"
+    [[ -x "$VENV/bin/cargo-lambda" ]] || die ".venv/bin/cargo-lambda missing (see e2e/harness/requirements.txt)"
 fi
 
 MOTO_PORT="$(free_port)"
@@ -108,7 +108,7 @@ S3_CONTROL_ENDPOINT="http://s3-control.emulator.invalid:$MOTO_PORT"
 write_state() {
     local tmp="$STATE.tmp"
     {
-        echo "# Written by tests/harness/up.sh on $(date -u +%Y-%m-%dT%H:%M:%SZ). Source it: . ${STATE#"$ROOT"/}"
+        echo "# Written by e2e/harness/up.sh on $(date -u +%Y-%m-%dT%H:%M:%SZ). Source it: . ${STATE#"$ROOT"/}"
         echo "export AWS_ENDPOINT_URL=$ENDPOINT"
         echo "export MOTO_PORT=$MOTO_PORT"
         echo "export AWS_REGION=us-east-1"

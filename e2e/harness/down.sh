@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Tear down what tests/harness/up.sh started. Safe to run when nothing is up.
+# Tear down what e2e/harness/up.sh started. Safe to run when nothing is up.
 #
 # up.sh starts each service as the leader of its own session (setsid), so every
 # process it spawned (cargo builds, function binaries, even in other process

@@ -107,7 +107,7 @@ impl World {
         let state_dir = root
             .join(".local")
             .join(format!("e2e-{}", std::process::id()));
-        let up = Command::new(root.join("tests/harness/up.sh"))
+        let up = Command::new(root.join("e2e/harness/up.sh"))
             .env("IR_EMULATOR_DIR", &state_dir)
             .current_dir(&root)
             .output()
@@ -122,7 +122,7 @@ impl World {
         // The account baseline an incident-response account has (Security Hub on).
         let baseline = Command::new(root.join(".venv/bin/python"))
             .args(["-m", "irmoto.fixtures", "account-baseline"])
-            .current_dir(root.join("tests/harness"))
+            .current_dir(root.join("e2e/harness"))
             .envs(&env)
             .output()
             .expect("fixtures run");
@@ -142,7 +142,7 @@ impl World {
                     "--policy",
                     policy,
                 ])
-                .current_dir(root.join("tests/harness"))
+                .current_dir(root.join("e2e/harness"))
                 .envs(&env)
                 .output()
                 .expect("fixtures run");
@@ -168,7 +168,7 @@ impl World {
         }
         let rt = tokio::runtime::Runtime::new().unwrap();
         // The tasks' own configuration: it honours HTTP_PROXY, which is how S3 Control's
-        // account-prefixed host names reach the emulator (see tests/harness/up.sh).
+        // account-prefixed host names reach the emulator (see e2e/harness/up.sh).
         let config = rt.block_on(tasks::aws_config());
         World {
             sfn: aws_sdk_sfn::Client::new(&config),
@@ -223,7 +223,7 @@ impl World {
             .arg("-m")
             .arg("irmoto.fixtures")
             .args(args)
-            .current_dir(self.root.join("tests/harness"))
+            .current_dir(self.root.join("e2e/harness"))
             .envs(&self.env)
             .output()
             .expect("fixtures run");
@@ -769,7 +769,7 @@ impl World {
 impl Drop for World {
     fn drop(&mut self) {
         if self.owned {
-            let _ = Command::new(self.root.join("tests/harness/down.sh"))
+            let _ = Command::new(self.root.join("e2e/harness/down.sh"))
                 .env("IR_EMULATOR_DIR", &self.state_dir)
                 .status();
             if std::env::var_os("IR_E2E_KEEP_LOGS").is_none() {

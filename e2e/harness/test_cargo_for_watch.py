@@ -1,4 +1,4 @@
-"""tests/harness/cargo-for-watch: `cargo lambda watch` starts a function with
+"""e2e/harness/cargo-for-watch: `cargo lambda watch` starts a function with
 `cargo run --bin <function>`; the shim runs tasks' one `bootstrap` binary with IR_TASK set to
 that function instead (as the generated template sets it on AWS), and passes every other cargo
 call through unchanged."""

@@ -5,7 +5,7 @@ AWS doc: Amazon S3 API Reference, "PutPublicAccessBlock" (S3 Control): the reque
 account id in front of the host name, which nothing resolves on these machines. moto's server
 (werkzeug) accepts a proxy's absolute-form request line and routes ``/v20180820/`` to S3 Control
 whatever the host, so a client that honours HTTP_PROXY reaches it by any name. No extension is
-involved: this pins the behaviour tests/harness/up.sh relies on."""
+involved: this pins the behaviour e2e/harness/up.sh relies on."""
 
 from __future__ import annotations
 
