@@ -10,6 +10,7 @@
 
 pub mod evidence;
 pub mod guardrails;
+pub mod ip_sets;
 pub mod key;
 pub mod playbook;
 pub mod policy;
