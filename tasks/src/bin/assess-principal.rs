@@ -1,5 +1,0 @@
-//! Lambda `assess-principal`: [`contract::tasks::credentials::AssessPrincipal`], served by `tasks::lambdas::assess_principal`.
-
-fn main() -> Result<(), lambda_runtime::Error> {
-    tasks::lambdas::assess_principal()
-}
