@@ -61,30 +61,15 @@ impl IntoChain for Chain {
 }
 
 impl IntoChain for State {
-    fn into_chain(self) -> Chain {
+    fn into_chain(mut self) -> Chain {
         let name = self.name().to_string();
-        let (state, pending, ends) = match self {
-            State::Task(mut t) => {
-                let p = std::mem::take(&mut t.pending);
-                (State::Task(t), p, vec![name.clone()])
-            }
-            State::Parallel(mut t) => {
-                let p = std::mem::take(&mut t.pending);
-                (State::Parallel(t), p, vec![name.clone()])
-            }
-            State::Map(mut t) => {
-                let p = std::mem::take(&mut t.pending);
-                (State::Map(t), p, vec![name.clone()])
-            }
-            State::Choice(mut c) => {
-                let p = std::mem::take(&mut c.pending);
-                let ends = std::mem::take(&mut c.ends);
-                (State::Choice(c), p, ends)
-            }
-            s @ (State::Pass(_) | State::Wait(_)) => (s, Vec::new(), vec![name.clone()]),
-            s @ (State::Succeed(_) | State::Fail(_)) => (s, Vec::new(), Vec::new()),
+        let pending = std::mem::take(&mut self.common.pending);
+        let ends = match &mut self.kind {
+            Kind::Choice(c) => std::mem::take(&mut c.ends),
+            k if k.continues() => vec![name.clone()],
+            _ => Vec::new(),
         };
-        let mut states = vec![state];
+        let mut states = vec![self];
         states.extend(pending);
         Chain {
             start: name,
@@ -93,34 +78,6 @@ impl IntoChain for State {
         }
     }
 }
-
-macro_rules! state_into_chain {
-    ($($ty:ident => $variant:ident),*) => {
-        $(
-            impl From<$ty> for State {
-                fn from(s: $ty) -> State {
-                    State::$variant(s)
-                }
-            }
-            impl IntoChain for $ty {
-                fn into_chain(self) -> Chain {
-                    State::$variant(self).into_chain()
-                }
-            }
-        )*
-    };
-}
-
-state_into_chain!(
-    Task => Task,
-    Pass => Pass,
-    Choice => Choice,
-    Wait => Wait,
-    Succeed => Succeed,
-    Fail => Fail,
-    Parallel => Parallel,
-    MapState => Map
-);
 
 #[cfg(test)]
 mod tests {

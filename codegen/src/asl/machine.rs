@@ -1,6 +1,7 @@
 //! A whole state machine: its graph, validation and rendering.
 
 use super::chain::IntoChain;
+use super::integration::Integration;
 use super::state::{Graph, State};
 use super::validate::{self, ValidationError};
 use serde_json::{json, Map, Value};
@@ -66,5 +67,14 @@ impl StateMachine {
         let mut out = Vec::new();
         walk(&self.graph, &mut out);
         out
+    }
+
+    /// The integration of every Task state, nested ones included, in the order of
+    /// [`StateMachine::all_states`].
+    pub fn integrations(&self) -> Vec<&Integration> {
+        self.all_states()
+            .into_iter()
+            .filter_map(State::integration)
+            .collect()
     }
 }

@@ -2,7 +2,7 @@
 //! (GitHub renders them). Parallel branches and Map processors become subgraphs.
 
 use super::machine::StateMachine;
-use super::state::{Graph, State, Transition};
+use super::state::{Graph, Kind, Transition};
 use std::fmt::Write;
 
 /// A node id Mermaid accepts, stable for a given state name.
@@ -40,14 +40,14 @@ fn graph(out: &mut String, g: &Graph, indent: &str) {
             s.name(),
             s.type_name()
         ));
-        match s {
-            State::Choice(_) => {
+        match s.kind() {
+            Kind::Choice(_) => {
                 let _ = writeln!(out, "{indent}{id}{{\"{label}\"}}");
             }
-            State::Succeed(_) | State::Fail(_) => {
+            Kind::Succeed | Kind::Fail(_) => {
                 let _ = writeln!(out, "{indent}{id}([\"{label}\"]):::terminal");
             }
-            State::Parallel(_) | State::Map(_) => {
+            Kind::Parallel(_) | Kind::Map(_) => {
                 let _ = writeln!(out, "{indent}subgraph {id} [\"{label}\"]");
                 let _ = writeln!(out, "{indent}  direction TB");
                 for (i, inner) in s.graphs().into_iter().enumerate() {
@@ -74,7 +74,7 @@ fn graph(out: &mut String, g: &Graph, indent: &str) {
                     let _ = writeln!(out, "{indent}{id} --> {to}");
                 }
                 Transition::Rule(i) => {
-                    if let State::Choice(c) = s {
+                    if let Kind::Choice(c) = s.kind() {
                         let _ = writeln!(
                             out,
                             "{indent}{id} -->|\"{}\"| {to}",

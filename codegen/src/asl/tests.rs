@@ -400,6 +400,36 @@ fn wait_for_task_token_renders_and_validates() {
 }
 
 #[test]
+fn timeouts_and_heartbeats_are_checked() {
+    let ask = |name: &str| {
+        Task::sns_publish(name)
+            .wait_for_task_token()
+            .parameters(json!({"Message.$": "$$.Task.Token"}))
+    };
+    let m = StateMachine::new("test", "", ask("Late").timeout(60).heartbeat(60));
+    fires(&m, Rule::Structure, "Late");
+    let m = StateMachine::new("test", "", ask("BadTimeout").timeout_path("timeout"));
+    fires(&m, Rule::BadPath, "BadTimeout");
+    let m = StateMachine::new(
+        "test",
+        "",
+        ask("BadHeartbeat").timeout(60).heartbeat_path("beat"),
+    );
+    fires(&m, Rule::BadPath, "BadHeartbeat");
+    let m = StateMachine::new("test", "", ask("Forever"));
+    fires(&m, Rule::Structure, "Forever");
+    // A timeout read from the input bounds the wait as well as a fixed one.
+    let m = StateMachine::new(
+        "test",
+        "",
+        ask("FromInput")
+            .timeout_path("$.policy.timeout")
+            .heartbeat_path("$.policy.heartbeat"),
+    );
+    assert_eq!(rules(&m), vec![]);
+}
+
+#[test]
 fn sdk_integrations_render_their_resource() {
     let t = Task::aws_sdk(
         "Describe",

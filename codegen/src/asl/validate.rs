@@ -3,6 +3,7 @@
 //! Each rule is a [`Rule`]; every error names the playbook and the state. All problems are
 //! reported at once.
 
+use super::integration::{Integration, TaskInfo};
 use super::machine::StateMachine;
 use super::path::{check_dynamic_value, check_path, PathRule};
 use super::state::*;
@@ -152,8 +153,8 @@ fn collect_scopes<'a>(
         for (i, inner) in s.graphs().into_iter().enumerate() {
             let mut e = enclosing.clone();
             e.push(s);
-            let label = match s {
-                State::Map(_) => format!("the item processor of `{}`", s.name()),
+            let label = match s.kind() {
+                Kind::Map(_) => format!("the item processor of `{}`", s.name()),
                 _ => format!("branch {} of `{}`", i + 1, s.name()),
             };
             collect_scopes(inner, e, label, out);
@@ -276,43 +277,39 @@ fn check_state(c: &mut Checker, s: &State) {
             c.err(Some(name), Rule::BadPath, format!("{field}: {e}"));
         }
     };
-    if let Some(io) = s.io() {
-        if let Some(p) = &io.input_path {
-            path(c, "InputPath", p, PathRule::Path);
-        }
-        if let Some(p) = &io.output_path {
-            path(c, "OutputPath", p, PathRule::Path);
-        }
-        if let Some(ResultPath::Path(p)) = &io.result_path {
-            path(c, "ResultPath", p, PathRule::Reference);
-        }
-        if let Some(v) = &io.result_selector {
-            check_payload(c, name, "ResultSelector", v);
-        }
+    let io = s.io();
+    if let Some(p) = &io.input_path {
+        path(c, "InputPath", p, PathRule::Path);
+    }
+    if let Some(p) = &io.output_path {
+        path(c, "OutputPath", p, PathRule::Path);
+    }
+    if let Some(ResultPath::Path(p)) = &io.result_path {
+        path(c, "ResultPath", p, PathRule::Reference);
+    }
+    if let Some(v) = &io.result_selector {
+        check_payload(c, name, "ResultSelector", v);
     }
     for catcher in s.catchers() {
         if let Some(ResultPath::Path(p)) = &catcher.result_path {
             path(c, "Catch ResultPath", p, PathRule::Reference);
         }
     }
+    if let Some(p) = s.parameters() {
+        check_payload(c, name, "Parameters", &p);
+    }
 
-    match s {
-        State::Task(t) => {
-            if let Some(p) = t.rendered_parameters() {
-                check_payload(c, name, "Parameters", &p);
+    match s.kind() {
+        Kind::Task(t) => {
+            check_contract(c, name, t);
+            for (field, limit) in [("Timeout", &t.timeout), ("Heartbeat", &t.heartbeat)] {
+                if let Some(l @ Timeout::Path(p)) = limit {
+                    path(c, &l.key(field), p, PathRule::Path);
+                }
             }
-            check_contract(c, t);
-            if let Some(p) = &t.timeout_seconds_path {
-                path(c, "TimeoutSecondsPath", p, PathRule::Path);
-            }
-            if t.timeout_seconds.is_some() && t.timeout_seconds_path.is_some() {
-                c.err(
-                    Some(name),
-                    Rule::Structure,
-                    "TimeoutSeconds and TimeoutSecondsPath are mutually exclusive".to_string(),
-                );
-            }
-            if let (Some(timeout), Some(hb)) = (t.timeout_seconds, t.heartbeat_seconds) {
+            if let (Some(Timeout::Seconds(timeout)), Some(Timeout::Seconds(hb))) =
+                (&t.timeout, &t.heartbeat)
+            {
                 if hb >= timeout {
                     c.err(
                         Some(name),
@@ -324,24 +321,16 @@ fn check_state(c: &mut Checker, s: &State) {
                 }
             }
             if t.integration.waits_for_task_token() {
-                let params = t
-                    .rendered_parameters()
-                    .map(|p| p.to_string())
-                    .unwrap_or_default();
+                let params = s.parameters().map(|p| p.to_string()).unwrap_or_default();
                 if !params.contains("$$.Task.Token") {
                     c.err(Some(name), Rule::Structure, "waits for a task token but never passes `$$.Task.Token` on; the execution would wait until it times out".to_string());
                 }
-                if t.timeout_seconds.is_none() && t.timeout_seconds_path.is_none() {
+                if t.timeout.is_none() {
                     c.err(Some(name), Rule::Structure, "waits for a task token without TimeoutSeconds; an unanswered request would hold the execution for a year".to_string());
                 }
             }
         }
-        State::Pass(p) => {
-            if let Some(v) = &p.io.parameters {
-                check_payload(c, name, "Parameters", v);
-            }
-        }
-        State::Choice(ch) => {
+        Kind::Choice(ch) => {
             if ch.rules.is_empty() {
                 c.err(
                     Some(name),
@@ -361,12 +350,12 @@ fn check_state(c: &mut Checker, s: &State) {
                 }
             }
         }
-        State::Wait(w) => match &w.until {
+        Kind::Wait(w) => match &w.until {
             WaitFor::SecondsPath(p) => path(c, "SecondsPath", p, PathRule::Path),
             WaitFor::TimestampPath(p) => path(c, "TimestampPath", p, PathRule::Path),
             _ => {}
         },
-        State::Fail(f) => {
+        Kind::Fail(f) => {
             if let Some(p) = &f.error_path {
                 path(c, "ErrorPath", p, PathRule::Path);
             }
@@ -383,7 +372,7 @@ fn check_state(c: &mut Checker, s: &State) {
                 );
             }
         }
-        State::Parallel(p) => {
+        Kind::Parallel(p) => {
             if p.branches.is_empty() {
                 c.err(
                     Some(name),
@@ -391,11 +380,8 @@ fn check_state(c: &mut Checker, s: &State) {
                     "a Parallel state needs at least one branch".to_string(),
                 );
             }
-            if let Some(v) = &p.io.parameters {
-                check_payload(c, name, "Parameters", v);
-            }
         }
-        State::Map(mp) => {
+        Kind::Map(mp) => {
             if mp.processor.is_none() {
                 c.err(
                     Some(name),
@@ -410,7 +396,7 @@ fn check_state(c: &mut Checker, s: &State) {
                 check_payload(c, name, "ItemSelector", v);
             }
         }
-        State::Succeed(_) => {}
+        Kind::Pass(_) | Kind::Succeed => {}
     }
 
     check_error_lists(
@@ -512,7 +498,7 @@ fn check_payload(c: &mut Checker, state: &str, field: &str, v: &Value) {
 
 /// The payload bound to a contract task must match its input type; its output must have no
 /// optional fields (the ResultSelector reads each one).
-fn check_contract(c: &mut Checker, t: &Task) {
+fn check_contract(c: &mut Checker, state: &str, t: &TaskKind) {
     let (Some(info), Some(payload)) = (t.integration.task(), &t.payload) else {
         return;
     };
@@ -528,7 +514,7 @@ fn check_contract(c: &mut Checker, t: &Task) {
         .collect();
     for missing in required.difference(&bound) {
         c.err(
-            Some(&t.name),
+            Some(state),
             Rule::Contract,
             format!(
                 "task `{}` requires input field `{missing}`, which is not bound",
@@ -538,7 +524,7 @@ fn check_contract(c: &mut Checker, t: &Task) {
     }
     for unknown in bound.difference(&props) {
         c.err(
-            Some(&t.name),
+            Some(state),
             Rule::Contract,
             format!(
                 "task `{}` has no input field `{unknown}` (fields: {})",
@@ -554,7 +540,7 @@ fn check_contract(c: &mut Checker, t: &Task) {
         .into_iter()
         .collect();
     for optional in out_props.difference(&out_required) {
-        c.err(Some(&t.name), Rule::Contract, format!("output field `{optional}` of task `{}` may be absent, but the ResultSelector reads it; make it always present", info.name));
+        c.err(Some(state), Rule::Contract, format!("output field `{optional}` of task `{}` may be absent, but the ResultSelector reads it; make it always present", info.name));
     }
 }
 
@@ -567,8 +553,7 @@ fn matches_error(errors: &[String], error: &str) -> bool {
 /// Every error a contract task declares must be caught, here or by an enclosing Parallel/Map,
 /// so that no failure ends an execution without the playbook's own record and notification.
 fn check_errors_handled(c: &mut Checker, s: &State, enclosing: &[&State]) {
-    let State::Task(t) = s else { return };
-    let Some(info) = t.integration.task() else {
+    let Some(info) = s.integration().and_then(Integration::task) else {
         return;
     };
     for e in &info.errors {
@@ -585,7 +570,7 @@ fn check_errors_handled(c: &mut Checker, s: &State, enclosing: &[&State]) {
                 "neither caught"
             };
             c.err(
-                Some(&t.name),
+                Some(s.name()),
                 Rule::UnhandledError,
                 format!("task `{}` may fail with {name}, which is {how} here or by an enclosing Parallel/Map: the execution would end without a record or notification", info.name),
             );

@@ -79,6 +79,33 @@ impl Statement {
     }
 }
 
+/// Statements with the same Sid become one, where the first stood, with the union of their
+/// resources: how the state machine role holds one statement per kind of work however many
+/// states do it. Statements that share a Sid must agree on everything else; merging them would
+/// otherwise grant one's actions on the other's resources.
+pub fn merge(statements: impl IntoIterator<Item = Statement>) -> Vec<Statement> {
+    let mut out: Vec<Statement> = Vec::new();
+    for s in statements {
+        let Some(first) = out.iter_mut().find(|o| o.sid == s.sid) else {
+            out.push(s);
+            continue;
+        };
+        assert!(
+            first.effect == s.effect
+                && first.actions == s.actions
+                && first.conditions == s.conditions,
+            "statements `{}` differ in more than their resources: {first:?} and {s:?}",
+            s.sid
+        );
+        for r in s.resources {
+            if !first.resources.contains(&r) {
+                first.resources.push(r);
+            }
+        }
+    }
+    out
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PolicyDocument {
     pub statements: Vec<Statement>,
@@ -124,4 +151,53 @@ pub fn service_trust_for(service: &str, source_arn: Value) -> Value {
             },
         }],
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_joins_resources_of_one_sid_in_first_use_order() {
+        let merged = merge([
+            Statement::allow("Invoke", ["lambda:InvokeFunction"], vec![json!("a")]),
+            Statement::allow("Publish", ["sns:Publish"], vec![json!("topic")]),
+            Statement::allow("Invoke", ["lambda:InvokeFunction"], vec![json!("b")]),
+            Statement::allow("Invoke", ["lambda:InvokeFunction"], vec![json!("a")]),
+            Statement::allow("Publish", ["sns:Publish"], vec![json!("topic")]),
+        ]);
+        assert_eq!(
+            merged,
+            vec![
+                Statement::allow(
+                    "Invoke",
+                    ["lambda:InvokeFunction"],
+                    vec![json!("a"), json!("b")]
+                ),
+                Statement::allow("Publish", ["sns:Publish"], vec![json!("topic")]),
+            ]
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "differ in more than their resources")]
+    fn merge_refuses_one_sid_for_different_actions() {
+        merge([
+            Statement::allow("Call", ["ec2:DescribeInstances"], vec![json!("*")]),
+            Statement::allow("Call", ["ec2:TerminateInstances"], vec![json!("*")]),
+        ]);
+    }
+
+    #[test]
+    #[should_panic(expected = "differ in more than their resources")]
+    fn merge_refuses_one_sid_for_different_conditions() {
+        merge([
+            Statement::allow("Key", ["kms:Decrypt"], vec![json!("k")]),
+            Statement::allow("Key", ["kms:Decrypt"], vec![json!("k")]).when(
+                "StringEquals",
+                "kms:ViaService",
+                json!("sns"),
+            ),
+        ]);
+    }
 }

@@ -25,6 +25,15 @@ pub fn sub(text: &str) -> Value {
     json!({ "Fn::Sub": text })
 }
 
+/// A text with `${...}` becomes `Fn::Sub`; plain text stays a string.
+pub fn text(s: &str) -> Value {
+    if s.contains("${") {
+        sub(s)
+    } else {
+        json!(s)
+    }
+}
+
 pub fn sub_with(text: &str, vars: Value) -> Value {
     json!({ "Fn::Sub": [text, vars] })
 }

@@ -1,18 +1,19 @@
 //! A playbook stack: the state machine and everything it needs, derived from the graph.
 //!
 //! Walking the validated graph gives the task Lambdas to create, the state machine role's
-//! statements (exactly the functions it invokes and the integrations it uses) and the
-//! `DefinitionSubstitutions` (every `${...}` in the definition, no more, no fewer).
+//! statements (those each integration the graph uses brings, one per Sid: exactly the functions
+//! it invokes and the services it calls) and the `DefinitionSubstitutions` (every `${...}` in the
+//! definition, no more, no fewer).
 
 use super::{evidence, ids, key, params, policy, task_function, topic, trigger::Trigger, Settings};
-use crate::asl::{Integration, State, StateMachine, TaskInfo, ValidationError};
-use crate::cfn::iam::{service_trust_for, PolicyDocument, Statement};
+use crate::asl::{StateMachine, TaskInfo, ValidationError};
+use crate::cfn::iam::{self, service_trust_for, PolicyDocument, Statement};
 use crate::cfn::{
     equals, get_att, if_, no_value, not, ref_, stack_instance_id, sub, sub_with, Output, Parameter,
     ReferenceError, Resource, Template,
 };
 use contract::task::StackResource;
-use serde_json::{json, Map};
+use serde_json::{json, Map, Value};
 
 pub struct Playbook {
     /// File and stack name stem: `triage`, `ec2-compromise`, ...
@@ -41,6 +42,26 @@ struct Flow<'a> {
     prefix: String,
     machine: &'a StateMachine,
     triggers: &'a [Trigger],
+}
+
+impl Flow<'_> {
+    fn machine_id(&self) -> String {
+        format!("{}{}", self.prefix, ids::STATE_MACHINE)
+    }
+    fn role_id(&self) -> String {
+        format!("{}StateMachineRole", self.prefix)
+    }
+    fn logs_id(&self) -> String {
+        format!("{}ExecutionLogs", self.prefix)
+    }
+    /// Companions' names carry their id after the stack's; the primary's is the stack's own.
+    fn suffix(&self) -> String {
+        if self.prefix.is_empty() {
+            String::new()
+        } else {
+            format!("-{}", self.id)
+        }
+    }
 }
 
 /// `ec2-release` → `Ec2Release`.
@@ -129,7 +150,7 @@ impl std::fmt::Display for SynthError {
 impl std::error::Error for SynthError {}
 
 impl Playbook {
-    /// Every task Lambda the graph invokes, once each, in order of first use.
+    /// The stack's state machines: the primary, then each companion.
     fn flows(&self) -> Vec<Flow<'_>> {
         let mut flows = vec![Flow {
             id: self.id,
@@ -148,15 +169,14 @@ impl Playbook {
         flows
     }
 
+    /// Every task Lambda the graphs invoke, once each, in order of first use.
     pub fn tasks(&self) -> Vec<TaskInfo> {
         let mut out: Vec<TaskInfo> = Vec::new();
         let machines: Vec<&StateMachine> = self.flows().iter().map(|f| f.machine).collect();
-        for s in machines.iter().flat_map(|m| m.all_states()) {
-            if let State::Task(t) = s {
-                if let Some(info) = t.integration.task() {
-                    if !out.iter().any(|o| o.name == info.name) {
-                        out.push(info.clone());
-                    }
+        for i in machines.iter().flat_map(|m| m.integrations()) {
+            if let Some(info) = i.task() {
+                if !out.iter().any(|o| o.name == info.name) {
+                    out.push(info.clone());
                 }
             }
         }
@@ -169,17 +189,6 @@ impl Playbook {
             }
         }
         out
-    }
-
-    fn integrations(machine: &StateMachine) -> Vec<&Integration> {
-        machine
-            .all_states()
-            .into_iter()
-            .filter_map(|s| match s {
-                State::Task(t) => Some(&t.integration),
-                _ => None,
-            })
-            .collect()
     }
 
     pub fn synthesize(&self, settings: &Settings) -> Result<Synthesized, SynthError> {
@@ -229,7 +238,7 @@ impl Playbook {
             task_function::add(&mut t, settings, self.id, task, invoker);
         }
         for f in self.flows() {
-            self.add_state_machine(&mut t, &tasks, &f)?;
+            add_state_machine(&mut t, &tasks, &f)?;
         }
         self.add_triggers(&mut t);
         t.check_references()
@@ -243,231 +252,6 @@ impl Playbook {
             template: t,
             tasks,
         })
-    }
-
-    fn add_state_machine(
-        &self,
-        t: &mut Template,
-        tasks: &[TaskInfo],
-        flow: &Flow,
-    ) -> Result<(), SynthError> {
-        let definition = flow.machine.render();
-        let p = &flow.prefix;
-        let (machine_id, role_id, logs_id) = (
-            format!("{p}{}", ids::STATE_MACHINE),
-            format!("{p}StateMachineRole"),
-            format!("{p}ExecutionLogs"),
-        );
-        // Only the functions this machine invokes.
-        let used: Vec<&TaskInfo> = tasks
-            .iter()
-            .filter(|k| {
-                Self::integrations(flow.machine)
-                    .iter()
-                    .any(|i| i.task().is_some_and(|x| x.name == k.name))
-            })
-            .collect();
-
-        // Substitutions: exactly the variables the definition uses.
-        let mut substitutions = Map::new();
-        let text = definition.to_string();
-        for var in crate::cfn::sub_variables(&text) {
-            let value = if let Some(task) = tasks.iter().find(|k| k.arn_substitution() == var) {
-                get_att(&task_function::function_id(task), "Arn")
-            } else if var == "NotificationTopicArn" {
-                ref_(ids::TOPIC)
-            } else if var == STACK_NAME {
-                ref_("AWS::StackName")
-            } else if t.parameters.iter().any(|(n, _)| n == var) {
-                ref_(var)
-            } else if let Some(peer) = var.strip_prefix(PEER_TABLE) {
-                ensure_stack_prefix(t);
-                sub(&format!(
-                    "${{{}}}-{}{}",
-                    params::STACK_PREFIX,
-                    peer.replace('_', "-"),
-                    evidence::CASE_TABLE_SUFFIX
-                ))
-            } else if let Some(peer) = var.strip_prefix(PEER_MACHINE) {
-                ensure_stack_prefix(t);
-                sub(&format!(
-                    "arn:${{AWS::Partition}}:states:${{AWS::Region}}:${{AWS::AccountId}}:stateMachine:${{{}}}-{}",
-                    params::STACK_PREFIX,
-                    peer.replace('_', "-")
-                ))
-            } else if let Some(v) = evidence::substitution(var) {
-                // A store no task declared is missing; check_references says which.
-                v
-            } else {
-                return Err(SynthError::Substitution(
-                    flow.id.to_string(),
-                    format!("the definition uses `${{{var}}}`, which is neither a task function, the topic nor a stack parameter"),
-                ));
-            };
-            substitutions.insert(var.to_string(), value);
-        }
-
-        // The role: walk the integrations.
-        let mut statements = Vec::new();
-        if !used.is_empty() {
-            let mut arns = Vec::new();
-            for task in &used {
-                let id = task_function::function_id(task);
-                arns.push(get_att(&id, "Arn"));
-                arns.push(sub(&format!("${{{id}.Arn}}:*")));
-            }
-            statements.push(Statement::allow(
-                "InvokeTaskFunctions",
-                ["lambda:InvokeFunction"],
-                arns,
-            ));
-        }
-        let integrations = Self::integrations(flow.machine);
-        if integrations
-            .iter()
-            .any(|i| matches!(i, Integration::SnsPublish { .. }))
-        {
-            statements.push(Statement::allow(
-                "PublishNotifications",
-                ["sns:Publish"],
-                vec![policy::stack_resource(StackResource::NotificationTopic)],
-            ));
-            statements.push(
-                Statement::allow(
-                    "UseStackKeyForTopic",
-                    ["kms:Decrypt", "kms:GenerateDataKey"],
-                    vec![policy::stack_resource(StackResource::StackKey)],
-                )
-                .when(
-                    "StringEquals",
-                    "kms:ViaService",
-                    sub("sns.${AWS::Region}.amazonaws.com"),
-                ),
-            );
-        }
-        if integrations
-            .iter()
-            .any(|i| matches!(i, Integration::EventsPutEvents))
-        {
-            statements.push(Statement::allow(
-                "PutEventsOnDefaultBus",
-                ["events:PutEvents"],
-                vec![sub("arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default")],
-            ));
-        }
-        for (i, integration) in integrations.iter().enumerate() {
-            if let Integration::AwsSdk {
-                iam_action,
-                iam_resources,
-                ..
-            } = integration
-            {
-                statements.push(Statement::allow(
-                    &format!("CallAwsApi{i}"),
-                    [iam_action],
-                    iam_resources.iter().map(|r| policy::text(r)).collect(),
-                ));
-            }
-        }
-        let delivery = [
-            "logs:CreateLogDelivery",
-            "logs:DeleteLogDelivery",
-            "logs:DescribeLogGroups",
-            "logs:DescribeResourcePolicies",
-            "logs:GetLogDelivery",
-            "logs:ListLogDeliveries",
-            "logs:PutResourcePolicy",
-            "logs:UpdateLogDelivery",
-        ];
-        let tracing = [
-            "xray:GetSamplingRules",
-            "xray:GetSamplingTargets",
-            "xray:PutTelemetryRecords",
-            "xray:PutTraceSegments",
-        ];
-        statements.push(Statement::allow(
-            "DeliverExecutionLogs",
-            delivery,
-            vec![json!("*")],
-        ));
-        statements.push(Statement::allow("WriteTraces", tracing, vec![json!("*")]));
-
-        t.add(
-            &logs_id,
-            Resource::new(
-                "AWS::Logs::LogGroup",
-                json!({
-                    // The prefix AWS recommends for vended logs, which keeps the account's log
-                    // resource policy small.
-                    "LogGroupName": sub_with(
-                        &format!("/aws/vendedlogs/states/${{AWS::StackName}}-${{StackInstance}}{}", if p.is_empty() { String::new() } else { format!("-{}", flow.id) }),
-                        json!({"StackInstance": stack_instance_id()}),
-                    ),
-                    "RetentionInDays": ref_(params::LOG_RETENTION_DAYS),
-                    "KmsKeyId": get_att(ids::STACK_KEY, "Arn"),
-                }),
-            )
-            .retain(),
-        );
-        t.add(
-            &role_id,
-            Resource::new(
-                "AWS::IAM::Role",
-                json!({
-                    "Description": format!("Runs playbook {}: invokes its tasks and nothing else.", flow.id),
-                    "Path": contract::trust::ROLE_PATH,
-                    // Step Functions assumes it for this stack's machines only.
-                    "AssumeRolePolicyDocument": service_trust_for("states.amazonaws.com", sub("arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:${AWS::StackName}*")),
-                    "Policies": [{
-                        "PolicyName": format!("{}-playbook", flow.id),
-                        "PolicyDocument": PolicyDocument::new(statements).render(),
-                    }],
-                }),
-            )
-            .annotate("aws-ir", json!({"unscoped": [
-                {"Sid": "DeliverExecutionLogs", "Actions": delivery, "Reason": "CloudWatch Logs vended-log delivery actions do not support resource-level permissions (Step Functions Developer Guide, 'IAM policies for logging to CloudWatch Logs')."},
-                {"Sid": "WriteTraces", "Actions": tracing, "Reason": "X-Ray does not support resource-level permissions for these actions."}
-            ]}))
-            .skip_check("CKV_AWS_111", "Only the log-delivery and X-Ray actions use `*`, because AWS offers no resource-level permissions for them; every other statement is scoped to this stack's resources.")
-            .skip_check("CKV_AWS_356", "Same reason: log delivery and X-Ray writes cannot be scoped to a resource."),
-        );
-        t.add(
-            &machine_id,
-            Resource::new(
-                "AWS::StepFunctions::StateMachine",
-                json!({
-                    // A name other stacks can compute (a hand-off starts it by ARN), not one
-                    // found by a tag anyone could copy.
-                    "StateMachineName": if p.is_empty() { sub("${AWS::StackName}") } else { sub(&format!("${{AWS::StackName}}-{}", flow.id)) },
-                    "StateMachineType": "STANDARD",
-                    "RoleArn": get_att(&role_id, "Arn"),
-                    "Definition": definition,
-                    "DefinitionSubstitutions": substitutions,
-                    "LoggingConfiguration": {
-                        "Level": "ALL",
-                        "IncludeExecutionData": true,
-                        "Destinations": [{"CloudWatchLogsLogGroup": {"LogGroupArn": get_att(&logs_id, "Arn")}}],
-                    },
-                    "TracingConfiguration": {"Enabled": true},
-                    "Tags": [{"Key": "aws-ir:playbook", "Value": flow.id}],
-                }),
-            ),
-        );
-        t.output(
-            &format!("{p}StateMachineArn"),
-            Output::new(
-                "The playbook's state machine; watch its executions here.",
-                ref_(&machine_id),
-            ),
-        );
-        t.output(
-            &format!("{p}ExecutionLogGroup"),
-            Output::new(
-                "Every state transition with its input and output.",
-                ref_(&logs_id),
-            ),
-        );
-        Ok(())
     }
 
     fn add_triggers(&self, t: &mut Template) {
@@ -609,6 +393,201 @@ impl Playbook {
     }
 }
 
+/// A state machine of the stack: its log group, its role and the machine itself, with its
+/// outputs.
+fn add_state_machine(t: &mut Template, tasks: &[TaskInfo], flow: &Flow) -> Result<(), SynthError> {
+    let definition = flow.machine.render();
+    let substitutions = substitutions(t, tasks, flow, &definition)?;
+    add_execution_logs(t, flow);
+    add_role(t, flow, role_statements(flow.machine, tasks));
+    add_machine(t, flow, definition, substitutions);
+    Ok(())
+}
+
+/// `DefinitionSubstitutions`: exactly the variables the definition uses, no more, no fewer.
+fn substitutions(
+    t: &mut Template,
+    tasks: &[TaskInfo],
+    flow: &Flow,
+    definition: &Value,
+) -> Result<Map<String, Value>, SynthError> {
+    let mut substitutions = Map::new();
+    let text = definition.to_string();
+    for var in crate::cfn::sub_variables(&text) {
+        let value = if let Some(task) = tasks.iter().find(|k| k.arn_substitution() == var) {
+            get_att(&task_function::function_id(task), "Arn")
+        } else if var == "NotificationTopicArn" {
+            ref_(ids::TOPIC)
+        } else if var == STACK_NAME {
+            ref_("AWS::StackName")
+        } else if t.parameters.iter().any(|(n, _)| n == var) {
+            ref_(var)
+        } else if let Some(peer) = var.strip_prefix(PEER_TABLE) {
+            ensure_stack_prefix(t);
+            sub(&format!(
+                "${{{}}}-{}{}",
+                params::STACK_PREFIX,
+                peer.replace('_', "-"),
+                evidence::CASE_TABLE_SUFFIX
+            ))
+        } else if let Some(peer) = var.strip_prefix(PEER_MACHINE) {
+            ensure_stack_prefix(t);
+            sub(&format!(
+                "arn:${{AWS::Partition}}:states:${{AWS::Region}}:${{AWS::AccountId}}:stateMachine:${{{}}}-{}",
+                params::STACK_PREFIX,
+                peer.replace('_', "-")
+            ))
+        } else if let Some(v) = evidence::substitution(var) {
+            // A store no task declared is missing; check_references says which.
+            v
+        } else {
+            return Err(SynthError::Substitution(
+                flow.id.to_string(),
+                format!("the definition uses `${{{var}}}`, which is neither a task function, the topic nor a stack parameter"),
+            ));
+        };
+        substitutions.insert(var.to_string(), value);
+    }
+    Ok(substitutions)
+}
+
+/// Log delivery and X-Ray actions, which AWS offers no resource-level permissions for.
+const LOG_DELIVERY_ACTIONS: [&str; 8] = [
+    "logs:CreateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:DescribeLogGroups",
+    "logs:DescribeResourcePolicies",
+    "logs:GetLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:UpdateLogDelivery",
+];
+const TRACING_ACTIONS: [&str; 4] = [
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+    "xray:PutTelemetryRecords",
+    "xray:PutTraceSegments",
+];
+
+/// The state machine role: the statements its integrations bring (one per Sid), then log
+/// delivery and tracing.
+fn role_statements(machine: &StateMachine, tasks: &[TaskInfo]) -> Vec<Statement> {
+    let mut integrations = machine.integrations();
+    // Task functions first, in the order the template declares them, then the other
+    // integrations in graph order: the order the roles have always had, so templates stay put.
+    integrations.sort_by_key(|i| {
+        i.task()
+            .and_then(|k| tasks.iter().position(|x| x.name == k.name))
+            .unwrap_or(usize::MAX)
+    });
+    let mut statements = iam::merge(
+        integrations
+            .iter()
+            .flat_map(|i| i.policy_statements(&policy::StackNames)),
+    );
+    statements.push(Statement::allow(
+        "DeliverExecutionLogs",
+        LOG_DELIVERY_ACTIONS,
+        vec![json!("*")],
+    ));
+    statements.push(Statement::allow(
+        "WriteTraces",
+        TRACING_ACTIONS,
+        vec![json!("*")],
+    ));
+    statements
+}
+
+fn add_execution_logs(t: &mut Template, flow: &Flow) {
+    t.add(
+        &flow.logs_id(),
+        Resource::new(
+            "AWS::Logs::LogGroup",
+            json!({
+                // The prefix AWS recommends for vended logs, which keeps the account's log
+                // resource policy small.
+                "LogGroupName": sub_with(
+                    &format!("/aws/vendedlogs/states/${{AWS::StackName}}-${{StackInstance}}{}", flow.suffix()),
+                    json!({"StackInstance": stack_instance_id()}),
+                ),
+                "RetentionInDays": ref_(params::LOG_RETENTION_DAYS),
+                "KmsKeyId": get_att(ids::STACK_KEY, "Arn"),
+            }),
+        )
+        .retain(),
+    );
+}
+
+fn add_role(t: &mut Template, flow: &Flow, statements: Vec<Statement>) {
+    t.add(
+        &flow.role_id(),
+        Resource::new(
+            "AWS::IAM::Role",
+            json!({
+                "Description": format!("Runs playbook {}: invokes its tasks and nothing else.", flow.id),
+                "Path": contract::trust::ROLE_PATH,
+                // Step Functions assumes it for this stack's machines only.
+                "AssumeRolePolicyDocument": service_trust_for("states.amazonaws.com", sub("arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:${AWS::StackName}*")),
+                "Policies": [{
+                    "PolicyName": format!("{}-playbook", flow.id),
+                    "PolicyDocument": PolicyDocument::new(statements).render(),
+                }],
+            }),
+        )
+        .annotate("aws-ir", json!({"unscoped": [
+            {"Sid": "DeliverExecutionLogs", "Actions": LOG_DELIVERY_ACTIONS, "Reason": "CloudWatch Logs vended-log delivery actions do not support resource-level permissions (Step Functions Developer Guide, 'IAM policies for logging to CloudWatch Logs')."},
+            {"Sid": "WriteTraces", "Actions": TRACING_ACTIONS, "Reason": "X-Ray does not support resource-level permissions for these actions."}
+        ]}))
+        .skip_check("CKV_AWS_111", "Only the log-delivery and X-Ray actions use `*`, because AWS offers no resource-level permissions for them; every other statement is scoped to this stack's resources.")
+        .skip_check("CKV_AWS_356", "Same reason: log delivery and X-Ray writes cannot be scoped to a resource."),
+    );
+}
+
+fn add_machine(
+    t: &mut Template,
+    flow: &Flow,
+    definition: Value,
+    substitutions: Map<String, Value>,
+) {
+    let p = &flow.prefix;
+    t.add(
+        &flow.machine_id(),
+        Resource::new(
+            "AWS::StepFunctions::StateMachine",
+            json!({
+                // A name other stacks can compute (a hand-off starts it by ARN), not one
+                // found by a tag anyone could copy.
+                "StateMachineName": sub(&format!("${{AWS::StackName}}{}", flow.suffix())),
+                "StateMachineType": "STANDARD",
+                "RoleArn": get_att(&flow.role_id(), "Arn"),
+                "Definition": definition,
+                "DefinitionSubstitutions": substitutions,
+                "LoggingConfiguration": {
+                    "Level": "ALL",
+                    "IncludeExecutionData": true,
+                    "Destinations": [{"CloudWatchLogsLogGroup": {"LogGroupArn": get_att(&flow.logs_id(), "Arn")}}],
+                },
+                "TracingConfiguration": {"Enabled": true},
+                "Tags": [{"Key": "aws-ir:playbook", "Value": flow.id}],
+            }),
+        ),
+    );
+    t.output(
+        &format!("{p}StateMachineArn"),
+        Output::new(
+            "The playbook's state machine; watch its executions here.",
+            ref_(&flow.machine_id()),
+        ),
+    );
+    t.output(
+        &format!("{p}ExecutionLogGroup"),
+        Output::new(
+            "Every state transition with its input and output.",
+            ref_(&flow.logs_id()),
+        ),
+    );
+}
+
 fn common_parameters(t: &mut Template, custom_actions: bool) {
     t.parameter(
         params::ARTIFACT_BUCKET,
@@ -677,4 +656,75 @@ fn common_parameters(t: &mut Template, custom_actions: bool) {
         "HasSecurityHubActions",
         equals(ref_(params::SECURITY_HUB_ACTIONS), json!("true")),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::asl::{Chain, IntoChain, Parallel, Succeed, Task, STATES_ALL};
+    use contract::tasks::{Normalize, Notify};
+
+    #[test]
+    fn the_role_holds_what_the_graph_uses_one_statement_per_sid() {
+        let describe = |name: &str, resource: &str| {
+            Task::aws_sdk(
+                name,
+                "ec2",
+                "describeInstances",
+                "ec2:DescribeInstances",
+                &[resource],
+            )
+        };
+        let normalize = Task::invoke::<Normalize>("Normalize")
+            .with_path("event", "$")
+            .with("dry_run", json!(false));
+        let notify = Task::invoke::<Notify>("Notify")
+            .with_path("case", "$.case")
+            .with("topic_arn", json!("${NotificationTopicArn}"))
+            .with("outcome", json!("Triaged"))
+            .with_path("results", "$.results");
+        let machine = StateMachine::new(
+            "test",
+            "",
+            describe("First", "*")
+                .next(Task::sns_publish("Tell"))
+                .next(
+                    Parallel::new("Both")
+                        .branch(notify)
+                        .branch(describe("Again", "arn:${AWS::Partition}:ec2:*"))
+                        .catch([STATES_ALL], "$.error", Chain::goto("Done")),
+                )
+                .next(normalize)
+                .next(Task::sns_publish("TellAgain"))
+                .next(Succeed::new("Done")),
+        );
+        // The stack declares Normalize before Notify, whatever the order in this graph.
+        let tasks = vec![TaskInfo::of::<Normalize>(), TaskInfo::of::<Notify>()];
+        let statements = role_statements(&machine, &tasks);
+        let sids: Vec<&str> = statements.iter().map(|s| s.sid.as_str()).collect();
+        assert_eq!(
+            sids,
+            [
+                "InvokeTaskFunctions",
+                "CallEc2DescribeInstances",
+                "PublishNotifications",
+                "UseStackKeyForTopic",
+                "DeliverExecutionLogs",
+                "WriteTraces",
+            ]
+        );
+        assert_eq!(
+            statements[0].resources,
+            [
+                get_att("NormalizeFunction", "Arn"),
+                sub("${NormalizeFunction.Arn}:*"),
+                get_att("NotifyFunction", "Arn"),
+                sub("${NotifyFunction.Arn}:*"),
+            ]
+        );
+        assert_eq!(
+            statements[1].resources,
+            [json!("*"), sub("arn:${AWS::Partition}:ec2:*")]
+        );
+    }
 }

@@ -1,19 +1,12 @@
-//! Turns a task's declared [`Permission`]s into IAM statements scoped to this stack.
+//! Turns a task's declared [`Permission`]s into IAM statements scoped to this stack, and names
+//! the stack's resources for the state machine's integrations ([`StackNames`]).
 
-use super::{evidence, ids};
+use super::{evidence, ids, task_function};
+use crate::asl::{StackRefs, TaskInfo};
 use crate::cfn::iam::Statement;
-use crate::cfn::{get_att, ref_, sub};
+use crate::cfn::{get_att, ref_, sub, text};
 use contract::task::{Permission, Scope, StackResource};
 use serde_json::{json, Value};
-
-/// A text with `${...}` becomes `Fn::Sub`; plain text stays a string.
-pub fn text(s: &str) -> Value {
-    if s.contains("${") {
-        sub(s)
-    } else {
-        json!(s)
-    }
-}
 
 pub fn stack_resource(r: StackResource) -> Value {
     match r {
@@ -32,6 +25,18 @@ pub fn stack_resource(r: StackResource) -> Value {
         // The regional sets by name prefix: the CloudFront ones are conditional, so a GetAtt
         // would not resolve when they are off (their global ARN is a separate scope).
         StackResource::BlockedIpSets => sub("arn:${AWS::Partition}:wafv2:${AWS::Region}:${AWS::AccountId}:regional/ipset/${AWS::StackName}-blocked-*/*"),
+    }
+}
+
+/// How a playbook stack names the resources its state machine's integrations touch.
+pub struct StackNames;
+
+impl StackRefs for StackNames {
+    fn function_id(&self, task: &TaskInfo) -> String {
+        task_function::function_id(task)
+    }
+    fn resource(&self, r: StackResource) -> Value {
+        stack_resource(r)
     }
 }
 
