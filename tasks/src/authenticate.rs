@@ -34,6 +34,15 @@ impl Sts {
     }
 }
 
+/// STS, reached only with proofs others presigned: the Lambda's role calls nothing (and
+/// `sts:GetCallerIdentity` needs no grant anyway).
+impl crate::aws::Client for Sts {
+    const SERVICE: &'static str = "sts";
+    fn build(config: &aws_config::SdkConfig) -> Self {
+        Sts::from_config(config)
+    }
+}
+
 fn unauthorized(message: impl Into<String>) -> TaskError {
     TaskError::new(ErrorName::Unauthorized, message)
 }

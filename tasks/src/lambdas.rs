@@ -7,8 +7,12 @@
 //! (`src/bin/bootstrap.rs`, `make package`) serves every task by the function's `IR_TASK`. Each
 //! entry is typed by its contract ([`runtime::serve`] takes the task's `Input` and `Output` and
 //! its `NAME`), so a main and its contract cannot disagree.
+//!
+//! Each entry builds only the clients its handler takes, named once per task ([`Entry`], in
+//! `entries!`), and the tests below hold that set to the IAM actions the task's contract grants
+//! (see [`crate::aws`]).
 
-use crate::aws::Aws;
+use crate::aws::Clients;
 use crate::{authenticate, cases, credentials, ec2, ip, normalize, notify, runtime, settings};
 use contract::tasks::authenticate::{AuthenticateAnswer, AuthenticateRequest};
 use contract::tasks::credentials::{
@@ -87,6 +91,84 @@ pub const TASKS: &[&str] = &[
     VerifyIsolation::NAME,
 ];
 
+/// A task's Lambda: the clients its handler takes, and so the only ones it builds.
+pub trait Entry: Task {
+    /// Built once per Lambda instance by [`clients`]; see [`crate::aws`].
+    type Clients: Clients;
+}
+
+/// Declares each task's clients once: its [`Entry`], and the services the test below holds to
+/// the task's IAM permissions.
+macro_rules! entries {
+    ($($task:ty => $clients:ty,)*) => {
+        $(impl Entry for $task {
+            type Clients = $clients;
+        })*
+
+        /// The IAM service prefixes of the clients `task`'s Lambda builds, and the actions its
+        /// contract grants; `None` for no task.
+        #[cfg(test)]
+        fn services(task: &str) -> Option<(&'static [&'static str], Vec<contract::Permission>)> {
+            $(if task == <$task as Task>::NAME {
+                return Some((
+                    <<$task as Entry>::Clients as Clients>::SERVICES,
+                    <$task as Task>::permissions(),
+                ));
+            })*
+            None
+        }
+    };
+}
+
+entries! {
+    AssessInstance => ec2::assess::AssessInstanceClients,
+    AssessPrincipal => credentials::assess::AssessPrincipalClients,
+    AttachForensics => (aws_sdk_ec2::Client, aws_sdk_dynamodb::Client),
+    AuthenticateAnswer => authenticate::Sts,
+    AuthenticateRequest => (aws_sdk_iam::Client, authenticate::Sts),
+    BlockAccountPublicAccess => settings::BlockAccountClients,
+    BlockBucketPublicAccess => settings::BlockBucketClients,
+    BlockInNacl => (aws_sdk_ec2::Client, aws_sdk_dynamodb::Client),
+    BlockInWaf => (aws_sdk_wafv2::Client, aws_sdk_dynamodb::Client),
+    CaptureVolatileEvidence => ec2::capture::CaptureClients,
+    ClaimCase => (aws_sdk_dynamodb::Client, aws_sdk_sfn::Client),
+    DeactivateAccessKey => (aws_sdk_iam::Client, aws_sdk_dynamodb::Client),
+    DetachFromServices => ec2::detach::DetachClients,
+    EvaluateTrailLogging => settings::EvaluateTrailClients,
+    ExpireBlocks => ip::expire::ExpireClients,
+    GuardAwsIrTags => settings::GuardTagsClients,
+    HandOffInstance => (aws_sdk_sfn::Client, aws_config::SdkConfig),
+    IdentifyConfigRule => aws_sdk_config::Client,
+    IsolateNetwork => (aws_sdk_ec2::Client, aws_sdk_dynamodb::Client),
+    Normalize => (),
+    Notify => (aws_sdk_sns::Client, aws_sdk_securityhub::Client, aws_sdk_ssm::Client),
+    ProtectInstance => (aws_sdk_ec2::Client, aws_sdk_dynamodb::Client),
+    RecordCase => (aws_sdk_dynamodb::Client, aws_sdk_s3::Client),
+    RecordCredentials => aws_sdk_dynamodb::Client,
+    RecordPreState => ec2::prestate::PreStateClients,
+    ReleaseAccountPublicAccess => (aws_sdk_s3control::Client, aws_sdk_dynamodb::Client),
+    ReleaseBucketPublicAccess => (aws_sdk_s3::Client, aws_sdk_dynamodb::Client),
+    ReleaseCredentials => credentials::release::ReleaseCredentialsClients,
+    ReleaseInstance => ec2::release::ReleaseInstanceClients,
+    ReleaseTrailLogging => (aws_sdk_cloudtrail::Client, aws_sdk_dynamodb::Client),
+    RemoveInstanceProfile => ec2::profile::ProfileClients,
+    RestartTrailLogging => settings::RestartTrailClients,
+    RestoreIngress => (aws_sdk_ec2::Client, aws_sdk_dynamodb::Client),
+    RestrictUser => (aws_sdk_iam::Client, aws_sdk_dynamodb::Client),
+    RevokeOpenIngress => settings::RevokeOpenIngressClients,
+    RevokeRoleSessions => (aws_sdk_iam::Client, aws_sdk_dynamodb::Client),
+    ScreenAddresses => ip::screen::ScreenClients,
+    SnapshotVolumes => (aws_sdk_ec2::Client, aws_sdk_dynamodb::Client),
+    TagInstance => (aws_sdk_ec2::Client, aws_sdk_dynamodb::Client),
+    VerifyIsolation => ec2::verify::VerifyClients,
+}
+
+/// The clients task `T`'s handler takes, built from the one SDK configuration
+/// ([`crate::aws_config`]). Building a client makes no call.
+async fn clients<T: Entry>() -> T::Clients {
+    <T::Clients as Clients>::build(&crate::aws_config().await)
+}
+
 /// Runs the Lambda of `task` (a name in [`TASKS`]).
 pub fn serve(task: &str) -> Result<(), Error> {
     match task {
@@ -141,7 +223,7 @@ pub fn serve(task: &str) -> Result<(), Error> {
 /// `assess-instance`: [`AssessInstance`].
 pub fn assess_instance() -> Result<(), Error> {
     block_on(async {
-        let aws = &Aws::from_env().await;
+        let aws = &clients::<AssessInstance>().await;
         runtime::serve::<AssessInstance, _, _>(move |input| async move {
             ec2::assess::handle(aws, input, &crate::now()).await
         })
@@ -152,7 +234,7 @@ pub fn assess_instance() -> Result<(), Error> {
 /// `assess-principal`: [`AssessPrincipal`].
 pub fn assess_principal() -> Result<(), Error> {
     block_on(async {
-        let aws = &Aws::from_env().await;
+        let aws = &clients::<AssessPrincipal>().await;
         runtime::serve::<AssessPrincipal, _, _>(move |input| async move {
             credentials::assess::handle(aws, input, &crate::now()).await
         })
@@ -163,9 +245,9 @@ pub fn assess_principal() -> Result<(), Error> {
 /// `attach-forensics`: [`AttachForensics`].
 pub fn attach_forensics() -> Result<(), Error> {
     block_on(async {
-        let aws = &Aws::from_env().await;
+        let (ec2, dynamodb) = &clients::<AttachForensics>().await;
         runtime::serve::<AttachForensics, _, _>(move |input| async move {
-            ec2::forensics::handle(aws, input).await
+            ec2::forensics::handle(ec2, dynamodb, input).await
         })
         .await
     })
@@ -174,7 +256,7 @@ pub fn attach_forensics() -> Result<(), Error> {
 /// `authenticate-answer`: [`AuthenticateAnswer`].
 pub fn authenticate_answer() -> Result<(), Error> {
     block_on(async {
-        let sts = &authenticate::Sts::from_config(&crate::aws_config().await);
+        let sts = &clients::<AuthenticateAnswer>().await;
         runtime::serve::<AuthenticateAnswer, _, _>(move |input| async move {
             authenticate::authenticate_answer(sts, input).await
         })
@@ -185,9 +267,7 @@ pub fn authenticate_answer() -> Result<(), Error> {
 /// `authenticate-request`: [`AuthenticateRequest`].
 pub fn authenticate_request() -> Result<(), Error> {
     block_on(async {
-        let config = crate::aws_config().await;
-        let iam = &aws_sdk_iam::Client::new(&config);
-        let sts = &authenticate::Sts::from_config(&config);
+        let (iam, sts) = &clients::<AuthenticateRequest>().await;
         runtime::serve::<AuthenticateRequest, _, _>(move |input| async move {
             authenticate::authenticate_request(iam, sts, input).await
         })
@@ -198,7 +278,7 @@ pub fn authenticate_request() -> Result<(), Error> {
 /// `block-account-public-access`: [`BlockAccountPublicAccess`].
 pub fn block_account_public_access() -> Result<(), Error> {
     block_on(async {
-        let aws = &Aws::from_env().await;
+        let aws = &clients::<BlockAccountPublicAccess>().await;
         runtime::serve::<BlockAccountPublicAccess, _, _>(move |input| async move {
             settings::block_account_public_access(aws, input).await
         })
@@ -209,7 +289,7 @@ pub fn block_account_public_access() -> Result<(), Error> {
 /// `block-bucket-public-access`: [`BlockBucketPublicAccess`].
 pub fn block_bucket_public_access() -> Result<(), Error> {
     block_on(async {
-        let aws = &Aws::from_env().await;
+        let aws = &clients::<BlockBucketPublicAccess>().await;
         runtime::serve::<BlockBucketPublicAccess, _, _>(move |input| async move {
             settings::block_bucket_public_access(aws, input).await
         })
@@ -220,9 +300,9 @@ pub fn block_bucket_public_access() -> Result<(), Error> {
 /// `block-in-nacl`: [`BlockInNacl`].
 pub fn block_in_nacl() -> Result<(), Error> {
     block_on(async {
-        let aws = &Aws::from_env().await;
+        let (ec2, dynamodb) = &clients::<BlockInNacl>().await;
         runtime::serve::<BlockInNacl, _, _>(move |input| async move {
-            ip::block::block_in_nacl(aws, input).await
+            ip::block::block_in_nacl(ec2, dynamodb, input).await
         })
         .await
     })
@@ -231,9 +311,9 @@ pub fn block_in_nacl() -> Result<(), Error> {
 /// `block-in-waf`: [`BlockInWaf`].
 pub fn block_in_waf() -> Result<(), Error> {
     block_on(async {
-        let aws = &Aws::from_env().await;
+        let (wafv2, dynamodb) = &clients::<BlockInWaf>().await;
         runtime::serve::<BlockInWaf, _, _>(move |input| async move {
-            ip::block::block_in_waf(aws, input).await
+            ip::block::block_in_waf(wafv2, dynamodb, input).await
         })
         .await
     })
@@ -242,7 +322,7 @@ pub fn block_in_waf() -> Result<(), Error> {
 /// `capture-volatile-evidence`: [`CaptureVolatileEvidence`].
 pub fn capture_volatile_evidence() -> Result<(), Error> {
     block_on(async {
-        let aws = &Aws::from_env().await;
+        let aws = &clients::<CaptureVolatileEvidence>().await;
         runtime::serve::<CaptureVolatileEvidence, _, _>(move |input| async move {
             ec2::capture::handle(aws, input, CAPTURE_BUDGET).await
         })
@@ -253,9 +333,9 @@ pub fn capture_volatile_evidence() -> Result<(), Error> {
 /// `claim-case`: [`ClaimCase`].
 pub fn claim_case() -> Result<(), Error> {
     block_on(async {
-        let aws = &Aws::from_env().await;
+        let (dynamodb, sfn) = &clients::<ClaimCase>().await;
         runtime::serve::<ClaimCase, _, _>(move |input| async move {
-            cases::claim_case(&aws.dynamodb, &aws.sfn, input).await
+            cases::claim_case(dynamodb, sfn, input).await
         })
         .await
     })
@@ -264,9 +344,9 @@ pub fn claim_case() -> Result<(), Error> {
 /// `deactivate-access-key`: [`DeactivateAccessKey`].
 pub fn deactivate_access_key() -> Result<(), Error> {
     block_on(async {
-        let aws = &Aws::from_env().await;
+        let (iam, dynamodb) = &clients::<DeactivateAccessKey>().await;
         runtime::serve::<DeactivateAccessKey, _, _>(move |input| async move {
-            credentials::cuts::deactivate_access_key(aws, input).await
+            credentials::cuts::deactivate_access_key(iam, dynamodb, input).await
         })
         .await
     })
@@ -275,7 +355,7 @@ pub fn deactivate_access_key() -> Result<(), Error> {
 /// `detach-from-services`: [`DetachFromServices`].
 pub fn detach_from_services() -> Result<(), Error> {
     block_on(async {
-        let aws = &Aws::from_env().await;
+        let aws = &clients::<DetachFromServices>().await;
         runtime::serve::<DetachFromServices, _, _>(move |input| async move {
             ec2::detach::handle(aws, input).await
         })
@@ -286,7 +366,7 @@ pub fn detach_from_services() -> Result<(), Error> {
 /// `evaluate-trail-logging`: [`EvaluateTrailLogging`].
 pub fn evaluate_trail_logging() -> Result<(), Error> {
     block_on(async {
-        let aws = &Aws::from_env().await;
+        let aws = &clients::<EvaluateTrailLogging>().await;
         runtime::serve::<EvaluateTrailLogging, _, _>(move |input| async move {
             settings::evaluate_trail_logging(aws, input).await
         })
@@ -297,7 +377,7 @@ pub fn evaluate_trail_logging() -> Result<(), Error> {
 /// `expire-blocks`: [`ExpireBlocks`].
 pub fn expire_blocks() -> Result<(), Error> {
     block_on(async {
-        let aws = &Aws::from_env().await;
+        let aws = &clients::<ExpireBlocks>().await;
         runtime::serve::<ExpireBlocks, _, _>(move |input| async move {
             ip::expire::expire_blocks(aws, input).await
         })
@@ -308,7 +388,7 @@ pub fn expire_blocks() -> Result<(), Error> {
 /// `guard-aws-ir-tags`: [`GuardAwsIrTags`].
 pub fn guard_aws_ir_tags() -> Result<(), Error> {
     block_on(async {
-        let aws = &Aws::from_env().await;
+        let aws = &clients::<GuardAwsIrTags>().await;
         runtime::serve::<GuardAwsIrTags, _, _>(move |input| async move {
             settings::guard_aws_ir_tags(aws, input).await
         })
@@ -319,8 +399,7 @@ pub fn guard_aws_ir_tags() -> Result<(), Error> {
 /// `hand-off-instance`: [`HandOffInstance`].
 pub fn hand_off_instance() -> Result<(), Error> {
     block_on(async {
-        let config = &crate::aws_config().await;
-        let sfn = &aws_sdk_sfn::Client::new(config);
+        let (sfn, config) = &clients::<HandOffInstance>().await;
         runtime::serve::<HandOffInstance, _, _>(move |input| async move {
             credentials::handoff::hand_off(sfn, config, input).await
         })
@@ -331,9 +410,9 @@ pub fn hand_off_instance() -> Result<(), Error> {
 /// `identify-config-rule`: [`IdentifyConfigRule`].
 pub fn identify_config_rule() -> Result<(), Error> {
     block_on(async {
-        let aws = &Aws::from_env().await;
+        let config = &clients::<IdentifyConfigRule>().await;
         runtime::serve::<IdentifyConfigRule, _, _>(move |input| async move {
-            settings::identify_config_rule(&aws.config, input).await
+            settings::identify_config_rule(config, input).await
         })
         .await
     })
@@ -342,9 +421,9 @@ pub fn identify_config_rule() -> Result<(), Error> {
 /// `isolate-network`: [`IsolateNetwork`].
 pub fn isolate_network() -> Result<(), Error> {
     block_on(async {
-        let aws = &Aws::from_env().await;
+        let (ec2, dynamodb) = &clients::<IsolateNetwork>().await;
         runtime::serve::<IsolateNetwork, _, _>(move |input| async move {
-            ec2::isolate::handle(aws, input).await
+            ec2::isolate::handle(ec2, dynamodb, input).await
         })
         .await
     })
@@ -360,10 +439,7 @@ pub fn normalize() -> Result<(), Error> {
 /// `notify`: [`Notify`].
 pub fn notify() -> Result<(), Error> {
     block_on(async {
-        let config = crate::aws_config().await;
-        let sns = &aws_sdk_sns::Client::new(&config);
-        let securityhub = &aws_sdk_securityhub::Client::new(&config);
-        let ssm = &aws_sdk_ssm::Client::new(&config);
+        let (sns, securityhub, ssm) = &clients::<Notify>().await;
         runtime::serve::<Notify, _, _>(move |input| async move {
             notify::handle(sns, securityhub, ssm, input).await
         })
@@ -374,9 +450,9 @@ pub fn notify() -> Result<(), Error> {
 /// `protect-instance`: [`ProtectInstance`].
 pub fn protect_instance() -> Result<(), Error> {
     block_on(async {
-        let aws = &Aws::from_env().await;
+        let (ec2, dynamodb) = &clients::<ProtectInstance>().await;
         runtime::serve::<ProtectInstance, _, _>(move |input| async move {
-            ec2::protect::handle(aws, input).await
+            ec2::protect::handle(ec2, dynamodb, input).await
         })
         .await
     })
@@ -385,9 +461,9 @@ pub fn protect_instance() -> Result<(), Error> {
 /// `record-case`: [`RecordCase`].
 pub fn record_case() -> Result<(), Error> {
     block_on(async {
-        let aws = &Aws::from_env().await;
+        let (dynamodb, s3) = &clients::<RecordCase>().await;
         runtime::serve::<RecordCase, _, _>(move |input| async move {
-            ec2::record::handle(aws, input, &crate::now()).await
+            ec2::record::handle(dynamodb, s3, input, &crate::now()).await
         })
         .await
     })
@@ -396,9 +472,9 @@ pub fn record_case() -> Result<(), Error> {
 /// `record-credentials`: [`RecordCredentials`].
 pub fn record_credentials() -> Result<(), Error> {
     block_on(async {
-        let aws = &Aws::from_env().await;
+        let dynamodb = &clients::<RecordCredentials>().await;
         runtime::serve::<RecordCredentials, _, _>(move |input| async move {
-            credentials::record::handle(aws, input, &crate::now()).await
+            credentials::record::handle(dynamodb, input, &crate::now()).await
         })
         .await
     })
@@ -407,7 +483,7 @@ pub fn record_credentials() -> Result<(), Error> {
 /// `record-pre-state`: [`RecordPreState`].
 pub fn record_pre_state() -> Result<(), Error> {
     block_on(async {
-        let aws = &Aws::from_env().await;
+        let aws = &clients::<RecordPreState>().await;
         runtime::serve::<RecordPreState, _, _>(move |input| async move {
             ec2::prestate::handle(aws, input, &crate::now()).await
         })
@@ -418,9 +494,9 @@ pub fn record_pre_state() -> Result<(), Error> {
 /// `release-account-public-access`: [`ReleaseAccountPublicAccess`].
 pub fn release_account_public_access() -> Result<(), Error> {
     block_on(async {
-        let aws = &Aws::from_env().await;
+        let (s3control, dynamodb) = &clients::<ReleaseAccountPublicAccess>().await;
         runtime::serve::<ReleaseAccountPublicAccess, _, _>(move |input| async move {
-            settings::release_account_public_access(aws, input).await
+            settings::release_account_public_access(s3control, dynamodb, input).await
         })
         .await
     })
@@ -429,9 +505,9 @@ pub fn release_account_public_access() -> Result<(), Error> {
 /// `release-bucket-public-access`: [`ReleaseBucketPublicAccess`].
 pub fn release_bucket_public_access() -> Result<(), Error> {
     block_on(async {
-        let aws = &Aws::from_env().await;
+        let (s3, dynamodb) = &clients::<ReleaseBucketPublicAccess>().await;
         runtime::serve::<ReleaseBucketPublicAccess, _, _>(move |input| async move {
-            settings::release_bucket_public_access(aws, input).await
+            settings::release_bucket_public_access(s3, dynamodb, input).await
         })
         .await
     })
@@ -440,7 +516,7 @@ pub fn release_bucket_public_access() -> Result<(), Error> {
 /// `release-credentials`: [`ReleaseCredentials`].
 pub fn release_credentials() -> Result<(), Error> {
     block_on(async {
-        let aws = &Aws::from_env().await;
+        let aws = &clients::<ReleaseCredentials>().await;
         runtime::serve::<ReleaseCredentials, _, _>(move |input| async move {
             credentials::release::handle(aws, input).await
         })
@@ -451,7 +527,7 @@ pub fn release_credentials() -> Result<(), Error> {
 /// `release-instance`: [`ReleaseInstance`].
 pub fn release_instance() -> Result<(), Error> {
     block_on(async {
-        let aws = &Aws::from_env().await;
+        let aws = &clients::<ReleaseInstance>().await;
         runtime::serve::<ReleaseInstance, _, _>(move |input| async move {
             ec2::release::handle(aws, input).await
         })
@@ -462,9 +538,9 @@ pub fn release_instance() -> Result<(), Error> {
 /// `release-trail-logging`: [`ReleaseTrailLogging`].
 pub fn release_trail_logging() -> Result<(), Error> {
     block_on(async {
-        let aws = &Aws::from_env().await;
+        let (cloudtrail, dynamodb) = &clients::<ReleaseTrailLogging>().await;
         runtime::serve::<ReleaseTrailLogging, _, _>(move |input| async move {
-            settings::release_trail_logging(aws, input).await
+            settings::release_trail_logging(cloudtrail, dynamodb, input).await
         })
         .await
     })
@@ -473,7 +549,7 @@ pub fn release_trail_logging() -> Result<(), Error> {
 /// `remove-instance-profile`: [`RemoveInstanceProfile`].
 pub fn remove_instance_profile() -> Result<(), Error> {
     block_on(async {
-        let aws = &Aws::from_env().await;
+        let aws = &clients::<RemoveInstanceProfile>().await;
         runtime::serve::<RemoveInstanceProfile, _, _>(move |input| async move {
             ec2::profile::handle(aws, input, &crate::now()).await
         })
@@ -484,7 +560,7 @@ pub fn remove_instance_profile() -> Result<(), Error> {
 /// `restart-trail-logging`: [`RestartTrailLogging`].
 pub fn restart_trail_logging() -> Result<(), Error> {
     block_on(async {
-        let aws = &Aws::from_env().await;
+        let aws = &clients::<RestartTrailLogging>().await;
         runtime::serve::<RestartTrailLogging, _, _>(move |input| async move {
             settings::restart_trail_logging(aws, input).await
         })
@@ -495,9 +571,9 @@ pub fn restart_trail_logging() -> Result<(), Error> {
 /// `restore-ingress`: [`RestoreIngress`].
 pub fn restore_ingress() -> Result<(), Error> {
     block_on(async {
-        let aws = &Aws::from_env().await;
+        let (ec2, dynamodb) = &clients::<RestoreIngress>().await;
         runtime::serve::<RestoreIngress, _, _>(move |input| async move {
-            settings::restore_ingress(aws, input).await
+            settings::restore_ingress(ec2, dynamodb, input).await
         })
         .await
     })
@@ -506,9 +582,9 @@ pub fn restore_ingress() -> Result<(), Error> {
 /// `restrict-user`: [`RestrictUser`].
 pub fn restrict_user() -> Result<(), Error> {
     block_on(async {
-        let aws = &Aws::from_env().await;
+        let (iam, dynamodb) = &clients::<RestrictUser>().await;
         runtime::serve::<RestrictUser, _, _>(move |input| async move {
-            credentials::cuts::restrict_user(aws, input).await
+            credentials::cuts::restrict_user(iam, dynamodb, input).await
         })
         .await
     })
@@ -517,7 +593,7 @@ pub fn restrict_user() -> Result<(), Error> {
 /// `revoke-open-ingress`: [`RevokeOpenIngress`].
 pub fn revoke_open_ingress() -> Result<(), Error> {
     block_on(async {
-        let aws = &Aws::from_env().await;
+        let aws = &clients::<RevokeOpenIngress>().await;
         runtime::serve::<RevokeOpenIngress, _, _>(move |input| async move {
             settings::revoke_open_ingress(aws, input).await
         })
@@ -528,9 +604,9 @@ pub fn revoke_open_ingress() -> Result<(), Error> {
 /// `revoke-role-sessions`: [`RevokeRoleSessions`].
 pub fn revoke_role_sessions() -> Result<(), Error> {
     block_on(async {
-        let aws = &Aws::from_env().await;
+        let (iam, dynamodb) = &clients::<RevokeRoleSessions>().await;
         runtime::serve::<RevokeRoleSessions, _, _>(move |input| async move {
-            credentials::cuts::revoke_role_sessions(aws, input, &crate::now()).await
+            credentials::cuts::revoke_role_sessions(iam, dynamodb, input, &crate::now()).await
         })
         .await
     })
@@ -539,7 +615,7 @@ pub fn revoke_role_sessions() -> Result<(), Error> {
 /// `screen-addresses`: [`ScreenAddresses`].
 pub fn screen_addresses() -> Result<(), Error> {
     block_on(async {
-        let aws = &Aws::from_env().await;
+        let aws = &clients::<ScreenAddresses>().await;
         runtime::serve::<ScreenAddresses, _, _>(move |input| async move {
             ip::screen::screen_addresses(aws, input).await
         })
@@ -550,9 +626,9 @@ pub fn screen_addresses() -> Result<(), Error> {
 /// `snapshot-volumes`: [`SnapshotVolumes`].
 pub fn snapshot_volumes() -> Result<(), Error> {
     block_on(async {
-        let aws = &Aws::from_env().await;
+        let (ec2, dynamodb) = &clients::<SnapshotVolumes>().await;
         runtime::serve::<SnapshotVolumes, _, _>(move |input| async move {
-            ec2::snapshot::handle(aws, input).await
+            ec2::snapshot::handle(ec2, dynamodb, input).await
         })
         .await
     })
@@ -561,9 +637,9 @@ pub fn snapshot_volumes() -> Result<(), Error> {
 /// `tag-instance`: [`TagInstance`].
 pub fn tag_instance() -> Result<(), Error> {
     block_on(async {
-        let aws = &Aws::from_env().await;
+        let (ec2, dynamodb) = &clients::<TagInstance>().await;
         runtime::serve::<TagInstance, _, _>(move |input| async move {
-            ec2::tag::handle(aws, input).await
+            ec2::tag::handle(ec2, dynamodb, input).await
         })
         .await
     })
@@ -572,7 +648,7 @@ pub fn tag_instance() -> Result<(), Error> {
 /// `verify-isolation`: [`VerifyIsolation`].
 pub fn verify_isolation() -> Result<(), Error> {
     block_on(async {
-        let aws = &Aws::from_env().await;
+        let aws = &clients::<VerifyIsolation>().await;
         runtime::serve::<VerifyIsolation, _, _>(move |input| async move {
             ec2::verify::handle(aws, input).await
         })
@@ -634,6 +710,138 @@ mod tests {
             }
         }
         assert!(seen > 30, "{seen} functions");
+    }
+
+    /// Services a Lambda calls with no grant of its role: (service, why).
+    const UNGRANTED: &[(&str, &str)] = &[(
+        "sts",
+        "proofs: a presigned sts:GetCallerIdentity, which no IAM policy grants or denies, signed \
+         by hand-off and only forwarded (signed by others) by the authenticate tasks",
+    )];
+
+    /// Where a Lambda's clients and its role still disagree, found by the test below and left
+    /// for a decision on the IAM (which changes the generated templates): (task, service, what).
+    /// Each must still hold, so a fixed one is taken off this list.
+    const KNOWN_GAPS: &[(&str, &str, &str)] = &[
+        (
+            "capture-volatile-evidence",
+            "dynamodb",
+            "built, not granted: the outcome is recorded on the case (`ec2::remember`, \
+             dynamodb:UpdateItem on the case table, encrypted with the stack key)",
+        ),
+        (
+            "capture-volatile-evidence",
+            "ec2",
+            "built, not granted: an instance SSM does not know is read (`ec2::describe`, \
+             ec2:DescribeInstances) to tell an unmanaged instance from none",
+        ),
+        (
+            "guard-aws-ir-tags",
+            "dynamodb",
+            "granted, not built: the case table (settings' `common()`) and its key, which the \
+             tag guard never reads or writes",
+        ),
+    ];
+
+    /// The services `permissions` grant calls of. A key granted only through another service
+    /// (`kms:ViaService`) is a use of that service, which the Lambda calls; `iam:PassRole` is
+    /// authorized when another service's call passes a role, not called.
+    fn granted(permissions: &[contract::Permission]) -> BTreeSet<&'static str> {
+        permissions
+            .iter()
+            .flat_map(|p| {
+                let via = p
+                    .conditions
+                    .iter()
+                    .find(|(_, key, _)| key.ends_with(":ViaService"))
+                    .map(|(_, _, via)| via.iter().map(|v| v.split('.').next().unwrap_or(v)));
+                let called = p
+                    .actions
+                    .iter()
+                    .filter(|a| **a != "iam:PassRole")
+                    .map(|a| a.split(':').next().unwrap_or(a));
+                match via {
+                    Some(via) => via.collect::<Vec<_>>(),
+                    None => called.collect(),
+                }
+            })
+            .collect()
+    }
+
+    /// Each Lambda builds clients of exactly the services its role grants (see `crate::aws`):
+    /// a client its role may not call fails here, and so does a grant for a service none of
+    /// its clients calls.
+    #[test]
+    fn every_lambda_builds_the_clients_its_role_grants_and_no_other() {
+        let mut wrong = Vec::new();
+        for task in TASKS {
+            let Some((built, permissions)) = super::services(task) else {
+                wrong.push(format!(
+                    "{task}: declares no clients (`entries!` in lambdas.rs)"
+                ));
+                continue;
+            };
+            let built: BTreeSet<&str> = built
+                .iter()
+                .copied()
+                .filter(|s| !UNGRANTED.iter().any(|(u, _)| u == s))
+                .collect();
+            let granted = granted(&permissions);
+            let mut differ: BTreeSet<&str> =
+                built.symmetric_difference(&granted).copied().collect();
+            for (_, service, _) in KNOWN_GAPS.iter().filter(|(t, _, _)| t == task) {
+                if !differ.remove(service) {
+                    wrong.push(format!(
+                        "{task}: the known gap in {service} is closed: take it off KNOWN_GAPS"
+                    ));
+                }
+            }
+            if !differ.is_empty() {
+                wrong.push(format!(
+                    "{task}: builds clients of {built:?}, its role grants {granted:?}"
+                ));
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+
+    /// The entry points build their clients only through `clients::<their own task>()`, the
+    /// set the test above checks, and the SDK configuration only there.
+    #[test]
+    fn every_entry_builds_the_clients_of_its_own_task_only() {
+        let source =
+            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lambdas.rs"))
+                .unwrap();
+        let code = source.split("#[cfg(test)]\nmod tests").next().unwrap();
+        assert_eq!(
+            code.matches("aws_config()").count(),
+            1,
+            "built once, in `clients`"
+        );
+        let mut entries = 0;
+        for entry in code.split("\npub fn ").skip(1) {
+            let Some(task) = entry
+                .split("runtime::serve::<")
+                .nth(1)
+                .and_then(|s| s.split(',').next())
+            else {
+                continue;
+            };
+            entries += 1;
+            for built in entry.split("clients::<").skip(1) {
+                assert!(built.starts_with(&format!("{task}>()")), "{entry}");
+            }
+            for other in [
+                "::new(",
+                "from_conf",
+                "from_config",
+                "::build(",
+                "aws_config",
+            ] {
+                assert!(!entry.contains(other), "{entry}");
+            }
+        }
+        assert_eq!(entries, TASKS.len());
     }
 
     #[test]

@@ -16,30 +16,9 @@ use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 use contract::case::{Case, CaseKind, Severity, Source};
 use contract::tasks::ec2::{Ec2Policy, InstanceStep, Status};
 use contract::ErrorName;
-use tasks::aws::Aws;
 use tasks::ec2::{capture, describe, isolate};
 
 const NONE: [&Rule; 0] = [];
-
-fn aws(ec2: aws_sdk_ec2::Client, ssm: aws_sdk_ssm::Client) -> Aws {
-    Aws {
-        ec2,
-        ssm,
-        autoscaling: mock_client!(aws_sdk_autoscaling, NONE),
-        elbv2: mock_client!(aws_sdk_elasticloadbalancingv2, NONE),
-        elb: mock_client!(aws_sdk_elasticloadbalancing, NONE),
-        iam: mock_client!(aws_sdk_iam, NONE),
-        dynamodb: mock_client!(aws_sdk_dynamodb, NONE),
-        s3: mock_client!(aws_sdk_s3, NONE),
-        cloudtrail: mock_client!(aws_sdk_cloudtrail, NONE),
-        securityhub: mock_client!(aws_sdk_securityhub, NONE),
-        config: mock_client!(aws_sdk_config, NONE),
-        wafv2: mock_client!(aws_sdk_wafv2, NONE),
-        s3control: mock_client!(aws_sdk_s3control, NONE),
-        sfn: mock_client!(aws_sdk_sfn, NONE),
-        kms: mock_client!(aws_sdk_kms, NONE),
-    }
-}
 
 fn step(dry_run: bool) -> InstanceStep {
     InstanceStep {
@@ -220,9 +199,8 @@ async fn every_interface_goes_through_untrack_then_isolate() {
     let (d, g) = (instance_with_two_interfaces(), containment_groups(false));
     let ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&d, &g, &modify]);
     let record = recording_table("step_isolate");
-    let mut a = aws(ec2, mock_client!(aws_sdk_ssm, NONE));
-    a.dynamodb = recorded(&record);
-    let out = isolate::handle(&a, step(false)).await.unwrap();
+    let dynamodb = recorded(&record);
+    let out = isolate::handle(&ec2, &dynamodb, step(false)).await.unwrap();
     assert_eq!(out.status, Status::Done);
     assert_eq!(record.num_calls(), 1, "the outcome is recorded on the case");
     assert_eq!(modify.num_calls(), 4, "two calls per interface");
@@ -252,9 +230,8 @@ async fn a_dry_run_changes_nothing_and_says_what_it_would_do() {
     let (d, g) = (instance_with_two_interfaces(), containment_groups(false));
     let ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&d, &g, &modify]);
     let plan = recording_table("plan_isolate");
-    let mut a = aws(ec2, mock_client!(aws_sdk_ssm, NONE));
-    a.dynamodb = recorded(&plan);
-    let out = isolate::handle(&a, step(true)).await.unwrap();
+    let dynamodb = recorded(&plan);
+    let out = isolate::handle(&ec2, &dynamodb, step(true)).await.unwrap();
     assert_eq!(out.status, Status::Planned);
     assert_eq!(plan.num_calls(), 1, "the plan is recorded, as a plan");
     assert_eq!(modify.num_calls(), 0);
@@ -273,9 +250,10 @@ async fn throttling_is_a_retryable_named_error() {
     });
     let (d, g) = (instance_with_two_interfaces(), containment_groups(false));
     let ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&d, &g, &modify]);
-    let mut a = aws(ec2, mock_client!(aws_sdk_ssm, NONE));
-    a.dynamodb = recorded(&recording_table("step_isolate"));
-    let err = isolate::handle(&a, step(false)).await.unwrap_err();
+    let dynamodb = recorded(&recording_table("step_isolate"));
+    let err = isolate::handle(&ec2, &dynamodb, step(false))
+        .await
+        .unwrap_err();
     assert_eq!(err.name, ErrorName::Throttled);
     assert!(err.name.is_transient());
     assert!(
@@ -297,9 +275,10 @@ async fn a_missing_permission_names_the_fix_and_is_not_retried() {
     });
     let (d, g) = (instance_with_two_interfaces(), containment_groups(false));
     let ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&d, &g, &modify]);
-    let mut a = aws(ec2, mock_client!(aws_sdk_ssm, NONE));
-    a.dynamodb = recorded(&recording_table("step_isolate"));
-    let err = isolate::handle(&a, step(false)).await.unwrap_err();
+    let dynamodb = recorded(&recording_table("step_isolate"));
+    let err = isolate::handle(&ec2, &dynamodb, step(false))
+        .await
+        .unwrap_err();
     assert_eq!(err.name, ErrorName::AccessDenied);
     assert!(!err.name.is_transient());
     assert!(
@@ -320,9 +299,8 @@ async fn rules_slipped_into_the_isolation_group_are_removed_before_use() {
         });
     let (d, g) = (instance_with_two_interfaces(), containment_groups(true));
     let ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&d, &g, &revoke, &modify]);
-    let mut a = aws(ec2, mock_client!(aws_sdk_ssm, NONE));
-    a.dynamodb = recorded(&recording_table("step_isolate"));
-    let out = isolate::handle(&a, step(false)).await.unwrap();
+    let dynamodb = recorded(&recording_table("step_isolate"));
+    let out = isolate::handle(&ec2, &dynamodb, step(false)).await.unwrap();
     assert_eq!(revoke.num_calls(), 1, "the slipped-in rule is revoked");
     assert!(
         out.notes.iter().any(|n| n.contains("put right")),
@@ -355,9 +333,10 @@ async fn an_interface_that_cannot_be_isolated_gets_its_groups_back() {
         });
     let (d, g) = (instance_with_two_interfaces(), containment_groups(false));
     let ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&d, &g, &modify, &refuse]);
-    let mut a = aws(ec2, mock_client!(aws_sdk_ssm, NONE));
-    a.dynamodb = recorded(&recording_table("step_isolate"));
-    let err = isolate::handle(&a, step(false)).await.unwrap_err();
+    let dynamodb = recorded(&recording_table("step_isolate"));
+    let err = isolate::handle(&ec2, &dynamodb, step(false))
+        .await
+        .unwrap_err();
     assert_eq!(err.name, ErrorName::Transient);
     assert!(err.message.contains("were put back"), "{}", err.message);
     assert_eq!(refuse.num_calls(), 6, "three tries per interface");
@@ -406,9 +385,13 @@ async fn capture_skips_an_offline_agent_and_never_fails_containment() {
     let record = mock!(aws_sdk_dynamodb::Client::update_item).then_output(|| {
         aws_sdk_dynamodb::operation::update_item::UpdateItemOutput::builder().build()
     });
-    let mut a = aws(mock_client!(aws_sdk_ec2, NONE), ssm);
-    a.dynamodb = mock_client!(aws_sdk_dynamodb, [&record]);
-    let out = capture::handle(&a, step(false), std::time::Duration::from_secs(5))
+    let clients = capture::CaptureClients {
+        ec2: mock_client!(aws_sdk_ec2, NONE),
+        ssm,
+        s3: mock_client!(aws_sdk_s3, NONE),
+        dynamodb: mock_client!(aws_sdk_dynamodb, [&record]),
+    };
+    let out = capture::handle(&clients, step(false), std::time::Duration::from_secs(5))
         .await
         .unwrap();
     assert_eq!(out.status, "skipped");
@@ -499,10 +482,9 @@ async fn an_evidence_volume_takes_the_next_device_when_another_run_took_the_firs
         .output(|| AttachVolumeOutput::builder().device("/dev/sdg").build())
         .build();
     let ec2 = mock_client!(aws_sdk_ec2, RuleMode::Sequential, [&attach]);
-    let aws = aws(ec2, mock_client!(aws_sdk_ssm, NONE));
     let mut out = contract::tasks::ec2::Outcome::new(false);
     let mut used = vec!["/dev/xvda".to_string()];
-    tasks::ec2::forensics::attach_at_free_device(&aws, "i-forensic", "vol-1", &mut used, &mut out)
+    tasks::ec2::forensics::attach_at_free_device(&ec2, "i-forensic", "vol-1", &mut used, &mut out)
         .await
         .unwrap();
     assert_eq!(attach.num_calls(), 2);
@@ -517,11 +499,10 @@ async fn an_evidence_volume_takes_the_next_device_when_another_run_took_the_firs
 #[tokio::test]
 async fn a_full_forensic_instance_is_a_named_error_with_the_fix() {
     let ec2 = mock_client!(aws_sdk_ec2, NONE);
-    let aws = aws(ec2, mock_client!(aws_sdk_ssm, NONE));
     let mut out = contract::tasks::ec2::Outcome::new(false);
     let mut used: Vec<String> = ('f'..='z').map(|c| format!("/dev/sd{c}")).collect();
     let err = tasks::ec2::forensics::attach_at_free_device(
-        &aws,
+        &ec2,
         "i-forensic",
         "vol-1",
         &mut used,

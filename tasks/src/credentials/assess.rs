@@ -6,7 +6,7 @@
 //! break-glass principals are skipped with a record.
 
 use super::{item, pre_state};
-use crate::aws::Aws;
+use crate::aws::clients;
 use crate::cases::{self, Claim};
 use crate::error::TaskError;
 use aws_sdk_iam::error::ProvideErrorMetadata;
@@ -106,9 +106,11 @@ pub fn release_command(case_id: &str, account: &str, id: &str) -> String {
     format!("irctl start credentials-release --case {case_id} {target} --reason '...'")
 }
 
-async fn tags_of_user(aws: &Aws, user: &str) -> Result<BTreeMap<String, String>, TaskError> {
-    let got = aws
-        .iam
+async fn tags_of_user(
+    iam: &aws_sdk_iam::Client,
+    user: &str,
+) -> Result<BTreeMap<String, String>, TaskError> {
+    let got = iam
         .get_user()
         .user_name(user)
         .send()
@@ -125,8 +127,8 @@ async fn tags_of_user(aws: &Aws, user: &str) -> Result<BTreeMap<String, String>,
         .unwrap_or_default())
 }
 
-async fn login_profile(aws: &Aws, user: &str) -> Result<bool, TaskError> {
-    match aws.iam.get_login_profile().user_name(user).send().await {
+async fn login_profile(iam: &aws_sdk_iam::Client, user: &str) -> Result<bool, TaskError> {
+    match iam.get_login_profile().user_name(user).send().await {
         Ok(_) => Ok(true),
         Err(e) if e.code() == Some("NoSuchEntity") => Ok(false),
         Err(e) => Err(TaskError::from_sdk(
@@ -137,12 +139,11 @@ async fn login_profile(aws: &Aws, user: &str) -> Result<bool, TaskError> {
 }
 
 /// Reads the principal `id` names (see [`principal_id`]) live.
-pub async fn resolve(aws: &Aws, id: &str) -> Result<Live, TaskError> {
+pub async fn resolve(iam: &aws_sdk_iam::Client, id: &str) -> Result<Live, TaskError> {
     let mut live = Live::default();
     match id.split_once('/') {
         Some(("key", key)) => {
-            let used = aws
-                .iam
+            let used = iam
                 .get_access_key_last_used()
                 .access_key_id(key)
                 .send()
@@ -151,8 +152,7 @@ pub async fn resolve(aws: &Aws, id: &str) -> Result<Live, TaskError> {
                     TaskError::from_sdk(e, &format!("find the user of access key {key}"))
                 })?;
             let user = used.user_name().unwrap_or_default().to_string();
-            let keys = aws
-                .iam
+            let keys = iam
                 .list_access_keys()
                 .user_name(&user)
                 .send()
@@ -167,19 +167,18 @@ pub async fn resolve(aws: &Aws, id: &str) -> Result<Live, TaskError> {
                 .unwrap_or_default();
             live.kind = "access-key".into();
             live.access_key_id = key.to_string();
-            live.tags = tags_of_user(aws, &user).await?;
-            live.login_profile = login_profile(aws, &user).await?;
+            live.tags = tags_of_user(iam, &user).await?;
+            live.login_profile = login_profile(iam, &user).await?;
             live.user_name = user;
         }
         Some(("user", user)) => {
             live.kind = "user".into();
-            live.tags = tags_of_user(aws, user).await?;
-            live.login_profile = login_profile(aws, user).await?;
+            live.tags = tags_of_user(iam, user).await?;
+            live.login_profile = login_profile(iam, user).await?;
             live.user_name = user.to_string();
         }
         Some(("role", role)) => {
-            let got = aws
-                .iam
+            let got = iam
                 .get_role()
                 .role_name(role)
                 .send()
@@ -204,9 +203,12 @@ pub async fn resolve(aws: &Aws, id: &str) -> Result<Live, TaskError> {
 }
 
 /// Instances whose instance profile holds `role`.
-async fn instances_of_role(aws: &Aws, role: &str) -> Result<Vec<String>, TaskError> {
-    let profiles = aws
-        .iam
+async fn instances_of_role(
+    iam: &aws_sdk_iam::Client,
+    ec2: &aws_sdk_ec2::Client,
+    role: &str,
+) -> Result<Vec<String>, TaskError> {
+    let profiles = iam
         .list_instance_profiles_for_role()
         .role_name(role)
         .send()
@@ -221,8 +223,7 @@ async fn instances_of_role(aws: &Aws, role: &str) -> Result<Vec<String>, TaskErr
         return Ok(Vec::new());
     }
     let mut out = Vec::new();
-    let mut pages = aws
-        .ec2
+    let mut pages = ec2
         .describe_iam_instance_profile_associations()
         .into_paginator()
         .send();
@@ -257,8 +258,21 @@ fn source_instance(step: &PrincipalStep, p: &PrincipalRef) -> String {
         .unwrap_or_default()
 }
 
+clients! {
+    /// What assessing a principal calls: the principal, read (IAM), the instances sharing its
+    /// role (EC2), the case's claim (DynamoDB, checked against the claiming execution in Step
+    /// Functions), the sealed pre-state (KMS).
+    pub struct AssessPrincipalClients {
+        iam: aws_sdk_iam::Client,
+        ec2: aws_sdk_ec2::Client,
+        dynamodb: aws_sdk_dynamodb::Client,
+        sfn: aws_sdk_sfn::Client,
+        kms: aws_sdk_kms::Client,
+    }
+}
+
 pub async fn handle(
-    aws: &Aws,
+    aws: &AssessPrincipalClients,
     step: PrincipalStep,
     now: &str,
 ) -> Result<PrincipalAssessment, TaskError> {
@@ -285,13 +299,13 @@ pub async fn handle(
         out.release_command = String::new();
         return Ok(out);
     }
-    let live = resolve(aws, &id).await?;
+    let live = resolve(&aws.iam, &id).await?;
     out.kind = live.kind.clone();
     out.user_name = live.user_name.clone();
     out.role_name = live.role_name.clone();
     out.access_key_id = live.access_key_id.clone();
     if live.kind == "role" {
-        out.sharing_instances = instances_of_role(aws, &live.role_name).await?;
+        out.sharing_instances = instances_of_role(&aws.iam, &aws.ec2, &live.role_name).await?;
     }
     let (decision, reason) = match exclusion(&step, &live) {
         Some(why) => (SKIP, why),
@@ -329,7 +343,7 @@ pub async fn handle(
                 ),
                 Claim::Ours => {
                     if !step.case.dry_run {
-                        record(aws, &step, &id, &live, now).await?;
+                        record(&aws.dynamodb, &aws.kms, &step, &id, &live, now).await?;
                     }
                     match needs_approval(&step, &live) {
                         Some(why) => (APPROVE, why),
@@ -347,13 +361,14 @@ pub async fn handle(
 
 /// The pre-state, once per case and principal: a re-run keeps the first.
 async fn record(
-    aws: &Aws,
+    dynamodb: &aws_sdk_dynamodb::Client,
+    kms: &aws_sdk_kms::Client,
     step: &PrincipalStep,
     id: &str,
     live: &Live,
     now: &str,
 ) -> Result<(), TaskError> {
-    if pre_state(aws, &step.policy.case_table, &step.case.case_id, id)
+    if pre_state(dynamodb, &step.policy.case_table, &step.case.case_id, id)
         .await?
         .is_some()
     {
@@ -373,7 +388,7 @@ async fn record(
     };
     let json = serde_json::to_string(&state).expect("pre-state serializes");
     let (kept, _) = cases::keep_first(
-        &aws.dynamodb,
+        dynamodb,
         &step.policy.case_table,
         &step.case.case_id,
         &item(id),
@@ -383,7 +398,7 @@ async fn record(
     .await?;
     // Sealed, so that the release acts only on what aws-ir recorded.
     let seal = crate::seal::seal(
-        &aws.kms,
+        kms,
         &step.policy.record_key,
         &step.case.case_id,
         &item(id),
@@ -391,7 +406,7 @@ async fn record(
     )
     .await?;
     cases::keep_first(
-        &aws.dynamodb,
+        dynamodb,
         &step.policy.case_table,
         &step.case.case_id,
         &item(id),

@@ -5,7 +5,6 @@
 //! the calls it would make.
 
 use super::{case_tags, deny_all_policy, remember};
-use crate::aws::Aws;
 use crate::error::TaskError;
 use aws_sdk_iam::error::ProvideErrorMetadata;
 use contract::tasks::credentials::{deny_all_policy_name, revocation_policy_name, CutStep};
@@ -22,7 +21,11 @@ fn need(value: &str, what: &str, step: &CutStep) -> Result<(), TaskError> {
     Ok(())
 }
 
-async fn tag_user(aws: &Aws, step: &CutStep, out: &mut Outcome) -> Result<(), TaskError> {
+async fn tag_user(
+    iam: &aws_sdk_iam::Client,
+    step: &CutStep,
+    out: &mut Outcome,
+) -> Result<(), TaskError> {
     let user = &step.target.user_name;
     out.act(
         "iam:TagUser",
@@ -30,8 +33,7 @@ async fn tag_user(aws: &Aws, step: &CutStep, out: &mut Outcome) -> Result<(), Ta
         format!("aws-ir:case={}, aws-ir:status=contained", step.case.case_id),
     );
     if !step.case.dry_run {
-        aws.iam
-            .tag_user()
+        iam.tag_user()
             .user_name(user)
             .set_tags(Some(case_tags(&step.case.case_id, "contained")))
             .send()
@@ -41,9 +43,14 @@ async fn tag_user(aws: &Aws, step: &CutStep, out: &mut Outcome) -> Result<(), Ta
     Ok(())
 }
 
-async fn finish(aws: &Aws, step: &CutStep, name: &str, out: Outcome) -> Result<Outcome, TaskError> {
+async fn finish(
+    dynamodb: &aws_sdk_dynamodb::Client,
+    step: &CutStep,
+    name: &str,
+    out: Outcome,
+) -> Result<Outcome, TaskError> {
     remember(
-        aws,
+        dynamodb,
         &step.policy.case_table,
         &step.case.case_id,
         &step.target.id,
@@ -56,12 +63,15 @@ async fn finish(aws: &Aws, step: &CutStep, name: &str, out: Outcome) -> Result<O
 }
 
 /// `iam:UpdateAccessKey` to Inactive; never deletes the key (its id is evidence).
-pub async fn deactivate_access_key(aws: &Aws, step: CutStep) -> Result<Outcome, TaskError> {
+pub async fn deactivate_access_key(
+    iam: &aws_sdk_iam::Client,
+    dynamodb: &aws_sdk_dynamodb::Client,
+    step: CutStep,
+) -> Result<Outcome, TaskError> {
     need(&step.target.access_key_id, "access key", &step)?;
     let (user, key) = (&step.target.user_name, &step.target.access_key_id);
     let mut out = Outcome::new(step.case.dry_run);
-    let keys = aws
-        .iam
+    let keys = iam
         .list_access_keys()
         .user_name(user)
         .send()
@@ -82,7 +92,7 @@ pub async fn deactivate_access_key(aws: &Aws, step: CutStep) -> Result<Outcome, 
     if status == "Inactive" {
         out.status = Status::Skipped;
         out.note(format!("access key {key} of {user} is already inactive"));
-        return finish(aws, &step, "deactivate", out).await;
+        return finish(dynamodb, &step, "deactivate", out).await;
     }
     out.act(
         "iam:UpdateAccessKey",
@@ -90,8 +100,7 @@ pub async fn deactivate_access_key(aws: &Aws, step: CutStep) -> Result<Outcome, 
         format!("{user}: Active -> Inactive (kept as evidence, not deleted)"),
     );
     if !step.case.dry_run {
-        aws.iam
-            .update_access_key()
+        iam.update_access_key()
             .user_name(user)
             .access_key_id(key)
             .status(aws_sdk_iam::types::StatusType::Inactive)
@@ -101,13 +110,14 @@ pub async fn deactivate_access_key(aws: &Aws, step: CutStep) -> Result<Outcome, 
                 TaskError::from_sdk(e, &format!("deactivate access key {key} of {user}"))
             })?;
     }
-    tag_user(aws, &step, &mut out).await?;
-    finish(aws, &step, "deactivate", out).await
+    tag_user(iam, &step, &mut out).await?;
+    finish(dynamodb, &step, "deactivate", out).await
 }
 
 /// An inline policy denying every session of the role issued before now.
 pub async fn revoke_role_sessions(
-    aws: &Aws,
+    iam: &aws_sdk_iam::Client,
+    dynamodb: &aws_sdk_dynamodb::Client,
     step: CutStep,
     now: &str,
 ) -> Result<Outcome, TaskError> {
@@ -134,8 +144,7 @@ pub async fn revoke_role_sessions(
             others.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
         ));
     }
-    match aws
-        .iam
+    match iam
         .get_role_policy()
         .role_name(role)
         .policy_name(&name)
@@ -147,7 +156,7 @@ pub async fn revoke_role_sessions(
             out.note(format!(
                 "role {role} already carries {name}: sessions are already revoked for this case"
             ));
-            return finish(aws, &step, "revoke", out).await;
+            return finish(dynamodb, &step, "revoke", out).await;
         }
         Err(e) if e.code() == Some("NoSuchEntity") => {}
         Err(e) => {
@@ -168,27 +177,29 @@ pub async fn revoke_role_sessions(
         format!("aws-ir:case={}, aws-ir:status=contained", step.case.case_id),
     );
     if !step.case.dry_run {
-        aws.iam
-            .put_role_policy()
+        iam.put_role_policy()
             .role_name(role)
             .policy_name(&name)
             .policy_document(crate::ec2::profile::revocation_policy(now))
             .send()
             .await
             .map_err(|e| TaskError::from_sdk(e, &format!("revoke the sessions of role {role}")))?;
-        aws.iam
-            .tag_role()
+        iam.tag_role()
             .role_name(role)
             .set_tags(Some(case_tags(&step.case.case_id, "contained")))
             .send()
             .await
             .map_err(|e| TaskError::from_sdk(e, &format!("tag IAM role {role}")))?;
     }
-    finish(aws, &step, "revoke", out).await
+    finish(dynamodb, &step, "revoke", out).await
 }
 
 /// Per policy: deny-all inline policy, console password removed; the user tagged.
-pub async fn restrict_user(aws: &Aws, step: CutStep) -> Result<Outcome, TaskError> {
+pub async fn restrict_user(
+    iam: &aws_sdk_iam::Client,
+    dynamodb: &aws_sdk_dynamodb::Client,
+    step: CutStep,
+) -> Result<Outcome, TaskError> {
     need(&step.target.user_name, "user", &step)?;
     let user = &step.target.user_name;
     let p = &step.policy;
@@ -198,13 +209,12 @@ pub async fn restrict_user(aws: &Aws, step: CutStep) -> Result<Outcome, TaskErro
         out.note(format!(
             "policy leaves user {user} as it is (UserDenyAll and RemoveConsoleLogin are off)"
         ));
-        return finish(aws, &step, "restrict", out).await;
+        return finish(dynamodb, &step, "restrict", out).await;
     }
     let mut changed = false;
     if p.user_deny_all {
         let name = deny_all_policy_name(&step.case.case_id);
-        match aws
-            .iam
+        match iam
             .get_user_policy()
             .user_name(user)
             .policy_name(&name)
@@ -220,8 +230,7 @@ pub async fn restrict_user(aws: &Aws, step: CutStep) -> Result<Outcome, TaskErro
                     format!("{name}: deny everything"),
                 );
                 if !step.case.dry_run {
-                    aws.iam
-                        .put_user_policy()
+                    iam.put_user_policy()
                         .user_name(user)
                         .policy_name(&name)
                         .policy_document(deny_all_policy())
@@ -241,14 +250,13 @@ pub async fn restrict_user(aws: &Aws, step: CutStep) -> Result<Outcome, TaskErro
         }
     }
     if p.remove_console_login {
-        match aws.iam.get_login_profile().user_name(user).send().await {
+        match iam.get_login_profile().user_name(user).send().await {
             Ok(_) => {
                 changed = true;
                 out.act("iam:DeleteLoginProfile", user, "console password removed");
                 out.note(format!("the console password of {user} cannot be restored: release leaves it off; set a new one with aws iam create-login-profile --user-name {user} --password-reset-required"));
                 if !step.case.dry_run {
-                    aws.iam
-                        .delete_login_profile()
+                    iam.delete_login_profile()
                         .user_name(user)
                         .send()
                         .await
@@ -272,9 +280,9 @@ pub async fn restrict_user(aws: &Aws, step: CutStep) -> Result<Outcome, TaskErro
         }
     }
     if changed {
-        tag_user(aws, &step, &mut out).await?;
+        tag_user(iam, &step, &mut out).await?;
     } else if !step.case.dry_run {
         out.status = Status::Skipped;
     }
-    finish(aws, &step, "restrict", out).await
+    finish(dynamodb, &step, "restrict", out).await
 }

@@ -10,7 +10,6 @@ pub mod handoff;
 pub mod record;
 pub mod release;
 
-use crate::aws::Aws;
 use crate::error::TaskError;
 use contract::tasks::credentials::CredentialsPreState;
 use contract::ErrorName;
@@ -65,13 +64,14 @@ pub fn tags_to_restore(
 /// The pre-state a case recorded for principal `id`, checked against its seal (see
 /// `crate::seal`): a release acts on nothing else.
 pub async fn sealed_pre_state(
-    aws: &Aws,
+    dynamodb: &aws_sdk_dynamodb::Client,
+    kms: &aws_sdk_kms::Client,
     table: &str,
     key: &str,
     case_id: &str,
     id: &str,
 ) -> Result<Option<CredentialsPreState>, TaskError> {
-    let got = crate::cases::get(&aws.dynamodb, table, case_id, &item(id)).await?;
+    let got = crate::cases::get(dynamodb, table, case_id, &item(id)).await?;
     let text = |k: &str| {
         got.as_ref()
             .and_then(|i| i.get(k))
@@ -82,7 +82,7 @@ pub async fn sealed_pre_state(
         return Ok(None);
     };
     crate::seal::verify(
-        &aws.kms,
+        kms,
         key,
         case_id,
         &item(id),
@@ -100,12 +100,12 @@ pub async fn sealed_pre_state(
 
 /// Reads the pre-state a case recorded for principal `id`.
 pub async fn pre_state(
-    aws: &Aws,
+    dynamodb: &aws_sdk_dynamodb::Client,
     table: &str,
     case_id: &str,
     id: &str,
 ) -> Result<Option<CredentialsPreState>, TaskError> {
-    let got = crate::cases::get(&aws.dynamodb, table, case_id, &item(id)).await?;
+    let got = crate::cases::get(dynamodb, table, case_id, &item(id)).await?;
     match got
         .as_ref()
         .and_then(|i| i.get("pre_state"))
@@ -123,7 +123,7 @@ pub async fn pre_state(
 
 /// Stores a cut's outcome on the principal's item (`plan_<name>` in a dry run).
 pub async fn remember(
-    aws: &Aws,
+    dynamodb: &aws_sdk_dynamodb::Client,
     table: &str,
     case_id: &str,
     id: &str,
@@ -137,7 +137,7 @@ pub async fn remember(
         format!("step_{name}")
     };
     let json = serde_json::to_value(outcome).expect("outcomes serialize");
-    crate::cases::record_on(&aws.dynamodb, table, case_id, &item(id), &attribute, &json).await
+    crate::cases::record_on(dynamodb, table, case_id, &item(id), &attribute, &json).await
 }
 
 #[cfg(test)]

@@ -1,7 +1,6 @@
 //! Record a credentials case: one line per principal for people (with its release command),
 //! every call and note from the case table, and the record item in the case table.
 
-use crate::aws::Aws;
 use crate::cases;
 use crate::ec2::record::action_lines;
 use crate::error::TaskError;
@@ -40,7 +39,7 @@ pub fn overall(statuses: &[String], dry_run: bool) -> String {
 }
 
 pub async fn handle(
-    aws: &Aws,
+    dynamodb: &aws_sdk_dynamodb::Client,
     input: RecordCredentialsInput,
     now: &str,
 ) -> Result<CaseRecord, TaskError> {
@@ -49,7 +48,7 @@ pub async fn handle(
         input.principals.iter().map(|p| line(p, dry_run)).unzip();
     let status = overall(&statuses, dry_run);
     let table = &input.policy.case_table;
-    let items = cases::items(&aws.dynamodb, table, &input.case.case_id).await?;
+    let items = cases::items(dynamodb, table, &input.case.case_id).await?;
     let actions: Vec<String> = items
         .iter()
         .filter(|i| i.get("item").is_some_and(|k| k.starts_with("principal#")))
@@ -57,7 +56,7 @@ pub async fn handle(
         .collect();
     if !dry_run {
         cases::put_record(
-            &aws.dynamodb,
+            dynamodb,
             table,
             &input.case.case_id,
             &serde_json::json!({"status": status, "summary": summary, "actions": actions, "recorded_at": now, "execution": input.execution}),

@@ -6,7 +6,7 @@
 //! says how to set a new one. Running it twice changes nothing more.
 
 use super::{remember, sealed_pre_state, tags_to_restore};
-use crate::aws::Aws;
+use crate::aws::clients;
 use crate::error::TaskError;
 use aws_sdk_iam::error::ProvideErrorMetadata;
 use contract::tasks::credentials::{
@@ -15,11 +15,24 @@ use contract::tasks::credentials::{
 use contract::tasks::outcome::Outcome;
 use contract::ErrorName;
 
-pub async fn handle(aws: &Aws, step: PrincipalStep) -> Result<Outcome, TaskError> {
+clients! {
+    /// What releasing a principal calls: its sealed pre-state (DynamoDB, KMS), the principal
+    /// put back (IAM), the outcome recorded.
+    pub struct ReleaseCredentialsClients {
+        iam: aws_sdk_iam::Client,
+        dynamodb: aws_sdk_dynamodb::Client,
+        kms: aws_sdk_kms::Client,
+    }
+}
+
+pub async fn handle(
+    aws: &ReleaseCredentialsClients,
+    step: PrincipalStep,
+) -> Result<Outcome, TaskError> {
     let id = principal_id(&step.principal).map_err(TaskError::invalid_event)?;
     let case_id = &step.case.case_id;
     let table = &step.policy.case_table;
-    let pre = sealed_pre_state(aws, table, &step.policy.record_key, case_id, &id)
+    let pre = sealed_pre_state(&aws.dynamodb, &aws.kms, table, &step.policy.record_key, case_id, &id)
         .await?
         .ok_or_else(|| {
         TaskError::new(
@@ -158,6 +171,15 @@ pub async fn handle(aws: &Aws, step: PrincipalStep) -> Result<Outcome, TaskError
             }
         }
     }
-    remember(aws, table, case_id, &id, "release", step.case.dry_run, &out).await?;
+    remember(
+        &aws.dynamodb,
+        table,
+        case_id,
+        &id,
+        "release",
+        step.case.dry_run,
+        &out,
+    )
+    .await?;
     Ok(out)
 }

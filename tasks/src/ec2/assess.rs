@@ -5,7 +5,7 @@
 //! a duplicate), then what needs a human.
 
 use super::{check_instance_id, describe, Live};
-use crate::aws::Aws;
+use crate::aws::clients;
 use crate::cases::{self, Claim};
 use crate::error::TaskError;
 use contract::case::Source;
@@ -82,7 +82,21 @@ pub fn needs_approval(step: &InstanceStep, live: &Live) -> Option<String> {
     None
 }
 
-pub async fn handle(aws: &Aws, step: InstanceStep, now: &str) -> Result<Assessment, TaskError> {
+clients! {
+    /// What assessing calls: the instance, read; the case's claim on it, taken in DynamoDB and
+    /// checked against the claiming execution (Step Functions).
+    pub struct AssessInstanceClients {
+        ec2: aws_sdk_ec2::Client,
+        dynamodb: aws_sdk_dynamodb::Client,
+        sfn: aws_sdk_sfn::Client,
+    }
+}
+
+pub async fn handle(
+    aws: &AssessInstanceClients,
+    step: InstanceStep,
+    now: &str,
+) -> Result<Assessment, TaskError> {
     check_instance_id(&step.instance_id)?;
     let live = describe(&aws.ec2, &step.instance_id).await?;
     let (decision, reason) = match exclusions(&step, &live) {

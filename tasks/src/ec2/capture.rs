@@ -5,7 +5,7 @@
 //! containment goes on (users of earlier tools lost evidence when a failed capture led to the
 //! instance being stopped).
 
-use crate::aws::Aws;
+use crate::aws::clients;
 use crate::error::TaskError;
 use aws_sdk_ssm::types::{CommandInvocationStatus, InstanceInformationStringFilter, PingStatus};
 use contract::tasks::ec2::{CaptureResult, InstanceStep, CAPTURE_STEPS};
@@ -26,9 +26,8 @@ fn result(
 }
 
 /// The agent's ping status, or `None` when the instance is not a managed instance.
-async fn agent(aws: &Aws, id: &str) -> Result<Option<PingStatus>, TaskError> {
-    let out = aws
-        .ssm
+async fn agent(ssm: &aws_sdk_ssm::Client, id: &str) -> Result<Option<PingStatus>, TaskError> {
+    let out = ssm
         .describe_instance_information()
         .filters(
             InstanceInformationStringFilter::builder()
@@ -46,7 +45,22 @@ async fn agent(aws: &Aws, id: &str) -> Result<Option<PingStatus>, TaskError> {
         .and_then(|i| i.ping_status().cloned()))
 }
 
-async fn run(aws: &Aws, step: InstanceStep, budget: Duration) -> Result<CaptureResult, TaskError> {
+clients! {
+    /// What capturing calls: the agent and the command (SSM), the instance (EC2), the upload
+    /// URL and the step outputs (S3), the outcome on the case (DynamoDB).
+    pub struct CaptureClients {
+        ec2: aws_sdk_ec2::Client,
+        ssm: aws_sdk_ssm::Client,
+        s3: aws_sdk_s3::Client,
+        dynamodb: aws_sdk_dynamodb::Client,
+    }
+}
+
+async fn run(
+    aws: &CaptureClients,
+    step: InstanceStep,
+    budget: Duration,
+) -> Result<CaptureResult, TaskError> {
     super::check_instance_id(&step.instance_id)?;
     let id = step.instance_id.as_str();
     let p = &step.policy;
@@ -58,7 +72,7 @@ async fn run(aws: &Aws, step: InstanceStep, budget: Duration) -> Result<CaptureR
             "",
         ));
     }
-    match agent(aws, id).await? {
+    match agent(&aws.ssm, id).await? {
         Some(PingStatus::Online) => {}
         Some(other) => {
             return Ok(result(
@@ -156,7 +170,8 @@ async fn run(aws: &Aws, step: InstanceStep, budget: Duration) -> Result<CaptureR
                         .map(|s| (s, i.status_details().unwrap_or_default().to_string()))
                 }) {
                     Some((CommandInvocationStatus::Success, _)) => {
-                        let kept = collect_outputs(aws, &step, &command_id, &prefix).await;
+                        let kept =
+                            collect_outputs(&aws.ssm, &aws.s3, &step, &command_id, &prefix).await;
                         return Ok(result(
                             "captured",
                             format!("the capture document ran to the end; {kept}"),
@@ -171,7 +186,8 @@ async fn run(aws: &Aws, step: InstanceStep, budget: Duration) -> Result<CaptureR
                         | CommandInvocationStatus::Cancelling),
                         detail,
                     )) => {
-                        let kept = collect_outputs(aws, &step, &command_id, &prefix).await;
+                        let kept =
+                            collect_outputs(&aws.ssm, &aws.s3, &step, &command_id, &prefix).await;
                         return Ok(result("failed", format!("the capture command ended {} ({detail}); {kept}; containment goes on", s.as_str()), &command_id, &location));
                     }
                     // Pending, InProgress, Delayed, or not listed yet right after SendCommand.
@@ -209,12 +225,17 @@ async fn run(aws: &Aws, step: InstanceStep, budget: Duration) -> Result<CaptureR
 /// Reads each step's output through SSM and writes it under `prefix` in the evidence bucket.
 /// Best effort: what could not be kept is said in the returned summary. SSM returns at most
 /// 24,000 characters of each step's output.
-async fn collect_outputs(aws: &Aws, step: &InstanceStep, command_id: &str, prefix: &str) -> String {
+async fn collect_outputs(
+    ssm: &aws_sdk_ssm::Client,
+    s3: &aws_sdk_s3::Client,
+    step: &InstanceStep,
+    command_id: &str,
+    prefix: &str,
+) -> String {
     let mut kept = 0;
     let mut missed = Vec::new();
     for name in CAPTURE_STEPS {
-        let got = aws
-            .ssm
+        let got = ssm
             .get_command_invocation()
             .command_id(command_id)
             .instance_id(&step.instance_id)
@@ -240,8 +261,7 @@ async fn collect_outputs(aws: &Aws, step: &InstanceStep, command_id: &str, prefi
                 continue;
             }
         };
-        let put = aws
-            .s3
+        let put = s3
             .put_object()
             .bucket(&step.policy.evidence_bucket)
             .key(format!("{prefix}/{name}.txt"))
@@ -265,11 +285,11 @@ async fn collect_outputs(aws: &Aws, step: &InstanceStep, command_id: &str, prefi
 }
 
 pub async fn handle(
-    aws: &Aws,
+    aws: &CaptureClients,
     step: InstanceStep,
     budget: Duration,
 ) -> Result<CaptureResult, TaskError> {
     let out = run(aws, step.clone(), budget).await?;
-    super::remember(aws, &step, "capture", &out).await?;
+    super::remember(&aws.dynamodb, &step, "capture", &out).await?;
     Ok(out)
 }

@@ -4,15 +4,27 @@
 
 use super::prestate::registrations;
 use super::{check_instance_id, describe};
-use crate::aws::Aws;
+use crate::aws::clients;
 use crate::error::TaskError;
 use contract::tasks::ec2::{InstanceStep, Outcome, Status};
 
-async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
+clients! {
+    /// What detaching calls: the instance and its registrations read, then deregistered; the
+    /// outcome recorded on the case.
+    pub struct DetachClients {
+        ec2: aws_sdk_ec2::Client,
+        autoscaling: aws_sdk_autoscaling::Client,
+        elbv2: aws_sdk_elasticloadbalancingv2::Client,
+        elb: aws_sdk_elasticloadbalancing::Client,
+        dynamodb: aws_sdk_dynamodb::Client,
+    }
+}
+
+async fn run(aws: &DetachClients, step: InstanceStep) -> Result<Outcome, TaskError> {
     check_instance_id(&step.instance_id)?;
     let id = step.instance_id.as_str();
     let live = describe(&aws.ec2, id).await?;
-    let regs = registrations(aws, &live).await?;
+    let regs = registrations(&aws.autoscaling, &aws.elbv2, &aws.elb, &live).await?;
     let mut out = Outcome::new(step.case.dry_run);
     let act = !step.case.dry_run;
 
@@ -90,8 +102,8 @@ async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
     Ok(out)
 }
 
-pub async fn handle(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
+pub async fn handle(aws: &DetachClients, step: InstanceStep) -> Result<Outcome, TaskError> {
     let out = run(aws, step.clone()).await?;
-    super::remember(aws, &step, "detach", &out).await?;
+    super::remember(&aws.dynamodb, &step, "detach", &out).await?;
     Ok(out)
 }

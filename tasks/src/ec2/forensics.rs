@@ -11,7 +11,6 @@ use super::{
     check_instance_id, describe, filter, tag, FORENSIC_INTERFACE_DESCRIPTION, TAG_CASE,
     TAG_INSTANCE, TAG_ROLE,
 };
-use crate::aws::Aws;
 use crate::error::TaskError;
 use aws_sdk_ec2::config::http::HttpResponse;
 use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
@@ -30,10 +29,14 @@ pub fn free_device(used: &[String]) -> Option<String> {
     })
 }
 
-async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
+async fn run(
+    ec2: &aws_sdk_ec2::Client,
+    dynamodb: &aws_sdk_dynamodb::Client,
+    step: InstanceStep,
+) -> Result<Outcome, TaskError> {
     check_instance_id(&step.instance_id)?;
     // An unknown instance is named as such, not waited on as if its snapshots were pending.
-    let live = describe(&aws.ec2, &step.instance_id).await?;
+    let live = describe(ec2, &step.instance_id).await?;
     let mut out = Outcome::new(step.case.dry_run);
     let policy = &step.policy;
     if policy.forensic_instance_id.is_empty() {
@@ -41,14 +44,14 @@ async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
             "no forensic instance configured (ForensicInstanceId): evidence volumes not attached",
         );
     } else {
-        volumes(aws, &step, &mut out).await?;
+        volumes(ec2, &step, &mut out).await?;
     }
     if policy.forensic_subnet_id.is_empty() || policy.forensic_security_group_id.is_empty() {
         out.note(
             "no forensic subnet and security group configured: forensic interface not attached",
         );
     } else {
-        interface(aws, &step, &live, &mut out).await?;
+        interface(ec2, dynamodb, &step, &live, &mut out).await?;
     }
     if out.actions.is_empty() {
         out.status = Status::Skipped;
@@ -56,8 +59,12 @@ async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
     Ok(out)
 }
 
-async fn volumes(aws: &Aws, step: &InstanceStep, out: &mut Outcome) -> Result<(), TaskError> {
-    let forensic = describe(&aws.ec2, &step.policy.forensic_instance_id)
+async fn volumes(
+    ec2: &aws_sdk_ec2::Client,
+    step: &InstanceStep,
+    out: &mut Outcome,
+) -> Result<(), TaskError> {
+    let forensic = describe(ec2, &step.policy.forensic_instance_id)
         .await
         .map_err(|e| {
             TaskError::new(
@@ -68,7 +75,7 @@ async fn volumes(aws: &Aws, step: &InstanceStep, out: &mut Outcome) -> Result<()
                 ),
             )
         })?;
-    let snapshots = case_snapshots(&aws.ec2, &step.case.case_id, &step.instance_id).await?;
+    let snapshots = case_snapshots(ec2, &step.case.case_id, &step.instance_id).await?;
     if snapshots.is_empty() {
         if step.case.dry_run {
             out.act(
@@ -96,8 +103,7 @@ async fn volumes(aws: &Aws, step: &InstanceStep, out: &mut Outcome) -> Result<()
     }
     let mut used: Vec<String> = forensic.volumes.iter().map(|(d, _, _)| d.clone()).collect();
     for (snapshot, source, _) in &snapshots {
-        let existing = aws
-            .ec2
+        let existing = ec2
             .describe_volumes()
             .filters(filter(&format!("tag:{TAG_SNAPSHOT}"), &[snapshot]))
             .filters(filter(&format!("tag:{TAG_CASE}"), &[&step.case.case_id]))
@@ -129,8 +135,7 @@ async fn volumes(aws: &Aws, step: &InstanceStep, out: &mut Outcome) -> Result<()
                 if step.case.dry_run {
                     continue;
                 }
-                let v = aws
-                    .ec2
+                let v = ec2
                     .create_volume()
                     .snapshot_id(snapshot)
                     .availability_zone(&forensic.availability_zone)
@@ -179,7 +184,7 @@ async fn volumes(aws: &Aws, step: &InstanceStep, out: &mut Outcome) -> Result<()
             );
             continue;
         }
-        attach_at_free_device(aws, &forensic.instance_id, &volume, &mut used, out).await?;
+        attach_at_free_device(ec2, &forensic.instance_id, &volume, &mut used, out).await?;
     }
     Ok(())
 }
@@ -189,7 +194,7 @@ async fn volumes(aws: &Aws, step: &InstanceStep, out: &mut Outcome) -> Result<()
 /// AWS refuses a name taken in between ("Attachment point … is already in use"), and the next
 /// name is tried.
 pub async fn attach_at_free_device(
-    aws: &Aws,
+    ec2: &aws_sdk_ec2::Client,
     forensic: &str,
     volume: &str,
     used: &mut Vec<String>,
@@ -205,8 +210,7 @@ pub async fn attach_at_free_device(
                 ),
             )
         })?;
-        match aws
-            .ec2
+        match ec2
             .attach_volume()
             .volume_id(volume)
             .instance_id(forensic)
@@ -242,13 +246,13 @@ fn device_taken<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>) -> bool 
 }
 
 async fn interface(
-    aws: &Aws,
+    ec2: &aws_sdk_ec2::Client,
+    dynamodb: &aws_sdk_dynamodb::Client,
     step: &InstanceStep,
     live: &super::Live,
     out: &mut Outcome,
 ) -> Result<(), TaskError> {
-    let found = aws
-        .ec2
+    let found = ec2
         .describe_network_interfaces()
         .filters(filter(&format!("tag:{TAG_CASE}"), &[&step.case.case_id]))
         .filters(filter(&format!("tag:{TAG_INSTANCE}"), &[&step.instance_id]))
@@ -275,8 +279,7 @@ async fn interface(
                 );
                 return Ok(());
             }
-            let n = aws
-                .ec2
+            let n = ec2
                 .create_network_interface()
                 .subnet_id(&step.policy.forensic_subnet_id)
                 .groups(&step.policy.forensic_security_group_id)
@@ -314,7 +317,7 @@ async fn interface(
     };
     // Recorded before it is attached: isolation leaves alone only what the case recorded.
     crate::cases::add_forensic_interface(
-        &aws.dynamodb,
+        dynamodb,
         &step.policy.case_table,
         &step.case.case_id,
         &step.instance_id,
@@ -338,8 +341,7 @@ async fn interface(
         format!("to {} at device index {index}", step.instance_id),
     );
     if !step.case.dry_run {
-        aws.ec2
-            .attach_network_interface()
+        ec2.attach_network_interface()
             .network_interface_id(&eni)
             .instance_id(&step.instance_id)
             .device_index(index)
@@ -355,9 +357,13 @@ async fn interface(
     Ok(())
 }
 
-pub async fn handle(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
-    let out = run(aws, step.clone()).await?;
-    super::remember(aws, &step, "forensics", &out).await?;
+pub async fn handle(
+    ec2: &aws_sdk_ec2::Client,
+    dynamodb: &aws_sdk_dynamodb::Client,
+    step: InstanceStep,
+) -> Result<Outcome, TaskError> {
+    let out = run(ec2, dynamodb, step.clone()).await?;
+    super::remember(dynamodb, &step, "forensics", &out).await?;
     Ok(out)
 }
 

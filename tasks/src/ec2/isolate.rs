@@ -17,7 +17,6 @@
 //! optional subnet NACL step is the only cut for those, and it affects the whole subnet.
 
 use super::{check_instance_id, describe, filter, tag, LiveInterface, TAG_ROLE};
-use crate::aws::Aws;
 use crate::cases::{self, ContainmentGroups, NaclEntry};
 use crate::error::TaskError;
 use crate::ip::{ledger, nacl};
@@ -35,11 +34,11 @@ const SWAP_TRIES: u32 = 3;
 
 /// The containment groups of `vpc`, as the case table records them.
 pub async fn recorded_groups(
-    aws: &Aws,
+    dynamodb: &aws_sdk_dynamodb::Client,
     table: &str,
     vpc: &str,
 ) -> Result<Option<ContainmentGroups>, TaskError> {
-    Ok(cases::containment_groups(&aws.dynamodb, table)
+    Ok(cases::containment_groups(dynamodb, table)
         .await?
         .into_iter()
         .find(|g| g.vpc == vpc))
@@ -310,7 +309,8 @@ async fn read_groups(
 /// The VPC's containment groups, checked live: the recorded ones with their rules repaired, or
 /// new ones created and recorded when none are recorded or a recorded one is gone.
 async fn ensure_groups(
-    aws: &Aws,
+    ec2: &aws_sdk_ec2::Client,
+    dynamodb: &aws_sdk_dynamodb::Client,
     step: &InstanceStep,
     vpc: &str,
     recorded: Option<ContainmentGroups>,
@@ -319,14 +319,14 @@ async fn ensure_groups(
     let table = &step.policy.case_table;
     let act = !step.case.dry_run;
     if let Some(r) = &recorded {
-        let live = read_groups(&aws.ec2, &[r.open.clone(), r.closed.clone()]).await?;
+        let live = read_groups(ec2, &[r.open.clone(), r.closed.clone()]).await?;
         let find = |id: &str| live.iter().find(|g| g.group_id() == Some(id)).cloned();
         if let (Some(open), Some(closed)) = (find(&r.open), find(&r.closed)) {
             if !(changes(&open, OPEN).is_empty() && changes(&closed, CLOSED).is_empty()) {
                 out.note(format!("the recorded containment groups of {vpc} ({}, {}) had other rules than aws-ir gave them: put right", r.open, r.closed));
             }
-            shape(&aws.ec2, OPEN, &open, act, out).await?;
-            shape(&aws.ec2, CLOSED, &closed, act, out).await?;
+            shape(ec2, OPEN, &open, act, out).await?;
+            shape(ec2, CLOSED, &closed, act, out).await?;
             return Ok(r.clone());
         }
         out.note(format!(
@@ -349,42 +349,37 @@ async fn ensure_groups(
         });
     }
     let (open, closed) = (
-        create_group(&aws.ec2, vpc, OPEN, &step.execution).await?,
-        create_group(&aws.ec2, vpc, CLOSED, &step.execution).await?,
+        create_group(ec2, vpc, OPEN, &step.execution).await?,
+        create_group(ec2, vpc, CLOSED, &step.execution).await?,
     );
     let groups = ContainmentGroups {
         vpc: vpc.into(),
         open: open.group_id().unwrap_or_default().to_string(),
         closed: closed.group_id().unwrap_or_default().to_string(),
     };
-    shape(&aws.ec2, OPEN, &open, true, out).await?;
-    shape(&aws.ec2, CLOSED, &closed, true, out).await?;
-    if cases::record_containment_groups(
-        &aws.dynamodb,
-        table,
-        &groups,
-        recorded.as_ref(),
-        &crate::now(),
-    )
-    .await?
+    shape(ec2, OPEN, &open, true, out).await?;
+    shape(ec2, CLOSED, &closed, true, out).await?;
+    if cases::record_containment_groups(dynamodb, table, &groups, recorded.as_ref(), &crate::now())
+        .await?
     {
         return Ok(groups);
     }
     // Another execution recorded its groups first: use those, and remove ours.
     for id in [&groups.open, &groups.closed] {
-        let _ = aws
-            .ec2
+        let _ = ec2
             .delete_security_group()
             .group_id(id.as_str())
             .send()
             .await;
     }
-    let theirs = recorded_groups(aws, table, vpc).await?.ok_or_else(|| {
-        TaskError::new(
-            contract::ErrorName::Transient,
-            format!("the containment groups of {vpc} changed while being recorded"),
-        )
-    })?;
+    let theirs = recorded_groups(dynamodb, table, vpc)
+        .await?
+        .ok_or_else(|| {
+            TaskError::new(
+                contract::ErrorName::Transient,
+                format!("the containment groups of {vpc} changed while being recorded"),
+            )
+        })?;
     out.note(format!(
         "another execution recorded the containment groups of {vpc} first ({}, {}): using them",
         theirs.open, theirs.closed
@@ -441,13 +436,17 @@ async fn swap(
     ))
 }
 
-async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
+async fn run(
+    ec2: &aws_sdk_ec2::Client,
+    dynamodb: &aws_sdk_dynamodb::Client,
+    step: InstanceStep,
+) -> Result<Outcome, TaskError> {
     check_instance_id(&step.instance_id)?;
     let table = step.policy.case_table.as_str();
     let (live, recorded, forensic) = tokio::join!(
-        describe(&aws.ec2, &step.instance_id),
-        cases::containment_groups(&aws.dynamodb, table),
-        cases::forensic_interfaces(&aws.dynamodb, table, &step.case.case_id, &step.instance_id),
+        describe(ec2, &step.instance_id),
+        cases::containment_groups(dynamodb, table),
+        cases::forensic_interfaces(dynamodb, table, &step.case.case_id, &step.instance_id),
     );
     let mut live = live?;
     live.keep_recorded_forensic(&forensic?);
@@ -455,12 +454,12 @@ async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
     let act = !step.case.dry_run;
     let vpc = live.vpc_id.clone();
     let recorded = recorded?.into_iter().find(|g| g.vpc == vpc);
-    let groups = ensure_groups(aws, &step, &vpc, recorded, &mut out).await?;
+    let groups = ensure_groups(ec2, dynamodb, &step, &vpc, recorded, &mut out).await?;
     let (open, closed) = (groups.open.clone(), groups.closed.clone());
     // An interface already on the open group (a run that died between its swaps) falls back,
     // if isolating it fails, to the groups the pre-state recorded, never to the open group.
     let recorded_before = if live.interfaces.iter().any(|n| n.groups == [open.clone()]) {
-        cases::pre_state(&aws.dynamodb, table, &step.case.case_id, &step.instance_id)
+        cases::pre_state(dynamodb, table, &step.case.case_id, &step.instance_id)
             .await?
             .map(|p| {
                 p.interfaces
@@ -510,7 +509,7 @@ async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
                 n.groups.clone()
             };
             tasks.spawn(swap(
-                aws.ec2.clone(),
+                ec2.clone(),
                 n.id.clone(),
                 before,
                 open.clone(),
@@ -534,7 +533,7 @@ async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
         }
     }
     if step.policy.nacl_isolation {
-        nacl(aws, &step, &live.interfaces, &mut out).await?;
+        nacl(ec2, dynamodb, &step, &live.interfaces, &mut out).await?;
     }
     if live.interfaces.is_empty() {
         out.note("the instance has no network interface");
@@ -565,7 +564,8 @@ pub fn nacl_lease(step: &InstanceStep) -> String {
 /// writer (`ip::nacl`), under the ACL's lease, held by every instance that needs it, so that
 /// releasing one instance never lifts what another still needs.
 async fn nacl(
-    aws: &Aws,
+    ec2: &aws_sdk_ec2::Client,
+    dynamodb: &aws_sdk_dynamodb::Client,
     step: &InstanceStep,
     interfaces: &[LiveInterface],
     out: &mut Outcome,
@@ -582,8 +582,7 @@ async fn nacl(
     let lease = nacl_lease(step);
     let mut added = Vec::new();
     for subnet in subnets {
-        let acls = aws
-            .ec2
+        let acls = ec2
             .describe_network_acls()
             .filters(filter("association.subnet-id", &[subnet]))
             .send()
@@ -613,14 +612,14 @@ async fn nacl(
             }
             continue;
         }
-        ledger::lock(&aws.dynamodb, table, &acl_id, &lease, ACL_WAIT).await?;
-        let held = hold_all(aws, table, &acl_id, &networks, &holder, out).await;
-        ledger::unlock(&aws.dynamodb, table, &acl_id, &lease).await;
+        ledger::lock(dynamodb, table, &acl_id, &lease, ACL_WAIT).await?;
+        let held = hold_all(ec2, dynamodb, table, &acl_id, &networks, &holder, out).await;
+        ledger::unlock(dynamodb, table, &acl_id, &lease).await;
         added.extend(held?);
     }
     if !added.is_empty() {
         cases::add_nacl_entries(
-            &aws.dynamodb,
+            dynamodb,
             table,
             &step.case.case_id,
             &step.instance_id,
@@ -641,7 +640,8 @@ fn direction(egress: bool) -> &'static str {
 
 /// Holds the deny of each network both ways in one ACL; the caller holds its lease.
 async fn hold_all(
-    aws: &Aws,
+    ec2: &aws_sdk_ec2::Client,
+    dynamodb: &aws_sdk_dynamodb::Client,
     table: &str,
     acl: &str,
     networks: &[IpNet],
@@ -652,8 +652,8 @@ async fn hold_all(
     for network in networks {
         for egress in [false, true] {
             let hold = nacl::hold_deny(
-                &aws.ec2,
-                &aws.dynamodb,
+                ec2,
+                dynamodb,
                 table,
                 acl,
                 *network,
@@ -707,8 +707,12 @@ async fn hold_all(
     Ok(added)
 }
 
-pub async fn handle(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
-    let out = run(aws, step.clone()).await?;
-    super::remember(aws, &step, "isolate", &out).await?;
+pub async fn handle(
+    ec2: &aws_sdk_ec2::Client,
+    dynamodb: &aws_sdk_dynamodb::Client,
+    step: InstanceStep,
+) -> Result<Outcome, TaskError> {
+    let out = run(ec2, dynamodb, step.clone()).await?;
+    super::remember(dynamodb, &step, "isolate", &out).await?;
     Ok(out)
 }

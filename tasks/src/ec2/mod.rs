@@ -237,7 +237,7 @@ pub fn check_instance_id(id: &str) -> Result<(), TaskError> {
 /// Stores a step's outcome on the instance's item: `step_<name>`, or `plan_<name>` in a dry run
 /// (the plan is our own record; nothing of the instance's changes).
 pub async fn remember<T: serde::Serialize>(
-    aws: &crate::aws::Aws,
+    dynamodb: &aws_sdk_dynamodb::Client,
     step: &contract::tasks::ec2::InstanceStep,
     name: &str,
     outcome: &T,
@@ -249,7 +249,7 @@ pub async fn remember<T: serde::Serialize>(
         format!("step_{name}")
     };
     crate::cases::record_step(
-        &aws.dynamodb,
+        dynamodb,
         &step.policy.case_table,
         &step.case.case_id,
         &step.instance_id,

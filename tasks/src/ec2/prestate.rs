@@ -6,7 +6,7 @@
 //! balancers are listed and read.
 
 use super::{describe, filter, Live};
-use crate::aws::Aws;
+use crate::aws::clients;
 use crate::cases;
 use crate::error::TaskError;
 use aws_sdk_ec2::types::InstanceAttributeName;
@@ -20,12 +20,17 @@ pub struct Registrations {
     pub classic_load_balancers: Vec<String>,
 }
 
-pub async fn registrations(aws: &Aws, live: &Live) -> Result<Registrations, TaskError> {
+pub async fn registrations(
+    autoscaling: &aws_sdk_autoscaling::Client,
+    elbv2: &aws_sdk_elasticloadbalancingv2::Client,
+    elb: &aws_sdk_elasticloadbalancing::Client,
+    live: &Live,
+) -> Result<Registrations, TaskError> {
     let id = live.instance_id.as_str();
     let (asg, tgs, clbs) = tokio::join!(
-        auto_scaling_group(aws, id),
-        target_groups(aws, live),
-        classic_load_balancers(aws, id)
+        auto_scaling_group(autoscaling, id),
+        target_groups(elbv2, live),
+        classic_load_balancers(elb, id)
     );
     Ok(Registrations {
         auto_scaling_group: asg?,
@@ -34,9 +39,11 @@ pub async fn registrations(aws: &Aws, live: &Live) -> Result<Registrations, Task
     })
 }
 
-async fn auto_scaling_group(aws: &Aws, id: &str) -> Result<Option<String>, TaskError> {
-    let out = aws
-        .autoscaling
+async fn auto_scaling_group(
+    autoscaling: &aws_sdk_autoscaling::Client,
+    id: &str,
+) -> Result<Option<String>, TaskError> {
+    let out = autoscaling
         .describe_auto_scaling_instances()
         .instance_ids(id)
         .send()
@@ -55,9 +62,12 @@ const TARGET_HEALTH_CONCURRENCY: usize = 8;
 
 /// Every target-group registration of the instance, with its port. No API finds groups by
 /// target, so each group in the instance's VPC is read, several at a time.
-async fn target_groups(aws: &Aws, live: &Live) -> Result<Vec<TargetRegistration>, TaskError> {
+async fn target_groups(
+    elbv2: &aws_sdk_elasticloadbalancingv2::Client,
+    live: &Live,
+) -> Result<Vec<TargetRegistration>, TaskError> {
     let mut arns = Vec::new();
-    let mut pages = aws.elbv2.describe_target_groups().into_paginator().send();
+    let mut pages = elbv2.describe_target_groups().into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| TaskError::from_sdk(e, "list target groups"))?;
         arns.extend(
@@ -70,8 +80,7 @@ async fn target_groups(aws: &Aws, live: &Live) -> Result<Vec<TargetRegistration>
     let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(TARGET_HEALTH_CONCURRENCY));
     let mut reads = tokio::task::JoinSet::new();
     for (index, arn) in arns.into_iter().enumerate() {
-        let (elbv2, permits, instance) =
-            (aws.elbv2.clone(), permits.clone(), live.instance_id.clone());
+        let (elbv2, permits, instance) = (elbv2.clone(), permits.clone(), live.instance_id.clone());
         reads.spawn(async move {
             let _permit = permits.acquire_owned().await;
             let health = elbv2
@@ -118,9 +127,12 @@ async fn target_groups(aws: &Aws, live: &Live) -> Result<Vec<TargetRegistration>
     Ok(found.into_iter().flat_map(|(_, f)| f).collect())
 }
 
-async fn classic_load_balancers(aws: &Aws, id: &str) -> Result<Vec<String>, TaskError> {
+async fn classic_load_balancers(
+    elb: &aws_sdk_elasticloadbalancing::Client,
+    id: &str,
+) -> Result<Vec<String>, TaskError> {
     let mut out = Vec::new();
-    let mut pages = aws.elb.describe_load_balancers().into_paginator().send();
+    let mut pages = elb.describe_load_balancers().into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| TaskError::from_sdk(e, "list classic load balancers"))?;
         for lb in page.load_balancer_descriptions() {
@@ -133,9 +145,11 @@ async fn classic_load_balancers(aws: &Aws, id: &str) -> Result<Vec<String>, Task
 }
 
 /// The profile association, if the instance has one.
-pub async fn profile_association(aws: &Aws, id: &str) -> Result<Option<ProfileState>, TaskError> {
-    let out = aws
-        .ec2
+pub async fn profile_association(
+    ec2: &aws_sdk_ec2::Client,
+    id: &str,
+) -> Result<Option<ProfileState>, TaskError> {
+    let out = ec2
         .describe_iam_instance_profile_associations()
         .filters(filter("instance-id", &[id]))
         .send()
@@ -155,8 +169,21 @@ pub async fn profile_association(aws: &Aws, id: &str) -> Result<Option<ProfileSt
         }))
 }
 
+clients! {
+    /// What recording the pre-state calls: the instance and where it is registered for
+    /// traffic, read; the record sealed (KMS) and kept (DynamoDB).
+    pub struct PreStateClients {
+        ec2: aws_sdk_ec2::Client,
+        autoscaling: aws_sdk_autoscaling::Client,
+        elbv2: aws_sdk_elasticloadbalancingv2::Client,
+        elb: aws_sdk_elasticloadbalancing::Client,
+        dynamodb: aws_sdk_dynamodb::Client,
+        kms: aws_sdk_kms::Client,
+    }
+}
+
 pub async fn gather(
-    aws: &Aws,
+    aws: &PreStateClients,
     live: &Live,
     execution: &str,
     now: &str,
@@ -183,8 +210,8 @@ pub async fn gather(
         termination,
         shutdown,
         addresses,
-        profile_association(aws, id),
-        registrations(aws, live)
+        profile_association(&aws.ec2, id),
+        registrations(&aws.autoscaling, &aws.elbv2, &aws.elb, live)
     );
     let termination = termination
         .map_err(|e| TaskError::from_sdk(e, &format!("read the termination protection of {id}")))?;
@@ -249,7 +276,7 @@ pub async fn gather(
 }
 
 pub async fn handle(
-    aws: &Aws,
+    aws: &PreStateClients,
     step: InstanceStep,
     now: &str,
 ) -> Result<PreStateRecorded, TaskError> {

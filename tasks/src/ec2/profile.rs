@@ -8,7 +8,7 @@
 
 use super::prestate::profile_association;
 use super::{check_instance_id, describe};
-use crate::aws::Aws;
+use crate::aws::clients;
 use crate::error::TaskError;
 use contract::tasks::ec2::{InstanceStep, Outcome, Status};
 
@@ -32,10 +32,13 @@ pub fn revocation_policy(at: &str) -> String {
 pub use contract::tasks::credentials::revocation_policy_name;
 
 /// Instances other than `id` whose profile is `profile_arn`.
-async fn sharing(aws: &Aws, id: &str, profile_arn: &str) -> Result<Vec<String>, TaskError> {
+async fn sharing(
+    ec2: &aws_sdk_ec2::Client,
+    id: &str,
+    profile_arn: &str,
+) -> Result<Vec<String>, TaskError> {
     let mut others = Vec::new();
-    let mut pages = aws
-        .ec2
+    let mut pages = ec2
         .describe_iam_instance_profile_associations()
         .into_paginator()
         .send();
@@ -55,7 +58,17 @@ async fn sharing(aws: &Aws, id: &str, profile_arn: &str) -> Result<Vec<String>, 
     Ok(others)
 }
 
-async fn run(aws: &Aws, step: InstanceStep, now: &str) -> Result<Outcome, TaskError> {
+clients! {
+    /// What removing the profile calls: the instance and its profile association (EC2), the
+    /// profile's role (IAM), the case's record.
+    pub struct ProfileClients {
+        ec2: aws_sdk_ec2::Client,
+        iam: aws_sdk_iam::Client,
+        dynamodb: aws_sdk_dynamodb::Client,
+    }
+}
+
+async fn run(aws: &ProfileClients, step: InstanceStep, now: &str) -> Result<Outcome, TaskError> {
     check_instance_id(&step.instance_id)?;
     let id = step.instance_id.as_str();
     describe(&aws.ec2, id).await?;
@@ -63,7 +76,7 @@ async fn run(aws: &Aws, step: InstanceStep, now: &str) -> Result<Outcome, TaskEr
     let act = !step.case.dry_run;
     let quarantine = step.policy.profile_action == "quarantine"
         && !step.policy.quarantine_profile_arn.is_empty();
-    let Some(assoc) = profile_association(aws, id).await? else {
+    let Some(assoc) = profile_association(&aws.ec2, id).await? else {
         out.status = Status::Skipped;
         out.note("the instance has no instance profile");
         return Ok(out);
@@ -129,7 +142,7 @@ async fn run(aws: &Aws, step: InstanceStep, now: &str) -> Result<Outcome, TaskEr
         }
     }
 
-    let others = sharing(aws, id, &assoc.arn).await?;
+    let others = sharing(&aws.ec2, id, &assoc.arn).await?;
     if !others.is_empty() {
         out.note(format!(
             "profile {} is shared with {} other instance(s): {}",
@@ -178,9 +191,13 @@ async fn run(aws: &Aws, step: InstanceStep, now: &str) -> Result<Outcome, TaskEr
     Ok(out)
 }
 
-pub async fn handle(aws: &Aws, step: InstanceStep, now: &str) -> Result<Outcome, TaskError> {
+pub async fn handle(
+    aws: &ProfileClients,
+    step: InstanceStep,
+    now: &str,
+) -> Result<Outcome, TaskError> {
     let out = run(aws, step.clone(), now).await?;
-    super::remember(aws, &step, "profile", &out).await?;
+    super::remember(&aws.dynamodb, &step, "profile", &out).await?;
     Ok(out)
 }
 

@@ -2,7 +2,6 @@
 //! termination, so that neither an attacker nor an Auto Scaling group can destroy evidence.
 
 use super::{check_instance_id, describe};
-use crate::aws::Aws;
 use crate::error::TaskError;
 use aws_sdk_ec2::types::{
     AttributeBooleanValue, AttributeValue, EbsInstanceBlockDeviceSpecification,
@@ -11,15 +10,16 @@ use aws_sdk_ec2::types::{
 use contract::tasks::ec2::{InstanceStep, Outcome, Status};
 
 /// The instance's termination protection and shutdown behaviour, read together.
-pub(super) async fn protections(aws: &Aws, id: &str) -> Result<(bool, String), TaskError> {
+pub(super) async fn protections(
+    ec2: &aws_sdk_ec2::Client,
+    id: &str,
+) -> Result<(bool, String), TaskError> {
     let (termination, shutdown) = tokio::join!(
-        aws.ec2
-            .describe_instance_attribute()
+        ec2.describe_instance_attribute()
             .instance_id(id)
             .attribute(InstanceAttributeName::DisableApiTermination)
             .send(),
-        aws.ec2
-            .describe_instance_attribute()
+        ec2.describe_instance_attribute()
             .instance_id(id)
             .attribute(InstanceAttributeName::InstanceInitiatedShutdownBehavior)
             .send(),
@@ -38,11 +38,11 @@ pub(super) async fn protections(aws: &Aws, id: &str) -> Result<(bool, String), T
     Ok((protected, behaviour))
 }
 
-async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
+async fn run(ec2: &aws_sdk_ec2::Client, step: InstanceStep) -> Result<Outcome, TaskError> {
     check_instance_id(&step.instance_id)?;
     let id = step.instance_id.as_str();
-    let live = describe(&aws.ec2, id).await?;
-    let (protected, behaviour) = protections(aws, id).await?;
+    let live = describe(ec2, id).await?;
+    let (protected, behaviour) = protections(ec2, id).await?;
     let deleted_on_termination: Vec<String> = live
         .volumes
         .iter()
@@ -84,8 +84,7 @@ async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
     if act {
         let protect = async {
             if !protected {
-                aws.ec2
-                    .modify_instance_attribute()
+                ec2.modify_instance_attribute()
                     .instance_id(id)
                     .disable_api_termination(AttributeBooleanValue::builder().value(true).build())
                     .send()
@@ -98,8 +97,7 @@ async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
         };
         let stop = async {
             if behaviour != "stop" {
-                aws.ec2
-                    .modify_instance_attribute()
+                ec2.modify_instance_attribute()
                     .instance_id(id)
                     .instance_initiated_shutdown_behavior(
                         AttributeValue::builder().value("stop").build(),
@@ -114,7 +112,7 @@ async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
         };
         let keep = async {
             if !deleted_on_termination.is_empty() {
-                let mut req = aws.ec2.modify_instance_attribute().instance_id(id);
+                let mut req = ec2.modify_instance_attribute().instance_id(id);
                 for device in &deleted_on_termination {
                     req = req.block_device_mappings(
                         InstanceBlockDeviceMappingSpecification::builder()
@@ -141,8 +139,12 @@ async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
     Ok(out)
 }
 
-pub async fn handle(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
-    let out = run(aws, step.clone()).await?;
-    super::remember(aws, &step, "protect", &out).await?;
+pub async fn handle(
+    ec2: &aws_sdk_ec2::Client,
+    dynamodb: &aws_sdk_dynamodb::Client,
+    step: InstanceStep,
+) -> Result<Outcome, TaskError> {
+    let out = run(ec2, step.clone()).await?;
+    super::remember(dynamodb, &step, "protect", &out).await?;
     Ok(out)
 }

@@ -5,7 +5,6 @@
 //! execution's payload stays small however many instances a finding names; the details live in
 //! the case table, written by the steps themselves.
 
-use crate::aws::Aws;
 use crate::cases;
 use crate::error::TaskError;
 use contract::tasks::ec2::{CaseRecord, RecordCaseInput};
@@ -86,7 +85,12 @@ pub fn action_lines(
     out
 }
 
-pub async fn handle(aws: &Aws, input: RecordCaseInput, now: &str) -> Result<CaseRecord, TaskError> {
+pub async fn handle(
+    dynamodb: &aws_sdk_dynamodb::Client,
+    s3: &aws_sdk_s3::Client,
+    input: RecordCaseInput,
+    now: &str,
+) -> Result<CaseRecord, TaskError> {
     let dry_run = input.case.dry_run;
     let (lines, statuses): (Vec<String>, Vec<String>) =
         input.instances.iter().map(|i| line(i, dry_run)).unzip();
@@ -94,7 +98,7 @@ pub async fn handle(aws: &Aws, input: RecordCaseInput, now: &str) -> Result<Case
     let execution = input.execution.rsplit(':').next().unwrap_or("execution");
     let key = format!("cases/{}/report-{execution}.json", input.case.case_id);
     let location = format!("s3://{}/{key}", input.policy.evidence_bucket);
-    let items = cases::items(&aws.dynamodb, &input.policy.case_table, &input.case.case_id).await?;
+    let items = cases::items(dynamodb, &input.policy.case_table, &input.case.case_id).await?;
     let actions: Vec<String> = items
         .iter()
         .flat_map(|i| action_lines(i, dry_run))
@@ -126,14 +130,13 @@ pub async fn handle(aws: &Aws, input: RecordCaseInput, now: &str) -> Result<Case
             "instances": details,
         });
         cases::put_record(
-            &aws.dynamodb,
+            dynamodb,
             &input.policy.case_table,
             &input.case.case_id,
             &serde_json::json!({"status": status, "summary": lines, "actions": actions, "report": location, "recorded_at": now, "execution": input.execution}),
         )
         .await?;
-        aws.s3
-            .put_object()
+        s3.put_object()
             .bucket(&input.policy.evidence_bucket)
             .key(&key)
             .content_type("application/json")

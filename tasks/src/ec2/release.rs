@@ -10,7 +10,7 @@
 use super::prestate::{profile_association, registrations};
 use super::profile::revocation_policy_name;
 use super::{check_instance_id, describe, tag, TAG_STATUS};
-use crate::aws::Aws;
+use crate::aws::clients;
 use crate::cases;
 use crate::error::TaskError;
 use crate::ip::{ledger, nacl};
@@ -22,7 +22,21 @@ use contract::tasks::ec2::{InstanceStep, Outcome, Status};
 use contract::ErrorName;
 use ipnet::IpNet;
 
-async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
+clients! {
+    /// What releasing calls: the sealed pre-state (DynamoDB, KMS), the instance, its
+    /// registrations and profile restored (EC2, Auto Scaling, ELB, IAM), the outcome recorded.
+    pub struct ReleaseInstanceClients {
+        ec2: aws_sdk_ec2::Client,
+        autoscaling: aws_sdk_autoscaling::Client,
+        elbv2: aws_sdk_elasticloadbalancingv2::Client,
+        elb: aws_sdk_elasticloadbalancing::Client,
+        iam: aws_sdk_iam::Client,
+        dynamodb: aws_sdk_dynamodb::Client,
+        kms: aws_sdk_kms::Client,
+    }
+}
+
+async fn run(aws: &ReleaseInstanceClients, step: InstanceStep) -> Result<Outcome, TaskError> {
     check_instance_id(&step.instance_id)?;
     let id = step.instance_id.as_str();
     let table = &step.policy.case_table;
@@ -108,7 +122,7 @@ async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
         }
     }
 
-    let current = profile_association(aws, id).await?;
+    let current = profile_association(&aws.ec2, id).await?;
     match (&pre.instance_profile, &current) {
         (Some(want), None) => {
             out.act("ec2:AssociateIamInstanceProfile", id, want.arn.clone());
@@ -205,7 +219,7 @@ async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
         }
     }
 
-    let regs = registrations(aws, &live).await?;
+    let regs = registrations(&aws.autoscaling, &aws.elbv2, &aws.elb, &live).await?;
     if let Some(group) = &pre.auto_scaling_group {
         if regs.auto_scaling_group.as_deref() != Some(group.as_str()) {
             out.act(
@@ -277,7 +291,7 @@ async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
     }
 
     // Only what differs from the record is put back, so a re-run changes nothing.
-    let (protected, behaviour) = super::protect::protections(aws, id).await?;
+    let (protected, behaviour) = super::protect::protections(&aws.ec2, id).await?;
     let restore_protection = protected != pre.termination_protection;
     let restore_shutdown = behaviour != pre.shutdown_behavior;
     if restore_protection {
@@ -447,9 +461,12 @@ async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
     Ok(out)
 }
 
-pub async fn handle(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
+pub async fn handle(
+    aws: &ReleaseInstanceClients,
+    step: InstanceStep,
+) -> Result<Outcome, TaskError> {
     // Boxed: the restore walks many awaits, and the unboxed future is too deep to lay out.
     let out = Box::pin(run(aws, step.clone())).await?;
-    super::remember(aws, &step, "release", &out).await?;
+    super::remember(&aws.dynamodb, &step, "release", &out).await?;
     Ok(out)
 }

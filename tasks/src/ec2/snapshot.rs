@@ -3,7 +3,6 @@
 //! makes none.
 
 use super::{check_instance_id, describe, filter, tag, TAG_CASE, TAG_INSTANCE, TAG_ROLE};
-use crate::aws::Aws;
 use crate::error::TaskError;
 use aws_sdk_ec2::types::{
     CopyTagsFromSource, InstanceSpecification, ResourceType, TagSpecification,
@@ -44,12 +43,12 @@ pub async fn case_snapshots(
         .collect())
 }
 
-async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
+async fn run(ec2: &aws_sdk_ec2::Client, step: InstanceStep) -> Result<Outcome, TaskError> {
     check_instance_id(&step.instance_id)?;
     let id = step.instance_id.as_str();
-    let live = describe(&aws.ec2, id).await?;
+    let live = describe(ec2, id).await?;
     let mut out = Outcome::new(step.case.dry_run);
-    let existing = case_snapshots(&aws.ec2, &step.case.case_id, id).await?;
+    let existing = case_snapshots(ec2, &step.case.case_id, id).await?;
     if !existing.is_empty() {
         out.status = Status::Skipped;
         out.note(format!(
@@ -81,8 +80,7 @@ async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
     if step.case.dry_run {
         return Ok(out);
     }
-    let created = aws
-        .ec2
+    let created = ec2
         .create_snapshots()
         .instance_specification(
             InstanceSpecification::builder()
@@ -116,8 +114,12 @@ async fn run(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
     Ok(out)
 }
 
-pub async fn handle(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
-    let out = run(aws, step.clone()).await?;
-    super::remember(aws, &step, "snapshot", &out).await?;
+pub async fn handle(
+    ec2: &aws_sdk_ec2::Client,
+    dynamodb: &aws_sdk_dynamodb::Client,
+    step: InstanceStep,
+) -> Result<Outcome, TaskError> {
+    let out = run(ec2, step.clone()).await?;
+    super::remember(dynamodb, &step, "snapshot", &out).await?;
     Ok(out)
 }

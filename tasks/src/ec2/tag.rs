@@ -2,17 +2,20 @@
 //! tool looking at the instance will see them.
 
 use super::{check_instance_id, tag, TAG_CASE, TAG_STATUS};
-use crate::aws::Aws;
 use crate::error::TaskError;
 use contract::tasks::ec2::{InstanceStep, Outcome};
 
 /// Tags the instance unless it already carries exactly these tags (a re-run tags nothing). The
 /// instance is read first, so an unknown one is `IR.ResourceNotFound` before any write.
-pub async fn set(aws: &Aws, step: &InstanceStep, status: &str) -> Result<Outcome, TaskError> {
+pub async fn set(
+    ec2: &aws_sdk_ec2::Client,
+    step: &InstanceStep,
+    status: &str,
+) -> Result<Outcome, TaskError> {
     check_instance_id(&step.instance_id)?;
     let id = step.instance_id.as_str();
     let mut out = Outcome::new(step.case.dry_run);
-    let live = super::describe(&aws.ec2, id).await?;
+    let live = super::describe(ec2, id).await?;
     if !needs_tags(&live.tags, &step.case.case_id, status) {
         return Ok(out);
     }
@@ -22,8 +25,7 @@ pub async fn set(aws: &Aws, step: &InstanceStep, status: &str) -> Result<Outcome
         format!("{TAG_CASE}={}, {TAG_STATUS}={status}", step.case.case_id),
     );
     if !step.case.dry_run {
-        aws.ec2
-            .create_tags()
+        ec2.create_tags()
             .resources(id)
             .tags(tag(TAG_CASE, &step.case.case_id))
             .tags(tag(TAG_STATUS, status))
@@ -55,9 +57,13 @@ fn needs_tags(
         || tags.get(TAG_STATUS).map(String::as_str) != Some(status)
 }
 
-pub async fn handle(aws: &Aws, step: InstanceStep) -> Result<Outcome, TaskError> {
-    let out = set(aws, &step, "contained").await?;
-    super::remember(aws, &step, "tag", &out).await?;
+pub async fn handle(
+    ec2: &aws_sdk_ec2::Client,
+    dynamodb: &aws_sdk_dynamodb::Client,
+    step: InstanceStep,
+) -> Result<Outcome, TaskError> {
+    let out = set(ec2, &step, "contained").await?;
+    super::remember(dynamodb, &step, "tag", &out).await?;
     Ok(out)
 }
 

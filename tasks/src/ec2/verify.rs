@@ -3,13 +3,25 @@
 
 use super::prestate::{profile_association, registrations};
 use super::{check_instance_id, describe};
-use crate::aws::Aws;
+use crate::aws::clients;
 use crate::cases;
 use crate::error::TaskError;
 use aws_sdk_ec2::types::InstanceAttributeName;
 use contract::tasks::ec2::{InstanceStep, Verification};
 
-pub async fn handle(aws: &Aws, step: InstanceStep) -> Result<Verification, TaskError> {
+clients! {
+    /// What verifying reads: the instance, its groups, profile and registrations; the case's
+    /// record, where the verdict is written.
+    pub struct VerifyClients {
+        ec2: aws_sdk_ec2::Client,
+        autoscaling: aws_sdk_autoscaling::Client,
+        elbv2: aws_sdk_elasticloadbalancingv2::Client,
+        elb: aws_sdk_elasticloadbalancing::Client,
+        dynamodb: aws_sdk_dynamodb::Client,
+    }
+}
+
+pub async fn handle(aws: &VerifyClients, step: InstanceStep) -> Result<Verification, TaskError> {
     check_instance_id(&step.instance_id)?;
     let id = step.instance_id.as_str();
     let table = step.policy.case_table.as_str();
@@ -38,8 +50,8 @@ pub async fn handle(aws: &Aws, step: InstanceStep) -> Result<Verification, TaskE
         None => None,
     };
     let (regs, profile, termination) = tokio::join!(
-        registrations(aws, &live),
-        profile_association(aws, id),
+        registrations(&aws.autoscaling, &aws.elbv2, &aws.elb, &live),
+        profile_association(&aws.ec2, id),
         aws.ec2
             .describe_instance_attribute()
             .instance_id(id)

@@ -10,7 +10,6 @@
 use super::ledger;
 use super::nacl::{self, Limits, Ours};
 use super::waf::{self, IpSetRef};
-use crate::aws::Aws;
 use crate::cases;
 use crate::error::TaskError;
 use aws_sdk_wafv2::types::Scope;
@@ -80,13 +79,18 @@ fn start(step: &BlockStep) -> BlockOutcome {
     out
 }
 
-async fn record(aws: &Aws, step: &BlockStep, attribute: &str, out: &BlockOutcome) {
+async fn record(
+    dynamodb: &aws_sdk_dynamodb::Client,
+    step: &BlockStep,
+    attribute: &str,
+    out: &BlockOutcome,
+) {
     if step.case.dry_run {
         return;
     }
     // The record is for people; a failure to write it must not undo a block that was made.
     let _ = cases::record_on(
-        &aws.dynamodb,
+        dynamodb,
         &step.policy.case_table,
         &step.case.case_id,
         &contract::tasks::ip::record_item(&step.execution),
@@ -97,7 +101,7 @@ async fn record(aws: &Aws, step: &BlockStep, attribute: &str, out: &BlockOutcome
 }
 
 async fn touch_all(
-    aws: &Aws,
+    dynamodb: &aws_sdk_dynamodb::Client,
     step: &BlockStep,
     nets: &[IpNet],
     out: &mut BlockOutcome,
@@ -105,7 +109,7 @@ async fn touch_all(
     let now = ledger::now_epoch();
     for net in nets {
         let until = ledger::touch(
-            &aws.dynamodb,
+            dynamodb,
             &step.policy.case_table,
             net,
             &step.case.case_id,
@@ -118,7 +122,11 @@ async fn touch_all(
     Ok(())
 }
 
-pub async fn block_in_waf(aws: &Aws, step: BlockStep) -> Result<BlockOutcome, TaskError> {
+pub async fn block_in_waf(
+    wafv2: &aws_sdk_wafv2::Client,
+    dynamodb: &aws_sdk_dynamodb::Client,
+    step: BlockStep,
+) -> Result<BlockOutcome, TaskError> {
     let nets = networks(&step.networks)?;
     let mut out = start(&step);
     let sets: Vec<(IpSetRef, bool)> = step.policy.ip_sets.iter().filter_map(ip_set).collect();
@@ -131,7 +139,7 @@ pub async fn block_in_waf(aws: &Aws, step: BlockStep) -> Result<BlockOutcome, Ta
         }
         return Ok(out);
     }
-    touch_all(aws, &step, &nets, &mut out).await?;
+    touch_all(dynamodb, &step, &nets, &mut out).await?;
     for (set, v6) in &sets {
         let family: Vec<IpNet> = nets
             .iter()
@@ -141,7 +149,7 @@ pub async fn block_in_waf(aws: &Aws, step: BlockStep) -> Result<BlockOutcome, Ta
         if family.is_empty() {
             continue;
         }
-        let written = waf::write(&aws.wafv2, set, &family, true, WAF_ATTEMPTS).await?;
+        let written = waf::write(wafv2, set, &family, true, WAF_ATTEMPTS).await?;
         out.retries += written.lock_retries;
         for net in &written.changed {
             out.outcome
@@ -153,7 +161,7 @@ pub async fn block_in_waf(aws: &Aws, step: BlockStep) -> Result<BlockOutcome, Ta
         }
         let reference = format!("{}|{}|{}", set.name, set.id, set.scope.as_str());
         for net in &family {
-            ledger::add_ip_set(&aws.dynamodb, &step.policy.case_table, net, &reference).await?;
+            ledger::add_ip_set(dynamodb, &step.policy.case_table, net, &reference).await?;
         }
     }
     if out.outcome.actions.is_empty() {
@@ -165,7 +173,7 @@ pub async fn block_in_waf(aws: &Aws, step: BlockStep) -> Result<BlockOutcome, Ta
             out.retries
         ));
     }
-    record(aws, &step, "waf", &out).await;
+    record(dynamodb, &step, "waf", &out).await;
     Ok(out)
 }
 
@@ -202,7 +210,8 @@ fn arrow(egress: bool) -> &'static str {
 
 /// Denies `nets` in one ACL; the caller holds its lease.
 async fn deny_in(
-    aws: &Aws,
+    ec2: &aws_sdk_ec2::Client,
+    dynamodb: &aws_sdk_dynamodb::Client,
     step: &BlockStep,
     acl: &str,
     nets: &[IpNet],
@@ -210,14 +219,14 @@ async fn deny_in(
     out: &mut BlockOutcome,
 ) -> Result<(), TaskError> {
     let table = &step.policy.case_table;
-    let mut ours: Vec<Ours> = ledger::denies(&aws.dynamodb, table, Some(acl))
+    let mut ours: Vec<Ours> = ledger::denies(dynamodb, table, Some(acl))
         .await?
         .iter()
         .map(Ours::from)
         .collect();
     for net in nets {
         for egress in directions(&step.policy, &step.case, net) {
-            let denied = nacl::deny(&aws.ec2, acl, *net, egress, &ours, limits, 5).await?;
+            let denied = nacl::deny(ec2, acl, *net, egress, &ours, limits, 5).await?;
             out.retries += denied.races;
             if denied.already {
                 let mine = ours.iter().any(|o| {
@@ -239,7 +248,7 @@ async fn deny_in(
                 blocked_at: blocked_at.clone(),
                 case_id: step.case.case_id.clone(),
             };
-            ledger::put_deny(&aws.dynamodb, table, &deny).await?;
+            ledger::put_deny(dynamodb, table, &deny).await?;
             let call = if denied.evicted.is_some() {
                 "ec2:ReplaceNetworkAclEntry"
             } else {
@@ -256,7 +265,7 @@ async fn deny_in(
             );
             if let Some(evicted) = &denied.evicted {
                 ledger::delete(
-                    &aws.dynamodb,
+                    dynamodb,
                     table,
                     &ledger::deny_item(acl, evicted.egress, &evicted.network),
                 )
@@ -280,7 +289,11 @@ async fn deny_in(
     Ok(())
 }
 
-pub async fn block_in_nacl(aws: &Aws, step: BlockStep) -> Result<BlockOutcome, TaskError> {
+pub async fn block_in_nacl(
+    ec2: &aws_sdk_ec2::Client,
+    dynamodb: &aws_sdk_dynamodb::Client,
+    step: BlockStep,
+) -> Result<BlockOutcome, TaskError> {
     let nets = networks(&step.networks)?;
     let limits = limits(&step.policy)?;
     let mut out = start(&step);
@@ -292,7 +305,7 @@ pub async fn block_in_nacl(aws: &Aws, step: BlockStep) -> Result<BlockOutcome, T
     }
     if out.outcome.status == Status::Planned {
         for acl in &step.network_acls {
-            let live = nacl::entries(&aws.ec2, acl).await?;
+            let live = nacl::entries(ec2, acl).await?;
             let ours: Vec<Ours> = Vec::new();
             for net in &nets {
                 for egress in directions(&step.policy, &step.case, net) {
@@ -307,25 +320,19 @@ pub async fn block_in_nacl(aws: &Aws, step: BlockStep) -> Result<BlockOutcome, T
         }
         return Ok(out);
     }
-    touch_all(aws, &step, &nets, &mut out).await?;
+    touch_all(dynamodb, &step, &nets, &mut out).await?;
     let holder = step.execution.clone();
     for acl in &step.network_acls {
-        out.retries += ledger::lock(
-            &aws.dynamodb,
-            &step.policy.case_table,
-            acl,
-            &holder,
-            ACL_WAIT,
-        )
-        .await?;
-        let done = deny_in(aws, &step, acl, &nets, limits, &mut out).await;
-        ledger::unlock(&aws.dynamodb, &step.policy.case_table, acl, &holder).await;
+        out.retries +=
+            ledger::lock(dynamodb, &step.policy.case_table, acl, &holder, ACL_WAIT).await?;
+        let done = deny_in(ec2, dynamodb, &step, acl, &nets, limits, &mut out).await;
+        ledger::unlock(dynamodb, &step.policy.case_table, acl, &holder).await;
         done?;
     }
     if out.outcome.actions.is_empty() {
         out.outcome.status = Status::Skipped;
     }
-    record(aws, &step, "nacl", &out).await;
+    record(dynamodb, &step, "nacl", &out).await;
     Ok(out)
 }
 

@@ -13,7 +13,7 @@ use super::block::{ip_set, limits};
 use super::ledger::{self, Deny};
 use super::nacl::{self, Ours};
 use super::waf::{self, IpSetRef};
-use crate::aws::Aws;
+use crate::aws::clients;
 use crate::cases;
 use crate::error::TaskError;
 use contract::tasks::ip::{ExpireInput, ExpireOutcome};
@@ -28,9 +28,19 @@ fn push(list: &mut Vec<String>, item: String) {
     }
 }
 
+clients! {
+    /// What expiry calls: the ledger (DynamoDB), the stack's IP sets (WAF), the network ACLs
+    /// (EC2).
+    pub struct ExpireClients {
+        ec2: aws_sdk_ec2::Client,
+        dynamodb: aws_sdk_dynamodb::Client,
+        wafv2: aws_sdk_wafv2::Client,
+    }
+}
+
 /// What every reconciliation of one run shares.
 struct Run<'a> {
-    aws: &'a Aws,
+    aws: &'a ExpireClients,
     table: &'a str,
     /// Blocks with time left.
     active: &'a [ledger::Block],
@@ -216,7 +226,10 @@ async fn reconcile_acl(
     Ok(())
 }
 
-pub async fn expire_blocks(aws: &Aws, input: ExpireInput) -> Result<ExpireOutcome, TaskError> {
+pub async fn expire_blocks(
+    aws: &ExpireClients,
+    input: ExpireInput,
+) -> Result<ExpireOutcome, TaskError> {
     let as_of = ledger::epoch(&input.as_of).ok_or_else(|| {
         TaskError::invalid_event(format!(
             "`{}` is not an RFC 3339 time to expire against",

@@ -2,7 +2,7 @@
 //! network ACLs of the subnets where the case's instances live.
 
 use super::addresses::{classify, Policy, Verdict};
-use crate::aws::Aws;
+use crate::aws::clients;
 use crate::error::TaskError;
 use contract::case::Case;
 use contract::remote::{party, Party};
@@ -12,12 +12,11 @@ use contract::ErrorName;
 use ipnet::IpNet;
 
 /// The policy of what may be blocked: the stack's allow-list plus the SSM parameter's.
-pub async fn policy(aws: &Aws, p: &IpPolicy) -> Result<Policy, TaskError> {
+pub async fn policy(ssm: &aws_sdk_ssm::Client, p: &IpPolicy) -> Result<Policy, TaskError> {
     let mut allow_list = Policy::parse_allow_list(&p.allow_list)
         .map_err(|e| TaskError::new(ErrorName::Misconfigured, format!("AllowList: {e}")))?;
     if !p.allow_list_parameter.is_empty() {
-        let got = aws
-            .ssm
+        let got = ssm
             .get_parameter()
             .name(&p.allow_list_parameter)
             .with_decryption(true)
@@ -63,7 +62,7 @@ pub fn sort(addresses: &[String], policy: &Policy) -> (Vec<IpNet>, Vec<Refusal>)
 
 /// The network ACLs of every subnet the instances have an interface in.
 async fn network_acls(
-    aws: &Aws,
+    ec2: &aws_sdk_ec2::Client,
     instances: &[String],
     notes: &mut Vec<String>,
 ) -> Result<Vec<String>, TaskError> {
@@ -72,7 +71,7 @@ async fn network_acls(
     }
     let mut subnets: Vec<String> = Vec::new();
     for id in instances {
-        let got = aws.ec2.describe_instances().instance_ids(id).send().await;
+        let got = ec2.describe_instances().instance_ids(id).send().await;
         let reservations = match got {
             Ok(r) => r.reservations().to_vec(),
             Err(e) => {
@@ -102,8 +101,7 @@ async fn network_acls(
     if subnets.is_empty() {
         return Ok(Vec::new());
     }
-    let got = aws
-        .ec2
+    let got = ec2
         .describe_network_acls()
         .filters(
             aws_sdk_ec2::types::Filter::builder()
@@ -158,7 +156,20 @@ pub fn automatic_refusal(case: &Case, address: &str) -> Option<String> {
     (!host).then(|| format!("{address} is a network, not one address: a wide block needs a responder; {block_by_hand}"))
 }
 
-pub async fn screen_addresses(aws: &Aws, input: ScreenInput) -> Result<ScreenOutput, TaskError> {
+clients! {
+    /// What screening calls: the allow-list parameter (SSM), the automatic-block budget and
+    /// the record (DynamoDB), the subnets and network ACLs of the case's instances (EC2).
+    pub struct ScreenClients {
+        ssm: aws_sdk_ssm::Client,
+        dynamodb: aws_sdk_dynamodb::Client,
+        ec2: aws_sdk_ec2::Client,
+    }
+}
+
+pub async fn screen_addresses(
+    aws: &ScreenClients,
+    input: ScreenInput,
+) -> Result<ScreenOutput, TaskError> {
     let case = &input.case;
     if case.remote_ips.is_empty() {
         return Err(TaskError::invalid_event(format!(
@@ -166,7 +177,7 @@ pub async fn screen_addresses(aws: &Aws, input: ScreenInput) -> Result<ScreenOut
             case.case_id, case.finding_type
         )));
     }
-    let policy = policy(aws, &input.policy).await?;
+    let policy = policy(&aws.ssm, &input.policy).await?;
     let mut refused = Vec::new();
     let mut addresses: Vec<String> = Vec::new();
     for r in &case.remote_ips {
@@ -209,7 +220,7 @@ pub async fn screen_addresses(aws: &Aws, input: ScreenInput) -> Result<ScreenOut
     let network_acls = if block.is_empty() {
         Vec::new()
     } else {
-        network_acls(aws, &instances, &mut notes).await?
+        network_acls(&aws.ec2, &instances, &mut notes).await?
     };
     if !block.is_empty() && network_acls.is_empty() {
         notes.push("no instance of the case has a subnet here: blocked in WAF only".into());

@@ -4,7 +4,7 @@
 //! sensitive ports are revoked, by rule id, after being recorded in full on the case item
 //! `resource#<group>`; `restore` authorizes those same rules again when the change was legitimate.
 
-use crate::aws::Aws;
+use crate::aws::clients;
 use crate::cases;
 use crate::ec2::filter;
 use crate::error::TaskError;
@@ -22,10 +22,13 @@ mod trail_baseline;
 pub use config_rule::identify_config_rule;
 pub use public_access::{
     block_account_public_access, block_bucket_public_access, release_account_public_access,
-    release_bucket_public_access,
+    release_bucket_public_access, BlockAccountClients, BlockBucketClients,
 };
-pub use tags::guard_aws_ir_tags;
-pub use trail::{evaluate_trail_logging, release_trail_logging, restart_trail_logging, trail_name};
+pub use tags::{guard_aws_ir_tags, GuardTagsClients};
+pub use trail::{
+    evaluate_trail_logging, release_trail_logging, restart_trail_logging, trail_name,
+    EvaluateTrailClients, RestartTrailClients,
+};
 
 pub fn item(resource: &str) -> String {
     format!("resource#{resource}")
@@ -176,7 +179,7 @@ fn not_this_check(step: &SettingStep, resource_type: &str, what: &str) -> Option
 /// policy, or the change was aws-ir's own (its release re-opening what a responder approved
 /// must not be reverted again: no loops). `what` names the resource in the note.
 async fn left_alone(
-    aws: &Aws,
+    iam: &aws_sdk_iam::Client,
     step: &SettingStep,
     what: &str,
 ) -> Result<Option<Outcome>, TaskError> {
@@ -194,7 +197,7 @@ async fn left_alone(
         ))));
     }
     let actor = step.case.actor.as_ref().and_then(|a| a.arn.as_deref());
-    Ok(own_role(aws, actor).await?.map(|role| {
+    Ok(own_role(iam, actor).await?.map(|role| {
         skipped(format!(
             "the change to {what} was made by aws-ir itself (role {role}); not reverted"
         ))
@@ -204,11 +207,15 @@ async fn left_alone(
 /// Is `group` one of aws-ir's containment groups (as the ec2-compromise stack recorded them)?
 /// They are world-open (untracking) or rule-less (isolation) by design, and ec2-compromise puts
 /// their rules right on every use; recovering them here would break containment.
-async fn containment_group(aws: &Aws, table: &str, group: &str) -> Result<bool, TaskError> {
+async fn containment_group(
+    dynamodb: &aws_sdk_dynamodb::Client,
+    table: &str,
+    group: &str,
+) -> Result<bool, TaskError> {
     if table.is_empty() {
         return Ok(false);
     }
-    match cases::containment_groups(&aws.dynamodb, table).await {
+    match cases::containment_groups(dynamodb, table).await {
         Ok(groups) => Ok(groups.iter().any(|g| g.open == group || g.closed == group)),
         // No ec2-compromise stack under this prefix: no containment groups.
         Err(e) if e.name == contract::ErrorName::ResourceNotFound => Ok(false),
@@ -230,14 +237,14 @@ fn stops_at_plan(out: &mut Outcome, step: &SettingStep, not_done: &str) -> bool 
 /// Records on the case what `resource` was (`attribute`, JSON) before the first change, so that
 /// a release can always put it back; a retry keeps the first record, which is returned.
 async fn record_before(
-    aws: &Aws,
+    dynamodb: &aws_sdk_dynamodb::Client,
     step: &SettingStep,
     resource: &str,
     attribute: &str,
     value: &str,
 ) -> Result<String, TaskError> {
     let (kept, _) = cases::keep_first(
-        &aws.dynamodb,
+        dynamodb,
         &step.policy.case_table,
         &step.case.case_id,
         &item(resource),
@@ -269,13 +276,13 @@ fn cidr(r: &RecordedRule) -> &str {
 /// JSON); a case that changed nothing there has nothing to release (`IR.ResourceNotFound`,
 /// saying `what` it did not change).
 async fn previous(
-    aws: &Aws,
+    dynamodb: &aws_sdk_dynamodb::Client,
     step: &SettingStep,
     resource: &str,
     what: &str,
 ) -> Result<String, TaskError> {
     cases::get(
-        &aws.dynamodb,
+        dynamodb,
         &step.policy.case_table,
         &step.case.case_id,
         &item(resource),
@@ -295,23 +302,23 @@ async fn previous(
 
 /// What a release accepted for `resource` (JSON), and by which case.
 async fn accepted(
-    aws: &Aws,
+    dynamodb: &aws_sdk_dynamodb::Client,
     table: &str,
     resource: &str,
 ) -> Result<Option<(String, String)>, TaskError> {
-    cases::accepted(&aws.dynamodb, table, &item(resource)).await
+    cases::accepted(dynamodb, table, &item(resource)).await
 }
 
 /// Records `value` as accepted for `resource` by the release of `case_id`: from now on the
 /// recovery leaves exactly that alone.
 async fn accept(
-    aws: &Aws,
+    dynamodb: &aws_sdk_dynamodb::Client,
     step: &SettingStep,
     resource: &str,
     value: &str,
 ) -> Result<(), TaskError> {
     cases::accept(
-        &aws.dynamodb,
+        dynamodb,
         &step.policy.case_table,
         &item(resource),
         value,
@@ -346,11 +353,10 @@ fn check_group_id(id: &str) -> Result<(), TaskError> {
 
 /// The group's ingress rules and tags, live.
 async fn read(
-    aws: &Aws,
+    ec2: &aws_sdk_ec2::Client,
     group: &str,
 ) -> Result<(Vec<RecordedRule>, Vec<(String, String)>), TaskError> {
-    let groups = aws
-        .ec2
+    let groups = ec2
         .describe_security_groups()
         .group_ids(group)
         .send()
@@ -372,8 +378,7 @@ async fn read(
         })
         .unwrap_or_default();
     let mut rules = Vec::new();
-    let mut pages = aws
-        .ec2
+    let mut pages = ec2
         .describe_security_group_rules()
         .filters(filter("group-id", &[group]))
         .into_paginator()
@@ -394,33 +399,49 @@ async fn read(
 /// The role behind an assumed-role ARN, if it is one of aws-ir's own (its release re-opening
 /// what a responder approved must not be reverted again: no loops). Known by the role's path,
 /// read live; a tag would not do, since a role may tag itself.
-async fn own_role(aws: &Aws, actor: Option<&str>) -> Result<Option<String>, TaskError> {
+async fn own_role(
+    iam: &aws_sdk_iam::Client,
+    actor: Option<&str>,
+) -> Result<Option<String>, TaskError> {
     let Some(arn) = actor else { return Ok(None) };
-    Ok(crate::authenticate::is_own_role(&aws.iam, arn)
-        .await?
-        .then(|| match contract::trust::Principal::parse(arn) {
+    Ok(crate::authenticate::is_own_role(iam, arn).await?.then(|| {
+        match contract::trust::Principal::parse(arn) {
             Some(contract::trust::Principal::RoleSession { role, .. }) => role,
             _ => arn.to_string(),
-        }))
+        }
+    }))
 }
 
-pub async fn revoke_open_ingress(aws: &Aws, step: SettingStep) -> Result<Outcome, TaskError> {
+clients! {
+    /// What revoking world-open ingress calls: the group (EC2), whether the change was aws-ir's
+    /// own (IAM), the containment groups and the case's record (DynamoDB).
+    pub struct RevokeOpenIngressClients {
+        ec2: aws_sdk_ec2::Client,
+        iam: aws_sdk_iam::Client,
+        dynamodb: aws_sdk_dynamodb::Client,
+    }
+}
+
+pub async fn revoke_open_ingress(
+    aws: &RevokeOpenIngressClients,
+    step: SettingStep,
+) -> Result<Outcome, TaskError> {
     let group = step.resource_id.as_str();
     check_group_id(group)?;
     if let Some(out) = not_this_check(&step, "AwsEc2SecurityGroup", group) {
         return Ok(out);
     }
-    if let Some(out) = left_alone(aws, &step, group).await? {
+    if let Some(out) = left_alone(&aws.iam, &step, group).await? {
         return Ok(out);
     }
-    if containment_group(aws, &step.policy.containment_table, group).await? {
+    if containment_group(&aws.dynamodb, &step.policy.containment_table, group).await? {
         return Ok(skipped(format!(
             "{group} is one of aws-ir's containment groups (recorded by ec2-compromise in {}): open or rule-less by design, put right by every containment; left as it is",
             step.policy.containment_table
         )));
     }
     let mut out = Outcome::new(step.case.dry_run);
-    let (rules, tags) = read(aws, group).await?;
+    let (rules, tags) = read(&aws.ec2, group).await?;
     let p = &step.policy;
     if !p.exemption_tag.is_empty() && tags.iter().any(|(k, _)| *k == p.exemption_tag) {
         out.status = Status::Skipped;
@@ -440,7 +461,7 @@ pub async fn revoke_open_ingress(aws: &Aws, step: SettingStep) -> Result<Outcome
         }
         _ => offending_rules(&rules, &ports, all),
     };
-    if let Some((json, case)) = accepted(aws, &p.case_table, group).await? {
+    if let Some((json, case)) = accepted(&aws.dynamodb, &p.case_table, group).await? {
         let kept: Vec<RecordedRule> = serde_json::from_str(&json).unwrap_or_default();
         bad.retain(|r| {
             let ok = kept.iter().any(|k| same_rule(k, r));
@@ -488,7 +509,7 @@ pub async fn revoke_open_ingress(aws: &Aws, step: SettingStep) -> Result<Outcome
         return Ok(out);
     }
     let json = serde_json::to_string(&bad).expect("rules serialize");
-    record_before(aws, &step, group, "revoked", &json).await?;
+    record_before(&aws.dynamodb, &step, group, "revoked", &json).await?;
     aws.ec2
         .revoke_security_group_ingress()
         .group_id(group)
@@ -503,11 +524,15 @@ pub async fn revoke_open_ingress(aws: &Aws, step: SettingStep) -> Result<Outcome
     Ok(out)
 }
 
-pub async fn restore_ingress(aws: &Aws, step: SettingStep) -> Result<Outcome, TaskError> {
+pub async fn restore_ingress(
+    ec2: &aws_sdk_ec2::Client,
+    dynamodb: &aws_sdk_dynamodb::Client,
+    step: SettingStep,
+) -> Result<Outcome, TaskError> {
     let group = step.resource_id.as_str();
     check_group_id(group)?;
     let table = &step.policy.case_table;
-    let text = cases::get(&aws.dynamodb, table, &step.case.case_id, &item(group))
+    let text = cases::get(dynamodb, table, &step.case.case_id, &item(group))
         .await?
         .and_then(|i| i.get("revoked").and_then(|v| v.as_s().ok()).cloned())
         .ok_or_else(|| {
@@ -528,7 +553,7 @@ pub async fn restore_ingress(aws: &Aws, step: SettingStep) -> Result<Outcome, Ta
             ),
         )
     })?;
-    let (live, _) = read(aws, group).await?;
+    let (live, _) = read(ec2, group).await?;
     let mut out = Outcome::new(step.case.dry_run);
     for r in revoked.iter().cloned() {
         let cidr = cidr(&r).to_string();
@@ -567,8 +592,7 @@ pub async fn restore_ingress(aws: &Aws, step: SettingStep) -> Result<Outcome, Ta
             }
             perm = perm.ipv6_ranges(range.build());
         }
-        aws.ec2
-            .authorize_security_group_ingress()
+        ec2.authorize_security_group_ingress()
             .group_id(group)
             .ip_permissions(perm.build())
             .send()
@@ -577,7 +601,7 @@ pub async fn restore_ingress(aws: &Aws, step: SettingStep) -> Result<Outcome, Ta
     }
     if !step.case.dry_run {
         // What was accepted before stays accepted.
-        let mut all: Vec<RecordedRule> = match accepted(aws, table, group).await? {
+        let mut all: Vec<RecordedRule> = match accepted(dynamodb, table, group).await? {
             Some((json, _)) => serde_json::from_str(&json).unwrap_or_default(),
             None => Vec::new(),
         };
@@ -587,7 +611,7 @@ pub async fn restore_ingress(aws: &Aws, step: SettingStep) -> Result<Outcome, Ta
             }
         }
         accept(
-            aws,
+            dynamodb,
             &step,
             group,
             &serde_json::to_string(&all).expect("rules serialize"),

@@ -5,18 +5,18 @@
 //! exempted by `ExemptAccounts`).
 
 use super::{accept, accepted, left_alone, not_this_check, previous, record_before, stops_at_plan};
-use crate::aws::Aws;
+use crate::aws::clients;
 use crate::error::TaskError;
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use contract::tasks::outcome::{Outcome, Status};
 use contract::tasks::settings::{RecordedBlock, SettingStep};
 use contract::ErrorName;
 
-/// Where a Block Public Access setting lives.
+/// Where a Block Public Access setting lives, with the client that reads and writes it there.
 #[derive(Debug, Clone, Copy)]
 enum Target<'a> {
-    Bucket(&'a str),
-    Account(&'a str),
+    Bucket(&'a aws_sdk_s3::Client, &'a str),
+    Account(&'a aws_sdk_s3control::Client, &'a str),
 }
 
 /// The four settings as either API reports them (they are the same shape in both).
@@ -49,65 +49,64 @@ macro_rules! configuration {
 impl Target<'_> {
     fn id(&self) -> &str {
         match self {
-            Target::Bucket(id) | Target::Account(id) => id,
+            Target::Bucket(_, id) | Target::Account(_, id) => id,
         }
     }
 
     fn what(&self) -> String {
         match self {
-            Target::Bucket(b) => format!("bucket {b}'s Block Public Access"),
-            Target::Account(a) => format!("account {a}'s S3 Block Public Access"),
+            Target::Bucket(_, b) => format!("bucket {b}'s Block Public Access"),
+            Target::Account(_, a) => format!("account {a}'s S3 Block Public Access"),
         }
     }
 
     /// The call, as IAM and CloudTrail name it.
     fn call(&self) -> &'static str {
         match self {
-            Target::Bucket(_) => "s3:PutBucketPublicAccessBlock",
-            Target::Account(_) => "s3:PutAccountPublicAccessBlock",
+            Target::Bucket(..) => "s3:PutBucketPublicAccessBlock",
+            Target::Account(..) => "s3:PutAccountPublicAccessBlock",
         }
     }
 
     /// How `irctl start settings-release --resource` names it.
     fn release_resource(&self) -> String {
         match self {
-            Target::Bucket(b) => format!("s3://{b}"),
-            Target::Account(a) => format!("account/{a}"),
+            Target::Bucket(_, b) => format!("s3://{b}"),
+            Target::Account(_, a) => format!("account/{a}"),
         }
     }
 
     fn check(&self) -> Result<(), TaskError> {
         let ok = match self {
-            Target::Bucket(name) => {
+            Target::Bucket(_, name) => {
                 (3..=63).contains(&name.len())
                     && name.chars().all(|c| {
                         c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-'
                     })
             }
-            Target::Account(id) => id.len() == 12 && id.chars().all(|c| c.is_ascii_digit()),
+            Target::Account(_, id) => id.len() == 12 && id.chars().all(|c| c.is_ascii_digit()),
         };
         if ok {
             return Ok(());
         }
         Err(TaskError::invalid_event(match self {
-            Target::Bucket(name) => format!("`{name}` is not an S3 bucket name"),
-            Target::Account(id) => format!("`{id}` is not an AWS account id (12 digits)"),
+            Target::Bucket(_, name) => format!("`{name}` is not an S3 bucket name"),
+            Target::Account(_, id) => format!("`{id}` is not an AWS account id (12 digits)"),
         }))
     }
 
     /// The setting now (`present: false` when there is none).
-    async fn read(&self, aws: &Aws) -> Result<RecordedBlock, TaskError> {
+    async fn read(&self) -> Result<RecordedBlock, TaskError> {
         let none = |code: Option<&str>| code == Some("NoSuchPublicAccessBlockConfiguration");
         let failed = format!("read {}", self.what());
         match self {
-            Target::Bucket(b) => match aws.s3.get_public_access_block().bucket(*b).send().await {
+            Target::Bucket(s3, b) => match s3.get_public_access_block().bucket(*b).send().await {
                 Ok(got) => Ok(recorded!(got.public_access_block_configuration())),
                 Err(e) if none(e.code()) => Ok(RecordedBlock::default()),
                 Err(e) => Err(TaskError::from_sdk(e, &failed)),
             },
-            Target::Account(a) => {
-                match aws
-                    .s3control
+            Target::Account(s3control, a) => {
+                match s3control
                     .get_public_access_block()
                     .account_id(*a)
                     .send()
@@ -121,11 +120,10 @@ impl Target<'_> {
         }
     }
 
-    async fn write(&self, aws: &Aws, b: &RecordedBlock) -> Result<(), TaskError> {
+    async fn write(&self, b: &RecordedBlock) -> Result<(), TaskError> {
         let failed = format!("set {}", self.what());
         match self {
-            Target::Bucket(bucket) => aws
-                .s3
+            Target::Bucket(s3, bucket) => s3
                 .put_public_access_block()
                 .bucket(*bucket)
                 .public_access_block_configuration(configuration!(
@@ -136,8 +134,7 @@ impl Target<'_> {
                 .await
                 .map(|_| ())
                 .map_err(|e| TaskError::from_sdk(e, &failed)),
-            Target::Account(account) => aws
-                .s3control
+            Target::Account(s3control, account) => s3control
                 .put_public_access_block()
                 .account_id(*account)
                 .public_access_block_configuration(configuration!(
@@ -172,11 +169,15 @@ fn describe(b: &RecordedBlock) -> String {
 
 /// All four settings back on, the previous ones recorded first; an accepted setting, one
 /// already all on, or a detect-only policy is a recorded skip.
-async fn restore(aws: &Aws, step: &SettingStep, target: Target<'_>) -> Result<Outcome, TaskError> {
+async fn restore(
+    dynamodb: &aws_sdk_dynamodb::Client,
+    step: &SettingStep,
+    target: Target<'_>,
+) -> Result<Outcome, TaskError> {
     let (what, p) = (target.what(), &step.policy);
     let mut out = Outcome::new(step.case.dry_run);
-    let now = target.read(aws).await?;
-    if let Some((json, case)) = accepted(aws, &p.case_table, target.id()).await? {
+    let now = target.read().await?;
+    if let Some((json, case)) = accepted(dynamodb, &p.case_table, target.id()).await? {
         if serde_json::from_str::<RecordedBlock>(&json).ok().as_ref() == Some(&now) {
             out.status = Status::Skipped;
             out.note(format!(
@@ -200,8 +201,8 @@ async fn restore(aws: &Aws, step: &SettingStep, target: Target<'_>) -> Result<Ou
         return Ok(out);
     }
     let json = serde_json::to_string(&now).expect("serializes");
-    record_before(aws, step, target.id(), "previous", &json).await?;
-    target.write(aws, &ALL_BLOCKED).await?;
+    record_before(dynamodb, step, target.id(), "previous", &json).await?;
+    target.write(&ALL_BLOCKED).await?;
     out.note(format!(
         "undo if the change was legitimate: irctl start settings-release --case {} --resource {} --reason '...'",
         step.case.case_id,
@@ -211,10 +212,14 @@ async fn restore(aws: &Aws, step: &SettingStep, target: Target<'_>) -> Result<Ou
 }
 
 /// Back to what the case recorded, then accepted: the recovery leaves it so from now on.
-async fn release(aws: &Aws, step: &SettingStep, target: Target<'_>) -> Result<Outcome, TaskError> {
+async fn release(
+    dynamodb: &aws_sdk_dynamodb::Client,
+    step: &SettingStep,
+    target: Target<'_>,
+) -> Result<Outcome, TaskError> {
     target.check()?;
     let what = target.what();
-    let text = previous(aws, step, target.id(), &what).await?;
+    let text = previous(dynamodb, step, target.id(), &what).await?;
     let previous: RecordedBlock = serde_json::from_str(&text).map_err(|e| {
         TaskError::new(
             ErrorName::Misconfigured,
@@ -222,7 +227,7 @@ async fn release(aws: &Aws, step: &SettingStep, target: Target<'_>) -> Result<Ou
         )
     })?;
     let mut out = Outcome::new(step.case.dry_run);
-    if target.read(aws).await? == previous {
+    if target.read().await? == previous {
         out.status = Status::Skipped;
         out.note(format!("{what} is already as recorded"));
         return Ok(out);
@@ -241,9 +246,9 @@ async fn release(aws: &Aws, step: &SettingStep, target: Target<'_>) -> Result<Ou
             present: true,
             ..previous
         };
-        target.write(aws, &released).await?;
+        target.write(&released).await?;
         accept(
-            aws,
+            dynamodb,
             step,
             target.id(),
             &serde_json::to_string(&released).expect("serializes"),
@@ -256,17 +261,27 @@ async fn release(aws: &Aws, step: &SettingStep, target: Target<'_>) -> Result<Ou
     Ok(out)
 }
 
+clients! {
+    /// What blocking a bucket's public access calls: the bucket (S3), whether the change was
+    /// aws-ir's own (IAM), the case's record (DynamoDB).
+    pub struct BlockBucketClients {
+        s3: aws_sdk_s3::Client,
+        iam: aws_sdk_iam::Client,
+        dynamodb: aws_sdk_dynamodb::Client,
+    }
+}
+
 pub async fn block_bucket_public_access(
-    aws: &Aws,
+    aws: &BlockBucketClients,
     step: SettingStep,
 ) -> Result<Outcome, TaskError> {
     let bucket = step.resource_id.as_str();
-    let target = Target::Bucket(bucket);
+    let target = Target::Bucket(&aws.s3, bucket);
     target.check()?;
     if let Some(out) = not_this_check(&step, "AwsS3Bucket", &format!("bucket {bucket}")) {
         return Ok(out);
     }
-    if let Some(out) = left_alone(aws, &step, &format!("bucket {bucket}")).await? {
+    if let Some(out) = left_alone(&aws.iam, &step, &format!("bucket {bucket}")).await? {
         return Ok(out);
     }
     let tag = &step.policy.exemption_tag;
@@ -288,38 +303,55 @@ pub async fn block_bucket_public_access(
         ));
         return Ok(out);
     }
-    restore(aws, &step, target).await
+    restore(&aws.dynamodb, &step, target).await
 }
 
 pub async fn release_bucket_public_access(
-    aws: &Aws,
+    s3: &aws_sdk_s3::Client,
+    dynamodb: &aws_sdk_dynamodb::Client,
     step: SettingStep,
 ) -> Result<Outcome, TaskError> {
-    release(aws, &step, Target::Bucket(&step.resource_id)).await
+    release(dynamodb, &step, Target::Bucket(s3, &step.resource_id)).await
+}
+
+clients! {
+    /// What blocking the account's public access calls: the account's setting (S3 Control),
+    /// whether the change was aws-ir's own (IAM), the case's record (DynamoDB).
+    pub struct BlockAccountClients {
+        s3control: aws_sdk_s3control::Client,
+        iam: aws_sdk_iam::Client,
+        dynamodb: aws_sdk_dynamodb::Client,
+    }
 }
 
 pub async fn block_account_public_access(
-    aws: &Aws,
+    aws: &BlockAccountClients,
     step: SettingStep,
 ) -> Result<Outcome, TaskError> {
     let account = step.resource_id.as_str();
-    let target = Target::Account(account);
+    let target = Target::Account(&aws.s3control, account);
     target.check()?;
     let what = target.what();
     if let Some(out) = not_this_check(&step, "AwsS3AccountPublicAccessBlock", &what) {
         return Ok(out);
     }
-    if let Some(out) = left_alone(aws, &step, &what).await? {
+    if let Some(out) = left_alone(&aws.iam, &step, &what).await? {
         return Ok(out);
     }
-    restore(aws, &step, target).await
+    restore(&aws.dynamodb, &step, target).await
 }
 
 pub async fn release_account_public_access(
-    aws: &Aws,
+    s3control: &aws_sdk_s3control::Client,
+    dynamodb: &aws_sdk_dynamodb::Client,
     step: SettingStep,
 ) -> Result<Outcome, TaskError> {
-    release(aws, &step, Target::Account(&step.resource_id)).await
+    release(
+        dynamodb,
+        &step,
+        Target::Account(s3control, &step.resource_id),
+    )
+    .await
 }
 
 #[cfg(test)]
@@ -328,12 +360,15 @@ mod tests {
 
     #[test]
     fn names_are_checked_before_any_call() {
-        assert!(Target::Bucket("acme-exports.prod").check().is_ok());
-        assert!(Target::Bucket("Acme_Exports").check().is_err());
-        assert!(Target::Account("123456789012").check().is_ok());
-        assert!(Target::Account("12345").check().is_err());
+        const NONE: [&aws_smithy_mocks::Rule; 0] = [];
+        let s3 = &aws_smithy_mocks::mock_client!(aws_sdk_s3, NONE);
+        let s3control = &aws_smithy_mocks::mock_client!(aws_sdk_s3control, NONE);
+        assert!(Target::Bucket(s3, "acme-exports.prod").check().is_ok());
+        assert!(Target::Bucket(s3, "Acme_Exports").check().is_err());
+        assert!(Target::Account(s3control, "123456789012").check().is_ok());
+        assert!(Target::Account(s3control, "12345").check().is_err());
         assert_eq!(
-            Target::Account("123456789012").release_resource(),
+            Target::Account(s3control, "123456789012").release_resource(),
             "account/123456789012"
         );
     }

@@ -9,7 +9,7 @@
 //! (the call does not say what its value was, and aws-ir's own records keep what it wrote).
 
 use super::{left_alone, skipped, stops_at_plan, SettingStep};
-use crate::aws::Aws;
+use crate::aws::clients;
 use crate::error::TaskError;
 use contract::tags;
 use contract::tasks::outcome::{Outcome, Status};
@@ -37,7 +37,23 @@ pub fn parse(id: &str) -> Result<(&str, &str, &str), TaskError> {
     Ok((kind, name, key))
 }
 
-async fn remove(aws: &Aws, kind: &str, name: &str, key: &str) -> Result<(), TaskError> {
+clients! {
+    /// What the tag guard calls: whether the writer was aws-ir (IAM), and the tagged
+    /// resource's own service (EC2, IAM, CloudTrail or S3) to remove the tag.
+    pub struct GuardTagsClients {
+        ec2: aws_sdk_ec2::Client,
+        iam: aws_sdk_iam::Client,
+        cloudtrail: aws_sdk_cloudtrail::Client,
+        s3: aws_sdk_s3::Client,
+    }
+}
+
+async fn remove(
+    aws: &GuardTagsClients,
+    kind: &str,
+    name: &str,
+    key: &str,
+) -> Result<(), TaskError> {
     let what = format!("remove tag {key} from {kind} {name}");
     match kind {
         "ec2" => aws
@@ -113,7 +129,10 @@ async fn remove(aws: &Aws, kind: &str, name: &str, key: &str) -> Result<(), Task
     }
 }
 
-pub async fn guard_aws_ir_tags(aws: &Aws, step: SettingStep) -> Result<Outcome, TaskError> {
+pub async fn guard_aws_ir_tags(
+    aws: &GuardTagsClients,
+    step: SettingStep,
+) -> Result<Outcome, TaskError> {
     let (kind, name, key) = parse(&step.resource_id)?;
     let added = step
         .case
@@ -121,7 +140,7 @@ pub async fn guard_aws_ir_tags(aws: &Aws, step: SettingStep) -> Result<Outcome, 
         .iter()
         .any(|r| r.id == step.resource_id && r.resource_type == ADDED);
     let what = format!("tag {key} on {kind} {name}");
-    if let Some(out) = left_alone(aws, &step, &what).await? {
+    if let Some(out) = left_alone(&aws.iam, &step, &what).await? {
         return Ok(out);
     }
     let actor = step

@@ -9,7 +9,7 @@
 
 use super::trail_baseline::{TrailBaseline, RECREATED_BY_TAG};
 use super::{accept, accepted, left_alone, not_this_check, previous, record_before, stops_at_plan};
-use crate::aws::Aws;
+use crate::aws::clients;
 use crate::error::TaskError;
 use aws_sdk_iam::error::ProvideErrorMetadata;
 use contract::tasks::outcome::{Outcome, Status};
@@ -49,8 +49,11 @@ pub fn trail_name(id: &str) -> Result<&str, TaskError> {
 }
 
 /// Whether the trail logs now; `None` when it no longer exists.
-async fn is_logging(aws: &Aws, trail: &str) -> Result<Option<bool>, TaskError> {
-    match aws.cloudtrail.get_trail_status().name(trail).send().await {
+async fn is_logging(
+    cloudtrail: &aws_sdk_cloudtrail::Client,
+    trail: &str,
+) -> Result<Option<bool>, TaskError> {
+    match cloudtrail.get_trail_status().name(trail).send().await {
         Ok(s) => Ok(Some(s.is_logging().unwrap_or(false))),
         Err(e) if e.code() == Some("TrailNotFoundException") => Ok(None),
         Err(e) => Err(TaskError::from_sdk(
@@ -82,13 +85,14 @@ fn deleted(trail: &str, actor: &str, kept: Option<&TrailBaseline>) -> TaskError 
 
 /// A deleted trail, created again as aws-ir last saw it, logging.
 async fn recreate(
-    aws: &Aws,
+    cloudtrail: &aws_sdk_cloudtrail::Client,
+    dynamodb: &aws_sdk_dynamodb::Client,
     step: &SettingStep,
     trail: &str,
     who: &str,
 ) -> Result<Outcome, TaskError> {
     let p = &step.policy;
-    let Some((b, seen_at)) = TrailBaseline::kept(aws, &p.case_table, trail).await? else {
+    let Some((b, seen_at)) = TrailBaseline::kept(dynamodb, &p.case_table, trail).await? else {
         return Err(deleted(trail, who, None));
     };
     let mut out = Outcome::new(step.case.dry_run);
@@ -100,7 +104,7 @@ async fn recreate(
         ));
         return Ok(out);
     }
-    if let Some((_, case)) = accepted(aws, &p.case_table, trail).await? {
+    if let Some((_, case)) = accepted(dynamodb, &p.case_table, trail).await? {
         out.status = Status::Skipped;
         out.note(format!(
             "trail {trail}'s stop was accepted by the release of case {case}; its deletion is left as it is"
@@ -122,9 +126,9 @@ async fn recreate(
     if stops_at_plan(&mut out, step, "the trail was not created again") {
         return Ok(out);
     }
-    record_before(aws, step, trail, "previous", DELETED).await?;
-    b.create(aws, &step.case.case_id).await?;
-    start_logging(aws, trail, &b.arn).await?;
+    record_before(dynamodb, step, trail, "previous", DELETED).await?;
+    b.create(cloudtrail, &step.case.case_id).await?;
+    start_logging(cloudtrail, trail, &b.arn).await?;
     out.note(format!(
         "undo if the deletion was legitimate (deletes the trail again): irctl start settings-release --case {} --resource {} --reason '...'",
         step.case.case_id, b.arn
@@ -133,14 +137,18 @@ async fn recreate(
 }
 
 /// Starts the trail's logging and reads it back.
-async fn start_logging(aws: &Aws, trail: &str, arn: &str) -> Result<(), TaskError> {
-    aws.cloudtrail
+async fn start_logging(
+    cloudtrail: &aws_sdk_cloudtrail::Client,
+    trail: &str,
+    arn: &str,
+) -> Result<(), TaskError> {
+    cloudtrail
         .start_logging()
         .name(arn)
         .send()
         .await
         .map_err(|e| TaskError::from_sdk(e, &format!("start the logging of trail {trail}")))?;
-    if is_logging(aws, trail).await? != Some(true) {
+    if is_logging(cloudtrail, trail).await? != Some(true) {
         return Err(TaskError::new(
             ErrorName::Transient,
             format!("trail {trail} still does not log after StartLogging: check it in the CloudTrail console"),
@@ -149,12 +157,25 @@ async fn start_logging(aws: &Aws, trail: &str, arn: &str) -> Result<(), TaskErro
     Ok(())
 }
 
-pub async fn restart_trail_logging(aws: &Aws, step: SettingStep) -> Result<Outcome, TaskError> {
+clients! {
+    /// What restarting a trail calls: the trail (CloudTrail), the kept configuration and the
+    /// case's record (DynamoDB), whether the change was aws-ir's own (IAM).
+    pub struct RestartTrailClients {
+        cloudtrail: aws_sdk_cloudtrail::Client,
+        dynamodb: aws_sdk_dynamodb::Client,
+        iam: aws_sdk_iam::Client,
+    }
+}
+
+pub async fn restart_trail_logging(
+    aws: &RestartTrailClients,
+    step: SettingStep,
+) -> Result<Outcome, TaskError> {
     let trail = trail_name(&step.resource_id)?;
     if let Some(out) = not_this_check(&step, "AwsCloudTrailTrail", &format!("trail {trail}")) {
         return Ok(out);
     }
-    if let Some(out) = left_alone(aws, &step, &format!("trail {trail}")).await? {
+    if let Some(out) = left_alone(&aws.iam, &step, &format!("trail {trail}")).await? {
         return Ok(out);
     }
     let who = step
@@ -163,8 +184,8 @@ pub async fn restart_trail_logging(aws: &Aws, step: SettingStep) -> Result<Outco
         .as_ref()
         .and_then(|a| a.arn.as_deref())
         .unwrap_or("an unknown principal");
-    let Some(now) = TrailBaseline::read(aws, trail).await? else {
-        return recreate(aws, &step, trail, who).await;
+    let Some(now) = TrailBaseline::read(&aws.cloudtrail, trail).await? else {
+        return recreate(&aws.cloudtrail, &aws.dynamodb, &step, trail, who).await;
     };
     let mut out = Outcome::new(step.case.dry_run);
     let p = &step.policy;
@@ -181,12 +202,12 @@ pub async fn restart_trail_logging(aws: &Aws, step: SettingStep) -> Result<Outco
         "trail {trail} writes to {}; changed by {who}",
         now.summary()
     ));
-    let kept = TrailBaseline::kept(aws, &p.case_table, trail).await?;
+    let kept = TrailBaseline::kept(&aws.dynamodb, &p.case_table, trail).await?;
     let drift = kept
         .as_ref()
         .map(|(k, _)| k.drift(&now))
         .unwrap_or_default();
-    let accepted = accepted(aws, &p.case_table, trail).await?;
+    let accepted = accepted(&aws.dynamodb, &p.case_table, trail).await?;
     let start = !now.logging && accepted.is_none();
     if !now.logging {
         if let Some((_, case)) = &accepted {
@@ -234,15 +255,15 @@ pub async fn restart_trail_logging(aws: &Aws, step: SettingStep) -> Result<Outco
     } else {
         serde_json::json!({ "updated": now }).to_string()
     };
-    let recorded = record_before(aws, &step, trail, "previous", &record).await?;
+    let recorded = record_before(&aws.dynamodb, &step, trail, "previous", &record).await?;
     match &kept {
-        Some((k, _)) if !drift.is_empty() => k.update(aws, &now).await?,
+        Some((k, _)) if !drift.is_empty() => k.update(&aws.cloudtrail, &now).await?,
         // A retry of this case's own re-creation that stopped half-way: its selectors first.
-        Some((k, _)) if recorded == DELETED => k.put_selectors(aws, Some(&now)).await?,
+        Some((k, _)) if recorded == DELETED => k.put_selectors(&aws.cloudtrail, Some(&now)).await?,
         _ => {}
     }
     if start {
-        start_logging(aws, trail, &now.arn).await?;
+        start_logging(&aws.cloudtrail, trail, &now.arn).await?;
     }
     out.note(format!(
         "undo if the change was legitimate: irctl start settings-release --case {} --resource {} --reason '...'",
@@ -251,18 +272,22 @@ pub async fn restart_trail_logging(aws: &Aws, step: SettingStep) -> Result<Outco
     Ok(out)
 }
 
-pub async fn release_trail_logging(aws: &Aws, step: SettingStep) -> Result<Outcome, TaskError> {
+pub async fn release_trail_logging(
+    cloudtrail: &aws_sdk_cloudtrail::Client,
+    dynamodb: &aws_sdk_dynamodb::Client,
+    step: SettingStep,
+) -> Result<Outcome, TaskError> {
     let trail = trail_name(&step.resource_id)?;
     // Only a case that started the trail's logging (or created it again) can undo that.
-    let recorded = previous(aws, &step, trail, &format!("trail {trail}'s logging")).await?;
+    let recorded = previous(dynamodb, &step, trail, &format!("trail {trail}'s logging")).await?;
     if recorded == DELETED {
-        return delete_again(aws, &step, trail).await;
+        return delete_again(cloudtrail, dynamodb, &step, trail).await;
     }
     if let Ok(Updated { updated }) = serde_json::from_str::<Updated>(&recorded) {
-        return update_again(aws, &step, trail, updated).await;
+        return update_again(cloudtrail, dynamodb, &step, trail, updated).await;
     }
     let mut out = Outcome::new(step.case.dry_run);
-    match is_logging(aws, trail).await? {
+    match is_logging(cloudtrail, trail).await? {
         None => {
             out.status = Status::Skipped;
             out.note(format!("trail {trail} no longer exists"));
@@ -271,7 +296,7 @@ pub async fn release_trail_logging(aws: &Aws, step: SettingStep) -> Result<Outco
             out.status = Status::Skipped;
             out.note(format!("trail {trail} is already stopped, as recorded"));
             if !step.case.dry_run {
-                accept(aws, &step, trail, STOPPED).await?;
+                accept(dynamodb, &step, trail, STOPPED).await?;
             }
         }
         Some(true) => {
@@ -281,7 +306,7 @@ pub async fn release_trail_logging(aws: &Aws, step: SettingStep) -> Result<Outco
                 "stopped again, as it was before the case",
             );
             if !step.case.dry_run {
-                aws.cloudtrail
+                cloudtrail
                     .stop_logging()
                     .name(trail)
                     .send()
@@ -289,7 +314,7 @@ pub async fn release_trail_logging(aws: &Aws, step: SettingStep) -> Result<Outco
                     .map_err(|e| {
                         TaskError::from_sdk(e, &format!("stop the logging of trail {trail}"))
                     })?;
-                accept(aws, &step, trail, STOPPED).await?;
+                accept(dynamodb, &step, trail, STOPPED).await?;
                 out.note(format!(
                     "accepted as legitimate: the recovery leaves trail {trail} stopped from now on"
                 ));
@@ -309,13 +334,14 @@ struct Updated {
 /// was stopped then), and that configuration becomes the one kept, so that neither a re-sent
 /// event nor the next evaluation undoes it.
 async fn update_again(
-    aws: &Aws,
+    cloudtrail: &aws_sdk_cloudtrail::Client,
+    dynamodb: &aws_sdk_dynamodb::Client,
     step: &SettingStep,
     trail: &str,
     changed: TrailBaseline,
 ) -> Result<Outcome, TaskError> {
     let mut out = Outcome::new(step.case.dry_run);
-    let Some(now) = TrailBaseline::read(aws, trail).await? else {
+    let Some(now) = TrailBaseline::read(cloudtrail, trail).await? else {
         out.status = Status::Skipped;
         out.note(format!("trail {trail} no longer exists"));
         return Ok(out);
@@ -344,19 +370,19 @@ async fn update_again(
         return Ok(out);
     }
     if !drift.is_empty() {
-        changed.update(aws, &now).await?;
+        changed.update(cloudtrail, &now).await?;
     }
     if stop {
-        aws.cloudtrail
+        cloudtrail
             .stop_logging()
             .name(trail)
             .send()
             .await
             .map_err(|e| TaskError::from_sdk(e, &format!("stop the logging of trail {trail}")))?;
-        accept(aws, step, trail, STOPPED).await?;
+        accept(dynamodb, step, trail, STOPPED).await?;
     }
-    if let Some(kept) = TrailBaseline::read(aws, trail).await? {
-        kept.keep(aws, &step.policy.case_table).await?;
+    if let Some(kept) = TrailBaseline::read(cloudtrail, trail).await? {
+        kept.keep(dynamodb, &step.policy.case_table).await?;
     }
     if out.actions.is_empty() {
         out.status = Status::Skipped;
@@ -373,16 +399,21 @@ async fn update_again(
 
 /// The release of a trail the case created again: it is deleted again, if it is still the one
 /// this case created (its `aws-ir:recreated-by` tag), and the deletion is accepted.
-async fn delete_again(aws: &Aws, step: &SettingStep, trail: &str) -> Result<Outcome, TaskError> {
+async fn delete_again(
+    cloudtrail: &aws_sdk_cloudtrail::Client,
+    dynamodb: &aws_sdk_dynamodb::Client,
+    step: &SettingStep,
+    trail: &str,
+) -> Result<Outcome, TaskError> {
     let mut out = Outcome::new(step.case.dry_run);
     let case = &step.case.case_id;
-    let Some(now) = TrailBaseline::read(aws, trail).await? else {
+    let Some(now) = TrailBaseline::read(cloudtrail, trail).await? else {
         out.status = Status::Skipped;
         out.note(format!(
             "trail {trail} no longer exists, as before the case"
         ));
         if !step.case.dry_run {
-            accept(aws, step, trail, DELETED).await?;
+            accept(dynamodb, step, trail, DELETED).await?;
         }
         return Ok(out);
     };
@@ -404,13 +435,13 @@ async fn delete_again(aws: &Aws, step: &SettingStep, trail: &str) -> Result<Outc
         "deleted again, as it was before the case",
     );
     if !step.case.dry_run {
-        aws.cloudtrail
+        cloudtrail
             .delete_trail()
             .name(trail)
             .send()
             .await
             .map_err(|e| TaskError::from_sdk(e, &format!("delete trail {trail} again")))?;
-        accept(aws, step, trail, DELETED).await?;
+        accept(dynamodb, step, trail, DELETED).await?;
         out.note(format!(
             "accepted as legitimate: the recovery leaves trail {trail} deleted from now on"
         ));
@@ -438,20 +469,21 @@ fn evaluation(
 /// One trail's compliance: logging is on. Its configuration is kept in `table` on the way, so
 /// that the recovery can create it again once it is deleted.
 async fn evaluate(
-    aws: &Aws,
+    cloudtrail: &aws_sdk_cloudtrail::Client,
+    dynamodb: &aws_sdk_dynamodb::Client,
     resource_id: &str,
     name: &str,
     table: Option<&str>,
 ) -> Result<RuleEvaluation, TaskError> {
     let logging = match table {
-        Some(table) => match TrailBaseline::read(aws, name).await? {
+        Some(table) => match TrailBaseline::read(cloudtrail, name).await? {
             Some(b) => {
-                b.keep(aws, table).await?;
+                b.keep(dynamodb, table).await?;
                 Some(b.logging)
             }
             None => None,
         },
-        None => is_logging(aws, name).await?,
+        None => is_logging(cloudtrail, name).await?,
     };
     Ok(match logging {
         None => evaluation(resource_id, "NOT_APPLICABLE", "the trail no longer exists"),
@@ -482,10 +514,20 @@ fn case_table(invocation: &ConfigRuleInvocation) -> Result<Option<String>, TaskE
         .map(String::from))
 }
 
+clients! {
+    /// What the Config rule calls: the trails (CloudTrail), their kept configurations
+    /// (DynamoDB), the evaluations put back (Config).
+    pub struct EvaluateTrailClients {
+        cloudtrail: aws_sdk_cloudtrail::Client,
+        dynamodb: aws_sdk_dynamodb::Client,
+        config: aws_sdk_config::Client,
+    }
+}
+
 /// Config's invocation of the custom rule: a trail's change, or the periodic run over every
 /// trail whose home is this Region. Each result is put to Config with the invocation's token.
 pub async fn evaluate_trail_logging(
-    aws: &Aws,
+    aws: &EvaluateTrailClients,
     invocation: ConfigRuleInvocation,
 ) -> Result<RuleEvaluations, TaskError> {
     let event: serde_json::Value = serde_json::from_str(&invocation.invoking_event)
@@ -523,7 +565,16 @@ pub async fn evaluate_trail_logging(
                 ));
             } else {
                 let name = item["resourceName"].as_str().unwrap_or(resource_id);
-                evaluations.push(evaluate(aws, resource_id, trail_name(name)?, table).await?);
+                evaluations.push(
+                    evaluate(
+                        &aws.cloudtrail,
+                        &aws.dynamodb,
+                        resource_id,
+                        trail_name(name)?,
+                        table,
+                    )
+                    .await?,
+                );
             }
         }
         "ScheduledNotification" => {
@@ -537,7 +588,8 @@ pub async fn evaluate_trail_logging(
                         continue;
                     }
                     let name = t.name().unwrap_or_default();
-                    evaluations.push(evaluate(aws, name, name, table).await?);
+                    evaluations
+                        .push(evaluate(&aws.cloudtrail, &aws.dynamodb, name, name, table).await?);
                 }
             }
         }

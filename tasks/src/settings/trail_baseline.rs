@@ -9,7 +9,6 @@
 //! Logs delivery, the KMS key, the tags and both kinds of event selectors.
 
 use super::item;
-use crate::aws::Aws;
 use crate::cases;
 use crate::error::TaskError;
 use aws_sdk_cloudtrail::types::{
@@ -84,8 +83,10 @@ fn some(v: &[String]) -> Option<Vec<String>> {
 
 impl TrailBaseline {
     /// The trail as AWS has it now; `None` when it does not exist.
-    pub async fn read(aws: &Aws, name: &str) -> Result<Option<TrailBaseline>, TaskError> {
-        let ct = &aws.cloudtrail;
+    pub async fn read(
+        ct: &aws_sdk_cloudtrail::Client,
+        name: &str,
+    ) -> Result<Option<TrailBaseline>, TaskError> {
         let t = match ct.get_trail().name(name).send().await {
             Ok(got) => match got.trail() {
                 Some(t) => t.clone(),
@@ -206,26 +207,22 @@ impl TrailBaseline {
     }
 
     /// Keeps the trail's configuration in the case table (the latest look wins).
-    pub async fn keep(&self, aws: &Aws, table: &str) -> Result<(), TaskError> {
+    pub async fn keep(
+        &self,
+        dynamodb: &aws_sdk_dynamodb::Client,
+        table: &str,
+    ) -> Result<(), TaskError> {
         let json = serde_json::to_string(self).expect("a trail baseline serializes");
-        cases::keep_baseline(
-            &aws.dynamodb,
-            table,
-            &item(&self.name),
-            &json,
-            &crate::now(),
-        )
-        .await
+        cases::keep_baseline(dynamodb, table, &item(&self.name), &json, &crate::now()).await
     }
 
     /// The configuration kept for trail `name`, and when it was seen.
     pub async fn kept(
-        aws: &Aws,
+        dynamodb: &aws_sdk_dynamodb::Client,
         table: &str,
         name: &str,
     ) -> Result<Option<(TrailBaseline, String)>, TaskError> {
-        let Some((json, seen_at)) = cases::baseline(&aws.dynamodb, table, &item(name)).await?
-        else {
+        let Some((json, seen_at)) = cases::baseline(dynamodb, table, &item(name)).await? else {
             return Ok(None);
         };
         let baseline = serde_json::from_str(&json).map_err(|e| {
@@ -239,7 +236,11 @@ impl TrailBaseline {
 
     /// Creates the trail again as kept, tagged with the case that did it; a trail of that name
     /// already there (a retry, or someone was faster) is taken as created.
-    pub async fn create(&self, aws: &Aws, case_id: &str) -> Result<(), TaskError> {
+    pub async fn create(
+        &self,
+        cloudtrail: &aws_sdk_cloudtrail::Client,
+        case_id: &str,
+    ) -> Result<(), TaskError> {
         let mut tags: Vec<Tag> = Vec::new();
         for (k, v) in self
             .tags
@@ -251,8 +252,7 @@ impl TrailBaseline {
                 TaskError::invalid_event(format!("tag {k} of trail {}: {e}", self.name))
             })?);
         }
-        let created = aws
-            .cloudtrail
+        let created = cloudtrail
             .create_trail()
             .name(&self.name)
             .s3_bucket_name(&self.s3_bucket_name)
@@ -280,17 +280,16 @@ impl TrailBaseline {
                 ))
             }
         }
-        self.put_selectors(aws, None).await
+        self.put_selectors(cloudtrail, None).await
     }
 
     /// The kept event and Insights selectors, put back over `now`'s (none: a trail just created,
     /// with the defaults).
     pub async fn put_selectors(
         &self,
-        aws: &Aws,
+        ct: &aws_sdk_cloudtrail::Client,
         now: Option<&TrailBaseline>,
     ) -> Result<(), TaskError> {
-        let ct = &aws.cloudtrail;
         let what = |s: &str| format!("put back the {s} of trail {}", self.name);
         if !self.advanced_event_selectors.is_empty() {
             let mut selectors = Vec::new();
@@ -443,14 +442,18 @@ impl TrailBaseline {
     /// Puts this configuration back on the existing trail, over `now`: only what differs is
     /// sent, and a setting `now` has that was not kept is turned off with an empty value
     /// (CloudTrail API Reference, UpdateTrail).
-    pub async fn update(&self, aws: &Aws, now: &TrailBaseline) -> Result<(), TaskError> {
+    pub async fn update(
+        &self,
+        cloudtrail: &aws_sdk_cloudtrail::Client,
+        now: &TrailBaseline,
+    ) -> Result<(), TaskError> {
         let back = |kept: &Option<String>, now: &Option<String>| {
             (kept != now).then(|| kept.clone().unwrap_or_default())
         };
         let cw_changed = self.cloud_watch_logs_log_group_arn != now.cloud_watch_logs_log_group_arn
             || self.cloud_watch_logs_role_arn != now.cloud_watch_logs_role_arn;
         let cw = |v: &Option<String>| cw_changed.then(|| v.clone().unwrap_or_default());
-        aws.cloudtrail
+        cloudtrail
             .update_trail()
             .name(&self.name)
             .set_s3_bucket_name(
@@ -475,7 +478,7 @@ impl TrailBaseline {
                     ),
                 )
             })?;
-        self.put_selectors(aws, Some(now)).await
+        self.put_selectors(cloudtrail, Some(now)).await
     }
 
     /// The AWS CLI command that creates this trail again, for a responder to run by hand.
