@@ -719,30 +719,6 @@ mod tests {
          by hand-off and only forwarded (signed by others) by the authenticate tasks",
     )];
 
-    /// Where a Lambda's clients and its role still disagree, found by the test below and left
-    /// for a decision on the IAM (which changes the generated templates): (task, service, what).
-    /// Each must still hold, so a fixed one is taken off this list.
-    const KNOWN_GAPS: &[(&str, &str, &str)] = &[
-        (
-            "capture-volatile-evidence",
-            "dynamodb",
-            "built, not granted: the outcome is recorded on the case (`ec2::remember`, \
-             dynamodb:UpdateItem on the case table, encrypted with the stack key)",
-        ),
-        (
-            "capture-volatile-evidence",
-            "ec2",
-            "built, not granted: an instance SSM does not know is read (`ec2::describe`, \
-             ec2:DescribeInstances) to tell an unmanaged instance from none",
-        ),
-        (
-            "guard-aws-ir-tags",
-            "dynamodb",
-            "granted, not built: the case table (settings' `common()`) and its key, which the \
-             tag guard never reads or writes",
-        ),
-    ];
-
     /// The services `permissions` grant calls of. A key granted only through another service
     /// (`kms:ViaService`) is a use of that service, which the Lambda calls; `iam:PassRole` is
     /// authorized when another service's call passes a role, not called.
@@ -787,15 +763,7 @@ mod tests {
                 .filter(|s| !UNGRANTED.iter().any(|(u, _)| u == s))
                 .collect();
             let granted = granted(&permissions);
-            let mut differ: BTreeSet<&str> =
-                built.symmetric_difference(&granted).copied().collect();
-            for (_, service, _) in KNOWN_GAPS.iter().filter(|(t, _, _)| t == task) {
-                if !differ.remove(service) {
-                    wrong.push(format!(
-                        "{task}: the known gap in {service} is closed: take it off KNOWN_GAPS"
-                    ));
-                }
-            }
+            let differ: BTreeSet<&str> = built.symmetric_difference(&granted).copied().collect();
             if !differ.is_empty() {
                 wrong.push(format!(
                     "{task}: builds clients of {built:?}, its role grants {granted:?}"

@@ -347,6 +347,17 @@ impl Task for CaptureVolatileEvidence {
         // Writes each step's output (read through SSM, so the instance needs no permission on
         // the bucket) and presigns the memory image's upload URL.
         permissions.extend(write_evidence("WriteEvidence"));
+        // An instance SSM does not know is read, to tell an unmanaged instance from none.
+        permissions.push(Permission::new(
+            "DescribeUnmanagedInstance",
+            &["ec2:DescribeInstances"],
+            Scope::Unscoped {
+                reason: EC2_DESCRIBE,
+            },
+        ));
+        // The outcome is recorded on the case (`ec2::remember`), like every other step's.
+        permissions.push(case_table(&["dynamodb:UpdateItem"]));
+        permissions.push(key_for_table());
         permissions
     }
     fn errors() -> Vec<ErrorName> {

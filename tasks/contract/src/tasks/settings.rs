@@ -551,8 +551,8 @@ impl Task for GuardAwsIrTags {
     type Input = SettingStep;
     type Output = Outcome;
     fn permissions() -> Vec<Permission> {
-        let mut p = common();
-        p.push(read_actor_role());
+        // No case table: the guard records what it removed in its outcome and the report.
+        let mut p = vec![read_actor_role()];
         p.push(
             Permission::new(
                 "RemoveAwsIrEc2Tags",
