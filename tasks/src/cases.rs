@@ -9,21 +9,18 @@
 use crate::error::TaskError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
+use contract::case_table::{item, partition, PARTITION_KEY, SORT_KEY};
 use contract::tasks::ec2::PreState;
 use contract::ErrorName;
 use std::collections::HashMap;
 
-pub fn instance_item(instance_id: &str) -> String {
-    format!("instance#{instance_id}")
-}
-
 fn key(case_id: &str, item: &str) -> HashMap<String, AttributeValue> {
     HashMap::from([
         (
-            "case_id".to_string(),
+            PARTITION_KEY.to_string(),
             AttributeValue::S(case_id.to_string()),
         ),
-        ("item".to_string(), AttributeValue::S(item.to_string())),
+        (SORT_KEY.to_string(), AttributeValue::S(item.to_string())),
     ])
 }
 
@@ -50,7 +47,7 @@ pub async fn claim(
         ddb,
         table,
         case_id,
-        &instance_item(instance_id),
+        &item::instance(instance_id),
         execution,
         now,
     )
@@ -61,7 +58,7 @@ pub async fn claim(
         sfn,
         table,
         case_id,
-        &instance_item(instance_id),
+        &item::instance(instance_id),
         execution,
         claim,
         &["claimed", "pre-state recorded"],
@@ -226,7 +223,7 @@ pub async fn keep_pre_state(
     json: &str,
     seal: &str,
 ) -> Result<(PreState, bool), TaskError> {
-    let item = instance_item(&state.instance_id);
+    let item = item::instance(&state.instance_id);
     let update = ddb
         .update_item()
         .table_name(table)
@@ -275,7 +272,7 @@ pub async fn sealed_pre_state(
     case_id: &str,
     instance_id: &str,
 ) -> Result<Option<(PreState, String, Option<String>)>, TaskError> {
-    let item = get(ddb, table, case_id, &instance_item(instance_id)).await?;
+    let item = get(ddb, table, case_id, &item::instance(instance_id)).await?;
     let text = |k: &str| {
         item.as_ref()
             .and_then(|i| i.get(k))
@@ -300,7 +297,7 @@ pub async fn pre_state(
     case_id: &str,
     instance_id: &str,
 ) -> Result<Option<PreState>, TaskError> {
-    let item = get(ddb, table, case_id, &instance_item(instance_id)).await?;
+    let item = get(ddb, table, case_id, &item::instance(instance_id)).await?;
     match item
         .as_ref()
         .and_then(|i| i.get("pre_state"))
@@ -327,7 +324,7 @@ pub async fn set_status(
 ) -> Result<(), TaskError> {
     ddb.update_item()
         .table_name(table)
-        .set_key(Some(key(case_id, &instance_item(instance_id))))
+        .set_key(Some(key(case_id, &item::instance(instance_id))))
         .update_expression("SET #status = :s, status_detail = :d")
         .expression_attribute_names("#status", "status")
         .expression_attribute_values(":s", AttributeValue::S(status.to_string()))
@@ -350,7 +347,7 @@ pub async fn put_record(
     case_id: &str,
     record: &serde_json::Value,
 ) -> Result<(), TaskError> {
-    let mut item = key(case_id, "record");
+    let mut item = key(case_id, item::RECORD);
     item.insert("record".into(), AttributeValue::S(record.to_string()));
     ddb.put_item()
         .table_name(table)
@@ -402,7 +399,7 @@ pub async fn add_nacl_entries(
     }
     ddb.update_item()
         .table_name(table)
-        .set_key(Some(key(case_id, &instance_item(instance_id))))
+        .set_key(Some(key(case_id, &item::instance(instance_id))))
         .update_expression("SET nacl_entries = :n")
         .expression_attribute_values(
             ":n",
@@ -425,7 +422,7 @@ pub async fn nacl_entries(
     case_id: &str,
     instance_id: &str,
 ) -> Result<Vec<NaclEntry>, TaskError> {
-    let item = get(ddb, table, case_id, &instance_item(instance_id)).await?;
+    let item = get(ddb, table, case_id, &item::instance(instance_id)).await?;
     Ok(item
         .as_ref()
         .and_then(|i| i.get("nacl_entries"))
@@ -447,7 +444,7 @@ pub async fn record_step(
         ddb,
         table,
         case_id,
-        &instance_item(instance_id),
+        &item::instance(instance_id),
         attribute,
         outcome,
     )
@@ -552,10 +549,9 @@ pub async fn keep_first(
     }
 }
 
-/// The partition of settings a responder released as legitimate: `resource#<id>` holds what
-/// was accepted (`accepted`, JSON) and by which case, so that neither the API-call trigger nor
-/// the AWS Config safety net puts back what a human decided to keep.
-pub const ACCEPTED_SETTINGS: &str = "settings-accepted";
+// The partition of settings a responder released as legitimate: `resource#<id>` holds what
+// was accepted (`accepted`, JSON) and by which case, so that neither the API-call trigger nor
+// the AWS Config safety net puts back what a human decided to keep.
 
 /// Records that `resource`'s setting `value` (JSON) was accepted by the release of `case_id`.
 pub async fn accept(
@@ -568,7 +564,7 @@ pub async fn accept(
 ) -> Result<(), TaskError> {
     ddb.update_item()
         .table_name(table)
-        .set_key(Some(key(ACCEPTED_SETTINGS, item)))
+        .set_key(Some(key(partition::ACCEPTED_SETTINGS, item)))
         .update_expression("SET accepted = :v, accepted_by = :c, accepted_at = :t")
         .expression_attribute_values(":v", AttributeValue::S(value.to_string()))
         .expression_attribute_values(":c", AttributeValue::S(case_id.to_string()))
@@ -585,17 +581,16 @@ pub async fn accepted(
     table: &str,
     item: &str,
 ) -> Result<Option<(String, String)>, TaskError> {
-    let found = get(ddb, table, ACCEPTED_SETTINGS, item).await?;
+    let found = get(ddb, table, partition::ACCEPTED_SETTINGS, item).await?;
     Ok(found.and_then(|i| {
         let text = |k: &str| i.get(k).and_then(|v| v.as_s().ok()).cloned();
         Some((text("accepted")?, text("accepted_by").unwrap_or_default()))
     }))
 }
 
-/// The partition of settings as aws-ir last saw them, for what AWS itself does not keep once a
-/// resource is gone (a deleted trail's configuration): `resource#<id>` holds `baseline` (JSON)
-/// and `seen_at`. Overwritten on every look, so it is the latest configuration seen.
-pub const SETTINGS_BASELINE: &str = "settings-baseline";
+// The partition of settings as aws-ir last saw them, for what AWS itself does not keep once a
+// resource is gone (a deleted trail's configuration): `resource#<id>` holds `baseline` (JSON)
+// and `seen_at`. Overwritten on every look, so it is the latest configuration seen.
 
 /// Keeps `value` (JSON) as `item`'s configuration, seen at `now`.
 pub async fn keep_baseline(
@@ -607,7 +602,7 @@ pub async fn keep_baseline(
 ) -> Result<(), TaskError> {
     ddb.update_item()
         .table_name(table)
-        .set_key(Some(key(SETTINGS_BASELINE, item)))
+        .set_key(Some(key(partition::SETTINGS_BASELINE, item)))
         .update_expression("SET baseline = :v, seen_at = :t")
         .expression_attribute_values(":v", AttributeValue::S(value.to_string()))
         .expression_attribute_values(":t", AttributeValue::S(now.to_string()))
@@ -628,7 +623,7 @@ pub async fn baseline(
     table: &str,
     item: &str,
 ) -> Result<Option<(String, String)>, TaskError> {
-    let found = get(ddb, table, SETTINGS_BASELINE, item).await?;
+    let found = get(ddb, table, partition::SETTINGS_BASELINE, item).await?;
     Ok(found.and_then(|i| {
         let text = |k: &str| i.get(k).and_then(|v| v.as_s().ok()).cloned();
         Some((text("baseline")?, text("seen_at").unwrap_or_default()))
@@ -652,7 +647,7 @@ pub async fn claim_case(
         ddb,
         &input.case_table,
         &input.case.case_id,
-        "case",
+        item::CASE,
         &input.execution,
         &crate::now(),
     )
@@ -662,7 +657,7 @@ pub async fn claim_case(
         sfn,
         &input.case_table,
         &input.case.case_id,
-        "case",
+        item::CASE,
         &input.execution,
         claim,
         &[],
@@ -680,10 +675,9 @@ pub async fn claim_case(
     })
 }
 
-/// The containment groups aws-ir created, per VPC: the partition `containment-groups`, one item
-/// `vpc#<vpc id>` each (`open`, `closed`). Isolation uses the groups named here and nothing else:
-/// a group found by its tags or name could be anyone's.
-pub const CONTAINMENT_GROUPS: &str = "containment-groups";
+// The containment groups aws-ir created, per VPC: the partition `containment-groups`, one item
+// `vpc#<vpc id>` each (`open`, `closed`). Isolation uses the groups named here and nothing else:
+// a group found by its tags or name could be anyone's.
 
 /// A VPC's containment groups as recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -704,7 +698,10 @@ pub async fn containment_groups(
         .query()
         .table_name(table)
         .key_condition_expression("case_id = :c")
-        .expression_attribute_values(":c", AttributeValue::S(CONTAINMENT_GROUPS.into()))
+        .expression_attribute_values(
+            ":c",
+            AttributeValue::S(partition::CONTAINMENT_GROUPS.into()),
+        )
         .consistent_read(true)
         .send()
         .await
@@ -720,7 +717,7 @@ pub async fn containment_groups(
         .filter_map(|i| {
             let text = |k: &str| i.get(k).and_then(|v| v.as_s().ok()).cloned();
             Some(ContainmentGroups {
-                vpc: text("item")?.strip_prefix("vpc#")?.to_string(),
+                vpc: text(SORT_KEY)?.strip_prefix(item::VPC_PREFIX)?.to_string(),
                 open: text("open")?,
                 closed: text("closed")?,
             })
@@ -740,15 +737,18 @@ pub async fn record_containment_groups(
     let mut put = ddb
         .put_item()
         .table_name(table)
-        .item("case_id", AttributeValue::S(CONTAINMENT_GROUPS.into()))
-        .item("item", AttributeValue::S(format!("vpc#{}", groups.vpc)))
+        .item(
+            PARTITION_KEY,
+            AttributeValue::S(partition::CONTAINMENT_GROUPS.into()),
+        )
+        .item(SORT_KEY, AttributeValue::S(item::vpc(&groups.vpc)))
         .item("open", AttributeValue::S(groups.open.clone()))
         .item("closed", AttributeValue::S(groups.closed.clone()))
         .item("recorded_at", AttributeValue::S(now.to_string()));
     put = match replaces {
         None => put
             .condition_expression("attribute_not_exists(#i)")
-            .expression_attribute_names("#i", "item"),
+            .expression_attribute_names("#i", SORT_KEY),
         Some(old) => put
             .condition_expression("#o = :o AND #c = :c")
             .expression_attribute_names("#o", "open")
@@ -785,7 +785,7 @@ pub async fn add_forensic_interface(
 ) -> Result<(), TaskError> {
     ddb.update_item()
         .table_name(table)
-        .set_key(Some(key(case_id, &instance_item(instance_id))))
+        .set_key(Some(key(case_id, &item::instance(instance_id))))
         .update_expression("ADD forensic_interfaces :i")
         .expression_attribute_values(":i", AttributeValue::Ss(vec![interface.to_string()]))
         .send()
@@ -806,7 +806,7 @@ pub async fn forensic_interfaces(
     case_id: &str,
     instance_id: &str,
 ) -> Result<Vec<String>, TaskError> {
-    Ok(get(ddb, table, case_id, &instance_item(instance_id))
+    Ok(get(ddb, table, case_id, &item::instance(instance_id))
         .await?
         .and_then(|i| i.get("forensic_interfaces").cloned())
         .and_then(|v| v.as_ss().ok().cloned())

@@ -12,6 +12,7 @@
 //! | `<case id>`          | `principal#<kind>/<id>`       | claim, sealed pre-state and cuts of a principal   |
 //! | `<case id>`          | `resource#<id>`               | claim, sealed pre-state of a setting recovered    |
 //! | `<case id>`          | `record`                      | the case's final record                           |
+//! | `<case id>`          | `ip-block#<execution name>`   | one execution's screening and blocks              |
 //! | `containment-groups` | `vpc#<vpc id>`                | the isolation groups aws-ir created in a VPC      |
 //! | `settings-accepted`  | `resource#<id>`               | a setting a responder released as legitimate      |
 //! | `settings-baseline`  | `resource#<id>`               | a setting as aws-ir last saw it                   |
@@ -67,6 +68,11 @@ pub mod item {
     /// A resource whose setting a case recovers (also the item of the settings partitions).
     pub fn resource(id: &str) -> String {
         format!("resource#{id}")
+    }
+
+    /// One execution's screening and blocks of addresses (a re-sent finding's run adds its own).
+    pub fn ip_block_record(execution_name: &str) -> String {
+        format!("ip-block#{execution_name}")
     }
 
     /// A VPC's containment groups.

@@ -42,6 +42,9 @@ pub mod marks {
     pub const PLAYBOOK: &str = "aws-ir:playbook";
     /// The prefix of the deployment a stack belongs to (irctl's stack tag).
     pub const DEPLOYMENT: &str = "aws-ir:prefix";
+    /// The case that created a trail again (settings-recovery); its release deletes only a trail
+    /// whose tag still names the case.
+    pub const RECREATED_BY: &str = "aws-ir:recreated-by";
     /// The tool that deployed a stack (`irctl`).
     pub const MANAGED_BY: &str = "aws-ir:managed-by";
 }
@@ -66,6 +69,7 @@ mod tests {
             marks::PLAYBOOK,
             marks::DEPLOYMENT,
             marks::MANAGED_BY,
+            marks::RECREATED_BY,
         ] {
             assert!(key.starts_with(PREFIX), "{key}");
         }

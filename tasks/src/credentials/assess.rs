@@ -5,12 +5,13 @@
 //! role. Root is never cut from inside the account (notify only); aws-ir's own roles and
 //! break-glass principals are skipped with a record.
 
-use super::{item, pre_state};
+use super::pre_state;
 use crate::aws::clients;
 use crate::cases::{self, Claim};
 use crate::error::TaskError;
 use aws_sdk_iam::error::ProvideErrorMetadata;
 use contract::case::PrincipalRef;
+use contract::case_table::item;
 use contract::tasks::credentials::{
     principal_id, CredentialsPreState, PrincipalAssessment, PrincipalStep,
 };
@@ -317,7 +318,7 @@ pub async fn handle(
                     &aws.dynamodb,
                     &step.policy.case_table,
                     &case_id,
-                    &item(&id),
+                    &item::principal(&id),
                     &step.execution,
                     now,
                 )
@@ -327,7 +328,7 @@ pub async fn handle(
                     &aws.sfn,
                     &step.policy.case_table,
                     &case_id,
-                    &item(&id),
+                    &item::principal(&id),
                     &step.execution,
                     claim,
                     // A principal's item keeps its claim's status: only a holder that ended
@@ -391,7 +392,7 @@ async fn record(
         dynamodb,
         &step.policy.case_table,
         &step.case.case_id,
-        &item(id),
+        &item::principal(id),
         "pre_state",
         &json,
     )
@@ -401,7 +402,7 @@ async fn record(
         kms,
         &step.policy.record_key,
         &step.case.case_id,
-        &item(id),
+        &item::principal(id),
         &kept,
     )
     .await?;
@@ -409,7 +410,7 @@ async fn record(
         dynamodb,
         &step.policy.case_table,
         &step.case.case_id,
-        &item(id),
+        &item::principal(id),
         "pre_state_seal",
         &seal,
     )

@@ -11,17 +11,13 @@ pub mod record;
 pub mod release;
 
 use crate::error::TaskError;
+use contract::case_table::item;
 use contract::tasks::credentials::CredentialsPreState;
 use contract::ErrorName;
 use std::collections::BTreeMap;
 
 /// Tag keys the cuts set on the principal; release removes them (unless they were there).
-pub const TAG_CASE: &str = "aws-ir:case";
-pub const TAG_STATUS: &str = "aws-ir:status";
-
-pub fn item(id: &str) -> String {
-    format!("principal#{id}")
-}
+pub use contract::tags::marks::{CASE as TAG_CASE, STATUS as TAG_STATUS};
 
 /// The inline policy that denies a user everything (attached to a compromised user).
 pub fn deny_all_policy() -> String {
@@ -71,7 +67,7 @@ pub async fn sealed_pre_state(
     case_id: &str,
     id: &str,
 ) -> Result<Option<CredentialsPreState>, TaskError> {
-    let got = crate::cases::get(dynamodb, table, case_id, &item(id)).await?;
+    let got = crate::cases::get(dynamodb, table, case_id, &item::principal(id)).await?;
     let text = |k: &str| {
         got.as_ref()
             .and_then(|i| i.get(k))
@@ -85,7 +81,7 @@ pub async fn sealed_pre_state(
         kms,
         key,
         case_id,
-        &item(id),
+        &item::principal(id),
         &json,
         text("pre_state_seal").as_deref(),
     )
@@ -105,7 +101,7 @@ pub async fn pre_state(
     case_id: &str,
     id: &str,
 ) -> Result<Option<CredentialsPreState>, TaskError> {
-    let got = crate::cases::get(dynamodb, table, case_id, &item(id)).await?;
+    let got = crate::cases::get(dynamodb, table, case_id, &item::principal(id)).await?;
     match got
         .as_ref()
         .and_then(|i| i.get("pre_state"))
@@ -137,7 +133,15 @@ pub async fn remember(
         format!("step_{name}")
     };
     let json = serde_json::to_value(outcome).expect("outcomes serialize");
-    crate::cases::record_on(dynamodb, table, case_id, &item(id), &attribute, &json).await
+    crate::cases::record_on(
+        dynamodb,
+        table,
+        case_id,
+        &item::principal(id),
+        &attribute,
+        &json,
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 use crate::cases;
 use crate::ec2::record::action_lines;
 use crate::error::TaskError;
+use contract::case_table;
 use contract::tasks::credentials::RecordCredentialsInput;
 use contract::tasks::ec2::CaseRecord;
 use serde_json::Value;
@@ -51,7 +52,10 @@ pub async fn handle(
     let items = cases::items(dynamodb, table, &input.case.case_id).await?;
     let actions: Vec<String> = items
         .iter()
-        .filter(|i| i.get("item").is_some_and(|k| k.starts_with("principal#")))
+        .filter(|i| {
+            i.get(case_table::SORT_KEY)
+                .is_some_and(|k| k.starts_with(case_table::item::PRINCIPAL_PREFIX))
+        })
         .flat_map(|i| action_lines(i, dry_run))
         .collect();
     if !dry_run {

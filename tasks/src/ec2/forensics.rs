@@ -18,7 +18,7 @@ use aws_sdk_ec2::types::{ResourceType, TagSpecification};
 use contract::tasks::ec2::{InstanceStep, Outcome, Status};
 use contract::ErrorName;
 
-const TAG_SNAPSHOT: &str = "aws-ir:snapshot";
+use contract::tags::marks::SNAPSHOT as TAG_SNAPSHOT;
 
 /// Device names offered to attached evidence volumes, in order: the range AWS documents for
 /// EBS volumes on Linux instances (`/dev/sd[f-z]`).

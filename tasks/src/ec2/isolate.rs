@@ -26,7 +26,7 @@ use aws_sdk_ec2::types::{
 use contract::tasks::ec2::{InstanceStep, Outcome, Status};
 use ipnet::IpNet;
 
-pub const TAG_ISOLATION: &str = "aws-ir:isolation";
+pub use contract::tags::marks::ISOLATION as TAG_ISOLATION;
 pub const OPEN: &str = "open";
 pub const CLOSED: &str = "closed";
 /// Tries of the second swap (untracked → isolated) before the interface's groups are put back.

@@ -23,10 +23,9 @@ use contract::ErrorName;
 use std::collections::BTreeMap;
 
 /// Tag keys the playbook writes; `aws-ir:` marks everything it owns.
-pub const TAG_CASE: &str = "aws-ir:case";
-pub const TAG_STATUS: &str = "aws-ir:status";
-pub const TAG_ROLE: &str = "aws-ir:role";
-pub const TAG_INSTANCE: &str = "aws-ir:instance";
+pub use contract::tags::marks::{
+    CASE as TAG_CASE, INSTANCE as TAG_INSTANCE, ROLE as TAG_ROLE, STATUS as TAG_STATUS,
+};
 
 /// How the forensic interface the playbook attaches is recognised in `DescribeInstances`,
 /// which returns an interface's description but not its tags.

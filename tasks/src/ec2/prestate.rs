@@ -298,7 +298,7 @@ pub async fn handle(
         (fresh, "planned")
     } else {
         let json = serde_json::to_string(&fresh).expect("pre-state serializes");
-        let item = cases::instance_item(&step.instance_id);
+        let item = contract::case_table::item::instance(&step.instance_id);
         let seal = crate::seal::seal(
             &aws.kms,
             &step.policy.record_key,

@@ -54,7 +54,7 @@ async fn run(aws: &ReleaseInstanceClients, step: InstanceStep) -> Result<Outcome
         &aws.kms,
         &step.policy.record_key,
         &step.case.case_id,
-        &cases::instance_item(id),
+        &contract::case_table::item::instance(id),
         &json,
         seal.as_deref(),
     )

@@ -15,7 +15,7 @@
 use crate::error::TaskError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
-use contract::tasks::ip::LEDGER;
+use contract::case_table::{item, partition::IP_BLOCKS as LEDGER, PARTITION_KEY, SORT_KEY};
 use ipnet::IpNet;
 use std::collections::HashMap;
 
@@ -23,21 +23,24 @@ type Item = HashMap<String, AttributeValue>;
 
 fn key(item: &str) -> Item {
     HashMap::from([
-        ("case_id".to_string(), AttributeValue::S(LEDGER.to_string())),
-        ("item".to_string(), AttributeValue::S(item.to_string())),
+        (
+            PARTITION_KEY.to_string(),
+            AttributeValue::S(LEDGER.to_string()),
+        ),
+        (SORT_KEY.to_string(), AttributeValue::S(item.to_string())),
     ])
 }
 
 pub fn block_item(net: &IpNet) -> String {
-    format!("net#{net}")
+    item::block(&net.to_string())
 }
 
 pub fn deny_item(acl: &str, egress: bool, net: &IpNet) -> String {
-    format!("nacl#{acl}#{}#{net}", if egress { "out" } else { "in" })
+    item::acl_deny(acl, egress, &net.to_string())
 }
 
 pub fn held_item(acl: &str, egress: bool, net: &IpNet) -> String {
-    format!("held#{acl}#{}#{net}", if egress { "out" } else { "in" })
+    item::held_deny(acl, egress, &net.to_string())
 }
 
 fn text(i: &Item, k: &str) -> String {
@@ -151,8 +154,9 @@ async fn query(ddb: &Client, table: &str, prefix: &str) -> Result<Vec<Item>, Tas
     let mut pages = ddb
         .query()
         .table_name(table)
-        .key_condition_expression("case_id = :p AND begins_with(#item, :prefix)")
-        .expression_attribute_names("#item", "item")
+        .key_condition_expression("#case = :p AND begins_with(#item, :prefix)")
+        .expression_attribute_names("#case", PARTITION_KEY)
+        .expression_attribute_names("#item", SORT_KEY)
         .expression_attribute_values(":p", AttributeValue::S(LEDGER.to_string()))
         .expression_attribute_values(":prefix", AttributeValue::S(prefix.to_string()))
         .consistent_read(true)
@@ -171,7 +175,7 @@ async fn query(ddb: &Client, table: &str, prefix: &str) -> Result<Vec<Item>, Tas
 }
 
 pub async fn blocks(ddb: &Client, table: &str) -> Result<Vec<Block>, TaskError> {
-    Ok(query(ddb, table, "net#")
+    Ok(query(ddb, table, item::BLOCK_PREFIX)
         .await?
         .iter()
         .filter_map(|i| {
@@ -191,11 +195,7 @@ pub async fn blocks(ddb: &Client, table: &str) -> Result<Vec<Block>, TaskError> 
 
 /// Our denies, all of them or in one ACL.
 pub async fn denies(ddb: &Client, table: &str, acl: Option<&str>) -> Result<Vec<Deny>, TaskError> {
-    let prefix = match acl {
-        Some(a) => format!("nacl#{a}#"),
-        None => "nacl#".to_string(),
-    };
-    Ok(query(ddb, table, &prefix)
+    Ok(query(ddb, table, &item::acl_deny_prefix(acl))
         .await?
         .iter()
         .filter_map(|i| {
@@ -303,7 +303,7 @@ fn held_from(i: &Item) -> Option<Held> {
 
 /// The held denies of one ACL.
 pub async fn held(ddb: &Client, table: &str, acl: &str) -> Result<Vec<Held>, TaskError> {
-    Ok(query(ddb, table, &format!("held#{acl}#"))
+    Ok(query(ddb, table, &item::held_deny_prefix(acl))
         .await?
         .iter()
         .filter_map(held_from)
@@ -403,7 +403,7 @@ pub async fn lock(
             .put_item()
             .table_name(table)
             .set_item(Some({
-                let mut i = key(&format!("lock#{acl}"));
+                let mut i = key(&item::acl_lease(acl));
                 i.insert("holder".into(), AttributeValue::S(holder.to_string()));
                 i.insert(
                     "until".into(),
@@ -447,7 +447,7 @@ pub async fn unlock(ddb: &Client, table: &str, acl: &str, holder: &str) {
     let _ = ddb
         .delete_item()
         .table_name(table)
-        .set_key(Some(key(&format!("lock#{acl}"))))
+        .set_key(Some(key(&item::acl_lease(acl))))
         .condition_expression("holder = :me")
         .expression_attribute_values(":me", AttributeValue::S(holder.to_string()))
         .send()

@@ -10,6 +10,7 @@ use crate::ec2::filter;
 use crate::error::TaskError;
 use aws_sdk_ec2::types::{IpPermission, IpRange, Ipv6Range, SecurityGroupRule};
 use contract::case::{PortRange, SettingCheck};
+use contract::case_table::item;
 use contract::tasks::outcome::{Outcome, Status};
 use contract::tasks::settings::{RecordedRule, SettingStep};
 use contract::ErrorName;
@@ -29,10 +30,6 @@ pub use trail::{
     evaluate_trail_logging, release_trail_logging, restart_trail_logging, trail_name,
     EvaluateTrailClients, RestartTrailClients,
 };
-
-pub fn item(resource: &str) -> String {
-    format!("resource#{resource}")
-}
 
 /// An ingress rule that opens a sensitive port (or everything) to the whole internet.
 pub fn offending(rule: &RecordedRule, ports: &[i32], all: bool) -> bool {
@@ -247,7 +244,7 @@ async fn record_before(
         dynamodb,
         &step.policy.case_table,
         &step.case.case_id,
-        &item(resource),
+        &item::resource(resource),
         attribute,
         value,
     )
@@ -285,7 +282,7 @@ async fn previous(
         dynamodb,
         &step.policy.case_table,
         &step.case.case_id,
-        &item(resource),
+        &item::resource(resource),
     )
     .await?
     .and_then(|i| i.get("previous").and_then(|v| v.as_s().ok()).cloned())
@@ -306,7 +303,7 @@ async fn accepted(
     table: &str,
     resource: &str,
 ) -> Result<Option<(String, String)>, TaskError> {
-    cases::accepted(dynamodb, table, &item(resource)).await
+    cases::accepted(dynamodb, table, &item::resource(resource)).await
 }
 
 /// Records `value` as accepted for `resource` by the release of `case_id`: from now on the
@@ -320,7 +317,7 @@ async fn accept(
     cases::accept(
         dynamodb,
         &step.policy.case_table,
-        &item(resource),
+        &item::resource(resource),
         value,
         &step.case.case_id,
         &crate::now(),
@@ -532,7 +529,7 @@ pub async fn restore_ingress(
     let group = step.resource_id.as_str();
     check_group_id(group)?;
     let table = &step.policy.case_table;
-    let text = cases::get(dynamodb, table, &step.case.case_id, &item(group))
+    let text = cases::get(dynamodb, table, &step.case.case_id, &item::resource(group))
         .await?
         .and_then(|i| i.get("revoked").and_then(|v| v.as_s().ok()).cloned())
         .ok_or_else(|| {

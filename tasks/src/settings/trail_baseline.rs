@@ -8,7 +8,6 @@
 //! bucket and prefix, the SNS topic, global events and Regions, log file validation, CloudWatch
 //! Logs delivery, the KMS key, the tags and both kinds of event selectors.
 
-use super::item;
 use crate::cases;
 use crate::error::TaskError;
 use aws_sdk_cloudtrail::types::{
@@ -16,11 +15,12 @@ use aws_sdk_cloudtrail::types::{
     InsightType, ReadWriteType, Tag,
 };
 use aws_sdk_iam::error::ProvideErrorMetadata;
+use contract::case_table::item;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The tag a trail created again carries: which case created it (a release deletes only that).
-pub const RECREATED_BY_TAG: &str = "aws-ir:recreated-by";
+pub use contract::tags::marks::RECREATED_BY as RECREATED_BY_TAG;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrailBaseline {
@@ -213,7 +213,14 @@ impl TrailBaseline {
         table: &str,
     ) -> Result<(), TaskError> {
         let json = serde_json::to_string(self).expect("a trail baseline serializes");
-        cases::keep_baseline(dynamodb, table, &item(&self.name), &json, &crate::now()).await
+        cases::keep_baseline(
+            dynamodb,
+            table,
+            &item::resource(&self.name),
+            &json,
+            &crate::now(),
+        )
+        .await
     }
 
     /// The configuration kept for trail `name`, and when it was seen.
@@ -222,7 +229,8 @@ impl TrailBaseline {
         table: &str,
         name: &str,
     ) -> Result<Option<(TrailBaseline, String)>, TaskError> {
-        let Some((json, seen_at)) = cases::baseline(dynamodb, table, &item(name)).await? else {
+        let Some((json, seen_at)) = cases::baseline(dynamodb, table, &item::resource(name)).await?
+        else {
             return Ok(None);
         };
         let baseline = serde_json::from_str(&json).map_err(|e| {

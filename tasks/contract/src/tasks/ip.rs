@@ -2,7 +2,8 @@
 //! block them in the stack's WAF IP sets and in the network ACLs of the affected subnets, and
 //! expire them when their time is up (reconciling the ledger with what AWS holds).
 //!
-//! The ledger lives in the case table under the partition [`LEDGER`]: one `net#<cidr>` item per
+//! The ledger lives in the case table under the partition `ip-blocks` (see
+//! [`crate::case_table`]): one `net#<cidr>` item per
 //! blocked network (owner case, first and last seen, expiry, the sets it is in) and one
 //! `nacl#<acl>#<in|out>#<cidr>` item per deny entry (its rule number, when it was written).
 
@@ -14,9 +15,6 @@ use crate::task::{Permission, Scope, StackResource, Task};
 use crate::ErrorName;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-
-/// The case-table partition that holds the block ledger.
-pub const LEDGER: &str = "ip-blocks";
 
 /// An address family: a WAF IP set holds addresses of one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -179,10 +177,7 @@ pub struct ScreenInput {
 /// The case-table item (of the case) where one execution records its screening and blocks:
 /// `ip-block#<execution name>`, so a re-sent finding's run adds to the record, never over it.
 pub fn record_item(execution: &str) -> String {
-    format!(
-        "ip-block#{}",
-        execution.rsplit(':').next().unwrap_or(execution)
-    )
+    crate::case_table::item::ip_block_record(execution.rsplit(':').next().unwrap_or(execution))
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
