@@ -461,3 +461,89 @@ fn mermaid_shows_every_edge() {
         assert!(text.contains(needle), "missing {needle} in\n{text}");
     }
 }
+
+/// The policy a Pass assembles is checked field by field against the task that receives it,
+/// nested objects and list items included; what the machine itself reads may be extra.
+#[test]
+fn nested_fields_are_checked_against_the_contract() {
+    use contract::tasks::ip::ScreenAddresses;
+    let policy = |edit: &dyn Fn(&mut serde_json::Map<String, serde_json::Value>)| {
+        let mut p = json!({
+            "allow_list": "", "allow_list_parameter": "", "allow_internal": "false",
+            "allow_documentation": "false", "ttl_hours": "24", "block": "true",
+            "nacl_egress": "false", "nacl_rules": "50-89", "nacl_limit": "20",
+            "max_automatic_blocks_per_hour": "100", "case_table": "t",
+            "ip_sets": [{"family": "ipv4", "scope": "REGIONAL", "set": "a|b|REGIONAL"}],
+        });
+        edit(p.as_object_mut().unwrap());
+        p
+    };
+    let machine = |policy: serde_json::Value, wait_on: &str| {
+        StateMachine::new(
+            "test",
+            "",
+            Pass::new("ReadPolicy")
+                .parameters(policy)
+                .result_path("$.policy")
+                .next(Wait::new("Pause", WaitFor::SecondsPath(wait_on.into())))
+                .next(
+                    Task::invoke::<ScreenAddresses>("Screen")
+                        .with_path("case", "$.case")
+                        .with_path("policy", "$.policy")
+                        .with_path("execution", "$$.Execution.Id")
+                        .catch([STATES_ALL], "$.e", Succeed::new("S")),
+                ),
+        )
+    };
+    let contract_errors = |m: &StateMachine| -> Vec<String> {
+        match m.validate() {
+            Ok(()) => Vec::new(),
+            Err(errs) => errs
+                .iter()
+                .filter(|e| e.rule == Rule::Contract)
+                .map(|e| e.to_string())
+                .collect(),
+        }
+    };
+    // As the contract has it: clean.
+    assert_eq!(
+        contract_errors(&machine(policy(&|_| {}), "$.policy.ttl_hours")),
+        Vec::<String>::new()
+    );
+    // A field renamed on one side only.
+    let renamed = machine(
+        policy(&|p| {
+            let v = p.remove("nacl_rules").unwrap();
+            p.insert("nacl_rule_range".into(), v);
+        }),
+        "$.policy.ttl_hours",
+    );
+    let text = contract_errors(&renamed).join("\n");
+    assert!(
+        text.contains("requires `policy.nacl_rules`") && text.contains("ReadPolicy"),
+        "{text}"
+    );
+    assert!(text.contains("no field `policy.nacl_rule_range`"), "{text}");
+    // An extra field is fine when the machine reads it (here, a Wait), not otherwise.
+    let extra = |p: &mut serde_json::Map<String, serde_json::Value>| {
+        p.insert("pause_seconds".into(), json!(5));
+    };
+    assert_eq!(
+        contract_errors(&machine(policy(&extra), "$.policy.pause_seconds")),
+        Vec::<String>::new()
+    );
+    let text = contract_errors(&machine(policy(&extra), "$.policy.ttl_hours")).join("\n");
+    assert!(text.contains("no field `policy.pause_seconds`"), "{text}");
+    // Items of a list of objects too.
+    let text = contract_errors(&machine(
+        policy(&|p| {
+            p.insert(
+                "ip_sets".into(),
+                json!([{"family": "ipv4", "set": "a|b|REGIONAL"}]),
+            );
+        }),
+        "$.policy.ttl_hours",
+    ))
+    .join("\n");
+    assert!(text.contains("requires `policy.ip_sets[].scope`"), "{text}");
+}

@@ -118,6 +118,7 @@ pub fn validate(m: &StateMachine) -> Result<(), Vec<ValidationError>> {
             check_errors_handled(&mut c, s, &scope.enclosing);
         }
     }
+    check_shapes(&mut c, m);
 
     let size = m.to_json().len();
     if size > MAX_DEFINITION_BYTES {
@@ -542,6 +543,168 @@ fn check_contract(c: &mut Checker, state: &str, t: &TaskKind) {
     for optional in out_props.difference(&out_required) {
         c.err(Some(state), Rule::Contract, format!("output field `{optional}` of task `{}` may be absent, but the ResultSelector reads it; make it always present", info.name));
     }
+}
+
+/// Nested payload keys against the task contract: an object a task field receives, whether
+/// written literally in its payload or by a Pass state at the path the field is bound to (the
+/// policy a `ReadPolicy` assembles from the stack's parameters), must hold every field the
+/// contract requires at every level, and nothing the contract does not know unless the machine
+/// itself reads it (`$.policy.approval_timeout_seconds` in a `TimeoutSecondsPath`).
+fn check_shapes(c: &mut Checker, m: &StateMachine) {
+    let definition = m.to_json();
+    // What Pass states write at a plain path: (path, state, object).
+    let mut written: Vec<(String, &str, Value)> = Vec::new();
+    for s in m.all_states() {
+        let (Kind::Pass(pass), Some(ResultPath::Path(at))) = (s.kind(), &s.io().result_path) else {
+            continue;
+        };
+        let shape = s.io().parameters.clone().or_else(|| pass.result.clone());
+        if let Some(shape @ Value::Object(_)) = shape {
+            written.push((at.clone(), s.name(), shape));
+        }
+    }
+    for s in m.all_states() {
+        let Kind::Task(t) = s.kind() else { continue };
+        let (Some(info), Some(payload)) = (t.integration.task(), &t.payload) else {
+            continue;
+        };
+        let root = &info.input_schema;
+        for (key, value) in payload {
+            let field = key.strip_suffix(".$").unwrap_or(key);
+            let Some(schema) = root.pointer(&format!("/properties/{field}")) else {
+                continue; // an unknown field is check_contract's to report
+            };
+            let mut shape = Shape {
+                c: &mut *c,
+                root,
+                definition: &definition,
+                state: s.name(),
+                task: &info.name,
+            };
+            match (key.ends_with(".$"), value) {
+                (false, Value::Object(_)) => shape.check(field, None, value, schema),
+                (true, Value::String(path)) => {
+                    for (at, writer, object) in written.iter().filter(|(at, ..)| at == path) {
+                        shape.check(field, Some((at, writer)), object, schema);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// One task field's expected shape, checked against what it receives.
+struct Shape<'a, 'b> {
+    c: &'a mut Checker<'b>,
+    root: &'a Value,
+    definition: &'a str,
+    state: &'a str,
+    task: &'a str,
+}
+
+impl<'a> Shape<'a, '_> {
+    /// A schema with `$ref`s to the root's definitions and nullable wrappers resolved.
+    fn resolve(&self, mut schema: &'a Value) -> &'a Value {
+        for _ in 0..8 {
+            if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+                match r.strip_prefix('#').and_then(|p| self.root.pointer(p)) {
+                    Some(s) => schema = s,
+                    None => return schema,
+                }
+            } else if let Some(first) =
+                schema.get("anyOf").and_then(Value::as_array).and_then(|v| {
+                    v.iter()
+                        .find(|s| s.get("type") != Some(&Value::from("null")))
+                })
+            {
+                schema = first;
+            } else {
+                break;
+            }
+        }
+        schema
+    }
+
+    /// `value` (for `field`, or written at `at` by `writer`) against `schema`.
+    fn check(
+        &mut self,
+        field: &str,
+        at: Option<(&String, &str)>,
+        value: &Value,
+        schema: &'a Value,
+    ) {
+        let schema = self.resolve(schema);
+        match value {
+            Value::Object(object) => {
+                let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
+                    return;
+                };
+                let keys: BTreeSet<&str> = object
+                    .keys()
+                    .map(|k| k.strip_suffix(".$").unwrap_or(k))
+                    .collect();
+                let source = match at {
+                    Some((at, writer)) => format!("`{at}`, written by `{writer}`"),
+                    None => "its payload".to_string(),
+                };
+                let required = TaskInfo::required_names(schema);
+                for missing in required.iter().filter(|r| !keys.contains(r.as_str())) {
+                    self.c.err(
+                        Some(self.state),
+                        Rule::Contract,
+                        format!(
+                            "task `{}` requires `{field}.{missing}`, which {source} does not hold",
+                            self.task
+                        ),
+                    );
+                }
+                for unknown in keys.iter().filter(|k| !properties.contains_key(**k)) {
+                    let read = at
+                        .is_some_and(|(at, _)| reads(self.definition, &format!("{at}.{unknown}")));
+                    if !read {
+                        self.c.err(
+                            Some(self.state),
+                            Rule::Contract,
+                            format!("task `{}` has no field `{field}.{unknown}` (in {source}), and no state reads it; fields: {}", self.task, properties.keys().cloned().collect::<Vec<_>>().join(", ")),
+                        );
+                    }
+                }
+                for (key, inner) in object {
+                    if key.ends_with(".$") {
+                        continue;
+                    }
+                    if let Some(s) = properties.get(key) {
+                        let nested = at.map(|(at, w)| (format!("{at}.{key}"), w));
+                        self.check(
+                            &format!("{field}.{key}"),
+                            nested.as_ref().map(|(a, w)| (a, *w)),
+                            inner,
+                            s,
+                        );
+                    }
+                }
+            }
+            Value::Array(items) => {
+                if let Some(item) = schema.get("items") {
+                    for v in items {
+                        self.check(&format!("{field}[]"), None, v, item);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Whether the rendered definition reads `path` (followed by anything but more of a name).
+fn reads(definition: &str, path: &str) -> bool {
+    definition.match_indices(path).any(|(i, _)| {
+        !definition[i + path.len()..]
+            .chars()
+            .next()
+            .is_some_and(|ch| ch.is_alphanumeric() || ch == '_')
+    })
 }
 
 fn matches_error(errors: &[String], error: &str) -> bool {

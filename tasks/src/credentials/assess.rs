@@ -436,6 +436,7 @@ mod tests {
                 excluded_principals: excluded.into(),
                 protected_tag: "aws-ir:protected".into(),
                 min_severity_automatic: 7.0,
+                approval_timeout_seconds: 3600.0,
                 on_approval_timeout: "skip".into(),
                 user_deny_all: true,
                 remove_console_login: false,

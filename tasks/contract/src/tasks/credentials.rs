@@ -29,6 +29,11 @@ pub struct CredentialsPolicy {
     #[serde(deserialize_with = "lenient::number")]
     #[schemars(with = "f64")]
     pub min_severity_automatic: f64,
+    /// Seconds a responder has to answer an approval request; the machine's approval wait reads
+    /// it (`TimeoutSecondsPath`), the tasks do not (so a caller of a task alone may leave it out).
+    #[serde(default, deserialize_with = "lenient::number")]
+    #[schemars(with = "f64")]
+    pub approval_timeout_seconds: f64,
     /// `proceed` or `skip` when nobody answers an approval request in time.
     pub on_approval_timeout: String,
     /// Attach a deny-all inline policy to a compromised user.

@@ -28,6 +28,11 @@ pub struct Ec2Policy {
     #[serde(deserialize_with = "lenient::number")]
     #[schemars(with = "f64")]
     pub min_severity_automatic: f64,
+    /// Seconds a responder has to answer an approval request; the machine's approval wait reads
+    /// it (`TimeoutSecondsPath`), the tasks do not (so a caller of a task alone may leave it out).
+    #[serde(default, deserialize_with = "lenient::number")]
+    #[schemars(with = "f64")]
+    pub approval_timeout_seconds: f64,
     /// `proceed` or `skip` when nobody answers an approval request in time.
     pub on_approval_timeout: String,
     /// Capture volatile evidence with Run Command before the network is cut.
