@@ -469,8 +469,8 @@ fn nested_fields_are_checked_against_the_contract() {
     use contract::tasks::ip::ScreenAddresses;
     let policy = |edit: &dyn Fn(&mut serde_json::Map<String, serde_json::Value>)| {
         let mut p = json!({
-            "allow_list": "", "allow_list_parameter": "", "allow_internal": "false",
-            "allow_documentation": "false", "ttl_hours": "24", "block": "true",
+            "allow_list": "", "allow_list_parameter": "", "block_internal": "false",
+            "block_documentation": "false", "ttl_hours": "24", "block": "true",
             "nacl_egress": "false", "nacl_rules": "50-89", "nacl_limit": "20",
             "max_automatic_blocks_per_hour": "100", "case_table": "t",
             "ip_sets": [{"family": "ipv4", "scope": "REGIONAL", "set": "a|b|REGIONAL"}],

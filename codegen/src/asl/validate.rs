@@ -579,7 +579,7 @@ fn check_shapes(c: &mut Checker, m: &StateMachine) {
                 root,
                 definition: &definition,
                 state: s.name(),
-                task: &info.name,
+                task: info.name,
             };
             match (key.ends_with(".$"), value) {
                 (false, Value::Object(_)) => shape.check(field, None, value, schema),

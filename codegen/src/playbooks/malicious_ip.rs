@@ -65,8 +65,8 @@ fn read_policy() -> Pass {
         .parameters(json!({
             "allow_list": "${AllowList}",
             "allow_list_parameter": "${AllowListParameter}",
-            "allow_internal": "${BlockInternal}",
-            "allow_documentation": "${BlockDocumentation}",
+            "block_internal": "${BlockInternal}",
+            "block_documentation": "${BlockDocumentation}",
             "ttl_hours": "${BlockTtlHours}",
             "block": "${Block}",
             "nacl_egress": "${NaclEgress}",

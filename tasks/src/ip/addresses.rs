@@ -14,7 +14,7 @@ pub enum Verdict {
     Refuse(String),
 }
 
-/// Ranges never blocked unless `allow_internal` (an internal attacker is contained by the
+/// Ranges never blocked unless `block_internal` (an internal attacker is contained by the
 /// instance playbooks, not by a deny on the address every neighbour shares).
 const INTERNAL: [(&str, &str); 13] = [
     (
@@ -39,7 +39,7 @@ const INTERNAL: [(&str, &str); 13] = [
 ];
 
 /// Documentation ranges: samples and test findings use them; blocking them only hides a bad
-/// test. Refused unless `allow_documentation`.
+/// test. Refused unless `block_documentation`.
 const DOCUMENTATION: [&str; 4] = [
     "192.0.2.0/24",
     "198.51.100.0/24",
@@ -52,8 +52,8 @@ const DOCUMENTATION: [&str; 4] = [
 pub struct Policy {
     /// Never blocked: the partners, scanners and offices the responders trust.
     pub allow_list: Vec<IpNet>,
-    pub allow_internal: bool,
-    pub allow_documentation: bool,
+    pub block_internal: bool,
+    pub block_documentation: bool,
 }
 
 impl Policy {
@@ -111,7 +111,7 @@ pub fn classify(text: &str, policy: &Policy) -> Verdict {
     if let Some(entry) = policy.allow_list.iter().find(|a| overlaps(a, &net)) {
         return Verdict::Refuse(format!("{net} overlaps the allow-list entry {entry}"));
     }
-    if !policy.allow_internal {
+    if !policy.block_internal {
         for (range, why) in INTERNAL {
             let range: IpNet = range.parse().expect("a valid range");
             if overlaps(&range, &net) {
@@ -119,7 +119,7 @@ pub fn classify(text: &str, policy: &Policy) -> Verdict {
             }
         }
     }
-    if !policy.allow_documentation {
+    if !policy.block_documentation {
         for range in DOCUMENTATION {
             let range: IpNet = range.parse().expect("a valid range");
             if overlaps(&range, &net) {
@@ -213,8 +213,8 @@ mod tests {
     #[test]
     fn internal_and_documentation_ranges_can_be_allowed_by_policy() {
         let p = Policy {
-            allow_internal: true,
-            allow_documentation: true,
+            block_internal: true,
+            block_documentation: true,
             ..Policy::default()
         };
         assert_eq!(classify("10.1.2.3", &p), block("10.1.2.3/32"));

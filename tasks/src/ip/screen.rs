@@ -38,8 +38,8 @@ pub async fn policy(ssm: &aws_sdk_ssm::Client, p: &IpPolicy) -> Result<Policy, T
     }
     Ok(Policy {
         allow_list,
-        allow_internal: p.allow_internal,
-        allow_documentation: p.allow_documentation,
+        block_internal: p.block_internal,
+        block_documentation: p.block_documentation,
     })
 }
 

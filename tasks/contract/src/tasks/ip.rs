@@ -105,11 +105,11 @@ pub struct IpPolicy {
     /// Block private, loopback, link-local and CGNAT ranges too (normally refused).
     #[serde(deserialize_with = "lenient::bool")]
     #[schemars(with = "bool")]
-    pub allow_internal: bool,
+    pub block_internal: bool,
     /// Block documentation ranges too (normally refused: samples use them).
     #[serde(deserialize_with = "lenient::bool")]
     #[schemars(with = "bool")]
-    pub allow_documentation: bool,
+    pub block_documentation: bool,
     /// Hours a block lasts after the address was last seen.
     #[serde(deserialize_with = "lenient::number")]
     #[schemars(with = "f64")]
@@ -409,8 +409,8 @@ mod tests {
 
     fn policy(range: &str) -> IpPolicy {
         serde_json::from_value(serde_json::json!({
-            "allow_list": "", "allow_list_parameter": "", "allow_internal": "false",
-            "allow_documentation": "false", "ttl_hours": "24", "block": "true",
+            "allow_list": "", "allow_list_parameter": "", "block_internal": "false",
+            "block_documentation": "false", "ttl_hours": "24", "block": "true",
             "nacl_egress": "false", "nacl_rules": range, "nacl_limit": "20",
             "max_automatic_blocks_per_hour": "100", "ip_sets": [{"family": "ipv4", "scope": "REGIONAL", "set": "a|b|REGIONAL"}, {"family": "ipv6", "scope": "CLOUDFRONT", "set": ""}], "case_table": "t"
         }))
