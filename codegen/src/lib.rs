@@ -8,6 +8,5 @@
 pub mod asl;
 pub mod cfn;
 pub mod constructs;
-pub mod example;
 pub mod playbooks;
 pub mod synth;

@@ -2,7 +2,7 @@
 
 use clap::{Parser, Subcommand};
 use codegen::constructs::Settings;
-use codegen::example::Example;
+use codegen::cfn::example::Example;
 use codegen::synth::{self, Artifacts, OWNED_DIRS};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -4,6 +4,7 @@
 //! Resource properties stay JSON (`serde_json::Value`) built by constructs: the constructs are
 //! the typed layer; this module guarantees structure, order and references.
 
+pub mod example;
 pub mod iam;
 mod intrinsics;
 

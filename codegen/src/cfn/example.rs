@@ -4,7 +4,7 @@
 //! The values are those of a deployment in `us-east-1` of account `123456789012`; each
 //! resource's `Ref` and `Fn::GetAtt Arn` follow the formats AWS documents for its type.
 
-use crate::cfn::Template;
+use super::Template;
 use serde_json::{json, Value};
 
 pub const ACCOUNT: &str = "123456789012";
