@@ -6,6 +6,8 @@
 pub mod assess;
 pub mod capture;
 pub mod detach;
+#[cfg(test)]
+pub(crate) mod fake;
 pub mod forensics;
 pub mod isolate;
 pub mod prestate;
