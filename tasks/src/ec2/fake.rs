@@ -10,11 +10,13 @@ use aws_sdk_dynamodb::types::AttributeValue as V;
 use aws_smithy_mocks::{mock, mock_client, MockResponse, RuleMode};
 use contract::case::{Case, CaseKind, Severity, Source};
 use contract::case_table::{item, partition, PARTITION_KEY, SORT_KEY};
-use contract::tasks::ec2::{Ec2Policy, InstanceStep};
+use contract::tasks::ec2::{Ec2Policy, InstanceStep, PreState};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
 pub const INSTANCE: &str = "i-0a1b2c3d4e5f60718";
+/// Another instance of the same subnet (NACL denies are shared).
+pub const NEIGHBOUR: &str = "i-0b1b2c3d4e5f60718";
 pub const CASE: &str = "case-0123456789abcdef";
 pub const VPC: &str = "vpc-1";
 pub const SUBNET: &str = "subnet-1";
@@ -251,6 +253,11 @@ impl World {
         self.state.lock().unwrap().clone()
     }
 
+    /// Changes the world behind the steps' backs (a responder's hand, another writer).
+    pub fn change(&self, f: impl FnOnce(&mut State)) {
+        f(&mut self.state.lock().unwrap())
+    }
+
     /// The writes made since the last call, in order.
     pub fn take_calls(&self) -> Vec<String> {
         std::mem::take(&mut *self.calls.lock().unwrap())
@@ -263,6 +270,26 @@ impl World {
 
     fn read<R>(&self, f: impl FnOnce(&State) -> R) -> R {
         f(&self.state.lock().unwrap())
+    }
+
+    /// The pre-state as the record step takes it from this world.
+    pub async fn record(&self, instance: &str) -> PreState {
+        let live = super::describe(&self.ec2(), instance).await.unwrap();
+        super::prestate::gather(
+            &super::prestate::PreStateClients {
+                ec2: self.ec2(),
+                autoscaling: self.autoscaling(),
+                elbv2: self.elbv2(),
+                elb: self.elb(),
+                dynamodb: self.dynamodb(),
+                kms: self.kms(),
+            },
+            &live,
+            "recording execution",
+            "2026-11-29T10:00:00Z",
+        )
+        .await
+        .unwrap()
     }
 
     pub fn ec2(&self) -> aws_sdk_ec2::Client {

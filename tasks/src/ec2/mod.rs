@@ -1,5 +1,9 @@
 //! The EC2 compromise playbook's step logic, one module per step.
 //!
+//! A containment step's module holds its change and its undo, side by side (`isolate`,
+//! `forensics`, `profile`, `detach`, `protect`, `tag`), and each pair is tested as a round trip
+//! against a stateful fake of AWS (`fake`). `release` only orchestrates the undos.
+//!
 //! Every step reads the instance live first ([`describe`]): findings are minutes old and the
 //! instance may have changed, been replaced by its Auto Scaling group, or gone.
 
