@@ -3,9 +3,9 @@
 //! A step takes the clients it calls, and nothing else: a leaf function the one client it calls
 //! (`ip::nacl::deny` takes `&aws_sdk_ec2::Client`), a handler its one or two clients as
 //! arguments or, from three on, a small struct named for its step and declared next to it with
-//! [`clients!`] (`ec2::release::ReleaseClients`). So a signature says which services a step may
-//! call, and a mocked test builds exactly those clients: a call to any other service cannot
-//! compile.
+//! [`clients!`] (`ec2::release::ReleaseInstanceClients`). So a signature says which services a
+//! step may call, and a mocked test builds exactly those clients: a call to any other service
+//! cannot compile.
 //!
 //! Each Lambda builds only what its handler takes ([`Clients`], named once per task in
 //! `lambdas::Entry`), from the one SDK configuration [`crate::aws_config`] builds. A test there

@@ -5,11 +5,15 @@
 //! at its next free device names. Both wait for AWS (snapshots to complete, volumes to become
 //! available) by returning `IR.NotReady`, which the playbook retries with a patient backoff; a
 //! later run picks up where the last stopped (everything is found by its tags).
+//!
+//! The forensic interface's undo lives here too: [`detach_interface`] takes it off the instance
+//! on release (and keeps it, tagged with the case). Evidence volumes stay attached to the
+//! forensic instance: releasing the compromised instance does not end the investigation.
 
 use super::snapshot::case_snapshots;
 use super::{
-    check_instance_id, describe, filter, tag, FORENSIC_INTERFACE_DESCRIPTION, TAG_CASE,
-    TAG_INSTANCE, TAG_ROLE,
+    check_instance_id, describe, filter, tag, LiveInterface, FORENSIC_INTERFACE_DESCRIPTION,
+    TAG_CASE, TAG_INSTANCE, TAG_ROLE,
 };
 use crate::error::TaskError;
 use aws_sdk_ec2::config::http::HttpResponse;
@@ -357,6 +361,38 @@ async fn interface(
     Ok(())
 }
 
+/// Undoes [`interface`]: each forensic interface the case recorded and that is still attached
+/// (`attached`, read live) comes off `instance`. It is kept, tagged with the case, for the
+/// investigators to delete.
+pub async fn detach_interface(
+    ec2: &aws_sdk_ec2::Client,
+    instance: &str,
+    attached: &[LiveInterface],
+    act: bool,
+    out: &mut Outcome,
+) -> Result<(), TaskError> {
+    for n in attached {
+        out.act(
+            "ec2:DetachNetworkInterface",
+            &n.id,
+            format!("forensic interface off {instance} (kept, tagged with the case)"),
+        );
+        if act {
+            ec2.detach_network_interface()
+                .attachment_id(&n.attachment_id)
+                .send()
+                .await
+                .map_err(|e| {
+                    TaskError::from_sdk(
+                        e,
+                        &format!("detach forensic interface {} from {instance}", n.id),
+                    )
+                })?;
+        }
+    }
+    Ok(())
+}
+
 pub async fn handle(
     ec2: &aws_sdk_ec2::Client,
     dynamodb: &aws_sdk_dynamodb::Client,
@@ -370,6 +406,58 @@ pub async fn handle(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ec2::fake::{self, World, INSTANCE};
+
+    /// The do, then its undo: the interface the do attached comes off the instance by the
+    /// attachment the do made, and is kept (not deleted), tagged with the case; the instance's
+    /// own interfaces are untouched.
+    #[tokio::test]
+    async fn the_forensic_interface_attached_is_detached_and_kept() {
+        let w = World::before();
+        let step = fake::step(INSTANCE, false);
+        let before = w.snapshot();
+        let live = describe(&w.ec2(), INSTANCE).await.unwrap();
+        let mut out = Outcome::new(false);
+        interface(&w.ec2(), &w.dynamodb(), &step, &live, &mut out)
+            .await
+            .unwrap();
+        let attached = w.snapshot();
+        let (attachment, _) = attached
+            .eni("eni-forensic-1")
+            .attachment
+            .clone()
+            .expect("the do attached it");
+        w.take_calls();
+
+        let mut live = describe(&w.ec2(), INSTANCE).await.unwrap();
+        live.keep_recorded_forensic(
+            &crate::cases::forensic_interfaces(&w.dynamodb(), "cases", fake::CASE, INSTANCE)
+                .await
+                .unwrap(),
+        );
+        let mut out = Outcome::new(false);
+        detach_interface(
+            &w.ec2(),
+            INSTANCE,
+            &live.forensic_interfaces,
+            true,
+            &mut out,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            w.take_calls(),
+            [format!("ec2:DetachNetworkInterface {attachment}")]
+        );
+        let after = w.snapshot();
+        assert_eq!(after.attached(), before.attached());
+        let kept = after.eni("eni-forensic-1");
+        assert_eq!(kept.attachment, None);
+        assert_eq!(
+            kept.tags.get(TAG_CASE).map(String::as_str),
+            Some(fake::CASE)
+        );
+    }
 
     #[test]
     fn device_names_skip_the_used_ones_in_both_notations() {

@@ -15,6 +15,10 @@
 //! the interface gets its groups back and the step fails, so the case ends incomplete. Flows
 //! through NLB, NAT gateways, Transit Gateway and similar stay tracked; the
 //! optional subnet NACL step is the only cut for those, and it affects the whole subnet.
+//!
+//! The undo lives here too, beside each change: [`restore_groups`] gives each interface the
+//! groups the pre-state recorded, [`release_nacl`] lets go of the NACL denies the instance
+//! holds (the last holder removes the entry). `ec2::release` only calls them, in its order.
 
 use super::{check_instance_id, describe, filter, tag, LiveInterface, TAG_ROLE};
 use crate::cases::{self, ContainmentGroups, NaclEntry};
@@ -23,7 +27,8 @@ use crate::ip::{ledger, nacl};
 use aws_sdk_ec2::types::{
     IpPermission, IpRange, Ipv6Range, ResourceType, SecurityGroup, TagSpecification,
 };
-use contract::tasks::ec2::{InstanceStep, Outcome, Status};
+use contract::tasks::ec2::{InstanceStep, InterfaceState, Outcome, Status};
+use contract::ErrorName;
 use ipnet::IpNet;
 
 pub use contract::tags::marks::ISOLATION as TAG_ISOLATION;
@@ -544,6 +549,43 @@ async fn run(
     Ok(out)
 }
 
+/// Undoes the swaps of [`run`]: each interface still attached (`live`) gets back the groups the
+/// pre-state recorded for it; one that already has them is left alone, so a re-run changes
+/// nothing, and one no longer attached is named in a note.
+pub async fn restore_groups(
+    ec2: &aws_sdk_ec2::Client,
+    recorded: &[InterfaceState],
+    live: &[LiveInterface],
+    act: bool,
+    out: &mut Outcome,
+) -> Result<(), TaskError> {
+    for recorded in recorded {
+        let Some(now) = live.iter().find(|n| n.id == recorded.network_interface_id) else {
+            out.note(format!(
+                "{} is no longer attached; its groups were not restored",
+                recorded.network_interface_id
+            ));
+            continue;
+        };
+        if now.groups == recorded.security_groups {
+            continue;
+        }
+        out.act(
+            "ec2:ModifyNetworkInterfaceAttribute",
+            &now.id,
+            format!("groups -> [{}]", recorded.security_groups.join(", ")),
+        );
+        if act {
+            set_groups(ec2, &now.id, &recorded.security_groups)
+                .await
+                .map_err(|e| {
+                    TaskError::from_sdk(e, &format!("restore the groups of {}", now.id))
+                })?;
+        }
+    }
+    Ok(())
+}
+
 /// How long isolation waits for another writer of the same network ACL (40 instances of one
 /// subnet contained at once take turns of a few calls each).
 pub const ACL_WAIT: std::time::Duration = std::time::Duration::from_secs(45);
@@ -707,6 +749,70 @@ async fn hold_all(
     Ok(added)
 }
 
+/// Undoes [`nacl`]: the instance lets go of each deny the case recorded for it, under the ACL's
+/// lease, and the last holder removes the entry, so releasing one instance never lifts what
+/// another still needs. An entry recorded before denies were shared was the instance's alone:
+/// it is removed. A dry run says what it would remove.
+pub async fn release_nacl(
+    ec2: &aws_sdk_ec2::Client,
+    dynamodb: &aws_sdk_dynamodb::Client,
+    step: &InstanceStep,
+    out: &mut Outcome,
+) -> Result<(), TaskError> {
+    let table = &step.policy.case_table;
+    let act = !step.case.dry_run;
+    let holder = nacl_holder(&step.case.case_id, &step.instance_id);
+    let lease = nacl_lease(step);
+    for entry in cases::nacl_entries(dynamodb, table, &step.case.case_id, &step.instance_id).await?
+    {
+        let acl = &entry.network_acl_id;
+        let what = format!(
+            "rule {} ({} {})",
+            entry.rule_number,
+            if entry.egress { "egress" } else { "ingress" },
+            entry.network
+        );
+        let network: IpNet = entry.network.parse().map_err(|_| {
+            TaskError::new(
+                ErrorName::RecordTampered,
+                format!(
+                    "the case's record of {acl} names `{}`, not a network",
+                    entry.network
+                ),
+            )
+        })?;
+        if !act {
+            out.act(
+                "ec2:DeleteNetworkAclEntry",
+                acl,
+                format!("{what}, unless another contained instance still needs it"),
+            );
+            continue;
+        }
+        if !entry.held {
+            // Recorded before denies were shared: this instance owned the entry alone.
+            if nacl::remove_entry(ec2, acl, network, entry.egress, entry.rule_number).await? {
+                out.act("ec2:DeleteNetworkAclEntry", acl, what);
+            } else {
+                out.note(format!("{what} of {acl} was already removed"));
+            }
+            continue;
+        }
+        ledger::lock(dynamodb, table, acl, &lease, ACL_WAIT).await?;
+        let released =
+            nacl::release_deny(ec2, dynamodb, table, acl, network, entry.egress, &holder).await;
+        ledger::unlock(dynamodb, table, acl, &lease).await;
+        match released? {
+            nacl::Released::Removed { .. } => out.act("ec2:DeleteNetworkAclEntry", acl, what),
+            nacl::Released::Kept { others } => out.note(format!(
+                "{what} of {acl} stays: {others} other contained instance(s) still need it"
+            )),
+            nacl::Released::Gone => out.note(format!("{what} of {acl} was already removed")),
+        }
+    }
+    Ok(())
+}
+
 pub async fn handle(
     ec2: &aws_sdk_ec2::Client,
     dynamodb: &aws_sdk_dynamodb::Client,
@@ -715,4 +821,157 @@ pub async fn handle(
     let out = run(ec2, dynamodb, step.clone()).await?;
     super::remember(dynamodb, &step, "isolate", &out).await?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ec2::fake::{self, World, CLOSED_GROUP, INSTANCE, NEIGHBOUR};
+
+    /// The do, then its undo: each interface gets back exactly the groups the swap replaced,
+    /// and a second undo finds nothing to change.
+    #[tokio::test]
+    async fn restoring_the_groups_undoes_the_swap() {
+        let w = World::before();
+        let mut step = fake::step(INSTANCE, false);
+        step.policy.nacl_isolation = false;
+        let before = w.snapshot();
+        let recorded = w.record(INSTANCE).await;
+        run(&w.ec2(), &w.dynamodb(), step).await.unwrap();
+        for n in w.snapshot().attached() {
+            assert_eq!(n.groups, [CLOSED_GROUP], "{} is isolated", n.id);
+        }
+        w.take_calls();
+
+        let live = describe(&w.ec2(), INSTANCE).await.unwrap();
+        let mut out = Outcome::new(false);
+        restore_groups(
+            &w.ec2(),
+            &recorded.interfaces,
+            &live.interfaces,
+            true,
+            &mut out,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            w.take_calls(),
+            [
+                "ec2:ModifyNetworkInterfaceAttribute eni-a [sg-web, sg-db]",
+                "ec2:ModifyNetworkInterfaceAttribute eni-b [sg-admin]",
+            ]
+        );
+        assert_eq!(w.snapshot().enis, before.enis);
+
+        let live = describe(&w.ec2(), INSTANCE).await.unwrap();
+        let mut again = Outcome::new(false);
+        restore_groups(
+            &w.ec2(),
+            &recorded.interfaces,
+            &live.interfaces,
+            true,
+            &mut again,
+        )
+        .await
+        .unwrap();
+        assert_eq!(w.take_calls(), Vec::<String>::new());
+        assert!(again.actions.is_empty() && again.notes.is_empty());
+    }
+
+    /// An interface detached since isolation is not written to, and the outcome says so.
+    #[tokio::test]
+    async fn an_interface_gone_since_keeps_its_isolation_and_is_named() {
+        let w = World::before();
+        let mut step = fake::step(INSTANCE, false);
+        step.policy.nacl_isolation = false;
+        let recorded = w.record(INSTANCE).await;
+        run(&w.ec2(), &w.dynamodb(), step).await.unwrap();
+        w.change(|s| s.enis[1].attachment = None);
+        w.take_calls();
+
+        let live = describe(&w.ec2(), INSTANCE).await.unwrap();
+        let mut out = Outcome::new(false);
+        restore_groups(
+            &w.ec2(),
+            &recorded.interfaces,
+            &live.interfaces,
+            true,
+            &mut out,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            w.take_calls(),
+            ["ec2:ModifyNetworkInterfaceAttribute eni-a [sg-web, sg-db]"]
+        );
+        assert_eq!(
+            out.notes,
+            ["eni-b is no longer attached; its groups were not restored"]
+        );
+        assert_eq!(w.snapshot().eni("eni-b").groups, [CLOSED_GROUP]);
+    }
+
+    /// Two instances of one subnet hold the same denies. Releasing one lets go of its hold and
+    /// leaves the denies to the other; releasing the last removes exactly the entries the do
+    /// wrote, and the ACL and the ledger are as they were.
+    #[tokio::test]
+    async fn releasing_the_nacl_lets_go_and_the_last_holder_removes_the_denies() {
+        let w = World::before();
+        let before = w.snapshot();
+        let (first, second) = (fake::step(INSTANCE, false), fake::step(NEIGHBOUR, false));
+        let interfaces = describe(&w.ec2(), INSTANCE).await.unwrap().interfaces;
+        let mut out = Outcome::new(false);
+        nacl(&w.ec2(), &w.dynamodb(), &first, &interfaces, &mut out)
+            .await
+            .unwrap();
+        nacl(&w.ec2(), &w.dynamodb(), &second, &interfaces, &mut out)
+            .await
+            .unwrap();
+        let written: Vec<String> = w
+            .take_calls()
+            .iter()
+            .filter_map(|c| c.strip_prefix("ec2:CreateNetworkAclEntry "))
+            .map(|c| c.split(" deny").next().unwrap().to_string())
+            .collect();
+        assert_eq!(written.len(), 4, "both ways, IPv4 and IPv6: {written:?}");
+        let held = w.snapshot();
+
+        let mut out = Outcome::new(false);
+        release_nacl(&w.ec2(), &w.dynamodb(), &second, &mut out)
+            .await
+            .unwrap();
+        assert_eq!(w.snapshot().acl, held.acl, "the denies stay for the other");
+        assert!(out.actions.is_empty());
+        assert_eq!(out.notes.len(), 4);
+        assert!(
+            out.notes
+                .iter()
+                .all(|n| n.ends_with("stays: 1 other contained instance(s) still need it")),
+            "{:?}",
+            out.notes
+        );
+        for h in w.snapshot().ledger("held#") {
+            assert_eq!(
+                h.get("holders").and_then(|v| v.as_ss().ok()),
+                Some(&vec![nacl_holder(fake::CASE, INSTANCE)])
+            );
+        }
+
+        w.take_calls();
+        let mut out = Outcome::new(false);
+        release_nacl(&w.ec2(), &w.dynamodb(), &first, &mut out)
+            .await
+            .unwrap();
+        let removed: Vec<String> = w
+            .take_calls()
+            .iter()
+            .filter_map(|c| c.strip_prefix("ec2:DeleteNetworkAclEntry "))
+            .map(String::from)
+            .collect();
+        assert_eq!(removed, written, "the undo removes what the do wrote");
+        assert_eq!(out.actions.len(), 4);
+        let after = w.snapshot();
+        assert_eq!(after.acl, before.acl);
+        assert!(after.ledger("held#").is_empty() && after.ledger("lock#").is_empty());
+    }
 }

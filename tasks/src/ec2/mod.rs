@@ -1,11 +1,17 @@
 //! The EC2 compromise playbook's step logic, one module per step.
 //!
+//! A containment step's module holds its change and its undo, side by side (`isolate`,
+//! `forensics`, `profile`, `detach`, `protect`, `tag`), and each pair is tested as a round trip
+//! against a stateful fake of AWS (`fake`). `release` only orchestrates the undos.
+//!
 //! Every step reads the instance live first ([`describe`]): findings are minutes old and the
 //! instance may have changed, been replaced by its Auto Scaling group, or gone.
 
 pub mod assess;
 pub mod capture;
 pub mod detach;
+#[cfg(test)]
+pub(crate) mod fake;
 pub mod forensics;
 pub mod isolate;
 pub mod prestate;

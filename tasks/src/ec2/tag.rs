@@ -1,7 +1,10 @@
 //! Tag: the case id and containment status on the instance, where every responder and every
 //! tool looking at the instance will see them.
+//!
+//! The undo lives here too: [`mark_released`] sets the status to `released` on release (the
+//! case tag stays: the instance was part of the case).
 
-use super::{check_instance_id, tag, TAG_CASE, TAG_STATUS};
+use super::{check_instance_id, tag, Live, TAG_CASE, TAG_STATUS};
 use crate::error::TaskError;
 use contract::tasks::ec2::{InstanceStep, Outcome};
 
@@ -48,6 +51,30 @@ pub async fn set(
     Ok(out)
 }
 
+/// Undoes the status [`set`] wrote: `released`. `false` when the instance already says so (a
+/// re-run: nothing left to tag or record).
+pub async fn mark_released(
+    ec2: &aws_sdk_ec2::Client,
+    live: &Live,
+    act: bool,
+    out: &mut Outcome,
+) -> Result<bool, TaskError> {
+    let id = live.instance_id.as_str();
+    if live.tags.get(TAG_STATUS).map(String::as_str) == Some("released") {
+        return Ok(false);
+    }
+    out.act("ec2:CreateTags", id, format!("{TAG_STATUS}=released"));
+    if act {
+        ec2.create_tags()
+            .resources(id)
+            .tags(tag(TAG_STATUS, "released"))
+            .send()
+            .await
+            .map_err(|e| TaskError::from_sdk(e, &format!("tag {id} as released")))?;
+    }
+    Ok(true)
+}
+
 fn needs_tags(
     tags: &std::collections::BTreeMap<String, String>,
     case_id: &str,
@@ -70,6 +97,45 @@ pub async fn handle(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ec2::fake::{self, World, INSTANCE};
+
+    /// The do marks the instance contained; the undo marks it released, keeps the case tag,
+    /// and a second undo writes nothing (and says so, so the case is not recorded again).
+    #[tokio::test]
+    async fn release_marks_the_status_tagging_set() {
+        let w = World::before();
+        let before = w.snapshot();
+        set(&w.ec2(), &fake::step(INSTANCE, false), "contained")
+            .await
+            .unwrap();
+        assert_eq!(
+            w.snapshot().tags.get(TAG_STATUS).map(String::as_str),
+            Some("contained")
+        );
+        w.take_calls();
+
+        let live = crate::ec2::describe(&w.ec2(), INSTANCE).await.unwrap();
+        let mut out = Outcome::new(false);
+        assert!(mark_released(&w.ec2(), &live, true, &mut out)
+            .await
+            .unwrap());
+        assert_eq!(
+            w.take_calls(),
+            [format!("ec2:CreateTags {TAG_STATUS}=released")]
+        );
+        let mut tags = before.tags.clone();
+        tags.insert(TAG_CASE.into(), fake::CASE.into());
+        tags.insert(TAG_STATUS.into(), "released".into());
+        assert_eq!(w.snapshot().tags, tags);
+
+        let live = crate::ec2::describe(&w.ec2(), INSTANCE).await.unwrap();
+        let mut again = Outcome::new(false);
+        assert!(!mark_released(&w.ec2(), &live, true, &mut again)
+            .await
+            .unwrap());
+        assert_eq!(w.take_calls(), Vec::<String>::new());
+        assert!(again.actions.is_empty());
+    }
 
     #[test]
     fn tags_only_what_differs() {
