@@ -1,8 +1,8 @@
 //! `codegen`: synthesizes every playbook into `statemachines/` and `cloudformation/`.
 
 use clap::{Parser, Subcommand};
-use codegen::constructs::Settings;
 use codegen::cfn::example::Example;
+use codegen::constructs::Settings;
 use codegen::synth::{self, Artifacts, OWNED_DIRS};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

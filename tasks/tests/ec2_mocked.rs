@@ -518,3 +518,55 @@ async fn a_full_forensic_instance_is_a_named_error_with_the_fix() {
         err.message
     );
 }
+
+/// Lifting a session revocation on release: only "no such policy" means there is nothing to
+/// lift; a throttled read is an error Step Functions retries, never a silent "nothing to do"
+/// that would leave the role's sessions denied.
+#[tokio::test]
+async fn a_revocation_that_cannot_be_read_is_not_taken_for_none() {
+    use aws_sdk_iam::operation::get_role_policy::GetRolePolicyError;
+    use aws_sdk_iam::types::{InstanceProfile, Role};
+    let profile = mock!(aws_sdk_iam::Client::get_instance_profile).then_output(|| {
+        aws_sdk_iam::operation::get_instance_profile::GetInstanceProfileOutput::builder()
+            .instance_profile(
+                InstanceProfile::builder()
+                    .path("/")
+                    .instance_profile_name("web")
+                    .instance_profile_id("AIPAEXAMPLE")
+                    .arn("arn:aws:iam::123456789012:instance-profile/web")
+                    .create_date(aws_smithy_types::DateTime::from_secs(0))
+                    .roles(
+                        Role::builder()
+                            .path("/")
+                            .role_name("web-role")
+                            .role_id("AROAEXAMPLE")
+                            .arn("arn:aws:iam::123456789012:role/web-role")
+                            .create_date(aws_smithy_types::DateTime::from_secs(0))
+                            .build()
+                            .unwrap(),
+                    )
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    });
+    let throttled = mock!(aws_sdk_iam::Client::get_role_policy).then_error(|| {
+        GetRolePolicyError::generic(
+            aws_sdk_iam::error::ErrorMetadata::builder()
+                .code("Throttling")
+                .message("Rate exceeded")
+                .build(),
+        )
+    });
+    let iam = mock_client!(aws_sdk_iam, RuleMode::MatchAny, [&profile, &throttled]);
+    let recorded = contract::tasks::ec2::ProfileState {
+        association_id: "iip-assoc-1".into(),
+        arn: "arn:aws:iam::123456789012:instance-profile/web".into(),
+    };
+    let mut out = contract::tasks::outcome::Outcome::new(false);
+    let err = tasks::ec2::profile::lift_revocation(&iam, "case-1", Some(&recorded), true, &mut out)
+        .await
+        .unwrap_err();
+    assert_eq!(err.name, ErrorName::Throttled, "{}", err.message);
+    assert!(err.message.contains("web-role"), "{}", err.message);
+}

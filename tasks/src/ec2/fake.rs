@@ -167,6 +167,7 @@ pub fn step(instance: &str, dry_run: bool) -> InstanceStep {
             protected_tag: "aws-ir:protected".into(),
             excluded_accounts: String::new(),
             min_severity_automatic: 7.0,
+            approval_timeout_seconds: 3600.0,
             on_approval_timeout: "skip".into(),
             volatile_capture: false,
             capture_timeout_seconds: 5.0,

@@ -271,24 +271,55 @@ pub async fn lift_revocation(
         return Ok(());
     };
     let name = profile.arn.rsplit('/').next().unwrap_or_default();
-    let Ok(got) = iam
+    // Only "it does not exist" means there is nothing to lift: any other failure (throttling, a
+    // missing permission) would leave the role's sessions denied with nobody told.
+    let got = match iam
         .get_instance_profile()
         .instance_profile_name(name)
         .send()
         .await
-    else {
-        return Ok(());
+    {
+        Ok(got) => got,
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|e| e.is_no_such_entity_exception()) =>
+        {
+            out.note(format!(
+                "instance profile {name} no longer exists: no session revocation of its role to lift"
+            ));
+            return Ok(());
+        }
+        Err(e) => {
+            return Err(TaskError::from_sdk(
+                e,
+                &format!("read instance profile {name} to lift the session revocation of its role"),
+            ))
+        }
     };
     for role in got.instance_profile.map(|p| p.roles).unwrap_or_default() {
         let policy = revocation_policy_name(case_id);
-        if iam
+        let present = match iam
             .get_role_policy()
             .role_name(&role.role_name)
             .policy_name(&policy)
             .send()
             .await
-            .is_ok()
         {
+            Ok(_) => true,
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_no_such_entity_exception()) =>
+            {
+                false
+            }
+            Err(e) => {
+                return Err(TaskError::from_sdk(
+                    e,
+                    &format!("read {policy} of role {} to lift it", role.role_name),
+                ))
+            }
+        };
+        if present {
             out.act(
                 "iam:DeleteRolePolicy",
                 &role.role_name,
