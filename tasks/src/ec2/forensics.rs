@@ -10,7 +10,7 @@
 //! on release (and keeps it, tagged with the case). Evidence volumes stay attached to the
 //! forensic instance: releasing the compromised instance does not end the investigation.
 
-use super::snapshot::case_snapshots;
+use super::snapshot::{case_snapshots, CaseSnapshot};
 use super::{
     check_instance_id, describe, filter, tag, LiveInterface, FORENSIC_INTERFACE_DESCRIPTION,
     TAG_CASE, TAG_INSTANCE, TAG_ROLE,
@@ -97,16 +97,24 @@ async fn volumes(
             ),
         ));
     }
-    if let Some((s, _, st)) = snapshots.iter().find(|(_, _, st)| st != "completed") {
+    if let Some(s) = snapshots.iter().find(|s| s.state != "completed") {
         if !step.case.dry_run {
             return Err(TaskError::new(
                 ErrorName::NotReady,
-                format!("snapshot {s} is {st}; volumes are made from completed snapshots"),
+                format!(
+                    "snapshot {} is {}; volumes are made from completed snapshots",
+                    s.snapshot_id, s.state
+                ),
             ));
         }
     }
-    let mut used: Vec<String> = forensic.volumes.iter().map(|(d, _, _)| d.clone()).collect();
-    for (snapshot, source, _) in &snapshots {
+    let mut used: Vec<String> = forensic.volumes.iter().map(|v| v.device.clone()).collect();
+    for CaseSnapshot {
+        snapshot_id: snapshot,
+        volume_id: source,
+        ..
+    } in &snapshots
+    {
         let existing = ec2
             .describe_volumes()
             .filters(filter(&format!("tag:{TAG_SNAPSHOT}"), &[snapshot]))

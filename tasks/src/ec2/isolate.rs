@@ -32,8 +32,30 @@ use contract::ErrorName;
 use ipnet::IpNet;
 
 pub use contract::tags::marks::ISOLATION as TAG_ISOLATION;
-pub const OPEN: &str = "open";
-pub const CLOSED: &str = "closed";
+
+/// The two containment groups of a VPC: `Open` allows everything, so that the flows the
+/// instance's groups tracked become untracked for an instant; `Closed` allows nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupKind {
+    Open,
+    Closed,
+}
+
+impl GroupKind {
+    /// Its `aws-ir:isolation` tag value, and how messages name it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupKind::Open => "open",
+            GroupKind::Closed => "closed",
+        }
+    }
+}
+
+impl std::fmt::Display for GroupKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 /// Tries of the second swap (untracked → isolated) before the interface's groups are put back.
 const SWAP_TRIES: u32 = 3;
 
@@ -78,7 +100,7 @@ enum Change {
 /// group comes with default outbound rules (`-1` to 0.0.0.0/0, and to ::/0 in a VPC with IPv6),
 /// which are kept or removed as the kind needs; only a missing family is authorized (AWS
 /// refuses a duplicate rule).
-fn changes(live: &SecurityGroup, kind: &str) -> Vec<(Change, String)> {
+fn changes(live: &SecurityGroup, kind: GroupKind) -> Vec<(Change, String)> {
     let mut out = Vec::new();
     let missing = |rules: &[IpPermission], protocol: &str| {
         let (v4, v6) = rules
@@ -102,7 +124,7 @@ fn changes(live: &SecurityGroup, kind: &str) -> Vec<(Change, String)> {
         }
         (!(v4 && v6)).then(|| rule.build())
     };
-    if kind == OPEN {
+    if kind == GroupKind::Open {
         for p in ["tcp", "udp"] {
             if let Some(rule) = missing(live.ip_permissions(), p) {
                 out.push((
@@ -152,7 +174,7 @@ fn changes(live: &SecurityGroup, kind: &str) -> Vec<(Change, String)> {
 /// Plans the changes `live` needs, and makes them unless `act` is false.
 async fn shape(
     ec2: &aws_sdk_ec2::Client,
-    kind: &str,
+    kind: GroupKind,
     live: &SecurityGroup,
     act: bool,
     out: &mut Outcome,
@@ -222,15 +244,15 @@ async fn shape(
 async fn create_group(
     ec2: &aws_sdk_ec2::Client,
     vpc: &str,
-    kind: &str,
+    kind: GroupKind,
     execution: &str,
 ) -> Result<SecurityGroup, TaskError> {
-    let stem = if kind == OPEN {
+    let stem = if kind == GroupKind::Open {
         "aws-ir-untrack"
     } else {
         "aws-ir-isolation"
     };
-    let description = if kind == OPEN {
+    let description = if kind == GroupKind::Open {
         "aws-ir: allows all traffic so tracked flows become untracked, for an instant before isolation"
     } else {
         "aws-ir: isolation, no inbound or outbound rules"
@@ -257,7 +279,7 @@ async fn create_group(
             TagSpecification::builder()
                 .resource_type(ResourceType::SecurityGroup)
                 .tags(tag(TAG_ROLE, "isolation"))
-                .tags(tag(TAG_ISOLATION, kind))
+                .tags(tag(TAG_ISOLATION, kind.as_str()))
                 .tags(tag("Name", &name))
                 .build(),
         )
@@ -327,11 +349,13 @@ async fn ensure_groups(
         let live = read_groups(ec2, &[r.open.clone(), r.closed.clone()]).await?;
         let find = |id: &str| live.iter().find(|g| g.group_id() == Some(id)).cloned();
         if let (Some(open), Some(closed)) = (find(&r.open), find(&r.closed)) {
-            if !(changes(&open, OPEN).is_empty() && changes(&closed, CLOSED).is_empty()) {
+            if !(changes(&open, GroupKind::Open).is_empty()
+                && changes(&closed, GroupKind::Closed).is_empty())
+            {
                 out.note(format!("the recorded containment groups of {vpc} ({}, {}) had other rules than aws-ir gave them: put right", r.open, r.closed));
             }
-            shape(ec2, OPEN, &open, act, out).await?;
-            shape(ec2, CLOSED, &closed, act, out).await?;
+            shape(ec2, GroupKind::Open, &open, act, out).await?;
+            shape(ec2, GroupKind::Closed, &closed, act, out).await?;
             return Ok(r.clone());
         }
         out.note(format!(
@@ -339,7 +363,7 @@ async fn ensure_groups(
             r.open, r.closed
         ));
     }
-    for kind in [OPEN, CLOSED] {
+    for kind in [GroupKind::Open, GroupKind::Closed] {
         out.act(
             "ec2:CreateSecurityGroup",
             vpc,
@@ -349,21 +373,21 @@ async fn ensure_groups(
     if !act {
         return Ok(ContainmentGroups {
             vpc: vpc.into(),
-            open: format!("<{OPEN} group of {vpc}>"),
-            closed: format!("<{CLOSED} group of {vpc}>"),
+            open: format!("<{} group of {vpc}>", GroupKind::Open),
+            closed: format!("<{} group of {vpc}>", GroupKind::Closed),
         });
     }
     let (open, closed) = (
-        create_group(ec2, vpc, OPEN, &step.execution).await?,
-        create_group(ec2, vpc, CLOSED, &step.execution).await?,
+        create_group(ec2, vpc, GroupKind::Open, &step.execution).await?,
+        create_group(ec2, vpc, GroupKind::Closed, &step.execution).await?,
     );
     let groups = ContainmentGroups {
         vpc: vpc.into(),
         open: open.group_id().unwrap_or_default().to_string(),
         closed: closed.group_id().unwrap_or_default().to_string(),
     };
-    shape(ec2, OPEN, &open, true, out).await?;
-    shape(ec2, CLOSED, &closed, true, out).await?;
+    shape(ec2, GroupKind::Open, &open, true, out).await?;
+    shape(ec2, GroupKind::Closed, &closed, true, out).await?;
     if cases::record_containment_groups(dynamodb, table, &groups, recorded.as_ref(), &crate::now())
         .await?
     {

@@ -50,8 +50,16 @@ pub struct Live {
     /// Interfaces the playbook attached for forensic access: never isolated, detached on release.
     pub forensic_interfaces: Vec<LiveInterface>,
     pub profile_arn: Option<String>,
-    pub volumes: Vec<(String, String, bool)>,
+    pub volumes: Vec<LiveVolume>,
     pub tags: BTreeMap<String, String>,
+}
+
+/// An EBS volume attached to the instance, as its block device mapping says.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LiveVolume {
+    pub device: String,
+    pub volume_id: String,
+    pub delete_on_termination: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -140,11 +148,11 @@ impl Live {
                 .iter()
                 .filter_map(|m| {
                     let ebs = m.ebs()?;
-                    Some((
-                        m.device_name()?.to_string(),
-                        ebs.volume_id()?.to_string(),
-                        ebs.delete_on_termination().unwrap_or(false),
-                    ))
+                    Some(LiveVolume {
+                        device: m.device_name()?.to_string(),
+                        volume_id: ebs.volume_id()?.to_string(),
+                        delete_on_termination: ebs.delete_on_termination().unwrap_or(false),
+                    })
                 })
                 .collect(),
             tags: i

@@ -263,10 +263,10 @@ pub async fn gather(
         volumes: live
             .volumes
             .iter()
-            .map(|(device, volume, keep)| VolumeState {
-                device_name: device.clone(),
-                volume_id: volume.clone(),
-                delete_on_termination: *keep,
+            .map(|v| VolumeState {
+                device_name: v.device.clone(),
+                volume_id: v.volume_id.clone(),
+                delete_on_termination: v.delete_on_termination,
             })
             .collect(),
         tags: live.tags.clone(),

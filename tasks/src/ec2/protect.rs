@@ -45,8 +45,8 @@ async fn run(ec2: &aws_sdk_ec2::Client, step: InstanceStep) -> Result<Outcome, T
     let deleted_on_termination: Vec<String> = live
         .volumes
         .iter()
-        .filter(|(_, _, d)| *d)
-        .map(|(dev, _, _)| dev.clone())
+        .filter(|v| v.delete_on_termination)
+        .map(|v| v.device.clone())
         .collect();
 
     let mut out = Outcome::new(step.case.dry_run);
@@ -177,7 +177,7 @@ pub async fn restore(
             !live
                 .volumes
                 .iter()
-                .any(|(dev, _, delete)| *dev == v.device_name && *delete)
+                .any(|l| l.device == v.device_name && l.delete_on_termination)
         })
         .collect();
     for v in &kept {

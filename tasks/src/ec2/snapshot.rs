@@ -9,12 +9,22 @@ use aws_sdk_ec2::types::{
 };
 use contract::tasks::ec2::{InstanceStep, Outcome, Status};
 
-/// The case's snapshots of `instance`: (snapshot, volume, state).
+/// A snapshot a case took of one of an instance's volumes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseSnapshot {
+    pub snapshot_id: String,
+    /// The volume it was taken from.
+    pub volume_id: String,
+    /// `pending`, `completed`, `error`, ...
+    pub state: String,
+}
+
+/// The case's snapshots of `instance`.
 pub async fn case_snapshots(
     ec2: &aws_sdk_ec2::Client,
     case_id: &str,
     instance: &str,
-) -> Result<Vec<(String, String, String)>, TaskError> {
+) -> Result<Vec<CaseSnapshot>, TaskError> {
     let out = ec2
         .describe_snapshots()
         .owner_ids("self")
@@ -31,14 +41,13 @@ pub async fn case_snapshots(
     Ok(out
         .snapshots()
         .iter()
-        .map(|s| {
-            (
-                s.snapshot_id().unwrap_or_default().to_string(),
-                s.volume_id().unwrap_or_default().to_string(),
-                s.state()
-                    .map(|st| st.as_str().to_string())
-                    .unwrap_or_default(),
-            )
+        .map(|s| CaseSnapshot {
+            snapshot_id: s.snapshot_id().unwrap_or_default().to_string(),
+            volume_id: s.volume_id().unwrap_or_default().to_string(),
+            state: s
+                .state()
+                .map(|st| st.as_str().to_string())
+                .unwrap_or_default(),
         })
         .collect())
 }
@@ -56,7 +65,7 @@ async fn run(ec2: &aws_sdk_ec2::Client, step: InstanceStep) -> Result<Outcome, T
             existing.len(),
             existing
                 .iter()
-                .map(|(s, v, st)| format!("{s} of {v} ({st})"))
+                .map(|s| format!("{} of {} ({})", s.snapshot_id, s.volume_id, s.state))
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
@@ -70,7 +79,7 @@ async fn run(ec2: &aws_sdk_ec2::Client, step: InstanceStep) -> Result<Outcome, T
     let volumes: Vec<String> = live
         .volumes
         .iter()
-        .map(|(d, v, _)| format!("{v} ({d})"))
+        .map(|v| format!("{} ({})", v.volume_id, v.device))
         .collect();
     out.act(
         "ec2:CreateSnapshots",
