@@ -64,18 +64,6 @@ impl Flow<'_> {
     }
 }
 
-/// `ec2-release` → `Ec2Release`.
-pub fn pascal(id: &str) -> String {
-    id.split(['-', '_'])
-        .map(|w| {
-            let mut c = w.chars();
-            c.next()
-                .map(|f| f.to_uppercase().chain(c).collect::<String>())
-                .unwrap_or_default()
-        })
-        .collect()
-}
-
 /// The definition variable naming another playbook's state machine (a hand-off target),
 /// resolved to `arn:…:stateMachine:<StackPrefix>-<id>`: stacks name their machines after
 /// themselves, so the ARN is computed, not looked up by a tag anyone could copy.
@@ -161,7 +149,7 @@ impl Playbook {
         for c in &self.companions {
             flows.push(Flow {
                 id: c.id,
-                prefix: pascal(c.id),
+                prefix: contract::naming::pascal(c.id),
                 machine: &c.machine,
                 triggers: &c.triggers,
             });
@@ -568,12 +556,13 @@ fn add_machine(
                     "Destinations": [{"CloudWatchLogsLogGroup": {"LogGroupArn": get_att(&flow.logs_id(), "Arn")}}],
                 },
                 "TracingConfiguration": {"Enabled": true},
-                "Tags": [{"Key": "aws-ir:playbook", "Value": flow.id}],
+                "Tags": [{"Key": contract::tags::marks::PLAYBOOK, "Value": flow.id}],
             }),
         ),
     );
     t.output(
-        &format!("{p}StateMachineArn"),
+        // irctl finds the machines by this name (`naming::machine_of_output`).
+        &contract::naming::machine_output((!p.is_empty()).then_some(flow.id)),
         Output::new(
             "The playbook's state machine; watch its executions here.",
             ref_(&flow.machine_id()),
