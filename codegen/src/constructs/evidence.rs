@@ -58,9 +58,6 @@ pub fn add(t: &mut Template, needed: &[StackResource]) {
 pub const CAPTURE_URL_PATTERN: &str =
     "^(none|https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/[A-Za-z0-9._~%/+=&?:-]*)$";
 
-/// A stack's case table is `<stack name>-cases`.
-pub const CASE_TABLE_SUFFIX: &str = contract::case_table::TABLE_SUFFIX;
-
 /// What only aws-ir may do to a case table's items. (The table's own settings and this policy
 /// stay with the deployer: CloudFormation updates them, and changing them is an administrator's
 /// act that CloudTrail records.)
@@ -135,7 +132,7 @@ fn case_table(t: &mut Template) {
             json!({
                 // Named after the stack, so that another stack of the deployment can read it
                 // (the settings stack reads which groups are aws-ir's containment groups).
-                "TableName": sub(&format!("${{AWS::StackName}}{CASE_TABLE_SUFFIX}")),
+                "TableName": sub(&format!("${{AWS::StackName}}{}", case_table::TABLE_SUFFIX)),
                 "BillingMode": "PAY_PER_REQUEST",
                 "AttributeDefinitions": [
                     {"AttributeName": case_table::PARTITION_KEY, "AttributeType": "S"},
@@ -159,7 +156,7 @@ fn case_table(t: &mut Template) {
                         "Effect": "Deny",
                         "Principal": "*",
                         "Action": CASE_TABLE_WRITES,
-                        "Resource": sub(&format!("arn:${{AWS::Partition}}:dynamodb:${{AWS::Region}}:${{AWS::AccountId}}:table/${{AWS::StackName}}{CASE_TABLE_SUFFIX}")),
+                        "Resource": sub(&format!("arn:${{AWS::Partition}}:dynamodb:${{AWS::Region}}:${{AWS::AccountId}}:table/${{AWS::StackName}}{}", case_table::TABLE_SUFFIX)),
                         "Condition": {"ArnNotLike": {"aws:PrincipalArn": sub(contract::trust::OWN_ROLES)}},
                     }],
                 }},

@@ -416,7 +416,7 @@ fn substitutions(
                 "${{{}}}-{}{}",
                 params::STACK_PREFIX,
                 peer.replace('_', "-"),
-                evidence::CASE_TABLE_SUFFIX
+                contract::case_table::TABLE_SUFFIX
             ))
         } else if let Some(peer) = var.strip_prefix(PEER_MACHINE) {
             ensure_stack_prefix(t);
