@@ -11,7 +11,6 @@ set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d "${BUILD_COST_DIR:-${TMPDIR:-/tmp}}/aws-ir-build-cost.XXXXXX")"
 clone="$work/clone"
-log="$work/step.log"
 cleanup() {
     (cd "$clone" 2>/dev/null && e2e/harness/down.sh >/dev/null 2>&1) || true
     [[ -n "${BUILD_COST_KEEP:-}" ]] || rm -rf "$work"
@@ -26,9 +25,9 @@ echo "build-cost: fresh clone of $(git rev-parse --short HEAD) in $clone, CARGO_
 
 declare -A took
 timed() {  # NAME COMMAND...
-    local name=$1 start
+    local name=$1 start log="$work/$1.log"
     shift
-    echo "build-cost: $name: $*"
+    echo "build-cost: $name: $* (log: $log)"
     start=$(date +%s)
     if ! "$@" >"$log" 2>&1; then
         tail -40 "$log"
