@@ -624,3 +624,19 @@ def test_object_lock_default_retention_in_days_applies_to_new_objects(aws: Any, 
     assert head["ObjectLockMode"] == "GOVERNANCE"
     days = (head["ObjectLockRetainUntilDate"] - datetime.now(UTC)).days
     assert 28 <= days <= 30, head["ObjectLockRetainUntilDate"]
+
+
+def test_object_lock_default_retention_in_days_set_through_the_api_applies_to_new_objects(aws: Any, uid: str) -> None:
+    # PutObjectLockConfiguration with Days only leaves moto's Years as None (every PutObject then
+    # failed with HTTP 500 before patch_s3_object_lock_default_retention).
+    s3 = aws("s3")
+    bucket = f"locked-api-{uid}"
+    s3.create_bucket(Bucket=bucket, ObjectLockEnabledForBucket=True)
+    s3.put_object_lock_configuration(
+        Bucket=bucket,
+        ObjectLockConfiguration={"ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 7}}},
+    )
+    s3.put_object(Bucket=bucket, Key="evidence", Body=b"memory", ContentMD5=base64.b64encode(hashlib.md5(b"memory").digest()).decode())
+    head = s3.head_object(Bucket=bucket, Key="evidence")
+    assert head["ObjectLockMode"] == "COMPLIANCE"
+    assert 6 <= (head["ObjectLockRetainUntilDate"] - datetime.now(UTC)).days <= 7, head["ObjectLockRetainUntilDate"]

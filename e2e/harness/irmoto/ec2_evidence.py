@@ -8,29 +8,7 @@ interfaces, swaps the instance profile, and takes the instance out of its Auto S
 load balancers. Probed against moto 5.2.5, those calls failed (HTTP 500), answered with fixed
 values, or accepted what EC2 refuses. Each patch below is one function, with the AWS page whose
 behaviour it restores and the moto internals it replaces; they are listed in
-``# --------------------------------------------------------------------------
-# S3 Object Lock default retention in days
-# AWS doc: Amazon S3 API Reference, "PutObjectLockConfiguration" / DefaultRetention (Days or
-# Years, one of them); every new object version gets the bucket's default retention.
-# moto 5.2.5 (moto/s3/models.py FakeBucket.default_retention) multiplies the unset Years
-# (None) by 365, so with a retention in Days every PutObject answers HTTP 500.
-# --------------------------------------------------------------------------
-
-
-def patch_s3_object_lock_default_retention() -> None:
-    import datetime
-
-    from moto.core.utils import utcnow
-    from moto.s3.models import FakeBucket
-
-    def default_retention(self):  # type: ignore[no-untyped-def]
-        days = int(self.default_lock_days or 0) + 365 * int(self.default_lock_years or 0)
-        return (utcnow() + datetime.timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-    FakeBucket.default_retention = default_retention  # type: ignore[method-assign]
-
-
-EC2_EVIDENCE_EXTENSIONS`` and applied by ``irmoto.extensions.apply_all()``.
+``EC2_EVIDENCE_EXTENSIONS`` and applied by ``irmoto.extensions.apply_all()``.
 
 The emulated SSM Agent
 ----------------------
@@ -89,8 +67,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 LOG = logging.getLogger("irmoto.ec2_evidence")
-_ORIGINALS: dict[
-    patch_s3_object_lock_default_retention,str, Any] = {}
+_ORIGINALS: dict[str, Any] = {}
 
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -1446,7 +1423,30 @@ def patch_elb_instances_answers() -> None:
     ELBResponse.deregister_instances_from_load_balancer = deregister_instances_from_load_balancer  # type: ignore[method-assign]
 
 
+# --------------------------------------------------------------------------
+# S3 Object Lock default retention in days
+# AWS doc: Amazon S3 API Reference, "PutObjectLockConfiguration" / DefaultRetention (Days or
+# Years, one of them); every new object version gets the bucket's default retention.
+# moto 5.2.5 (moto/s3/models.py FakeBucket.default_retention) multiplies the unset Years
+# (None) by 365, so with a retention in Days every PutObject answers HTTP 500.
+# --------------------------------------------------------------------------
+
+
+def patch_s3_object_lock_default_retention() -> None:
+    import datetime
+
+    from moto.core.utils import utcnow
+    from moto.s3.models import FakeBucket
+
+    def default_retention(self):  # type: ignore[no-untyped-def]
+        days = int(self.default_lock_days or 0) + 365 * int(self.default_lock_years or 0)
+        return (utcnow() + datetime.timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    FakeBucket.default_retention = default_retention  # type: ignore[method-assign]
+
+
 EC2_EVIDENCE_EXTENSIONS: list[Callable[[], None]] = [
+    patch_s3_object_lock_default_retention,
     patch_cfn_ssm_document,
     patch_ssm_agent_endpoint,
     patch_ssm_describe_instance_information,

@@ -1137,6 +1137,10 @@ from .ec2_evidence import EC2_EVIDENCE_EXTENSIONS  # noqa: E402  (same reason)
 
 EXTENSIONS.extend(EC2_EVIDENCE_EXTENSIONS)
 
+from .ebs_direct import EBS_DIRECT_EXTENSIONS  # noqa: E402  (same reason)
+
+EXTENSIONS.extend(EBS_DIRECT_EXTENSIONS)
+
 from .faults import FAULT_EXTENSIONS  # noqa: E402  (same reason)
 
 EXTENSIONS.extend(FAULT_EXTENSIONS)

@@ -1,0 +1,143 @@
+"""irmoto.ebs_direct: EBS direct API reads of the snapshots EC2 takes, and volumes with content."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from conftest import REGION
+from irmoto.ebs_direct import BLOCK_SIZE, VOLUME_BLOCKS_PATH, block_bytes
+
+
+@pytest.fixture(scope="module")
+def aws1(moto_endpoint: str) -> Any:
+    """Clients that do not retry: plain moto answers these calls with HTTP 500, which SDKs retry."""
+    session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
+    config = Config(retries={"max_attempts": 1, "mode": "standard"})
+    return lambda service: session.client(service, endpoint_url=moto_endpoint, config=config)
+
+
+def harness(endpoint: str, body: dict[str, Any]) -> dict[str, Any]:
+    request = urllib.request.Request(endpoint + VOLUME_BLOCKS_PATH, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+def volume(aws1: Any, size: int = 1) -> str:
+    return aws1("ec2").create_volume(Size=size, AvailabilityZone="us-east-1a")["VolumeId"]
+
+
+def error(call: Any) -> tuple[str, str | None]:
+    with pytest.raises(ClientError) as e:
+        call()
+    return e.value.response["Error"]["Code"], e.value.response.get("Reason")
+
+
+def test_a_snapshot_holds_the_blocks_its_volume_held_when_taken(aws1: Any, moto_endpoint: str, uid: str) -> None:
+    ec2, ebs = aws1("ec2"), aws1("ebs")
+    vol = volume(aws1)
+    harness(moto_endpoint, {"volume_id": vol, "blocks": {"0": f"a-{uid}", "7": f"b-{uid}"}})
+    snap = ec2.create_snapshot(VolumeId=vol)["SnapshotId"]
+    harness(moto_endpoint, {"volume_id": vol, "blocks": {"3": "written later"}})
+
+    listed = ebs.list_snapshot_blocks(SnapshotId=snap)
+    assert listed["BlockSize"] == BLOCK_SIZE == 524288
+    assert listed["VolumeSize"] == 1
+    assert [b["BlockIndex"] for b in listed["Blocks"]] == [0, 7]  # sparse: 1..6 never written
+    assert "NextToken" not in listed
+    for block, seed in zip(listed["Blocks"], [f"a-{uid}", f"b-{uid}"], strict=True):
+        got = ebs.get_snapshot_block(SnapshotId=snap, BlockIndex=block["BlockIndex"], BlockToken=block["BlockToken"])
+        data = got["BlockData"].read()
+        assert data == block_bytes(seed)
+        assert got["DataLength"] == BLOCK_SIZE
+        assert got["ChecksumAlgorithm"] == "SHA256"
+        assert got["Checksum"] == base64.b64encode(hashlib.sha256(data).digest()).decode()
+
+
+def test_copy_snapshot_and_create_snapshots_keep_the_blocks(aws1: Any, moto_endpoint: str, uid: str) -> None:
+    ec2, ebs = aws1("ec2"), aws1("ebs")
+    vol = volume(aws1)
+    harness(moto_endpoint, {"volume_id": vol, "blocks": {"2": uid}})
+    snap = ec2.create_snapshot(VolumeId=vol)["SnapshotId"]
+    copy = ec2.copy_snapshot(SourceSnapshotId=snap, SourceRegion=REGION)["SnapshotId"]
+    blocks = ebs.list_snapshot_blocks(SnapshotId=copy)["Blocks"]
+    assert [b["BlockIndex"] for b in blocks] == [2]
+    data = ebs.get_snapshot_block(SnapshotId=copy, BlockIndex=2, BlockToken=blocks[0]["BlockToken"])["BlockData"].read()
+    assert data == block_bytes(uid)
+
+    subnet = ec2.create_subnet(VpcId=ec2.create_vpc(CidrBlock="10.31.0.0/16")["Vpc"]["VpcId"], CidrBlock="10.31.1.0/24",
+                               AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
+    instance = ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, SubnetId=subnet)["Instances"][0]
+    root = ec2.describe_volumes(Filters=[{"Name": "attachment.instance-id", "Values": [instance["InstanceId"]]}])["Volumes"][0]
+    harness(moto_endpoint, {"volume_id": root["VolumeId"], "blocks": {"0": f"boot-{uid}"}})
+    taken = ec2.create_snapshots(InstanceSpecification={"InstanceId": instance["InstanceId"]})["Snapshots"]
+    assert [b["BlockIndex"] for b in ebs.list_snapshot_blocks(SnapshotId=taken[0]["SnapshotId"])["Blocks"]] == [0]
+
+
+def test_listing_pages_in_block_order_from_a_starting_index(aws1: Any, moto_endpoint: str, uid: str) -> None:
+    ec2, ebs = aws1("ec2"), aws1("ebs")
+    vol = volume(aws1)
+    written = list(range(0, 2 * 250, 2))  # 250 blocks, every other one
+    harness(moto_endpoint, {"volume_id": vol, "blocks": {str(i): f"{uid}-{i}" for i in written}})
+    snap = ec2.create_snapshot(VolumeId=vol)["SnapshotId"]
+
+    first = ebs.list_snapshot_blocks(SnapshotId=snap, MaxResults=100)
+    assert [b["BlockIndex"] for b in first["Blocks"]] == written[:100]
+    second = ebs.list_snapshot_blocks(SnapshotId=snap, MaxResults=100, NextToken=first["NextToken"],
+                                      StartingBlockIndex=0)  # NextToken wins
+    assert [b["BlockIndex"] for b in second["Blocks"]] == written[100:200]
+    third = ebs.list_snapshot_blocks(SnapshotId=snap, MaxResults=100, NextToken=second["NextToken"])
+    assert [b["BlockIndex"] for b in third["Blocks"]] == written[200:]
+    assert "NextToken" not in third
+    ranged = ebs.list_snapshot_blocks(SnapshotId=snap, MaxResults=100, StartingBlockIndex=401)
+    assert [b["BlockIndex"] for b in ranged["Blocks"]] == [i for i in written if i >= 401]
+
+    # Tokens from an earlier listing stay valid until they expire (two readers of one snapshot).
+    old = first["Blocks"][0]
+    assert ebs.get_snapshot_block(SnapshotId=snap, BlockIndex=old["BlockIndex"], BlockToken=old["BlockToken"])["DataLength"] == BLOCK_SIZE
+
+
+def test_bad_requests_fail_as_ebs_fails_them(aws1: Any, moto_endpoint: str, uid: str) -> None:
+    ec2, ebs = aws1("ec2"), aws1("ebs")
+    vol = volume(aws1)
+    harness(moto_endpoint, {"volume_id": vol, "blocks": {"1": uid, "2": uid}})
+    snap = ec2.create_snapshot(VolumeId=vol)["SnapshotId"]
+    blocks = ebs.list_snapshot_blocks(SnapshotId=snap)["Blocks"]
+
+    assert error(lambda: ebs.list_snapshot_blocks(SnapshotId="snap-0000000000000000f")) == ("ResourceNotFoundException", "SNAPSHOT_NOT_FOUND")
+    assert error(lambda: ebs.list_snapshot_blocks(SnapshotId=snap, MaxResults=10001))[0] == "ValidationException"
+    assert error(lambda: ebs.list_snapshot_blocks(SnapshotId=snap, NextToken="bm90IGEgdG9rZW4="))[1] == "INVALID_PAGE_TOKEN"
+    # A token is for its own block only.
+    assert error(lambda: ebs.get_snapshot_block(SnapshotId=snap, BlockIndex=2, BlockToken=blocks[0]["BlockToken"])) == (
+        "ValidationException", "INVALID_BLOCK_TOKEN")
+    assert error(lambda: ebs.get_snapshot_block(SnapshotId=snap, BlockIndex=1, BlockToken="AAAA"))[1] == "INVALID_BLOCK_TOKEN"
+
+
+def test_a_block_corrupted_in_transit_no_longer_matches_its_checksum(aws1: Any, moto_endpoint: str, uid: str) -> None:
+    ec2, ebs = aws1("ec2"), aws1("ebs")
+    vol = volume(aws1)
+    harness(moto_endpoint, {"volume_id": vol, "blocks": {"4": uid}})
+    snap = ec2.create_snapshot(VolumeId=vol)["SnapshotId"]
+    harness(moto_endpoint, {"snapshot_id": snap, "corrupt_in_transit": [4]})
+    token = ebs.list_snapshot_blocks(SnapshotId=snap)["Blocks"][0]["BlockToken"]
+    got = ebs.get_snapshot_block(SnapshotId=snap, BlockIndex=4, BlockToken=token)
+    data = got["BlockData"].read()
+    assert got["Checksum"] == base64.b64encode(hashlib.sha256(block_bytes(uid)).digest()).decode()
+    assert base64.b64encode(hashlib.sha256(data).digest()).decode() != got["Checksum"]
+
+
+def test_blocks_outside_the_volume_are_refused(moto_endpoint: str, aws1: Any) -> None:
+    vol = volume(aws1, size=1)  # 2,048 blocks of 512 KiB
+    with pytest.raises(urllib.error.HTTPError) as e:
+        harness(moto_endpoint, {"volume_id": vol, "blocks": {"2048": "x"}})
+    assert e.value.code == 400
