@@ -5,6 +5,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from typing import Any
@@ -14,7 +17,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import REGION
+from conftest import HARNESS, REGION
 from irmoto.ebs_direct import BLOCK_SIZE, VOLUME_BLOCKS_PATH, block_bytes
 
 
@@ -141,3 +144,22 @@ def test_blocks_outside_the_volume_are_refused(moto_endpoint: str, aws1: Any) ->
     with pytest.raises(urllib.error.HTTPError) as e:
         harness(moto_endpoint, {"volume_id": vol, "blocks": {"2048": "x"}})
     assert e.value.code == 400
+
+
+def test_the_volume_blocks_fixture_writes_blocks_and_says_what_a_reader_must_find(aws1: Any, moto_endpoint: str,
+                                                                                  uid: str) -> None:
+    vol = volume(aws1)
+    env = {**os.environ, "AWS_ENDPOINT_URL": moto_endpoint, "AWS_ACCESS_KEY_ID": "testing",
+           "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": REGION}
+    done = subprocess.run([sys.executable, "-m", "irmoto.fixtures", "volume-blocks", vol, "--block", f"9={uid}",
+                           "--block", f"1={uid}-x"], cwd=HARNESS, env=env, capture_output=True, text=True, check=True)
+    said = json.loads(done.stdout)
+    assert said["Blocks"] == [1, 9]
+    snap = aws1("ec2").create_snapshot(VolumeId=vol)["SnapshotId"]
+    ebs = aws1("ebs")
+    digests = []
+    for block in ebs.list_snapshot_blocks(SnapshotId=snap)["Blocks"]:
+        got = ebs.get_snapshot_block(SnapshotId=snap, BlockIndex=block["BlockIndex"], BlockToken=block["BlockToken"])
+        assert said["Sha256"][str(block["BlockIndex"])] == got["Checksum"]
+        digests.append(base64.b64decode(got["Checksum"]))
+    assert said["Linear"] == base64.b64encode(hashlib.sha256(b"".join(digests)).digest()).decode()

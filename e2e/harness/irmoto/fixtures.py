@@ -30,7 +30,9 @@ emulator evaluates the policies of such principals, never those of the `testing`
 from __future__ import annotations
 
 import argparse
+import base64
 import fcntl
+import hashlib
 import ipaddress
 import json
 import os
@@ -85,6 +87,30 @@ def ssm_agent(instance_id: str, ping_status: str = "Online", **options: object) 
             return json.load(response)
     except urllib.error.HTTPError as e:
         raise SystemExit(f"the harness refused: HTTP {e.code} {e.read().decode(errors='replace')}") from None
+
+
+def volume_blocks(volume_id: str, blocks: dict[int, str], corrupt_snapshot: str | None = None,
+                  corrupt: list[int] | None = None) -> dict:
+    """Writes blocks of an EC2 volume (irmoto.ebs_direct) and answers what a reader of a snapshot
+    of it must find: each block's SHA-256 and the snapshot's LINEAR aggregate (SHA-256 over the
+    block digests in ascending index, base64), computed here independently of aws-ir."""
+    from .ebs_direct import VOLUME_BLOCKS_PATH, block_bytes
+
+    body: dict = ({"snapshot_id": corrupt_snapshot, "corrupt_in_transit": corrupt or []} if corrupt_snapshot
+                  else {"volume_id": volume_id, "blocks": {str(i): seed for i, seed in blocks.items()}})
+    request = urllib.request.Request(_endpoint() + VOLUME_BLOCKS_PATH, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            answer = json.load(response)
+    except urllib.error.HTTPError as e:
+        raise SystemExit(f"the harness refused: HTTP {e.code} {e.read().decode(errors='replace')}") from None
+    if corrupt_snapshot:
+        return answer
+    digests = {i: hashlib.sha256(block_bytes(seed)).digest() for i, seed in blocks.items()}
+    linear = hashlib.sha256(b"".join(digests[i] for i in sorted(digests))).digest()
+    return {**answer, "Sha256": {str(i): base64.b64encode(d).decode() for i, d in sorted(digests.items())},
+            "Linear": base64.b64encode(linear).decode()}
 
 
 def _tagged(resource_type: str) -> list[dict]:
@@ -589,6 +615,13 @@ def _name(text: str) -> str:
     return text
 
 
+def _block(text: str) -> tuple[int, str]:
+    index, sep, seed = text.partition("=")
+    if not sep or not index.isdigit():
+        raise argparse.ArgumentTypeError(f"expected INDEX=SEED, got {text!r}")
+    return int(index), seed
+
+
 def _tag(text: str) -> tuple[str, str]:
     key, sep, value = text.partition("=")
     if not sep or not key:
@@ -646,6 +679,18 @@ def main(argv: list[str]) -> int:
                                    fail_commands=args.fail_commands, command_seconds=args.command_seconds,
                                    delivery_timeout_seconds=args.delivery_timeout_seconds), indent=2))
         return 0
+    if len(argv) >= 2 and argv[1] == "volume-blocks":
+        parser = argparse.ArgumentParser(prog="python -m irmoto.fixtures volume-blocks",
+                                         description="Write blocks of an EC2 volume (content: SHAKE-256 of the seed); "
+                                                     "prints each block's SHA-256 and the LINEAR aggregate of them all.")
+        parser.add_argument("volume_id")
+        parser.add_argument("--block", action="append", default=[], type=_block, metavar="INDEX=SEED")
+        parser.add_argument("--corrupt-snapshot", metavar="SNAPSHOT_ID",
+                            help="instead: send these --corrupt blocks of the snapshot with a byte flipped")
+        parser.add_argument("--corrupt", action="append", type=int, default=[], metavar="INDEX")
+        args = parser.parse_args(argv[2:])
+        print(json.dumps(volume_blocks(args.volume_id, dict(args.block), args.corrupt_snapshot, args.corrupt), indent=2))
+        return 0
     if len(argv) >= 2 and argv[1] == "principal":
         parser = argparse.ArgumentParser(prog="python -m irmoto.fixtures principal",
                                          description="An IAM user with an inline policy and a fresh access key.")
@@ -670,6 +715,7 @@ def main(argv: list[str]) -> int:
               " [--tier T] [--asg] [--classic-elb] [--profile | --profile-of HOST] [--tag KEY=VALUE ...] [--agent Online|ConnectionLost|absent]\n"
               "       python -m irmoto.fixtures forensic-host --name NAME\n"
               "       python -m irmoto.fixtures forensic-network --name NAME [--instance-id ID]\n"
+              "       python -m irmoto.fixtures volume-blocks VOLUME_ID --block INDEX=SEED ... | --corrupt-snapshot SNAP --corrupt INDEX\n"
               "       python -m irmoto.fixtures principal NAME --policy JSON [--path PATH]\n"
               "       python -m irmoto.fixtures assume ROLE_ARN [--session NAME]", file=sys.stderr)
         return 2
