@@ -10,7 +10,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+mod ec2_custody;
 mod ec2_tasks;
+use ec2_custody::*;
 use ec2_tasks::*;
 
 struct Ctx {
@@ -47,6 +49,7 @@ fn main() -> std::process::ExitCode {
         every_task_names_bad_input,
         every_task_on_an_unknown_instance_is_resource_not_found,
         each_step_alone_plans_then_acts_once,
+        disk_evidence_is_hashed_through_the_ebs_direct_apis,
     ];
     e2e::run_suite(list, |rt| {
         let world = World::start();

@@ -35,7 +35,7 @@ const CONTAINMENT: [&str; 7] = [
 
 /// The input the playbook gives a task for `instance`: the case from `normalize`, the stack's
 /// policy as `ReadPolicy` builds it.
-fn step(c: &Ctx, instance: &str, dry_run: bool) -> Value {
+pub(super) fn step(c: &Ctx, instance: &str, dry_run: bool) -> Value {
     let case = c
         .world
         .invoke(

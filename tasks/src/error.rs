@@ -66,13 +66,15 @@ impl TaskError {
 }
 
 fn classify<E>(code: &str, err: &SdkError<E, HttpResponse>) -> ErrorName {
-    const THROTTLED: [&str; 6] = [
+    const THROTTLED: [&str; 7] = [
         "Throttling",
         "ThrottlingException",
         "ThrottledException",
         "RequestLimitExceeded",
         "TooManyRequestsException",
         "RequestThrottled",
+        // The EBS direct APIs' (per snapshot and per account).
+        "RequestThrottledException",
     ];
     if THROTTLED.contains(&code) {
         return ErrorName::Throttled;

@@ -10,6 +10,7 @@ pub mod aws;
 pub mod cases;
 pub mod chat;
 pub mod credentials;
+pub mod custody;
 pub mod ec2;
 pub mod error;
 pub mod ip;

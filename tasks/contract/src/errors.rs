@@ -48,10 +48,14 @@ pub enum ErrorName {
     /// aws-ir changed it, so nothing is done from it. Not retried.
     #[serde(rename = "IR.RecordTampered")]
     RecordTampered,
+    /// Evidence read back does not match the checksum AWS sent with it, twice: it cannot be
+    /// vouched for, and nothing is recorded for it. Not retried; a responder looks.
+    #[serde(rename = "IR.EvidenceMismatch")]
+    EvidenceMismatch,
 }
 
 impl ErrorName {
-    pub const ALL: [ErrorName; 12] = [
+    pub const ALL: [ErrorName; 13] = [
         ErrorName::InvalidEvent,
         ErrorName::ResourceNotFound,
         ErrorName::Excluded,
@@ -64,6 +68,7 @@ impl ErrorName {
         ErrorName::NotReady,
         ErrorName::Unauthorized,
         ErrorName::RecordTampered,
+        ErrorName::EvidenceMismatch,
     ];
 
     /// The errors a `Retry` should match: only those that can succeed on a second try.
@@ -83,6 +88,7 @@ impl ErrorName {
             ErrorName::NotReady => "IR.NotReady",
             ErrorName::Unauthorized => "IR.Unauthorized",
             ErrorName::RecordTampered => "IR.RecordTampered",
+            ErrorName::EvidenceMismatch => "IR.EvidenceMismatch",
         }
     }
 
