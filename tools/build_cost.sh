@@ -38,7 +38,11 @@ timed() {  # NAME COMMAND...
     echo "build-cost: $name took ${took[$name]} s"
 }
 # A real edit, not a touch: the compiler sees a changed crate.
-change_one_task() { printf '\n#[allow(dead_code)]\nconst BUILD_COST_PROBE: u32 = %d;\n' "$RANDOM" >>tasks/src/notify.rs; }
+probes=0
+change_one_task() {
+    probes=$((probes + 1))
+    printf '\n#[allow(dead_code)]\nconst BUILD_COST_PROBE_%d: u32 = %d;\n' "$probes" "$RANDOM" >>tasks/src/notify.rs
+}
 
 timed demo make demo
 e2e/harness/down.sh >/dev/null 2>&1 || true

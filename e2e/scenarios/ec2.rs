@@ -362,29 +362,34 @@ async fn isolation_group(c: &Ctx, vpc: &str) -> aws_sdk_ec2::types::SecurityGrou
         .expect("the isolation group exists")
 }
 
-async fn case_snapshots(c: &Ctx, case: &str, instance: &str) -> Vec<String> {
-    let out = c
-        .world
+/// The snapshots the case took of `instance`, as EC2 describes them.
+async fn case_snapshot_details(
+    c: &Ctx,
+    case: &str,
+    instance: &str,
+) -> Vec<aws_sdk_ec2::types::Snapshot> {
+    let filter = |name: &str, value: &str| {
+        aws_sdk_ec2::types::Filter::builder()
+            .name(name)
+            .values(value)
+            .build()
+    };
+    c.world
         .ec2
         .describe_snapshots()
         .owner_ids("self")
-        .filters(
-            aws_sdk_ec2::types::Filter::builder()
-                .name("tag:aws-ir:case")
-                .values(case)
-                .build(),
-        )
-        .filters(
-            aws_sdk_ec2::types::Filter::builder()
-                .name("tag:aws-ir:instance")
-                .values(instance)
-                .build(),
-        )
+        .filters(filter("tag:aws-ir:case", case))
+        .filters(filter("tag:aws-ir:instance", instance))
         .send()
         .await
-        .unwrap();
-    let mut ids: Vec<String> = out
-        .snapshots()
+        .unwrap()
+        .snapshots
+        .unwrap_or_default()
+}
+
+async fn case_snapshots(c: &Ctx, case: &str, instance: &str) -> Vec<String> {
+    let mut ids: Vec<String> = case_snapshot_details(c, case, instance)
+        .await
         .iter()
         .filter_map(|s| s.snapshot_id().map(String::from))
         .collect();

@@ -34,27 +34,14 @@ pub async fn disk_evidence_is_hashed_through_the_ebs_direct_apis(c: Arc<Ctx>) {
     let case = step["case"]["case_id"].as_str().unwrap().to_string();
     let snapped = c.world.invoke("snapshot-volumes", &step).unwrap();
     assert_eq!(snapped["status"], "done", "{snapped}");
-    let snapshots = c
-        .world
-        .ec2
-        .describe_snapshots()
-        .owner_ids("self")
-        .filters(
-            aws_sdk_ec2::types::Filter::builder()
-                .name("tag:aws-ir:case")
-                .values(&case)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(snapshots.snapshots().len(), 3);
+    let snapshots = super::case_snapshot_details(&c, &case, instance).await;
+    assert_eq!(snapshots.len(), 3);
 
     let config = tasks::aws_config().await;
     let ebs_client = aws_sdk_ebs::Client::new(&config);
     let s3 = tasks::aws::s3(&config);
     let bucket = c.main.outputs["EvidenceBucketName"].clone();
-    for snapshot in snapshots.snapshots() {
+    for snapshot in &snapshots {
         let (snapshot_id, volume) = (
             snapshot.snapshot_id().unwrap(),
             snapshot.volume_id().unwrap(),
@@ -101,7 +88,7 @@ pub async fn disk_evidence_is_hashed_through_the_ebs_direct_apis(c: Arc<Ctx>) {
 
     // A block corrupted on the wire (read twice, wrong both times): a named error, and the
     // range keeps no result.
-    let snapshot_id = snapshots.snapshots()[0].snapshot_id().unwrap();
+    let snapshot_id = snapshots[0].snapshot_id().unwrap();
     c.world.fixture(&[
         "volume-blocks",
         "-",
