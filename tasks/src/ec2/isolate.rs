@@ -852,6 +852,22 @@ mod tests {
     use super::*;
     use crate::ec2::fake::{self, World, CLOSED_GROUP, INSTANCE, NEIGHBOUR};
 
+    /// Puts the recorded groups back on the live interfaces, as a release does.
+    async fn restore_recorded(w: &World, recorded: &contract::tasks::ec2::PreState) -> Outcome {
+        let live = describe(&w.ec2(), INSTANCE).await.unwrap();
+        let mut out = Outcome::new(false);
+        restore_groups(
+            &w.ec2(),
+            &recorded.interfaces,
+            &live.interfaces,
+            true,
+            &mut out,
+        )
+        .await
+        .unwrap();
+        out
+    }
+
     /// The do, then its undo: each interface gets back exactly the groups the swap replaced,
     /// and a second undo finds nothing to change.
     #[tokio::test]
@@ -867,17 +883,7 @@ mod tests {
         }
         w.take_calls();
 
-        let live = describe(&w.ec2(), INSTANCE).await.unwrap();
-        let mut out = Outcome::new(false);
-        restore_groups(
-            &w.ec2(),
-            &recorded.interfaces,
-            &live.interfaces,
-            true,
-            &mut out,
-        )
-        .await
-        .unwrap();
+        restore_recorded(&w, &recorded).await;
         assert_eq!(
             w.take_calls(),
             [
@@ -887,17 +893,7 @@ mod tests {
         );
         assert_eq!(w.snapshot().enis, before.enis);
 
-        let live = describe(&w.ec2(), INSTANCE).await.unwrap();
-        let mut again = Outcome::new(false);
-        restore_groups(
-            &w.ec2(),
-            &recorded.interfaces,
-            &live.interfaces,
-            true,
-            &mut again,
-        )
-        .await
-        .unwrap();
+        let again = restore_recorded(&w, &recorded).await;
         assert_eq!(w.take_calls(), Vec::<String>::new());
         assert!(again.actions.is_empty() && again.notes.is_empty());
     }
@@ -913,17 +909,7 @@ mod tests {
         w.change(|s| s.enis[1].attachment = None);
         w.take_calls();
 
-        let live = describe(&w.ec2(), INSTANCE).await.unwrap();
-        let mut out = Outcome::new(false);
-        restore_groups(
-            &w.ec2(),
-            &recorded.interfaces,
-            &live.interfaces,
-            true,
-            &mut out,
-        )
-        .await
-        .unwrap();
+        let out = restore_recorded(&w, &recorded).await;
         assert_eq!(
             w.take_calls(),
             ["ec2:ModifyNetworkInterfaceAttribute eni-a [sg-web, sg-db]"]

@@ -188,6 +188,21 @@ mod tests {
 
     /// What a release of the fake's instance writes, in order (pinned: a release makes these
     /// calls and no others, in this order).
+    /// What a release does (and its plan says it will do) before the subnet's ACL entries.
+    const RELEASED_BEFORE_THE_ACL: [&str; 11] = [
+        "ec2:ModifyNetworkInterfaceAttribute eni-a: groups -> [sg-web, sg-db]",
+        "ec2:ModifyNetworkInterfaceAttribute eni-b: groups -> [sg-admin]",
+        "ec2:DetachNetworkInterface eni-forensic-1: forensic interface off i-0a1b2c3d4e5f60718 (kept, tagged with the case)",
+        "ec2:AssociateIamInstanceProfile i-0a1b2c3d4e5f60718: arn:aws:iam::123456789012:instance-profile/web",
+        "iam:DeleteRolePolicy web-role: aws-ir-revoke-case-0123456789abcdef (sessions issued from now on are valid again)",
+        "autoscaling:AttachInstances web-asg: i-0a1b2c3d4e5f60718 (raises the desired capacity by one)",
+        "elasticloadbalancing:RegisterTargets arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef: i-0a1b2c3d4e5f60718 port 8080",
+        "elasticloadbalancing:RegisterInstancesWithLoadBalancer legacy: i-0a1b2c3d4e5f60718",
+        "ec2:ModifyInstanceAttribute i-0a1b2c3d4e5f60718: DisableApiTermination=false",
+        "ec2:ModifyInstanceAttribute i-0a1b2c3d4e5f60718: InstanceInitiatedShutdownBehavior=terminate",
+        "ec2:ModifyInstanceAttribute i-0a1b2c3d4e5f60718: /dev/xvda: DeleteOnTermination=true",
+    ];
+
     const RELEASE_CALLS: [&str; 34] = [
         "ec2:ModifyNetworkInterfaceAttribute eni-a [sg-web, sg-db]",
         "ec2:ModifyNetworkInterfaceAttribute eni-b [sg-admin]",
@@ -238,24 +253,20 @@ mod tests {
 
         let out = handle(&clients(&w), step.clone()).await.unwrap();
         assert_eq!(w.take_calls(), RELEASE_CALLS);
-        assert_eq!(lines(&out), [
-        "ec2:ModifyNetworkInterfaceAttribute eni-a: groups -> [sg-web, sg-db]",
-        "ec2:ModifyNetworkInterfaceAttribute eni-b: groups -> [sg-admin]",
-        "ec2:DetachNetworkInterface eni-forensic-1: forensic interface off i-0a1b2c3d4e5f60718 (kept, tagged with the case)",
-        "ec2:AssociateIamInstanceProfile i-0a1b2c3d4e5f60718: arn:aws:iam::123456789012:instance-profile/web",
-        "iam:DeleteRolePolicy web-role: aws-ir-revoke-case-0123456789abcdef (sessions issued from now on are valid again)",
-        "autoscaling:AttachInstances web-asg: i-0a1b2c3d4e5f60718 (raises the desired capacity by one)",
-        "elasticloadbalancing:RegisterTargets arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef: i-0a1b2c3d4e5f60718 port 8080",
-        "elasticloadbalancing:RegisterInstancesWithLoadBalancer legacy: i-0a1b2c3d4e5f60718",
-        "ec2:ModifyInstanceAttribute i-0a1b2c3d4e5f60718: DisableApiTermination=false",
-        "ec2:ModifyInstanceAttribute i-0a1b2c3d4e5f60718: InstanceInitiatedShutdownBehavior=terminate",
-        "ec2:ModifyInstanceAttribute i-0a1b2c3d4e5f60718: /dev/xvda: DeleteOnTermination=true",
-        "ec2:DeleteNetworkAclEntry acl-1: rule 1 (ingress 0.0.0.0/0)",
-        "ec2:DeleteNetworkAclEntry acl-1: rule 1 (egress 0.0.0.0/0)",
-        "ec2:DeleteNetworkAclEntry acl-1: rule 2 (ingress ::/0)",
-        "ec2:DeleteNetworkAclEntry acl-1: rule 2 (egress ::/0)",
-        "ec2:CreateTags i-0a1b2c3d4e5f60718: aws-ir:status=released",
-    ]);
+        assert_eq!(
+            lines(&out),
+            [
+                &RELEASED_BEFORE_THE_ACL[..],
+                &[
+                    "ec2:DeleteNetworkAclEntry acl-1: rule 1 (ingress 0.0.0.0/0)",
+                    "ec2:DeleteNetworkAclEntry acl-1: rule 1 (egress 0.0.0.0/0)",
+                    "ec2:DeleteNetworkAclEntry acl-1: rule 2 (ingress ::/0)",
+                    "ec2:DeleteNetworkAclEntry acl-1: rule 2 (egress ::/0)",
+                    "ec2:CreateTags i-0a1b2c3d4e5f60718: aws-ir:status=released",
+                ],
+            ]
+            .concat()
+        );
 
         // Back as it was, but for what a release leaves on purpose: a new profile association
         // (of the recorded profile), the forensic interface (detached, kept), aws-ir's tags.
@@ -344,23 +355,16 @@ mod tests {
             "only the plan is recorded"
         );
         assert_eq!(lines(&out), [
-        "ec2:ModifyNetworkInterfaceAttribute eni-a: groups -> [sg-web, sg-db]",
-        "ec2:ModifyNetworkInterfaceAttribute eni-b: groups -> [sg-admin]",
-        "ec2:DetachNetworkInterface eni-forensic-1: forensic interface off i-0a1b2c3d4e5f60718 (kept, tagged with the case)",
-        "ec2:AssociateIamInstanceProfile i-0a1b2c3d4e5f60718: arn:aws:iam::123456789012:instance-profile/web",
-        "iam:DeleteRolePolicy web-role: aws-ir-revoke-case-0123456789abcdef (sessions issued from now on are valid again)",
-        "autoscaling:AttachInstances web-asg: i-0a1b2c3d4e5f60718 (raises the desired capacity by one)",
-        "elasticloadbalancing:RegisterTargets arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef: i-0a1b2c3d4e5f60718 port 8080",
-        "elasticloadbalancing:RegisterInstancesWithLoadBalancer legacy: i-0a1b2c3d4e5f60718",
-        "ec2:ModifyInstanceAttribute i-0a1b2c3d4e5f60718: DisableApiTermination=false",
-        "ec2:ModifyInstanceAttribute i-0a1b2c3d4e5f60718: InstanceInitiatedShutdownBehavior=terminate",
-        "ec2:ModifyInstanceAttribute i-0a1b2c3d4e5f60718: /dev/xvda: DeleteOnTermination=true",
-        "ec2:DeleteNetworkAclEntry acl-1: rule 1 (ingress 0.0.0.0/0), unless another contained instance still needs it",
-        "ec2:DeleteNetworkAclEntry acl-1: rule 1 (egress 0.0.0.0/0), unless another contained instance still needs it",
-        "ec2:DeleteNetworkAclEntry acl-1: rule 2 (ingress ::/0), unless another contained instance still needs it",
-        "ec2:DeleteNetworkAclEntry acl-1: rule 2 (egress ::/0), unless another contained instance still needs it",
-        "ec2:CreateTags i-0a1b2c3d4e5f60718: aws-ir:status=released",
-    ]);
+        &RELEASED_BEFORE_THE_ACL[..],
+        &[
+            "ec2:DeleteNetworkAclEntry acl-1: rule 1 (ingress 0.0.0.0/0), unless another contained instance still needs it",
+            "ec2:DeleteNetworkAclEntry acl-1: rule 1 (egress 0.0.0.0/0), unless another contained instance still needs it",
+            "ec2:DeleteNetworkAclEntry acl-1: rule 2 (ingress ::/0), unless another contained instance still needs it",
+            "ec2:DeleteNetworkAclEntry acl-1: rule 2 (egress ::/0), unless another contained instance still needs it",
+            "ec2:CreateTags i-0a1b2c3d4e5f60718: aws-ir:status=released",
+        ],
+    ]
+    .concat());
         assert_eq!(
             outside_the_table(w.snapshot()),
             outside_the_table(contained)
