@@ -50,6 +50,7 @@ fn main() -> std::process::ExitCode {
         every_task_on_an_unknown_instance_is_resource_not_found,
         each_step_alone_plans_then_acts_once,
         disk_evidence_is_hashed_through_the_ebs_direct_apis,
+        a_contained_host_gets_a_signed_evidence_manifest,
     ];
     e2e::run_suite(list, |rt| {
         let world = World::start();

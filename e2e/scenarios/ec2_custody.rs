@@ -40,7 +40,11 @@ pub async fn disk_evidence_is_hashed_through_the_ebs_direct_apis(c: Arc<Ctx>) {
     let config = tasks::aws_config().await;
     let ebs_client = aws_sdk_ebs::Client::new(&config);
     let s3 = tasks::aws::s3(&config);
-    let bucket = c.main.outputs["EvidenceBucketName"].clone();
+    // The library called as the test driver, which the evidence bucket's policy refuses as it
+    // would any principal but aws-ir's roles: a bucket of the test's own (the playbook's run
+    // below writes to the evidence bucket through the task Lambdas).
+    let bucket = "e2e-custody-library".to_string();
+    let _ = c.world.s3.create_bucket().bucket(&bucket).send().await;
     for snapshot in &snapshots {
         let (snapshot_id, volume) = (
             snapshot.snapshot_id().unwrap(),
@@ -125,4 +129,190 @@ pub async fn disk_evidence_is_hashed_through_the_ebs_direct_apis(c: Arc<Ctx>) {
     )
     .await
     .unwrap();
+}
+
+/// The whole of it through the playbook, as a responder meets it: a contained host with three
+/// volumes yields three hashed snapshots, one signed manifest and one acquisition in the
+/// custody log. One range was hashed before the run (a run killed half-way): the playbook keeps
+/// it and reads none of its blocks again (they are corrupted on the wire now, and a re-read
+/// would fail the seal). A second seal adds nothing, and an edited manifest fails the signature.
+pub async fn a_contained_host_gets_a_signed_evidence_manifest(c: Arc<Ctx>) {
+    use contract::custody::{self as custody, LogEntry, Manifest, Signature};
+    let h = host(&c, "custody-playbook", &[]);
+    let instance = id(&h);
+    let mut expected: BTreeMap<String, Value> = BTreeMap::new();
+    for volume in h["volumes"].as_array().unwrap() {
+        let volume = volume["id"].as_str().unwrap();
+        let mut cmd = vec!["volume-blocks", volume];
+        let args: Vec<String> = [0u64, 7, 4096, 16_383]
+            .iter()
+            .map(|b| format!("{b}={volume}-p{b}"))
+            .collect();
+        for a in &args {
+            cmd.extend(["--block", a.as_str()]);
+        }
+        expected.insert(volume.to_string(), c.world.fixture(&cmd));
+    }
+
+    // Half a run: the snapshots taken and one range hashed, for the case the finding will be.
+    let event = super::finding(instance);
+    let step = super::ec2_tasks::step_of(&c, &event, instance, false);
+    let case = step["case"]["case_id"].as_str().unwrap().to_string();
+    let snapped = c.world.invoke("snapshot-volumes", &step).unwrap();
+    assert_eq!(snapped["status"], "done", "{snapped}");
+    let snapshots = super::case_snapshot_details(&c, &case, instance).await;
+    assert_eq!(snapshots.len(), 3);
+    let bucket = c.main.outputs["EvidenceBucketName"].clone();
+    let first = snapshots[0].snapshot_id().unwrap().to_string();
+    let first_blocks = snapshots[0].volume_size().unwrap() as u64 * BLOCKS_PER_GIB;
+    let hashed = c
+        .world
+        .invoke(
+            "hash-range",
+            &serde_json::json!({"case_id": case, "bucket": bucket, "snapshot_id": first,
+                "first_block": 0, "block_count": first_blocks.min(custody::RANGE_BLOCKS)}),
+        )
+        .unwrap();
+    assert_eq!(
+        hashed,
+        serde_json::json!({"blocks": 4, "stored": "written"})
+    );
+    c.world.fixture(&[
+        "volume-blocks",
+        "-",
+        "--corrupt-snapshot",
+        &first,
+        "--corrupt",
+        "4096",
+    ]);
+
+    let (_, status, out) = super::run(&c, &c.main, &event).await;
+    assert_eq!(
+        status,
+        aws_sdk_sfn::types::ExecutionStatus::Succeeded,
+        "{out}"
+    );
+    assert_eq!(
+        super::instance_result(&out, instance)["status"],
+        "contained"
+    );
+    let record = &out["results"]["custody"];
+    assert_eq!(record["status"], "sealed", "{record}");
+    assert_eq!(record["items"].as_array().unwrap().len(), 3, "{record}");
+    let ranges: u64 = snapshots
+        .iter()
+        .map(|s| (s.volume_size().unwrap() as u64 * BLOCKS_PER_GIB).div_ceil(custody::RANGE_BLOCKS))
+        .sum();
+    assert_eq!(out["results"]["custody_hashing"]["ranges"], ranges, "{out}");
+
+    // The manifest: every snapshot, its LINEAR aggregate as the harness computed it.
+    let config = tasks::aws_config().await;
+    let s3 = tasks::aws::s3(&config);
+    let read = |key: String| {
+        let (s3, bucket) = (s3.clone(), bucket.clone());
+        async move {
+            s3.get_object()
+                .bucket(bucket)
+                .key(key)
+                .send()
+                .await
+                .unwrap()
+                .body
+                .collect()
+                .await
+                .unwrap()
+                .into_bytes()
+                .to_vec()
+        }
+    };
+    let manifest_bytes = read(custody::manifest_key(&case)).await;
+    let manifest: Manifest = serde_json::from_slice(&manifest_bytes).unwrap();
+    assert_eq!(manifest.case_id, case);
+    assert_eq!(manifest.items.len(), 3);
+    for item in &manifest.items {
+        let wanted = &expected[&item.volume_id];
+        assert_eq!(
+            item.sha256_linear,
+            wanted["Linear"].as_str().unwrap(),
+            "{item:?}"
+        );
+        assert_eq!(item.blocks_present, 4);
+        assert_eq!(item.blocks_total, item.volume_size_gib * BLOCKS_PER_GIB);
+        assert_eq!(item.instance_id, instance);
+        assert!(item.acquired_by.starts_with("hash-range@"));
+        for stored in &item.block_hashes {
+            assert!(
+                !stored.sha256.is_empty() && !stored.version_id.is_empty(),
+                "{stored:?}"
+            );
+        }
+    }
+
+    // Its signature, checked by KMS; an edited manifest fails it.
+    let signature: Signature =
+        serde_json::from_slice(&read(custody::signature_key(&case)).await).unwrap();
+    let kms = aws_sdk_kms::Client::new(&config);
+    let verify = |digest: Vec<u8>| {
+        let (kms, signature) = (kms.clone(), signature.clone());
+        async move {
+            kms.verify()
+                .key_id(&signature.key_arn)
+                .message(aws_sdk_kms::primitives::Blob::new(digest))
+                .message_type(aws_sdk_kms::types::MessageType::Digest)
+                .signing_algorithm(aws_sdk_kms::types::SigningAlgorithmSpec::EcdsaSha256)
+                .signature(aws_sdk_kms::primitives::Blob::new(
+                    aws_smithy_types::base64::decode(&signature.signature).unwrap(),
+                ))
+                .send()
+                .await
+                .map(|v| v.signature_valid())
+                .unwrap_or(false)
+        }
+    };
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(&manifest_bytes).to_vec();
+    assert_eq!(
+        aws_smithy_types::base64::encode(&digest),
+        signature.manifest_sha256
+    );
+    assert!(verify(digest).await, "the manifest's signature verifies");
+    let edited = String::from_utf8(manifest_bytes.clone()).unwrap().replacen(
+        &manifest.items[0].sha256_linear,
+        "AAAA",
+        1,
+    );
+    assert!(
+        !verify(sha2::Sha256::digest(edited.as_bytes()).to_vec()).await,
+        "an edited manifest does not"
+    );
+
+    // The custody log: one acquisition, by the ARN AWS authenticated, with every hash.
+    let log_keys = || {
+        let (s3, bucket, prefix) = (s3.clone(), bucket.clone(), custody::log_prefix(&case));
+        async move {
+            s3.list_objects_v2()
+                .bucket(bucket)
+                .prefix(prefix)
+                .send()
+                .await
+                .unwrap()
+                .contents()
+                .iter()
+                .filter_map(|o| o.key().map(String::from))
+                .collect::<Vec<_>>()
+        }
+    };
+    let keys = log_keys().await;
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    let entry: LogEntry = serde_json::from_slice(&read(keys[0].clone()).await).unwrap();
+    assert_eq!(entry.event, "acquisition");
+    assert!(entry.actor.starts_with("arn:aws:"), "{entry:?}");
+    assert_eq!(entry.hashes.len(), 4, "three snapshots and the manifest");
+
+    // A second seal writes nothing new.
+    let mut again = step.clone();
+    again["plan"] = out["results"]["custody_plan"]["plan"].clone();
+    let kept = c.world.invoke("seal-custody", &again).unwrap();
+    assert_eq!(kept["status"], "kept", "{kept}");
+    assert_eq!(log_keys().await.len(), 1);
 }

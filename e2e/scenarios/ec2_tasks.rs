@@ -36,12 +36,14 @@ const CONTAINMENT: [&str; 7] = [
 /// The input the playbook gives a task for `instance`: the case from `normalize`, the stack's
 /// policy as `ReadPolicy` builds it.
 pub(super) fn step(c: &Ctx, instance: &str, dry_run: bool) -> Value {
+    step_of(c, &super::finding(instance), instance, dry_run)
+}
+
+/// The same for the case of `event` (the case a playbook run on it would have).
+pub(super) fn step_of(c: &Ctx, event: &Value, instance: &str, dry_run: bool) -> Value {
     let case = c
         .world
-        .invoke(
-            "normalize",
-            &json!({"event": super::finding(instance), "dry_run": dry_run}),
-        )
+        .invoke("normalize", &json!({"event": event, "dry_run": dry_run}))
         .expect("normalize accepts a GuardDuty finding")["case"]
         .clone();
     let out = &c.main.outputs;
@@ -68,6 +70,7 @@ pub(super) fn step(c: &Ctx, instance: &str, dry_run: bool) -> Value {
             "evidence_bucket": out["EvidenceBucketName"],
             "capture_document": out["CaptureDocumentName"],
             "record_key": out["RecordKeyArn"],
+            "signing_key": out["CustodyKeyArn"],
         }
     })
 }

@@ -38,6 +38,7 @@ fn main() -> std::process::ExitCode {
         aws_ir_tags_written_by_a_workload_are_removed_and_reported,
         isolation_uses_only_the_groups_aws_ir_recorded,
         the_case_table_refuses_every_writer_but_aws_ir,
+        evidence_and_its_custody_record_are_aws_irs_to_write,
         a_release_refuses_a_pre_state_whose_seal_does_not_verify,
         a_scanned_victim_and_a_forged_address_are_not_blocked,
     ];
@@ -63,7 +64,7 @@ fn main() -> std::process::ExitCode {
                 {"Effect": "Allow", "Resource": "*", "Action": [
                     "events:PutEvents", "securityhub:BatchImportFindings",
                     "ec2:CreateSecurityGroup", "ec2:CreateTags", "ec2:AuthorizeSecurityGroupIngress",
-                    "ec2:Describe*", "dynamodb:*", "kms:*", "ssm:PutParameter",
+                    "ec2:Describe*", "dynamodb:*", "kms:*", "ssm:PutParameter", "s3:*",
                     "states:StartExecution", "states:SendTaskSuccess", "states:SendTaskFailure",
                     "states:DescribeExecution", "states:GetExecutionHistory", "states:ListExecutions",
                 ]},
@@ -771,6 +772,129 @@ async fn isolation_uses_only_the_groups_aws_ir_recorded(c: Arc<Ctx>) {
 
 /// Mallory may use DynamoDB on everything, yet the case table refuses her every write: the
 /// record the releases act on is aws-ir's alone.
+/// Mallory, allowed `s3:*` and `kms:*`, cannot plant a range result that a custody run would
+/// keep, overwrite or delete evidence, shorten its lock, or sign a manifest with the stack's
+/// custody key.
+async fn evidence_and_its_custody_record_are_aws_irs_to_write(c: Arc<Ctx>) {
+    let bucket = c.ec2.outputs["EvidenceBucketName"].clone();
+    let planted =
+        contract::custody::range_key("case-0123456789abcdef", "snap-0123456789abcdef0", 0);
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&c.as_mallory)
+            .force_path_style(true)
+            .build(),
+    );
+    let denied = |what: &str, r: String| {
+        assert!(
+            r.contains("AccessDenied"),
+            "{what} is refused by the bucket policy: {r}"
+        );
+    };
+    let put = s3
+        .put_object()
+        .bucket(&bucket)
+        .key(&planted)
+        .body(br#"{"snapshot_id":"snap-0123456789abcdef0","first_block":0,"block_count":32768,"blocks":[]}"#.to_vec().into())
+        .send()
+        .await;
+    denied(
+        "planting a range result",
+        format!("{:?}", put.expect_err("refused")),
+    );
+    // Evidence aws-ir wrote (a case's report, by the record-case Lambda as its role), attacked.
+    let case = c
+        .world
+        .invoke(
+            "normalize",
+            &json!({"event": fresh_sample("guardduty-ec2-backdoor-c2"), "dry_run": false}),
+        )
+        .unwrap()["case"]
+        .clone();
+    let out = &c.ec2.outputs;
+    let recorded = c
+        .world
+        .invoke(
+            "record-case",
+            &json!({"case": case, "execution": "arn:aws:states:us-east-1:123456789012:execution:e2e-ec2-compromise:evidence", "instances": [],
+                "policy": {"exclusion_tag": "aws-ir:exclude", "protected_tag": "aws-ir:protected", "excluded_accounts": "",
+                    "min_severity_automatic": 7.0, "on_approval_timeout": "skip", "volatile_capture": false,
+                    "capture_timeout_seconds": 60, "profile_action": "remove", "quarantine_profile_arn": "",
+                    "revoke_role_sessions": false, "forensic_instance_id": "", "forensic_subnet_id": "",
+                    "forensic_security_group_id": "", "nacl_isolation": false, "case_table": out["CaseTableName"],
+                    "evidence_bucket": bucket, "capture_document": out["CaptureDocumentName"]}}),
+        )
+        .unwrap();
+    let report = recorded["report"]
+        .as_str()
+        .unwrap()
+        .strip_prefix(&format!("s3://{bucket}/"))
+        .unwrap()
+        .to_string();
+    let overwrite = s3
+        .put_object()
+        .bucket(&bucket)
+        .key(&report)
+        .body(b"{\"forged\": true}".to_vec().into())
+        .send()
+        .await;
+    denied(
+        "overwriting a report",
+        format!("{:?}", overwrite.expect_err("refused")),
+    );
+    let delete = s3.delete_object().bucket(&bucket).key(&report).send().await;
+    denied(
+        "deleting a report",
+        format!("{:?}", delete.expect_err("refused")),
+    );
+    let versions = c
+        .world
+        .s3
+        .list_object_versions()
+        .bucket(&bucket)
+        .prefix(&report)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(versions.versions().len(), 1, "one version, untouched");
+    assert!(versions.delete_markers().is_empty());
+    let version = versions.versions()[0].version_id().unwrap().to_string();
+    let removed = s3
+        .delete_object()
+        .bucket(&bucket)
+        .key(&report)
+        .version_id(&version)
+        .bypass_governance_retention(true)
+        .send()
+        .await;
+    denied(
+        "deleting a version past governance",
+        format!("{:?}", removed.expect_err("refused")),
+    );
+
+    // Nor can she sign as aws-ir with the custody key, though her IAM policy allows kms:*.
+    let kms = aws_sdk_kms::Client::new(&c.as_mallory);
+    let signed = kms
+        .sign()
+        .key_id(&c.ec2.outputs["CustodyKeyArn"])
+        .message(aws_sdk_kms::primitives::Blob::new(vec![0u8; 32]))
+        .message_type(aws_sdk_kms::types::MessageType::Digest)
+        .signing_algorithm(aws_sdk_kms::types::SigningAlgorithmSpec::EcdsaSha256)
+        .send()
+        .await;
+    denied(
+        "signing with the custody key",
+        format!("{:?}", signed.expect_err("refused")),
+    );
+    // Verifying is open to the account: a third party's check needs no aws-ir role.
+    let public = kms
+        .get_public_key()
+        .key_id(&c.ec2.outputs["CustodyKeyArn"])
+        .send()
+        .await
+        .expect("the public key is the account's to read");
+    assert!(public.public_key().is_some_and(|k| !k.as_ref().is_empty()));
+}
+
 async fn the_case_table_refuses_every_writer_but_aws_ir(c: Arc<Ctx>) {
     use aws_sdk_dynamodb::types::AttributeValue;
     let table = c.ec2.outputs["CaseTableName"].clone();

@@ -38,6 +38,7 @@ client! {
     aws_sdk_cloudtrail::Client => "cloudtrail",
     aws_sdk_config::Client => "config",
     aws_sdk_dynamodb::Client => "dynamodb",
+    aws_sdk_ebs::Client => "ebs",
     aws_sdk_ec2::Client => "ec2",
     aws_sdk_elasticloadbalancing::Client => "elasticloadbalancing",
     aws_sdk_elasticloadbalancingv2::Client => "elasticloadbalancing",
@@ -48,6 +49,7 @@ client! {
     aws_sdk_sfn::Client => "states",
     aws_sdk_sns::Client => "sns",
     aws_sdk_ssm::Client => "ssm",
+    aws_sdk_sts::Client => "sts",
     aws_sdk_wafv2::Client => "wafv2",
 }
 

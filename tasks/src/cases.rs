@@ -774,6 +774,50 @@ pub async fn record_containment_groups(
     }
 }
 
+/// Records the snapshots aws-ir took of an instance for a case: custody reads them from here,
+/// never from tags (anyone who may tag a snapshot could name one).
+pub async fn add_evidence_snapshots(
+    ddb: &Client,
+    table: &str,
+    case_id: &str,
+    instance_id: &str,
+    snapshots: &[String],
+) -> Result<(), TaskError> {
+    if snapshots.is_empty() {
+        return Ok(());
+    }
+    ddb.update_item()
+        .table_name(table)
+        .set_key(Some(key(case_id, &item::instance(instance_id))))
+        .update_expression("ADD evidence_snapshots :s")
+        .expression_attribute_values(":s", AttributeValue::Ss(snapshots.to_vec()))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            TaskError::from_sdk(
+                e,
+                &format!("record the snapshots of {instance_id} in table {table}"),
+            )
+        })
+}
+
+/// The snapshots aws-ir recorded for an instance of a case.
+pub async fn evidence_snapshots(
+    ddb: &Client,
+    table: &str,
+    case_id: &str,
+    instance_id: &str,
+) -> Result<Vec<String>, TaskError> {
+    let mut ids = get(ddb, table, case_id, &item::instance(instance_id))
+        .await?
+        .and_then(|i| i.get("evidence_snapshots").cloned())
+        .and_then(|v| v.as_ss().ok().cloned())
+        .unwrap_or_default();
+    ids.sort();
+    Ok(ids)
+}
+
 /// Records an interface aws-ir attached for forensic access, so that isolation leaves exactly
 /// it alone (an interface merely described like one is isolated like any other).
 pub async fn add_forensic_interface(

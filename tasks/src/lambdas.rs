@@ -12,12 +12,15 @@
 //! that set to the IAM actions the task's contract grants (see [`crate::aws`]).
 
 use crate::aws::Clients;
-use crate::{authenticate, cases, credentials, ec2, ip, normalize, notify, runtime, settings};
+use crate::{
+    authenticate, cases, credentials, custody, ec2, ip, normalize, notify, runtime, settings,
+};
 use contract::tasks::authenticate::{AuthenticateAnswer, AuthenticateRequest};
 use contract::tasks::credentials::{
     AssessPrincipal, DeactivateAccessKey, HandOffInstance, RecordCredentials, ReleaseCredentials,
     RestrictUser, RevokeRoleSessions,
 };
+use contract::tasks::custody::{HashRange, PlanCustody, SealCustody};
 use contract::tasks::ec2::{
     AssessInstance, AttachForensics, CaptureVolatileEvidence, DetachFromServices, IsolateNetwork,
     ProtectInstance, RecordCase, RecordPreState, ReleaseInstance, RemoveInstanceProfile,
@@ -101,6 +104,15 @@ macro_rules! lambdas {
 }
 
 lambdas! {
+    HashRange => hash_range((ebs, s3): (aws_sdk_ebs::Client, aws_sdk_s3::Client), input) {
+        custody::hash_range(ebs, s3, input).await
+    }
+    PlanCustody => plan_custody(aws: custody::plan::PlanCustodyClients, input) {
+        custody::plan::plan(aws, input).await
+    }
+    SealCustody => seal_custody(aws: custody::seal::SealCustodyClients, input) {
+        custody::seal::seal(aws, input).await
+    }
     AssessInstance => assess_instance(aws: ec2::assess::AssessInstanceClients, input) {
         ec2::assess::handle(aws, input, &crate::now()).await
     }

@@ -66,6 +66,7 @@ fn step(dry_run: bool) -> InstanceStep {
             evidence_bucket: "evidence".into(),
             capture_document: "capture".into(),
             record_key: String::new(),
+            signing_key: String::new(),
         },
         execution: "arn:aws:states:us-east-1:123456789012:execution:m:e".into(),
     }

@@ -393,6 +393,15 @@ fn check_state(c: &mut Checker, s: &State) {
             if let Some(p) = &mp.items_path {
                 path(c, "ItemsPath", p, PathRule::Path);
             }
+            if let Some(d) = &mp.distributed {
+                path(
+                    c,
+                    "ItemReader Bucket.$",
+                    &d.reader_bucket_path,
+                    PathRule::Path,
+                );
+                path(c, "ItemReader Key.$", &d.reader_key_path, PathRule::Path);
+            }
             if let Some(v) = &mp.item_selector {
                 check_payload(c, name, "ItemSelector", v);
             }

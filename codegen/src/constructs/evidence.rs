@@ -7,10 +7,14 @@
 //! - **Case table** (DynamoDB): pre-state per instance, progress claims (conditional writes make
 //!   re-sent findings idempotent), final records. Encrypted with the stack key, point-in-time
 //!   recovery, deletion protection, retained.
-//! - **Evidence bucket** (S3): capture output and case reports. Versioned, Object Lock in
-//!   governance mode with a default retention (evidence cannot be silently deleted or
-//!   overwritten), encrypted with the stack key, public access blocked, TLS only, access-logged,
-//!   retained.
+//! - **Evidence bucket** (S3): capture output, case reports and the custody record. Versioned,
+//!   Object Lock with a default retention in the mode the deployer picks (`EvidenceLockMode`),
+//!   encrypted with the stack key, public access blocked, TLS only, access-logged, retained.
+//!   Only aws-ir's roles may write objects, and nobody may shorten a lock, bypass governance
+//!   mode or delete a version (the bucket policy: a deny wins over any identity policy).
+//! - **Custody key** (KMS, ECC P-256, sign/verify): signs each case's evidence manifest. Only
+//!   aws-ir's roles may sign; the account's principals (by IAM) may verify and read the public
+//!   key, so a third party can check a manifest offline.
 //! - **Capture document** (SSM Run Command): collects volatile evidence on Linux instances.
 //! - **Quarantine profile**: an instance profile whose role only allows SSM, for the
 //!   `quarantine` profile action (responders keep Session Manager access to an isolated host).
@@ -29,6 +33,7 @@ pub const CAPTURE_DOCUMENT: &str = "CaptureDocument";
 pub const QUARANTINE_ROLE: &str = "QuarantineRole";
 pub const QUARANTINE_PROFILE: &str = "QuarantineProfile";
 pub const RECORD_KEY: &str = "RecordKey";
+pub const CUSTODY_KEY: &str = "CustodyKey";
 
 /// Adds what `needed` names (and what those depend on), once each.
 pub fn add(t: &mut Template, needed: &[StackResource]) {
@@ -51,6 +56,82 @@ pub fn add(t: &mut Template, needed: &[StackResource]) {
     if wants(StackResource::RecordKey) {
         record_key(t);
     }
+    if wants(StackResource::SigningKey) {
+        custody_key(t);
+    }
+}
+
+/// Key policy actions an account administers a key with (not uses it).
+const KEY_ADMINISTRATION: [&str; 14] = [
+    "kms:CancelKeyDeletion",
+    "kms:Create*",
+    "kms:Delete*",
+    "kms:Describe*",
+    "kms:Disable*",
+    "kms:Enable*",
+    "kms:Get*",
+    "kms:List*",
+    "kms:Put*",
+    "kms:Revoke*",
+    "kms:ScheduleKeyDeletion",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:Update*",
+];
+
+/// The key that signs evidence manifests: asymmetric (ECC P-256, ECDSA with SHA-256), so that
+/// anyone with the public key can check a signature without AWS. Only aws-ir's roles may sign;
+/// the account's principals may verify and read the public key as their IAM policies allow.
+fn custody_key(t: &mut Template) {
+    let root = sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root");
+    t.add(
+        CUSTODY_KEY,
+        Resource::new(
+            "AWS::KMS::Key",
+            json!({
+                "Description": sub("Signs the evidence manifests of stack ${AWS::StackName} (chain of custody; only aws-ir's roles sign)"),
+                "KeySpec": "ECC_NIST_P256",
+                "KeyUsage": "SIGN_VERIFY",
+                "EnableKeyRotation": false,
+                "KeyPolicy": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "AccountAdministersTheKey",
+                            "Effect": "Allow",
+                            "Principal": {"AWS": root.clone()},
+                            "Action": KEY_ADMINISTRATION,
+                            "Resource": "*"
+                        },
+                        {
+                            "Sid": "OnlyAwsIrSignsManifests",
+                            "Effect": "Allow",
+                            "Principal": {"AWS": root.clone()},
+                            "Action": "kms:Sign",
+                            "Resource": "*",
+                            "Condition": {"ArnLike": {"aws:PrincipalArn": sub(contract::trust::OWN_ROLES)}}
+                        },
+                        {
+                            "Sid": "AccountVerifiesManifests",
+                            "Effect": "Allow",
+                            "Principal": {"AWS": root},
+                            "Action": ["kms:Verify", "kms:GetPublicKey"],
+                            "Resource": "*"
+                        }
+                    ]
+                },
+            }),
+        )
+        .retain()
+        .skip_check("CKV_AWS_7", "KMS rotates symmetric encryption keys only; an asymmetric signing key cannot rotate automatically, and its signatures must stay verifiable as long as the evidence is kept."),
+    );
+    t.output(
+        "CustodyKeyArn",
+        Output::new(
+            "The key that signs evidence manifests (ECDSA P-256): verify with kms:Verify or offline with its public key (kms:GetPublicKey).",
+            get_att(CUSTODY_KEY, "Arn"),
+        ),
+    );
 }
 
 /// What a URL parameter of the capture document may be: `none`, or an http(s) URL made only of
@@ -92,12 +173,7 @@ fn record_key(t: &mut Template) {
                             "Sid": "AccountAdministersTheKey",
                             "Effect": "Allow",
                             "Principal": {"AWS": root.clone()},
-                            "Action": [
-                                "kms:CancelKeyDeletion", "kms:Create*", "kms:Delete*", "kms:Describe*",
-                                "kms:Disable*", "kms:Enable*", "kms:Get*", "kms:List*", "kms:Put*",
-                                "kms:Revoke*", "kms:ScheduleKeyDeletion", "kms:TagResource",
-                                "kms:UntagResource", "kms:Update*"
-                            ],
+                            "Action": KEY_ADMINISTRATION,
                             "Resource": "*"
                         },
                         {
@@ -179,9 +255,17 @@ fn evidence_bucket(t: &mut Template) {
     }
     t.parameter(
         params::EVIDENCE_RETENTION_DAYS,
-        Parameter::number("Days each evidence object is locked (S3 Object Lock, governance mode) against deletion and overwrite.")
-            .default(json!(365))
-            .range(1, 36500),
+        Parameter::number(
+            "Days each evidence object is locked (S3 Object Lock) against deletion and overwrite.",
+        )
+        .default(json!(365))
+        .range(1, 36500),
+    );
+    t.parameter(
+        params::EVIDENCE_LOCK_MODE,
+        Parameter::string("S3 Object Lock mode of evidence: COMPLIANCE (nobody, not even the account root, can delete a version before its retention ends) or GOVERNANCE (the bucket policy denies bypassing it to everyone; an administrator who changes that policy can). See the README before choosing COMPLIANCE.")
+            .default(json!("GOVERNANCE"))
+            .allowed(&[json!("GOVERNANCE"), json!("COMPLIANCE")]),
     );
     t.add(
         ACCESS_LOGS,
@@ -238,7 +322,7 @@ fn evidence_bucket(t: &mut Template) {
                 "ObjectLockEnabled": true,
                 "ObjectLockConfiguration": {
                     "ObjectLockEnabled": "Enabled",
-                    "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": ref_(params::EVIDENCE_RETENTION_DAYS)}}
+                    "Rule": {"DefaultRetention": {"Mode": ref_(params::EVIDENCE_LOCK_MODE), "Days": ref_(params::EVIDENCE_RETENTION_DAYS)}}
                 },
                 "PublicAccessBlockConfiguration": {"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true},
                 "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
@@ -254,7 +338,30 @@ fn evidence_bucket(t: &mut Template) {
             "AWS::S3::BucketPolicy",
             json!({
                 "Bucket": ref_(EVIDENCE_BUCKET),
-                "PolicyDocument": {"Version": "2012-10-17", "Statement": [deny_insecure_transport(EVIDENCE_BUCKET)]}
+                "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+                    deny_insecure_transport(EVIDENCE_BUCKET),
+                    // Evidence and the custody record are aws-ir's to write: a workload allowed
+                    // s3:PutObject cannot plant a range result or a report (an explicit deny in
+                    // the bucket policy applies to this account's principals too).
+                    {
+                        "Sid": "OnlyAwsIrWritesEvidence",
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": EVIDENCE_WRITES,
+                        "Resource": sub(&format!("${{{EVIDENCE_BUCKET}.Arn}}/*")),
+                        "Condition": {"ArnNotLike": {"aws:PrincipalArn": sub(contract::trust::OWN_ROLES)}}
+                    },
+                    // Nobody, aws-ir included, shortens a lock, bypasses governance mode or
+                    // deletes a version: evidence outlives its retention unless an administrator
+                    // changes this policy (an act CloudTrail records).
+                    {
+                        "Sid": "NobodyUndoesEvidence",
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": EVIDENCE_UNDO,
+                        "Resource": sub(&format!("${{{EVIDENCE_BUCKET}.Arn}}/*"))
+                    }
+                ]}
             }),
         ),
     );
@@ -266,6 +373,20 @@ fn evidence_bucket(t: &mut Template) {
         ),
     );
 }
+
+/// Writes to evidence only aws-ir's roles may make.
+const EVIDENCE_WRITES: [&str; 4] = [
+    "s3:DeleteObject",
+    "s3:PutObject",
+    "s3:PutObjectAcl",
+    "s3:PutObjectVersionAcl",
+];
+/// What nobody may do to evidence.
+const EVIDENCE_UNDO: [&str; 3] = [
+    "s3:BypassGovernanceRetention",
+    "s3:DeleteObjectVersion",
+    "s3:PutObjectRetention",
+];
 
 fn deny_insecure_transport(bucket: &str) -> serde_json::Value {
     json!({
@@ -372,6 +493,7 @@ pub fn substitution(var: &str) -> Option<serde_json::Value> {
         "CaptureDocumentName" => Some(ref_(CAPTURE_DOCUMENT)),
         "QuarantineProfileArn" => Some(get_att(QUARANTINE_PROFILE, "Arn")),
         "RecordKeyArn" => Some(get_att(RECORD_KEY, "Arn")),
+        "CustodyKeyArn" => Some(get_att(CUSTODY_KEY, "Arn")),
         v => super::ip_sets::substitution(v),
     }
 }

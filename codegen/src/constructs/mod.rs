@@ -47,6 +47,7 @@ pub mod params {
     pub const TASK_CONCURRENCY: &str = "TaskReservedConcurrency";
     pub const SECURITY_HUB_ACTIONS: &str = "SecurityHubActions";
     pub const EVIDENCE_RETENTION_DAYS: &str = "EvidenceRetentionDays";
+    pub const EVIDENCE_LOCK_MODE: &str = "EvidenceLockMode";
     pub const TRIGGERS: &str = "Triggers";
     pub const TRUSTED_PRODUCTS: &str = "TrustedProducts";
     /// The prefix `irctl deploy` names stacks with (`<prefix>-<playbook>`): how a stack finds

@@ -22,6 +22,7 @@ pub fn stack_resource(r: StackResource) -> Value {
         )),
         StackResource::QuarantineRole => get_att(evidence::QUARANTINE_ROLE, "Arn"),
         StackResource::RecordKey => get_att(evidence::RECORD_KEY, "Arn"),
+        StackResource::SigningKey => get_att(evidence::CUSTODY_KEY, "Arn"),
         // The regional sets by name prefix: the CloudFront ones are conditional, so a GetAtt
         // would not resolve when they are off (their global ARN is a separate scope).
         StackResource::BlockedIpSets => sub("arn:${AWS::Partition}:wafv2:${AWS::Region}:${AWS::AccountId}:regional/ipset/${AWS::StackName}-blocked-*/*"),

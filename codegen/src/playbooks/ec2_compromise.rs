@@ -14,7 +14,13 @@
 //! 4. **Evidence**: tag, snapshot every volume together, attach evidence volumes to the
 //!    forensic instance (waiting for snapshots with `IR.NotReady` retries), forensic interface.
 //! 5. **Verify** live, then each instance ends with a compact status; the case is recorded
-//!    (table + report in the evidence bucket) and notified.
+//!    (table + report in the evidence bucket).
+//! 6. **Custody**, after containment and never before: every snapshot the case took is read
+//!    back through the EBS direct APIs, range by range in a Distributed Map (a 16 TiB volume is
+//!    hours of reading, far beyond one Lambda), each block checked against AWS's SHA-256; the
+//!    manifest is sealed with the stack's signing key and the acquisition logged. A failure
+//!    here leaves containment as it is and is reported; a re-run reads only missing ranges.
+//!    Then the case is notified.
 
 use crate::asl::*;
 use crate::cfn::Parameter;
@@ -26,6 +32,7 @@ use contract::approval::attribute;
 use contract::case::SeverityLabel;
 use contract::tags::{self, RESPOND, RESPOND_AUTOMATICALLY};
 use contract::task::Task as TaskContract;
+use contract::tasks::custody::{HashRange, PlanCustody, SealCustody};
 use contract::tasks::ec2::*;
 use contract::ErrorName;
 use serde_json::{json, Value};
@@ -47,6 +54,11 @@ pub const GUARDDUTY_TYPES: [&str; 8] = [
 
 /// At most this many instances of one finding are handled at once.
 pub const MAX_CONCURRENCY: u32 = 40;
+
+/// Ranges hashed at once. Each reads 16 blocks at a time (`tasks::custody::ebs::READERS`), so
+/// at most 96 `GetSnapshotBlock` calls are in flight: about 1,000 a second at 100 ms of latency,
+/// the per-snapshot and (default) per-account quota; throttling beyond it is retried.
+pub const CUSTODY_CONCURRENCY: u32 = 6;
 
 /// `(parameter, description, default, allowed values)`; each reaches the tasks as a policy field.
 pub fn policy_parameters() -> Vec<(&'static str, Parameter)> {
@@ -98,6 +110,7 @@ pub fn read_policy() -> Pass {
             "evidence_bucket": "${EvidenceBucketName}",
             "capture_document": "${CaptureDocumentName}",
             "record_key": "${RecordKeyArn}",
+            "signing_key": "${CustodyKeyArn}",
         }))
         .result_path("$.policy")
 }
@@ -292,6 +305,95 @@ fn per_instance() -> Chain {
     assess.next(decide)
 }
 
+/// The custody stage: plan the ranges, hash them in a Distributed Map, seal the manifest. Its
+/// result is `$.results.custody`; a failure is recorded there and the flow goes on.
+fn custody() -> Chain {
+    let failed = Pass::new("CustodyFailed")
+        .comment("Containment stands; the custody record is incomplete and says why (a re-run reads only missing ranges).")
+        .parameters(json!({
+            "status": "failed",
+            "manifest": "",
+            "signature": "",
+            "items": [],
+            "verify.$": "States.Format('{}: {}', $.error.Error, $.error.Cause)",
+        }))
+        .result_path("$.results.custody")
+        .next(Chain::goto("Notify"));
+    let plan = Task::invoke::<PlanCustody>("PlanCustody")
+        .comment("After containment: wait for the case's snapshots to complete, then cut them into ranges.")
+        .with_path("case", "$.case")
+        .with_path("policy", "$.policy")
+        .with_path("execution", "$$.Execution.Id")
+        .result_path("$.results.custody_plan")
+        .retry(
+            Retrier::on_errors(&[ErrorName::NotReady])
+                .interval(15)
+                .max_attempts(40)
+                .backoff(1.5)
+                .max_delay(120)
+                .jitter(Jitter::Full),
+        )
+        .catch([STATES_ALL], "$.error", failed);
+    let hash_one = Task::invoke::<HashRange>("HashRange")
+        .comment("One range: every block read and checked against AWS's SHA-256, written once.")
+        .with_path("case_id", "$.case_id")
+        .with_path("bucket", "$.bucket")
+        .with_path("snapshot_id", "$.snapshot_id")
+        .with_path("first_block", "$.first_block")
+        .with_path("block_count", "$.block_count")
+        // Only the small result: 1,024 of them must fit the Map's output.
+        .result_path("$");
+    let hash = MapState::new("HashRanges")
+        .comment(
+            "Every range of every snapshot, each a child execution, a bounded number at a time.",
+        )
+        .distributed(
+            "custody",
+            "$.policy.evidence_bucket",
+            "$.results.custody_plan.plan",
+        )
+        .item_selector(json!({
+            "case_id.$": "$.case.case_id",
+            "bucket.$": "$.policy.evidence_bucket",
+            "snapshot_id.$": "$$.Map.Item.Value.snapshot_id",
+            "first_block.$": "$$.Map.Item.Value.first_block",
+            "block_count.$": "$$.Map.Item.Value.block_count",
+        }))
+        .max_concurrency(CUSTODY_CONCURRENCY)
+        .item_processor(hash_one)
+        .result_selector(json!({"ranges.$": "States.ArrayLength($)"}))
+        .result_path("$.results.custody_hashing")
+        .catch([STATES_ALL], "$.error", Chain::goto("CustodyFailed"));
+    let seal = Task::invoke::<SealCustody>("SealCustody")
+        .comment(
+            "LINEAR aggregates, the manifest signed with the custody key, the acquisition logged.",
+        )
+        .with_path("case", "$.case")
+        .with_path("policy", "$.policy")
+        .with_path("execution", "$$.Execution.Id")
+        .with_path("plan", "$.results.custody_plan.plan")
+        .result_path("$.results.custody")
+        .catch([STATES_ALL], "$.error", Chain::goto("CustodyFailed"));
+    let nothing = Pass::new("NoDiskToHash")
+        .comment("No snapshot to read (none taken, or a dry run that only planned).")
+        .parameters(json!({
+            "status.$": "$.results.custody_plan.status",
+            "manifest": "",
+            "signature": "",
+            "items.$": "$.results.custody_plan.snapshots",
+            "verify": "",
+        }))
+        .result_path("$.results.custody");
+    plan.next(
+        Choice::new("HasRanges")
+            .when(
+                Condition::string_equals("$.results.custody_plan.status", "ready"),
+                hash.next(seal),
+            )
+            .otherwise(nothing),
+    )
+}
+
 pub fn playbook() -> Playbook {
     let each = MapState::new("EachInstance")
         .comment("Every instance the finding names, a bounded number at a time.")
@@ -335,7 +437,7 @@ pub fn playbook() -> Playbook {
                 Condition::is_present("$.case.instances[0]", true),
                 Condition::boolean_equals("$.case.sample", false),
             ]),
-            read_policy().next(each).next(record),
+            read_policy().next(each).next(record).next(custody()),
         )
         .otherwise(not_applicable);
 

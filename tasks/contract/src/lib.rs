@@ -12,6 +12,7 @@ pub mod approval;
 pub mod case;
 pub mod case_table;
 pub mod checks;
+pub mod custody;
 pub mod errors;
 pub mod events;
 pub mod lenient;

@@ -106,4 +106,7 @@ pub enum StackResource {
     BlockedIpSets,
     /// The HMAC key that seals the records a release acts on (only aws-ir's roles may use it).
     RecordKey,
+    /// The asymmetric key that signs evidence manifests (only aws-ir's roles may sign; anyone
+    /// the account allows may verify, or use the public key offline).
+    SigningKey,
 }

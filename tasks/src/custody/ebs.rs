@@ -9,6 +9,8 @@
 //! the SDK with backoff, then by Step Functions (`IR.Throttled`).
 
 use super::digest::{verify_block, BlockHash, RangeHash};
+use super::store;
+pub use super::store::Stored;
 use crate::error::TaskError;
 use contract::ErrorName;
 use std::sync::Arc;
@@ -176,9 +178,7 @@ pub async fn hash_range(
 }
 
 /// Where a range's result is kept in the evidence bucket.
-pub fn range_key(case_id: &str, snapshot_id: &str, first_block: u64) -> String {
-    format!("cases/{case_id}/custody/{snapshot_id}/ranges/{first_block:012}.json")
-}
+pub use contract::custody::range_key;
 
 /// The range's result, if one was written.
 pub async fn stored_range(
@@ -186,69 +186,19 @@ pub async fn stored_range(
     bucket: &str,
     key: &str,
 ) -> Result<Option<RangeHash>, TaskError> {
-    let got = match s3.get_object().bucket(bucket).key(key).send().await {
-        Ok(got) => got,
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => return Ok(None),
-        Err(e) => return Err(TaskError::from_sdk(e, &format!("read s3://{bucket}/{key}"))),
-    };
-    let body = got
-        .body
-        .collect()
-        .await
-        .map_err(|e| {
-            TaskError::new(
-                ErrorName::Transient,
-                format!("read s3://{bucket}/{key}: {e}"),
-            )
-        })?
-        .into_bytes();
-    serde_json::from_slice(&body).map(Some).map_err(|e| {
-        TaskError::new(
-            ErrorName::RecordTampered,
-            format!("s3://{bucket}/{key} is not a range result aws-ir wrote ({e}); nothing is built on it"),
-        )
-    })
+    Ok(store::get_json(s3, bucket, key)
+        .await?
+        .map(|(range, _)| range))
 }
 
-/// Whether a range's result was written now or an earlier one kept.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stored {
-    Written,
-    Kept,
-}
-
-/// Writes a range's result once (`If-None-Match: *`): when another run wrote it first, theirs
-/// stays. S3 checks the body against its SHA-256 on receipt.
+/// Writes a range's result once: when another run wrote it first, theirs stays.
 pub async fn store_range(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
     key: &str,
     range: &RangeHash,
 ) -> Result<Stored, TaskError> {
-    let body = serde_json::to_vec(range).map_err(|e| {
-        TaskError::new(
-            ErrorName::Transient,
-            format!("encode the result for {key}: {e}"),
-        )
-    })?;
-    let put = s3
-        .put_object()
-        .bucket(bucket)
-        .key(key)
-        .if_none_match("*")
-        .content_type("application/json")
-        .checksum_algorithm(aws_sdk_s3::types::ChecksumAlgorithm::Sha256)
-        .body(body.into())
-        .send()
-        .await;
-    match put {
-        Ok(_) => Ok(Stored::Written),
-        Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 412) => Ok(Stored::Kept),
-        Err(e) => Err(TaskError::from_sdk(
-            e,
-            &format!("write s3://{bucket}/{key}"),
-        )),
-    }
+    store::put_once(s3, bucket, key, store::to_json(range, key)?).await
 }
 
 /// A range hashed at most once: an earlier result is returned as it is (a re-run or a retry

@@ -182,6 +182,7 @@ pub fn step(instance: &str, dry_run: bool) -> InstanceStep {
             evidence_bucket: "evidence".into(),
             capture_document: "capture".into(),
             record_key: "alias/aws-ir-records".into(),
+            signing_key: String::new(),
         },
         execution: "arn:aws:states:us-east-1:123456789012:execution:m:e".into(),
     }

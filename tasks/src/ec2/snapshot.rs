@@ -52,7 +52,11 @@ pub async fn case_snapshots(
         .collect())
 }
 
-async fn run(ec2: &aws_sdk_ec2::Client, step: InstanceStep) -> Result<Outcome, TaskError> {
+/// The outcome, and the snapshots made now.
+async fn run(
+    ec2: &aws_sdk_ec2::Client,
+    step: InstanceStep,
+) -> Result<(Outcome, Vec<String>), TaskError> {
     check_instance_id(&step.instance_id)?;
     let id = step.instance_id.as_str();
     let live = describe(ec2, id).await?;
@@ -69,12 +73,12 @@ async fn run(ec2: &aws_sdk_ec2::Client, step: InstanceStep) -> Result<Outcome, T
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
-        return Ok(out);
+        return Ok((out, Vec::new()));
     }
     if live.volumes.is_empty() {
         out.status = Status::Skipped;
         out.note("the instance has no EBS volume");
-        return Ok(out);
+        return Ok((out, Vec::new()));
     }
     let volumes: Vec<String> = live
         .volumes
@@ -87,7 +91,7 @@ async fn run(ec2: &aws_sdk_ec2::Client, step: InstanceStep) -> Result<Outcome, T
         format!("crash-consistent snapshots of {}", volumes.join(", ")),
     );
     if step.case.dry_run {
-        return Ok(out);
+        return Ok((out, Vec::new()));
     }
     let created = ec2
         .create_snapshots()
@@ -120,7 +124,14 @@ async fn run(ec2: &aws_sdk_ec2::Client, step: InstanceStep) -> Result<Outcome, T
             s.volume_id().unwrap_or_default()
         ));
     }
-    Ok(out)
+    Ok((
+        out,
+        created
+            .snapshots()
+            .iter()
+            .filter_map(|s| s.snapshot_id().map(String::from))
+            .collect(),
+    ))
 }
 
 pub async fn handle(
@@ -128,7 +139,15 @@ pub async fn handle(
     dynamodb: &aws_sdk_dynamodb::Client,
     step: InstanceStep,
 ) -> Result<Outcome, TaskError> {
-    let out = run(ec2, step.clone()).await?;
+    let (out, created) = run(ec2, step.clone()).await?;
+    crate::cases::add_evidence_snapshots(
+        dynamodb,
+        &step.policy.case_table,
+        &step.case.case_id,
+        &step.instance_id,
+        &created,
+    )
+    .await?;
     super::remember(dynamodb, &step, "snapshot", &out).await?;
     Ok(out)
 }

@@ -300,6 +300,7 @@ impl State {
     pub fn integration(&self) -> Option<&Integration> {
         match &self.kind {
             Kind::Task(t) => Some(&t.integration),
+            Kind::Map(m) => m.distributed.as_ref().map(|d| &d.integration),
             _ => None,
         }
     }
@@ -405,13 +406,14 @@ impl State {
 /// input and output processing (a Pass's `Result` and a Choice's rules where the work happens),
 /// its limits, what happens when it fails, and where it goes.
 #[rustfmt::skip]
-pub const KEY_ORDER: [&str; 32] = [
+pub const KEY_ORDER: [&str; 34] = [
     "Type", "Comment",
     "Resource",
     "Seconds", "Timestamp", "SecondsPath", "TimestampPath",
     "Error", "ErrorPath", "Cause", "CausePath",
     "Branches",
-    "ItemsPath", "ItemSelector", "ItemProcessor", "MaxConcurrency",
+    "ItemsPath", "ItemReader", "ItemSelector", "ItemProcessor", "MaxConcurrency",
+    "Label",
     "InputPath", "Parameters", "Result", "Choices", "Default", "ResultSelector", "ResultPath",
     "OutputPath",
     "TimeoutSeconds", "TimeoutSecondsPath", "HeartbeatSeconds", "HeartbeatSecondsPath",

@@ -68,6 +68,9 @@ pub struct Ec2Policy {
     /// The key that seals the pre-state (a release checks the seal before acting on it).
     #[serde(default)]
     pub record_key: String,
+    /// The asymmetric key that signs the case's evidence manifest (chain of custody).
+    #[serde(default)]
+    pub signing_key: String,
 }
 
 impl Ec2Policy {
@@ -182,7 +185,7 @@ pub struct Assessment {
     pub name: String,
 }
 
-const EC2_DESCRIBE: &str = "EC2 Describe* actions do not support resource-level permissions (Service Authorization Reference, Amazon EC2).";
+pub(crate) const EC2_DESCRIBE: &str = "EC2 Describe* actions do not support resource-level permissions (Service Authorization Reference, Amazon EC2).";
 
 fn describe_ec2() -> Permission {
     Permission::new(

@@ -259,6 +259,7 @@ impl Task for ClaimCase {
 
 pub mod authenticate;
 pub mod credentials;
+pub mod custody;
 pub mod ec2;
 pub mod ip;
 pub mod outcome;

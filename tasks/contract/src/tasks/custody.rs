@@ -1,0 +1,202 @@
+//! The custody steps (#18): after containment, every snapshot the case took is read back
+//! through the EBS direct APIs range by range (a Distributed Map), and the case's manifest is
+//! sealed with the stack's signing key. See [`crate::custody`] for what they write.
+
+use super::ec2::{Ec2Policy, EC2_DESCRIBE};
+use super::{case_table, key_for_table, stack_key_via, Permission, Scope, StackResource, Task};
+use crate::case::Case;
+use crate::ErrorName;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The snapshots aws-ir took (tagged with a case when they were created, `CreateSnapshots`).
+const CASE_SNAPSHOTS: &str = "arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*";
+
+/// The case, the stack's stores and keys (the policy), and the execution.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct CustodyInput {
+    pub case: Case,
+    pub policy: Ec2Policy,
+    pub execution: String,
+}
+
+fn describe_snapshots() -> Permission {
+    Permission::new(
+        "DescribeSnapshots",
+        &["ec2:DescribeSnapshots"],
+        Scope::Unscoped {
+            reason: EC2_DESCRIBE,
+        },
+    )
+}
+
+fn evidence(actions: &[&'static str]) -> [Permission; 2] {
+    [
+        Permission::new(
+            "CustodyRecords",
+            actions,
+            Scope::Stack(StackResource::EvidenceReports),
+        ),
+        stack_key_via(
+            "UseStackKeyForEvidence",
+            &["kms:Decrypt", "kms:GenerateDataKey"],
+            "s3.${AWS::Region}.amazonaws.com",
+        ),
+    ]
+}
+
+/// Waits for the case's snapshots to complete and writes the ranges to hash.
+pub struct PlanCustody;
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct CustodyPlan {
+    /// `ready`, `nothing to hash` or `planned` (dry run: nothing written).
+    pub status: String,
+    /// One line per snapshot: id, volume, instance, size, ranges.
+    pub snapshots: Vec<String>,
+    /// Ranges to hash (the Distributed Map's items).
+    pub ranges: u64,
+    /// Key of the ranges' JSON array in the evidence bucket (empty when nothing is to hash).
+    pub plan: String,
+}
+
+impl Task for PlanCustody {
+    const NAME: &'static str = "plan-custody";
+    const TITLE: &'static str = "PlanCustody";
+    const DESCRIPTION: &'static str =
+        "Waits for the case's snapshots to complete and writes the block ranges to hash.";
+    const TIMEOUT_SECONDS: u32 = 60;
+    type Input = CustodyInput;
+    type Output = CustodyPlan;
+    fn permissions() -> Vec<Permission> {
+        let mut p = vec![
+            describe_snapshots(),
+            case_table(&["dynamodb:GetItem"]),
+            key_for_table(),
+        ];
+        p.extend(evidence(&["s3:PutObject"]));
+        p
+    }
+    fn errors() -> Vec<ErrorName> {
+        vec![
+            ErrorName::InvalidEvent,
+            ErrorName::NotReady,
+            ErrorName::Throttled,
+            ErrorName::Transient,
+            ErrorName::AccessDenied,
+            ErrorName::Misconfigured,
+        ]
+    }
+}
+
+/// Hashes one range of one snapshot (an item of the Distributed Map).
+pub struct HashRange;
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct HashRangeInput {
+    pub case_id: String,
+    pub bucket: String,
+    pub snapshot_id: String,
+    pub first_block: u64,
+    pub block_count: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct HashRangeOutput {
+    /// Blocks the snapshot holds in the range.
+    pub blocks: u64,
+    /// `written`, or `kept` (an earlier run's result, not hashed again).
+    pub stored: String,
+}
+
+impl Task for HashRange {
+    const NAME: &'static str = "hash-range";
+    const TITLE: &'static str = "HashRange";
+    const DESCRIPTION: &'static str = "Reads one range of a snapshot through the EBS direct APIs, checks every block against AWS's SHA-256 and writes the range's block hashes once.";
+    const TIMEOUT_SECONDS: u32 = 900;
+    const MEMORY_MB: u32 = 512;
+    type Input = HashRangeInput;
+    type Output = HashRangeOutput;
+    fn permissions() -> Vec<Permission> {
+        let mut p = vec![Permission::new(
+            "ReadCaseSnapshots",
+            &["ebs:ListSnapshotBlocks", "ebs:GetSnapshotBlock"],
+            Scope::Arn(CASE_SNAPSHOTS),
+        )
+        .when("StringLike", "aws:ResourceTag/aws-ir:case", &["case-*"])];
+        p.extend(evidence(&["s3:GetObject", "s3:PutObject"]));
+        p
+    }
+    fn errors() -> Vec<ErrorName> {
+        vec![
+            ErrorName::InvalidEvent,
+            ErrorName::EvidenceMismatch,
+            ErrorName::RecordTampered,
+            ErrorName::ResourceNotFound,
+            ErrorName::Throttled,
+            ErrorName::Transient,
+            ErrorName::AccessDenied,
+            ErrorName::Misconfigured,
+        ]
+    }
+}
+
+/// Aggregates the ranges, writes and signs the manifest, and logs the acquisition.
+pub struct SealCustody;
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct SealCustodyInput {
+    pub case: Case,
+    pub policy: Ec2Policy,
+    pub execution: String,
+    /// The plan's key ([`CustodyPlan::plan`]).
+    pub plan: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct CustodyRecord {
+    /// `sealed`, or `kept` (the case already had a manifest: nothing new was written).
+    pub status: String,
+    /// `s3://bucket/key` of the manifest and of its signature.
+    pub manifest: String,
+    pub signature: String,
+    /// One line per item: snapshot, volume, blocks, LINEAR aggregate.
+    pub items: Vec<String>,
+    /// How to check it.
+    pub verify: String,
+}
+
+impl Task for SealCustody {
+    const NAME: &'static str = "seal-custody";
+    const TITLE: &'static str = "SealCustody";
+    const DESCRIPTION: &'static str = "Aggregates the case's range hashes (LINEAR), writes the evidence manifest, signs it with the stack's custody key and appends the acquisition to the custody log.";
+    const TIMEOUT_SECONDS: u32 = 900;
+    const MEMORY_MB: u32 = 512;
+    type Input = SealCustodyInput;
+    type Output = CustodyRecord;
+    fn permissions() -> Vec<Permission> {
+        let mut p = vec![
+            describe_snapshots(),
+            case_table(&["dynamodb:GetItem"]),
+            key_for_table(),
+        ];
+        p.extend(evidence(&["s3:GetObject", "s3:PutObject"]));
+        p.push(Permission::new(
+            "SignManifest",
+            &["kms:Sign"],
+            Scope::Stack(StackResource::SigningKey),
+        ));
+        p
+    }
+    fn errors() -> Vec<ErrorName> {
+        vec![
+            ErrorName::InvalidEvent,
+            ErrorName::EvidenceMismatch,
+            ErrorName::RecordTampered,
+            ErrorName::Throttled,
+            ErrorName::Transient,
+            ErrorName::AccessDenied,
+            ErrorName::Misconfigured,
+        ]
+    }
+}
