@@ -139,6 +139,23 @@ def test_a_block_corrupted_in_transit_no_longer_matches_its_checksum(aws1: Any, 
     assert base64.b64encode(hashlib.sha256(data).digest()).decode() != got["Checksum"]
 
 
+def test_a_changed_snapshot_block_is_sent_with_its_new_checksum(aws1: Any, moto_endpoint: str, uid: str) -> None:
+    ec2, ebs = aws1("ec2"), aws1("ebs")
+    vol = volume(aws1)
+    harness(moto_endpoint, {"volume_id": vol, "blocks": {"4": uid}})
+    snap = ec2.create_snapshot(VolumeId=vol)["SnapshotId"]
+    harness(moto_endpoint, {"snapshot_id": snap, "blocks": {"4": f"{uid}-changed", "6": uid}})
+    listed = ebs.list_snapshot_blocks(SnapshotId=snap)["Blocks"]
+    assert [b["BlockIndex"] for b in listed] == [4, 6]
+    got = ebs.get_snapshot_block(SnapshotId=snap, BlockIndex=4, BlockToken=listed[0]["BlockToken"])
+    data = got["BlockData"].read()
+    assert data == block_bytes(f"{uid}-changed")
+    assert got["Checksum"] == base64.b64encode(hashlib.sha256(data).digest()).decode()
+    # The volume, and snapshots taken of it, are untouched.
+    again = ec2.create_snapshot(VolumeId=vol)["SnapshotId"]
+    assert [b["BlockIndex"] for b in ebs.list_snapshot_blocks(SnapshotId=again)["Blocks"]] == [4]
+
+
 def test_blocks_outside_the_volume_are_refused(moto_endpoint: str, aws1: Any) -> None:
     vol = volume(aws1, size=1)  # 2,048 blocks of 512 KiB
     with pytest.raises(urllib.error.HTTPError) as e:

@@ -419,7 +419,7 @@ def read_bucket(d: Deployment, physical: str, props: dict[str, Any]) -> None:
         retention = (lock.get("Rule") or {}).get("DefaultRetention")
         if retention:
             got = config["Rule"]["DefaultRetention"]
-            assert got["Mode"] == retention["Mode"]
+            assert got["Mode"] == d.resolve(retention["Mode"])
             for period in ("Days", "Years"):
                 if period in retention:
                     assert got[period] == int(d.resolve(retention[period])), (period, got)

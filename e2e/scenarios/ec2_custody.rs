@@ -54,10 +54,17 @@ pub async fn disk_evidence_is_hashed_through_the_ebs_direct_apis(c: Arc<Ctx>) {
         let firsts = digest::ranges(gib, RANGE);
         let mut results = Vec::new();
         for &first in &firsts {
-            let (range, stored) =
-                ebs::hash_range_once(&ebs_client, &s3, &bucket, &case, snapshot_id, first, RANGE)
-                    .await
-                    .unwrap_or_else(|e| panic!("{snapshot_id} from {first}: {e}"));
+            let (range, stored) = ebs::hash_range_once(
+                &ebs_client,
+                &s3,
+                &bucket,
+                &ebs::range_key(&case, snapshot_id, first),
+                snapshot_id,
+                first,
+                RANGE,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{snapshot_id} from {first}: {e}"));
             assert_eq!(stored, Stored::Written);
             results.push(range);
         }
@@ -82,10 +89,17 @@ pub async fn disk_evidence_is_hashed_through_the_ebs_direct_apis(c: Arc<Ctx>) {
         }
         // Resumable: every range has its result, so a re-run reads no block again.
         for &first in &firsts {
-            let (_, stored) =
-                ebs::hash_range_once(&ebs_client, &s3, &bucket, &case, snapshot_id, first, RANGE)
-                    .await
-                    .unwrap();
+            let (_, stored) = ebs::hash_range_once(
+                &ebs_client,
+                &s3,
+                &bucket,
+                &ebs::range_key(&case, snapshot_id, first),
+                snapshot_id,
+                first,
+                RANGE,
+            )
+            .await
+            .unwrap();
             assert_eq!(stored, Stored::Kept);
         }
     }
@@ -106,7 +120,7 @@ pub async fn disk_evidence_is_hashed_through_the_ebs_direct_apis(c: Arc<Ctx>) {
         &ebs_client,
         &s3,
         &bucket,
-        &other_case,
+        &ebs::range_key(&other_case, snapshot_id, 4096),
         snapshot_id,
         4096,
         RANGE,
@@ -122,7 +136,7 @@ pub async fn disk_evidence_is_hashed_through_the_ebs_direct_apis(c: Arc<Ctx>) {
         &ebs_client,
         &s3,
         &bucket,
-        &other_case,
+        &ebs::range_key(&other_case, snapshot_id, 0),
         snapshot_id,
         0,
         RANGE,
@@ -204,6 +218,31 @@ pub async fn a_contained_host_gets_a_signed_evidence_manifest(c: Arc<Ctx>) {
         .map(|s| (s.volume_size().unwrap() as u64 * BLOCKS_PER_GIB).div_ceil(custody::RANGE_BLOCKS))
         .sum();
     assert_eq!(out["results"]["custody_hashing"]["ranges"], ranges, "{out}");
+
+    // The case's record names the manifest, its signature and how to verify it.
+    let recorded = c
+        .world
+        .dynamodb
+        .get_item()
+        .table_name(&c.main.outputs["CaseTableName"])
+        .key(
+            "case_id",
+            aws_sdk_dynamodb::types::AttributeValue::S(case.clone()),
+        )
+        .key(
+            "item",
+            aws_sdk_dynamodb::types::AttributeValue::S("record".into()),
+        )
+        .send()
+        .await
+        .unwrap();
+    let custody_record: Value =
+        serde_json::from_str(recorded.item().unwrap()["custody"].as_s().unwrap()).unwrap();
+    assert_eq!(custody_record["manifest"], record["manifest"]);
+    assert!(custody_record["verify"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("irctl verify {case}")));
 
     // The manifest: every snapshot, its LINEAR aggregate as the harness computed it.
     let config = tasks::aws_config().await;
@@ -315,4 +354,113 @@ pub async fn a_contained_host_gets_a_signed_evidence_manifest(c: Arc<Ctx>) {
     let kept = c.world.invoke("seal-custody", &again).unwrap();
     assert_eq!(kept["status"], "kept", "{kept}");
     assert_eq!(log_keys().await.len(), 1);
+
+    // `irctl verify`: intact, then one block of a snapshot changed, then the manifest edited.
+    // (The wire is clean again: a verifier reads every block.)
+    c.world
+        .fixture(&["volume-blocks", "-", "--corrupt-snapshot", &first]);
+    let verify = || {
+        let out = c
+            .world
+            .irctl(&["--stack-prefix", &c.main.prefix, "verify", &case]);
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+        )
+    };
+    let (code, said) = verify();
+    assert_eq!(code, Some(0), "{said}");
+    assert!(said.contains(&format!("{case}: OK")), "{said}");
+    assert!(
+        said.contains("offline signature check") && said.contains(": valid"),
+        "{said}"
+    );
+    let intact = |said: &str| {
+        said.lines()
+            .filter(|l| l.starts_with("  snap-") && l.contains(": OK, 4 blocks"))
+            .count()
+    };
+    assert_eq!(intact(&said), 3, "{said}");
+
+    let changed = snapshots[1].snapshot_id().unwrap();
+    c.world.fixture(&[
+        "volume-blocks",
+        "-",
+        "--change-snapshot",
+        changed,
+        "--block",
+        "16383=not-what-was-acquired",
+    ]);
+    let (code, said) = verify();
+    assert_eq!(code, Some(1), "{said}");
+    assert!(
+        said.contains(&format!("{changed} of "))
+            && said.contains("MISMATCH: 1 block(s) differ: 16383;"),
+        "names the block: {said}"
+    );
+    assert!(said.contains(&format!("{case}: MISMATCH")), "{said}");
+    assert_eq!(intact(&said), 2, "the other snapshots: {said}");
+
+    // Each verification is in the custody log, with the responder AWS authenticated as actor.
+    let keys = log_keys().await;
+    assert_eq!(keys.len(), 3, "{keys:?}");
+    let mut verifications = Vec::new();
+    for key in keys.iter().filter(|k| k.contains("-verification-")) {
+        let entry: LogEntry = serde_json::from_slice(&read(key.clone()).await).unwrap();
+        assert_eq!(entry.actor, c.world.responders[0].arn, "{entry:?}");
+        verifications.push(entry.purpose);
+    }
+    verifications.sort();
+    assert!(
+        verifications[0].ends_with(": MISMATCH") && verifications[1].ends_with(": OK"),
+        "{verifications:?}"
+    );
+
+    // An administrator who lifts the bucket policy can write a new manifest; the signature
+    // says so, here and offline.
+    let policy = c
+        .world
+        .s3
+        .get_bucket_policy()
+        .bucket(&bucket)
+        .send()
+        .await
+        .unwrap()
+        .policy()
+        .unwrap()
+        .to_string();
+    c.world
+        .s3
+        .delete_bucket_policy()
+        .bucket(&bucket)
+        .send()
+        .await
+        .unwrap();
+    let forged = String::from_utf8(manifest_bytes.clone())
+        .unwrap()
+        .replace(&manifest.items[1].sha256_linear, "forged");
+    c.world
+        .s3
+        .put_object()
+        .bucket(&bucket)
+        .key(custody::manifest_key(&case))
+        .body(forged.into_bytes().into())
+        .send()
+        .await
+        .unwrap();
+    c.world
+        .s3
+        .put_bucket_policy()
+        .bucket(&bucket)
+        .policy(policy)
+        .send()
+        .await
+        .unwrap();
+    let (code, said) = verify();
+    assert_eq!(code, Some(1), "{said}");
+    assert!(
+        said.contains("signature: the manifest was edited"),
+        "{said}"
+    );
+    assert!(said.contains(": INVALID"), "offline too: {said}");
 }

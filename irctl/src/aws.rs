@@ -11,6 +11,8 @@ pub struct Clients {
     pub sfn: aws_sdk_sfn::Client,
     pub s3: aws_sdk_s3::Client,
     pub sts: aws_sdk_sts::Client,
+    /// The custody key's public key (`irctl verify`).
+    pub kms: aws_sdk_kms::Client,
     /// The caller's configuration: its credentials sign requests and answers.
     pub config: connect::SdkConfig,
 }
@@ -28,6 +30,7 @@ impl Clients {
             sfn: aws_sdk_sfn::Client::new(&config),
             s3: aws_sdk_s3::Client::from_conf(s3),
             sts: aws_sdk_sts::Client::new(&config),
+            kms: aws_sdk_kms::Client::new(&config),
             config,
         }
     }

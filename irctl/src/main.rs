@@ -10,6 +10,7 @@ mod history;
 mod render;
 mod samples;
 mod start;
+mod verify;
 mod watch;
 
 use clap::{Parser, Subcommand};
@@ -47,6 +48,9 @@ enum Command {
     Approve(approve::Args),
     /// Dismiss a case that waits for a responder (a signed rejection, with a reason).
     Reject(approve::Args),
+    /// Check a case's evidence against its signed manifest: the signature offline, and every
+    /// snapshot re-read and compared by aws-ir (exit status 1 names what differs).
+    Verify(verify::Args),
     /// Draw a playbook's graph, colouring the path an execution took, as SVG or HTML.
     Render(render::Args),
     /// List the sample events `start --sample` accepts.
@@ -82,6 +86,7 @@ async fn main() -> ExitCode {
                     approve::run(&clients, &cli.stack_prefix, args, approve::Answer::Reject).await
                 }
                 Command::Render(args) => render::run(&clients, &cli.stack_prefix, &args).await,
+                Command::Verify(args) => verify::run(&clients, &cli.stack_prefix, args).await,
                 Command::Samples => unreachable!(),
             }
         }

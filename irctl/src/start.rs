@@ -73,25 +73,10 @@ pub struct Args {
 }
 
 pub async fn run(c: &Clients, prefix: &str, args: Args) -> Result<ExitCode> {
-    let machine = c.state_machine(prefix, &args.playbook).await?;
+    // The machine first: an undeployed playbook is named before anything is signed.
+    c.state_machine(prefix, &args.playbook).await?;
     let event = build_event(c, &args).await?;
-    let name = format!("irctl-{}", &uuid::Uuid::new_v4().simple().to_string()[..20]);
-    let arn = c
-        .sfn
-        .start_execution()
-        .state_machine_arn(&machine)
-        .name(&name)
-        .input(event.to_string())
-        .send()
-        .await
-        .map_err(|e| {
-            Error::aws(
-                format!("start playbook {}", args.playbook),
-                aws_sdk_sfn::error::DisplayErrorContext(e),
-            )
-        })?
-        .execution_arn()
-        .to_string();
+    let arn = start_execution(c, prefix, &args.playbook, &event).await?;
     println!("started {arn}");
     if args.watch {
         let status = watch::follow(c, &arn, Duration::from_secs(args.timeout), false).await?;
@@ -123,7 +108,7 @@ async fn build_event(c: &Clients, args: &Args) -> Result<Value> {
                 .reason
                 .clone()
                 .ok_or_else(|| Error::Usage("a manual request needs --reason".into()))?;
-            let mut request = ManualRequest {
+            let request = ManualRequest {
                 playbook: args.playbook.clone(),
                 reason,
                 requested_by: Some(c.caller().await),
@@ -137,29 +122,7 @@ async fn build_event(c: &Clients, args: &Args) -> Result<Value> {
                 case_id: args.case.clone(),
                 proof: None,
             };
-            let id = uuid::Uuid::new_v4().to_string();
-            let time = match &args.as_of {
-                Some(t) => {
-                    aws_sdk_sfn::primitives::DateTime::from_str(t, aws_sdk_sfn::primitives::DateTimeFormat::DateTime)
-                        .map_err(|_| Error::Usage(format!("--as-of `{t}` is not an RFC 3339 time (2026-12-07T10:00:00Z)")))?;
-                    t.clone()
-                }
-                None => aws_sdk_sfn::primitives::DateTime::from(std::time::SystemTime::now())
-                    .fmt(aws_sdk_sfn::primitives::DateTimeFormat::DateTime)
-                    .unwrap_or_default(),
-            };
-            request.proof = Some(c.prove(&request_digest(&id, &time, &request)).await?);
-            return Ok(serde_json::json!({
-                "version": "0",
-                "id": id,
-                "detail-type": DETAIL_TYPE,
-                "source": SOURCE,
-                "account": "",
-                "time": time,
-                "region": "",
-                "resources": [],
-                "detail": request,
-            }));
+            return signed_event(c, request, args.as_of.as_deref()).await;
         }
         (None, None) => {
             return Err(Error::Usage(
@@ -175,6 +138,70 @@ async fn build_event(c: &Clients, args: &Args) -> Result<Value> {
         None => text,
     };
     serde_json::from_str(&text).map_err(|e| Error::Usage(format!("the event is not JSON: {e}")))
+}
+
+/// A manual request, signed by the caller, as the event a playbook starts with.
+pub async fn signed_event(
+    c: &Clients,
+    mut request: ManualRequest,
+    as_of: Option<&str>,
+) -> Result<Value> {
+    let id = uuid::Uuid::new_v4().to_string();
+    let time = match as_of {
+        Some(t) => {
+            aws_sdk_sfn::primitives::DateTime::from_str(
+                t,
+                aws_sdk_sfn::primitives::DateTimeFormat::DateTime,
+            )
+            .map_err(|_| {
+                Error::Usage(format!(
+                    "--as-of `{t}` is not an RFC 3339 time (2026-12-07T10:00:00Z)"
+                ))
+            })?;
+            t.to_string()
+        }
+        None => aws_sdk_sfn::primitives::DateTime::from(std::time::SystemTime::now())
+            .fmt(aws_sdk_sfn::primitives::DateTimeFormat::DateTime)
+            .unwrap_or_default(),
+    };
+    request.proof = Some(c.prove(&request_digest(&id, &time, &request)).await?);
+    Ok(serde_json::json!({
+        "version": "0",
+        "id": id,
+        "detail-type": DETAIL_TYPE,
+        "source": SOURCE,
+        "account": "",
+        "time": time,
+        "region": "",
+        "resources": [],
+        "detail": request,
+    }))
+}
+
+/// Starts `playbook` with `event`; returns the execution's ARN.
+pub async fn start_execution(
+    c: &Clients,
+    prefix: &str,
+    playbook: &str,
+    event: &Value,
+) -> Result<String> {
+    let machine = c.state_machine(prefix, playbook).await?;
+    let name = format!("irctl-{}", &uuid::Uuid::new_v4().simple().to_string()[..20]);
+    Ok(c.sfn
+        .start_execution()
+        .state_machine_arn(&machine)
+        .name(&name)
+        .input(event.to_string())
+        .send()
+        .await
+        .map_err(|e| {
+            Error::aws(
+                format!("start playbook {playbook}"),
+                aws_sdk_sfn::error::DisplayErrorContext(e),
+            )
+        })?
+        .execution_arn()
+        .to_string())
 }
 
 /// Replaces every EC2 instance id (`i-` and 8 or 17 hex digits) in `text` with `id`.

@@ -20,7 +20,9 @@ use contract::tasks::credentials::{
     AssessPrincipal, DeactivateAccessKey, HandOffInstance, RecordCredentials, ReleaseCredentials,
     RestrictUser, RevokeRoleSessions,
 };
-use contract::tasks::custody::{HashRange, PlanCustody, SealCustody};
+use contract::tasks::custody::{
+    FinishVerification, HashRange, PlanCustody, PlanVerification, SealCustody,
+};
 use contract::tasks::ec2::{
     AssessInstance, AttachForensics, CaptureVolatileEvidence, DetachFromServices, IsolateNetwork,
     ProtectInstance, RecordCase, RecordPreState, ReleaseInstance, RemoveInstanceProfile,
@@ -109,6 +111,12 @@ lambdas! {
     }
     PlanCustody => plan_custody(aws: custody::plan::PlanCustodyClients, input) {
         custody::plan::plan(aws, input).await
+    }
+    PlanVerification => plan_verification((s3, kms): (aws_sdk_s3::Client, aws_sdk_kms::Client), input) {
+        custody::verify::plan(s3, kms, input).await
+    }
+    FinishVerification => finish_verification(s3: aws_sdk_s3::Client, input) {
+        custody::verify::finish(s3, input).await
     }
     SealCustody => seal_custody(aws: custody::seal::SealCustodyClients, input) {
         custody::seal::seal(aws, input).await

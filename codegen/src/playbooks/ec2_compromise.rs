@@ -305,6 +305,45 @@ fn per_instance() -> Chain {
     assess.next(decide)
 }
 
+/// The Distributed Map that reads every range a plan lists (its key at `plan_path`), each
+/// range a child execution: as acquisition (`verification` None: results are the record) or
+/// for a verification run (its name at the path given: results kept beside the record).
+pub(crate) fn hash_ranges(plan_path: &str, verification: Option<&str>) -> MapState {
+    let hash_one = Task::invoke::<HashRange>("HashRange")
+        .comment("One range: every block read and checked against AWS's SHA-256, written once.")
+        .with_path("case_id", "$.case_id")
+        .with_path("bucket", "$.bucket")
+        .with_path("snapshot_id", "$.snapshot_id")
+        .with_path("first_block", "$.first_block")
+        .with_path("block_count", "$.block_count")
+        .with_path("verification", "$.verification")
+        // Only the small result: 1,024 of them must fit the Map's output.
+        .result_path("$");
+    let mut selector = json!({
+        "case_id.$": "$.case.case_id",
+        "bucket.$": "$.policy.evidence_bucket",
+        "snapshot_id.$": "$$.Map.Item.Value.snapshot_id",
+        "first_block.$": "$$.Map.Item.Value.first_block",
+        "block_count.$": "$$.Map.Item.Value.block_count",
+        "verification": "",
+    });
+    if let Some(path) = verification {
+        selector["verification.$"] = json!(path);
+        if let Some(m) = selector.as_object_mut() {
+            m.remove("verification");
+        }
+    }
+    MapState::new("HashRanges")
+        .comment(
+            "Every range of every snapshot, each a child execution, a bounded number at a time.",
+        )
+        .distributed("custody", "$.policy.evidence_bucket", plan_path)
+        .item_selector(selector)
+        .max_concurrency(CUSTODY_CONCURRENCY)
+        .item_processor(hash_one)
+        .result_selector(json!({"ranges.$": "States.ArrayLength($)"}))
+}
+
 /// The custody stage: plan the ranges, hash them in a Distributed Map, seal the manifest. Its
 /// result is `$.results.custody`; a failure is recorded there and the flow goes on.
 fn custody() -> Chain {
@@ -334,34 +373,7 @@ fn custody() -> Chain {
                 .jitter(Jitter::Full),
         )
         .catch([STATES_ALL], "$.error", failed);
-    let hash_one = Task::invoke::<HashRange>("HashRange")
-        .comment("One range: every block read and checked against AWS's SHA-256, written once.")
-        .with_path("case_id", "$.case_id")
-        .with_path("bucket", "$.bucket")
-        .with_path("snapshot_id", "$.snapshot_id")
-        .with_path("first_block", "$.first_block")
-        .with_path("block_count", "$.block_count")
-        // Only the small result: 1,024 of them must fit the Map's output.
-        .result_path("$");
-    let hash = MapState::new("HashRanges")
-        .comment(
-            "Every range of every snapshot, each a child execution, a bounded number at a time.",
-        )
-        .distributed(
-            "custody",
-            "$.policy.evidence_bucket",
-            "$.results.custody_plan.plan",
-        )
-        .item_selector(json!({
-            "case_id.$": "$.case.case_id",
-            "bucket.$": "$.policy.evidence_bucket",
-            "snapshot_id.$": "$$.Map.Item.Value.snapshot_id",
-            "first_block.$": "$$.Map.Item.Value.first_block",
-            "block_count.$": "$$.Map.Item.Value.block_count",
-        }))
-        .max_concurrency(CUSTODY_CONCURRENCY)
-        .item_processor(hash_one)
-        .result_selector(json!({"ranges.$": "States.ArrayLength($)"}))
+    let hash = hash_ranges("$.results.custody_plan.plan", None)
         .result_path("$.results.custody_hashing")
         .catch([STATES_ALL], "$.error", Chain::goto("CustodyFailed"));
     let seal = Task::invoke::<SealCustody>("SealCustody")
@@ -475,6 +487,9 @@ pub fn playbook() -> Playbook {
             Trigger::Manual { playbook: ID.into() },
         ],
         parameters,
-        companions: vec![super::ec2_release::companion()],
+        companions: vec![
+            super::ec2_release::companion(),
+            super::ec2_verify::companion(),
+        ],
     }
 }

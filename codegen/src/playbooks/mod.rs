@@ -7,6 +7,7 @@ pub mod credentials_compromise;
 pub mod credentials_release;
 pub mod ec2_compromise;
 pub mod ec2_release;
+pub mod ec2_verify;
 pub mod intake;
 pub mod malicious_ip;
 pub mod release;

@@ -27,7 +27,10 @@ Blocks never written are not in the snapshot (sparse), as on AWS. ``GET ...?volu
 
 ``POST /moto-api/irmoto/volume-blocks`` with ``{"snapshot_id": "snap-...", "corrupt_in_transit":
 [indexes]}`` makes GetSnapshotBlock send those blocks with one byte flipped and the true
-checksum, as a fault on the wire would look: the reader must notice.
+checksum, as a fault on the wire would look: the reader must notice. With ``"blocks": {index:
+seed}`` instead, the snapshot's blocks are replaced (their checksums follow the new content): the
+copy a verifier reads differs from the one acquired, and only a comparison with the record shows it.
+A snapshot on AWS never changes; this stands for a copy that is not the original.
 
 ListSnapshotBlocks pages by MaxResults (100-10,000), StartingBlockIndex and NextToken, in
 ascending block index. Each listing issues new block tokens; a token stays valid for its block
@@ -240,6 +243,14 @@ def patch_volume_blocks_endpoint() -> None:
             snapshot = backend.snapshots.get(body["snapshot_id"])
             if snapshot is None:
                 return answer(404, {"message": f"no snapshot {body['snapshot_id']}"})
+            if "blocks" in body:
+                try:
+                    changed = {int(i): block_bytes(str(seed)) for i, seed in (body.get("blocks") or {}).items()}
+                except ValueError as e:
+                    return answer(400, {"message": f"block indexes are integers: {e}"})
+                with _LOCK:
+                    _blocks(snapshot).update(changed)
+                    return answer(200, {"SnapshotId": snapshot.id, "Blocks": sorted(_blocks(snapshot))})
             with _LOCK:
                 snapshot.ir_corrupt = {int(i) for i in body.get("corrupt_in_transit", [])}
             return answer(200, {"CorruptInTransit": sorted(snapshot.ir_corrupt)})

@@ -1141,6 +1141,14 @@ from .ebs_direct import EBS_DIRECT_EXTENSIONS  # noqa: E402  (same reason)
 
 EXTENSIONS.extend(EBS_DIRECT_EXTENSIONS)
 
+from .kms_digest import KMS_DIGEST_EXTENSIONS  # noqa: E402  (same reason)
+
+EXTENSIONS.extend(KMS_DIGEST_EXTENSIONS)
+
+from .sfn_map import SFN_MAP_EXTENSIONS  # noqa: E402  (same reason)
+
+EXTENSIONS.extend(SFN_MAP_EXTENSIONS)
+
 from .faults import FAULT_EXTENSIONS  # noqa: E402  (same reason)
 
 EXTENSIONS.extend(FAULT_EXTENSIONS)

@@ -90,14 +90,16 @@ def ssm_agent(instance_id: str, ping_status: str = "Online", **options: object) 
 
 
 def volume_blocks(volume_id: str, blocks: dict[int, str], corrupt_snapshot: str | None = None,
-                  corrupt: list[int] | None = None) -> dict:
+                  corrupt: list[int] | None = None, change_snapshot: str | None = None) -> dict:
     """Writes blocks of an EC2 volume (irmoto.ebs_direct) and answers what a reader of a snapshot
     of it must find: each block's SHA-256 and the snapshot's LINEAR aggregate (SHA-256 over the
     block digests in ascending index, base64), computed here independently of aws-ir."""
     from .ebs_direct import VOLUME_BLOCKS_PATH, block_bytes
 
+    seeds = {str(i): seed for i, seed in blocks.items()}
     body: dict = ({"snapshot_id": corrupt_snapshot, "corrupt_in_transit": corrupt or []} if corrupt_snapshot
-                  else {"volume_id": volume_id, "blocks": {str(i): seed for i, seed in blocks.items()}})
+                  else {"snapshot_id": change_snapshot, "blocks": seeds} if change_snapshot
+                  else {"volume_id": volume_id, "blocks": seeds})
     request = urllib.request.Request(_endpoint() + VOLUME_BLOCKS_PATH, data=json.dumps(body).encode(), method="POST",
                                      headers={"Content-Type": "application/json"})
     try:
@@ -105,7 +107,7 @@ def volume_blocks(volume_id: str, blocks: dict[int, str], corrupt_snapshot: str 
             answer = json.load(response)
     except urllib.error.HTTPError as e:
         raise SystemExit(f"the harness refused: HTTP {e.code} {e.read().decode(errors='replace')}") from None
-    if corrupt_snapshot:
+    if corrupt_snapshot or change_snapshot:
         return answer
     digests = {i: hashlib.sha256(block_bytes(seed)).digest() for i, seed in blocks.items()}
     linear = hashlib.sha256(b"".join(digests[i] for i in sorted(digests))).digest()
@@ -688,8 +690,11 @@ def main(argv: list[str]) -> int:
         parser.add_argument("--corrupt-snapshot", metavar="SNAPSHOT_ID",
                             help="instead: send these --corrupt blocks of the snapshot with a byte flipped")
         parser.add_argument("--corrupt", action="append", type=int, default=[], metavar="INDEX")
+        parser.add_argument("--change-snapshot", metavar="SNAPSHOT_ID",
+                            help="instead: replace these --block blocks of the snapshot (a copy that differs)")
         args = parser.parse_args(argv[2:])
-        print(json.dumps(volume_blocks(args.volume_id, dict(args.block), args.corrupt_snapshot, args.corrupt), indent=2))
+        print(json.dumps(volume_blocks(args.volume_id, dict(args.block), args.corrupt_snapshot, args.corrupt,
+                                       args.change_snapshot), indent=2))
         return 0
     if len(argv) >= 2 and argv[1] == "principal":
         parser = argparse.ArgumentParser(prog="python -m irmoto.fixtures principal",

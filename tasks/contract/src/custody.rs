@@ -37,6 +37,30 @@ pub fn range_key(case_id: &str, snapshot_id: &str, first_block: u64) -> String {
     )
 }
 
+/// Where a verification run keeps what it re-read: beside the record, never over it.
+pub fn verification_prefix(case_id: &str, verification: &str) -> String {
+    format!("{}/verifications/{verification}", prefix(case_id))
+}
+pub fn verification_plan_key(case_id: &str, verification: &str) -> String {
+    format!("{}/plan.json", verification_prefix(case_id, verification))
+}
+/// A range's block hashes as acquired (`verification` empty) or as a verification re-read them.
+pub fn hashes_key(
+    case_id: &str,
+    verification: &str,
+    snapshot_id: &str,
+    first_block: u64,
+) -> String {
+    if verification.is_empty() {
+        range_key(case_id, snapshot_id, first_block)
+    } else {
+        format!(
+            "{}/{snapshot_id}/ranges/{first_block:012}.json",
+            verification_prefix(case_id, verification)
+        )
+    }
+}
+
 /// Blocks one range reads: 16 GiB. At most a few minutes of one Lambda at the per-snapshot
 /// quota, and few enough items that a 16 TiB volume is 1,024 ranges.
 pub const RANGE_BLOCKS: u64 = 32_768;

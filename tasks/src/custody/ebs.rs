@@ -201,27 +201,26 @@ pub async fn store_range(
     store::put_once(s3, bucket, key, store::to_json(range, key)?).await
 }
 
-/// A range hashed at most once: an earlier result is returned as it is (a re-run or a retry
-/// hashes only the ranges that have none).
+/// A range hashed at most once, its result kept at `key`: an earlier result is returned as it
+/// is (a re-run or a retry hashes only the ranges that have none).
 pub async fn hash_range_once(
     ebs: &aws_sdk_ebs::Client,
     s3: &aws_sdk_s3::Client,
     bucket: &str,
-    case_id: &str,
+    key: &str,
     snapshot_id: &str,
     first_block: u64,
     block_count: u64,
 ) -> Result<(RangeHash, Stored), TaskError> {
-    let key = range_key(case_id, snapshot_id, first_block);
-    if let Some(kept) = stored_range(s3, bucket, &key).await? {
+    if let Some(kept) = stored_range(s3, bucket, key).await? {
         return Ok((kept, Stored::Kept));
     }
     let range = hash_range(ebs, snapshot_id, first_block, block_count, READERS).await?;
-    match store_range(s3, bucket, &key, &range).await? {
+    match store_range(s3, bucket, key, &range).await? {
         Stored::Written => Ok((range, Stored::Written)),
         // Another run finished first: theirs is the record.
         Stored::Kept => Ok((
-            stored_range(s3, bucket, &key).await?.unwrap_or(range),
+            stored_range(s3, bucket, key).await?.unwrap_or(range),
             Stored::Kept,
         )),
     }

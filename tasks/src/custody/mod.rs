@@ -7,7 +7,7 @@
 //! blocks, hours of reading at the per-snapshot quota, far beyond one Lambda's 15 minutes.
 //! Step Functions runs the ranges (a Distributed Map); a range is hashed by
 //! [`ebs::hash_range_once`], and [`seal`] adds them up ([`digest::linear`]), writes the
-//! manifest, signs it and logs the acquisition. Pure logic is in [`digest`], the EBS calls in
+//! manifest, signs it and logs the acquisition. [`verify`] checks it all again on request. Pure logic is in [`digest`], the EBS calls in
 //! [`ebs`], the evidence bucket in [`store`].
 
 pub mod digest;
@@ -15,6 +15,7 @@ pub mod ebs;
 pub mod plan;
 pub mod seal;
 pub mod store;
+pub mod verify;
 
 use crate::error::TaskError;
 use contract::tasks::custody::{HashRangeInput, HashRangeOutput};
@@ -40,11 +41,27 @@ pub async fn hash_range(
             contract::custody::RANGE_BLOCKS
         )));
     }
+    if !input
+        .verification
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(TaskError::invalid_event(format!(
+            "`{}` is not a verification run's name",
+            input.verification
+        )));
+    }
+    let key = contract::custody::hashes_key(
+        &input.case_id,
+        &input.verification,
+        &input.snapshot_id,
+        input.first_block,
+    );
     let (range, stored) = ebs::hash_range_once(
         ebs_client,
         s3,
         &input.bucket,
-        &input.case_id,
+        &key,
         &input.snapshot_id,
         input.first_block,
         input.block_count,

@@ -309,14 +309,25 @@ pub async fn seal(
         status = "sealed";
     }
 
-    Ok(CustodyRecord {
+    let record = CustodyRecord {
         status: status.into(),
         manifest: format!("s3://{bucket}/{manifest_at}"),
         signature: format!("s3://{bucket}/{sig_at}"),
         items: lines(&manifest),
         verify: format!(
-            "manifest.sig.json holds an {SIGNING_ALGORITHM} signature over the SHA-256 of manifest.json by {}: check it with kms:Verify (MessageType DIGEST) or offline with the key's public key (kms:GetPublicKey); each item's LINEAR aggregate is recomputable from its block hashes",
+            "irctl verify {case_id} (aws-ir re-reads every snapshot and names any block that differs); manifest.sig.json is an {SIGNING_ALGORITHM} signature over the SHA-256 of manifest.json by {}, which anyone can check with kms:Verify (MessageType DIGEST) or offline with the key's public key (kms:GetPublicKey)",
             signature.key_arn
         ),
-    })
+    };
+    // The case's record names it too (the record item, written before custody ran).
+    crate::cases::record_on(
+        &aws.dynamodb,
+        &input.policy.case_table,
+        &case_id,
+        contract::case_table::item::RECORD,
+        "custody",
+        &serde_json::to_value(&record).unwrap_or_default(),
+    )
+    .await?;
+    Ok(record)
 }

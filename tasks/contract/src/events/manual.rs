@@ -70,8 +70,9 @@ pub fn request_digest(event_id: &str, time: &str, request: &ManualRequest) -> St
     )
 }
 
-/// Playbooks a request may start without naming a target (ip-expiry: "run now").
-pub const TARGETLESS_PLAYBOOKS: [&str; 1] = ["ip-expiry"];
+/// Playbooks a request may start without naming a target (ip-expiry: "run now"; ec2-verify:
+/// the case it names is its target).
+pub const TARGETLESS_PLAYBOOKS: [&str; 2] = ["ip-expiry", "ec2-verify"];
 
 pub const SOURCE: &str = "aws-ir.manual";
 pub const DETAIL_TYPE: &str = "Manual Response Request";

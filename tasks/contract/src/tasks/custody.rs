@@ -99,6 +99,10 @@ pub struct HashRangeInput {
     pub snapshot_id: String,
     pub first_block: u64,
     pub block_count: u64,
+    /// Empty when acquiring; the verification run's name when re-reading for `irctl verify`
+    /// (its hashes are kept beside the record, never over it).
+    #[serde(default)]
+    pub verification: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -177,7 +181,7 @@ impl Task for SealCustody {
     fn permissions() -> Vec<Permission> {
         let mut p = vec![
             describe_snapshots(),
-            case_table(&["dynamodb:GetItem"]),
+            case_table(&["dynamodb:GetItem", "dynamodb:UpdateItem"]),
             key_for_table(),
         ];
         p.extend(evidence(&["s3:GetObject", "s3:PutObject"]));
@@ -192,6 +196,96 @@ impl Task for SealCustody {
         vec![
             ErrorName::InvalidEvent,
             ErrorName::EvidenceMismatch,
+            ErrorName::RecordTampered,
+            ErrorName::Throttled,
+            ErrorName::Transient,
+            ErrorName::AccessDenied,
+            ErrorName::Misconfigured,
+        ]
+    }
+}
+
+/// Checks the manifest's signature and plans the re-reading of every snapshot it lists.
+pub struct PlanVerification;
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct VerificationPlan {
+    /// `ready`, or `no manifest` (the case has none to verify).
+    pub status: String,
+    /// `valid`, or why not (the manifest was edited, or the signature does not verify).
+    pub signature: String,
+    /// The verification run's name, which keys what it re-reads.
+    pub verification: String,
+    pub ranges: u64,
+    /// Key of the ranges to re-read (empty when there are none).
+    pub plan: String,
+}
+
+impl Task for PlanVerification {
+    const NAME: &'static str = "plan-verification";
+    const TITLE: &'static str = "PlanVerification";
+    const DESCRIPTION: &'static str = "Checks a case's evidence manifest against its KMS signature and plans the re-reading of every snapshot it lists.";
+    const TIMEOUT_SECONDS: u32 = 60;
+    type Input = CustodyInput;
+    type Output = VerificationPlan;
+    fn permissions() -> Vec<Permission> {
+        let mut p = evidence(&["s3:GetObject", "s3:PutObject"]).to_vec();
+        p.push(Permission::new(
+            "VerifyManifests",
+            &["kms:Verify"],
+            Scope::Stack(StackResource::SigningKey),
+        ));
+        p
+    }
+    fn errors() -> Vec<ErrorName> {
+        vec![
+            ErrorName::InvalidEvent,
+            ErrorName::RecordTampered,
+            ErrorName::Throttled,
+            ErrorName::Transient,
+            ErrorName::AccessDenied,
+            ErrorName::Misconfigured,
+        ]
+    }
+}
+
+/// Compares what was re-read with the manifest, and logs the verification.
+pub struct FinishVerification;
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct FinishVerificationInput {
+    pub case: Case,
+    pub policy: Ec2Policy,
+    pub execution: String,
+    /// The plan's outcome ([`VerificationPlan`]).
+    pub signature: String,
+    pub verification: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct VerificationRecord {
+    /// `OK`, or `MISMATCH` (the lines say what differs).
+    pub status: String,
+    /// One line per item, and one per difference: the snapshot and the block indexes.
+    pub lines: Vec<String>,
+    /// `s3://…` of the custody log entry.
+    pub logged: String,
+}
+
+impl Task for FinishVerification {
+    const NAME: &'static str = "finish-verification";
+    const TITLE: &'static str = "FinishVerification";
+    const DESCRIPTION: &'static str = "Compares the re-read block hashes and LINEAR aggregates with the manifest, names every block that differs, and appends the verification to the custody log.";
+    const TIMEOUT_SECONDS: u32 = 900;
+    const MEMORY_MB: u32 = 512;
+    type Input = FinishVerificationInput;
+    type Output = VerificationRecord;
+    fn permissions() -> Vec<Permission> {
+        evidence(&["s3:GetObject", "s3:PutObject"]).to_vec()
+    }
+    fn errors() -> Vec<ErrorName> {
+        vec![
+            ErrorName::InvalidEvent,
             ErrorName::RecordTampered,
             ErrorName::Throttled,
             ErrorName::Transient,
