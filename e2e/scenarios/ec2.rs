@@ -945,6 +945,13 @@ async fn a_dry_run_plans_and_changes_nothing(c: Arc<Ctx>) {
         stdout.contains("ModifyNetworkInterfaceAttribute"),
         "the plan lists the calls: {stdout}"
     );
+    // Custody plans too, and reads nothing: there is no snapshot to read.
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.trim_start().starts_with("custody ") && l.contains("status=planned")),
+        "{stdout}"
+    );
     assert_eq!(observe(&c, instance).await, before);
 }
 

@@ -355,6 +355,24 @@ pub async fn a_contained_host_gets_a_signed_evidence_manifest(c: Arc<Ctx>) {
     assert_eq!(kept["status"], "kept", "{kept}");
     assert_eq!(log_keys().await.len(), 1);
 
+    // Malformed input is a named error: a snapshot that does not exist (or is another
+    // account's), a plan that is not this case's.
+    let (error, message) = c
+        .world
+        .invoke(
+            "hash-range",
+            &serde_json::json!({"case_id": case, "bucket": bucket, "snapshot_id": "snap-0123456789abcdef0",
+                "first_block": 0, "block_count": 16}),
+        )
+        .unwrap_err();
+    assert_eq!(error, "IR.ResourceNotFound", "{message}");
+    assert!(message.contains("snap-0123456789abcdef0"), "{message}");
+    let mut foreign = again.clone();
+    foreign["plan"] = serde_json::json!("cases/case-0000000000000000/custody/plans/x.json");
+    let (error, message) = c.world.invoke("seal-custody", &foreign).unwrap_err();
+    assert_eq!(error, "IR.InvalidEvent", "{message}");
+    assert!(message.contains(&case), "{message}");
+
     // `irctl verify`: intact, then one block of a snapshot changed, then the manifest edited.
     // (The wire is clean again: a verifier reads every block.)
     c.world

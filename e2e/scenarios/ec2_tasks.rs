@@ -86,7 +86,16 @@ fn calls(outcome: &Value) -> Vec<String> {
 
 pub async fn every_task_names_bad_input(c: Arc<Ctx>) {
     let mut tasks: Vec<&str> = INSTANCE_TASKS.to_vec();
-    tasks.extend(["normalize", "notify", "record-case"]);
+    tasks.extend([
+        "normalize",
+        "notify",
+        "record-case",
+        "plan-custody",
+        "hash-range",
+        "seal-custody",
+        "plan-verification",
+        "finish-verification",
+    ]);
     for task in tasks {
         let (error, message) = c
             .world
