@@ -540,22 +540,7 @@ async fn a_compromised_host_is_contained_and_release_restores_it(c: Arc<Ctx>) {
         .unwrap()
         .trim_start_matches("s3://");
     let (bucket, key) = report.split_once('/').unwrap();
-    let report: Value = serde_json::from_slice(
-        &c.world
-            .s3
-            .get_object()
-            .bucket(bucket)
-            .key(key)
-            .send()
-            .await
-            .unwrap()
-            .body
-            .collect()
-            .await
-            .unwrap()
-            .to_vec(),
-    )
-    .unwrap();
+    let report: Value = serde_json::from_slice(&c.world.object(bucket, key).await).unwrap();
     assert_eq!(report["status"], "contained");
     let got = c
         .world

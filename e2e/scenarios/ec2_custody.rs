@@ -248,21 +248,8 @@ pub async fn a_contained_host_gets_a_signed_evidence_manifest(c: Arc<Ctx>) {
     let config = tasks::aws_config().await;
     let s3 = tasks::aws::s3(&config);
     let read = |key: String| {
-        let (s3, bucket) = (s3.clone(), bucket.clone());
-        async move {
-            s3.get_object()
-                .bucket(bucket)
-                .key(key)
-                .send()
-                .await
-                .unwrap()
-                .body
-                .collect()
-                .await
-                .unwrap()
-                .into_bytes()
-                .to_vec()
-        }
+        let (c, bucket) = (c.clone(), bucket.clone());
+        async move { c.world.object(&bucket, &key).await }
     };
     let manifest_bytes = read(custody::manifest_key(&case)).await;
     let manifest: Manifest = serde_json::from_slice(&manifest_bytes).unwrap();

@@ -218,6 +218,22 @@ impl World {
     }
 
     /// Runs a harness fixture (`python -m irmoto.fixtures ARGS`) and returns its JSON output.
+    /// An object's bytes, read as the administrator.
+    pub async fn object(&self, bucket: &str, key: &str) -> Vec<u8> {
+        self.s3
+            .get_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("read s3://{bucket}/{key}: {e:?}"))
+            .body
+            .collect()
+            .await
+            .unwrap()
+            .to_vec()
+    }
+
     pub fn fixture(&self, args: &[&str]) -> Value {
         let out = Command::new(self.root.join(".venv/bin/python"))
             .arg("-m")

@@ -79,11 +79,40 @@ const KEY_ADMINISTRATION: [&str; 14] = [
     "kms:Update*",
 ];
 
+fn account_root() -> serde_json::Value {
+    sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")
+}
+
+/// A key policy in which the account administers the key (not uses it), then `uses`.
+fn key_policy(uses: Vec<serde_json::Value>) -> serde_json::Value {
+    let mut statements = vec![json!({
+        "Sid": "AccountAdministersTheKey",
+        "Effect": "Allow",
+        "Principal": {"AWS": account_root()},
+        "Action": KEY_ADMINISTRATION,
+        "Resource": "*"
+    })];
+    statements.extend(uses);
+    json!({"Version": "2012-10-17", "Statement": statements})
+}
+
+/// `actions` on the key, for aws-ir's roles only (by their IAM path, which nobody can give
+/// themselves): not even a principal whose IAM policy allows `kms:*` gets them.
+fn own_roles_use(sid: &str, actions: &[&str]) -> serde_json::Value {
+    json!({
+        "Sid": sid,
+        "Effect": "Allow",
+        "Principal": {"AWS": account_root()},
+        "Action": actions,
+        "Resource": "*",
+        "Condition": {"ArnLike": {"aws:PrincipalArn": sub(contract::trust::OWN_ROLES)}}
+    })
+}
+
 /// The key that signs evidence manifests: asymmetric (ECC P-256, ECDSA with SHA-256), so that
 /// anyone with the public key can check a signature without AWS. Only aws-ir's roles may sign;
 /// the account's principals may verify and read the public key as their IAM policies allow.
 fn custody_key(t: &mut Template) {
-    let root = sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root");
     t.add(
         CUSTODY_KEY,
         Resource::new(
@@ -93,33 +122,16 @@ fn custody_key(t: &mut Template) {
                 "KeySpec": "ECC_NIST_P256",
                 "KeyUsage": "SIGN_VERIFY",
                 "EnableKeyRotation": false,
-                "KeyPolicy": {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "AccountAdministersTheKey",
-                            "Effect": "Allow",
-                            "Principal": {"AWS": root.clone()},
-                            "Action": KEY_ADMINISTRATION,
-                            "Resource": "*"
-                        },
-                        {
-                            "Sid": "OnlyAwsIrSignsManifests",
-                            "Effect": "Allow",
-                            "Principal": {"AWS": root.clone()},
-                            "Action": "kms:Sign",
-                            "Resource": "*",
-                            "Condition": {"ArnLike": {"aws:PrincipalArn": sub(contract::trust::OWN_ROLES)}}
-                        },
-                        {
-                            "Sid": "AccountVerifiesManifests",
-                            "Effect": "Allow",
-                            "Principal": {"AWS": root},
-                            "Action": ["kms:Verify", "kms:GetPublicKey"],
-                            "Resource": "*"
-                        }
-                    ]
-                },
+                "KeyPolicy": key_policy(vec![
+                    own_roles_use("OnlyAwsIrSignsManifests", &["kms:Sign"]),
+                    json!({
+                        "Sid": "AccountVerifiesManifests",
+                        "Effect": "Allow",
+                        "Principal": {"AWS": account_root()},
+                        "Action": ["kms:Verify", "kms:GetPublicKey"],
+                        "Resource": "*"
+                    }),
+                ]),
             }),
         )
         .retain()
@@ -156,7 +168,6 @@ const CASE_TABLE_WRITES: [&str; 7] = [
 /// aws-ir's roles (by their path) make or check a MAC with it, so not even an administrator
 /// whose IAM policy allows `kms:*` can forge a seal; the account keeps administering the key.
 fn record_key(t: &mut Template) {
-    let root = sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root");
     t.add(
         RECORD_KEY,
         Resource::new(
@@ -166,26 +177,10 @@ fn record_key(t: &mut Template) {
                 "KeySpec": "HMAC_256",
                 "KeyUsage": "GENERATE_VERIFY_MAC",
                 "EnableKeyRotation": false,
-                "KeyPolicy": {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "AccountAdministersTheKey",
-                            "Effect": "Allow",
-                            "Principal": {"AWS": root.clone()},
-                            "Action": KEY_ADMINISTRATION,
-                            "Resource": "*"
-                        },
-                        {
-                            "Sid": "OnlyAwsIrSealsAndChecksRecords",
-                            "Effect": "Allow",
-                            "Principal": {"AWS": root},
-                            "Action": ["kms:GenerateMac", "kms:VerifyMac"],
-                            "Resource": "*",
-                            "Condition": {"ArnLike": {"aws:PrincipalArn": sub(contract::trust::OWN_ROLES)}}
-                        }
-                    ]
-                },
+                "KeyPolicy": key_policy(vec![own_roles_use(
+                    "OnlyAwsIrSealsAndChecksRecords",
+                    &["kms:GenerateMac", "kms:VerifyMac"],
+                )]),
             }),
         )
         .retain()

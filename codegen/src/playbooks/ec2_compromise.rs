@@ -228,15 +228,7 @@ fn per_instance() -> Chain {
         step::<AttachForensics>("AttachForensics")
             .comment("Evidence volumes to the forensic instance, forensic interface to this one.")
             .result_path("$.results.forensics")
-            // Snapshots take minutes: wait patiently, it is not a failure.
-            .retry(
-                Retrier::on_errors(&[ErrorName::NotReady])
-                    .interval(15)
-                    .max_attempts(40)
-                    .backoff(1.5)
-                    .max_delay(120)
-                    .jitter(Jitter::Full),
-            ),
+            .retry(wait_for_snapshots()),
         "Forensics",
         "VerifyIsolation",
     );
@@ -344,6 +336,16 @@ pub(crate) fn hash_ranges(plan_path: &str, verification: Option<&str>) -> MapSta
         .result_selector(json!({"ranges.$": "States.ArrayLength($)"}))
 }
 
+/// Snapshots take minutes: waiting for them (`IR.NotReady`) is patience, not a failure.
+fn wait_for_snapshots() -> Retrier {
+    Retrier::on_errors(&[ErrorName::NotReady])
+        .interval(15)
+        .max_attempts(40)
+        .backoff(1.5)
+        .max_delay(120)
+        .jitter(Jitter::Full)
+}
+
 /// The custody stage: plan the ranges, hash them in a Distributed Map, seal the manifest. Its
 /// result is `$.results.custody`; a failure is recorded there and the flow goes on.
 fn custody() -> Chain {
@@ -364,14 +366,7 @@ fn custody() -> Chain {
         .with_path("policy", "$.policy")
         .with_path("execution", "$$.Execution.Id")
         .result_path("$.results.custody_plan")
-        .retry(
-            Retrier::on_errors(&[ErrorName::NotReady])
-                .interval(15)
-                .max_attempts(40)
-                .backoff(1.5)
-                .max_delay(120)
-                .jitter(Jitter::Full),
-        )
+        .retry(wait_for_snapshots())
         .catch([STATES_ALL], "$.error", failed);
     let hash = hash_ranges("$.results.custody_plan.plan", None)
         .result_path("$.results.custody_hashing")

@@ -81,6 +81,14 @@ pub async fn case_snapshots(
     Ok(found)
 }
 
+/// The instances a case names: the ones whose recorded snapshots are its evidence.
+pub fn instance_ids(case: &contract::Case) -> Vec<String> {
+    case.instances
+        .iter()
+        .map(|i| i.instance_id.clone())
+        .collect()
+}
+
 /// The ranges that cover a snapshot's volume exactly (the last one may be shorter).
 pub fn ranges_of(snapshot: &CaseSnapshot) -> Vec<RangeItem> {
     let total = snapshot.volume_size_gib * BLOCKS_PER_GIB;
@@ -126,12 +134,7 @@ pub async fn plan(aws: &PlanCustodyClients, input: CustodyInput) -> Result<Custo
             "`{case_id}` is not a case id aws-ir made: no custody record is keyed by it"
         )));
     }
-    let instances: Vec<String> = input
-        .case
-        .instances
-        .iter()
-        .map(|i| i.instance_id.clone())
-        .collect();
+    let instances = instance_ids(&input.case);
     let snapshots = case_snapshots(
         &aws.ec2,
         &aws.dynamodb,

@@ -56,12 +56,7 @@ async fn items(
 ) -> Result<Vec<Item>, TaskError> {
     let case_id = input.case.case_id.as_str();
     let bucket = input.policy.evidence_bucket.as_str();
-    let instances: Vec<String> = input
-        .case
-        .instances
-        .iter()
-        .map(|i| i.instance_id.clone())
-        .collect();
+    let instances = super::plan::instance_ids(&input.case);
     let described: BTreeMap<String, _> = case_snapshots(
         &aws.ec2,
         &aws.dynamodb,

@@ -20,6 +20,19 @@ pub struct CustodyInput {
     pub execution: String,
 }
 
+/// What every custody step may fail with, and `extra`.
+fn errors_and(extra: &[ErrorName]) -> Vec<ErrorName> {
+    let mut e = vec![
+        ErrorName::InvalidEvent,
+        ErrorName::Throttled,
+        ErrorName::Transient,
+        ErrorName::AccessDenied,
+        ErrorName::Misconfigured,
+    ];
+    e.extend_from_slice(extra);
+    e
+}
+
 fn describe_snapshots() -> Permission {
     Permission::new(
         "DescribeSnapshots",
@@ -78,14 +91,7 @@ impl Task for PlanCustody {
         p
     }
     fn errors() -> Vec<ErrorName> {
-        vec![
-            ErrorName::InvalidEvent,
-            ErrorName::NotReady,
-            ErrorName::Throttled,
-            ErrorName::Transient,
-            ErrorName::AccessDenied,
-            ErrorName::Misconfigured,
-        ]
+        errors_and(&[ErrorName::NotReady])
     }
 }
 
@@ -132,16 +138,11 @@ impl Task for HashRange {
         p
     }
     fn errors() -> Vec<ErrorName> {
-        vec![
-            ErrorName::InvalidEvent,
+        errors_and(&[
             ErrorName::EvidenceMismatch,
             ErrorName::RecordTampered,
             ErrorName::ResourceNotFound,
-            ErrorName::Throttled,
-            ErrorName::Transient,
-            ErrorName::AccessDenied,
-            ErrorName::Misconfigured,
-        ]
+        ])
     }
 }
 
@@ -193,15 +194,7 @@ impl Task for SealCustody {
         p
     }
     fn errors() -> Vec<ErrorName> {
-        vec![
-            ErrorName::InvalidEvent,
-            ErrorName::EvidenceMismatch,
-            ErrorName::RecordTampered,
-            ErrorName::Throttled,
-            ErrorName::Transient,
-            ErrorName::AccessDenied,
-            ErrorName::Misconfigured,
-        ]
+        errors_and(&[ErrorName::EvidenceMismatch, ErrorName::RecordTampered])
     }
 }
 
@@ -238,14 +231,7 @@ impl Task for PlanVerification {
         p
     }
     fn errors() -> Vec<ErrorName> {
-        vec![
-            ErrorName::InvalidEvent,
-            ErrorName::RecordTampered,
-            ErrorName::Throttled,
-            ErrorName::Transient,
-            ErrorName::AccessDenied,
-            ErrorName::Misconfigured,
-        ]
+        errors_and(&[ErrorName::RecordTampered])
     }
 }
 
@@ -284,13 +270,6 @@ impl Task for FinishVerification {
         evidence(&["s3:GetObject", "s3:PutObject"]).to_vec()
     }
     fn errors() -> Vec<ErrorName> {
-        vec![
-            ErrorName::InvalidEvent,
-            ErrorName::RecordTampered,
-            ErrorName::Throttled,
-            ErrorName::Transient,
-            ErrorName::AccessDenied,
-            ErrorName::Misconfigured,
-        ]
+        errors_and(&[ErrorName::RecordTampered])
     }
 }
