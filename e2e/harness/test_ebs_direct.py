@@ -77,6 +77,11 @@ def test_copy_snapshot_and_create_snapshots_keep_the_blocks(aws1: Any, moto_endp
     assert [b["BlockIndex"] for b in blocks] == [2]
     data = ebs.get_snapshot_block(SnapshotId=copy, BlockIndex=2, BlockToken=blocks[0]["BlockToken"])["BlockData"].read()
     assert data == block_bytes(uid)
+    assert not ec2.describe_snapshots(SnapshotIds=[copy])["Snapshots"][0]["Encrypted"]
+    key = "arn:aws:kms:us-east-1:111122223333:key/0f1e2d3c-0000-4000-8000-000000000001"
+    sealed = ec2.copy_snapshot(SourceSnapshotId=snap, SourceRegion=REGION, Encrypted=True, KmsKeyId=key)["SnapshotId"]
+    described = ec2.describe_snapshots(SnapshotIds=[sealed])["Snapshots"][0]
+    assert described["Encrypted"] and described["KmsKeyId"] == key
 
     subnet = ec2.create_subnet(VpcId=ec2.create_vpc(CidrBlock="10.31.0.0/16")["Vpc"]["VpcId"], CidrBlock="10.31.1.0/24",
                                AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]

@@ -51,6 +51,7 @@ fn main() -> std::process::ExitCode {
         each_step_alone_plans_then_acts_once,
         disk_evidence_is_hashed_through_the_ebs_direct_apis,
         a_contained_host_gets_a_signed_evidence_manifest,
+        a_forensic_copy_is_hashed_and_verifies_equal,
     ];
     e2e::run_suite(list, |rt| {
         let world = World::start();
@@ -104,6 +105,8 @@ fn main() -> std::process::ExitCode {
                         "ProfileAction=quarantine",
                         "RevokeRoleSessions=true",
                         "NaclIsolation=true",
+                        &format!("ForensicAccountId={FORENSIC_ACCOUNT}"),
+                        &format!("ForensicKeyArn={FORENSIC_KEY}"),
                     ],
                 )
                 .await;

@@ -469,3 +469,103 @@ pub async fn a_contained_host_gets_a_signed_evidence_manifest(c: Arc<Ctx>) {
     );
     assert!(said.contains(": INVALID"), "offline too: {said}");
 }
+
+/// The forensic account the strict stack transfers evidence to, and its key.
+pub const FORENSIC_ACCOUNT: &str = "111122223333";
+pub const FORENSIC_KEY: &str =
+    "arn:aws:kms:us-east-1:111122223333:key/0f1e2d3c-0000-4000-8000-000000000001";
+
+/// Transfer to a forensic account: each snapshot copied, re-encrypted with that account's key,
+/// shared with it, and hashed like the original; the log says the aggregates are equal, and
+/// `irctl verify` re-reads originals and copies alike.
+pub async fn a_forensic_copy_is_hashed_and_verifies_equal(c: Arc<Ctx>) {
+    use contract::custody::{self as custody, LogEntry, Manifest};
+    let h = host(&c, "custody-transfer", &[]);
+    let instance = id(&h);
+    for volume in h["volumes"].as_array().unwrap() {
+        let volume = volume["id"].as_str().unwrap();
+        let block = format!("3={volume}-t");
+        c.world
+            .fixture(&["volume-blocks", volume, "--block", block.as_str()]);
+    }
+    let (_, out) =
+        super::run_direct(&c, &c.strict, "ec2-compromise", &super::finding(instance)).await;
+    let case = out["case"]["case_id"].as_str().unwrap().to_string();
+    assert_eq!(out["results"]["custody"]["status"], "sealed", "{out}");
+    assert_eq!(out["results"]["transfer"]["status"], "copied", "{out}");
+
+    let bucket = c.strict.outputs["EvidenceBucketName"].clone();
+    let manifest: Manifest =
+        serde_json::from_slice(&c.world.object(&bucket, &custody::manifest_key(&case)).await)
+            .unwrap();
+    let (copies, originals): (Vec<_>, Vec<_>) =
+        manifest.items.iter().partition(|i| !i.copy_of.is_empty());
+    assert_eq!((originals.len(), copies.len()), (3, 3), "{manifest:?}");
+    for copy in &copies {
+        let original = originals
+            .iter()
+            .find(|o| o.snapshot_id == copy.copy_of)
+            .expect("each copy is of an original");
+        assert_eq!(copy.sha256_linear, original.sha256_linear);
+        assert_eq!(copy.blocks_present, 1);
+        assert_eq!(copy.shared_with, FORENSIC_ACCOUNT);
+        let described = c
+            .world
+            .ec2
+            .describe_snapshots()
+            .snapshot_ids(&copy.snapshot_id)
+            .send()
+            .await
+            .unwrap();
+        let snapshot = &described.snapshots()[0];
+        assert_eq!(snapshot.encrypted(), Some(true));
+        assert_eq!(snapshot.kms_key_id(), Some(FORENSIC_KEY));
+        let shared = c
+            .world
+            .ec2
+            .describe_snapshot_attribute()
+            .snapshot_id(&copy.snapshot_id)
+            .attribute(aws_sdk_ec2::types::SnapshotAttributeName::CreateVolumePermission)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            shared
+                .create_volume_permissions()
+                .iter()
+                .any(|p| p.user_id() == Some(FORENSIC_ACCOUNT)),
+            "{shared:?}"
+        );
+    }
+    let listed = c
+        .world
+        .s3
+        .list_objects_v2()
+        .bucket(&bucket)
+        .prefix(custody::log_prefix(&case))
+        .send()
+        .await
+        .unwrap();
+    let mut transfers = 0;
+    for key in listed.contents().iter().filter_map(|o| o.key()) {
+        let entry: LogEntry = serde_json::from_slice(&c.world.object(&bucket, key).await).unwrap();
+        if entry.event == "transfer" {
+            transfers += 1;
+            assert!(entry.purpose.ends_with("aggregates equal"), "{entry:?}");
+        }
+    }
+    assert_eq!(transfers, 3);
+
+    let verified = c
+        .world
+        .irctl(&["--stack-prefix", &c.strict.prefix, "verify", &case]);
+    let said = String::from_utf8_lossy(&verified.stdout);
+    assert_eq!(verified.status.code(), Some(0), "{said}");
+    assert_eq!(
+        said.lines()
+            .filter(|l| l.starts_with("  snap-") && l.contains(": OK, 1 blocks"))
+            .count(),
+        6,
+        "originals and copies: {said}"
+    );
+}

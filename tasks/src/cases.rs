@@ -818,6 +818,54 @@ pub async fn evidence_snapshots(
     Ok(ids)
 }
 
+/// Records the copy aws-ir made of an evidence snapshot for the forensic account
+/// (`original=copy`).
+pub async fn add_evidence_copy(
+    ddb: &Client,
+    table: &str,
+    case_id: &str,
+    instance_id: &str,
+    original: &str,
+    copy: &str,
+) -> Result<(), TaskError> {
+    ddb.update_item()
+        .table_name(table)
+        .set_key(Some(key(case_id, &item::instance(instance_id))))
+        .update_expression("ADD evidence_copies :c")
+        .expression_attribute_values(":c", AttributeValue::Ss(vec![format!("{original}={copy}")]))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            TaskError::from_sdk(
+                e,
+                &format!("record the copy {copy} of {original} in table {table}"),
+            )
+        })
+}
+
+/// The copies aws-ir recorded for an instance of a case: `(original, copy)`.
+pub async fn evidence_copies(
+    ddb: &Client,
+    table: &str,
+    case_id: &str,
+    instance_id: &str,
+) -> Result<Vec<(String, String)>, TaskError> {
+    let mut pairs: Vec<(String, String)> = get(ddb, table, case_id, &item::instance(instance_id))
+        .await?
+        .and_then(|i| i.get("evidence_copies").cloned())
+        .and_then(|v| v.as_ss().ok().cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|p| {
+            p.split_once('=')
+                .map(|(o, c)| (o.to_string(), c.to_string()))
+        })
+        .collect();
+    pairs.sort();
+    Ok(pairs)
+}
+
 /// Records an interface aws-ir attached for forensic access, so that isolation leaves exactly
 /// it alone (an interface merely described like one is isolated like any other).
 pub async fn add_forensic_interface(

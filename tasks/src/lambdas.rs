@@ -21,7 +21,7 @@ use contract::tasks::credentials::{
     RestrictUser, RevokeRoleSessions,
 };
 use contract::tasks::custody::{
-    FinishVerification, HashRange, PlanCustody, PlanVerification, SealCustody,
+    FinishVerification, HashRange, PlanCustody, PlanVerification, SealCustody, TransferEvidence,
 };
 use contract::tasks::ec2::{
     AssessInstance, AttachForensics, CaptureVolatileEvidence, DetachFromServices, IsolateNetwork,
@@ -117,6 +117,9 @@ lambdas! {
     }
     FinishVerification => finish_verification(s3: aws_sdk_s3::Client, input) {
         custody::verify::finish(s3, input).await
+    }
+    TransferEvidence => transfer_evidence(aws: custody::transfer::TransferEvidenceClients, input) {
+        custody::transfer::transfer(aws, input).await
     }
     SealCustody => seal_custody(aws: custody::seal::SealCustodyClients, input) {
         custody::seal::seal(aws, input).await

@@ -67,6 +67,8 @@ fn step(dry_run: bool) -> InstanceStep {
             capture_document: "capture".into(),
             record_key: String::new(),
             signing_key: String::new(),
+            forensic_account_id: String::new(),
+            forensic_key_arn: String::new(),
         },
         execution: "arn:aws:states:us-east-1:123456789012:execution:m:e".into(),
     }

@@ -32,7 +32,7 @@ use contract::approval::attribute;
 use contract::case::SeverityLabel;
 use contract::tags::{self, RESPOND, RESPOND_AUTOMATICALLY};
 use contract::task::Task as TaskContract;
-use contract::tasks::custody::{HashRange, PlanCustody, SealCustody};
+use contract::tasks::custody::{HashRange, PlanCustody, SealCustody, TransferEvidence};
 use contract::tasks::ec2::*;
 use contract::ErrorName;
 use serde_json::{json, Value};
@@ -82,6 +82,8 @@ pub fn policy_parameters() -> Vec<(&'static str, Parameter)> {
         ("ForensicInstanceId", Parameter::string("Instance that receives the evidence volumes (empty: none).").default(json!("")).pattern("^$|^i-[0-9a-f]{8,17}$")),
         ("ForensicSubnetId", Parameter::string("Subnet of the forensic network interface (empty: none).").default(json!("")).pattern("^$|^subnet-[0-9a-f]{8,17}$")),
         ("ForensicSecurityGroupId", Parameter::string("Security group of the forensic network interface (empty: none).").default(json!("")).pattern("^$|^sg-[0-9a-f]{8,17}$")),
+        ("ForensicAccountId", Parameter::string("Account each evidence snapshot is copied to (re-encrypted with ForensicKeyArn) and shared with; the copies are hashed like the originals (empty: no transfer).").default(json!("")).pattern("^$|^[0-9]{12}$")),
+        ("ForensicKeyArn", Parameter::string("KMS key of the forensic account the copies are encrypted with; its key policy must let this account use it through EC2 (empty: no transfer).").default(json!("")).pattern("^$|^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[a-zA-Z0-9-]+$")),
         ("NaclIsolation", choice("Also deny all traffic of the instance's subnets with a network ACL (cuts flows that stay tracked; affects every instance in those subnets).", "false", &["true", "false"])),
     ]
 }
@@ -111,6 +113,8 @@ pub fn read_policy() -> Pass {
             "capture_document": "${CaptureDocumentName}",
             "record_key": "${RecordKeyArn}",
             "signing_key": "${CustodyKeyArn}",
+            "forensic_account_id": "${ForensicAccountId}",
+            "forensic_key_arn": "${ForensicKeyArn}",
         }))
         .result_path("$.policy")
 }
@@ -360,6 +364,22 @@ fn custody() -> Chain {
         }))
         .result_path("$.results.custody")
         .next(Chain::goto("Notify"));
+    let transfer_failed = Pass::new("TransferFailed")
+        .comment("The copies for the forensic account could not be made or shared; the originals are still hashed.")
+        .parameters(json!({
+            "status": "failed",
+            "copies.$": "States.Array(States.Format('{}: {}', $.error.Error, $.error.Cause))",
+        }))
+        .result_path("$.results.transfer")
+        .next(Chain::goto("PlanCustody"));
+    let transfer = Task::invoke::<TransferEvidence>("TransferEvidence")
+        .comment("Copy each snapshot for the forensic account, re-encrypted with its key, and share it (when configured).")
+        .with_path("case", "$.case")
+        .with_path("policy", "$.policy")
+        .with_path("execution", "$$.Execution.Id")
+        .result_path("$.results.transfer")
+        .retry(wait_for_snapshots())
+        .catch([STATES_ALL], "$.error", transfer_failed);
     let plan = Task::invoke::<PlanCustody>("PlanCustody")
         .comment("After containment: wait for the case's snapshots to complete, then cut them into ranges.")
         .with_path("case", "$.case")
@@ -391,7 +411,7 @@ fn custody() -> Chain {
             "verify": "",
         }))
         .result_path("$.results.custody");
-    plan.next(
+    transfer.next(plan).next(
         Choice::new("HasRanges")
             .when(
                 Condition::string_equals("$.results.custody_plan.status", "ready"),

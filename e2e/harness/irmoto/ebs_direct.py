@@ -101,6 +101,11 @@ def patch_ec2_snapshots_keep_blocks() -> None:
         source = ec2_backends[self.account_id][source_region].snapshots[source_snapshot_id]
         with _LOCK:
             snapshot.ir_blocks = dict(_blocks(source))
+        # AWS doc: EC2 API Reference, CopySnapshot (KmsKeyId: "the copy is encrypted with this
+        # key"); moto kept the source's encryption flag, so a copy re-encrypted for a forensic
+        # account read as unencrypted.
+        if kwargs.get("kms_key_id"):
+            snapshot.encrypted = True
         return snapshot
 
     EBSBackend.create_snapshot = create_snapshot  # type: ignore[method-assign]

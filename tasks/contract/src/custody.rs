@@ -117,6 +117,12 @@ pub struct Item {
     pub acquired_by: String,
     /// When the snapshot was taken (EC2's `StartTime`).
     pub taken_at: String,
+    /// For a copy made for a forensic account: the snapshot it copies, and the account it is
+    /// shared with (both empty for an original).
+    #[serde(default)]
+    pub copy_of: String,
+    #[serde(default)]
+    pub shared_with: String,
 }
 
 /// An object in the evidence bucket, as S3 reports it.

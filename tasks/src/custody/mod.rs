@@ -15,6 +15,7 @@ pub mod ebs;
 pub mod plan;
 pub mod seal;
 pub mod store;
+pub mod transfer;
 pub mod verify;
 
 use crate::error::TaskError;

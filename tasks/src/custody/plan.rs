@@ -20,6 +20,8 @@ pub struct CaseSnapshot {
     /// `pending`, `completed`, `error`, ...
     pub state: String,
     pub taken_at: String,
+    /// For a copy made for the forensic account: the snapshot it copies (empty otherwise).
+    pub copy_of: String,
 }
 
 /// The snapshots aws-ir recorded for the case's instances (in the case table, which only
@@ -32,10 +34,14 @@ pub async fn case_snapshots(
     case_id: &str,
     instances: &[String],
 ) -> Result<Vec<CaseSnapshot>, TaskError> {
-    let mut recorded: Vec<(String, String)> = Vec::new();
+    // (snapshot, instance, the snapshot it copies)
+    let mut recorded: Vec<(String, String, String)> = Vec::new();
     for instance in instances {
         for id in cases::evidence_snapshots(dynamodb, table, case_id, instance).await? {
-            recorded.push((id, instance.clone()));
+            recorded.push((id, instance.clone(), String::new()));
+        }
+        for (original, copy) in cases::evidence_copies(dynamodb, table, case_id, instance).await? {
+            recorded.push((copy, instance.clone(), original));
         }
     }
     if recorded.is_empty() {
@@ -43,7 +49,7 @@ pub async fn case_snapshots(
     }
     let out = ec2
         .describe_snapshots()
-        .set_snapshot_ids(Some(recorded.iter().map(|(id, _)| id.clone()).collect()))
+        .set_snapshot_ids(Some(recorded.iter().map(|(id, _, _)| id.clone()).collect()))
         .send()
         .await
         .map_err(|e| {
@@ -54,12 +60,14 @@ pub async fn case_snapshots(
         .iter()
         .map(|s| {
             let snapshot_id = s.snapshot_id().unwrap_or_default().to_string();
+            let (instance_id, copy_of) = recorded
+                .iter()
+                .find(|(id, _, _)| *id == snapshot_id)
+                .map(|(_, i, o)| (i.clone(), o.clone()))
+                .unwrap_or_default();
             CaseSnapshot {
-                instance_id: recorded
-                    .iter()
-                    .find(|(id, _)| *id == snapshot_id)
-                    .map(|(_, i)| i.clone())
-                    .unwrap_or_default(),
+                instance_id,
+                copy_of,
                 snapshot_id,
                 volume_id: s.volume_id().unwrap_or_default().to_string(),
                 volume_size_gib: s.volume_size().unwrap_or_default().max(0) as u64,
@@ -171,10 +179,15 @@ pub async fn plan(aws: &PlanCustodyClients, input: CustodyInput) -> Result<Custo
         }
         let ranges = ranges_of(s);
         lines.push(format!(
-            "{} of {} ({}): {} GiB, {} range(s)",
+            "{} of {} ({}{}): {} GiB, {} range(s)",
             s.snapshot_id,
             s.volume_id,
             s.instance_id,
+            if s.copy_of.is_empty() {
+                String::new()
+            } else {
+                format!(", copy of {}", s.copy_of)
+            },
             s.volume_size_gib,
             ranges.len()
         ));
@@ -221,6 +234,7 @@ mod tests {
             volume_size_gib: gib,
             state: "completed".into(),
             taken_at: String::new(),
+            copy_of: String::new(),
         }
     }
 

@@ -121,6 +121,12 @@ async fn items(
             block_hashes: stored,
             acquired_by: acquiring_step(),
             taken_at: snapshot.taken_at.clone(),
+            shared_with: if snapshot.copy_of.is_empty() {
+                String::new()
+            } else {
+                input.policy.forensic_account_id.clone()
+            },
+            copy_of: snapshot.copy_of.clone(),
         });
     }
     Ok(items)
@@ -184,16 +190,65 @@ pub fn acquisition(manifest: &Manifest, manifest_sha256: &str) -> (String, LogEn
     (key, entry)
 }
 
+/// One transfer entry per copy in the manifest: whether its aggregate equals its original's.
+pub fn transfers(manifest: &Manifest) -> Vec<(String, LogEntry)> {
+    manifest
+        .items
+        .iter()
+        .filter(|c| !c.copy_of.is_empty())
+        .map(|copy| {
+            let original = manifest
+                .items
+                .iter()
+                .find(|o| o.snapshot_id == copy.copy_of);
+            let equal = original.is_some_and(|o| o.sha256_linear == copy.sha256_linear);
+            let key = format!(
+                "{}{}-transfer-{}.json",
+                log_prefix(&manifest.case_id),
+                manifest.sealed_at.replace(':', ""),
+                copy.snapshot_id
+            );
+            let entry = LogEntry {
+                event: "transfer".into(),
+                case_id: manifest.case_id.clone(),
+                actor: manifest.sealed_by.clone(),
+                at: manifest.sealed_at.clone(),
+                purpose: format!(
+                    "{} copied to {} for account {}, re-encrypted with its key; LINEAR aggregates {}",
+                    copy.copy_of,
+                    copy.snapshot_id,
+                    copy.shared_with,
+                    if equal { "equal" } else { "DIFFER" }
+                ),
+                hashes: vec![
+                    (
+                        copy.copy_of.clone(),
+                        original.map(|o| o.sha256_linear.clone()).unwrap_or_default(),
+                    ),
+                    (copy.snapshot_id.clone(), copy.sha256_linear.clone()),
+                ],
+                context: manifest.execution.clone(),
+            };
+            (key, entry)
+        })
+        .collect()
+}
+
 fn lines(manifest: &Manifest) -> Vec<String> {
     manifest
         .items
         .iter()
         .map(|i| {
             format!(
-                "{} of {} ({}): {} of {} blocks held, LINEAR {}",
+                "{} of {} ({}{}): {} of {} blocks held, LINEAR {}",
                 i.snapshot_id,
                 i.volume_id,
                 i.instance_id,
+                if i.copy_of.is_empty() {
+                    String::new()
+                } else {
+                    format!(", copy of {} shared with {}", i.copy_of, i.shared_with)
+                },
                 i.blocks_present,
                 i.blocks_total,
                 i.sha256_linear
@@ -296,12 +351,15 @@ pub async fn seal(
         }
     };
 
-    // The acquisition in the custody log, once.
-    let (log_at, entry) = acquisition(&manifest, &signature.manifest_sha256);
-    if store::put_once(&aws.s3, &bucket, &log_at, store::to_json(&entry, &log_at)?).await?
-        == Stored::Written
-    {
-        status = "sealed";
+    // The acquisition and each transfer in the custody log, once.
+    let mut entries = vec![acquisition(&manifest, &signature.manifest_sha256)];
+    entries.extend(transfers(&manifest));
+    for (log_at, entry) in entries {
+        if store::put_once(&aws.s3, &bucket, &log_at, store::to_json(&entry, &log_at)?).await?
+            == Stored::Written
+        {
+            status = "sealed";
+        }
     }
 
     let record = CustodyRecord {

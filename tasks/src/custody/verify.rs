@@ -54,6 +54,7 @@ fn item_ranges(item: &contract::custody::Item) -> Vec<contract::custody::RangeIt
         volume_size_gib: item.volume_size_gib,
         state: String::new(),
         taken_at: String::new(),
+        copy_of: item.copy_of.clone(),
     })
 }
 

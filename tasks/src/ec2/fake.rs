@@ -183,6 +183,8 @@ pub fn step(instance: &str, dry_run: bool) -> InstanceStep {
             capture_document: "capture".into(),
             record_key: "alias/aws-ir-records".into(),
             signing_key: String::new(),
+            forensic_account_id: String::new(),
+            forensic_key_arn: String::new(),
         },
         execution: "arn:aws:states:us-east-1:123456789012:execution:m:e".into(),
     }

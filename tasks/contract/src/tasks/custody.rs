@@ -58,6 +58,68 @@ fn evidence(actions: &[&'static str]) -> [Permission; 2] {
     ]
 }
 
+/// Copies each of the case's snapshots for the forensic account, re-encrypted with its key,
+/// and shares the copies with it.
+pub struct TransferEvidence;
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct TransferOutcome {
+    /// `copied`, `not configured` (no forensic account), or `planned` (dry run).
+    pub status: String,
+    /// One line per snapshot: the copy, its state, whom it is shared with.
+    pub copies: Vec<String>,
+}
+
+/// Keys of other accounts (the forensic account's), used through EC2 only.
+const FORENSIC_KEYS: &str = "arn:${AWS::Partition}:kms:${AWS::Region}:*:key/*";
+
+impl Task for TransferEvidence {
+    const NAME: &'static str = "transfer-evidence";
+    const TITLE: &'static str = "TransferEvidence";
+    const DESCRIPTION: &'static str = "Copies the case's snapshots for the forensic account, re-encrypted with its key, and shares the copies with it.";
+    const TIMEOUT_SECONDS: u32 = 120;
+    type Input = CustodyInput;
+    type Output = TransferOutcome;
+    fn permissions() -> Vec<Permission> {
+        vec![
+            describe_snapshots(),
+            case_table(&["dynamodb:GetItem", "dynamodb:UpdateItem"]),
+            key_for_table(),
+            Permission::new(
+                "CopyAndShareEvidence",
+                &["ec2:CopySnapshot", "ec2:ModifySnapshotAttribute"],
+                Scope::Arn(CASE_SNAPSHOTS),
+            ),
+            Permission::new("TagCopies", &["ec2:CreateTags"], Scope::Arn(CASE_SNAPSHOTS)).when(
+                "StringEquals",
+                "ec2:CreateAction",
+                &["CopySnapshot"],
+            ),
+            Permission::new(
+                "EncryptCopiesForTheForensicAccount",
+                &[
+                    "kms:CreateGrant",
+                    "kms:Decrypt",
+                    "kms:DescribeKey",
+                    "kms:Encrypt",
+                    "kms:GenerateDataKeyWithoutPlaintext",
+                    "kms:ReEncryptFrom",
+                    "kms:ReEncryptTo",
+                ],
+                Scope::Arn(FORENSIC_KEYS),
+            )
+            .when(
+                "StringEquals",
+                "kms:ViaService",
+                &["ec2.${AWS::Region}.amazonaws.com"],
+            ),
+        ]
+    }
+    fn errors() -> Vec<ErrorName> {
+        errors_and(&[ErrorName::NotReady, ErrorName::ResourceNotFound])
+    }
+}
+
 /// Waits for the case's snapshots to complete and writes the ranges to hash.
 pub struct PlanCustody;
 
@@ -134,6 +196,20 @@ impl Task for HashRange {
             Scope::Arn(CASE_SNAPSHOTS),
         )
         .when("StringLike", "aws:ResourceTag/aws-ir:case", &["case-*"])];
+        // An encrypted snapshot (a copy for the forensic account is) is read through EBS with
+        // its key.
+        p.push(
+            Permission::new(
+                "DecryptEvidenceBlocks",
+                &["kms:Decrypt"],
+                Scope::Arn(FORENSIC_KEYS),
+            )
+            .when(
+                "StringEquals",
+                "kms:ViaService",
+                &["ebs.${AWS::Region}.amazonaws.com"],
+            ),
+        );
         p.extend(evidence(&["s3:GetObject", "s3:PutObject"]));
         p
     }

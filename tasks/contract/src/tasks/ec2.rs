@@ -71,6 +71,12 @@ pub struct Ec2Policy {
     /// The asymmetric key that signs the case's evidence manifest (chain of custody).
     #[serde(default)]
     pub signing_key: String,
+    /// The forensic account each evidence snapshot is copied to and shared with (empty: none),
+    /// and the key of that account the copies are encrypted with.
+    #[serde(default)]
+    pub forensic_account_id: String,
+    #[serde(default)]
+    pub forensic_key_arn: String,
 }
 
 impl Ec2Policy {
