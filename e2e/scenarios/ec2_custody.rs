@@ -212,7 +212,13 @@ pub async fn a_contained_host_gets_a_signed_evidence_manifest(c: Arc<Ctx>) {
     );
     let record = &out["results"]["custody"];
     assert_eq!(record["status"], "sealed", "{record}");
-    assert_eq!(record["items"].as_array().unwrap().len(), 3, "{record}");
+    let snapshot_lines = record["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l.as_str().unwrap().starts_with("snap-"))
+        .count();
+    assert_eq!(snapshot_lines, 3, "{record}");
     let ranges: u64 = snapshots
         .iter()
         .map(|s| (s.volume_size().unwrap() as u64 * BLOCKS_PER_GIB).div_ceil(custody::RANGE_BLOCKS))
@@ -272,6 +278,35 @@ pub async fn a_contained_host_gets_a_signed_evidence_manifest(c: Arc<Ctx>) {
                 "{stored:?}"
             );
         }
+    }
+
+    // The volatile evidence too, each output with the SHA-256 S3 verified on upload (read back
+    // by aws-ir, not what the host said).
+    let captured: Vec<_> = manifest
+        .objects
+        .iter()
+        .filter(|o| o.kind == "volatile-capture" && o.instance_id == instance)
+        .collect();
+    assert_eq!(
+        captured.len(),
+        contract::tasks::ec2::CAPTURE_STEPS.len(),
+        "{:?}",
+        manifest.objects
+    );
+    for o in &captured {
+        let key = o
+            .object
+            .key
+            .strip_prefix(&format!("s3://{bucket}/"))
+            .unwrap();
+        let bytes = c.world.object(&bucket, key).await;
+        use sha2::Digest as _;
+        assert_eq!(
+            o.object.sha256,
+            aws_smithy_types::base64::encode(sha2::Sha256::digest(&bytes)),
+            "{o:?}"
+        );
+        assert_eq!(o.size, bytes.len() as i64);
     }
 
     // Its signature, checked by KMS; an edited manifest fails it.
@@ -386,6 +421,10 @@ pub async fn a_contained_host_gets_a_signed_evidence_manifest(c: Arc<Ctx>) {
             .count()
     };
     assert_eq!(intact(&said), 3, "{said}");
+    assert!(
+        said.contains("/volatile/identify.txt: OK"),
+        "the volatile evidence is checked too: {said}"
+    );
 
     let changed = snapshots[1].snapshot_id().unwrap();
     c.world.fixture(&[
@@ -453,6 +492,21 @@ pub async fn a_contained_host_gets_a_signed_evidence_manifest(c: Arc<Ctx>) {
         .send()
         .await
         .unwrap();
+    let output = captured[0]
+        .object
+        .key
+        .strip_prefix(&format!("s3://{bucket}/"))
+        .unwrap()
+        .to_string();
+    c.world
+        .s3
+        .put_object()
+        .bucket(&bucket)
+        .key(&output)
+        .body(b"nothing to see here".to_vec().into())
+        .send()
+        .await
+        .unwrap();
     c.world
         .s3
         .put_bucket_policy()
@@ -468,6 +522,10 @@ pub async fn a_contained_host_gets_a_signed_evidence_manifest(c: Arc<Ctx>) {
         "{said}"
     );
     assert!(said.contains(": INVALID"), "offline too: {said}");
+    assert!(
+        said.contains(&format!("{output}: MISMATCH: S3 now holds version")),
+        "a capture output replaced is named: {said}"
+    );
 }
 
 /// The forensic account the strict stack transfers evidence to, and its key.

@@ -89,6 +89,24 @@ pub struct Manifest {
     /// The ARN AWS authenticated for the sealing step (its role session).
     pub sealed_by: String,
     pub items: Vec<Item>,
+    /// The other evidence of the case: each volatile-capture output and the memory image, as
+    /// S3 reports it (version, size, the SHA-256 S3 verified on upload).
+    #[serde(default)]
+    pub objects: Vec<ObjectItem>,
+}
+
+/// A piece of evidence that is an object in the evidence bucket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectItem {
+    /// `volatile-capture` or `memory-image`.
+    pub kind: String,
+    pub instance_id: String,
+    /// Key, version and SHA-256, read back from S3 (`sha256` empty: S3 holds none for it, so
+    /// only its version pins it).
+    pub object: StoredObject,
+    pub size: i64,
+    /// The step that acquired it and its version.
+    pub acquired_by: String,
 }
 
 pub const MANIFEST_FORMAT: &str = "aws-ir/custody-manifest/1";

@@ -14,8 +14,8 @@ use aws_sdk_kms::primitives::Blob;
 use aws_sdk_kms::types::{MessageType, SigningAlgorithmSpec};
 use aws_smithy_types::base64;
 use contract::custody::{
-    log_prefix, manifest_key, range_key, signature_key, Item, LogEntry, Manifest, RangeItem,
-    Signature, MANIFEST_FORMAT, SIGNING_ALGORITHM,
+    log_prefix, manifest_key, range_key, signature_key, Item, LogEntry, Manifest, ObjectItem,
+    RangeItem, Signature, MANIFEST_FORMAT, SIGNING_ALGORITHM,
 };
 use contract::tasks::custody::{CustodyRecord, SealCustodyInput};
 use contract::ErrorName;
@@ -132,6 +132,49 @@ async fn items(
     Ok(items)
 }
 
+/// The case's other evidence objects: each instance's volatile-capture outputs and memory
+/// image, where the capture step keeps them, as S3 reports them.
+pub async fn objects(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    case_id: &str,
+    instances: &[String],
+) -> Result<Vec<ObjectItem>, TaskError> {
+    let capture = format!(
+        "{}@{}",
+        <contract::tasks::ec2::CaptureVolatileEvidence as contract::Task>::NAME,
+        env!("CARGO_PKG_VERSION")
+    );
+    let mut found = Vec::new();
+    for instance in instances {
+        let mut keys: Vec<(&str, String)> = contract::tasks::ec2::CAPTURE_STEPS
+            .iter()
+            .map(|step| {
+                (
+                    "volatile-capture",
+                    format!("cases/{case_id}/{instance}/volatile/{step}.txt"),
+                )
+            })
+            .collect();
+        keys.push((
+            "memory-image",
+            format!("cases/{case_id}/{instance}/memory.lime"),
+        ));
+        for (kind, key) in keys {
+            if let Some((object, size)) = store::head(s3, bucket, &key).await? {
+                found.push(ObjectItem {
+                    kind: kind.into(),
+                    instance_id: instance.clone(),
+                    object,
+                    size,
+                    acquired_by: capture.clone(),
+                });
+            }
+        }
+    }
+    Ok(found)
+}
+
 /// Signs the manifest's SHA-256 with the custody key.
 pub async fn sign(
     kms: &aws_sdk_kms::Client,
@@ -235,6 +278,21 @@ pub fn transfers(manifest: &Manifest) -> Vec<(String, LogEntry)> {
 }
 
 fn lines(manifest: &Manifest) -> Vec<String> {
+    let objects = manifest.objects.iter().map(|o| {
+        format!(
+            "{} of {}: {} ({} bytes, version {}, SHA-256 {})",
+            o.kind,
+            o.instance_id,
+            o.object.key,
+            o.size,
+            o.object.version_id,
+            if o.object.sha256.is_empty() {
+                "none: S3 holds none for it"
+            } else {
+                &o.object.sha256
+            }
+        )
+    });
     manifest
         .items
         .iter()
@@ -254,6 +312,7 @@ fn lines(manifest: &Manifest) -> Vec<String> {
                 i.sha256_linear
             )
         })
+        .chain(objects)
         .collect()
 }
 
@@ -297,6 +356,13 @@ pub async fn seal(
                 )));
             };
             let items = items(aws, &input, &plan).await?;
+            let objects = objects(
+                &aws.s3,
+                &bucket,
+                &case_id,
+                &super::plan::instance_ids(&input.case),
+            )
+            .await?;
             let actor = aws
                 .sts
                 .get_caller_identity()
@@ -315,6 +381,7 @@ pub async fn seal(
                 execution: input.execution.clone(),
                 sealed_by: actor,
                 items,
+                objects,
             };
             let bytes = serde_json::to_vec_pretty(&manifest).map_err(|e| {
                 TaskError::new(ErrorName::Transient, format!("encode the manifest: {e}"))

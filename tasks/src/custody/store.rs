@@ -79,6 +79,35 @@ pub async fn get(
     Ok(Some((body, stored)))
 }
 
+/// What S3 reports about the object at `key` (key, version, SHA-256) and its size; `None`
+/// when there is none.
+pub async fn head(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+) -> Result<Option<(StoredObject, i64)>, TaskError> {
+    match s3
+        .head_object()
+        .bucket(bucket)
+        .key(key)
+        .checksum_mode(ChecksumMode::Enabled)
+        .send()
+        .await
+    {
+        Ok(h) => Ok(Some((
+            StoredObject {
+                key: format!("s3://{bucket}/{key}"),
+                version_id: h.version_id().unwrap_or_default().to_string(),
+                sha256: h.checksum_sha256().unwrap_or_default().to_string(),
+            },
+            h.content_length().unwrap_or_default(),
+        ))),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => Ok(None),
+        Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => Ok(None),
+        Err(e) => Err(TaskError::from_sdk(e, &format!("read s3://{bucket}/{key}"))),
+    }
+}
+
 /// The object at `key` as JSON of type `T`; a body that is not is `IR.RecordTampered`.
 pub async fn get_json<T: serde::de::DeserializeOwned>(
     s3: &aws_sdk_s3::Client,

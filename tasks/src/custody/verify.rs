@@ -263,6 +263,28 @@ pub async fn finish(
             ));
         }
     }
+    for o in &manifest.objects {
+        let key = o
+            .object
+            .key
+            .strip_prefix(&format!("s3://{bucket}/"))
+            .unwrap_or_default();
+        let now = store::head(s3, bucket, key).await?;
+        match now {
+            Some((stored, _)) if stored == o.object => lines.push(format!("{}: OK", o.object.key)),
+            Some((stored, _)) => {
+                ok = false;
+                lines.push(format!(
+                    "{}: MISMATCH: S3 now holds version {} (SHA-256 {}), the manifest names version {} (SHA-256 {})",
+                    o.object.key, stored.version_id, stored.sha256, o.object.version_id, o.object.sha256
+                ));
+            }
+            None => {
+                ok = false;
+                lines.push(format!("{}: MISMATCH: the object is gone", o.object.key));
+            }
+        }
+    }
     let status = if ok { "OK" } else { "MISMATCH" };
     hashes.push((
         "manifest.json".into(),

@@ -266,6 +266,8 @@ async fn collect_outputs(
             .bucket(&step.policy.evidence_bucket)
             .key(format!("{prefix}/{name}.txt"))
             .content_type("text/plain; charset=utf-8")
+            // S3 checks the body against its SHA-256 and keeps it: the manifest records it.
+            .checksum_algorithm(aws_sdk_s3::types::ChecksumAlgorithm::Sha256)
             .body(text.into_bytes().into())
             .send()
             .await;
