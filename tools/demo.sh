@@ -167,6 +167,7 @@ The emulated AWS is still up. To look further:
   $BIN/irctl start triage --instance $instance --reason "manual check"   # a signed manual request
   $BIN/irctl samples                                                  # other findings to try (start --sample NAME)
   $BIN/irctl start ec2-compromise --instance $instance --reason "again" --watch   # contain it again
+  $BIN/irctl verify $ec2_case                                          # its evidence against the signed manifest
   xdg-open $OUT/triage.html $OUT/ec2-compromise.html                  # the graphs, coloured by the path taken
   ls .local/emulator/logs/                                            # moto and the task Lambdas' logs
 To tear it down:  make emulator-down
