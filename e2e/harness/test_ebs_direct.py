@@ -185,3 +185,60 @@ def test_the_volume_blocks_fixture_writes_blocks_and_says_what_a_reader_must_fin
         assert said["Sha256"][str(block["BlockIndex"])] == got["Checksum"]
         digests.append(base64.b64decode(got["Checksum"]))
     assert said["Linear"] == base64.b64encode(hashlib.sha256(b"".join(digests)).digest()).decode()
+
+
+def limits(endpoint: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    from irmoto.ebs_direct import LIMITS_PATH
+
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(endpoint + LIMITS_PATH, data=data, method="POST" if body is not None else "GET",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+def test_the_per_snapshot_bucket_refills_at_its_rate() -> None:
+    from irmoto import ebs_direct
+
+    saved = dict(ebs_direct._LIMITS)
+    try:
+        ebs_direct._LIMITS["blocks_per_second"] = 4
+        taken = [ebs_direct.take_block_token("snap-bucket-test", now=100.0) for _ in range(6)]
+        assert taken == [True] * 4 + [False] * 2
+        assert ebs_direct.take_block_token("snap-bucket-test", now=100.5)  # half a second: 2 more
+        assert ebs_direct.take_block_token("snap-bucket-test", now=100.5)
+        assert not ebs_direct.take_block_token("snap-bucket-test", now=100.5)
+        assert ebs_direct.take_block_token("snap-other", now=100.5)  # per snapshot
+    finally:
+        ebs_direct._LIMITS.update(saved)
+        ebs_direct._BUCKETS.clear()
+
+
+def test_reads_past_the_per_snapshot_rate_are_throttled_and_latency_is_added(aws1: Any, moto_endpoint: str,
+                                                                             uid: str) -> None:
+    import time
+
+    ec2, ebs = aws1("ec2"), aws1("ebs")
+    vol = volume(aws1)
+    harness(moto_endpoint, {"volume_id": vol, "blocks": {"1": uid}})
+    snap = ec2.create_snapshot(VolumeId=vol)["SnapshotId"]
+    token = ebs.list_snapshot_blocks(SnapshotId=snap)["Blocks"][0]["BlockToken"]
+    try:
+        assert limits(moto_endpoint, {"blocks_per_second": 1})["throttled"] == 0
+        outcomes = []
+        for _ in range(4):
+            try:
+                ebs.get_snapshot_block(SnapshotId=snap, BlockIndex=1, BlockToken=token)["BlockData"].read()
+                outcomes.append("read")
+            except ClientError as e:
+                assert e.response["Error"]["Code"] == "RequestThrottledException"
+                assert e.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+                outcomes.append("throttled")
+        assert outcomes[0] == "read" and "throttled" in outcomes[1:], outcomes
+        assert limits(moto_endpoint)["throttled"] >= outcomes.count("throttled")
+        limits(moto_endpoint, {"blocks_per_second": 1000, "latency_ms": 300})
+        began = time.monotonic()
+        ebs.get_snapshot_block(SnapshotId=snap, BlockIndex=1, BlockToken=token)["BlockData"].read()
+        assert time.monotonic() - began >= 0.3
+    finally:
+        limits(moto_endpoint, {"blocks_per_second": 1000, "latency_ms": 0})

@@ -52,6 +52,7 @@ fn main() -> std::process::ExitCode {
         disk_evidence_is_hashed_through_the_ebs_direct_apis,
         a_contained_host_gets_a_signed_evidence_manifest,
         a_forensic_copy_is_hashed_and_verifies_equal,
+        hashing_under_throttling_completes,
     ];
     e2e::run_suite(list, |rt| {
         let world = World::start();
@@ -625,6 +626,8 @@ async fn a_resent_finding_changes_nothing(c: Arc<Ctx>) {
         "no new snapshots"
     );
     assert_eq!(observe(&c, instance).await, contained, "nothing changed");
+    // Custody runs again and adds nothing: every range and the manifest are kept.
+    assert_eq!(out["results"]["custody"]["status"], "kept", "{out}");
 }
 
 /// The Security Hub triggers, through the stack's own EventBridge rules: a responder's custom

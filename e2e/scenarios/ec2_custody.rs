@@ -627,3 +627,67 @@ pub async fn a_forensic_copy_is_hashed_and_verifies_equal(c: Arc<Ctx>) {
         "originals and copies: {said}"
     );
 }
+
+/// Reads past the per-snapshot quota are throttled (`RequestThrottledException`, as the EBS
+/// direct APIs answer): the hasher slows down and retries, and the range's hashes are complete
+/// and right.
+pub async fn hashing_under_throttling_completes(c: Arc<Ctx>) {
+    let h = host(&c, "custody-throttled", &[]);
+    let instance = id(&h);
+    let volume = h["volumes"][0]["id"].as_str().unwrap().to_string();
+    let args: Vec<String> = (0..40u64).map(|b| format!("{b}={volume}-q{b}")).collect();
+    let mut cmd = vec!["volume-blocks", volume.as_str()];
+    for a in &args {
+        cmd.extend(["--block", a.as_str()]);
+    }
+    let expected = c.world.fixture(&cmd);
+    let step = super::ec2_tasks::step(&c, instance, false);
+    let case = step["case"]["case_id"].as_str().unwrap().to_string();
+    let snapped = c.world.invoke("snapshot-volumes", &step).unwrap();
+    assert_eq!(snapped["status"], "done", "{snapped}");
+    let snapshot = super::case_snapshot_details(&c, &case, instance)
+        .await
+        .into_iter()
+        .find(|s| s.volume_id() == Some(volume.as_str()))
+        .unwrap();
+    let snapshot_id = snapshot.snapshot_id().unwrap().to_string();
+    let total = snapshot.volume_size().unwrap() as u64 * BLOCKS_PER_GIB;
+
+    c.world.fixture(&[
+        "ebs-limits",
+        "--blocks-per-second",
+        "10",
+        "--latency-ms",
+        "5",
+    ]);
+    let bucket = c.main.outputs["EvidenceBucketName"].clone();
+    let hashed = c.world.invoke(
+        "hash-range",
+        &serde_json::json!({"case_id": case, "bucket": bucket, "snapshot_id": snapshot_id,
+            "first_block": 0, "block_count": total.min(contract::custody::RANGE_BLOCKS)}),
+    );
+    let limits = c.world.fixture(&["ebs-limits"]);
+    c.world.fixture(&[
+        "ebs-limits",
+        "--blocks-per-second",
+        "1000",
+        "--latency-ms",
+        "0",
+    ]);
+    assert_eq!(
+        hashed.unwrap(),
+        serde_json::json!({"blocks": 40, "stored": "written"})
+    );
+    assert!(
+        limits["throttled"].as_u64().unwrap() > 0,
+        "the quota was reached: {limits}"
+    );
+    // The stored hashes are the blocks' own.
+    let key = contract::custody::range_key(&case, &snapshot_id, 0);
+    let range: digest::RangeHash =
+        serde_json::from_slice(&c.world.object(&bucket, &key).await).unwrap();
+    assert_eq!(range.blocks.len(), 40);
+    for block in &range.blocks {
+        assert_eq!(block.sha256, expected["Sha256"][block.index.to_string()]);
+    }
+}

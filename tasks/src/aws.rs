@@ -38,7 +38,6 @@ client! {
     aws_sdk_cloudtrail::Client => "cloudtrail",
     aws_sdk_config::Client => "config",
     aws_sdk_dynamodb::Client => "dynamodb",
-    aws_sdk_ebs::Client => "ebs",
     aws_sdk_ec2::Client => "ec2",
     aws_sdk_elasticloadbalancing::Client => "elasticloadbalancing",
     aws_sdk_elasticloadbalancingv2::Client => "elasticloadbalancing",
@@ -61,6 +60,20 @@ pub fn s3(config: &SdkConfig) -> aws_sdk_s3::Client {
             .force_path_style(true)
             .build(),
     )
+}
+
+/// The EBS direct APIs are read at the per-snapshot quota (1,000 blocks a second): the SDK's
+/// adaptive retry mode slows the client down after throttling (a client-side rate limiter) and
+/// retries a block up to 10 times before the range fails with `IR.Throttled`.
+impl Client for aws_sdk_ebs::Client {
+    const SERVICE: &'static str = "ebs";
+    fn build(config: &SdkConfig) -> Self {
+        aws_sdk_ebs::Client::from_conf(
+            aws_sdk_ebs::config::Builder::from(config)
+                .retry_config(aws_config::retry::RetryConfig::adaptive().with_max_attempts(10))
+                .build(),
+        )
+    }
 }
 
 impl Client for aws_sdk_s3::Client {

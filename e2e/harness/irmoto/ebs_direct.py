@@ -32,6 +32,14 @@ seed}`` instead, the snapshot's blocks are replaced (their checksums follow the 
 copy a verifier reads differs from the one acquired, and only a comparison with the record shows it.
 A snapshot on AWS never changes; this stands for a copy that is not the original.
 
+Quotas and latency (AWS doc: EBS User Guide, "Quotas for the EBS direct APIs": GetSnapshotBlock
+1,000 requests per second per snapshot; API Reference, errors: ``RequestThrottledException``,
+HTTP 400, reason ``RESOURCE_LEVEL_THROTTLE``): GetSnapshotBlock past the per-snapshot rate is
+refused so, from a token bucket per snapshot (one second of burst). ``POST
+/moto-api/irmoto/ebs-direct-limits`` with ``{"blocks_per_second": 1000, "latency_ms": 0}`` sets the
+rate and a delay added to every GetSnapshotBlock (a round trip to a distant Region); ``GET``
+answers the settings and how many requests were throttled.
+
 ListSnapshotBlocks pages by MaxResults (100-10,000), StartingBlockIndex and NextToken, in
 ascending block index. Each listing issues new block tokens; a token stays valid for its block
 until ExpiryTime (one hour here, our choice: AWS documents only that tokens expire).
@@ -52,10 +60,30 @@ from typing import Any
 BLOCK_SIZE = 524288
 TOKEN_SECONDS = 3600
 VOLUME_BLOCKS_PATH = "/moto-api/irmoto/volume-blocks"
+LIMITS_PATH = "/moto-api/irmoto/ebs-direct-limits"
+PER_SNAPSHOT_RATE = 1000.0  # GetSnapshotBlock requests per second per snapshot (AWS's quota)
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
 _LOCK = threading.Lock()
 _ORIGINALS: dict[str, Any] = {}
+_LIMITS: dict[str, float] = {"blocks_per_second": PER_SNAPSHOT_RATE, "latency_ms": 0.0}
+_BUCKETS: dict[str, tuple[float, float]] = {}  # snapshot -> (tokens, at)
+_THROTTLED = {"count": 0}
+
+
+def take_block_token(snapshot_id: str, now: float | None = None) -> bool:
+    """One GetSnapshotBlock of `snapshot_id` within the per-snapshot rate (token bucket)."""
+    now = time.monotonic() if now is None else now
+    rate = _LIMITS["blocks_per_second"]
+    with _LOCK:
+        tokens, at = _BUCKETS.get(snapshot_id, (rate, now))
+        tokens = min(rate, tokens + (now - at) * rate)
+        if tokens < 1:
+            _BUCKETS[snapshot_id] = (tokens, now)
+            _THROTTLED["count"] += 1
+            return False
+        _BUCKETS[snapshot_id] = (tokens - 1, now)
+        return True
 
 
 def block_bytes(seed: str) -> bytes:
@@ -197,6 +225,11 @@ def patch_ebs_direct_reads() -> None:
         snapshot = ec2_snapshot(self, snapshot_id)
         if snapshot is None:
             return not_found(snapshot_id)
+        if not take_block_token(snapshot_id):
+            return _error(400, "RequestThrottledException", "RESOURCE_LEVEL_THROTTLE",
+                          f"GetSnapshotBlock requests for {snapshot_id} exceed {_LIMITS['blocks_per_second']:g} per second.")
+        if _LIMITS["latency_ms"] > 0:
+            time.sleep(_LIMITS["latency_ms"] / 1000)
         token = param(self, "blockToken")
         try:
             index = int(raw_index)
@@ -278,6 +311,24 @@ def patch_volume_blocks_endpoint() -> None:
             return answer(200, {"VolumeId": volume.id, "Blocks": sorted(_blocks(volume))})
 
     urls.url_paths["{0}" + VOLUME_BLOCKS_PATH + "$"] = handler
+
+    def limits(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, str], str]:
+        if request.method == "POST":
+            try:
+                body = json.loads(request.get_data() or b"{}")
+                changed = {k: float(body[k]) for k in ("blocks_per_second", "latency_ms") if k in body}
+            except (ValueError, TypeError) as e:
+                return answer(400, {"message": f"give numbers: {e}"})
+            if changed.get("blocks_per_second", 1) <= 0 or changed.get("latency_ms", 0) < 0:
+                return answer(400, {"message": "blocks_per_second must be positive and latency_ms not negative"})
+            with _LOCK:
+                _LIMITS.update(changed)
+                _BUCKETS.clear()
+                _THROTTLED["count"] = 0
+        with _LOCK:
+            return answer(200, {**_LIMITS, "throttled": _THROTTLED["count"]})
+
+    urls.url_paths["{0}" + LIMITS_PATH + "$"] = limits
 
 
 EBS_DIRECT_EXTENSIONS: list[Callable[[], None]] = [

@@ -696,6 +696,23 @@ def main(argv: list[str]) -> int:
         print(json.dumps(volume_blocks(args.volume_id, dict(args.block), args.corrupt_snapshot, args.corrupt,
                                        args.change_snapshot), indent=2))
         return 0
+    if len(argv) >= 2 and argv[1] == "ebs-limits":
+        parser = argparse.ArgumentParser(prog="python -m irmoto.fixtures ebs-limits",
+                                         description="Set the EBS direct APIs' per-snapshot GetSnapshotBlock rate and "
+                                                     "added latency (irmoto.ebs_direct); prints the settings and the "
+                                                     "number of requests throttled since they were set.")
+        parser.add_argument("--blocks-per-second", type=float)
+        parser.add_argument("--latency-ms", type=float)
+        args = parser.parse_args(argv[2:])
+        from .ebs_direct import LIMITS_PATH
+
+        body = {k: v for k, v in (("blocks_per_second", args.blocks_per_second), ("latency_ms", args.latency_ms))
+                if v is not None}
+        request = urllib.request.Request(_endpoint() + LIMITS_PATH, data=json.dumps(body).encode() if body else None,
+                                         method="POST" if body else "GET", headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            print(json.dumps(json.load(response), indent=2))
+        return 0
     if len(argv) >= 2 and argv[1] == "principal":
         parser = argparse.ArgumentParser(prog="python -m irmoto.fixtures principal",
                                          description="An IAM user with an inline policy and a fresh access key.")

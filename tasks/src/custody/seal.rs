@@ -90,7 +90,7 @@ async fn items(
             let Some((range, object)) = store::get_json::<RangeHash>(&aws.s3, bucket, &key).await?
             else {
                 return Err(mismatch(format!(
-                    "{snapshot_id} has no hashes for blocks {}..{} (s3://{bucket}/{key}): the range was not read, so no aggregate can be sealed. Run the playbook again for the case: only missing ranges are read",
+                    "{snapshot_id} has no hashes for blocks {}..{} (s3://{bucket}/{key}): the range was not read, so no aggregate can be sealed. Start ec2-compromise again with the same finding (irctl start ec2-compromise --file FINDING.json): containment is not repeated, and custody reads only the missing ranges",
                     r.first_block,
                     r.first_block + r.block_count
                 )));
