@@ -511,7 +511,7 @@ pub async fn a_contained_host_gets_a_signed_evidence_manifest(c: Arc<Ctx>) {
         .s3
         .put_bucket_policy()
         .bucket(&bucket)
-        .policy(policy)
+        .policy(&policy)
         .send()
         .await
         .unwrap();
@@ -526,6 +526,36 @@ pub async fn a_contained_host_gets_a_signed_evidence_manifest(c: Arc<Ctx>) {
         said.contains(&format!("{output}: MISMATCH: S3 now holds version")),
         "a capture output replaced is named: {said}"
     );
+
+    // A manifest that is not aws-ir's at all: a named error, reported, and a failed verify.
+    c.world
+        .s3
+        .delete_bucket_policy()
+        .bucket(&bucket)
+        .send()
+        .await
+        .unwrap();
+    c.world
+        .s3
+        .put_object()
+        .bucket(&bucket)
+        .key(custody::manifest_key(&case))
+        .body(b"not a manifest".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    c.world
+        .s3
+        .put_bucket_policy()
+        .bucket(&bucket)
+        .policy(policy)
+        .send()
+        .await
+        .unwrap();
+    let (code, said) = verify();
+    assert_ne!(code, Some(0), "{said}");
+    assert!(said.contains("IR.RecordTampered"), "{said}");
+    assert!(said.contains(&format!("{case}: MISMATCH")), "{said}");
 }
 
 /// The forensic account the strict stack transfers evidence to, and its key.
