@@ -45,6 +45,17 @@ pub async fn disk_evidence_is_hashed_through_the_ebs_direct_apis(c: Arc<Ctx>) {
     // below writes to the evidence bucket through the task Lambdas).
     let bucket = "e2e-custody-library".to_string();
     let _ = c.world.s3.create_bucket().bucket(&bucket).send().await;
+    // One range of a snapshot, hashed at most once, under `case`.
+    let hash = |case: &str, snapshot_id: &str, first: u64| {
+        let (ebs_client, s3, bucket) = (ebs_client.clone(), s3.clone(), bucket.clone());
+        let (key, snapshot_id) = (
+            ebs::range_key(case, snapshot_id, first),
+            snapshot_id.to_string(),
+        );
+        async move {
+            ebs::hash_range_once(&ebs_client, &s3, &bucket, &key, &snapshot_id, first, RANGE).await
+        }
+    };
     for snapshot in &snapshots {
         let (snapshot_id, volume) = (
             snapshot.snapshot_id().unwrap(),
@@ -54,17 +65,9 @@ pub async fn disk_evidence_is_hashed_through_the_ebs_direct_apis(c: Arc<Ctx>) {
         let firsts = digest::ranges(gib, RANGE);
         let mut results = Vec::new();
         for &first in &firsts {
-            let (range, stored) = ebs::hash_range_once(
-                &ebs_client,
-                &s3,
-                &bucket,
-                &ebs::range_key(&case, snapshot_id, first),
-                snapshot_id,
-                first,
-                RANGE,
-            )
-            .await
-            .unwrap_or_else(|e| panic!("{snapshot_id} from {first}: {e}"));
+            let (range, stored) = hash(&case, snapshot_id, first)
+                .await
+                .unwrap_or_else(|e| panic!("{snapshot_id} from {first}: {e}"));
             assert_eq!(stored, Stored::Written);
             results.push(range);
         }
@@ -89,17 +92,7 @@ pub async fn disk_evidence_is_hashed_through_the_ebs_direct_apis(c: Arc<Ctx>) {
         }
         // Resumable: every range has its result, so a re-run reads no block again.
         for &first in &firsts {
-            let (_, stored) = ebs::hash_range_once(
-                &ebs_client,
-                &s3,
-                &bucket,
-                &ebs::range_key(&case, snapshot_id, first),
-                snapshot_id,
-                first,
-                RANGE,
-            )
-            .await
-            .unwrap();
+            let (_, stored) = hash(&case, snapshot_id, first).await.unwrap();
             assert_eq!(stored, Stored::Kept);
         }
     }
@@ -116,33 +109,13 @@ pub async fn disk_evidence_is_hashed_through_the_ebs_direct_apis(c: Arc<Ctx>) {
         "4096",
     ]);
     let other_case = format!("{case}-again");
-    let err = ebs::hash_range_once(
-        &ebs_client,
-        &s3,
-        &bucket,
-        &ebs::range_key(&other_case, snapshot_id, 4096),
-        snapshot_id,
-        4096,
-        RANGE,
-    )
-    .await
-    .unwrap_err();
+    let err = hash(&other_case, snapshot_id, 4096).await.unwrap_err();
     assert_eq!(err.name, contract::ErrorName::EvidenceMismatch, "{err}");
     assert!(err.message.contains("block 4096"), "{err}");
     let key = ebs::range_key(&other_case, snapshot_id, 4096);
     assert_eq!(ebs::stored_range(&s3, &bucket, &key).await.unwrap(), None);
     // The other ranges of the snapshot still read.
-    ebs::hash_range_once(
-        &ebs_client,
-        &s3,
-        &bucket,
-        &ebs::range_key(&other_case, snapshot_id, 0),
-        snapshot_id,
-        0,
-        RANGE,
-    )
-    .await
-    .unwrap();
+    hash(&other_case, snapshot_id, 0).await.unwrap();
 }
 
 /// The whole of it through the playbook, as a responder meets it: a contained host with three
