@@ -435,59 +435,24 @@ pub async fn a_contained_host_gets_a_signed_evidence_manifest(c: Arc<Ctx>) {
 
     // An administrator who lifts the bucket policy can write a new manifest; the signature
     // says so, here and offline.
-    let policy = c
-        .world
-        .s3
-        .get_bucket_policy()
-        .bucket(&bucket)
-        .send()
-        .await
-        .unwrap()
-        .policy()
-        .unwrap()
-        .to_string();
-    c.world
-        .s3
-        .delete_bucket_policy()
-        .bucket(&bucket)
-        .send()
-        .await
-        .unwrap();
     let forged = String::from_utf8(manifest_bytes.clone())
         .unwrap()
         .replace(&manifest.items[1].sha256_linear, "forged");
-    c.world
-        .s3
-        .put_object()
-        .bucket(&bucket)
-        .key(custody::manifest_key(&case))
-        .body(forged.into_bytes().into())
-        .send()
-        .await
-        .unwrap();
     let output = captured[0]
         .object
         .key
         .strip_prefix(&format!("s3://{bucket}/"))
         .unwrap()
         .to_string();
-    c.world
-        .s3
-        .put_object()
-        .bucket(&bucket)
-        .key(&output)
-        .body(b"nothing to see here".to_vec().into())
-        .send()
-        .await
-        .unwrap();
-    c.world
-        .s3
-        .put_bucket_policy()
-        .bucket(&bucket)
-        .policy(&policy)
-        .send()
-        .await
-        .unwrap();
+    write_past_the_policy(
+        &c,
+        &bucket,
+        vec![
+            (custody::manifest_key(&case), forged.into_bytes()),
+            (output.clone(), b"nothing to see here".to_vec()),
+        ],
+    )
+    .await;
     let (code, said) = verify();
     assert_eq!(code, Some(1), "{said}");
     assert!(
@@ -501,34 +466,51 @@ pub async fn a_contained_host_gets_a_signed_evidence_manifest(c: Arc<Ctx>) {
     );
 
     // A manifest that is not aws-ir's at all: a named error, reported, and a failed verify.
-    c.world
-        .s3
-        .delete_bucket_policy()
-        .bucket(&bucket)
-        .send()
-        .await
-        .unwrap();
-    c.world
-        .s3
-        .put_object()
-        .bucket(&bucket)
-        .key(custody::manifest_key(&case))
-        .body(b"not a manifest".to_vec().into())
-        .send()
-        .await
-        .unwrap();
-    c.world
-        .s3
-        .put_bucket_policy()
-        .bucket(&bucket)
-        .policy(policy)
-        .send()
-        .await
-        .unwrap();
+    write_past_the_policy(
+        &c,
+        &bucket,
+        vec![(custody::manifest_key(&case), b"not a manifest".to_vec())],
+    )
+    .await;
     let (code, said) = verify();
     assert_ne!(code, Some(0), "{said}");
     assert!(said.contains("IR.RecordTampered"), "{said}");
     assert!(said.contains(&format!("{case}: MISMATCH")), "{said}");
+}
+
+/// Writes `objects` as an administrator who first lifts the evidence bucket's policy (which
+/// refuses every writer but aws-ir's roles), then puts the policy back.
+async fn write_past_the_policy(c: &Ctx, bucket: &str, objects: Vec<(String, Vec<u8>)>) {
+    let s3 = &c.world.s3;
+    let policy = s3
+        .get_bucket_policy()
+        .bucket(bucket)
+        .send()
+        .await
+        .unwrap()
+        .policy()
+        .unwrap()
+        .to_string();
+    s3.delete_bucket_policy()
+        .bucket(bucket)
+        .send()
+        .await
+        .unwrap();
+    for (key, body) in objects {
+        s3.put_object()
+            .bucket(bucket)
+            .key(key)
+            .body(body.into())
+            .send()
+            .await
+            .unwrap();
+    }
+    s3.put_bucket_policy()
+        .bucket(bucket)
+        .policy(policy)
+        .send()
+        .await
+        .unwrap();
 }
 
 /// The forensic account the strict stack transfers evidence to, and its key.
