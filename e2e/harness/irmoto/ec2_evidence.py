@@ -21,6 +21,10 @@ No agent runs in the emulator, so which instances are *managed nodes* is told to
      "command_seconds": 1.0,          # how long the emulated agent takes to run a command
      "delivery_timeout_seconds": null,  # give up delivery after this many seconds instead of
                                         # the command's TimeoutSeconds (tests of DeliveryTimedOut)
+     "memory_image_bytes": 0,         # size of the memory image AVML acquires; 0: no AVML on the host
+     "memory_fault": null,            # or {"corrupt_part": K}: the upload script sends part K with one
+                                      #   byte changed (and the plan's header: S3 must refuse it);
+                                      # or {"stop_after_parts": K}: it dies after K parts (exit 1)
      "agent_version": "3.3.1142.0", "account_id": "123456789012", "region": "us-east-1"}
 
 Fields left out keep their previous value (defaults above on first registration). The answer is
@@ -36,10 +40,23 @@ playbook's safe path (record that capture was skipped, go on, never stop the ins
 test gets unless it asks for an agent. The EC2 state still counts: a stopped instance's agent
 answers ConnectionLost, a terminated one's Inactive.
 
+``GET /moto-api/irmoto/ssm-agents/memory-image?instance_id=i-...&case_id=case-...`` answers the
+memory image that host holds (or held) for that case, ``application/octet-stream``: the bytes of
+``random.Random(f"{instance_id}:{case_id}").randbytes(N)``, N the size acquired (else
+``memory_image_bytes``); 404 without an agent or a size.
+
 Run Command, as the emulated agent runs it: an Online agent takes the command (Pending), runs the
 document's steps one after another (InProgress) over ``command_seconds`` and ends Success (or
 Failed with ``fail_commands``). It runs nothing: each step's standard output says that it was
-produced by the emulator and lists the step's commands with the parameters substituted. With
+produced by the emulator and lists the step's commands with the parameters substituted. The
+exception is aws-ir's two memory-image scripts (irmoto.memory_scripts): a step whose runCommand
+has a line starting ``: aws-ir-memory-acquire case='...' capture='on|off'`` prints what the
+acquire script prints for an image of ``memory_image_bytes`` (its size, part size and each
+part's SHA-256), and one starting ``: aws-ir-memory-upload case='...' plan='<URL>'`` really
+fetches the plan and PUTs the image's parts to the URLs it lists, with its headers, from the
+agent's own thread; the step (and the command) ends when the script has, Success or Failed (exit
+code 1, curl's error on stderr) by what happened. A failed step does not stop the steps after it;
+``fail_commands`` fails these steps too, without running them. With
 ``OutputS3BucketName`` it uploads what the real agent uploads, for each step,
 ``<OutputS3KeyPrefix>/<CommandId>/<InstanceId>/<plugin without colons>/<step name>/stdout`` (and
 ``stderr`` when not empty), e.g. ``cases/1/<id>/i-0abc/awsrunShellScript/processes/stdout``
@@ -61,10 +78,13 @@ import json
 import logging
 import re
 import threading
+import time
 import urllib.parse
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from . import memory_scripts
 
 LOG = logging.getLogger("irmoto.ec2_evidence")
 _ORIGINALS: dict[str, Any] = {}
@@ -151,6 +171,10 @@ class EmulatedAgent:
         self.fail_commands = False
         self.command_seconds = 1.0
         self.delivery_timeout_seconds: float | None = None
+        self.memory_image_bytes = 0  # 0: the host has no AVML
+        self.memory_fault: dict[str, int] | None = None
+        self.memory_images: dict[str, int] = {}  # case -> bytes of the image in /tmp now
+        self.acquired_images: dict[str, int] = {}  # case -> bytes of the last image acquired
         self.registered_at = _now()
         self.last_ping = self.registered_at
 
@@ -170,10 +194,22 @@ class EmulatedAgent:
         fail = body.get("fail_commands", self.fail_commands)
         if not isinstance(fail, bool):
             raise ValueError("`fail_commands` must be true or false")
+        image_bytes = body.get("memory_image_bytes", self.memory_image_bytes)
+        if not isinstance(image_bytes, int) or isinstance(image_bytes, bool) or image_bytes < 0:
+            raise ValueError("`memory_image_bytes` must be an integer >= 0")
+        fault = body.get("memory_fault", self.memory_fault)
+        if fault is not None:
+            valid = isinstance(fault, dict) and len(fault) == 1 and (
+                (isinstance(fault.get("corrupt_part"), int) and fault["corrupt_part"] >= 1)
+                or (isinstance(fault.get("stop_after_parts"), int) and fault["stop_after_parts"] >= 0))
+            if not valid or any(isinstance(v, bool) for v in fault.values()):
+                raise ValueError('`memory_fault` must be null, {"corrupt_part": K} (K >= 1) or '
+                                 '{"stop_after_parts": K} (K >= 0)')
         if self.ping_status == "Online" and status != "Online":
             self.last_ping = _now()  # the last ping before the agent went quiet
         self.ping_status, self.platform_type = status, platform
         self.command_seconds, self.delivery_timeout_seconds, self.fail_commands = float(seconds), timeout, fail
+        self.memory_image_bytes, self.memory_fault = image_bytes, dict(fault) if fault is not None else None
         self.agent_version = str(body.get("agent_version", self.agent_version))
 
     def describe(self) -> dict[str, Any]:
@@ -181,6 +217,8 @@ class EmulatedAgent:
             "instance_id": self.instance_id, "ping_status": self.ping_status, "platform": self.platform_type,
             "agent_version": self.agent_version, "fail_commands": self.fail_commands,
             "command_seconds": self.command_seconds, "delivery_timeout_seconds": self.delivery_timeout_seconds,
+            "memory_image_bytes": self.memory_image_bytes, "memory_fault": self.memory_fault,
+            "memory_images": dict(self.memory_images),
         }
 
 
@@ -279,7 +317,25 @@ def patch_ssm_agent_endpoint() -> None:
                 _deliver_waiting_commands(backend, agent)
             return answer(200, {"Agent": agent.describe(), "InstanceInformation": _instance_information(agent, instance, _now())})
 
+    def memory_image(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, str], Any]:
+        query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(full_url).query))
+        if request.method != "GET":
+            return answer(405, {"message": "use GET"})
+        instance_id, case_id = query.get("instance_id"), query.get("case_id")
+        if not instance_id or not case_id:
+            return answer(400, {"message": "bad request: `instance_id` and `case_id` are required"})
+        backend = ssm_backends[query.get("account_id") or DEFAULT_ACCOUNT][query.get("region") or DEFAULT_REGION]
+        with _LOCK:
+            agent = _agents(backend).get(instance_id)
+            size = (agent.acquired_images.get(case_id) or agent.memory_image_bytes) if agent else 0
+        if not size:
+            return answer(404, {"message": f"no memory image for {instance_id} and {case_id}: no agent, "
+                                           "or its memory_image_bytes is 0"})
+        data = memory_scripts.memory_image(instance_id, case_id, size)
+        return 200, {"Content-Type": "application/octet-stream", "Content-Length": str(len(data))}, data
+
     urls.url_paths["{0}" + SSM_AGENTS_PATH + "$"] = handler
+    urls.url_paths["{0}" + SSM_AGENTS_PATH + "/memory-image$"] = memory_image
 
 
 # --------------------------------------------------------------------------
@@ -504,6 +560,11 @@ class _Step:
         run = self.inputs["runCommand"]
         return [str(c) for c in run] if isinstance(run, list) else str(run).splitlines()
 
+    def script(self) -> tuple[str, dict[str, str]] | None:
+        """(script, fields) when the step is one of aws-ir's memory scripts (irmoto.memory_scripts)."""
+        commands = self.commands()
+        return memory_scripts.marker(commands) if commands else None
+
 
 def _document_steps(content: dict[str, Any], values: dict[str, Any]) -> list[_Step]:
     if str(content.get("schemaVersion")) == "1.2":
@@ -556,9 +617,19 @@ class _Run:
         return f"https://s3.{region}.amazonaws.com/{self.bucket}/{urllib.parse.quote(key)}"
 
 
+class _StepResult:
+    """What one of aws-ir's memory scripts did on the emulated host (irmoto.memory_scripts)."""
+
+    def __init__(self, stdout: str, stderr: str, code: int, finished: datetime) -> None:
+        self.stdout, self.stderr, self.code, self.finished = stdout, stderr, code, finished
+
+
 class _Invocation:
     """One instance's copy of a command, as the emulated agent runs it. Its state is a function
-    of time; `advance` uploads the output of the steps that have ended."""
+    of time (each step takes an equal share of `command_seconds`), except for the steps that are
+    aws-ir's memory scripts: those really run, on the agent's own thread, and a step ends when
+    its script has (and no sooner than its share), so the steps after it, and the invocation,
+    wait for it. `advance` uploads the output of the steps that have ended."""
 
     def __init__(self, run: _Run, instance_id: str, instance_name: str, undeliverable: bool, timeout: float) -> None:
         self.run, self.instance_id, self.instance_name = run, instance_id, instance_name
@@ -568,20 +639,70 @@ class _Invocation:
         self.ended: datetime | None = None
         self.fail = False
         self.uploaded: set[int] = set()
+        self.scripts = {i: found for i, step in enumerate(run.steps) if (found := step.script()) is not None}
+        self.results: dict[int, _StepResult] = {}
 
     def deliver(self, agent: EmulatedAgent, at: datetime) -> None:
         self.fail = agent.fail_commands
         self.started = at + timedelta(seconds=agent.command_seconds / 4)
         self.ended = at + timedelta(seconds=agent.command_seconds)
+        if self.scripts and not self.fail:
+            threading.Thread(target=self.run_scripts, args=(agent,), daemon=True,
+                             name=f"irmoto-ssm-agent-{self.instance_id}").start()
+            return
         delay = max(0.0, (self.ended - _now()).total_seconds()) + 0.05
         timer = threading.Timer(delay, _advance_command, args=(self.run.command,))
         timer.daemon = True
         timer.start()
 
-    def window(self, index: int) -> tuple[datetime, datetime]:
+    def share(self) -> timedelta:
         assert self.started is not None and self.ended is not None
-        share = (self.ended - self.started) / max(1, len(self.run.steps))
-        return self.started + share * index, self.started + share * (index + 1)
+        return (self.ended - self.started) / max(1, len(self.run.steps))
+
+    def schedule(self) -> list[tuple[datetime | None, datetime | None]]:
+        """Each step's (start, end): None where it is not known yet (a script still running)."""
+        assert self.started is not None
+        share, at = self.share(), self.started
+        windows: list[tuple[datetime | None, datetime | None]] = []
+        for index in range(len(self.run.steps)):
+            if at is None:
+                windows.append((None, None))
+                continue
+            if index in self.scripts and not self.fail:
+                result = self.results.get(index)
+                end = result.finished if result is not None else None
+            else:
+                end = at + share
+            windows.append((at, end))
+            at = end
+        return windows
+
+    def run_scripts(self, agent: EmulatedAgent) -> None:
+        """The agent's thread: runs each memory script when its step starts, with no lock held
+        while it works (its HTTP requests are served by this very server)."""
+        for index in range(len(self.run.steps)):
+            with _LOCK:
+                start = self.schedule()[index][0]
+            assert start is not None  # the steps before it have ended
+            _sleep_until(start)
+            if index not in self.scripts:
+                continue
+            try:
+                result = _run_memory_script(agent, self.instance_id, *self.scripts[index])
+            except Exception as e:  # noqa: BLE001 - a harness bug must end the step, not hang it
+                LOG.exception("emulated SSM agent: the memory script of %s failed", self.instance_id)
+                result = memory_scripts.ScriptResult(stderr=f"[irmoto] the emulated script failed: {e!r}\n",
+                                                     exit_code=1)
+            with _LOCK:
+                finished = max(_now(), start + self.share())
+                self.results[index] = _StepResult(result.stdout, result.stderr, result.exit_code, finished)
+        with _LOCK:
+            end = self.schedule()[-1][1]
+        _sleep_until((end or _now()) + timedelta(seconds=0.05))
+        _advance_command(self.run.command)
+
+    def failed(self) -> bool:
+        return self.fail or any(r.code != 0 for r in self.results.values())
 
     def status(self, now: datetime) -> tuple[str, str]:
         if self.undeliverable:
@@ -590,10 +711,10 @@ class _Invocation:
             return ("TimedOut", "DeliveryTimedOut") if now >= self.deadline else ("Pending", "Pending")
         if now < self.started:
             return "Pending", "Pending"
-        assert self.ended is not None
-        if now < self.ended:
+        end = self.schedule()[-1][1]
+        if end is None or now < end:
             return "InProgress", "InProgress"
-        return ("Failed", "Failed") if self.fail else ("Success", "Success")
+        return ("Failed", "Failed") if self.failed() else ("Success", "Success")
 
     def step_state(self, index: int, now: datetime) -> dict[str, Any]:
         status, details = self.status(now)
@@ -601,14 +722,17 @@ class _Invocation:
                                  "start": None, "end": None, "stdout": "", "stderr": ""}
         if self.started is None or now < self.started:
             return state
-        start, end = self.window(index)
-        if now < start:
+        start, end = self.schedule()[index]
+        if start is None or now < start:
             return {**state, "Status": "Pending", "StatusDetails": "Pending"}
-        if now < end:
+        if end is None or now < end:
             return {**state, "Status": "InProgress", "StatusDetails": "InProgress", "start": start}
-        stdout, stderr = self.output(index)
-        code = 1 if self.fail else 0
-        final = "Failed" if self.fail else "Success"
+        result = self.results.get(index)
+        if result is not None:
+            stdout, stderr, code = result.stdout, result.stderr, result.code
+        else:
+            (stdout, stderr), code = self.output(index), 1 if self.fail else 0
+        final = "Failed" if code else "Success"
         return {"Status": final, "StatusDetails": final, "ResponseCode": code, "start": start, "end": end,
                 "stdout": stdout, "stderr": stderr}
 
@@ -653,6 +777,34 @@ class _Invocation:
             for stream in ("stdout", "stderr"):
                 if state[stream]:  # the agent uploads a stream only when it is not empty
                     _upload(self.run.account, self.run.bucket, self.key(index, stream), state[stream])
+
+
+def _sleep_until(when: datetime) -> None:
+    time.sleep(max(0.0, (when - _now()).total_seconds()))
+
+
+def _run_memory_script(agent: EmulatedAgent, instance_id: str, script: str,
+                       fields: dict[str, str]) -> memory_scripts.ScriptResult:
+    """Runs one of aws-ir's memory scripts on the agent's host (irmoto.memory_scripts); the
+    host's settings are read now, so a test may change them between commands."""
+    case_id = fields.get("case", "")
+    with _LOCK:
+        size, fault = agent.memory_image_bytes, copy.deepcopy(agent.memory_fault)
+        on_host = agent.memory_images.get(case_id)
+    if script == memory_scripts.ACQUIRE:
+        result = memory_scripts.acquire(case_id, fields.get("capture", ""), size,
+                                        lambda: memory_scripts.memory_image(instance_id, case_id, size))
+        if result.acquired is not None:
+            with _LOCK:
+                agent.memory_images[case_id] = agent.acquired_images[case_id] = result.acquired
+        return result
+    result = memory_scripts.upload(
+        case_id, fields.get("plan", ""),
+        lambda: memory_scripts.memory_image(instance_id, case_id, on_host) if on_host is not None else None, fault)
+    if result.removed:
+        with _LOCK:
+            agent.memory_images.pop(case_id, None)
+    return result
 
 
 def _upload(account: str, bucket: str, key: str, text: str) -> None:

@@ -7,8 +7,9 @@ those of ``irmoto.services`` (AWS services as event sources) and ``irmoto.ec2_ev
 (what an EC2-compromise playbook calls: SSM agent and Run Command, snapshots, volumes,
 network interfaces, load balancers) and ``irmoto.faults`` (throttling and transient errors
 injected on demand, in every service), ``irmoto.iam`` (who is calling; IAM policy evaluation for
-the principals the emulator issued keys to) and ``irmoto.calls`` (a CloudTrail-like log of the
-calls served, for the benchmarks).
+the principals the emulator issued keys to), ``irmoto.s3_checksums`` (S3 additional checksums
+checked on receipt; presigned requests' unsigned headers refused) and ``irmoto.calls`` (a
+CloudTrail-like log of the calls served, for the benchmarks).
 Each names the AWS documentation page whose behaviour it restores and the moto
 internals it replaces. They are written against moto
 5.2.5 only: the version check at import refuses any other moto, because a new
@@ -1164,6 +1165,10 @@ EXTENSIONS.extend(WAF_EXTENSIONS)
 from .cloudtrail import CLOUDTRAIL_EXTENSIONS  # noqa: E402  (same reason)
 
 EXTENSIONS.extend(CLOUDTRAIL_EXTENSIONS)
+
+from .s3_checksums import S3_CHECKSUM_EXTENSIONS  # noqa: E402  (same reason; wraps the faults' and IAM's patches)
+
+EXTENSIONS.extend(S3_CHECKSUM_EXTENSIONS)
 
 from .calls import CALL_LOG_EXTENSIONS  # noqa: E402  (same reason; wraps the faults' patch)
 

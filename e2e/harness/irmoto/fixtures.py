@@ -9,8 +9,10 @@ Idempotent: a second call finds the environment by its tag and prints the same i
 
 ``python -m irmoto.fixtures ssm-agent INSTANCE_ID [--ping-status Online|ConnectionLost|Inactive|absent]
 [--platform Linux|Windows|MacOS] [--fail-commands|--no-fail-commands] [--command-seconds N]
-[--delivery-timeout-seconds N]`` says whether the instance runs an SSM Agent and how it answers
-(see irmoto/ec2_evidence.py); ``absent`` removes the agent. It prints the harness's answer.
+[--delivery-timeout-seconds N] [--memory-image-bytes N] [--memory-fault none|corrupt_part=K|stop_after_parts=K]``
+says whether the instance runs an SSM Agent and how it answers (see irmoto/ec2_evidence.py; the
+memory options: the image aws-ir's memory scripts find, irmoto/memory_scripts.py); ``absent``
+removes the agent. It prints the harness's answer.
 
 ``python -m irmoto.fixtures web-host --name NAME [--enis N] [--volumes N] [--target-groups N] [--asg]
 [--classic-elb] [--profile | --profile-of HOST] [--tag KEY=VALUE ...] [--agent Online|ConnectionLost|absent]`` creates a compromised web
@@ -79,7 +81,7 @@ def ssm_agent(instance_id: str, ping_status: str = "Online", **options: object) 
         request = urllib.request.Request(f"{url}?instance_id={instance_id}", method="DELETE")
     else:
         body = {"instance_id": instance_id, "ping_status": ping_status,
-                **{k: v for k, v in options.items() if v is not None}}
+                **{k: v for k, v in options.items() if v is not None or k == "memory_fault"}}  # null clears a fault
         request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
                                          headers={"Content-Type": "application/json"})
     try:
@@ -663,6 +665,15 @@ def _host_command(argv: list[str]) -> dict:
     return forensic_host(args.name)
 
 
+def _memory_fault(text: str) -> dict[str, int]:
+    if text == "none":
+        return {}
+    name, _, count = text.partition("=")
+    if name not in ("corrupt_part", "stop_after_parts") or not count.isdigit():
+        raise argparse.ArgumentTypeError("none, corrupt_part=K or stop_after_parts=K")
+    return {name: int(count)}
+
+
 def main(argv: list[str]) -> int:
     if len(argv) >= 2 and argv[1] in ("web-host", "forensic-host", "forensic-network"):
         print(json.dumps(_host_command(argv), indent=2))
@@ -676,10 +687,16 @@ def main(argv: list[str]) -> int:
         parser.add_argument("--fail-commands", action=argparse.BooleanOptionalAction, default=None)
         parser.add_argument("--command-seconds", type=float)
         parser.add_argument("--delivery-timeout-seconds", type=float)
+        parser.add_argument("--memory-image-bytes", type=int)
+        parser.add_argument("--memory-fault", type=_memory_fault, metavar="none|corrupt_part=K|stop_after_parts=K")
         args = parser.parse_args(argv[2:])
+        memory: dict[str, object] = {}
+        if args.memory_fault is not None:
+            memory["memory_fault"] = args.memory_fault or None  # {} (none) clears it
         print(json.dumps(ssm_agent(args.instance_id, args.ping_status, platform=args.platform,
                                    fail_commands=args.fail_commands, command_seconds=args.command_seconds,
-                                   delivery_timeout_seconds=args.delivery_timeout_seconds), indent=2))
+                                   delivery_timeout_seconds=args.delivery_timeout_seconds,
+                                   memory_image_bytes=args.memory_image_bytes, **memory), indent=2))
         return 0
     if len(argv) >= 2 and argv[1] == "volume-blocks":
         parser = argparse.ArgumentParser(prog="python -m irmoto.fixtures volume-blocks",
