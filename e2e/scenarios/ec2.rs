@@ -53,6 +53,8 @@ fn main() -> std::process::ExitCode {
         a_contained_host_gets_a_signed_evidence_manifest,
         a_forensic_copy_is_hashed_and_verifies_equal,
         hashing_under_throttling_completes,
+        a_memory_image_that_does_not_arrive_whole_is_not_kept,
+        a_snapshot_tagged_by_someone_else_is_no_evidence,
     ];
     e2e::run_suite(list, |rt| {
         let world = World::start();
@@ -593,6 +595,46 @@ async fn a_compromised_host_is_contained_and_release_restores_it(c: Arc<Ctx>) {
     );
     assert_eq!(released.shutdown, before.shutdown);
     assert_eq!(released.delete_on_termination, before.delete_on_termination);
+
+    // The custody log records the release: who asked (as AWS authenticated them), why, and
+    // the hashes its evidence was sealed with.
+    let logged = &out["results"]["custody_log"];
+    assert_eq!(logged["status"], "logged", "{out}");
+    let bucket = &c.main.outputs["EvidenceBucketName"];
+    let entries = logged["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{out}");
+    let key = entries[0]
+        .as_str()
+        .unwrap()
+        .strip_prefix(&format!("s3://{bucket}/"))
+        .unwrap();
+    assert!(
+        key.starts_with(&contract::custody::log_prefix(&case)),
+        "{key}"
+    );
+    let entry: contract::custody::LogEntry =
+        serde_json::from_slice(&c.world.object(bucket, key).await).unwrap();
+    assert_eq!(entry.event, "release");
+    assert_eq!(entry.actor, c.world.responders[0].arn, "{entry:?}");
+    assert!(
+        entry.purpose.contains(instance) && entry.purpose.contains("false positive"),
+        "{entry:?}"
+    );
+    let manifest: contract::custody::Manifest = serde_json::from_slice(
+        &c.world
+            .object(bucket, &contract::custody::manifest_key(&case))
+            .await,
+    )
+    .unwrap();
+    for item in manifest.items.iter().filter(|i| i.instance_id == instance) {
+        assert!(
+            entry
+                .hashes
+                .contains(&(item.snapshot_id.clone(), item.sha256_linear.clone())),
+            "{entry:?}"
+        );
+    }
+    assert_eq!(entry.hashes.last().unwrap().0, "manifest.json");
 }
 
 async fn a_resent_finding_changes_nothing(c: Arc<Ctx>) {

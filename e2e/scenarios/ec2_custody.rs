@@ -13,6 +13,7 @@ use tasks::custody::ebs::{self, Stored};
 
 /// Blocks per range: a 20 GiB data volume is 40,960 blocks, 10 ranges.
 const RANGE: u64 = 4096;
+const MIB: usize = 1024 * 1024;
 
 pub async fn disk_evidence_is_hashed_through_the_ebs_direct_apis(c: Arc<Ctx>) {
     let h = host(&c, "custody", &[]);
@@ -127,6 +128,10 @@ pub async fn a_contained_host_gets_a_signed_evidence_manifest(c: Arc<Ctx>) {
     use contract::custody::{self as custody, LogEntry, Manifest, Signature};
     let h = host(&c, "custody-playbook", &[]);
     let instance = id(&h);
+    // The host holds 20 MiB and 3 bytes of memory: three parts of 8 MiB, the last 4 MiB + 3.
+    let image_bytes = (20 * MIB + 3).to_string();
+    c.world
+        .fixture(&["ssm-agent", instance, "--memory-image-bytes", &image_bytes]);
     let mut expected: BTreeMap<String, Value> = BTreeMap::new();
     for volume in h["volumes"].as_array().unwrap() {
         let volume = volume["id"].as_str().unwrap();
@@ -282,6 +287,39 @@ pub async fn a_contained_host_gets_a_signed_evidence_manifest(c: Arc<Ctx>) {
         assert_eq!(o.size, bytes.len() as i64);
     }
 
+    // The memory image: sent part by part through URLs that sign each part's SHA-256, and kept
+    // only once S3 had every part; recorded with S3's COMPOSITE checksum. Its bytes are what
+    // the host held.
+    let memory: Vec<_> = manifest
+        .objects
+        .iter()
+        .filter(|o| o.kind == "memory-image" && o.instance_id == instance)
+        .collect();
+    assert_eq!(memory.len(), 1, "{:?}", manifest.objects);
+    let image = c.world.memory_image(instance, &case);
+    assert_eq!(image.len(), 20 * MIB + 3);
+    let key = memory[0]
+        .object
+        .key
+        .strip_prefix(&format!("s3://{bucket}/"))
+        .unwrap();
+    assert!(
+        c.world.object(&bucket, key).await == image,
+        "the evidence bucket holds the host's image"
+    );
+    let part_digests: Vec<u8> = image
+        .chunks(8 * MIB)
+        .flat_map(|p| sha2::Sha256::digest(p).to_vec())
+        .collect();
+    assert_eq!(
+        memory[0].object.sha256,
+        format!(
+            "{}-3",
+            aws_smithy_types::base64::encode(sha2::Sha256::digest(&part_digests))
+        )
+    );
+    assert_eq!(memory[0].size, image.len() as i64);
+
     // Its signature, checked by KMS; an edited manifest fails it.
     let signature: Signature =
         serde_json::from_slice(&read(custody::signature_key(&case)).await).unwrap();
@@ -431,6 +469,52 @@ pub async fn a_contained_host_gets_a_signed_evidence_manifest(c: Arc<Ctx>) {
     assert!(
         verifications[0].ends_with(": MISMATCH") && verifications[1].ends_with(": OK"),
         "{verifications:?}"
+    );
+
+    // `--snapshot`: only the snapshots named (signed into the request like the rest of it).
+    let verify_only = |snapshot: &str| {
+        let out = c.world.irctl(&[
+            "--stack-prefix",
+            &c.main.prefix,
+            "verify",
+            &case,
+            "--snapshot",
+            snapshot,
+        ]);
+        (
+            out.status.code(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
+    };
+    let untouched = snapshots[0].snapshot_id().unwrap();
+    let (code, said) = verify_only(untouched);
+    assert_eq!(code, Some(0), "{said}");
+    assert_eq!(intact(&said), 1, "{said}");
+    assert!(
+        said.contains(&format!("only {untouched} verified")) && !said.contains("identify.txt"),
+        "{said}"
+    );
+    let (code, said) = verify_only(changed);
+    assert_eq!(code, Some(1), "{said}");
+    assert!(
+        said.contains("MISMATCH: 1 block(s) differ: 16383;"),
+        "{said}"
+    );
+    let (code, said) = verify_only("snap-0123456789abcdef0");
+    assert_ne!(code, Some(0), "{said}");
+    assert!(
+        said.contains("snap-0123456789abcdef0 is not in the manifest"),
+        "{said}"
+    );
+    let logged = log_keys().await;
+    assert_eq!(
+        logged.len(),
+        5,
+        "two more verifications, the refused one is not: {logged:?}"
     );
 
     // An administrator who lifts the bucket policy can write a new manifest; the signature
@@ -675,4 +759,138 @@ pub async fn hashing_under_throttling_completes(c: Arc<Ctx>) {
     for block in &range.blocks {
         assert_eq!(block.sha256, expected["Sha256"][block.index.to_string()]);
     }
+}
+
+/// A memory image that does not reach S3 whole is reported failed and leaves nothing behind: a
+/// part changed on the way is refused by S3 (its URL signs the part's SHA-256), and a host that
+/// stops after one part leaves the others missing. Either way the upload is aborted, there is
+/// no image in the evidence bucket and no upload left open; the volatile outputs are kept.
+pub async fn a_memory_image_that_does_not_arrive_whole_is_not_kept(c: Arc<Ctx>) {
+    let bucket = c.main.outputs["EvidenceBucketName"].clone();
+    for (name, fault) in [
+        ("memory-corrupt", "corrupt_part=2"),
+        ("memory-cut", "stop_after_parts=1"),
+    ] {
+        let h = host(&c, name, &[]);
+        let instance = id(&h);
+        let image_bytes = (20 * MIB + 3).to_string();
+        c.world.fixture(&[
+            "ssm-agent",
+            instance,
+            "--memory-image-bytes",
+            &image_bytes,
+            "--memory-fault",
+            fault,
+        ]);
+        let step = super::ec2_tasks::step(&c, instance, false);
+        let case = step["case"]["case_id"].as_str().unwrap().to_string();
+        let out = c.world.invoke("capture-volatile-evidence", &step).unwrap();
+        assert_eq!(out["status"], "captured", "{fault}: {out}");
+        let memory = &out["memory"];
+        assert_eq!(memory["status"], "failed", "{fault}: {out}");
+        let reason = memory["reason"].as_str().unwrap();
+        assert!(
+            reason.contains("1 of 3 parts arrived intact, not: part 2, part 3")
+                && reason.contains("the upload was aborted, nothing partial is kept"),
+            "{fault}: {reason}"
+        );
+        let key = format!("cases/{case}/{instance}/memory.lime");
+        let head = c
+            .world
+            .s3
+            .head_object()
+            .bucket(&bucket)
+            .key(&key)
+            .send()
+            .await;
+        assert!(head.is_err(), "{fault}: no image is kept");
+        let open = c
+            .world
+            .s3
+            .list_multipart_uploads()
+            .bucket(&bucket)
+            .prefix(&key)
+            .send()
+            .await
+            .unwrap();
+        assert!(open.uploads().is_empty(), "{fault}: {open:?}");
+    }
+}
+
+/// A snapshot someone else tagged with the case is no evidence. A workload role that may
+/// snapshot a volume of its own can tag the snapshot like the case's (the case id is on the
+/// contained instance's tags); snapshot-volumes still snapshots the instance, because what it
+/// took is recorded in the case table, which only aws-ir writes, and the tag is only for people.
+pub async fn a_snapshot_tagged_by_someone_else_is_no_evidence(c: Arc<Ctx>) {
+    use aws_sdk_ec2::types::{ResourceType, Tag, TagSpecification};
+    let h = host(&c, "planted", &[]);
+    let instance = id(&h);
+    let step = super::ec2_tasks::step(&c, instance, false);
+    let case = step["case"]["case_id"].as_str().unwrap().to_string();
+    let other = c
+        .world
+        .ec2
+        .create_volume()
+        .availability_zone("us-east-1a")
+        .size(1)
+        .send()
+        .await
+        .unwrap();
+    let tag = |k: &str, v: &str| Tag::builder().key(k).value(v).build();
+    let planted = c
+        .world
+        .ec2
+        .create_snapshot()
+        .volume_id(other.volume_id().unwrap())
+        .tag_specifications(
+            TagSpecification::builder()
+                .resource_type(ResourceType::Snapshot)
+                .tags(tag("aws-ir:case", &case))
+                .tags(tag("aws-ir:instance", instance))
+                .tags(tag("aws-ir:role", "evidence"))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .snapshot_id
+        .unwrap();
+
+    let snapped = c.world.invoke("snapshot-volumes", &step).unwrap();
+    assert_eq!(
+        snapped["status"], "done",
+        "the instance is snapshotted: {snapped}"
+    );
+    let item = c
+        .world
+        .dynamodb
+        .get_item()
+        .table_name(&c.main.outputs["CaseTableName"])
+        .key(
+            "case_id",
+            aws_sdk_dynamodb::types::AttributeValue::S(case.clone()),
+        )
+        .key(
+            "item",
+            aws_sdk_dynamodb::types::AttributeValue::S(contract::case_table::item::instance(
+                instance,
+            )),
+        )
+        .send()
+        .await
+        .unwrap();
+    let recorded = item.item().unwrap()["evidence_snapshots"]
+        .as_ss()
+        .unwrap()
+        .clone();
+    assert_eq!(recorded.len(), 3, "{recorded:?}");
+    assert!(!recorded.contains(&planted), "{recorded:?}");
+    // A second run finds what it recorded, not the planted one, and takes nothing new.
+    let again = c.world.invoke("snapshot-volumes", &step).unwrap();
+    assert_eq!(again["status"], "skipped", "{again}");
+    let said = again.to_string();
+    assert!(
+        recorded.iter().all(|s| said.contains(s.as_str())) && !said.contains(&planted),
+        "{said}"
+    );
 }

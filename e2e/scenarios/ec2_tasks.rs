@@ -69,6 +69,7 @@ pub(super) fn step_of(c: &Ctx, event: &Value, instance: &str, dry_run: bool) -> 
             "case_table": out["CaseTableName"],
             "evidence_bucket": out["EvidenceBucketName"],
             "capture_document": out["CaptureDocumentName"],
+            "memory_upload_document": out["MemoryUploadDocumentName"],
             "record_key": out["RecordKeyArn"],
             "signing_key": out["CustodyKeyArn"],
         }
@@ -95,6 +96,7 @@ pub async fn every_task_names_bad_input(c: Arc<Ctx>) {
         "seal-custody",
         "plan-verification",
         "finish-verification",
+        "log-release",
     ]);
     for task in tasks {
         let (error, message) = c

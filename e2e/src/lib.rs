@@ -291,6 +291,31 @@ impl World {
         }
     }
 
+    /// The memory image the emulated host of `instance` acquired for `case` (the harness's own
+    /// copy, to compare with what reached the evidence bucket).
+    pub fn memory_image(&self, instance: &str, case: &str) -> Vec<u8> {
+        let host = self
+            .endpoint()
+            .trim_start_matches("http://")
+            .trim_end_matches('/');
+        let mut s = std::net::TcpStream::connect(host).expect("emulator reachable");
+        write!(
+            s,
+            "GET /moto-api/irmoto/ssm-agents/memory-image?instance_id={instance}&case_id={case} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut response = Vec::new();
+        s.read_to_end(&mut response).unwrap();
+        let at = response
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("an HTTP response");
+        let head = String::from_utf8_lossy(&response[..at]).to_ascii_lowercase();
+        assert!(head.starts_with("http/1.1 200"), "{head}");
+        assert!(!head.contains("transfer-encoding: chunked"), "{head}");
+        response[at + 4..].to_vec()
+    }
+
     /// The faults injected so far, with how often each fired.
     pub fn faults(&self) -> Value {
         let (status, text) = http_request(self.endpoint(), "GET", "/moto-api/irmoto/faults", "");

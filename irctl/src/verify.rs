@@ -9,6 +9,9 @@
 //!   `LINEAR` aggregate compared; it names every block that differs and appends the
 //!   verification, with you as its actor, to the custody log.
 //!
+//! `--snapshot SNAPSHOT_ID` (repeatable) verifies only those snapshots, originals or their
+//! forensic copies: the request names them, signed like the rest of it.
+//!
 //! The exit status is 0 only when both say the evidence is intact.
 
 use crate::aws::Clients;
@@ -38,6 +41,10 @@ pub struct Args {
     /// returns it) to check the signature with, instead of asking KMS for it.
     #[arg(long)]
     public_key: Option<PathBuf>,
+    /// Verify only this snapshot (an original or its forensic copy) instead of every item;
+    /// repeatable.
+    #[arg(long = "snapshot", value_name = "SNAPSHOT_ID")]
+    snapshots: Vec<String>,
     #[arg(long, default_value_t = 1800)]
     timeout: u64,
 }
@@ -81,6 +88,19 @@ async fn object(c: &Clients, bucket: &str, key: &str) -> Result<Vec<u8>> {
 /// The offline check: `Ok(true)` when the signature holds.
 async fn offline(c: &Clients, args: &Args, bucket: &str, key_arn: &str) -> Result<bool> {
     let manifest = object(c, bucket, &manifest_key(&args.case)).await?;
+    if !args.snapshots.is_empty() {
+        // A snapshot the manifest does not list cannot be verified: say so before starting.
+        let listed: Vec<String> = serde_json::from_slice::<contract::custody::Manifest>(&manifest)
+            .map(|m| m.items.into_iter().map(|i| i.snapshot_id).collect())
+            .unwrap_or_default();
+        if let Some(unknown) = args.snapshots.iter().find(|s| !listed.contains(s)) {
+            return Err(Error::Usage(format!(
+                "{unknown} is not in the manifest of {}; it lists {}",
+                args.case,
+                listed.join(", ")
+            )));
+        }
+    }
     let signature: Signature =
         serde_json::from_slice(&object(c, bucket, &signature_key(&args.case)).await?)
             .map_err(|e| Error::Usage(format!("the signature record is not JSON: {e}")))?;
@@ -115,6 +135,15 @@ pub async fn run(c: &Clients, prefix: &str, args: Args) -> Result<ExitCode> {
             args.case
         )));
     }
+    if let Some(bad) = args
+        .snapshots
+        .iter()
+        .find(|s| !contract::custody::is_snapshot_id(s))
+    {
+        return Err(Error::Usage(format!(
+            "`{bad}` is not a snapshot id (snap- and 8 or 17 hex digits)"
+        )));
+    }
     let stack = contract::naming::stack(prefix, EVIDENCE_STACK);
     let outputs = c.stack_outputs(&stack).await?;
     let output = |name: &str| {
@@ -139,7 +168,7 @@ pub async fn run(c: &Clients, prefix: &str, args: Args) -> Result<ExitCode> {
         remote_ips: vec![],
         access_key_ids: vec![],
         principal_arns: vec![],
-        resource_ids: vec![],
+        resource_ids: args.snapshots.clone(),
         severity: None,
         dry_run: false,
         case_id: Some(args.case.clone()),

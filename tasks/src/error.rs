@@ -36,10 +36,22 @@ impl TaskError {
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
         let (code, message) = match &err {
-            SdkError::ServiceError(s) => (
-                s.err().code().unwrap_or("Unknown").to_string(),
-                s.err().message().unwrap_or_default().to_string(),
-            ),
+            SdkError::ServiceError(s) => match s.err().code() {
+                Some(code) => (
+                    code.to_string(),
+                    s.err().message().unwrap_or_default().to_string(),
+                ),
+                // No error code: an answer the SDK could not read (a success body it cannot
+                // parse, an error without a code). Say what it was, not just "Unknown".
+                None => (
+                    "Unknown".to_string(),
+                    format!(
+                        "HTTP {}: {}",
+                        s.raw().status().as_u16(),
+                        aws_smithy_types::error::display::DisplayErrorContext(s.err())
+                    ),
+                ),
+            },
             SdkError::TimeoutError(_) => {
                 ("Timeout".to_string(), "the request timed out".to_string())
             }

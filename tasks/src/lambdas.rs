@@ -21,7 +21,8 @@ use contract::tasks::credentials::{
     RestrictUser, RevokeRoleSessions,
 };
 use contract::tasks::custody::{
-    FinishVerification, HashRange, PlanCustody, PlanVerification, SealCustody, TransferEvidence,
+    FinishVerification, HashRange, LogRelease, PlanCustody, PlanVerification, SealCustody,
+    TransferEvidence,
 };
 use contract::tasks::ec2::{
     AssessInstance, AttachForensics, CaptureVolatileEvidence, DetachFromServices, IsolateNetwork,
@@ -123,6 +124,9 @@ lambdas! {
     }
     SealCustody => seal_custody(aws: custody::seal::SealCustodyClients, input) {
         custody::seal::seal(aws, input).await
+    }
+    LogRelease => log_release(s3: aws_sdk_s3::Client, input) {
+        custody::release::log(s3, input).await
     }
     AssessInstance => assess_instance(aws: ec2::assess::AssessInstanceClients, input) {
         ec2::assess::handle(aws, input, &crate::now()).await

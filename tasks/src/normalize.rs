@@ -1067,6 +1067,12 @@ fn from_manual(env: &Envelope, m: manual::ManualRequest) -> Result<Case, TaskErr
     for id in &m.resource_ids {
         match id.split_once('-') {
             Some(("sg", _)) => push_resource(&mut case, "AwsEc2SecurityGroup", id),
+            // A snapshot is named only to verify it (`irctl verify --snapshot`).
+            Some(("snap", _))
+                if m.playbook == "ec2-verify" && contract::custody::is_snapshot_id(id) =>
+            {
+                push_resource(&mut case, contract::custody::SNAPSHOT_RESOURCE, id)
+            }
             _ if id.starts_with("s3://") => {
                 push_resource(&mut case, "AwsS3Bucket", id.trim_start_matches("s3://"))
             }
@@ -1088,7 +1094,11 @@ fn from_manual(env: &Envelope, m: manual::ManualRequest) -> Result<Case, TaskErr
     }
     case.kind = if !case.instances.is_empty() {
         CaseKind::Instance
-    } else if !case.resources.is_empty() {
+    } else if case
+        .resources
+        .iter()
+        .any(|r| r.resource_type != contract::custody::SNAPSHOT_RESOURCE)
+    {
         CaseKind::SecuritySetting
     } else if !case.principals.is_empty() {
         CaseKind::Credentials

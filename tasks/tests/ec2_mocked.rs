@@ -65,6 +65,7 @@ fn step(dry_run: bool) -> InstanceStep {
             case_table: "cases".into(),
             evidence_bucket: "evidence".into(),
             capture_document: "capture".into(),
+            memory_upload_document: "upload-memory".into(),
             record_key: String::new(),
             signing_key: String::new(),
             forensic_account_id: String::new(),

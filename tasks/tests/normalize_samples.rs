@@ -329,6 +329,23 @@ fn manual_requests() {
             ("AwsS3AccountPublicAccessBlock", "123456789012")
         ]
     );
+    // A snapshot is named only to verify it (`irctl verify --snapshot`): a case of no kind of
+    // target, which the verification narrows to that snapshot.
+    let mut verify = event.clone();
+    verify["detail"] = serde_json::json!({"playbook": "ec2-verify", "reason": "check the copy",
+        "case_id": "case-0123456789abcdef", "resource_ids": ["snap-0123456789abcdef0"]});
+    let c = case_from_event(&verify).unwrap();
+    assert_eq!(c.kind, CaseKind::Other);
+    assert_eq!(
+        c.resources[0].resource_type,
+        contract::custody::SNAPSHOT_RESOURCE
+    );
+    let mut bad = verify.clone();
+    bad["detail"]["playbook"] = serde_json::json!("settings-recovery");
+    assert!(case_from_event(&bad)
+        .unwrap_err()
+        .message
+        .contains("`snap-0123456789abcdef0` is not a resource a manual request can name"));
     let mut bad = event.clone();
     bad["detail"] = serde_json::json!({"playbook": "triage", "reason": "nothing named"});
     assert!(case_from_event(&bad)

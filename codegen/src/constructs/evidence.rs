@@ -30,6 +30,7 @@ pub const CASE_TABLE: &str = "CaseTable";
 pub const EVIDENCE_BUCKET: &str = "EvidenceBucket";
 pub const ACCESS_LOGS: &str = "EvidenceAccessLogs";
 pub const CAPTURE_DOCUMENT: &str = "CaptureDocument";
+pub const MEMORY_UPLOAD_DOCUMENT: &str = "MemoryUploadDocument";
 pub const QUARANTINE_ROLE: &str = "QuarantineRole";
 pub const QUARANTINE_PROFILE: &str = "QuarantineProfile";
 pub const RECORD_KEY: &str = "RecordKey";
@@ -41,11 +42,17 @@ pub fn add(t: &mut Template, needed: &[StackResource]) {
     if wants(StackResource::CaseTable) {
         case_table(t);
     }
-    if wants(StackResource::EvidenceReports) || wants(StackResource::CaptureDocument) {
+    if wants(StackResource::EvidenceReports)
+        || wants(StackResource::CaptureDocument)
+        || wants(StackResource::MemoryUploadDocument)
+    {
         evidence_bucket(t);
     }
     if wants(StackResource::CaptureDocument) {
         capture_document(t);
+    }
+    if wants(StackResource::MemoryUploadDocument) {
+        memory_upload_document(t);
     }
     if wants(StackResource::QuarantineRole) {
         quarantine_profile(t);
@@ -403,26 +410,32 @@ fn capture_commands(step: &str) -> &'static [&'static str] {
         "sessions" => &["who -a", "last -n 50 2>/dev/null", "lsof -nP 2>/dev/null | head -20000"],
         "modules" => &["lsmod", "find /tmp /var/tmp /dev/shm -maxdepth 2 -type f -newermt '-2 days' -ls 2>/dev/null | head -2000"],
         "packets" => &["if [ '{{ PacketCaptureSeconds }}' != '0' ] && command -v tcpdump >/dev/null; then timeout {{ PacketCaptureSeconds }} tcpdump -nn -i any -c 100000 -w /tmp/aws-ir-{{ CaseId }}.pcap; ls -l /tmp/aws-ir-{{ CaseId }}.pcap; sha256sum /tmp/aws-ir-{{ CaseId }}.pcap; else echo 'packet capture off or tcpdump missing'; fi"],
+        // Acquires and hashes the image only. S3 checks a presigned upload's
+        // x-amz-checksum-sha256 only when the URL signs it, so aws-ir must know each part's
+        // hash before it presigns the parts; the upload document sends them (see below).
         "memory" => &[
-            "set -u; url='{{ MemoryUploadUrl }}'; avml_url='{{ AvmlUrl }}'",
-            "if [ \"$url\" = none ]; then echo 'memory capture off'; exit 0; fi",
+            ": aws-ir-memory-acquire case='{{ CaseId }}' capture='{{ MemoryCapture }}'",
+            "set -u; avml_url='{{ AvmlUrl }}'; mib=1048576",
+            "if [ '{{ MemoryCapture }}' != on ]; then echo 'memory capture off'; exit 0; fi",
             "AVML=$(command -v avml || true)",
             "if [ -z \"$AVML\" ] && [ \"$avml_url\" != none ]; then curl -sSf -o /tmp/avml \"$avml_url\" && chmod 700 /tmp/avml && AVML=/tmp/avml; fi",
             "if [ -z \"$AVML\" ]; then echo 'no AVML on the instance: memory not captured'; exit 0; fi",
-            "img=/tmp/aws-ir-{{ CaseId }}.lime; \"$AVML\" --compress \"$img\"",
-            "sha256sum \"$img\"",
-            "md5=$(openssl md5 -binary \"$img\" | base64)",
-            "curl -sSf -T \"$img\" -H \"Content-MD5: $md5\" \"$url\" && echo 'memory image uploaded'",
-            "rm -f \"$img\"",
+            "img=/tmp/aws-ir-{{ CaseId }}.lime; rm -f \"$img\"",
+            "if ! \"$AVML\" --compress \"$img\"; then rm -f \"$img\"; echo 'AVML failed: memory not captured' >&2; exit 1; fi",
+            // At most 256 parts (their lines fit the 24,000 characters SSM returns), of whole
+            // MiB, at least 8 MiB (S3's minimum is 5 MiB): images up to 1.25 TiB.
+            "bytes=$(stat -c %s \"$img\"); part=$(( (bytes / 256 / mib + 1) * mib )); if [ \"$part\" -lt $((8 * mib)) ]; then part=$((8 * mib)); fi; parts=$(( (bytes + part - 1) / part ))",
+            "echo \"aws-ir-memory image=$img bytes=$bytes part-bytes=$part parts=$parts\"",
+            "i=1; while [ \"$i\" -le \"$parts\" ]; do echo \"aws-ir-part $i $(dd if=\"$img\" bs=$mib skip=$(( (i - 1) * part / mib )) count=$(( part / mib )) status=none | sha256sum | cut -d' ' -f1)\"; i=$((i + 1)); done",
         ],
         _ => &[],
     }
 }
 
 /// The Run Command document. The capture task reads each step's standard output back through
-/// SSM and writes it to the evidence bucket (the instance needs no permission there); the memory
-/// image goes up through a presigned URL made for the case (only curl is needed). A single PUT
-/// is capped at 5 GB: larger (compressed) images would need a multipart upload, not done here.
+/// SSM and writes it to the evidence bucket (the instance needs no permission there). The memory
+/// step leaves the image on the instance with its parts' hashes; [`memory_upload_document`]
+/// sends it.
 fn capture_document(t: &mut Template) {
     let step = |name: &str, commands: &[&str]| json!({"action": "aws:runShellScript", "name": name, "inputs": {"timeoutSeconds": "600", "runCommand": commands}});
     t.add(
@@ -439,7 +452,7 @@ fn capture_document(t: &mut Template) {
                         "CaseId": {"type": "String", "description": "The incident's case id.", "allowedPattern": "^case-[0-9a-f]{16}$"},
                         // The script passes them to curl: nothing that a shell would read as more
                         // than a URL (no spaces, quotes, `$`, backticks, `;`, `|`).
-                        "MemoryUploadUrl": {"type": "String", "default": "none", "description": "Presigned PUT URL for the memory image, or none.", "allowedPattern": CAPTURE_URL_PATTERN},
+                        "MemoryCapture": {"type": "String", "default": "off", "allowedValues": ["on", "off"], "description": "on: acquire a memory image with AVML and print its parts' SHA-256 (the upload document sends it)."},
                         "AvmlUrl": {"type": "String", "default": "none", "description": "Presigned GET URL of an AVML binary when the instance has none, or none.", "allowedPattern": CAPTURE_URL_PATTERN},
                         "PacketCaptureSeconds": {"type": "String", "default": "0", "allowedPattern": "^[0-9]{1,3}$", "description": "Seconds of packet capture (0: none)."}
                     },
@@ -453,6 +466,50 @@ fn capture_document(t: &mut Template) {
         Output::new(
             "Run Command document that captures volatile evidence.",
             ref_(CAPTURE_DOCUMENT),
+        ),
+    );
+}
+
+/// What the upload document runs: each line of the plan aws-ir wrote (`<part> <skip MiB>
+/// <count MiB> <presigned UploadPart URL> <name:value header>...`) is one part, sent with the
+/// SHA-256 header the URL signs, so S3 refuses a part whose bytes changed. Only curl and dd are
+/// needed, and the instance still needs no permission of its own.
+const MEMORY_UPLOAD_COMMANDS: [&str; 6] = [
+    ": aws-ir-memory-upload case='{{ CaseId }}' plan='{{ PlanUrl }}'",
+    "set -u; mib=1048576; img=/tmp/aws-ir-{{ CaseId }}.lime; plan=/tmp/aws-ir-{{ CaseId }}.plan; part=/tmp/aws-ir-{{ CaseId }}.part",
+    "if [ ! -f \"$img\" ]; then echo \"no memory image at $img\" >&2; exit 1; fi",
+    "if ! curl -sSf -o \"$plan\" '{{ PlanUrl }}'; then echo 'could not read the upload plan' >&2; exit 1; fi",
+    "while read -r n skip count url headers; do dd if=\"$img\" of=\"$part\" bs=$mib skip=\"$skip\" count=\"$count\" status=none || exit 1; set --; for h in $headers; do set -- \"$@\" -H \"$h\"; done; if ! curl -sSf -o /dev/null -T \"$part\" \"$@\" \"$url\"; then rm -f \"$part\"; echo \"part $n was refused\" >&2; exit 1; fi; echo \"aws-ir-uploaded $n\"; done < \"$plan\"",
+    "rm -f \"$part\" \"$plan\" \"$img\"; echo 'memory image uploaded; removed from the instance'",
+];
+
+/// The second Run Command document of a memory capture: it uploads the image the capture
+/// document left, part by part, through URLs aws-ir presigned with each part's hash.
+fn memory_upload_document(t: &mut Template) {
+    t.add(
+        MEMORY_UPLOAD_DOCUMENT,
+        Resource::new(
+            "AWS::SSM::Document",
+            json!({
+                "DocumentType": "Command",
+                "DocumentFormat": "JSON",
+                "Content": {
+                    "schemaVersion": "2.2",
+                    "description": "aws-ir: upload the memory image the capture document acquired, through presigned part URLs, then remove it from the instance.",
+                    "parameters": {
+                        "CaseId": {"type": "String", "description": "The incident's case id.", "allowedPattern": "^case-[0-9a-f]{16}$"},
+                        "PlanUrl": {"type": "String", "description": "Presigned GET URL of the upload plan aws-ir wrote.", "allowedPattern": CAPTURE_URL_PATTERN}
+                    },
+                    "mainSteps": [{"action": "aws:runShellScript", "name": "upload", "inputs": {"timeoutSeconds": "3600", "runCommand": MEMORY_UPLOAD_COMMANDS}}],
+                }
+            }),
+        ),
+    );
+    t.output(
+        "MemoryUploadDocumentName",
+        Output::new(
+            "Run Command document that uploads a captured memory image.",
+            ref_(MEMORY_UPLOAD_DOCUMENT),
         ),
     );
 }
@@ -486,6 +543,7 @@ pub fn substitution(var: &str) -> Option<serde_json::Value> {
         "CaseTableName" => Some(ref_(CASE_TABLE)),
         "EvidenceBucketName" => Some(ref_(EVIDENCE_BUCKET)),
         "CaptureDocumentName" => Some(ref_(CAPTURE_DOCUMENT)),
+        "MemoryUploadDocumentName" => Some(ref_(MEMORY_UPLOAD_DOCUMENT)),
         "QuarantineProfileArn" => Some(get_att(QUARANTINE_PROFILE, "Arn")),
         "RecordKeyArn" => Some(get_att(RECORD_KEY, "Arn")),
         "CustodyKeyArn" => Some(get_att(CUSTODY_KEY, "Arn")),

@@ -203,9 +203,11 @@ impl Playbook {
         let mut needed: Vec<StackResource> = Vec::new();
         for task in &tasks {
             for p in &task.permissions {
-                if let contract::task::Scope::Stack(r) = p.scope {
-                    if !needed.contains(&r) {
-                        needed.push(r);
+                for scope in std::iter::once(&p.scope).chain(&p.more) {
+                    if let contract::task::Scope::Stack(r) = scope {
+                        if !needed.contains(r) {
+                            needed.push(*r);
+                        }
                     }
                 }
             }

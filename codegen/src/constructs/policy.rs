@@ -16,10 +16,8 @@ pub fn stack_resource(r: StackResource) -> Value {
         StackResource::EvidenceReports => {
             sub(&format!("${{{}.Arn}}/cases/*", evidence::EVIDENCE_BUCKET))
         }
-        StackResource::CaptureDocument => sub(&format!(
-            "arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:document/${{{}}}",
-            evidence::CAPTURE_DOCUMENT
-        )),
+        StackResource::CaptureDocument => document_arn(evidence::CAPTURE_DOCUMENT),
+        StackResource::MemoryUploadDocument => document_arn(evidence::MEMORY_UPLOAD_DOCUMENT),
         StackResource::QuarantineRole => get_att(evidence::QUARANTINE_ROLE, "Arn"),
         StackResource::RecordKey => get_att(evidence::RECORD_KEY, "Arn"),
         StackResource::SigningKey => get_att(evidence::CUSTODY_KEY, "Arn"),
@@ -27,6 +25,12 @@ pub fn stack_resource(r: StackResource) -> Value {
         // would not resolve when they are off (their global ARN is a separate scope).
         StackResource::BlockedIpSets => sub("arn:${AWS::Partition}:wafv2:${AWS::Region}:${AWS::AccountId}:regional/ipset/${AWS::StackName}-blocked-*/*"),
     }
+}
+
+fn document_arn(logical_id: &str) -> Value {
+    sub(&format!(
+        "arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:document/${{{logical_id}}}"
+    ))
 }
 
 /// How a playbook stack names the resources its state machine's integrations touch.

@@ -36,6 +36,7 @@ pub fn companion() -> Companion {
         "Credentials release: reactivate keys, remove the case's deny policies and tags, as recorded.",
         read_policy(),
         each,
+        None,
         "Credentials release: recorded state restored",
     )
 }

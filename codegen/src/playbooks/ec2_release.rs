@@ -5,6 +5,7 @@
 use crate::asl::*;
 use crate::constructs::playbook::Companion;
 use crate::playbooks::ec2_compromise::read_policy;
+use contract::tasks::custody::LogRelease;
 use contract::tasks::ec2::ReleaseInstance;
 use serde_json::json;
 
@@ -31,11 +32,28 @@ pub fn companion() -> Companion {
         .item_selector(json!({"case.$": "$.case", "policy.$": "$.policy", "instance_id.$": "$$.Map.Item.Value.instance_id", "execution.$": "$$.Execution.Id"}))
         .item_processor(release);
 
+    // The evidence stays locked; the custody log records who let the instances go.
+    let log = Task::invoke::<LogRelease>("LogRelease")
+        .comment("Append who released each instance, why, and its sealed hashes to the custody log.")
+        .with_path("case", "$.case")
+        .with_path("policy", "$.policy")
+        .with_path("execution", "$$.Execution.Id")
+        .with_path("released", "$.results.release")
+        .result_path("$.results.custody_log")
+        .catch(
+            [STATES_ALL],
+            "$.error",
+            Pass::new("ReleaseNotLogged")
+                .parameters(json!({"status": "not logged", "detail.$": "States.Format('{}: {}; the instances are released, the custody log lacks the entry', $.error.Error, $.error.Cause)"}))
+                .result_path("$.results.custody_log")
+                .next(Chain::goto("Outcome")),
+        );
     super::release::companion(
         ID,
         "EC2 release: restore contained instances to their recorded pre-state.",
         read_policy(),
         each,
+        Some(log),
         "EC2 release: recorded pre-state restored",
     )
 }

@@ -44,6 +44,7 @@ pub fn companion(
     description: &str,
     policy: Pass,
     each: MapState,
+    after: Option<Task>,
     outcome: &str,
 ) -> Companion {
     let each = each
@@ -95,17 +96,21 @@ pub fn companion(
         .with_path("outcome", "$.outcome.outcome")
         .with_path("results", "$.results")
         .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));
+    let released = intake(id)
+        .next(policy)
+        .next(release_policy)
+        .next(gate)
+        .next(each);
     let machine = StateMachine::new(
         id,
         description,
-        intake(id)
-            .next(policy)
-            .next(release_policy)
-            .next(gate)
-            .next(each)
-            .next(done)
-            .next(notify)
-            .next(Succeed::new("Done")),
+        match after {
+            Some(after) => released.next(after),
+            None => released,
+        }
+        .next(done)
+        .next(notify)
+        .next(Succeed::new("Done")),
     )
     // The approval window at its longest, and the release itself.
     .timeout(90_000);

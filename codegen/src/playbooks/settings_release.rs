@@ -75,6 +75,7 @@ pub fn companion() -> Companion {
         "Settings release: put back exactly what a settings case changed (rules, Block Public Access, trail logging) and record it as accepted.",
         read_policy(),
         each,
+        None,
         "Settings release: what the case changed is put back and accepted",
     )
 }

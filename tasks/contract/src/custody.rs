@@ -180,6 +180,10 @@ pub struct LogEntry {
     pub context: String,
 }
 
+/// How a verification request names one snapshot to verify (`irctl verify --snapshot`):
+/// a case resource of this type.
+pub const SNAPSHOT_RESOURCE: &str = "AwsEc2Snapshot";
+
 /// A case id as aws-ir makes them (`case-` and 16 hex digits): it is part of every custody key.
 pub fn is_case_id(id: &str) -> bool {
     id.strip_prefix("case-")

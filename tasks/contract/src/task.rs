@@ -99,6 +99,8 @@ pub enum StackResource {
     EvidenceReports,
     /// The Run Command document that captures volatile evidence.
     CaptureDocument,
+    /// The Run Command document that uploads a captured memory image.
+    MemoryUploadDocument,
     /// The role of the quarantine instance profile (SSM only).
     QuarantineRole,
     /// The stack's WAF IP sets of blocked addresses (IPv4 and IPv6; REGIONAL, and CLOUDFRONT

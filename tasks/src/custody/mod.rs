@@ -13,6 +13,7 @@
 pub mod digest;
 pub mod ebs;
 pub mod plan;
+pub mod release;
 pub mod seal;
 pub mod store;
 pub mod transfer;

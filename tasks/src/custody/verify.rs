@@ -104,6 +104,43 @@ pub async fn check_signature(
     }
 }
 
+/// The snapshots the request named (`irctl verify --snapshot`), originals or copies; empty:
+/// every item and object of the manifest.
+pub fn selected(case: &contract::case::Case) -> Vec<&str> {
+    case.resources
+        .iter()
+        .filter(|r| r.resource_type == contract::custody::SNAPSHOT_RESOURCE)
+        .map(|r| r.id.as_str())
+        .collect()
+}
+
+/// The manifest's items to verify: all, or the selected ones, each of which must be there.
+fn items_to_verify<'m>(
+    manifest: &'m Manifest,
+    selected: &[&str],
+) -> Result<Vec<&'m contract::custody::Item>, TaskError> {
+    if let Some(unknown) = selected
+        .iter()
+        .find(|s| !manifest.items.iter().any(|i| i.snapshot_id == **s))
+    {
+        let listed: Vec<&str> = manifest
+            .items
+            .iter()
+            .map(|i| i.snapshot_id.as_str())
+            .collect();
+        return Err(TaskError::invalid_event(format!(
+            "{unknown} is not in the manifest of {}; it lists {}",
+            manifest.case_id,
+            listed.join(", ")
+        )));
+    }
+    Ok(manifest
+        .items
+        .iter()
+        .filter(|i| selected.is_empty() || selected.contains(&i.snapshot_id.as_str()))
+        .collect())
+}
+
 pub async fn plan(
     s3: &aws_sdk_s3::Client,
     kms: &aws_sdk_kms::Client,
@@ -129,7 +166,10 @@ pub async fn plan(
     let checked =
         check_signature(kms, &input.policy.signing_key, &bytes, signature.as_ref()).await?;
     let manifest = parse_manifest(&bytes, &format!("s3://{bucket}/{at}"))?;
-    let items: Vec<_> = manifest.items.iter().flat_map(item_ranges).collect();
+    let items: Vec<_> = items_to_verify(&manifest, &selected(&input.case))?
+        .into_iter()
+        .flat_map(item_ranges)
+        .collect();
     let key = verification_plan_key(case_id, &verification);
     store::put_once(s3, bucket, &key, store::to_json(&items, &key)?).await?;
     Ok(VerificationPlan {
@@ -183,7 +223,8 @@ pub async fn finish(
     let mut ok = input.signature == "valid";
     lines.push(format!("signature: {}", input.signature));
     let mut hashes = Vec::new();
-    for item in &manifest.items {
+    let selected = selected(&input.case);
+    for item in items_to_verify(&manifest, &selected)? {
         let mut acquired_ranges = Vec::new();
         let mut reread_ranges = Vec::new();
         let mut changed: Vec<u64> = Vec::new();
@@ -263,7 +304,13 @@ pub async fn finish(
             ));
         }
     }
-    for o in &manifest.objects {
+    if !selected.is_empty() {
+        lines.push(format!(
+            "only {} verified, as asked; the other items and the objects were not checked",
+            selected.join(", ")
+        ));
+    }
+    for o in manifest.objects.iter().filter(|_| selected.is_empty()) {
         let key = o
             .object
             .key
@@ -302,7 +349,14 @@ pub async fn finish(
         case_id: case_id.to_string(),
         actor: actor.clone(),
         at: now.clone(),
-        purpose: format!("verification requested by {actor}: {status}"),
+        purpose: format!(
+            "verification of {} requested by {actor}: {status}",
+            if selected.is_empty() {
+                "every item".to_string()
+            } else {
+                selected.join(", ")
+            }
+        ),
         hashes,
         context: input.execution.clone(),
     };

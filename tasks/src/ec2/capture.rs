@@ -5,10 +5,11 @@
 //! containment goes on (users of earlier tools lost evidence when a failed capture led to the
 //! instance being stopped).
 
+use super::memory::HostReport;
 use crate::aws::clients;
 use crate::error::TaskError;
 use aws_sdk_ssm::types::{CommandInvocationStatus, InstanceInformationStringFilter, PingStatus};
-use contract::tasks::ec2::{CaptureResult, InstanceStep, CAPTURE_STEPS};
+use contract::tasks::ec2::{CaptureResult, InstanceStep, MemoryImage, CAPTURE_STEPS};
 use std::time::{Duration, Instant};
 
 fn result(
@@ -22,6 +23,16 @@ fn result(
         reason: reason.into(),
         command_id: command_id.to_string(),
         location: location.to_string(),
+        memory: MemoryImage {
+            status: status.to_string(),
+            reason: match status {
+                "planned" => "would acquire a memory image and upload it part by part, each part checked by S3",
+                "skipped" => "no memory image: the capture was skipped",
+                _ => "no memory image: the capture did not run to the end",
+            }
+            .into(),
+            ..MemoryImage::default()
+        },
     }
 }
 
@@ -104,29 +115,6 @@ async fn run(
             &location,
         ));
     }
-    // The memory image goes up through a URL made for this case: the instance needs no AWS
-    // permission of its own.
-    let memory_key = format!("cases/{}/{id}/memory.lime", step.case.case_id);
-    let ttl = Duration::from_secs(p.capture_timeout_seconds.max(60.0) as u64 + 600);
-    let upload = aws
-        .s3
-        .put_object()
-        .bucket(&p.evidence_bucket)
-        .key(&memory_key)
-        .presigned(
-            aws_sdk_s3::presigning::PresigningConfig::expires_in(ttl)
-                .map_err(|e| TaskError::invalid_event(e.to_string()))?,
-        )
-        .await
-        .map_err(|e| {
-            TaskError::from_sdk(
-                e,
-                &format!(
-                    "make an upload URL for s3://{}/{memory_key}",
-                    p.evidence_bucket
-                ),
-            )
-        })?;
     let sent = aws
         .ssm
         .send_command()
@@ -137,7 +125,7 @@ async fn run(
             step.case.case_id
         ))
         .parameters("CaseId", vec![step.case.case_id.clone()])
-        .parameters("MemoryUploadUrl", vec![upload.uri().to_string()])
+        .parameters("MemoryCapture", vec!["on".to_string()])
         .timeout_seconds(600)
         .send()
         .await;
@@ -151,89 +139,157 @@ async fn run(
             return Ok(result("failed", err.message, "", &location));
         }
     };
+    // One deadline for both of a capture's commands: containment waits for no more.
     let wait = budget.min(Duration::from_secs_f64(p.capture_timeout_seconds.max(1.0)));
+    let deadline = Instant::now() + wait;
+    let out = match wait_for_command(&aws.ssm, &command_id, id, deadline).await {
+        Ended::Status(s, _) if s == CommandInvocationStatus::Success.as_str() => {
+            let (kept, memory_report) =
+                collect_outputs(&aws.ssm, &aws.s3, &step, &command_id, &prefix).await;
+            let memory = match memory_report.as_deref().map(super::memory::parse) {
+                Some(Ok(HostReport::Acquired(acquired))) => {
+                    super::memory::upload(aws, &step, &acquired, deadline).await
+                }
+                Some(Ok(HostReport::NotAcquired(reason))) => MemoryImage {
+                    status: "skipped".into(),
+                    reason,
+                    ..MemoryImage::default()
+                },
+                Some(Err(reason)) => MemoryImage {
+                    status: "failed".into(),
+                    reason: format!("{reason}; nothing was uploaded"),
+                    ..MemoryImage::default()
+                },
+                None => MemoryImage {
+                    status: "failed".into(),
+                    reason: "the memory step's output could not be read; nothing was uploaded"
+                        .into(),
+                    ..MemoryImage::default()
+                },
+            };
+            let mut out = result(
+                "captured",
+                format!(
+                    "the capture document ran to the end; {kept}; memory image {}: {}",
+                    memory.status, memory.reason
+                ),
+                &command_id,
+                &location,
+            );
+            out.memory = memory;
+            out
+        }
+        Ended::Status(s, detail) => {
+            let (kept, _) = collect_outputs(&aws.ssm, &aws.s3, &step, &command_id, &prefix).await;
+            result(
+                "failed",
+                format!("the capture command ended {s} ({detail}); {kept}; containment goes on"),
+                &command_id,
+                &location,
+            )
+        }
+        ended => result(
+            "failed",
+            format!(
+                "the capture command {}; containment goes on",
+                ended.describe()
+            ),
+            &command_id,
+            &location,
+        ),
+    };
+    Ok(out)
+}
+
+/// How a Run Command invocation ended, as far as aws-ir waited for it.
+pub(crate) enum Ended {
+    /// A terminal status (`Success`, `Failed`, `TimedOut`, `Cancelled`, `Cancelling`) and its
+    /// details.
+    Status(String, String),
+    /// Reading the command failed for a reason retrying would not cure.
+    Unknown(String),
+    /// Still running at the deadline: it goes on, aws-ir does not wait for it.
+    StillRunning(Duration),
+}
+
+impl Ended {
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            Ended::Status(s, detail) => format!("ended {s} ({detail})"),
+            Ended::Unknown(message) => format!("could not be followed: {message}"),
+            Ended::StillRunning(waited) => format!(
+                "was still running after {}s; it goes on, and containment does not wait for it",
+                waited.as_secs()
+            ),
+        }
+    }
+}
+
+/// Follows a command on one instance until it ends or `deadline` passes. The overall status:
+/// GetCommandInvocation reports one step of a multi-step document.
+pub(crate) async fn wait_for_command(
+    ssm: &aws_sdk_ssm::Client,
+    command_id: &str,
+    id: &str,
+    deadline: Instant,
+) -> Ended {
     let begin = Instant::now();
     loop {
-        // The overall status: GetCommandInvocation reports one step of a multi-step document.
-        let got = aws
-            .ssm
+        let got = ssm
             .list_command_invocations()
-            .command_id(&command_id)
+            .command_id(command_id)
             .instance_id(id)
             .send()
             .await;
         match got {
             Ok(list) => {
-                match list.command_invocations().first().and_then(|i| {
+                if let Some((status, detail)) = list.command_invocations().first().and_then(|i| {
                     i.status()
                         .cloned()
                         .map(|s| (s, i.status_details().unwrap_or_default().to_string()))
                 }) {
-                    Some((CommandInvocationStatus::Success, _)) => {
-                        let kept =
-                            collect_outputs(&aws.ssm, &aws.s3, &step, &command_id, &prefix).await;
-                        return Ok(result(
-                            "captured",
-                            format!("the capture document ran to the end; {kept}"),
-                            &command_id,
-                            &location,
-                        ));
+                    if matches!(
+                        status,
+                        CommandInvocationStatus::Success
+                            | CommandInvocationStatus::Failed
+                            | CommandInvocationStatus::TimedOut
+                            | CommandInvocationStatus::Cancelled
+                            | CommandInvocationStatus::Cancelling
+                    ) {
+                        return Ended::Status(status.as_str().to_string(), detail);
                     }
-                    Some((
-                        s @ (CommandInvocationStatus::Failed
-                        | CommandInvocationStatus::TimedOut
-                        | CommandInvocationStatus::Cancelled
-                        | CommandInvocationStatus::Cancelling),
-                        detail,
-                    )) => {
-                        let kept =
-                            collect_outputs(&aws.ssm, &aws.s3, &step, &command_id, &prefix).await;
-                        return Ok(result("failed", format!("the capture command ended {} ({detail}); {kept}; containment goes on", s.as_str()), &command_id, &location));
-                    }
-                    // Pending, InProgress, Delayed, or not listed yet right after SendCommand.
-                    _ => {}
                 }
+                // Pending, InProgress, Delayed, or not listed yet right after SendCommand.
             }
             Err(e) => {
-                let err = TaskError::from_sdk(
-                    e,
-                    &format!("read the capture command {command_id} on {id}"),
-                );
+                let err = TaskError::from_sdk(e, &format!("read the command {command_id} on {id}"));
                 if !err.name.is_transient() {
-                    // Not knowing how the capture went must not hold containment back.
-                    return Ok(result(
-                        "failed",
-                        format!("{}; containment goes on", err.message),
-                        &command_id,
-                        &location,
-                    ));
+                    // Not knowing how the command went must not hold containment back.
+                    return Ended::Unknown(err.message);
                 }
             }
         }
-        if begin.elapsed() >= wait {
-            return Ok(result(
-                "failed",
-                format!("the capture command was still running after {}s; it goes on, and containment does not wait for it", wait.as_secs()),
-                &command_id,
-                &location,
-            ));
+        if Instant::now() >= deadline {
+            return Ended::StillRunning(begin.elapsed());
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
 }
 
 /// Reads each step's output through SSM and writes it under `prefix` in the evidence bucket.
-/// Best effort: what could not be kept is said in the returned summary. SSM returns at most
-/// 24,000 characters of each step's output.
+/// Best effort: what could not be kept is said in the returned summary, beside the `memory`
+/// step's standard output (its image report). SSM returns at most 24,000 characters of each
+/// step's output.
 async fn collect_outputs(
     ssm: &aws_sdk_ssm::Client,
     s3: &aws_sdk_s3::Client,
     step: &InstanceStep,
     command_id: &str,
     prefix: &str,
-) -> String {
+) -> (String, Option<String>) {
     let mut kept = 0;
     let mut missed = Vec::new();
+    let mut memory_report = None;
     for name in CAPTURE_STEPS {
         let got = ssm
             .get_command_invocation()
@@ -243,16 +299,21 @@ async fn collect_outputs(
             .send()
             .await;
         let text = match got {
-            Ok(inv) => format!(
-                "# aws-ir {} {} step {name}: {}\n{}\n{}",
-                step.case.case_id,
-                step.instance_id,
-                inv.status().map(|s| s.as_str()).unwrap_or("?"),
-                inv.standard_output_content().unwrap_or_default(),
-                inv.standard_error_content()
-                    .map(|e| format!("# stderr\n{e}"))
-                    .unwrap_or_default()
-            ),
+            Ok(inv) => {
+                if name == "memory" {
+                    memory_report = inv.standard_output_content().map(str::to_string);
+                }
+                format!(
+                    "# aws-ir {} {} step {name}: {}\n{}\n{}",
+                    step.case.case_id,
+                    step.instance_id,
+                    inv.status().map(|s| s.as_str()).unwrap_or("?"),
+                    inv.standard_output_content().unwrap_or_default(),
+                    inv.standard_error_content()
+                        .map(|e| format!("# stderr\n{e}"))
+                        .unwrap_or_default()
+                )
+            }
             Err(e) => {
                 missed.push(format!(
                     "{name} ({})",
@@ -279,11 +340,12 @@ async fn collect_outputs(
             )),
         }
     }
-    if missed.is_empty() {
+    let summary = if missed.is_empty() {
         format!("{kept} step outputs kept")
     } else {
         format!("{kept} step outputs kept, not kept: {}", missed.join("; "))
-    }
+    };
+    (summary, memory_report)
 }
 
 pub async fn handle(

@@ -181,6 +181,7 @@ pub fn step(instance: &str, dry_run: bool) -> InstanceStep {
             case_table: "cases".into(),
             evidence_bucket: "evidence".into(),
             capture_document: "capture".into(),
+            memory_upload_document: "upload-memory".into(),
             record_key: "alias/aws-ir-records".into(),
             signing_key: String::new(),
             forensic_account_id: String::new(),

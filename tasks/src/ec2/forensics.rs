@@ -48,7 +48,7 @@ async fn run(
             "no forensic instance configured (ForensicInstanceId): evidence volumes not attached",
         );
     } else {
-        volumes(ec2, &step, &mut out).await?;
+        volumes(ec2, dynamodb, &step, &mut out).await?;
     }
     if policy.forensic_subnet_id.is_empty() || policy.forensic_security_group_id.is_empty() {
         out.note(
@@ -65,6 +65,7 @@ async fn run(
 
 async fn volumes(
     ec2: &aws_sdk_ec2::Client,
+    dynamodb: &aws_sdk_dynamodb::Client,
     step: &InstanceStep,
     out: &mut Outcome,
 ) -> Result<(), TaskError> {
@@ -79,7 +80,16 @@ async fn volumes(
                 ),
             )
         })?;
-    let snapshots = case_snapshots(ec2, &step.case.case_id, &step.instance_id).await?;
+    // Only what snapshot-volumes recorded: a snapshot someone else tagged with the case must
+    // never reach the analyst's workstation as evidence.
+    let snapshots = case_snapshots(
+        ec2,
+        dynamodb,
+        &step.policy.case_table,
+        &step.case.case_id,
+        &step.instance_id,
+    )
+    .await?;
     if snapshots.is_empty() {
         if step.case.dry_run {
             out.act(

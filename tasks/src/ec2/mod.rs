@@ -14,6 +14,7 @@ pub mod detach;
 pub(crate) mod fake;
 pub mod forensics;
 pub mod isolate;
+pub mod memory;
 pub mod prestate;
 pub mod profile;
 pub mod protect;

@@ -1,6 +1,6 @@
 //! Snapshot: every attached volume at once (`CreateSnapshots`: crash-consistent across
-//! volumes), tagged with the case and the instance. A second run finds the case's snapshots and
-//! makes none.
+//! volumes), tagged with the case and the instance (for people), recorded in the case table (for
+//! aws-ir). A second run finds the case's recorded snapshots and makes none.
 
 use super::{check_instance_id, describe, filter, tag, TAG_CASE, TAG_INSTANCE, TAG_ROLE};
 use crate::error::TaskError;
@@ -19,23 +19,35 @@ pub struct CaseSnapshot {
     pub state: String,
 }
 
-/// The case's snapshots of `instance`.
+/// The snapshots this case recorded of `instance`, as EC2 describes them. The record is the
+/// case table's (`snapshot-volumes` writes it, and only aws-ir may write the table): a snapshot
+/// anyone tagged with the case is no evidence, and must neither stop the real snapshots being
+/// taken nor be attached to the forensic instance. A recorded snapshot that is gone is left
+/// out (the filter, unlike `SnapshotIds`, does not fail on it).
 pub async fn case_snapshots(
     ec2: &aws_sdk_ec2::Client,
+    dynamodb: &aws_sdk_dynamodb::Client,
+    table: &str,
     case_id: &str,
     instance: &str,
 ) -> Result<Vec<CaseSnapshot>, TaskError> {
+    let recorded = crate::cases::evidence_snapshots(dynamodb, table, case_id, instance).await?;
+    if recorded.is_empty() {
+        return Ok(Vec::new());
+    }
     let out = ec2
         .describe_snapshots()
         .owner_ids("self")
-        .filters(filter(&format!("tag:{TAG_CASE}"), &[case_id]))
-        .filters(filter(&format!("tag:{TAG_INSTANCE}"), &[instance]))
+        .filters(filter(
+            "snapshot-id",
+            &recorded.iter().map(String::as_str).collect::<Vec<_>>(),
+        ))
         .send()
         .await
         .map_err(|e| {
             TaskError::from_sdk(
                 e,
-                &format!("find the snapshots of {instance} for {case_id}"),
+                &format!("describe the snapshots of {instance} recorded for {case_id}"),
             )
         })?;
     Ok(out
@@ -55,13 +67,21 @@ pub async fn case_snapshots(
 /// The outcome, and the snapshots made now.
 async fn run(
     ec2: &aws_sdk_ec2::Client,
+    dynamodb: &aws_sdk_dynamodb::Client,
     step: InstanceStep,
 ) -> Result<(Outcome, Vec<String>), TaskError> {
     check_instance_id(&step.instance_id)?;
     let id = step.instance_id.as_str();
     let live = describe(ec2, id).await?;
     let mut out = Outcome::new(step.case.dry_run);
-    let existing = case_snapshots(ec2, &step.case.case_id, id).await?;
+    let existing = case_snapshots(
+        ec2,
+        dynamodb,
+        &step.policy.case_table,
+        &step.case.case_id,
+        id,
+    )
+    .await?;
     if !existing.is_empty() {
         out.status = Status::Skipped;
         out.note(format!(
@@ -139,7 +159,7 @@ pub async fn handle(
     dynamodb: &aws_sdk_dynamodb::Client,
     step: InstanceStep,
 ) -> Result<Outcome, TaskError> {
-    let (out, created) = run(ec2, step.clone()).await?;
+    let (out, created) = run(ec2, dynamodb, step.clone()).await?;
     crate::cases::add_evidence_snapshots(
         dynamodb,
         &step.policy.case_table,

@@ -349,3 +349,45 @@ impl Task for FinishVerification {
         errors_and(&[ErrorName::RecordTampered])
     }
 }
+
+/// Appends a `release` entry to the custody log of a case whose instances were released.
+pub struct LogRelease;
+
+/// One instance's release, as the release machine's Map reports it.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ReleasedInstance {
+    pub instance_id: String,
+    /// `released`, or `not released` (only released instances are logged).
+    pub status: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct LogReleaseInput {
+    pub case: Case,
+    pub policy: Ec2Policy,
+    pub execution: String,
+    pub released: Vec<ReleasedInstance>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ReleaseLogged {
+    /// `logged`, `planned` (dry run), or `nothing released`.
+    pub status: String,
+    /// `s3://bucket/key` of each entry written (or kept from an earlier try of this execution).
+    pub entries: Vec<String>,
+}
+
+impl Task for LogRelease {
+    const NAME: &'static str = "log-release";
+    const TITLE: &'static str = "LogRelease";
+    const DESCRIPTION: &'static str = "Appends a release entry to the case's custody log for each released instance: who released it, when, why, and the sealed hashes of its evidence.";
+    const TIMEOUT_SECONDS: u32 = 60;
+    type Input = LogReleaseInput;
+    type Output = ReleaseLogged;
+    fn permissions() -> Vec<Permission> {
+        evidence(&["s3:GetObject", "s3:PutObject"]).to_vec()
+    }
+    fn errors() -> Vec<ErrorName> {
+        errors_and(&[])
+    }
+}

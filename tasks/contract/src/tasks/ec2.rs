@@ -65,6 +65,10 @@ pub struct Ec2Policy {
     pub case_table: String,
     pub evidence_bucket: String,
     pub capture_document: String,
+    /// The document that uploads a memory image the capture document acquired (empty: the
+    /// image is not uploaded, and the capture says so).
+    #[serde(default)]
+    pub memory_upload_document: String,
     /// The key that seals the pre-state (a release checks the seal before acting on it).
     #[serde(default)]
     pub record_key: String,
@@ -329,6 +333,28 @@ pub struct CaptureResult {
     pub command_id: String,
     /// `s3://bucket/prefix` where the agent wrote the output.
     pub location: String,
+    /// The memory image (its status is the capture's when the capture did not run to the end).
+    pub memory: MemoryImage,
+}
+
+/// A memory image as S3 holds it, never as the host describes it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct MemoryImage {
+    /// `captured` (every part uploaded, checked by S3 against its SHA-256, and completed),
+    /// `skipped` (off, or no AVML on the host) or `failed` (the upload was aborted: nothing
+    /// partial is kept).
+    pub status: String,
+    pub reason: String,
+    /// `s3://bucket/key`, its version, its size, and S3's COMPOSITE SHA-256
+    /// (`<base64>-<parts>`: the SHA-256 of the parts' SHA-256s) as S3 reports it.
+    #[serde(default)]
+    pub location: String,
+    #[serde(default)]
+    pub version_id: String,
+    #[serde(default)]
+    pub bytes: i64,
+    #[serde(default)]
+    pub sha256: String,
 }
 
 impl Task for CaptureVolatileEvidence {
@@ -356,11 +382,28 @@ impl Task for CaptureVolatileEvidence {
                 &["ssm:SendCommand"],
                 Scope::Stack(StackResource::CaptureDocument),
             )
+            .also(Scope::Stack(StackResource::MemoryUploadDocument))
             .also(Scope::Arn(ANY_INSTANCE)),
         ];
         // Writes each step's output (read through SSM, so the instance needs no permission on
-        // the bucket) and presigns the memory image's upload URL.
+        // the bucket).
         permissions.extend(write_evidence("WriteEvidence"));
+        // The memory image: a multipart upload whose part URLs (and the plan that lists them)
+        // it presigns with its own role, checks part by part, then completes or aborts.
+        permissions.push(Permission::new(
+            "UploadMemoryImage",
+            &[
+                "s3:AbortMultipartUpload",
+                "s3:GetObject",
+                "s3:ListMultipartUploadParts",
+            ],
+            Scope::Stack(StackResource::EvidenceReports),
+        ));
+        permissions.push(super::stack_key_via(
+            "ReadStackKeyForEvidence",
+            &["kms:Decrypt"],
+            "s3.${AWS::Region}.amazonaws.com",
+        ));
         // An instance SSM does not know is read, to tell an unmanaged instance from none.
         permissions.push(Permission::new(
             "DescribeUnmanagedInstance",
