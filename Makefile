@@ -101,13 +101,14 @@ package: .venv/.installed ## the release Lambda zip for real AWS (one for every 
 		--lambda-dir $(CARGO_TARGET_DIR)/lambda
 	@ls -l $(CARGO_TARGET_DIR)/lambda/*/bootstrap.zip
 
-bench: .venv/.installed ## synthesis speed against the CDK peer; EC2 containment, settings recovery and IP blocking on the emulator
+bench: .venv/.installed ## synthesis speed against the CDK peer; EC2 containment, settings recovery, IP blocking and custody hashing on the emulator
 	cargo build -q --release -p codegen
 	cargo build -q -p irctl -p tasks --bins
 	@# Every part runs; the target fails when any missed its target (or failed to run).
 	python3 tools/bench.py; synth=$$?; .venv/bin/python tools/bench_ec2.py; ec2=$$?; \
 		.venv/bin/python tools/bench_settings.py; settings=$$?; .venv/bin/python tools/bench_ip.py; ip=$$?; \
-		test $$synth -eq 0 && test $$ec2 -eq 0 && test $$settings -eq 0 && test $$ip -eq 0
+		.venv/bin/python tools/bench_custody.py; custody=$$?; \
+		test $$synth -eq 0 && test $$ec2 -eq 0 && test $$settings -eq 0 && test $$ip -eq 0 && test $$custody -eq 0
 	@# The build cost takes an hour from a fresh clone; BENCH_BUILD_COST=0 leaves it out.
 	@if [[ "$${BENCH_BUILD_COST:-1}" != 0 ]]; then $(MAKE) --no-print-directory build-cost; fi
 
