@@ -650,6 +650,28 @@ def test_send_task_failure_passes_error_and_cause_to_the_catch(aws: Any, uid: st
     assert json.loads(done["output"])["dismissal"] == {"Error": "IR.Rejected", "Cause": "pen test in progress"}
 
 
+def test_a_token_reaches_its_execution_past_one_without_a_worker() -> None:
+    """An execution between its end and its cleanup (no worker) is not asked for the token: the
+    waiting one gets it (moto 5.2.5 answered HTTP 500, AttributeError)."""
+    from types import SimpleNamespace
+
+    from moto.stepfunctions.parser.api import ExecutionStatus
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    from irmoto import extensions
+
+    told: list[str] = []
+    pool = SimpleNamespace(notify=lambda callback_id, outcome: told.append(callback_id) or True)
+    waiting = SimpleNamespace(status=ExecutionStatus.RUNNING, exec_worker=SimpleNamespace(
+        env=SimpleNamespace(callback_pool_manager=pool)))
+    ending = SimpleNamespace(status=ExecutionStatus.RUNNING, exec_worker=None)
+    backend = StepFunctionsParserBackend.__new__(StepFunctionsParserBackend)
+    backend.state_machines = [SimpleNamespace(executions=[ending, waiting])]  # type: ignore[list-item]
+    extensions.patch_sfn_tokens_skip_executions_without_worker()
+    backend.send_task_success("token-1", "{}")
+    assert told == ["token-1"]
+
+
 # ---------------------------------------------------------------- States.* errors out of Parallel and Map
 
 

@@ -946,6 +946,30 @@ def patch_sfn_send_task_failure_cause() -> None:
 
 
 # --------------------------------------------------------------------------
+# 3e2. A task token is answered by the execution that waits on it
+# AWS doc: Step Functions API Reference, "SendTaskSuccess", "SendTaskFailure",
+# "SendTaskHeartbeat" (the token names the task; an unknown one is InvalidToken, a finished
+# task TaskDoesNotExist or TaskTimedOut).
+# moto 5.2.5 (moto/stepfunctions/parser/models.py StepFunctionsParserBackend.send_task_*,
+# describe_map_run, update_map_run) asks every execution in turn through its worker, and an
+# execution that has no worker (one just ending, or not yet started) raised AttributeError:
+# HTTP 500, and a responder's answer was lost whenever another execution was at that point
+# (seen under CI load). Executions without a worker are not asked: they wait on no token.
+# --------------------------------------------------------------------------
+
+
+def patch_sfn_tokens_skip_executions_without_worker() -> None:
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    original = _ORIGINALS.setdefault("sfn_get_executions", StepFunctionsParserBackend._get_executions)
+
+    def _get_executions(self, execution_status=None):  # type: ignore[no-untyped-def]
+        return [e for e in original(self, execution_status) if getattr(e, "exec_worker", None) is not None]
+
+    StepFunctionsParserBackend._get_executions = _get_executions  # type: ignore[method-assign]
+
+
+# --------------------------------------------------------------------------
 # 3f. A States.* error leaving a Parallel branch or a Map iteration keeps its name
 # AWS doc: Step Functions Developer Guide, "Handling errors in Step Functions workflows"
 # (States.Timeout, States.TaskFailed, ... are the errors a Retry/Catch matches, States.ALL
@@ -1104,6 +1128,7 @@ def patch_backend_lookup_cache() -> None:
 
 EXTENSIONS: list[Callable[[], None]] = [
     patch_sfn_send_task_failure_cause,
+    patch_sfn_tokens_skip_executions_without_worker,
     patch_backend_lookup_cache,
     patch_sfn_execution_history_pages,
     patch_sfn_context_start_time,
