@@ -204,24 +204,8 @@ pub async fn a_contained_host_gets_a_signed_evidence_manifest(c: Arc<Ctx>) {
     assert_eq!(out["results"]["custody_hashing"]["ranges"], ranges, "{out}");
 
     // The case's record names the manifest, its signature and how to verify it.
-    let recorded = c
-        .world
-        .dynamodb
-        .get_item()
-        .table_name(&c.main.outputs["CaseTableName"])
-        .key(
-            "case_id",
-            aws_sdk_dynamodb::types::AttributeValue::S(case.clone()),
-        )
-        .key(
-            "item",
-            aws_sdk_dynamodb::types::AttributeValue::S("record".into()),
-        )
-        .send()
-        .await
-        .unwrap();
-    let custody_record: Value =
-        serde_json::from_str(recorded.item().unwrap()["custody"].as_s().unwrap()).unwrap();
+    let recorded = case_item(&c, &case, "record").await;
+    let custody_record: Value = serde_json::from_str(recorded["custody"].as_s().unwrap()).unwrap();
     assert_eq!(custody_record["manifest"], record["manifest"]);
     assert!(custody_record["verify"]
         .as_str()
@@ -861,28 +845,8 @@ pub async fn a_snapshot_tagged_by_someone_else_is_no_evidence(c: Arc<Ctx>) {
         snapped["status"], "done",
         "the instance is snapshotted: {snapped}"
     );
-    let item = c
-        .world
-        .dynamodb
-        .get_item()
-        .table_name(&c.main.outputs["CaseTableName"])
-        .key(
-            "case_id",
-            aws_sdk_dynamodb::types::AttributeValue::S(case.clone()),
-        )
-        .key(
-            "item",
-            aws_sdk_dynamodb::types::AttributeValue::S(contract::case_table::item::instance(
-                instance,
-            )),
-        )
-        .send()
-        .await
-        .unwrap();
-    let recorded = item.item().unwrap()["evidence_snapshots"]
-        .as_ss()
-        .unwrap()
-        .clone();
+    let item = case_item(&c, &case, &contract::case_table::item::instance(instance)).await;
+    let recorded = item["evidence_snapshots"].as_ss().unwrap().clone();
     assert_eq!(recorded.len(), 3, "{recorded:?}");
     assert!(!recorded.contains(&planted), "{recorded:?}");
     // A second run finds what it recorded, not the planted one, and takes nothing new.
@@ -893,4 +857,24 @@ pub async fn a_snapshot_tagged_by_someone_else_is_no_evidence(c: Arc<Ctx>) {
         recorded.iter().all(|s| said.contains(s.as_str())) && !said.contains(&planted),
         "{said}"
     );
+}
+
+/// An item of the main stack's case table, read as the administrator.
+async fn case_item(
+    c: &Ctx,
+    case: &str,
+    item: &str,
+) -> std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue> {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    c.world
+        .dynamodb
+        .get_item()
+        .table_name(&c.main.outputs["CaseTableName"])
+        .key("case_id", AttributeValue::S(case.into()))
+        .key("item", AttributeValue::S(item.into()))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap_or_else(|| panic!("no item {item} of {case}"))
 }

@@ -438,8 +438,42 @@ fn capture_commands(step: &str) -> &'static [&'static str] {
 /// sends it.
 fn capture_document(t: &mut Template) {
     let step = |name: &str, commands: &[&str]| json!({"action": "aws:runShellScript", "name": name, "inputs": {"timeoutSeconds": "600", "runCommand": commands}});
-    t.add(
+    command_document(
+        t,
         CAPTURE_DOCUMENT,
+        "aws-ir: collect volatile evidence from a Linux instance before it is isolated. Read-only except for the memory image it leaves in /tmp for the upload document.",
+        json!({
+            "CaseId": case_id_parameter(),
+            "MemoryCapture": {"type": "String", "default": "off", "allowedValues": ["on", "off"], "description": "on: acquire a memory image with AVML and print its parts' SHA-256 (the upload document sends it)."},
+            // The script passes it to curl: nothing that a shell would read as more than a URL
+            // (no spaces, quotes, `$`, backticks, `;`, `|`).
+            "AvmlUrl": {"type": "String", "default": "none", "description": "Presigned GET URL of an AVML binary when the instance has none, or none.", "allowedPattern": CAPTURE_URL_PATTERN},
+            "PacketCaptureSeconds": {"type": "String", "default": "0", "allowedPattern": "^[0-9]{1,3}$", "description": "Seconds of packet capture (0: none)."}
+        }),
+        CAPTURE_STEPS
+            .iter()
+            .map(|name| step(name, capture_commands(name)))
+            .collect(),
+        ("CaptureDocumentName", "Run Command document that captures volatile evidence."),
+    );
+}
+
+/// The case id parameter of both capture documents.
+fn case_id_parameter() -> serde_json::Value {
+    json!({"type": "String", "description": "The incident's case id.", "allowedPattern": "^case-[0-9a-f]{16}$"})
+}
+
+/// A Run Command document of aws-ir's (schema 2.2, JSON), and its name as a stack output.
+fn command_document(
+    t: &mut Template,
+    id: &str,
+    description: &str,
+    parameters: serde_json::Value,
+    steps: Vec<serde_json::Value>,
+    (output, output_description): (&str, &str),
+) {
+    t.add(
+        id,
         Resource::new(
             "AWS::SSM::Document",
             json!({
@@ -447,27 +481,14 @@ fn capture_document(t: &mut Template) {
                 "DocumentFormat": "JSON",
                 "Content": {
                     "schemaVersion": "2.2",
-                    "description": "aws-ir: collect volatile evidence from a Linux instance before it is isolated. Read-only except for the memory image it uploads.",
-                    "parameters": {
-                        "CaseId": {"type": "String", "description": "The incident's case id.", "allowedPattern": "^case-[0-9a-f]{16}$"},
-                        // The script passes them to curl: nothing that a shell would read as more
-                        // than a URL (no spaces, quotes, `$`, backticks, `;`, `|`).
-                        "MemoryCapture": {"type": "String", "default": "off", "allowedValues": ["on", "off"], "description": "on: acquire a memory image with AVML and print its parts' SHA-256 (the upload document sends it)."},
-                        "AvmlUrl": {"type": "String", "default": "none", "description": "Presigned GET URL of an AVML binary when the instance has none, or none.", "allowedPattern": CAPTURE_URL_PATTERN},
-                        "PacketCaptureSeconds": {"type": "String", "default": "0", "allowedPattern": "^[0-9]{1,3}$", "description": "Seconds of packet capture (0: none)."}
-                    },
-                    "mainSteps": CAPTURE_STEPS.iter().map(|name| step(name, capture_commands(name))).collect::<Vec<_>>(),
+                    "description": description,
+                    "parameters": parameters,
+                    "mainSteps": steps,
                 }
             }),
         ),
     );
-    t.output(
-        "CaptureDocumentName",
-        Output::new(
-            "Run Command document that captures volatile evidence.",
-            ref_(CAPTURE_DOCUMENT),
-        ),
-    );
+    t.output(output, Output::new(output_description, ref_(id)));
 }
 
 /// What the upload document runs: each line of the plan aws-ir wrote (`<part> <skip MiB>
@@ -486,31 +507,16 @@ const MEMORY_UPLOAD_COMMANDS: [&str; 6] = [
 /// The second Run Command document of a memory capture: it uploads the image the capture
 /// document left, part by part, through URLs aws-ir presigned with each part's hash.
 fn memory_upload_document(t: &mut Template) {
-    t.add(
+    command_document(
+        t,
         MEMORY_UPLOAD_DOCUMENT,
-        Resource::new(
-            "AWS::SSM::Document",
-            json!({
-                "DocumentType": "Command",
-                "DocumentFormat": "JSON",
-                "Content": {
-                    "schemaVersion": "2.2",
-                    "description": "aws-ir: upload the memory image the capture document acquired, through presigned part URLs, then remove it from the instance.",
-                    "parameters": {
-                        "CaseId": {"type": "String", "description": "The incident's case id.", "allowedPattern": "^case-[0-9a-f]{16}$"},
-                        "PlanUrl": {"type": "String", "description": "Presigned GET URL of the upload plan aws-ir wrote.", "allowedPattern": CAPTURE_URL_PATTERN}
-                    },
-                    "mainSteps": [{"action": "aws:runShellScript", "name": "upload", "inputs": {"timeoutSeconds": "3600", "runCommand": MEMORY_UPLOAD_COMMANDS}}],
-                }
-            }),
-        ),
-    );
-    t.output(
-        "MemoryUploadDocumentName",
-        Output::new(
-            "Run Command document that uploads a captured memory image.",
-            ref_(MEMORY_UPLOAD_DOCUMENT),
-        ),
+        "aws-ir: upload the memory image the capture document acquired, through presigned part URLs, then remove it from the instance.",
+        json!({
+            "CaseId": case_id_parameter(),
+            "PlanUrl": {"type": "String", "description": "Presigned GET URL of the upload plan aws-ir wrote.", "allowedPattern": CAPTURE_URL_PATTERN}
+        }),
+        vec![json!({"action": "aws:runShellScript", "name": "upload", "inputs": {"timeoutSeconds": "3600", "runCommand": MEMORY_UPLOAD_COMMANDS}})],
+        ("MemoryUploadDocumentName", "Run Command document that uploads a captured memory image."),
     );
 }
 

@@ -52,6 +52,17 @@ pub struct Case {
     pub check: Option<Check>,
 }
 
+impl Case {
+    /// The ARN of whoever acted, as the case knows it (for a manual request, as STS
+    /// authenticated it); empty when unknown.
+    pub fn actor_arn(&self) -> &str {
+        self.actor
+            .as_ref()
+            .and_then(|a| a.arn.as_deref())
+            .unwrap_or_default()
+    }
+}
+
 /// A check a Security Hub control or an AWS Config rule makes on a setting, and who makes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Check {

@@ -83,12 +83,7 @@ pub async fn log(
         },
         None => Err("no manifest was sealed for this case".to_string()),
     };
-    let actor = input
-        .case
-        .actor
-        .as_ref()
-        .and_then(|a| a.arn.clone())
-        .unwrap_or_default();
+    let actor = input.case.actor_arn().to_string();
     let mut entries = Vec::new();
     for instance in released {
         crate::ec2::check_instance_id(instance)?;

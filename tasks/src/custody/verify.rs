@@ -337,12 +337,7 @@ pub async fn finish(
         "manifest.json".into(),
         base64::encode(Sha256::digest(&bytes)),
     ));
-    let actor = input
-        .case
-        .actor
-        .as_ref()
-        .and_then(|a| a.arn.clone())
-        .unwrap_or_default();
+    let actor = input.case.actor_arn().to_string();
     let now = crate::now();
     let entry = LogEntry {
         event: "verification".into(),

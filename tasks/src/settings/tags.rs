@@ -143,12 +143,7 @@ pub async fn guard_aws_ir_tags(
     if let Some(out) = left_alone(&aws.iam, &step, &what).await? {
         return Ok(out);
     }
-    let actor = step
-        .case
-        .actor
-        .as_ref()
-        .and_then(|a| a.arn.clone())
-        .unwrap_or_default();
+    let actor = step.case.actor_arn().to_string();
     if let Some(entry) = Responders::parse(&step.policy.responders).admitting(&actor) {
         return Ok(skipped(format!(
             "{what} was written by responder {actor} ({entry}); kept"
