@@ -101,14 +101,19 @@ package: .venv/.installed ## the release Lambda zip for real AWS (one for every 
 		--lambda-dir $(CARGO_TARGET_DIR)/lambda
 	@ls -l $(CARGO_TARGET_DIR)/lambda/*/bootstrap.zip
 
-bench: .venv/.installed ## synthesis speed against the CDK peer; EC2 containment, settings recovery, IP blocking and custody hashing on the emulator
+bench: .venv/.installed ## Normalize robustness; synthesis speed against the CDK peer; EC2 containment, settings recovery, IP blocking and custody hashing on the emulator; Lambda cold start and memory
 	cargo build -q --release -p codegen
 	cargo build -q -p irctl -p tasks --bins
 	@# Every part runs; the target fails when any missed its target (or failed to run).
+	@# Robustness: 100,000 mutated events through Normalize (#19); a crash is kept as a sample.
+	cargo run -q -p tasks --example normalize_fuzz; fuzz=$$?; \
 	python3 tools/bench.py; synth=$$?; .venv/bin/python tools/bench_ec2.py; ec2=$$?; \
 		.venv/bin/python tools/bench_settings.py; settings=$$?; .venv/bin/python tools/bench_ip.py; ip=$$?; \
 		.venv/bin/python tools/bench_custody.py; custody=$$?; \
-		test $$synth -eq 0 && test $$ec2 -eq 0 && test $$settings -eq 0 && test $$ip -eq 0 && test $$custody -eq 0
+		$(MAKE) --no-print-directory package >/dev/null && \
+		cargo build -q --release --manifest-path tools/hello-lambda/Cargo.toml --target-dir $(CARGO_TARGET_DIR)/hello-lambda && \
+		.venv/bin/python tools/bench_coldstart.py; cold=$$?; \
+		test $$fuzz -eq 0 && test $$synth -eq 0 && test $$ec2 -eq 0 && test $$settings -eq 0 && test $$ip -eq 0 && test $$custody -eq 0 && test $$cold -eq 0
 	@# The build cost takes an hour from a fresh clone; BENCH_BUILD_COST=0 leaves it out.
 	@if [[ "$${BENCH_BUILD_COST:-1}" != 0 ]]; then $(MAKE) --no-print-directory build-cost; fi
 

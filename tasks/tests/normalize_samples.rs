@@ -482,3 +482,27 @@ fn the_tag_guard_reads_every_shape_cloudtrail_records_a_tag_in() {
     )
     .is_empty());
 }
+
+/// Every payload the robustness bench (`examples/normalize_fuzz.rs`) ever found to crash
+/// Normalize or end in an unnamed error is kept in `samples/regressions/`: each must now end in
+/// a case or `IR.InvalidEvent`, without a panic.
+#[test]
+fn fuzz_regressions_answer_with_a_case_or_invalid_event() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("contract/samples/regressions");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return; // none found yet
+    };
+    for path in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+        let event: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        match case_from_event(&event) {
+            Ok(_) => {}
+            Err(e) => assert_eq!(
+                e.name,
+                contract::ErrorName::InvalidEvent,
+                "{}: {e}",
+                path.display()
+            ),
+        }
+    }
+}

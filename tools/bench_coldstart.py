@@ -1,0 +1,223 @@
+#!/usr/bin/env python3
+"""make bench, part 6: cold start and memory of the task Lambdas, as Lambda starts them (#19).
+
+A local stand-in for the Lambda Runtime API (the three calls a runtime makes: ``GET
+/2018-06-01/runtime/invocation/next``, ``POST .../{id}/response`` and ``.../{id}/error``) serves
+one invocation to a freshly started process and records, from the process start:
+
+- init: the time to its first ``GET /next`` (what Lambda bills as Init);
+- first response: the time to its answer to the first event (here an empty payload, which
+  every task answers with ``IR.InvalidEvent`` before any AWS call);
+- peak memory: the process's VmHWM (peak resident set) just after it answered.
+
+Each task runs BENCH_COLD_STARTS times (default 10) and the median is reported, beside:
+
+- the floor: a Rust hello-world on the same runtime crate (``tools/hello-lambda``);
+- a Python 3 + boto3 twin of ``isolate-network`` (``tools/coldstart/isolate_network.py``),
+  idiomatic: its clients are made at import, as AWS recommends, and a small loop speaks the
+  Runtime API as the managed runtime's does.
+
+The Rust binaries are the release build for x86_64 ``provided.al2023`` (``make package``), whose
+zip size is printed too. Targets (the issue's): init <= 20 ms, peak <= 24 MiB, zip <= 3 MB, and
+at least 20x faster init than the Python twin. Exits 1 when a target is missed, 2 when a run
+fails.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET = Path(os.environ.get("CARGO_TARGET_DIR", Path.home() / ".cache/aws-ir/target"))
+BOOTSTRAP = TARGET / "x86_64-unknown-linux-gnu" / "release" / "bootstrap"
+ZIP = TARGET / "lambda" / "bootstrap" / "bootstrap.zip"
+HELLO = ROOT / "tools" / "hello-lambda"
+HELLO_BIN = TARGET / "hello-lambda" / "release" / "hello-lambda"
+TWIN = ROOT / "tools" / "coldstart" / "isolate_network.py"
+STARTS = int(os.environ.get("BENCH_COLD_STARTS", "10"))
+INIT_MS, PEAK_MIB, ZIP_MB, PYTHON_RATIO = 20.0, 24.0, 3.0, 20.0
+
+
+def log(message: str) -> None:
+    print(f"bench-coldstart: {message}", file=sys.stderr, flush=True)
+
+
+class Invocation:
+    """One process's one invocation, as the stand-in saw it."""
+
+    def __init__(self, event: dict[str, Any]) -> None:
+        self.event = json.dumps(event).encode()
+        self.request_id = str(uuid.uuid4())
+        self.first_next: float | None = None
+        self.answered: float | None = None
+        self.outcome = ""
+        self.done = threading.Event()
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A stopped process leaves its waiting `GET /next` behind: its broken pipe is expected.
+        pass
+
+
+class RuntimeApi(BaseHTTPRequestHandler):
+    """The Runtime API for one invocation at a time (``server.current``)."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args: Any) -> None:  # quiet
+        pass
+
+    def _reply(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:  # noqa: N802 (the http.server API)
+        inv: Invocation = self.server.current  # type: ignore[attr-defined]
+        if self.path != "/2018-06-01/runtime/invocation/next":
+            return self._reply(404, b"{}")
+        if inv.first_next is None:
+            inv.first_next = time.perf_counter()
+            deadline = str(int(time.time() * 1000) + 60_000)
+            return self._reply(200, inv.event, {
+                "Lambda-Runtime-Aws-Request-Id": inv.request_id,
+                "Lambda-Runtime-Deadline-Ms": deadline,
+                "Lambda-Runtime-Invoked-Function-Arn": "arn:aws:lambda:us-east-1:123456789012:function:bench",
+                "Lambda-Runtime-Trace-Id": "Root=1-00000000-000000000000000000000000",
+                "Content-Type": "application/json",
+            })
+        # The next invocation never comes: the process is stopped after its first answer.
+        inv.done.wait(30)
+        self._reply(500, b"{}")
+
+    def do_POST(self) -> None:  # noqa: N802
+        inv: Invocation = self.server.current  # type: ignore[attr-defined]
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        if self.path.endswith("/response") or self.path.endswith("/error"):
+            inv.answered = time.perf_counter()
+            inv.outcome = ("response: " if self.path.endswith("/response") else "error: ") + body[:120].decode(
+                errors="replace")
+        elif self.path.endswith("/init/error"):
+            inv.outcome = "init error: " + body[:200].decode(errors="replace")
+        self._reply(202, b"{}")
+        if inv.answered is not None or "init error" in inv.outcome:
+            inv.done.set()
+
+
+def peak_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
+def cold_start(command: list[str], env: dict[str, str]) -> tuple[float, float, float, str]:
+    """(init ms, first response ms, peak MiB, outcome) of one fresh process, on a Runtime API of
+    its own (a stopped process's last `GET /next` must not take the next one's event)."""
+    server = Server(("127.0.0.1", 0), RuntimeApi)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        return _cold_start(server, command, env)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _cold_start(server: ThreadingHTTPServer, command: list[str], env: dict[str, str]) -> tuple[float, float, float, str]:
+    inv = Invocation({})
+    server.current = inv  # type: ignore[attr-defined]
+    full = {**env, "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{server.server_address[1]}"}
+    begin = time.perf_counter()
+    process = subprocess.Popen(command, env=full, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        if not inv.done.wait(30) or inv.first_next is None or inv.answered is None:
+            process.kill()
+            said = process.communicate()[1].decode(errors="replace")[-600:]
+            raise RuntimeError(f"{' '.join(command[-1:])} ({env.get('IR_TASK', '')}): no answer within 30 s "
+                               f"({inv.outcome or 'nothing'}); it said: {said}")
+        peak = peak_kib(process.pid) / 1024
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        if process.stderr and not process.stderr.closed:
+            process.stderr.close()
+    return (inv.first_next - begin) * 1000, (inv.answered - begin) * 1000, peak, inv.outcome
+
+
+def measure(command: list[str], env: dict[str, str]) -> dict[str, Any]:
+    runs = [cold_start(command, env) for _ in range(STARTS)]
+    return {"init": statistics.median(r[0] for r in runs), "first": statistics.median(r[1] for r in runs),
+            "peak": max(r[2] for r in runs), "outcome": runs[0][3]}
+
+
+def tasks() -> list[str]:
+    """Every task of every playbook: each has its input schema in statemachines/schemas/."""
+    return sorted(p.name.split(".")[0] for p in (ROOT / "statemachines" / "schemas").glob("*.input.schema.json"))
+
+
+def main() -> int:
+    for need in (BOOTSTRAP, ZIP, HELLO_BIN):
+        if not need.exists():
+            log(f"{need} is missing: make bench builds it (make package, tools/hello-lambda)")
+            return 2
+    env = {"PATH": os.environ["PATH"], "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
+           "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+           "AWS_LAMBDA_FUNCTION_NAME": "bench", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
+           "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST", "AWS_LAMBDA_LOG_STREAM_NAME": "bench",
+           "AWS_LAMBDA_LOG_GROUP_NAME": "bench", "AWS_ENDPOINT_URL": "http://127.0.0.1:9"}
+    rows: list[tuple[str, dict[str, Any]]] = []
+    try:
+        rows.append(("hello-world (Rust, the floor)", measure([str(HELLO_BIN)], env)))
+        twin = measure([sys.executable, str(TWIN)], env)
+        for task in tasks():
+            rows.append((task, measure([str(BOOTSTRAP)], {**env, "IR_TASK": task})))
+            log(f"{task}: init {rows[-1][1]['init']:.1f} ms, peak {rows[-1][1]['peak']:.1f} MiB")
+    except (RuntimeError, OSError, subprocess.SubprocessError) as e:
+        log(f"the run failed: {e}")
+        return 2
+
+    zip_mb = ZIP.stat().st_size / 1e6
+    missed = []
+    print(f"\nCold start on the Runtime API stand-in: median of {STARTS} starts, x86_64 release build "
+          f"(one bootstrap for every task, zip {zip_mb:.1f} MB)")
+    print(f"  {'task':<28} {'init ms':>8} {'1st answer ms':>14} {'peak MiB':>9} {'vs Python init':>15}")
+    for name, r in rows:
+        ratio = twin["init"] / r["init"] if r["init"] else float("inf")
+        flags = []
+        if not name.startswith("hello"):
+            if r["init"] > INIT_MS:
+                flags.append("init")
+            if r["peak"] > PEAK_MIB:
+                flags.append("memory")
+            if ratio < PYTHON_RATIO:
+                flags.append("vs Python")
+            if flags:
+                missed.append(name)
+        print(f"  {name:<28} {r['init']:>8.1f} {r['first']:>14.1f} {r['peak']:>9.1f} {ratio:>14.0f}x"
+              + (f"  MISSED: {', '.join(flags)}" if flags else ""))
+    print(f"  {'isolate-network, Python twin':<28} {twin['init']:>8.1f} {twin['first']:>14.1f} {twin['peak']:>9.1f}")
+    print(f"  targets: init <= {INIT_MS:.0f} ms, peak <= {PEAK_MIB:.0f} MiB, zip <= {ZIP_MB:.0f} MB "
+          f"({'MISSED' if zip_mb > ZIP_MB else 'met'}: {zip_mb:.1f} MB), init >= {PYTHON_RATIO:.0f}x faster than Python")
+    return 1 if missed or zip_mb > ZIP_MB else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
