@@ -17,6 +17,11 @@ through EventBridge). It reports:
 - containment time (execution start to end) for 1 (median of 3), 10 and 50 instances in one
   request; the target is 50 instances in at most 5 times the time of 1.
 
+- the API budget (#19): per API, the calls per contained instance at 1, 10 and 50 instances and
+  the peak calls a second at 50, beside EC2's documented token buckets; the targets are calls
+  per instance that do not grow with the instances, reads that do not depend on the instance
+  made once per case and VPC, and no API above its bucket.
+
 Every AWS call is held BENCH_LATENCY_MS (default 20) on the emulator, as a stand-in for AWS's
 API latency: moto answers in about a millisecond, at which calls a task sends together rarely
 overlap and parallelism cannot be seen (irmoto/calls.py). BENCH_LATENCY_MS=0 measures the bare
@@ -79,9 +84,18 @@ def down() -> None:
                    stderr=subprocess.DEVNULL)
 
 
+# A manual request is refused unless a responder the stack names signed it (#15): the bench
+# starts the playbook as an IAM user of its own, named in ResponderPrincipals, as a responder
+# would (the emulator's default key is no IAM principal).
+RESPONDER: dict[str, str] = {}
+
+
 def irctl(*args: str) -> str:
+    env = dict(os.environ)
+    if RESPONDER:
+        env.update(AWS_ACCESS_KEY_ID=RESPONDER["AccessKeyId"], AWS_SECRET_ACCESS_KEY=RESPONDER["SecretAccessKey"])
     done = subprocess.run([str(BIN / "irctl"), "--stack-prefix", PREFIX, *args], check=True,
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, env=env)
     return done.stdout
 
 
@@ -97,7 +111,10 @@ def deploy(fixtures: Any) -> str:
     # No forensic instance: one workstation has 21 free device names, fewer than the evidence
     # volumes of 50 hosts (attach-forensics says so with IR.LimitReached); forensic interfaces on.
     network = fixtures.forensic_network("bench-forensics")
+    RESPONDER.update(fixtures.principal("bench-responder", {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
     params = ["VolatileCapture=false", "ApprovalTimeoutSeconds=600",
+              f"ResponderPrincipals={RESPONDER['Arn']},arn:aws:iam::123456789012:root",
               f"ForensicSubnetId={network['subnet_id']}", f"ForensicSecurityGroupId={network['security_group_id']}"]
     args = ["deploy", PLAYBOOK, "--artifact-bucket", "bench-artifacts", "--create-bucket", "--lambda-dir", str(BIN)]
     for p in params:
@@ -166,6 +183,73 @@ def contain(sfn: Any, machine: str, instances: list[str], reason: str) -> dict[s
             "cpu": emulator_cpu_seconds() - cpu_before}
 
 
+# AWS doc: Amazon EC2 API Reference, "Request throttling for the Amazon EC2 API": a token bucket
+# per API and account and Region; non-mutating actions (Describe*) hold 100 tokens refilled at 20
+# a second, mutating actions 50 refilled at 5. Other services' per-API rates are not published
+# (Auto Scaling, Elastic Load Balancing, IAM) or are capacity-based (DynamoDB): shown as "-".
+EC2_RATES = {"read": (100, 20), "write": (50, 5)}
+# Reads that do not depend on the instance: once per case and VPC is the target (#19).
+PER_VPC_READS = {"DescribeTargetGroups", "DescribeSecurityGroups", "DescribeLoadBalancers"}
+
+
+def calls_of(calls: list[dict[str, Any]], run: dict[str, Any]) -> list[dict[str, Any]]:
+    """The AWS calls the playbook's tasks made during `run` (not irctl's, not the engine's); a
+    REST call is named by its method and kind of resource, not by its path."""
+    ours = []
+    for c in calls:
+        if not c["app"] or c["app"] == "irctl" or c["service"] in ("lambda", "states"):
+            continue
+        if not run["start"] - 1 <= c["start"] <= run["stop"] + 1:
+            continue
+        method, _, path = c["action"].partition(" /")
+        if path:
+            c = {**c, "action": f"{method} {'object' if c['service'] == 's3' else path.split('/')[0] or '/'}"}
+        ours.append(c)
+    return ours
+
+
+def documented(service: str, action: str) -> tuple[int, int] | None:
+    if service != "ec2":
+        return None
+    return EC2_RATES["read" if action.startswith(("Describe", "Get")) else "write"]
+
+
+def api_budget_report(budget: dict[int, list[dict[str, Any]]]) -> list[str]:
+    """Calls per instance and peak calls a second, per API, at 1, 10 and 50 instances; the
+    targets it misses."""
+    import collections
+
+    apis = sorted({(c["service"], c["action"]) for calls in budget.values() for c in calls})
+    count = {n: collections.Counter((c["service"], c["action"]) for c in calls) for n, calls in budget.items()}
+    peak: dict[int, dict[tuple[str, str], int]] = {}
+    for n, calls in budget.items():
+        seconds = collections.Counter((c["service"], c["action"], int(c["start"])) for c in calls)
+        peak[n] = {}
+        for (service, action, _), k in seconds.items():
+            peak[n][(service, action)] = max(peak[n].get((service, action), 0), k)
+    print(f"\nAPI budget of EC2 containment, per instance contained (from the emulator's call log; "
+          f"{LATENCY_MS:.0f} ms per call)")
+    print(f"  {'API':<52}{'1':>7}{'10':>7}{'50':>7}{'peak/s at 50':>14}{'documented':>16}")
+    missed = []
+    for api in apis:
+        per = {n: count[n][api] / n for n in budget}
+        rate = documented(*api)
+        flags = []
+        if per[50] > per[1] * 1.25 + 0.05:
+            flags.append("grows with the instances")
+        if api[1] in PER_VPC_READS and per[50] > 0.5 and per[1] >= 1:
+            flags.append("read once per instance, not per VPC")
+        if rate and peak[50].get(api, 0) > rate[0]:
+            flags.append("above the bucket")
+        if flags:
+            missed.append(f"{api[0]}:{api[1]} ({', '.join(flags)})")
+        print(f"  {api[0] + ':' + api[1]:<52}{per[1]:>7.2f}{per[10]:>7.2f}{per[50]:>7.2f}{peak[50].get(api, 0):>14}"
+              f"{(f'{rate[0]} burst, {rate[1]}/s' if rate else '-'):>16}" + (f"  MISSED: {', '.join(flags)}" if flags else ""))
+    total = {n: sum(count[n].values()) / n for n in budget}
+    print(f"  {'all calls':<52}{total[1]:>7.1f}{total[10]:>7.1f}{total[50]:>7.1f}")
+    return [f"API budget: {m}" for m in missed]
+
+
 def critical_path_report(calls: list[dict[str, Any]], run: dict[str, Any], title: str) -> dict[str, Any]:
     from irmoto.calls import critical_path
 
@@ -227,6 +311,7 @@ def main() -> int:
         cold = critical_path_report(call_log("GET")["Calls"], run, "First containment in a VPC (creates the isolation groups; Lambdas start cold)")
         call_log("POST")
         run = contain(sfn, machine, first, "bench critical path")
+        budget: dict[int, list[dict[str, Any]]] = {1: calls_of(call_log("GET")["Calls"], run)}
         warm_path = critical_path_report(call_log("GET")["Calls"], run, "Critical path to every ENI isolated (isolation groups exist)")
 
         times: dict[int, list[float]] = {1: [], 10: [], 50: []}
@@ -240,6 +325,7 @@ def main() -> int:
             r = contain(sfn, machine, group, f"bench {n} instances")
             times[n].append(r["stop"] - r["start"])
             cpu[n].append(r["cpu"])
+            budget[n] = calls_of(call_log("GET")["Calls"], r)
     finally:
         if os.environ.get("BENCH_KEEP") == "1":
             log(f"BENCH_KEEP=1: the emulator stays up; source {STATE_DIR / 'state.env'}; irctl --stack-prefix {PREFIX} ...")
@@ -256,7 +342,7 @@ def main() -> int:
     print(f"(moto serves every call and runs every state machine in one Python process: at 50 instances it "
           f"is busy {statistics.median(cpu[50]) / statistics.median(times[50]):.0%} of the run, and that sets the pace here)")
     ratio = statistics.median(times[50]) / one
-    failed = []
+    failed = api_budget_report(budget)
     if warm_path["isolation"] > MAX_ISOLATION_CALLS:
         failed.append(f"isolation took {warm_path['isolation']} sequential calls after the pre-state (target <= {MAX_ISOLATION_CALLS})")
     if ratio > MAX_RATIO_50_TO_1:
