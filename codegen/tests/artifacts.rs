@@ -390,6 +390,34 @@ fn only_aws_ir_writes_a_case_table_and_seals_its_records() {
     }
 }
 
+/// Nobody but aws-ir's roles writes evidence, and aborting an upload is a write: a workload role
+/// with `s3:*` could otherwise cancel the memory image aws-ir is receiving.
+#[test]
+fn only_aws_ir_writes_or_aborts_evidence() {
+    let policies = resources("AWS::S3::BucketPolicy");
+    let evidence: Vec<_> = policies
+        .iter()
+        .filter(|(_, _, p)| p.to_string().contains("OnlyAwsIrWritesEvidence"))
+        .collect();
+    assert!(!evidence.is_empty());
+    for (path, id, policy) in evidence {
+        let statements = policy["Properties"]["PolicyDocument"]["Statement"]
+            .as_array()
+            .unwrap();
+        let only = statements
+            .iter()
+            .find(|s| s["Sid"] == "OnlyAwsIrWritesEvidence")
+            .unwrap();
+        assert_eq!(only["Effect"], "Deny", "{path} {id}");
+        for action in ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"] {
+            assert!(
+                only["Action"].to_string().contains(action),
+                "{path} {id}: {action}"
+            );
+        }
+    }
+}
+
 #[test]
 fn a_report_is_retried_before_it_is_given_up() {
     for (path, content) in synthesize() {

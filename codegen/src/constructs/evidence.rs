@@ -377,7 +377,10 @@ fn evidence_bucket(t: &mut Template) {
 }
 
 /// Writes to evidence only aws-ir's roles may make.
-const EVIDENCE_WRITES: [&str; 4] = [
+/// Aborting a multipart upload is a write too: anyone else could cancel a memory image aws-ir
+/// is receiving.
+const EVIDENCE_WRITES: [&str; 5] = [
+    "s3:AbortMultipartUpload",
     "s3:DeleteObject",
     "s3:PutObject",
     "s3:PutObjectAcl",
