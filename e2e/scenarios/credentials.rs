@@ -525,11 +525,15 @@ async fn a_protected_user_is_cut_off_once_approved(c: Arc<Ctx>) {
         .await;
     c.world.wait_for_token(&arn).await;
     assert_eq!(observe_user(&c, "protected").await.keys[&keys[0]], "Active");
+    let principal = format!("key/{}", keys[0]);
     let asked = c
         .world
-        .notifications(&c.main, "irctl approve", Duration::from_secs(30))
+        .notifications(
+            &c.main,
+            &format!("--principal {principal}"),
+            Duration::from_secs(30),
+        )
         .await;
-    let principal = format!("key/{}", keys[0]);
     let case = asked
         .iter()
         .filter_map(|m| m["Message"].as_str())

@@ -793,9 +793,15 @@ async fn answered(c: &Ctx, event: &Value, instance: &str, answer: &[&str]) -> Va
         .execution_for(&c.main, event["id"].as_str().unwrap())
         .await;
     c.world.wait_for_token(&arn).await;
+    // Other scenarios ask about their own instances on the same topic at the same time: wait
+    // for the request that names this one, not for the first request of any.
     let asked = c
         .world
-        .notifications(&c.main, "irctl approve", Duration::from_secs(30))
+        .notifications(
+            &c.main,
+            &format!("--instance {instance}"),
+            Duration::from_secs(30),
+        )
         .await;
     let case = asked
         .iter()
