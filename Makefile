@@ -96,10 +96,23 @@ emulator-down: ## stop everything emulator-up started
 demo: .venv/.installed ## the main job: synthesize, deploy to the emulated AWS, fire a finding, watch, answer
 	tools/demo.sh
 
-package: .venv/.installed ## the release Lambda zip for real AWS (one for every task): $(CARGO_TARGET_DIR)/lambda/bootstrap/bootstrap.zip
-	PATH="$(CURDIR)/.venv/bin:$$PATH" cargo lambda build --release -p tasks --bin bootstrap --output-format zip \
-		--lambda-dir $(CARGO_TARGET_DIR)/lambda
-	@ls -l $(CARGO_TARGET_DIR)/lambda/*/bootstrap.zip
+# The CPUs `make package` builds the Lambda zip for: x86_64 into $(CARGO_TARGET_DIR)/lambda,
+# arm64 (Graviton; cross-compiled with the zig cargo-lambda brings) into .../lambda-arm64.
+# `make package ARCH=x86_64` builds one. irctl deploy gives the stacks the zip's architecture.
+ARCH ?= x86_64 arm64
+
+package: .venv/.installed ## the release Lambda zip for real AWS (one for every task), per ARCH: $(CARGO_TARGET_DIR)/lambda[-arm64]/bootstrap/bootstrap.zip
+	@for arch in $(ARCH); do \
+		case $$arch in \
+			x86_64) flags=""; dir=lambda ;; \
+			arm64) flags=--arm64; dir=lambda-arm64; \
+				rustup target list --installed | grep -qx aarch64-unknown-linux-gnu || rustup target add aarch64-unknown-linux-gnu ;; \
+			*) echo "package: ARCH=$$arch: build x86_64, arm64 or both"; exit 2 ;; \
+		esac; \
+		PATH="$(CURDIR)/.venv/bin:$$PATH" cargo lambda build --release $$flags -p tasks --bin bootstrap --output-format zip \
+			--lambda-dir $(CARGO_TARGET_DIR)/$$dir; \
+		ls -l $(CARGO_TARGET_DIR)/$$dir/bootstrap/bootstrap.zip; \
+	done
 
 bench: .venv/.installed ## Normalize robustness; synthesis speed against the CDK peer; EC2 containment, settings recovery, IP blocking and custody hashing on the emulator; Lambda cold start and memory
 	cargo build -q --release -p codegen

@@ -52,11 +52,15 @@ def test_each_call_is_logged_with_its_caller_and_times(recording: None, moto_end
     ddb = client(moto_endpoint, "dynamodb", "record-case")
     ec2.describe_vpcs()
     ddb.list_tables()
+    with pytest.raises(ec2.exceptions.ClientError):
+        ec2.describe_network_interface_attribute(NetworkInterfaceId="eni-0000000000000000", Attribute="groupSet")
     logged = calls(moto_endpoint)["Calls"]
-    assert [(c["service"], c["action"], c["app"], c["status"]) for c in logged] == [
-        ("ec2", "DescribeVpcs", "isolate-network", 200),
-        ("dynamodb", "ListTables", "record-case", 200),
+    assert [(c["service"], c["action"], c["app"], c["resource"]) for c in logged] == [
+        ("ec2", "DescribeVpcs", "isolate-network", None),
+        ("dynamodb", "ListTables", "record-case", None),
+        ("ec2", "DescribeNetworkInterfaceAttribute", "isolate-network", "eni-0000000000000000"),
     ]
+    assert [c["status"] for c in logged[:2]] == [200, 200]
     assert logged[0]["start"] <= logged[0]["end"] <= logged[1]["start"] <= logged[1]["end"]
 
 

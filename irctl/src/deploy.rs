@@ -53,6 +53,7 @@ pub async fn run(c: &Clients, prefix: &str, args: Args) -> Result<ExitCode> {
         artifacts.extend(artifact_names(body));
     }
     let zips = package(&args.lambda_dir, &artifacts)?;
+    let architecture = architecture_of(&zips, &args.params)?;
     let prefix_key = artifact_prefix(&zips);
     ensure_bucket(c, &args.artifact_bucket, args.create_bucket).await?;
     upload(c, &args.artifact_bucket, &prefix_key, &zips).await?;
@@ -63,6 +64,11 @@ pub async fn run(c: &Clients, prefix: &str, args: Args) -> Result<ExitCode> {
         params.insert("ArtifactBucket".into(), args.artifact_bucket.clone());
         params.insert("ArtifactPrefix".into(), prefix_key.clone());
         let declared = declared_parameters(body);
+        if let Some(arch) = architecture {
+            if declared.contains(ARCHITECTURE) {
+                params.insert(ARCHITECTURE.into(), arch.to_string());
+            }
+        }
         if declared.contains(STACK_PREFIX) {
             params.insert(STACK_PREFIX.into(), prefix.to_string());
         }
@@ -146,6 +152,66 @@ fn declared_parameters(template: &str) -> BTreeSet<String> {
         .as_object()
         .map(|m| m.keys().cloned().collect())
         .unwrap_or_default()
+}
+
+const ARCHITECTURE: &str = "Architecture";
+
+/// The Lambda architecture the zips' bootstraps are built for, read from their ELF headers
+/// (`e_machine`): the stacks are given it, so that a function never runs a binary of the other
+/// CPU (Lambda would fail every invocation with `Runtime.InvalidEntrypoint`). A
+/// `--param Architecture=` that disagrees is refused; zips of both CPUs at once too.
+fn architecture_of(
+    zips: &BTreeMap<String, Vec<u8>>,
+    params: &[(String, String)],
+) -> Result<Option<&'static str>> {
+    let mut found: Option<(&'static str, &str)> = None;
+    for (name, zip) in zips {
+        let Some(arch) = zip_architecture(zip) else {
+            continue;
+        };
+        match found {
+            Some((other, first)) if other != arch => {
+                return Err(Error::Usage(format!(
+                    "the zips are for two CPUs: {first} is {other}, {name} is {arch}; package them again with one `make package`"
+                )))
+            }
+            _ => found = Some((arch, name)),
+        }
+    }
+    let wanted = params
+        .iter()
+        .rev()
+        .find(|(k, _)| k == ARCHITECTURE)
+        .map(|(_, v)| v.as_str());
+    match (found, wanted) {
+        (Some((arch, name)), Some(w)) if w != arch => Err(Error::Usage(format!(
+            "--param {ARCHITECTURE}={w}, but the bootstrap in {name}.zip is built for {arch}: build it for {w} (`make package ARCH={w}`) and pass its --lambda-dir, or drop the parameter"
+        ))),
+        (found, _) => Ok(found.map(|(arch, _)| arch)),
+    }
+}
+
+/// `x86_64` or `arm64` from the `bootstrap` an artifact zip holds; `None` when it is not an
+/// ELF binary of either.
+fn zip_architecture(zip: &[u8]) -> Option<&'static str> {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).ok()?;
+    let mut file = archive.by_name("bootstrap").ok()?;
+    let mut header = [0u8; 20];
+    file.read_exact(&mut header).ok()?;
+    elf_architecture(&header)
+}
+
+/// ELF `e_machine` (offset 18, little-endian): 62 is x86-64, 183 is AArch64.
+fn elf_architecture(header: &[u8]) -> Option<&'static str> {
+    if header.len() < 20 || &header[..4] != b"\x7fELF" {
+        return None;
+    }
+    match u16::from_le_bytes([header[18], header[19]]) {
+        62 => Some("x86_64"),
+        183 => Some("arm64"),
+        _ => None,
+    }
 }
 
 /// Zips each artifact's binary as `bootstrap` (mode 755), the layout `provided.al2023` expects.
@@ -525,5 +591,50 @@ mod tests {
         assert_eq!(artifact_prefix(&a), artifact_prefix(&a.clone()));
         assert_ne!(artifact_prefix(&a), artifact_prefix(&b));
         assert!(artifact_prefix(&a).starts_with("build-"));
+    }
+
+    /// A zip as `package` writes it, around an ELF header for `machine`.
+    fn zip_of(machine: u16) -> Vec<u8> {
+        let dir = std::env::temp_dir().join(format!("irctl-arch-{machine}-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("bootstrap")).unwrap();
+        let mut elf = vec![0x7f, b'E', b'L', b'F', 2, 1, 1, 0];
+        elf.resize(18, 0);
+        elf.extend(machine.to_le_bytes());
+        elf.resize(64, 0);
+        std::fs::write(dir.join("bootstrap").join("bootstrap"), elf).unwrap();
+        let zips = package(&dir, &BTreeSet::from(["bootstrap".to_string()])).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        zips["bootstrap"].clone()
+    }
+
+    #[test]
+    fn the_stacks_take_the_architecture_the_bootstrap_is_built_for() {
+        let arm = BTreeMap::from([("bootstrap".to_string(), zip_of(183))]);
+        let x86 = BTreeMap::from([("bootstrap".to_string(), zip_of(62))]);
+        assert_eq!(architecture_of(&arm, &[]).unwrap(), Some("arm64"));
+        assert_eq!(architecture_of(&x86, &[]).unwrap(), Some("x86_64"));
+        let asked = |v: &str| vec![(ARCHITECTURE.to_string(), v.to_string())];
+        assert_eq!(
+            architecture_of(&arm, &asked("arm64")).unwrap(),
+            Some("arm64")
+        );
+        let refused = architecture_of(&x86, &asked("arm64"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            refused.contains("built for x86_64") && refused.contains("make package ARCH=arm64"),
+            "{refused}"
+        );
+        // Not an ELF binary of either: nothing to say, the parameter is left as given.
+        let other = BTreeMap::from([("bootstrap".to_string(), zip_of(40))]);
+        assert_eq!(architecture_of(&other, &asked("arm64")).unwrap(), None);
+        let both = BTreeMap::from([
+            ("a".to_string(), zip_of(183)),
+            ("b".to_string(), zip_of(62)),
+        ]);
+        assert!(architecture_of(&both, &[])
+            .unwrap_err()
+            .to_string()
+            .contains("two CPUs"));
     }
 }

@@ -27,7 +27,7 @@ use contract::tasks::custody::{
 use contract::tasks::ec2::{
     AssessInstance, AttachForensics, CaptureVolatileEvidence, DetachFromServices, IsolateNetwork,
     ProtectInstance, RecordCase, RecordPreState, ReleaseInstance, RemoveInstanceProfile,
-    SnapshotVolumes, TagInstance, VerifyIsolation,
+    ReviewRegistrations, SnapshotVolumes, SurveyRegistrations, TagInstance, VerifyIsolation,
 };
 use contract::tasks::ip::{BlockInNacl, BlockInWaf, ExpireBlocks, ScreenAddresses};
 use contract::tasks::settings::{
@@ -247,6 +247,12 @@ lambdas! {
     }
     VerifyIsolation => verify_isolation(aws: ec2::verify::VerifyClients, input) {
         ec2::verify::handle(aws, input).await
+    }
+    SurveyRegistrations => survey_registrations(aws: ec2::survey::SurveyClients, input) {
+        ec2::survey::survey(aws, input).await
+    }
+    ReviewRegistrations => review_registrations(aws: ec2::survey::ReviewClients, input) {
+        ec2::survey::review(aws, input).await
     }
 }
 

@@ -72,6 +72,7 @@ fn step(dry_run: bool) -> InstanceStep {
             forensic_key_arn: String::new(),
         },
         execution: "arn:aws:states:us-east-1:123456789012:execution:m:e".into(),
+        registrations: None,
     }
 }
 

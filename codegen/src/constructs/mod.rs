@@ -21,19 +21,13 @@ pub mod trigger;
 /// Choices made once for every stack.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
-    /// Lambda architecture. `x86_64` because release binaries are built for the build host's
-    /// target (no cross toolchain is fetched); switch to `arm64` with a cross target installed.
-    pub architecture: &'static str,
     /// Prefix of every log group name and the `ir:` tag namespace.
     pub project: &'static str,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings {
-            architecture: "x86_64",
-            project: "aws-ir",
-        }
+        Settings { project: "aws-ir" }
     }
 }
 
@@ -41,6 +35,8 @@ impl Default for Settings {
 pub mod params {
     pub const ARTIFACT_BUCKET: &str = "ArtifactBucket";
     pub const ARTIFACT_PREFIX: &str = "ArtifactPrefix";
+    /// The task Lambdas' CPU (`x86_64` or `arm64`): the zip must hold a bootstrap built for it.
+    pub const ARCHITECTURE: &str = "Architecture";
     pub const DRY_RUN: &str = "DryRun";
     pub const LOG_RETENTION_DAYS: &str = "LogRetentionDays";
     pub const NOTIFICATION_EMAIL: &str = "NotificationEmail";

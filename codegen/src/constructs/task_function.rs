@@ -113,7 +113,7 @@ pub fn add(
                 "Description": task.description,
                 "Runtime": "provided.al2023",
                 "Handler": "bootstrap",
-                "Architectures": [settings.architecture],
+                "Architectures": [ref_(params::ARCHITECTURE)],
                 "MemorySize": task.memory_mb,
                 "Timeout": task.timeout_seconds,
                 // One artifact for every task: the bootstrap serves the task IR_TASK names.

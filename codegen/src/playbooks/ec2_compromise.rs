@@ -1,7 +1,10 @@
 //! EC2 compromise: evidence first, then a containment that really cuts the attacker off,
 //! recorded and reversible (`ec2-release` puts it back).
 //!
-//! Per instance named by the finding (a Map, bounded concurrency):
+//! First, once per case: a **survey** of where its instances are registered for traffic (every
+//! target group of their VPCs and every classic load balancer, read once rather than once per
+//! instance and step; #19). Then, per instance named by the finding (a Map over the survey,
+//! bounded concurrency):
 //! 1. **Assess** live: skip what policy excludes, what is gone, what another execution already
 //!    handles (re-sent findings); ask a responder for protected instances and low severities.
 //! 2. **Before the cut**, in parallel: record the pre-state (if that fails, nothing is changed)
@@ -13,8 +16,10 @@
 //!    revocation.
 //! 4. **Evidence**: tag, snapshot every volume together, attach evidence volumes to the
 //!    forensic instance (waiting for snapshots with `IR.NotReady` retries), forensic interface.
-//! 5. **Verify** live, then each instance ends with a compact status; the case is recorded
-//!    (table + report in the evidence bucket).
+//! 5. **Verify** live, then each instance ends with a compact status. Once per case, a
+//!    **review** reads the registrations again: an instance registered for traffic since its
+//!    steps read them is incomplete. The case is recorded (table + report in the evidence
+//!    bucket).
 //! 6. **Custody**, after containment and never before: every snapshot the case took is read
 //!    back through the EBS direct APIs, range by range in a Distributed Map (a 16 TiB volume is
 //!    hours of reading, far beyond one Lambda), each block checked against AWS's SHA-256; the
@@ -127,6 +132,7 @@ fn step<T: TaskContract>(name: &str) -> Task {
         .with_path("instance_id", "$.instance_id")
         .with_path("policy", "$.policy")
         .with_path("execution", "$.execution")
+        .with_path("registrations", "$.registrations")
 }
 
 /// The same, with the result replacing the state (inside Parallel branches).
@@ -269,6 +275,15 @@ fn per_instance() -> Chain {
         .next(forensics)
         .next(verify);
 
+    // The survey was read before the wait, which can last hours: after it, the steps read
+    // where the instance is registered live.
+    let after_approval = Pass::new("ReadRegistrationsLive")
+        .comment(
+            "The case's survey is older than the approval wait: the steps read registrations live.",
+        )
+        .result(Value::Null)
+        .result_path("$.registrations")
+        .next(Chain::goto("BeforeTheCut"));
     let approval = approval::ask(
         Approval {
             subject: "aws-ir ec2-compromise: approval needed to contain an instance",
@@ -278,12 +293,12 @@ fn per_instance() -> Chain {
             distinct_from: None,
         },
         Choice::new("OnApprovalTimeout")
-            .when(Condition::string_equals("$.policy.on_approval_timeout", "proceed"), Chain::goto("BeforeTheCut"))
+            .when(Condition::string_equals("$.policy.on_approval_timeout", "proceed"), Chain::goto("ReadRegistrationsLive"))
             .otherwise(finish("NotApproved", "not approved in time", json!({"detail": "nobody answered the approval request; policy says skip"}))),
         finish("Dismissed", "dismissed", json!({"detail.$": "States.Format('dismissed by {}: {}', $.results.approval.by, $.results.approval.reason)"})),
         "InstanceFailed",
     )
-    .next(Chain::goto("BeforeTheCut"));
+    .next(after_approval);
 
     let decide = Choice::new("Decide")
         .when(
@@ -424,13 +439,21 @@ fn custody() -> Chain {
 }
 
 pub fn playbook() -> Playbook {
+    let survey = Task::invoke::<SurveyRegistrations>("SurveyRegistrations")
+        .comment("Once per case and VPC: where the instances are registered for traffic (no API finds target groups by target).")
+        .with_path("case", "$.case")
+        .with_path("policy", "$.policy")
+        .result_path("$.results.survey")
+        .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));
+
     let each = MapState::new("EachInstance")
-        .comment("Every instance the finding names, a bounded number at a time.")
-        .items_path("$.case.instances")
+        .comment("Every instance the finding names (in the survey's order, each with its registrations), a bounded number at a time.")
+        .items_path("$.results.survey.instances")
         .item_selector(json!({
             "case.$": "$.case",
             "policy.$": "$.policy",
             "instance_id.$": "$$.Map.Item.Value.instance_id",
+            "registrations.$": "$$.Map.Item.Value.registrations",
             "execution.$": "$$.Execution.Id",
             "results": {},
         }))
@@ -438,6 +461,22 @@ pub fn playbook() -> Playbook {
         .item_processor(per_instance())
         .result_path("$.results.instances")
         .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));
+
+    let review = Task::invoke::<ReviewRegistrations>("ReviewRegistrations")
+        .comment("Once per case and VPC: a contained instance registered for traffic again since its steps read it is incomplete.")
+        .with_path("case", "$.case")
+        .with_path("policy", "$.policy")
+        .with_path("instances", "$.results.instances")
+        .result_path("$.results.instances")
+        // The instances' own verification stands; the notification shows the review's failure.
+        .catch([STATES_ALL], "$.results.review_failed", Chain::goto("RecordCase"))
+        .next(
+            // A state's result is an object; the results are the array inside it.
+            Pass::new("ApplyReview")
+                .comment("The reviewed results replace the Map's.")
+                .input_path("$.results.instances.instances")
+                .result_path("$.results.instances"),
+        );
 
     let record = Task::invoke::<RecordCase>("RecordCase")
         .comment("The case's record (table) and full report (evidence bucket).")
@@ -466,7 +505,12 @@ pub fn playbook() -> Playbook {
                 Condition::is_present("$.case.instances[0]", true),
                 Condition::boolean_equals("$.case.sample", false),
             ]),
-            read_policy().next(each).next(record).next(custody()),
+            read_policy()
+                .next(survey)
+                .next(each)
+                .next(review)
+                .next(record)
+                .next(custody()),
         )
         .otherwise(not_applicable);
 

@@ -10,9 +10,11 @@ critical path. ``patch_call_log`` wraps the same function as ``irmoto.faults``
 server mode) and, only while recording is on, appends one entry per request:
 
     {"service": "ec2", "action": "ModifyNetworkInterfaceAttribute", "app": "isolate-network",
-     "start": 1764418000.123, "end": 1764418000.131, "status": 200}
+     "resource": "eni-0abc", "start": 1764418000.123, "end": 1764418000.131, "status": 200}
 
-``app`` is the ``app/NAME`` token of the User-Agent (None for callers that set none); ``start``
+``resource`` is the request's ``NetworkInterfaceId`` or ``InstanceId`` parameter (query
+protocol, as CloudTrail's ``requestParameters`` carries it), else None: the benchmark times each
+interface's isolation from it. ``app`` is the ``app/NAME`` token of the User-Agent (None for callers that set none); ``start``
 and ``end`` are the emulator's wall clock around the request (seconds since the epoch), so two
 calls overlap exactly when one starts before the other ends. ``action`` is the query
 ``Action``, the JSON ``X-Amz-Target`` operation, or ``METHOD /path`` for REST services.
@@ -54,6 +56,10 @@ def _action(request: Any) -> str:
     return f"{request.method} {request.path}"
 
 
+def _resource(request: Any) -> str | None:
+    return request.values.get("NetworkInterfaceId") or request.values.get("InstanceId")
+
+
 def _app(request: Any) -> str | None:
     for header in ("x-amz-user-agent", "User-Agent"):
         found = _APP.search(request.headers.get(header, ""))
@@ -78,7 +84,7 @@ def patch_call_log() -> None:
             time.sleep(_STATE["latency"])
         end = time.time()
         entry = {"service": getattr(current_app, "service", ""), "action": _action(flask_request),
-                 "app": _app(flask_request), "start": start, "end": end,
+                 "app": _app(flask_request), "resource": _resource(flask_request), "start": start, "end": end,
                  "status": getattr(response, "status_code", None)}
         with _LOCK:
             if _STATE["recording"]:

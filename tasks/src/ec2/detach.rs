@@ -26,7 +26,14 @@ async fn run(aws: &DetachClients, step: InstanceStep) -> Result<Outcome, TaskErr
     check_instance_id(&step.instance_id)?;
     let id = step.instance_id.as_str();
     let live = describe(&aws.ec2, id).await?;
-    let regs = registrations(&aws.autoscaling, &aws.elbv2, &aws.elb, &live).await?;
+    let regs = registrations(
+        &aws.autoscaling,
+        &aws.elbv2,
+        &aws.elb,
+        &live,
+        step.registrations.as_ref(),
+    )
+    .await?;
     let mut out = Outcome::new(step.case.dry_run);
     let act = !step.case.dry_run;
 
@@ -118,7 +125,7 @@ pub async fn restore(
     out: &mut Outcome,
 ) -> Result<(), TaskError> {
     let id = live.instance_id.as_str();
-    let regs = registrations(autoscaling, elbv2, elb, live).await?;
+    let regs = registrations(autoscaling, elbv2, elb, live, None).await?;
     if let Some(group) = &recorded.auto_scaling_group {
         if regs.auto_scaling_group.as_deref() != Some(group.as_str()) {
             out.act(
@@ -220,7 +227,7 @@ mod tests {
         let step = crate::ec2::fake::step(INSTANCE, false);
         let live = describe(&w.ec2(), INSTANCE).await.unwrap();
         let (autoscaling, elbv2, elb) = (w.autoscaling(), w.elbv2(), w.elb());
-        let before = registrations(&autoscaling, &elbv2, &elb, &live)
+        let before = registrations(&autoscaling, &elbv2, &elb, &live, None)
             .await
             .unwrap();
         let recorded = w.record(INSTANCE).await;
@@ -233,7 +240,7 @@ mod tests {
                 format!("elasticloadbalancing:DeregisterInstancesFromLoadBalancer {CLASSIC}"),
             ]
         );
-        let detached = registrations(&autoscaling, &elbv2, &elb, &live)
+        let detached = registrations(&autoscaling, &elbv2, &elb, &live, None)
             .await
             .unwrap();
         assert_eq!(detached, Default::default());
@@ -250,7 +257,7 @@ mod tests {
                 format!("elasticloadbalancing:RegisterInstancesWithLoadBalancer {CLASSIC}"),
             ]
         );
-        let after = registrations(&autoscaling, &elbv2, &elb, &live)
+        let after = registrations(&autoscaling, &elbv2, &elb, &live, None)
             .await
             .unwrap();
         assert_eq!(after, before);

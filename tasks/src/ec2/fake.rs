@@ -188,6 +188,7 @@ pub fn step(instance: &str, dry_run: bool) -> InstanceStep {
             forensic_key_arn: String::new(),
         },
         execution: "arn:aws:states:us-east-1:123456789012:execution:m:e".into(),
+        registrations: None,
     }
 }
 
@@ -290,6 +291,7 @@ impl World {
                 kms: self.kms(),
             },
             &live,
+            None,
             "recording execution",
             "2026-11-29T10:00:00Z",
         )
@@ -306,7 +308,10 @@ impl World {
                 mock!(aws_sdk_ec2::Client::describe_instances).then_compute_output(move |r| {
                     let s = w.snapshot();
                     let mut out = describe_instances::DescribeInstancesOutput::builder();
-                    if r.instance_ids().iter().any(|i| i == INSTANCE) {
+                    let by_filter = r.filters().iter().any(|f| {
+                        f.name() == Some("instance-id") && f.values().iter().any(|v| v == INSTANCE)
+                    });
+                    if by_filter || r.instance_ids().iter().any(|i| i == INSTANCE) {
                         out = out
                             .reservations(Reservation::builder().instances(instance(&s)).build());
                     }

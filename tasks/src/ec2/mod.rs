@@ -21,6 +21,7 @@ pub mod protect;
 pub mod record;
 pub mod release;
 pub mod snapshot;
+pub mod survey;
 pub mod tag;
 pub mod verify;
 

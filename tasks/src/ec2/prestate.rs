@@ -1,16 +1,16 @@
 //! Record the pre-state: everything the playbook may change, before the first change.
 //!
 //! Discovery is shared with detach and verify ([`registrations`]): which Auto Scaling group,
-//! target groups (with ports) and classic load balancers hold the instance. AWS has no "where
-//! is this instance registered" call, so target groups of the instance's VPC and classic load
-//! balancers are listed and read.
+//! target groups (with ports) and classic load balancers hold the instance; the last two from
+//! the case's survey when there is one (see [`super::survey`]).
 
-use super::{describe, filter, Live};
+use super::{describe, filter, survey, Live};
 use crate::aws::clients;
 use crate::cases;
 use crate::error::TaskError;
 use aws_sdk_ec2::types::InstanceAttributeName;
 use contract::tasks::ec2::*;
+use std::collections::BTreeMap;
 
 /// Where the instance is registered for traffic.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -20,26 +20,39 @@ pub struct Registrations {
     pub classic_load_balancers: Vec<String>,
 }
 
+/// Where `live` is registered: its Auto Scaling group (by instance id, always live), and its
+/// target groups and classic load balancers from the case's survey when the step has one
+/// (`surveyed`), else read live ([`survey::traffic`]).
 pub async fn registrations(
     autoscaling: &aws_sdk_autoscaling::Client,
     elbv2: &aws_sdk_elasticloadbalancingv2::Client,
     elb: &aws_sdk_elasticloadbalancing::Client,
     live: &Live,
+    surveyed: Option<&TrafficRegistrations>,
 ) -> Result<Registrations, TaskError> {
     let id = live.instance_id.as_str();
-    let (asg, tgs, clbs) = tokio::join!(
-        auto_scaling_group(autoscaling, id),
-        target_groups(elbv2, live),
-        classic_load_balancers(elb, id)
-    );
+    let traffic = async {
+        match surveyed {
+            Some(s) => Ok(s.clone()),
+            None => {
+                let one = BTreeMap::from([(live.instance_id.clone(), live.vpc_id.clone())]);
+                Ok(survey::traffic(elbv2, elb, &one)
+                    .await?
+                    .remove(id)
+                    .unwrap_or_default())
+            }
+        }
+    };
+    let (asg, traffic) = tokio::join!(auto_scaling_group(autoscaling, id), traffic);
+    let traffic: TrafficRegistrations = traffic?;
     Ok(Registrations {
         auto_scaling_group: asg?,
-        target_groups: tgs?,
-        classic_load_balancers: clbs?,
+        target_groups: traffic.target_groups,
+        classic_load_balancers: traffic.classic_load_balancers,
     })
 }
 
-async fn auto_scaling_group(
+pub async fn auto_scaling_group(
     autoscaling: &aws_sdk_autoscaling::Client,
     id: &str,
 ) -> Result<Option<String>, TaskError> {
@@ -54,94 +67,6 @@ async fn auto_scaling_group(
         .first()
         .and_then(|i| i.auto_scaling_group_name())
         .map(String::from))
-}
-
-/// DescribeTargetHealth calls in flight at once: an account can have hundreds of target groups
-/// in a VPC, and ELB throttles a burst (its API rate is per account and region).
-const TARGET_HEALTH_CONCURRENCY: usize = 8;
-
-/// Every target-group registration of the instance, with its port. No API finds groups by
-/// target, so each group in the instance's VPC is read, several at a time.
-async fn target_groups(
-    elbv2: &aws_sdk_elasticloadbalancingv2::Client,
-    live: &Live,
-) -> Result<Vec<TargetRegistration>, TaskError> {
-    let mut arns = Vec::new();
-    let mut pages = elbv2.describe_target_groups().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| TaskError::from_sdk(e, "list target groups"))?;
-        arns.extend(
-            page.target_groups()
-                .iter()
-                .filter(|tg| tg.vpc_id() == Some(live.vpc_id.as_str()))
-                .filter_map(|tg| tg.target_group_arn().map(String::from)),
-        );
-    }
-    let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(TARGET_HEALTH_CONCURRENCY));
-    let mut reads = tokio::task::JoinSet::new();
-    for (index, arn) in arns.into_iter().enumerate() {
-        let (elbv2, permits, instance) = (elbv2.clone(), permits.clone(), live.instance_id.clone());
-        reads.spawn(async move {
-            let _permit = permits.acquire_owned().await;
-            let health = elbv2
-                .describe_target_health()
-                .target_group_arn(&arn)
-                .send()
-                .await
-                .map_err(|e| TaskError::from_sdk(e, &format!("read the targets of {arn}")))?;
-            let found: Vec<TargetRegistration> = health
-                .target_health_descriptions()
-                .iter()
-                // A draining target is already being deregistered. An `unused` one is still
-                // registered (its group may simply have no load balancer yet), so it is
-                // recorded and detached like any other.
-                .filter(|d| {
-                    d.target_health()
-                        .and_then(|h| h.state())
-                        .map(|s| s.as_str())
-                        != Some("draining")
-                })
-                .filter_map(|d| d.target())
-                .filter(|t| t.id() == Some(instance.as_str()))
-                .map(|t| TargetRegistration {
-                    target_group_arn: arn.clone(),
-                    port: t.port(),
-                    availability_zone: t.availability_zone().map(String::from),
-                })
-                .collect();
-            Ok::<_, TaskError>((index, found))
-        });
-    }
-    let mut found = Vec::new();
-    while let Some(done) = reads.join_next().await {
-        let read = done.map_err(|e| {
-            TaskError::new(
-                contract::ErrorName::Transient,
-                format!("a target group read did not finish: {e}"),
-            )
-        })?;
-        found.push(read?);
-    }
-    // In the order the groups were listed, so the record is stable.
-    found.sort_by_key(|(index, _)| *index);
-    Ok(found.into_iter().flat_map(|(_, f)| f).collect())
-}
-
-async fn classic_load_balancers(
-    elb: &aws_sdk_elasticloadbalancing::Client,
-    id: &str,
-) -> Result<Vec<String>, TaskError> {
-    let mut out = Vec::new();
-    let mut pages = elb.describe_load_balancers().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| TaskError::from_sdk(e, "list classic load balancers"))?;
-        for lb in page.load_balancer_descriptions() {
-            if lb.instances().iter().any(|i| i.instance_id() == Some(id)) {
-                out.extend(lb.load_balancer_name().map(String::from));
-            }
-        }
-    }
-    Ok(out)
 }
 
 /// The profile association, if the instance has one.
@@ -185,6 +110,7 @@ clients! {
 pub async fn gather(
     aws: &PreStateClients,
     live: &Live,
+    surveyed: Option<&TrafficRegistrations>,
     execution: &str,
     now: &str,
 ) -> Result<PreState, TaskError> {
@@ -211,7 +137,7 @@ pub async fn gather(
         shutdown,
         addresses,
         profile_association(&aws.ec2, id),
-        registrations(&aws.autoscaling, &aws.elbv2, &aws.elb, live)
+        registrations(&aws.autoscaling, &aws.elbv2, &aws.elb, live, surveyed)
     );
     let termination = termination
         .map_err(|e| TaskError::from_sdk(e, &format!("read the termination protection of {id}")))?;
@@ -293,7 +219,14 @@ pub async fn handle(
         )
         .await?,
     );
-    let fresh = gather(aws, &live, &step.execution, now).await?;
+    let fresh = gather(
+        aws,
+        &live,
+        step.registrations.as_ref(),
+        &step.execution,
+        now,
+    )
+    .await?;
     let (kept, status) = if step.case.dry_run {
         (fresh, "planned")
     } else {

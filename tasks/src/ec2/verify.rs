@@ -1,8 +1,8 @@
 //! Verify: re-read everything and check that isolation holds, so the record says what is true
 //! now, not what was attempted.
 
-use super::prestate::{profile_association, registrations};
-use super::{check_instance_id, describe};
+use super::prestate::{auto_scaling_group, profile_association, registrations, Registrations};
+use super::{check_instance_id, describe, survey};
 use crate::aws::clients;
 use crate::cases;
 use crate::error::TaskError;
@@ -49,8 +49,27 @@ pub async fn handle(aws: &VerifyClients, step: InstanceStep) -> Result<Verificat
             .map(|g| g.ip_permissions().len() + g.ip_permissions_egress().len()),
         None => None,
     };
+    // With a survey, only where it found the instance is read again here (the case's review
+    // reads every target group of the VPC once, after all instances); without one, all of it.
+    let regs = async {
+        match &step.registrations {
+            Some(surveyed) => {
+                let (asg, still) = tokio::join!(
+                    auto_scaling_group(&aws.autoscaling, id),
+                    survey::still_registered(&aws.elbv2, &aws.elb, id, surveyed)
+                );
+                let still = still?;
+                Ok(Registrations {
+                    auto_scaling_group: asg?,
+                    target_groups: still.target_groups,
+                    classic_load_balancers: still.classic_load_balancers,
+                })
+            }
+            None => registrations(&aws.autoscaling, &aws.elbv2, &aws.elb, &live, None).await,
+        }
+    };
     let (regs, profile, termination) = tokio::join!(
-        registrations(&aws.autoscaling, &aws.elbv2, &aws.elb, &live),
+        regs,
         profile_association(&aws.ec2, id),
         aws.ec2
             .describe_instance_attribute()

@@ -114,6 +114,19 @@ pub struct InstanceStep {
     pub policy: Ec2Policy,
     /// The execution running the step (`$$.Execution.Id`): claims and records name it.
     pub execution: String,
+    /// Where the case's survey ([`SurveyRegistrations`]) found the instance registered for
+    /// traffic, read once per case and VPC just before the instances' steps; `None` (no survey,
+    /// or one made before an approval wait) means each step reads it live.
+    #[serde(default)]
+    pub registrations: Option<TrafficRegistrations>,
+}
+
+/// Where an instance is registered to receive traffic: target groups (with ports) and classic
+/// load balancers. (Its Auto Scaling group is read by instance id, so always live.)
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct TrafficRegistrations {
+    pub target_groups: Vec<TargetRegistration>,
+    pub classic_load_balancers: Vec<String>,
 }
 
 /// Everything the playbook may change, recorded before the first change so that release can
@@ -640,6 +653,113 @@ impl Task for ReleaseInstance {
         let mut e = MUTATE_ERRORS.to_vec();
         e.push(ErrorName::RecordTampered);
         e
+    }
+}
+
+/// The read-only permissions of a survey of where instances are registered for traffic: no
+/// API finds target groups by target, so every target group of the VPC is read.
+fn survey_permissions() -> Vec<Permission> {
+    vec![
+        describe_ec2(),
+        Permission::new(
+            "DescribeLoadBalancing",
+            &[
+                "elasticloadbalancing:DescribeTargetGroups",
+                "elasticloadbalancing:DescribeTargetHealth",
+                "elasticloadbalancing:DescribeLoadBalancers",
+            ],
+            Scope::Unscoped {
+                reason: "Describe* actions do not support resource-level permissions.",
+            },
+        ),
+    ]
+}
+
+/// Once per case, before the instances' steps: where each of the case's instances is registered
+/// for traffic, from one read of its VPC's target groups and of the classic load balancers, so
+/// that the steps of 50 instances do not each read every target group of the VPC (#19).
+pub struct SurveyRegistrations;
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct SurveyInput {
+    pub case: Case,
+    pub policy: Ec2Policy,
+}
+
+/// One entry per instance of the case, in the case's order (the instances' Map iterates it).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Survey {
+    pub instances: Vec<SurveyedInstance>,
+    /// What the survey could not read, and so left to each step to read live.
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SurveyedInstance {
+    pub instance_id: String,
+    /// `None`: not surveyed (the instance was not found, or a read failed); its steps read live.
+    pub registrations: Option<TrafficRegistrations>,
+}
+
+impl Task for SurveyRegistrations {
+    const NAME: &'static str = "survey-registrations";
+    const TITLE: &'static str = "SurveyRegistrations";
+    const DESCRIPTION: &'static str = "Reads once per case and VPC where the case's instances are registered for traffic (target groups, classic load balancers).";
+    const TIMEOUT_SECONDS: u32 = 120;
+    type Input = SurveyInput;
+    type Output = Survey;
+    fn permissions() -> Vec<Permission> {
+        survey_permissions()
+    }
+    fn errors() -> Vec<ErrorName> {
+        vec![
+            ErrorName::InvalidEvent,
+            ErrorName::Throttled,
+            ErrorName::Transient,
+            ErrorName::AccessDenied,
+        ]
+    }
+}
+
+/// Once per case, after the instances' steps: the survey again. An instance called contained
+/// that is registered for traffic again (somebody registered it since its steps read it) is
+/// `incomplete`, in the results and in the case table.
+pub struct ReviewRegistrations;
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ReviewInput {
+    pub case: Case,
+    pub policy: Ec2Policy,
+    /// The instances' results, as the Map returned them.
+    pub instances: Vec<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Reviewed {
+    /// The instances' results, with those registered again marked `incomplete`.
+    pub instances: Vec<serde_json::Value>,
+}
+
+impl Task for ReviewRegistrations {
+    const NAME: &'static str = "review-registrations";
+    const TITLE: &'static str = "ReviewRegistrations";
+    const DESCRIPTION: &'static str = "Reads once per case and VPC whether a contained instance is registered for traffic again, and marks it incomplete.";
+    const TIMEOUT_SECONDS: u32 = 120;
+    type Input = ReviewInput;
+    type Output = Reviewed;
+    fn permissions() -> Vec<Permission> {
+        let mut permissions = survey_permissions();
+        permissions.push(case_table(&["dynamodb:UpdateItem"]));
+        permissions.push(key_for_table());
+        permissions
+    }
+    fn errors() -> Vec<ErrorName> {
+        vec![
+            ErrorName::InvalidEvent,
+            ErrorName::Throttled,
+            ErrorName::Transient,
+            ErrorName::AccessDenied,
+        ]
     }
 }
 
