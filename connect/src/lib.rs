@@ -8,6 +8,9 @@
 //! whose only way out is a proxy, or a responder on a corporate network, needs them.
 
 pub mod proof;
+pub mod ready;
+
+pub use ready::preconnect;
 
 pub use aws_config::SdkConfig;
 
@@ -22,22 +25,10 @@ pub async fn sdk_config(app_name: Option<String>) -> aws_config::SdkConfig {
     }
 }
 
-/// The SDK's default HTTP client (rustls with aws-lc), with the proxy the environment names.
-/// (The emulator relies on it too: S3 Control puts the account id in the host name, and a
-/// proxy is how those names reach the emulator without touching the host's DNS.)
+/// The SDK's default HTTP client (rustls with aws-lc), with the proxy the environment names,
+/// one per process, whose connections [`preconnect`] can open ahead of the first request (see
+/// [`ready`]). (The emulator relies on the proxy too: S3 Control puts the account id in the host
+/// name, and a proxy is how those names reach the emulator without touching the host's DNS.)
 pub fn http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
-    use aws_smithy_http_client::{proxy::ProxyConfig, tls, Builder, Connector};
-    Builder::new().build_with_connector_fn(|settings, components| {
-        let mut c = Connector::builder().proxy_config(ProxyConfig::from_env());
-        if let Some(s) = settings {
-            c = c.connector_settings(s.clone());
-        }
-        if let Some(sleep) = components.and_then(|rc| rc.sleep_impl()) {
-            c = c.sleep_impl(sleep);
-        }
-        c.tls_provider(tls::Provider::Rustls(
-            tls::rustls_provider::CryptoMode::AwsLc,
-        ))
-        .build()
-    })
+    ready::shared()
 }

@@ -20,36 +20,85 @@ pub trait Client: Sized {
     /// The IAM service prefix (`ec2`, `states`, `elasticloadbalancing`, ...).
     const SERVICE: &'static str;
     fn build(config: &SdkConfig) -> Self;
+    /// The base URL its requests go to, resolved by the service's own endpoint rules (Region,
+    /// partition, FIPS, dual-stack, `AWS_ENDPOINT_URL`), for `connect::preconnect`; `None` when
+    /// it depends on the request (S3 Control puts the account in the host name).
+    fn endpoint(config: &SdkConfig) -> Option<String>;
+}
+
+/// The endpoint a crate's default rules give for `config`, without any request's parameters.
+macro_rules! endpoint_of {
+    ($krate:ident, $config:expr $(, $set:ident($value:expr))*) => {{
+        use $krate::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
+        let config: &SdkConfig = $config;
+        let params = Params::builder()
+            .set_region(config.region().map(|r| r.to_string()))
+            .set_use_fips(config.use_fips())
+            .set_use_dual_stack(config.use_dual_stack())
+            .set_endpoint(config.endpoint_url().map(String::from))
+            $(.$set($value))*
+            .build()
+            .ok()?;
+        // The default rules answer at once (no I/O): the future is ready when made.
+        let resolver = DefaultResolver::new();
+        let endpoint = $crate::aws::futures_ready(resolver.resolve_endpoint(&params))?.ok()?;
+        Some(endpoint.url().to_string())
+    }};
+}
+
+/// The output of a future that is ready when first polled (an endpoint resolution without
+/// I/O); `None` if it is not.
+pub(crate) fn futures_ready<F: std::future::IntoFuture>(f: F) -> Option<F::Output> {
+    use std::future::Future;
+    let mut f = std::pin::pin!(f.into_future());
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match f.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(out) => Some(out),
+        std::task::Poll::Pending => None,
+    }
 }
 
 macro_rules! client {
-    ($($client:ty => $service:literal,)*) => {$(
-        impl Client for $client {
+    ($($krate:ident => $service:literal,)*) => {$(
+        impl Client for $krate::Client {
             const SERVICE: &'static str = $service;
             fn build(config: &SdkConfig) -> Self {
-                <$client>::new(config)
+                $krate::Client::new(config)
+            }
+            fn endpoint(config: &SdkConfig) -> Option<String> {
+                endpoint_of!($krate, config)
             }
         }
     )*};
 }
 
 client! {
-    aws_sdk_autoscaling::Client => "autoscaling",
-    aws_sdk_cloudtrail::Client => "cloudtrail",
-    aws_sdk_config::Client => "config",
-    aws_sdk_dynamodb::Client => "dynamodb",
-    aws_sdk_ec2::Client => "ec2",
-    aws_sdk_elasticloadbalancing::Client => "elasticloadbalancing",
-    aws_sdk_elasticloadbalancingv2::Client => "elasticloadbalancing",
-    aws_sdk_iam::Client => "iam",
-    aws_sdk_kms::Client => "kms",
-    aws_sdk_s3control::Client => "s3",
-    aws_sdk_securityhub::Client => "securityhub",
-    aws_sdk_sfn::Client => "states",
-    aws_sdk_sns::Client => "sns",
-    aws_sdk_ssm::Client => "ssm",
-    aws_sdk_sts::Client => "sts",
-    aws_sdk_wafv2::Client => "wafv2",
+    aws_sdk_autoscaling => "autoscaling",
+    aws_sdk_cloudtrail => "cloudtrail",
+    aws_sdk_config => "config",
+    aws_sdk_dynamodb => "dynamodb",
+    aws_sdk_ec2 => "ec2",
+    aws_sdk_elasticloadbalancing => "elasticloadbalancing",
+    aws_sdk_elasticloadbalancingv2 => "elasticloadbalancing",
+    aws_sdk_iam => "iam",
+    aws_sdk_kms => "kms",
+    aws_sdk_securityhub => "securityhub",
+    aws_sdk_sfn => "states",
+    aws_sdk_sns => "sns",
+    aws_sdk_ssm => "ssm",
+    aws_sdk_sts => "sts",
+    aws_sdk_wafv2 => "wafv2",
+}
+
+/// S3 Control's host names carry the account id of each request: nothing to open ahead.
+impl Client for aws_sdk_s3control::Client {
+    const SERVICE: &'static str = "s3";
+    fn build(config: &SdkConfig) -> Self {
+        aws_sdk_s3control::Client::new(config)
+    }
+    fn endpoint(_: &SdkConfig) -> Option<String> {
+        None
+    }
 }
 
 /// S3 with path-style addressing (`endpoint/bucket/key`), which works with every endpoint, the
@@ -74,12 +123,19 @@ impl Client for aws_sdk_ebs::Client {
                 .build(),
         )
     }
+    fn endpoint(config: &SdkConfig) -> Option<String> {
+        endpoint_of!(aws_sdk_ebs, config)
+    }
 }
 
 impl Client for aws_sdk_s3::Client {
     const SERVICE: &'static str = "s3";
     fn build(config: &SdkConfig) -> Self {
         s3(config)
+    }
+    /// Path-style, as [`s3`] addresses: the Region's endpoint, whatever the bucket.
+    fn endpoint(config: &SdkConfig) -> Option<String> {
+        endpoint_of!(aws_sdk_s3, config, set_force_path_style(Some(true)))
     }
 }
 
@@ -91,6 +147,10 @@ impl Client for SdkConfig {
     fn build(config: &SdkConfig) -> Self {
         config.clone()
     }
+    /// A presigned URL is handed on, not sent: no connection of ours.
+    fn endpoint(_: &SdkConfig) -> Option<String> {
+        None
+    }
 }
 
 /// What one Lambda builds: nothing, one client, two or three clients, or a step's clients
@@ -99,17 +159,36 @@ pub trait Clients: Sized {
     /// The IAM service prefixes of the clients, in the order they are declared.
     const SERVICES: &'static [&'static str];
     fn build(config: &SdkConfig) -> Self;
+    /// The endpoints the clients send to, each once (see [`Client::endpoint`]).
+    fn endpoints(config: &SdkConfig) -> Vec<String>;
+}
+
+/// Each endpoint once, in order.
+pub fn distinct(endpoints: impl IntoIterator<Item = Option<String>>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for e in endpoints.into_iter().flatten() {
+        if !out.contains(&e) {
+            out.push(e);
+        }
+    }
+    out
 }
 
 impl Clients for () {
     const SERVICES: &'static [&'static str] = &[];
     fn build(_: &SdkConfig) -> Self {}
+    fn endpoints(_: &SdkConfig) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 impl<A: Client> Clients for A {
     const SERVICES: &'static [&'static str] = &[A::SERVICE];
     fn build(config: &SdkConfig) -> Self {
         A::build(config)
+    }
+    fn endpoints(config: &SdkConfig) -> Vec<String> {
+        distinct([A::endpoint(config)])
     }
 }
 
@@ -118,12 +197,22 @@ impl<A: Client, B: Client> Clients for (A, B) {
     fn build(config: &SdkConfig) -> Self {
         (A::build(config), B::build(config))
     }
+    fn endpoints(config: &SdkConfig) -> Vec<String> {
+        distinct([A::endpoint(config), B::endpoint(config)])
+    }
 }
 
 impl<A: Client, B: Client, C: Client> Clients for (A, B, C) {
     const SERVICES: &'static [&'static str] = &[A::SERVICE, B::SERVICE, C::SERVICE];
     fn build(config: &SdkConfig) -> Self {
         (A::build(config), B::build(config), C::build(config))
+    }
+    fn endpoints(config: &SdkConfig) -> Vec<String> {
+        distinct([
+            A::endpoint(config),
+            B::endpoint(config),
+            C::endpoint(config),
+        ])
     }
 }
 
@@ -145,7 +234,119 @@ macro_rules! clients {
                     $($field: <$client as $crate::aws::Client>::build(config),)*
                 }
             }
+            fn endpoints(config: &aws_config::SdkConfig) -> Vec<String> {
+                $crate::aws::distinct([
+                    $(<$client as $crate::aws::Client>::endpoint(config),)*
+                ])
+            }
         }
     };
 }
 pub(crate) use clients;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// An HTTP/1.1 server on a local port that counts the connections it accepts and answers
+    /// every request, keeping the connection open: `HEAD` with no body, anything else with an
+    /// empty SNS `ListTopics` answer.
+    async fn counting_server() -> (String, Arc<AtomicUsize>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let count = accepted.clone();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                count.fetch_add(1, Ordering::SeqCst);
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 65536];
+                    loop {
+                        let n = match socket.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => n,
+                        };
+                        let request = String::from_utf8_lossy(&buf[..n]);
+                        let body = if request.starts_with("HEAD") {
+                            ""
+                        } else {
+                            "<ListTopicsResponse><ListTopicsResult><Topics/></ListTopicsResult></ListTopicsResponse>"
+                        };
+                        let head = format!("HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n", body.len());
+                        let answer = if request.starts_with("HEAD") {
+                            head.clone()
+                        } else {
+                            format!("{head}{body}")
+                        };
+                        if socket.write_all(answer.as_bytes()).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        (url, accepted)
+    }
+
+    async fn config(url: &str) -> SdkConfig {
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .http_client(connect::http_client())
+            .endpoint_url(url)
+            .region(aws_config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_sns::config::Credentials::new(
+                "AKIDTEST", "secret", None, None, "test",
+            ))
+            .load()
+            .await
+    }
+
+    /// The connection opened ahead is the one the first request takes: the server sees one
+    /// connection, opened before the request.
+    #[tokio::test]
+    async fn the_first_request_takes_the_connection_opened_ahead() {
+        let (url, accepted) = counting_server().await;
+        let config = config(&url).await;
+        let endpoints = <aws_sdk_sns::Client as Clients>::endpoints(&config);
+        assert_eq!(endpoints, vec![url.clone()]);
+        assert_eq!(connect::preconnect(&config, &endpoints).await, 1);
+        assert_eq!(accepted.load(Ordering::SeqCst), 1);
+        let sns = aws_sdk_sns::Client::new(&config);
+        sns.list_topics().send().await.unwrap();
+        sns.list_topics().send().await.unwrap();
+        assert_eq!(
+            accepted.load(Ordering::SeqCst),
+            1,
+            "the request opened a connection of its own"
+        );
+    }
+
+    /// Without an endpoint override, each client's endpoint comes from its service's rules; a
+    /// step's clients open each endpoint once.
+    #[tokio::test]
+    async fn endpoints_follow_the_services_rules() {
+        let config = SdkConfig::builder()
+            .region(aws_config::Region::new("eu-west-1"))
+            .build();
+        assert_eq!(
+            <(aws_sdk_ec2::Client, aws_sdk_s3::Client, aws_sdk_iam::Client) as Clients>::endpoints(
+                &config
+            ),
+            vec![
+                "https://ec2.eu-west-1.amazonaws.com".to_string(),
+                "https://s3.eu-west-1.amazonaws.com".to_string(),
+                "https://iam.amazonaws.com".to_string(),
+            ]
+        );
+        assert_eq!(
+            <(
+                aws_sdk_elasticloadbalancing::Client,
+                aws_sdk_elasticloadbalancingv2::Client
+            ) as Clients>::endpoints(&config),
+            vec!["https://elasticloadbalancing.eu-west-1.amazonaws.com".to_string()]
+        );
+        assert!(<aws_sdk_s3control::Client as Client>::endpoint(&config).is_none());
+    }
+}

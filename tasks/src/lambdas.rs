@@ -256,14 +256,29 @@ lambdas! {
     }
 }
 
+/// How long a Lambda's start waits for its connections (#19): about one TLS handshake in the
+/// Region, with room to spare; an endpoint slower than that is left to the first request.
+const PRECONNECT_BUDGET: Duration = Duration::from_millis(300);
+
 /// The clients task `T`'s handler takes, built from the one SDK configuration
-/// ([`crate::aws_config`]). Building a client makes no call.
+/// ([`crate::aws_config`]), with a connection open to each service endpoint they send to, so
+/// that the first event does not pay for TLS and TCP (`connect::ready`). Building a client makes
+/// no call; opening a connection sends `HEAD /`, which names no operation and carries no
+/// credentials. `IR_PRECONNECT=0` leaves the connections to the first request (the cold-start
+/// bench compares the two).
 async fn clients<T: Entry>() -> T::Clients {
     if <T::Clients as Clients>::SERVICES.is_empty() {
         // No AWS client (normalize): no configuration to read either.
         return <T::Clients as Clients>::build(&aws_config::SdkConfig::builder().build());
     }
-    <T::Clients as Clients>::build(&crate::aws_config().await)
+    let config = crate::aws_config().await;
+    let clients = <T::Clients as Clients>::build(&config);
+    if std::env::var("IR_PRECONNECT").as_deref() != Ok("0") {
+        let endpoints = <T::Clients as Clients>::endpoints(&config);
+        let _ =
+            tokio::time::timeout(PRECONNECT_BUDGET, connect::preconnect(&config, &endpoints)).await;
+    }
+    clients
 }
 
 #[cfg(test)]
