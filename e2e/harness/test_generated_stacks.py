@@ -271,7 +271,8 @@ def read_lambda(d: Deployment, physical: str, props: dict[str, Any]) -> None:
     assert config["FunctionName"] == physical
     for key in ("Runtime", "Handler", "MemorySize", "Timeout", "Architectures"):
         if key in props:
-            assert config[key] == props[key], (key, config[key])
+            want = [d.resolve(v) for v in props[key]] if isinstance(props[key], list) else d.resolve(props[key])
+            assert config[key] == want, (key, config[key])
     assert config.get("Environment", {}).get("Variables", {}) == (props.get("Environment") or {}).get("Variables", {})
     if "TracingConfig" in props:
         assert config["TracingConfig"]["Mode"] == props["TracingConfig"]["Mode"]
