@@ -656,6 +656,15 @@ impl Task for ReleaseInstance {
     }
 }
 
+/// What a survey or review can fail with (a read that fails inside the survey is a note, not
+/// an error).
+const SURVEY_ERRORS: [ErrorName; 4] = [
+    ErrorName::InvalidEvent,
+    ErrorName::Throttled,
+    ErrorName::Transient,
+    ErrorName::AccessDenied,
+];
+
 /// The read-only permissions of a survey of where instances are registered for traffic: no
 /// API finds target groups by target, so every target group of the VPC is read.
 fn survey_permissions() -> Vec<Permission> {
@@ -712,12 +721,7 @@ impl Task for SurveyRegistrations {
         survey_permissions()
     }
     fn errors() -> Vec<ErrorName> {
-        vec![
-            ErrorName::InvalidEvent,
-            ErrorName::Throttled,
-            ErrorName::Transient,
-            ErrorName::AccessDenied,
-        ]
+        SURVEY_ERRORS.to_vec()
     }
 }
 
@@ -754,12 +758,7 @@ impl Task for ReviewRegistrations {
         permissions
     }
     fn errors() -> Vec<ErrorName> {
-        vec![
-            ErrorName::InvalidEvent,
-            ErrorName::Throttled,
-            ErrorName::Transient,
-            ErrorName::AccessDenied,
-        ]
+        SURVEY_ERRORS.to_vec()
     }
 }
 
