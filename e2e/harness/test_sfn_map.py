@@ -54,3 +54,38 @@ def test_failures_within_the_threshold_are_tolerated(aws: Any, uid: str) -> None
     out = run(aws, machine(aws, f"map-lenient-{uid}", {"ToleratedFailureCount": 1}))
     assert "error" not in out, out
     assert len(out["done"]) == 3
+
+
+def loop(aws: Any, name: str) -> str:
+    """Counts to `$.to`, four history events a turn (a Pass and a Choice, entered and exited),
+    and a Catch that would take any error a state raised."""
+    definition = {
+        "StartAt": "Count",
+        "States": {
+            "Count": {"Type": "Pass", "Parameters": {"n.$": "States.MathAdd($.n, 1)", "to.$": "$.to"},
+                      "Next": "Again"},
+            "Again": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericLessThanPath": "$.to", "Next": "Count"}],
+                      "Default": "Done"},
+            "Done": {"Type": "Succeed"},
+        },
+    }
+    return aws("stepfunctions").create_state_machine(name=name, definition=json.dumps(definition), roleArn=ROLE)[
+        "stateMachineArn"
+    ]
+
+
+def test_an_execution_stops_at_25000_history_events(aws: Any, uid: str) -> None:
+    sfn = aws("stepfunctions")
+    arn = loop(aws, f"history-limit-{uid}")
+    started = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"n": 0, "to": 10_000}))
+    done = wait_for(execution_finished(sfn, started["executionArn"]), what="the execution", timeout=240)
+    assert done["status"] == "FAILED", done
+    assert done["error"] == "States.Runtime"
+    assert done["cause"] == "The execution reached the maximum number of history events (25000)."
+    last = sfn.get_execution_history(executionArn=started["executionArn"], reverseOrder=True, maxResults=2)["events"]
+    assert [e["id"] for e in last] == [25000, 24999]
+    assert last[0]["type"] == "ExecutionFailed"
+    assert last[0]["executionFailedEventDetails"]["error"] == "States.Runtime"
+    # Below the limit nothing changes.
+    small = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"n": 0, "to": 10}))
+    assert wait_for(execution_finished(sfn, small["executionArn"]), what="the execution")["status"] == "SUCCEEDED"
