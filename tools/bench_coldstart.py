@@ -161,12 +161,17 @@ def _cold_start(server: ThreadingHTTPServer, command: list[str], env: dict[str, 
                                f"({inv.outcome or 'nothing'}); it said: {said}")
         peak = peak_kib(process.pid) / 1024
     finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait()
-        if process.stderr and not process.stderr.closed:
-            process.stderr.close()
+        stop(process)
     return (inv.first_next - begin) * 1000, (inv.answered - begin) * 1000, peak, inv.outcome
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Ends a started task process, whether or not it answered."""
+    if process.poll() is None:
+        process.kill()
+    process.wait()
+    if process.stderr and not process.stderr.closed:
+        process.stderr.close()
 
 
 def measure(command: list[str], env: dict[str, str]) -> dict[str, Any]:
@@ -301,11 +306,7 @@ def serve_sequence(command: list[str], env: dict[str, str], events: list[dict[st
             raise RuntimeError(f"{env.get('IR_TASK', '')}: {len(seq.answered)} of {len(seq.events)} events "
                                f"answered ({seq.answers[-1:] or 'nothing'}); it said: {said}")
     finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait()
-        if process.stderr and not process.stderr.closed:
-            process.stderr.close()
+        stop(process)
         server.shutdown()
         server.server_close()
     return seq

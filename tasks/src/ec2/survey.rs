@@ -260,25 +260,14 @@ pub async fn survey(aws: &SurveyClients, input: SurveyInput) -> Result<Survey, T
         .filter(|id| check_instance_id(id).is_ok())
         .cloned()
         .collect();
-    let found = match vpcs_of(&aws.ec2, &valid).await {
-        Ok(vpcs) => match traffic(&aws.elbv2, &aws.elb, &vpcs).await {
-            Ok(found) => found,
-            Err(e) => {
-                notes.push(format!(
-                    "{}: {}; each instance's steps read it live",
-                    e.name, e.message
-                ));
-                BTreeMap::new()
-            }
-        },
-        Err(e) => {
-            notes.push(format!(
-                "{}: {}; each instance's steps read it live",
-                e.name, e.message
-            ));
-            BTreeMap::new()
-        }
-    };
+    let read = async { traffic(&aws.elbv2, &aws.elb, &vpcs_of(&aws.ec2, &valid).await?).await };
+    let found = read.await.unwrap_or_else(|e| {
+        notes.push(format!(
+            "{}: {}; each instance's steps read it live",
+            e.name, e.message
+        ));
+        BTreeMap::new()
+    });
     Ok(Survey {
         instances: ids
             .into_iter()
