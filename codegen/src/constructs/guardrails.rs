@@ -74,6 +74,94 @@ pub fn scp(prefix: &str) -> Value {
                 "Resource": format!("arn:aws:cloudformation:*:*:stack/{prefix}-*/*"),
                 "Condition": {"ArnNotLike": {"aws:PrincipalArn": RESPONDER_ROLES}},
             },
+            {
+                // A task Lambda acts on the input it is given (an instance step names its
+                // registrations, a release its case): only aws-ir's state machines may give it
+                // one. A Lambda cannot learn who invoked it, and its resource policy cannot
+                // deny a caller of its own account that IAM allows, so this is the SCP's.
+                "Sid": "OnlyAwsIrInvokesItsTasks",
+                "Effect": "Deny",
+                "Action": ["lambda:InvokeFunction", "lambda:InvokeAsync"],
+                "Resource": format!("arn:aws:lambda:*:*:function:{prefix}-*"),
+                "Condition": {"ArnNotLike": {"aws:PrincipalArn": OWN_ROLES}},
+            },
+            {
+                "Sid": "OnlyCloudFormationChangesAwsIrTasks",
+                "Effect": "Deny",
+                "Action": [
+                    "lambda:AddPermission", "lambda:DeleteFunction", "lambda:PublishVersion",
+                    "lambda:PutFunctionConcurrency", "lambda:RemovePermission",
+                    "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration",
+                ],
+                "Resource": format!("arn:aws:lambda:*:*:function:{prefix}-*"),
+                "Condition": {"StringNotEquals": {"aws:CalledViaFirst": "cloudformation.amazonaws.com"}},
+            },
         ],
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn statement(sid: &str) -> Value {
+        scp("aws-ir")["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["Sid"] == sid)
+            .cloned()
+            .unwrap_or_else(|| panic!("no statement {sid}"))
+    }
+
+    /// A workload role allowed `lambda:InvokeFunction` on `*` could otherwise hand a task
+    /// Lambda any input: a release-instance for a case it is contained under, an instance step
+    /// whose registrations say "none". Every task function of every stack is named after its
+    /// stack (`<prefix>-<playbook>-…`, CloudFormation's generated names), so the pattern covers
+    /// them all; only aws-ir's own roles (its state machines) are left to invoke them.
+    #[test]
+    fn only_aws_irs_roles_invoke_its_task_lambdas() {
+        let invoke = statement("OnlyAwsIrInvokesItsTasks");
+        assert_eq!(invoke["Effect"], "Deny");
+        assert_eq!(
+            invoke["Action"],
+            json!(["lambda:InvokeFunction", "lambda:InvokeAsync"])
+        );
+        assert_eq!(invoke["Resource"], "arn:aws:lambda:*:*:function:aws-ir-*");
+        assert_eq!(
+            invoke["Condition"]["ArnNotLike"]["aws:PrincipalArn"],
+            OWN_ROLES
+        );
+        for playbook in crate::playbooks::all() {
+            let template = playbook
+                .synthesize(&Default::default())
+                .unwrap_or_else(|e| panic!("{}: {e:?}", playbook.id))
+                .template
+                .render();
+            for (id, r) in template["Resources"].as_object().unwrap() {
+                if r["Type"] == "AWS::Lambda::Function" {
+                    assert!(
+                        r["Properties"].get("FunctionName").is_none(),
+                        "{id} is named by hand: the SCP's pattern would miss it"
+                    );
+                }
+                if r["Type"] == "AWS::IAM::Role"
+                    && r["Properties"]["AssumeRolePolicyDocument"]
+                        .to_string()
+                        .contains("states.amazonaws.com")
+                {
+                    assert_eq!(
+                        r["Properties"]["Path"],
+                        contract::trust::ROLE_PATH,
+                        "{id}: a state machine's role must be aws-ir's to invoke the tasks"
+                    );
+                }
+            }
+        }
+        let change = statement("OnlyCloudFormationChangesAwsIrTasks");
+        assert!(change["Action"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("lambda:UpdateFunctionCode")));
+    }
 }
