@@ -89,3 +89,67 @@ def test_an_execution_stops_at_25000_history_events(aws: Any, uid: str) -> None:
     # Below the limit nothing changes.
     small = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"n": 0, "to": 10}))
     assert wait_for(execution_finished(sfn, small["executionArn"]), what="the execution")["status"] == "SUCCEEDED"
+
+
+def test_each_item_of_a_distributed_map_is_a_child_execution(aws: Any, uid: str) -> None:
+    """Every item is listed by ListExecutions(mapRunArn), described with its map run, and has a
+    history of its own from ExecutionStarted on; a task token one item waits on is found in its
+    history and answered there (moto 5.2.5 kept no child: nothing to list or read)."""
+    sqs, sfn = aws("sqs"), aws("stepfunctions")
+    url = sqs.create_queue(QueueName=f"children-{uid}")["QueueUrl"]
+    processor = {
+        "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+        "StartAt": "Which",
+        "States": {
+            "Which": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericEquals": 2, "Next": "Ask"}],
+                      "Default": "Done"},
+            "Ask": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                    "Parameters": {"QueueUrl": url, "MessageBody": {"n.$": "$.n", "token.$": "$$.Task.Token",
+                                                                    "me.$": "$$.Execution.Id"}},
+                    "TimeoutSeconds": 60, "End": True},
+            "Done": {"Type": "Pass", "Parameters": {"n.$": "$.n", "me.$": "$$.Execution.Id"}, "End": True},
+        },
+    }
+    definition = {"StartAt": "Each", "States": {"Each": {
+        "Type": "Map", "ItemsPath": "$.items", "ItemSelector": {"n.$": "$$.Map.Item.Value", "case.$": "$.case"},
+        "ItemProcessor": processor, "Label": "items", "MaxConcurrency": 3, "End": True}}}
+    machine = sfn.create_state_machine(name=f"children-{uid}", definition=json.dumps(definition),
+                                       roleArn=ROLE)["stateMachineArn"]
+    run = sfn.start_execution(stateMachineArn=machine, input=json.dumps({"items": [1, 2, 3], "case": "c-1"}))[
+        "executionArn"]
+    message = wait_for(lambda: sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages"),
+                       what="the second item's request")
+    asked = json.loads(message[0]["Body"])
+
+    runs = sfn.list_map_runs(executionArn=run)["mapRuns"]
+    assert len(runs) == 1
+    map_run = runs[0]["mapRunArn"]
+    child_prefix = machine.replace(":stateMachine:", ":execution:") + "/items:"
+    waiting = sfn.list_executions(mapRunArn=map_run, statusFilter="RUNNING")["executions"]
+    assert [c["executionArn"] for c in waiting] == [asked["me"]], waiting
+    assert asked["me"].startswith(child_prefix)
+    history = sfn.get_execution_history(executionArn=asked["me"], maxResults=1000)["events"]
+    assert history[0]["type"] == "ExecutionStarted" and history[0]["id"] == 1
+    assert json.loads(history[0]["executionStartedEventDetails"]["input"]) == {"n": 2, "case": "c-1"}
+    scheduled = [e for e in history if e["type"] == "TaskScheduled"]
+    assert asked["token"] in scheduled[0]["taskScheduledEventDetails"]["parameters"]
+
+    sfn.send_task_success(taskToken=asked["token"], output=json.dumps({"n": 2, "answered": True}))
+    done = wait_for(execution_finished(sfn, run), what="the execution")
+    assert done["status"] == "SUCCEEDED", done
+    children = sfn.list_executions(mapRunArn=map_run)["executions"]
+    assert len(children) == 3 and {c["status"] for c in children} == {"SUCCEEDED"}
+    assert all(c["executionArn"].startswith(child_prefix) and c["mapRunArn"] == map_run for c in children)
+    described = sfn.describe_execution(executionArn=asked["me"])
+    assert described["mapRunArn"] == map_run
+    assert json.loads(described["output"]) == {"n": 2, "answered": True}
+    last = sfn.get_execution_history(executionArn=asked["me"], reverseOrder=True, maxResults=1)["events"][0]
+    assert last["type"] == "ExecutionSucceeded"
+    # The outputs are the children's, in item order, and each child knew itself.
+    outputs = json.loads(done["output"])
+    assert [o["n"] for o in outputs] == [1, 2, 3]
+    assert {outputs[0]["me"], outputs[2]["me"]} <= {c["executionArn"] for c in children}
+    # The parent's own history holds the map run, not the children's states.
+    parent = sfn.get_execution_history(executionArn=run, maxResults=1000)["events"]
+    assert "MapRunStarted" in [e["type"] for e in parent]
+    assert "TaskScheduled" not in [e["type"] for e in parent]

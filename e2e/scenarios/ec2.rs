@@ -940,17 +940,8 @@ async fn throttling_is_retried_and_the_run_completes(c: Arc<Ctx>) {
     );
     let served = c.world.faults().to_string();
     assert!(served.contains(eni), "{served}");
-    let history = c
-        .world
-        .sfn
-        .get_execution_history()
-        .execution_arn(&arn)
-        .max_results(1000)
-        .send()
-        .await
-        .unwrap();
+    let history = c.world.histories(&arn).await;
     let throttled = history
-        .events()
         .iter()
         .filter(|e| e.task_failed_event_details().and_then(|d| d.error()) == Some("IR.Throttled"))
         .count();

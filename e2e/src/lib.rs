@@ -779,19 +779,12 @@ impl World {
         );
     }
 
-    /// Waits until the execution is paused on a task token.
+    /// Waits until the execution, or an item of one of its Distributed Maps, is paused on a
+    /// task token.
     pub async fn wait_for_token(&self, arn: &str) {
         let begin = Instant::now();
         loop {
-            let h = self
-                .sfn
-                .get_execution_history()
-                .execution_arn(arn)
-                .max_results(1000)
-                .send()
-                .await
-                .unwrap();
-            let scheduled = h.events().iter().any(|e| {
+            let scheduled = self.histories(arn).await.iter().any(|e| {
                 e.task_scheduled_event_details()
                     .is_some_and(|d| d.resource().ends_with(".waitForTaskToken"))
             });
@@ -804,6 +797,50 @@ impl World {
             );
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
+    }
+
+    /// The events of an execution and of every child execution its Distributed Maps started
+    /// (each item's states are in its child's history), as a user finds them through
+    /// ListMapRuns and ListExecutions(mapRunArn).
+    pub async fn histories(&self, arn: &str) -> Vec<aws_sdk_sfn::types::HistoryEvent> {
+        let mut executions = vec![arn.to_string()];
+        let runs = self
+            .sfn
+            .list_map_runs()
+            .execution_arn(arn)
+            .send()
+            .await
+            .unwrap();
+        for run in runs.map_runs() {
+            let mut pages = self
+                .sfn
+                .list_executions()
+                .map_run_arn(run.map_run_arn())
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                let page = page.unwrap();
+                executions.extend(
+                    page.executions()
+                        .iter()
+                        .map(|e| e.execution_arn().to_string()),
+                );
+            }
+        }
+        let mut events = Vec::new();
+        for execution in executions {
+            let mut pages = self
+                .sfn
+                .get_execution_history()
+                .execution_arn(&execution)
+                .max_results(1000)
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                events.extend(page.unwrap().events().iter().cloned());
+            }
+        }
+        events
     }
 }
 

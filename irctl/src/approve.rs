@@ -1,5 +1,6 @@
 //! `irctl approve` / `irctl reject`: answer the task token a playbook waits on, found by case id
-//! in the history of running executions (the request's message attributes, `contract::approval`).
+//! in the history of running executions and of their running Distributed Map children (the
+//! request's message attributes, `contract::approval`).
 //!
 //! The answer is signed: it carries a proof of the caller's identity bound to the case, the
 //! request's nonce and the decision, and the playbook acts on it only if STS says a responder
@@ -49,7 +50,6 @@ pub async fn run(c: &Clients, prefix: &str, args: Args, answer: Answer) -> Resul
         Answer::Approve => Decision::Approve,
         Answer::Reject => Decision::Reject,
     };
-    let reason = args.reason.clone().unwrap_or_default();
     let playbooks = match &args.playbook {
         Some(p) => vec![(p.clone(), c.state_machine(prefix, p).await?)],
         None => c.deployed_playbooks(prefix).await?,
@@ -71,57 +71,11 @@ pub async fn run(c: &Clients, prefix: &str, args: Args, answer: Answer) -> Resul
                 )
             })?;
             for exec in page.executions() {
-                let events = history(c, exec.execution_arn()).await?;
-                for pending in crate::history::pending_tokens(&events) {
-                    if pending.case.as_deref() != Some(args.case_id.as_str()) {
-                        continue;
-                    }
-                    if args.instance.is_some() && pending.instance != args.instance {
-                        continue;
-                    }
-                    if args.principal.is_some() && pending.principal != args.principal {
-                        continue;
-                    }
-                    let (token, state) = (pending.token, pending.state);
-                    let Some(nonce) = pending.nonce else {
-                        println!("skipping {playbook}/{state}: its request carries no nonce (a playbook deployed before answers were signed); redeploy it");
-                        continue;
-                    };
-                    let claim = AnswerClaim {
-                        case_id: &args.case_id,
-                        nonce: &nonce,
-                        decision,
-                        reason: &reason,
-                    };
-                    let signed = contract::approval::Answer {
-                        decision,
-                        reason: reason.clone(),
-                        proof: c.prove(&claim.digest()).await?,
-                    };
-                    let output = serde_json::to_string(&signed).unwrap_or_default();
-                    c.sfn
-                        .send_task_success()
-                        .task_token(&token)
-                        .output(output)
-                        .send()
-                        .await
-                        .map_err(|e| {
-                            Error::aws(
-                                format!("answer case {} at {state}", args.case_id),
-                                DisplayErrorContext(e),
-                            )
-                        })?;
-                    let verb = if matches!(answer, Answer::Approve) {
-                        "approved"
-                    } else {
-                        "rejected"
-                    };
-                    println!(
-                        "{verb} case {} at {playbook}/{state} (execution {})",
-                        args.case_id,
-                        exec.execution_arn()
-                    );
-                    answered += 1;
+                // An item of a Distributed Map waits in its own child execution.
+                let mut waiting = vec![exec.execution_arn().to_string()];
+                waiting.extend(crate::map_runs::running_children(c, exec.execution_arn()).await?);
+                for execution in waiting {
+                    answered += answer_in(c, &playbook, &execution, &args, decision).await?;
                 }
             }
         }
@@ -133,4 +87,67 @@ pub async fn run(c: &Clients, prefix: &str, args: Args, answer: Answer) -> Resul
         )));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Answers every request in `execution`'s history that the arguments select; returns how many.
+async fn answer_in(
+    c: &Clients,
+    playbook: &str,
+    execution: &str,
+    args: &Args,
+    decision: Decision,
+) -> Result<usize> {
+    let reason = args.reason.clone().unwrap_or_default();
+    let mut answered = 0;
+    let events = history(c, execution).await?;
+    for pending in crate::history::pending_tokens(&events) {
+        if pending.case.as_deref() != Some(args.case_id.as_str()) {
+            continue;
+        }
+        if args.instance.is_some() && pending.instance != args.instance {
+            continue;
+        }
+        if args.principal.is_some() && pending.principal != args.principal {
+            continue;
+        }
+        let (token, state) = (pending.token, pending.state);
+        let Some(nonce) = pending.nonce else {
+            println!("skipping {playbook}/{state}: its request carries no nonce (a playbook deployed before answers were signed); redeploy it");
+            continue;
+        };
+        let claim = AnswerClaim {
+            case_id: &args.case_id,
+            nonce: &nonce,
+            decision,
+            reason: &reason,
+        };
+        let signed = contract::approval::Answer {
+            decision,
+            reason: reason.clone(),
+            proof: c.prove(&claim.digest()).await?,
+        };
+        let output = serde_json::to_string(&signed).unwrap_or_default();
+        c.sfn
+            .send_task_success()
+            .task_token(&token)
+            .output(output)
+            .send()
+            .await
+            .map_err(|e| {
+                Error::aws(
+                    format!("answer case {} at {state}", args.case_id),
+                    DisplayErrorContext(e),
+                )
+            })?;
+        let verb = match decision {
+            Decision::Approve => "approved",
+            Decision::Reject => "rejected",
+        };
+        println!(
+            "{verb} case {} at {playbook}/{state} (execution {execution})",
+            args.case_id
+        );
+        answered += 1;
+    }
+    Ok(answered)
 }

@@ -7,6 +7,7 @@ mod approve;
 mod aws;
 mod deploy;
 mod history;
+mod map_runs;
 mod render;
 mod samples;
 mod start;

@@ -87,7 +87,14 @@ pub async fn run(c: &Clients, prefix: &str, args: &Args) -> Result<ExitCode> {
     let (steps, status) = match &execution {
         Some(arn) => {
             let events = crate::watch::history(c, arn).await?;
-            let (s, st) = history::steps(&events);
+            let (mut s, st) = history::steps(&events);
+            // The states inside a Distributed Map ran in child executions: their visits too.
+            for run in crate::map_runs::map_runs(c, arn).await? {
+                for child in crate::map_runs::children(c, run.map_run_arn(), None).await? {
+                    let events = crate::watch::history(c, &child).await?;
+                    s.extend(history::steps(&events).0);
+                }
+            }
             (s, Some(st))
         }
         None => (Vec::new(), None),

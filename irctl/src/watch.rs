@@ -1,7 +1,10 @@
-//! `irctl watch`: follow an execution live, then say how it ended and what it did.
+//! `irctl watch`: follow an execution live, then say how it ended and what it did. The items of
+//! a Distributed Map run in child executions: their progress is shown per map run, and a
+//! request one of them waits on is announced like the execution's own.
 
 use crate::aws::Clients;
 use crate::history::{self, Event, Outcome, Status};
+use crate::map_runs;
 use crate::{Error, Result};
 use aws_sdk_sfn::error::DisplayErrorContext;
 use aws_sdk_sfn::types::HistoryEvent;
@@ -166,6 +169,7 @@ pub async fn follow(
     let mut start_at: Option<f64> = None;
     let mut announced_tokens = std::collections::BTreeSet::new();
     let mut events: Vec<Event> = Vec::new();
+    let mut items = Items::default();
     loop {
         let last = events.last().map(|e| e.id).unwrap_or(0);
         events.extend(history_after(c, arn, last).await?);
@@ -178,7 +182,16 @@ pub async fn follow(
             print_event(e, t0, &events);
         }
         printed = events.len();
-        let pending = history::pending_tokens(&events);
+        let mut pending = history::pending_tokens(&events);
+        if events.iter().any(|e| e.kind == "MapRunStarted") {
+            // A run that just ended is read once more, so that its last figures show.
+            let ended = events
+                .iter()
+                .filter(|e| e.kind.starts_with("MapRun") && e.kind != "MapRunStarted")
+                .count();
+            items.poll(c, arn, ended).await?;
+            pending.extend(items.pending.iter().cloned());
+        }
         for p in &pending {
             if announced_tokens.insert((p.state.clone(), p.instance.clone())) {
                 let case = p.case.clone().unwrap_or_else(|| "<case>".into());
@@ -206,6 +219,74 @@ pub async fn follow(
             return Ok(None);
         }
         tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+/// What the items of the execution's Distributed Maps are doing: each run's progress, printed
+/// when it changes, and the requests its running children wait on. Read every few seconds, not
+/// on every poll: each running child is one GetExecutionHistory call, a throttled API.
+#[derive(Default)]
+struct Items {
+    read_at: Option<Instant>,
+    runs_ended: usize,
+    progress: std::collections::BTreeMap<String, String>,
+    histories: std::collections::BTreeMap<String, Vec<Event>>,
+    pending: Vec<history::Pending>,
+}
+
+impl Items {
+    const EVERY: Duration = Duration::from_secs(3);
+
+    async fn poll(&mut self, c: &Clients, arn: &str, runs_ended: usize) -> Result<()> {
+        if runs_ended == self.runs_ended && self.read_at.is_some_and(|t| t.elapsed() < Self::EVERY)
+        {
+            return Ok(());
+        }
+        self.runs_ended = runs_ended;
+        self.read_at = Some(Instant::now());
+        self.pending.clear();
+        for run in map_runs::map_runs(c, arn).await? {
+            let run_arn = run.map_run_arn();
+            let described = c
+                .sfn
+                .describe_map_run()
+                .map_run_arn(run_arn)
+                .send()
+                .await
+                .map_err(|e| {
+                    Error::aws(
+                        format!("describe map run {run_arn}"),
+                        DisplayErrorContext(e),
+                    )
+                })?;
+            if let Some(n) = described.item_counts() {
+                let line = format!(
+                    "{}: {} of {} items done ({} running, {} failed)",
+                    map_runs::label(run_arn),
+                    n.succeeded() + n.failed() + n.timed_out() + n.aborted(),
+                    n.total(),
+                    n.running(),
+                    n.failed() + n.timed_out() + n.aborted(),
+                );
+                if self.progress.get(run_arn) != Some(&line) {
+                    println!("          ◆ {line}");
+                    self.progress.insert(run_arn.to_string(), line);
+                }
+            }
+            let running = map_runs::children(
+                c,
+                run_arn,
+                Some(aws_sdk_sfn::types::ExecutionStatus::Running),
+            )
+            .await?;
+            for child in running {
+                let seen = self.histories.entry(child.clone()).or_default();
+                let last = seen.last().map(|e| e.id).unwrap_or(0);
+                seen.extend(history_after(c, &child, last).await?);
+                self.pending.extend(history::pending_tokens(seen));
+            }
+        }
+        Ok(())
     }
 }
 

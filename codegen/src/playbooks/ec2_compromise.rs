@@ -3,8 +3,8 @@
 //!
 //! First, once per case: a **survey** of where its instances are registered for traffic (every
 //! target group of their VPCs and every classic load balancer, read once rather than once per
-//! instance and step; #19). Then, per instance named by the finding (a Map over the survey,
-//! bounded concurrency):
+//! instance and step; #19). Then, per instance named by the finding (a Distributed Map over
+//! the survey, each instance a child execution with its own history, bounded concurrency):
 //! 1. **Assess** live: skip what policy excludes, what is gone, what another execution already
 //!    handles (re-sent findings); ask a responder for protected instances and low severities.
 //! 2. **Before the cut**, in parallel: record the pre-state (if that fails, nothing is changed)
@@ -446,9 +446,13 @@ pub fn playbook() -> Playbook {
         .result_path("$.results.survey")
         .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));
 
+    // Distributed: each instance is a child execution with its own history, so that a request
+    // for hundreds (a poisoned AMI, a compromised fleet) fits AWS's 25,000 events per history;
+    // an inline Map of 500 instances at about 75 events each cannot finish (#19).
     let each = MapState::new("EachInstance")
-        .comment("Every instance the finding names (in the survey's order, each with its registrations), a bounded number at a time.")
+        .comment("Every instance the finding names (in the survey's order, each with its registrations), each a child execution, a bounded number at a time.")
         .items_path("$.results.survey.instances")
+        .distributed_over_input("instances")
         .item_selector(json!({
             "case.$": "$.case",
             "policy.$": "$.policy",

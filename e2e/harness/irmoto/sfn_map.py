@@ -1,5 +1,7 @@
-"""A Distributed Map whose items fail beyond its tolerated threshold fails, as on AWS; and an
-execution stops at AWS's 25,000 history events (``patch_sfn_history_limit``, below).
+"""A Distributed Map whose items fail beyond its tolerated threshold fails, as on AWS; an
+execution stops at AWS's 25,000 history events (``patch_sfn_history_limit``, below); and each
+item of a Distributed Map is a child execution a client can list and read
+(``patch_sfn_distributed_children``, below).
 
 AWS doc: Step Functions Developer Guide, "Setting failure thresholds for Distributed Map
 states in Step Functions": ToleratedFailurePercentage and ToleratedFailureCount default to 0;
@@ -129,4 +131,192 @@ def patch_sfn_history_limit() -> None:
     EventManager.add_event = limited_add_event  # type: ignore[method-assign]
 
 
-SFN_MAP_EXTENSIONS = [patch_sfn_distributed_map_failure_threshold, patch_sfn_history_limit]
+
+# AWS doc: Step Functions Developer Guide, "Using Map state in Distributed mode" (each item is
+# processed by a child workflow execution with its own execution history) and "Viewing a Map
+# Run"; Step Functions API Reference, "ListExecutions" (mapRunArn: "the child workflow
+# executions started by a Distributed Map"), "DescribeExecution" (mapRunArn of a child) and
+# "GetExecutionHistory". A child's ARN is
+# ``arn:aws:states:<region>:<account>:execution:<machine>/<label>:<name>``.
+# moto 5.2.5 (distributed_iteration_component.py ``_eval_body``) runs every item inside the
+# parent's worker and writes all their events into one EventManager that nobody can read; the
+# children are not executions: ListExecutions ignores mapRunArn, and a task token an item waits
+# on (a responder's approval for one instance of hundreds) cannot be found in any history.
+# Here each item keeps its own history (ExecutionStarted ... ExecutionSucceeded/Failed/Aborted,
+# ids from 1), its context object names it (``$$.Execution.Id``), and ListExecutions(mapRunArn),
+# DescribeExecution and GetExecutionHistory answer for it.
+
+class ChildExecution:
+    """One item of a Distributed Map run, kept as AWS shows it: a Standard execution."""
+
+    def __init__(self, arn: str, name: str, map_run_arn: str, state_machine_arn: str, event_manager: Any) -> None:
+        import datetime
+
+        self.execution_arn = arn
+        self.name = name
+        self.map_run_arn = map_run_arn
+        self.state_machine_arn = state_machine_arn
+        self.event_manager = event_manager
+        self.start_date = datetime.datetime.now(tz=datetime.timezone.utc)
+        self.stop_date: Any = None
+        self.status = "RUNNING"
+        self.execution_input = "{}"
+        self.output: Any = None
+        self.output_details = {"included": True}
+        self.error: str | None = None
+        self.cause: str | None = None
+
+
+_CHILDREN: dict[str, ChildExecution] = {}
+
+
+def children_of(map_run_arn: str) -> list[ChildExecution]:
+    """The run's children, newest first (as ListExecutions orders them)."""
+    found = [c for c in list(_CHILDREN.values()) if c.map_run_arn == map_run_arn]
+    return sorted(found, key=lambda c: c.start_date, reverse=True)
+
+
+def patch_sfn_distributed_children() -> None:
+    import copy
+    import datetime
+
+    from moto.core.responses import ActionResult
+    from moto.stepfunctions.parser.api import (
+        ExecutionAbortedEventDetails,
+        ExecutionFailedEventDetails,
+        ExecutionStartedEventDetails,
+        ExecutionSucceededEventDetails,
+        HistoryEventExecutionDataDetails,
+        HistoryEventType,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor.distributed_item_processor_worker import (
+        DistributedItemProcessorWorker,
+    )
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+    from moto.stepfunctions.parser.asl.eval.event.event_manager import EventHistoryContext, EventManager
+    from moto.stepfunctions.parser.asl.eval.program_state import ProgramEnded, ProgramError, ProgramStopped
+    from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+    from moto.stepfunctions.parser.utils import long_uid
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    eval_job = DistributedItemProcessorWorker._eval_job
+    eval_input = DistributedItemProcessorWorker._eval_input
+
+    def _eval_input(self: Any, env_frame: Any) -> None:
+        eval_input(self, env_frame)
+        child = getattr(env_frame, "_irmoto_child", None)
+        if child is None:
+            return
+        child.execution_input = to_json_str(env_frame.states.get_input())
+        context = env_frame.states.context_object.context_object_data
+        context["Execution"] = {**copy.deepcopy(context["Execution"]), "Id": child.execution_arn,
+                                "Name": child.name, "Input": env_frame.states.get_input()}
+        child.event_manager.add_event(
+            context=env_frame.event_history_context,
+            event_type=HistoryEventType.ExecutionStarted,
+            event_details=EventDetails(executionStartedEventDetails=ExecutionStartedEventDetails(
+                input=child.execution_input,
+                inputDetails=HistoryEventExecutionDataDetails(truncated=False),
+                roleArn=env_frame.aws_execution_details.role_arn,
+            )),
+            update_source_event_id=False,
+        )
+
+    def _eval_job(self: Any, env: Any, job: Any) -> None:
+        record = self._map_run_record
+        name = long_uid()
+        machine = record.map_state_machine_arn  # arn:...:stateMachine:<machine>/<label>
+        child = ChildExecution(machine.replace(":stateMachine:", ":execution:") + ":" + name, name,
+                               record.map_run_arn, machine, EventManager())
+        env.event_manager = child.event_manager
+        env.event_history_context = EventHistoryContext.of_program_start()
+        env._irmoto_child = child
+        _CHILDREN[child.execution_arn] = child
+        eval_job(self, env, job)
+        state = env.program_state()
+        child.stop_date = datetime.datetime.now(tz=datetime.timezone.utc)
+        if isinstance(state, ProgramStopped):
+            child.status = "ABORTED"
+            child.event_manager.add_event(
+                context=env.event_history_context, event_type=HistoryEventType.ExecutionAborted,
+                event_details=EventDetails(executionAbortedEventDetails=ExecutionAbortedEventDetails(
+                    error=state.error or "", cause=state.cause or "")))
+        elif isinstance(state, ProgramEnded) and job.job_output is not None:
+            child.status = "SUCCEEDED"
+            child.output = to_json_str(job.job_output)
+            child.event_manager.add_event(
+                context=env.event_history_context, event_type=HistoryEventType.ExecutionSucceeded,
+                event_details=EventDetails(executionSucceededEventDetails=ExecutionSucceededEventDetails(
+                    output=child.output, outputDetails=HistoryEventExecutionDataDetails(truncated=False))))
+        else:
+            child.status = "FAILED"
+            details = state.error if isinstance(state, ProgramError) and state.error else {}
+            child.error = details.get("error") or "States.Runtime"
+            child.cause = details.get("cause") or "the child execution did not finish"
+            # A Fail state or an uncaught error has written ExecutionFailed already.
+            history = child.event_manager.get_event_history()
+            if not history or history[-1]["type"] != HistoryEventType.ExecutionFailed:
+                child.event_manager.add_event(
+                    context=env.event_history_context, event_type=HistoryEventType.ExecutionFailed,
+                    event_details=EventDetails(executionFailedEventDetails=ExecutionFailedEventDetails(
+                        error=child.error, cause=child.cause)))
+
+    DistributedItemProcessorWorker._eval_input = _eval_input  # type: ignore[method-assign]
+    DistributedItemProcessorWorker._eval_job = _eval_job  # type: ignore[method-assign]
+
+    describe_execution = StepFunctionsParserBackend.describe_execution
+    get_execution_history = StepFunctionsParserBackend.get_execution_history
+
+    def backend_describe_execution(self: Any, execution_arn: str) -> Any:
+        child = _CHILDREN.get(execution_arn)
+        return child if child is not None else describe_execution(self, execution_arn)
+
+    def backend_get_execution_history(self: Any, execution_arn: str) -> Any:
+        child = _CHILDREN.get(execution_arn)
+        if child is None:
+            return get_execution_history(self, execution_arn)
+        return {"events": child.event_manager.get_event_history()}
+
+    StepFunctionsParserBackend.describe_execution = backend_describe_execution  # type: ignore[method-assign]
+    StepFunctionsParserBackend.get_execution_history = backend_get_execution_history  # type: ignore[method-assign]
+
+    response_describe = StepFunctionResponse.describe_execution
+
+    def response_describe_execution(self: Any) -> Any:
+        result = response_describe(self)
+        child = _CHILDREN.get(self._get_param("executionArn"))
+        if child is not None:
+            result.result["mapRunArn"] = child.map_run_arn  # type: ignore[index]
+        return result
+
+    StepFunctionResponse.describe_execution = response_describe_execution  # type: ignore[method-assign]
+
+    list_executions = StepFunctionResponse.list_executions
+
+    def response_list_executions(self: Any) -> Any:
+        run = self._get_param("mapRunArn")
+        if not run:
+            return list_executions(self)
+        status = self._get_param("statusFilter")
+        found = [c for c in children_of(run) if not status or c.status == status]
+        size = int(self._get_param("maxResults") or 0) or 100
+        token = self._get_param("nextToken")
+        start = int(token) if token and str(token).isdigit() else 0
+        executions = []
+        for c in found[start:start + size]:
+            item = {"executionArn": c.execution_arn, "name": c.name, "startDate": c.start_date,
+                    "stateMachineArn": c.state_machine_arn, "mapRunArn": c.map_run_arn, "status": c.status}
+            if c.stop_date is not None:
+                item["stopDate"] = c.stop_date
+            executions.append(item)
+        page: dict[str, Any] = {"executions": executions}
+        if start + size < len(found):
+            page["nextToken"] = str(start + size)
+        return ActionResult(page)
+
+    StepFunctionResponse.list_executions = response_list_executions  # type: ignore[method-assign]
+
+
+SFN_MAP_EXTENSIONS = [patch_sfn_distributed_map_failure_threshold, patch_sfn_history_limit,
+                      patch_sfn_distributed_children]
