@@ -25,6 +25,11 @@ through EventBridge). It reports:
   per instance that do not grow with the instances, reads that do not depend on the instance
   made once per case and VPC, and no API above its bucket.
 
+- fleet size (#19): one request for BENCH_FLEET (default 500; 0 leaves it out) instances of the
+  same shape completes, each instance a child execution of a Distributed Map; the time, the
+  calls per instance beside the smaller requests', the longest history (AWS stops an execution
+  at 25,000 events) and the size of the execution's output (AWS caps it at 256 KiB).
+
 Every AWS call is held BENCH_LATENCY_MS (default 20) on the emulator, as a stand-in for AWS's
 API latency: moto answers in about a millisecond, at which calls a task sends together rarely
 overlap and parallelism cannot be seen (irmoto/calls.py). BENCH_LATENCY_MS=0 measures the bare
@@ -64,6 +69,11 @@ MAX_RATIO_50_TO_1 = 5.0
 TIER = "bench-web"
 EXTRA_TARGET_GROUPS = int(os.environ.get("BENCH_EXTRA_TARGET_GROUPS", "20"))
 LATENCY_MS = float(os.environ.get("BENCH_LATENCY_MS", "20"))
+FLEET = int(os.environ.get("BENCH_FLEET", "500"))
+# AWS doc: Step Functions Developer Guide, "Step Functions service quotas": 25,000 events per
+# execution history; 256 KiB per state input or output (and so per execution output).
+HISTORY_LIMIT = 25_000
+PAYLOAD_LIMIT = 256 * 1024
 
 sys.path.insert(0, str(HARNESS))
 
@@ -158,7 +168,8 @@ def contain(sfn: Any, machine: str, instances: list[str], reason: str) -> dict[s
     for i in instances:
         args += ["--instance", i]
     irctl(*args)
-    deadline = time.monotonic() + 900
+    allowed = 900 + 3 * len(instances)
+    deadline = time.monotonic() + allowed
     arn = None
     while time.monotonic() < deadline:
         if arn is None:
@@ -171,7 +182,7 @@ def contain(sfn: Any, machine: str, instances: list[str], reason: str) -> dict[s
                 break
         time.sleep(0.2)
     else:
-        raise SystemExit(f"{reason}: the execution did not end within 900 s")
+        raise SystemExit(f"{reason}: the execution did not end within {allowed} s")
     if described["status"] != "SUCCEEDED":
         events = sfn.get_execution_history(executionArn=arn, reverseOrder=True, maxResults=1000)["events"]
         failed = [e for e in events if e["type"].endswith(("Failed", "TimedOut", "Aborted"))]
@@ -184,7 +195,20 @@ def contain(sfn: Any, machine: str, instances: list[str], reason: str) -> dict[s
     if not_contained:
         raise SystemExit(f"{reason}: not every instance was contained: {not_contained}")
     return {"arn": arn, "asked": asked, "instances": instances, "start": described["startDate"].timestamp(), "stop": described["stopDate"].timestamp(),
-            "cpu": emulator_cpu_seconds() - cpu_before}
+            "cpu": emulator_cpu_seconds() - cpu_before, "output_bytes": len(described["output"].encode())}
+
+
+def history_lengths(sfn: Any, arn: str) -> tuple[int, int, int]:
+    """Events in the execution's own history, the most in one of its Distributed Map children,
+    and how many children there were."""
+    def length(execution: str) -> int:
+        events = sfn.get_execution_history(executionArn=execution, reverseOrder=True, maxResults=1)["events"]
+        return events[0]["id"] if events else 0
+
+    children = [c["executionArn"] for run in sfn.list_map_runs(executionArn=arn)["mapRuns"]
+                for page in sfn.get_paginator("list_executions").paginate(mapRunArn=run["mapRunArn"])
+                for c in page["executions"]]
+    return length(arn), max((length(c) for c in children), default=0), len(children)
 
 
 # AWS doc: Amazon EC2 API Reference, "Request throttling for the Amazon EC2 API": a token bucket
@@ -233,24 +257,26 @@ def api_budget_report(budget: dict[int, list[dict[str, Any]]]) -> list[str]:
             peak[n][(service, action)] = max(peak[n].get((service, action), 0), k)
     print(f"\nAPI budget of EC2 containment, per instance contained (from the emulator's call log; "
           f"{LATENCY_MS:.0f} ms per call)")
-    print(f"  {'API':<52}{'1':>7}{'10':>7}{'50':>7}{'peak/s at 50':>14}{'documented':>16}")
+    sizes = sorted(budget)
+    big = sizes[-1]
+    print(f"  {'API':<52}" + "".join(f"{n:>7}" for n in sizes) + f"{f'peak/s at {big}':>15}{'documented':>16}")
     missed = []
     for api in apis:
         per = {n: count[n][api] / n for n in budget}
         rate = documented(*api)
         flags = []
-        if per[50] > per[1] * 1.25 + 0.05:
+        if max(per[n] for n in sizes[1:]) > per[1] * 1.25 + 0.05:
             flags.append("grows with the instances")
-        if api[1] in PER_VPC_READS and per[50] > 0.5 and per[1] >= 1:
+        if api[1] in PER_VPC_READS and per[big] > 0.5 and per[1] >= 1:
             flags.append("read once per instance, not per VPC")
-        if rate and peak[50].get(api, 0) > rate[0]:
+        if rate and max(peak[n].get(api, 0) for n in sizes) > rate[0]:
             flags.append("above the bucket")
         if flags:
             missed.append(f"{api[0]}:{api[1]} ({', '.join(flags)})")
-        print(f"  {api[0] + ':' + api[1]:<52}{per[1]:>7.2f}{per[10]:>7.2f}{per[50]:>7.2f}{peak[50].get(api, 0):>14}"
+        print(f"  {api[0] + ':' + api[1]:<52}" + "".join(f"{per[n]:>7.2f}" for n in sizes) + f"{peak[big].get(api, 0):>15}"
               f"{(f'{rate[0]} burst, {rate[1]}/s' if rate else '-'):>16}" + (f"  MISSED: {', '.join(flags)}" if flags else ""))
     total = {n: sum(count[n].values()) / n for n in budget}
-    print(f"  {'all calls':<52}{total[1]:>7.1f}{total[10]:>7.1f}{total[50]:>7.1f}")
+    print(f"  {'all calls':<52}" + "".join(f"{total[n]:>7.1f}" for n in sizes))
     return [f"API budget: {m}" for m in missed]
 
 
@@ -360,6 +386,24 @@ def main() -> int:
             budget[n] = calls_of(logged, r)
             per = isolation_times(logged, r, enis)
             isolated[n].append((max(per.values()), statistics.median(per.values())))
+        fleet: dict[str, Any] = {}
+        if FLEET:
+            log(f"creating a fleet of {FLEET} hosts of the same shape")
+            started = time.monotonic()
+            many = hosts(fixtures, "fleet", FLEET)
+            log(f"fleet ready in {time.monotonic() - started:.0f} s")
+            reservations = boto3.client("ec2").describe_instances(InstanceIds=many)["Reservations"]
+            enis.update({i["InstanceId"]: [n["NetworkInterfaceId"] for n in i["NetworkInterfaces"]]
+                         for r in reservations for i in r["Instances"]})
+            call_log("POST")
+            r = contain(sfn, machine, many, f"bench fleet of {FLEET}")
+            logged = call_log("GET")["Calls"]
+            budget[FLEET] = calls_of(logged, r)
+            per = isolation_times(logged, r, enis)
+            own, child, children = history_lengths(sfn, r["arn"])
+            fleet = {"time": r["stop"] - r["start"], "cpu": r["cpu"], "every": max(per.values()),
+                     "median": statistics.median(per.values()), "history": own, "child_history": child,
+                     "children": children, "output": r["output_bytes"]}
     finally:
         if os.environ.get("BENCH_KEEP") == "1":
             log(f"BENCH_KEEP=1: the emulator stays up; source {STATE_DIR / 'state.env'}; irctl --stack-prefix {PREFIX} ...")
@@ -381,6 +425,19 @@ def main() -> int:
           f"is busy {statistics.median(cpu[50]) / statistics.median(times[50]):.0%} of the run, and that sets the pace here)")
     ratio = statistics.median(times[50]) / one
     failed = api_budget_report(budget)
+    if fleet:
+        print(f"\nFleet: one request for {FLEET} instances (each a child execution of a Distributed Map, 40 at once)")
+        print(f"  completed in {fleet['time']:.0f} s; every ENI isolated {fleet['every']:.0f} s after `irctl start`, "
+              f"the median instance's {fleet['median']:.0f} s; moto CPU {fleet['cpu']:.0f} s ({fleet['cpu'] / FLEET:.2f} s per instance)")
+        print(f"  history: {fleet['history']} events in the execution's own, at most {fleet['child_history']} in one of its "
+              f"{fleet['children']} children (AWS stops a history at {HISTORY_LIMIT:,})")
+        print(f"  execution output: {fleet['output'] / 1024:.0f} KiB (AWS caps a state's output at {PAYLOAD_LIMIT // 1024} KiB)")
+        if fleet["children"] != FLEET:
+            failed.append(f"fleet: {fleet['children']} child executions for {FLEET} instances")
+        if max(fleet["history"], fleet["child_history"]) >= HISTORY_LIMIT:
+            failed.append("fleet: a history reached AWS's 25,000 events")
+        if fleet["output"] > PAYLOAD_LIMIT:
+            failed.append(f"fleet: the execution's output is {fleet['output']} bytes, over AWS's 256 KiB")
     if warm_path["isolation"] > MAX_ISOLATION_CALLS:
         failed.append(f"isolation took {warm_path['isolation']} sequential calls after the pre-state (target <= {MAX_ISOLATION_CALLS})")
     if ratio > MAX_RATIO_50_TO_1:

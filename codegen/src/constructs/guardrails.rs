@@ -49,10 +49,15 @@ pub fn scp(prefix: &str) -> Value {
                 "Action": [
                     "states:RedriveExecution", "states:SendTaskFailure", "states:SendTaskHeartbeat",
                     "states:SendTaskSuccess", "states:StartExecution", "states:StopExecution",
+                    // A map run's concurrency and tolerated failures steer it as much: one
+                    // instance at a time would stretch a fleet's containment into hours.
+                    "states:UpdateMapRun",
                 ],
+                // Child executions of a Distributed Map are `execution:<machine>/<label>:<id>`.
                 "Resource": [
                     format!("arn:aws:states:*:*:stateMachine:{prefix}-*"),
                     format!("arn:aws:states:*:*:execution:{prefix}-*:*"),
+                    format!("arn:aws:states:*:*:mapRun:{prefix}-*"),
                 ],
                 "Condition": trusted,
             },
@@ -104,6 +109,17 @@ pub fn scp(prefix: &str) -> Value {
 mod tests {
     use super::*;
 
+    /// IAM's `ArnLike`/resource matching: `*` is any run of characters, `/` and `:` included.
+    fn iam_like(pattern: &str, text: &str) -> bool {
+        match pattern.split_once('*') {
+            None => pattern == text,
+            Some((head, rest)) => {
+                text.starts_with(head)
+                    && (head.len()..=text.len()).any(|i| iam_like(rest, &text[i..]))
+            }
+        }
+    }
+
     fn statement(sid: &str) -> Value {
         scp("aws-ir")["Statement"]
             .as_array()
@@ -119,6 +135,34 @@ mod tests {
     /// whose registrations say "none". Every task function of every stack is named after its
     /// stack (`<prefix>-<playbook>-…`, CloudFormation's generated names), so the pattern covers
     /// them all; only aws-ir's own roles (its state machines) are left to invoke them.
+    /// An item of a Distributed Map (each instance of a fleet) runs in a child execution and
+    /// its run can be re-tuned: both are steered only by aws-ir and its responders.
+    #[test]
+    fn map_runs_and_their_children_are_steered_only_by_aws_ir_and_responders() {
+        let steer = statement("OnlyRespondersStartAndSteerAwsIr");
+        assert!(steer["Action"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("states:UpdateMapRun")));
+        let covered = |arn: &str| {
+            steer["Resource"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| iam_like(p.as_str().unwrap(), arn))
+        };
+        for arn in [
+            "arn:aws:states:us-east-1:123456789012:execution:aws-ir-ec2-compromise/instances:1f2e",
+            "arn:aws:states:us-east-1:123456789012:mapRun:aws-ir-ec2-compromise/instances:0a1b",
+        ] {
+            assert!(
+                covered(arn),
+                "{arn} is not covered by {}",
+                steer["Resource"]
+            );
+        }
+    }
+
     #[test]
     fn only_aws_irs_roles_invoke_its_task_lambdas() {
         let invoke = statement("OnlyAwsIrInvokesItsTasks");
