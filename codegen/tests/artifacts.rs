@@ -194,6 +194,34 @@ fn every_end_of_an_instance_branch_reports_a_status() {
     }
 }
 
+/// A request can name hundreds of instances (a poisoned AMI, a compromised fleet). AWS stops an
+/// execution at 25,000 history events and an instance's states write about 75: inline, 500
+/// instances cannot finish. Each instance is a child execution with its own history, and its
+/// item is read from S3.
+#[test]
+fn each_instance_is_a_child_execution_with_its_own_history() {
+    let artifacts = synthesize();
+    let (_, asl) = artifacts
+        .iter()
+        .find(|(p, _)| p.as_str() == "statemachines/ec2-compromise.asl.json")
+        .expect("ec2-compromise is synthesized");
+    let asl: serde_json::Value = serde_json::from_str(asl).unwrap();
+    let each = &asl["States"]["EachInstance"];
+    assert_eq!(each["Type"], "Map");
+    assert_eq!(
+        each["ItemProcessor"]["ProcessorConfig"],
+        serde_json::json!({"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"})
+    );
+    assert_eq!(each["Label"], "instances");
+    // The items are the survey's, read from the evidence bucket: 500 of them in the state
+    // would pass the 256 KiB a state may hold.
+    assert_eq!(
+        each["ItemReader"]["Parameters"]["Key.$"],
+        "$.results.survey.items"
+    );
+    assert!(each.get("ItemsPath").is_none());
+}
+
 #[test]
 fn one_playbook_alone_writes_its_files_and_leaves_the_others() {
     let tmp = std::env::temp_dir().join(format!("codegen-one-{}", std::process::id()));

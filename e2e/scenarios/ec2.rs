@@ -1216,7 +1216,8 @@ async fn the_optional_cuts_are_made_and_released(c: Arc<Ctx>) {
     let stdout = released.to_string();
     assert_eq!(status, ExecutionStatus::Succeeded, "{stdout}");
     assert_eq!(observe(&c, id(&twin)).await.groups, twin_before.groups);
-    assert!(nacl_denials(&c, subnet).await.is_empty(), "{stdout}");
+    let left = nacl_denials(&c, subnet).await;
+    assert!(left.is_empty(), "deny-alls left on {subnet}: {left:?}; release: {stdout}");
     let gone = c
         .world
         .iam

@@ -197,24 +197,38 @@ pub fn pending_tokens(events: &[Event]) -> Vec<Pending> {
         let Some(token) = attribute(attribute::TASK_TOKEN) else {
             continue;
         };
-        // Answered, timed out or failed since?
-        let settled = events[i + 1..].iter().any(|later| {
-            matches!(
-                later.kind.as_str(),
-                "TaskSucceeded"
-                    | "TaskFailed"
-                    | "TaskTimedOut"
-                    | "ExecutionSucceeded"
-                    | "ExecutionFailed"
-                    | "ExecutionTimedOut"
-                    | "ExecutionAborted"
-            )
-        });
+        // Answered, timed out or failed since? Followed along the task's own chain of events
+        // (each names the one before it): in a Map or Parallel, other tasks finish meanwhile.
+        let mut chain = vec![e.id];
+        let mut settled = false;
+        for later in &events[i + 1..] {
+            match later.kind.as_str() {
+                "ExecutionSucceeded" | "ExecutionFailed" | "ExecutionTimedOut"
+                | "ExecutionAborted" => settled = true,
+                "TaskStarted" | "TaskSubmitted" if chain.contains(&later.previous) => {
+                    chain.push(later.id)
+                }
+                "TaskSucceeded" | "TaskFailed" | "TaskTimedOut" | "TaskSubmitFailed"
+                | "TaskStartFailed"
+                    if chain.contains(&later.previous) =>
+                {
+                    settled = true
+                }
+                _ => {}
+            }
+        }
         if !settled {
+            // The state this request was scheduled by: the event before it in its chain.
             let state = events[..i]
                 .iter()
                 .rev()
-                .find(|p| p.kind == "TaskStateEntered")
+                .find(|p| p.kind == "TaskStateEntered" && p.id == e.previous)
+                .or_else(|| {
+                    events[..i]
+                        .iter()
+                        .rev()
+                        .find(|p| p.kind == "TaskStateEntered")
+                })
                 .and_then(|p| p.state.clone())
                 .unwrap_or_default();
             out.push(Pending {
@@ -304,7 +318,52 @@ mod tests {
             }]
         );
         let mut answered = events.clone();
-        answered.push(ev(4, 2.0, "TaskSucceeded", None));
+        answered.push(ev(4, 2.0, "TaskStarted", None));
+        answered.push(ev(5, 2.0, "TaskSubmitted", None));
+        answered.push(ev(6, 2.0, "TaskSucceeded", None));
         assert!(pending_tokens(&answered).is_empty());
+    }
+
+    /// In a Map, two items ask at once; the other item's answer or any other task finishing
+    /// does not settle this item's request: only events in its own chain do.
+    #[test]
+    fn another_items_answer_does_not_settle_a_request() {
+        let ask = |id: i64, previous: i64, token: &str| {
+            let mut e = ev(id, 1.0, "TaskScheduled", None);
+            e.previous = previous;
+            e.resource = Some("publish.waitForTaskToken".into());
+            e.parameters = Some(
+                serde_json::json!({"MessageAttributes": {"case_id": {"DataType": "String", "StringValue": "case-1"}, "task_token": {"DataType": "String", "StringValue": token}}})
+                    .to_string(),
+            );
+            e
+        };
+        let after = |id: i64, previous: i64, kind: &str| {
+            let mut e = ev(id, 2.0, kind, None);
+            e.previous = previous;
+            e
+        };
+        let mut first_entered = ev(10, 0.5, "TaskStateEntered", Some("AskFirst"));
+        first_entered.previous = 3;
+        let mut second_entered = ev(11, 0.5, "TaskStateEntered", Some("AskSecond"));
+        second_entered.previous = 4;
+        let events = vec![
+            ev(1, 0.0, "ExecutionStarted", None),
+            first_entered,
+            second_entered,
+            ask(12, 10, "FIRST"),
+            ask(13, 11, "SECOND"),
+            after(14, 12, "TaskStarted"),
+            after(15, 13, "TaskStarted"),
+            // An unrelated task of a third item succeeds.
+            after(16, 9, "TaskSucceeded"),
+            // The second request is answered.
+            after(17, 15, "TaskSubmitted"),
+            after(18, 17, "TaskSucceeded"),
+        ];
+        let pending = pending_tokens(&events);
+        assert_eq!(pending.len(), 1, "{pending:?}");
+        assert_eq!(pending[0].token, "FIRST");
+        assert_eq!(pending[0].state, "AskFirst");
     }
 }

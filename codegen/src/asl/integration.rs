@@ -98,9 +98,9 @@ pub enum Integration {
     /// `arn:aws:states:::events:putEvents` onto the account's default bus (a playbook handing
     /// work to another playbook through its manual-request rule).
     EventsPutEvents,
-    /// A Distributed Map's run: child executions of the machine itself, and (`reads_items`)
-    /// its items read from the stack's evidence bucket.
-    MapRun { reads_items: bool },
+    /// A Distributed Map's run: child executions of the machine itself, and its items read
+    /// from the stack's evidence bucket.
+    MapRun,
     /// `arn:aws:states:::aws-sdk:<service>:<action>`, with the IAM it needs.
     AwsSdk {
         service: String,
@@ -129,7 +129,7 @@ impl Integration {
                 token(*wait_for_task_token)
             ),
             Integration::EventsPutEvents => "arn:aws:states:::events:putEvents".to_string(),
-            Integration::MapRun { .. } => "arn:aws:states:::s3:getObject".to_string(),
+            Integration::MapRun => "arn:aws:states:::s3:getObject".to_string(),
             Integration::AwsSdk {
                 service, action, ..
             } => format!("arn:aws:states:::aws-sdk:{service}:{action}"),
@@ -248,52 +248,44 @@ impl Integration {
                 )],
             )],
             // AWS Step Functions Developer Guide, "IAM policies for using Distributed Map
-            // states": the machine starts its own child executions, and reads the items where they
-            // come from S3.
-            Integration::MapRun { reads_items } => {
-                let mut statements = vec![
-                    Statement::allow(
-                        "RunDistributedMaps",
-                        ["states:StartExecution"],
-                        vec![sub("arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:${AWS::StackName}*")],
-                    ),
-                    // Child executions are `execution:<machine>/<label>:<id>`; DescribeExecution is
-                    // also defined on express executions, which this stack's children are not.
-                    Statement::allow(
-                        "WatchDistributedMapRuns",
-                        ["states:DescribeExecution"],
-                        vec![
-                            sub("arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:${AWS::StackName}*:*"),
-                            sub("arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:express:${AWS::StackName}*:*:*"),
-                        ],
-                    ),
-                    Statement::allow(
-                        "StopDistributedMapRuns",
-                        ["states:StopExecution"],
-                        vec![sub("arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:${AWS::StackName}*:*")],
-                    ),
-                ];
-                if *reads_items {
-                    statements.extend([
-                        Statement::allow(
-                            "ReadMapItems",
-                            ["s3:GetObject"],
-                            vec![stack.resource(StackResource::EvidenceReports)],
-                        ),
-                        Statement::allow(
-                            "UseStackKeyForMapItems",
-                            ["kms:Decrypt"],
-                            vec![stack.resource(StackResource::StackKey)],
-                        )
-                        .when(
-                            "StringEquals",
-                            "kms:ViaService",
-                            sub("s3.${AWS::Region}.amazonaws.com"),
-                        ),
-                    ]);
-                }
-                statements
-            }
+            // states": the machine starts its own child executions, and reads the items.
+            Integration::MapRun => vec![
+                Statement::allow(
+                    "RunDistributedMaps",
+                    ["states:StartExecution"],
+                    vec![sub("arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:${AWS::StackName}*")],
+                ),
+                // Child executions are `execution:<machine>/<label>:<id>`; DescribeExecution is
+                // also defined on express executions, which this stack's children are not.
+                Statement::allow(
+                    "WatchDistributedMapRuns",
+                    ["states:DescribeExecution"],
+                    vec![
+                        sub("arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:${AWS::StackName}*:*"),
+                        sub("arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:express:${AWS::StackName}*:*:*"),
+                    ],
+                ),
+                Statement::allow(
+                    "StopDistributedMapRuns",
+                    ["states:StopExecution"],
+                    vec![sub("arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:${AWS::StackName}*:*")],
+                ),
+                Statement::allow(
+                    "ReadMapItems",
+                    ["s3:GetObject"],
+                    vec![stack.resource(StackResource::EvidenceReports)],
+                ),
+                Statement::allow(
+                    "UseStackKeyForMapItems",
+                    ["kms:Decrypt"],
+                    vec![stack.resource(StackResource::StackKey)],
+                )
+                .when(
+                    "StringEquals",
+                    "kms:ViaService",
+                    sub("s3.${AWS::Region}.amazonaws.com"),
+                ),
+            ],
             Integration::AwsSdk {
                 iam_action,
                 iam_resources,

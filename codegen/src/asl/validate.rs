@@ -393,9 +393,14 @@ fn check_state(c: &mut Checker, s: &State) {
             if let Some(p) = &mp.items_path {
                 path(c, "ItemsPath", p, PathRule::Path);
             }
-            if let Some(r) = mp.distributed.as_ref().and_then(|d| d.reader.as_ref()) {
-                path(c, "ItemReader Bucket.$", &r.bucket_path, PathRule::Path);
-                path(c, "ItemReader Key.$", &r.key_path, PathRule::Path);
+            if let Some(d) = &mp.distributed {
+                path(
+                    c,
+                    "ItemReader Bucket.$",
+                    &d.reader_bucket_path,
+                    PathRule::Path,
+                );
+                path(c, "ItemReader Key.$", &d.reader_key_path, PathRule::Path);
             }
             if let Some(v) = &mp.item_selector {
                 check_payload(c, name, "ItemSelector", v);

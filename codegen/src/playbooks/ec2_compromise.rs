@@ -253,7 +253,7 @@ fn per_instance() -> Chain {
     let incomplete = finish(
         "Incomplete",
         "incomplete",
-        json!({"detail.$": "States.JsonToString($.results.verification.checks)"}),
+        json!({"detail.$": "$.results.verification.summary"}),
     );
     let verify = step::<VerifyIsolation>("VerifyIsolation")
         .comment("Re-read everything: is it really cut off?")
@@ -443,16 +443,18 @@ pub fn playbook() -> Playbook {
         .comment("Once per case and VPC: where the instances are registered for traffic (no API finds target groups by target).")
         .with_path("case", "$.case")
         .with_path("policy", "$.policy")
+        .with_path("execution", "$$.Execution.Id")
         .result_path("$.results.survey")
         .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));
 
     // Distributed: each instance is a child execution with its own history, so that a request
-    // for hundreds (a poisoned AMI, a compromised fleet) fits AWS's 25,000 events per history;
-    // an inline Map of 500 instances at about 75 events each cannot finish (#19).
+    // for hundreds (a poisoned AMI, a compromised fleet) fits AWS's 25,000 events per history
+    // (an inline Map of 500 instances at about 75 events each cannot finish), and its items are
+    // the survey's, read from the evidence bucket (in the state, 500 of them would pass the
+    // 256 KiB a state may hold) (#19).
     let each = MapState::new("EachInstance")
-        .comment("Every instance the finding names (in the survey's order, each with its registrations), each a child execution, a bounded number at a time.")
-        .items_path("$.results.survey.instances")
-        .distributed_over_input("instances")
+        .comment("Every instance the finding names (the survey's items, each with its registrations), each a child execution, a bounded number at a time.")
+        .distributed("instances", "$.policy.evidence_bucket", "$.results.survey.items")
         .item_selector(json!({
             "case.$": "$.case",
             "policy.$": "$.policy",

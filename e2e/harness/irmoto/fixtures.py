@@ -307,7 +307,8 @@ def _shared_network() -> dict:
     if subnets:
         subnet = subnets[0]
     else:
-        subnet = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.40.1.0/24", Ipv6CidrBlock=_first_ipv6_subnet(ec2, vpc_id),
+        # A /20 (4,091 addresses): the bench's fleet of 500 two-interface hosts does not fit a /24.
+        subnet = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.40.16.0/20", Ipv6CidrBlock=_first_ipv6_subnet(ec2, vpc_id),
                                    AvailabilityZone=f"{ec2.meta.region_name}a",
                                    TagSpecifications=_tag_spec("subnet", {HOSTS_TAG["Key"]: HOSTS_TAG["Value"],
                                                                           "aws-ir:fixture-subnet": "hosts",

@@ -119,7 +119,7 @@ pub fn execution_name(execution: &str) -> Result<&str, TaskError> {
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     {
         return Err(TaskError::invalid_event(format!(
-            "`{execution}` is not an execution ARN whose name can key a custody plan"
+            "`{execution}` is not an execution ARN whose name can key a record"
         )));
     }
     Ok(name)
@@ -194,6 +194,9 @@ pub async fn plan(aws: &PlanCustodyClients, input: CustodyInput) -> Result<Custo
         items.extend(ranges);
     }
     let ranges = items.len() as u64;
+    // One line per snapshot in the execution's state, as far as they fit; the case table
+    // lists every snapshot.
+    let lines = contract::excerpt(lines, "the case table's snapshot items");
     if input.case.dry_run {
         return Ok(CustodyPlan {
             status: "planned".into(),

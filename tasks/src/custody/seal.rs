@@ -433,7 +433,8 @@ pub async fn seal(
         status: status.into(),
         manifest: format!("s3://{bucket}/{manifest_at}"),
         signature: format!("s3://{bucket}/{sig_at}"),
-        items: lines(&manifest),
+        // As far as they fit in the execution's state: the manifest lists every item.
+        items: contract::excerpt(lines(&manifest), &format!("s3://{bucket}/{manifest_at}")),
         verify: format!(
             "irctl verify {case_id} (aws-ir re-reads every snapshot and names any block that differs); manifest.sig.json is an {SIGNING_ALGORITHM} signature over the SHA-256 of manifest.json by {}, which anyone can check with kms:Verify (MessageType DIGEST) or offline with the key's public key (kms:GetPublicKey)",
             signature.key_arn

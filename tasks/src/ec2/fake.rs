@@ -80,6 +80,8 @@ pub struct State {
     pub classic_load_balancers: Vec<String>,
     /// The case table, by (partition, item).
     pub items: BTreeMap<(String, String), Item>,
+    /// The evidence bucket's objects, by key.
+    pub objects: BTreeMap<String, Vec<u8>>,
     next: u32,
 }
 
@@ -249,6 +251,7 @@ impl World {
                 targets: vec![(TARGET_GROUP.into(), Some(8080))],
                 classic_load_balancers: vec![CLASSIC.into()],
                 items,
+                objects: BTreeMap::new(),
                 next: 0,
             })),
             calls: Arc::new(Mutex::new(Vec::new())),
@@ -1067,6 +1070,22 @@ impl World {
             },
         ];
         mock_client!(aws_sdk_elasticloadbalancing, RuleMode::MatchAny, &rules)
+    }
+
+    /// The evidence bucket: objects written by key (`If-None-Match: *` keeps the first).
+    pub fn s3(&self) -> aws_sdk_s3::Client {
+        use aws_sdk_s3::operation::*;
+        let w = self.clone();
+        let rules: Vec<aws_smithy_mocks::Rule> = vec![mock!(aws_sdk_s3::Client::put_object)
+            .then_compute_output(move |r| {
+                let key = r.key().unwrap_or_default().to_string();
+                let body = r.body().bytes().map(|b| b.to_vec()).unwrap_or_default();
+                w.write(format!("s3:PutObject {key}"), |s| {
+                    s.objects.entry(key).or_insert(body);
+                });
+                put_object::PutObjectOutput::builder().build()
+            })];
+        mock_client!(aws_sdk_s3, RuleMode::MatchAny, &rules)
     }
 
     /// A MAC that is the message itself, marked: verifies only what it sealed.

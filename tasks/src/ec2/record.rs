@@ -129,13 +129,8 @@ pub async fn handle(
             "execution": input.execution,
             "instances": details,
         });
-        cases::put_record(
-            dynamodb,
-            &input.policy.case_table,
-            &input.case.case_id,
-            &serde_json::json!({"status": status, "summary": lines, "actions": actions, "report": location, "recorded_at": now, "execution": input.execution}),
-        )
-        .await?;
+        // The report first: the record names it. The item holds at most 400 KB (DynamoDB's
+        // limit), so it keeps the summary and the first actions; the report keeps them all.
         s3.put_object()
             .bucket(&input.policy.evidence_bucket)
             .key(&key)
@@ -148,11 +143,25 @@ pub async fn handle(
             .send()
             .await
             .map_err(|e| TaskError::from_sdk(e, &format!("write the report to {location}")))?;
+        let table_actions = contract::excerpt(actions.clone(), &location);
+        cases::put_record(
+            dynamodb,
+            &input.policy.case_table,
+            &input.case.case_id,
+            &serde_json::json!({"status": status, "summary": lines, "actions": table_actions, "report": location, "recorded_at": now, "execution": input.execution}),
+        )
+        .await?;
     }
+    // The execution's state gets an excerpt: the whole is in the report.
+    let whole = if dry_run {
+        "a dry run writes no report".to_string()
+    } else {
+        location.clone()
+    };
     Ok(CaseRecord {
         status,
-        summary: lines,
-        actions,
+        summary: contract::excerpt(lines, &whole),
+        actions: contract::excerpt(actions, &whole),
         report: if dry_run { String::new() } else { location },
     })
 }

@@ -15,8 +15,8 @@ use crate::aws::clients;
 use crate::cases;
 use crate::error::TaskError;
 use contract::tasks::ec2::{
-    ReviewInput, Reviewed, Survey, SurveyInput, SurveyedInstance, TargetRegistration,
-    TrafficRegistrations,
+    survey_key, ReviewInput, Reviewed, Survey, SurveyInput, SurveyedInstance, TargetRegistration,
+    TrafficRegistrations, MAX_SURVEYED_REGISTRATIONS,
 };
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -241,12 +241,15 @@ clients! {
         ec2: aws_sdk_ec2::Client,
         elbv2: aws_sdk_elasticloadbalancingv2::Client,
         elb: aws_sdk_elasticloadbalancing::Client,
+        s3: aws_sdk_s3::Client,
     }
 }
 
-/// One entry per instance of the case, in its order. A read that fails is noted and leaves
-/// every instance unsurveyed (its steps read live, as without a survey): the survey saves calls,
-/// it never holds containment back.
+/// One entry per instance of the case, in its order, written to the evidence bucket for the
+/// instances' Distributed Map. A read that fails is noted and leaves every instance unsurveyed
+/// (its steps read live, as without a survey): the survey saves calls, it never holds
+/// containment back. Writing the items is the one failure that stops the case: without them
+/// the Map has nothing to iterate.
 pub async fn survey(aws: &SurveyClients, input: SurveyInput) -> Result<Survey, TaskError> {
     let ids: Vec<String> = input
         .case
@@ -268,14 +271,32 @@ pub async fn survey(aws: &SurveyClients, input: SurveyInput) -> Result<Survey, T
         ));
         BTreeMap::new()
     });
-    Ok(Survey {
-        instances: ids
-            .into_iter()
-            .map(|id| SurveyedInstance {
-                registrations: found.get(&id).cloned(),
+    let instances: Vec<SurveyedInstance> = ids
+        .into_iter()
+        .map(|id| {
+            let registrations = found.get(&id).cloned().filter(|r| {
+                let places = r.target_groups.len() + r.classic_load_balancers.len();
+                if places > MAX_SURVEYED_REGISTRATIONS {
+                    notes.push(format!("{id} is registered in {places} places (more than {MAX_SURVEYED_REGISTRATIONS}): its steps read them live"));
+                }
+                places <= MAX_SURVEYED_REGISTRATIONS
+            });
+            SurveyedInstance {
+                registrations,
                 instance_id: id,
-            })
-            .collect(),
+            }
+        })
+        .collect();
+    let key = survey_key(
+        &input.case.case_id,
+        crate::custody::plan::execution_name(&input.execution)?,
+    );
+    let body = crate::custody::store::to_json(&instances, &key)?;
+    // A retry keeps the first survey written: the Map reads whichever is stored.
+    crate::custody::store::put_once(&aws.s3, &input.policy.evidence_bucket, &key, body).await?;
+    Ok(Survey {
+        items: key,
+        instances: instances.len() as u64,
         notes,
     })
 }
@@ -375,6 +396,7 @@ mod tests {
         SurveyInput {
             case: step.case,
             policy: step.policy,
+            execution: "arn:aws:states:us-east-1:123456789012:execution:e2e-ec2:run-1".into(),
         }
     }
 
@@ -383,7 +405,19 @@ mod tests {
             ec2: w.ec2(),
             elbv2: w.elbv2(),
             elb: w.elb(),
+            s3: w.s3(),
         }
+    }
+
+    /// The items the survey wrote for the Map, by the key it returned.
+    fn items(w: &World, survey: &Survey) -> Vec<SurveyedInstance> {
+        let body = w
+            .snapshot()
+            .objects
+            .get(&survey.items)
+            .cloned()
+            .unwrap_or_else(|| panic!("no object at {}", survey.items));
+        serde_json::from_slice(&body).unwrap()
     }
 
     fn review_clients(w: &World) -> ReviewClients {
@@ -412,8 +446,10 @@ mod tests {
         let got = survey(&survey_clients(&w), input(false, &[INSTANCE, MISSING]))
             .await
             .unwrap();
+        assert_eq!(got.items, format!("cases/{CASE}/survey/run-1.json"));
+        assert_eq!(got.instances, 2);
         assert_eq!(
-            got.instances,
+            items(&w, &got),
             vec![
                 SurveyedInstance {
                     instance_id: INSTANCE.into(),

@@ -161,5 +161,9 @@ pub async fn handle(aws: &VerifyClients, step: InstanceStep) -> Result<Verificat
         )
         .await?;
     }
-    Ok(Verification { isolated, checks })
+    Ok(Verification {
+        isolated,
+        summary: contract::tasks::ec2::verification_summary(&checks),
+        checks,
+    })
 }

@@ -1,7 +1,7 @@
 //! Map states: one item processor run for each item of an array, inline (in the execution's
-//! own history) or distributed (each item a child execution with its own history, items from
-//! the state's input or read from S3: the AWS-native engine for work larger than one history
-//! or one payload).
+//! own history) or distributed (each item a child execution with its own history, items read
+//! from S3: the AWS-native engine for work larger than one history or one payload; the EC2
+//! playbook's instances and custody's ranges).
 
 use super::{put, Filters, Graph, Kind, PlacesResult, Recovers, SelectsResult, StateBuilder};
 use crate::asl::chain::IntoChain;
@@ -28,18 +28,12 @@ pub struct MapKind {
 pub struct Distributed {
     /// The map run's name prefix in the console (`Label`).
     pub label: String,
-    /// Where the items are read from, if not from `ItemsPath` in the state's input.
-    pub reader: Option<ItemReader>,
+    /// The items: a JSON array in the stack's evidence bucket, at the key a path of the
+    /// state's input names (`ItemReader` with `s3:getObject`).
+    pub reader_bucket_path: String,
+    pub reader_key_path: String,
     /// Child executions and the S3 read, for the machine's role.
     pub(crate) integration: Integration,
-}
-
-/// The items as a JSON array in the stack's evidence bucket, at the key a path of the state's
-/// input names (`ItemReader` with `s3:getObject`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct ItemReader {
-    pub bucket_path: String,
-    pub key_path: String,
 }
 
 impl Filters for MapKind {}
@@ -56,15 +50,15 @@ impl From<MapKind> for Kind {
 impl MapKind {
     pub(super) fn render(&self, m: &mut Map<String, Value>) {
         put(m, "ItemsPath", self.items_path.clone().map(Value::from));
-        if let Some(r) = self.distributed.as_ref().and_then(|d| d.reader.as_ref()) {
+        if let Some(d) = &self.distributed {
             m.insert(
                 "ItemReader".into(),
                 json!({
                     "Resource": "arn:aws:states:::s3:getObject",
                     "ReaderConfig": {"InputType": "JSON"},
                     "Parameters": {
-                        "Bucket.$": r.bucket_path,
-                        "Key.$": r.key_path,
+                        "Bucket.$": d.reader_bucket_path,
+                        "Key.$": d.reader_key_path,
                     },
                 }),
             );
@@ -119,22 +113,9 @@ impl MapState {
     pub fn distributed(mut self, label: &str, bucket_path: &str, key_path: &str) -> Self {
         self.kind.distributed = Some(Distributed {
             label: label.to_string(),
-            reader: Some(ItemReader {
-                bucket_path: bucket_path.to_string(),
-                key_path: key_path.to_string(),
-            }),
-            integration: Integration::MapRun { reads_items: true },
-        });
-        self
-    }
-    /// Makes it a Distributed Map over the array at `ItemsPath` in the state's input: each item
-    /// a child execution with its own history (the 25,000 events of one history bound an
-    /// inline Map, not a distributed one), and nothing read from S3.
-    pub fn distributed_over_input(mut self, label: &str) -> Self {
-        self.kind.distributed = Some(Distributed {
-            label: label.to_string(),
-            reader: None,
-            integration: Integration::MapRun { reads_items: false },
+            reader_bucket_path: bucket_path.to_string(),
+            reader_key_path: key_path.to_string(),
+            integration: Integration::MapRun,
         });
         self
     }

@@ -580,6 +580,30 @@ pub struct Verification {
     pub isolated: bool,
     /// One line per check: `ok: …` or `FAILED: …`.
     pub checks: Vec<String>,
+    /// One short line, for the instance's result in the execution's state (which holds every
+    /// instance's, in at most 256 KiB): how many checks failed, and the first of them.
+    pub summary: String,
+}
+
+/// A verification's one-line summary, at most [`Verification::SUMMARY_CHARS`] characters.
+pub fn verification_summary(checks: &[String]) -> String {
+    let failed: Vec<&String> = checks.iter().filter(|c| c.starts_with("FAILED")).collect();
+    let line = match failed.first() {
+        None => format!("all {} checks passed", checks.len()),
+        Some(first) => format!(
+            "{} of {} checks failed; first: {first}",
+            failed.len(),
+            checks.len()
+        ),
+    };
+    match line.char_indices().nth(Verification::SUMMARY_CHARS) {
+        Some((at, _)) => format!("{}...", &line[..at]),
+        None => line,
+    }
+}
+
+impl Verification {
+    pub const SUMMARY_CHARS: usize = 240;
 }
 
 impl Task for VerifyIsolation {
@@ -693,15 +717,32 @@ pub struct SurveyRegistrations;
 pub struct SurveyInput {
     pub case: Case,
     pub policy: Ec2Policy,
+    /// The execution's ARN: its name keys the survey's items.
+    pub execution: String,
 }
 
-/// One entry per instance of the case, in the case's order (the instances' Map iterates it).
+/// The survey's items are in the evidence bucket, not in the execution's state: one entry per
+/// instance, about 400 bytes each, would put a request for 500 instances over Step Functions'
+/// 256 KiB per state. The instances' Distributed Map reads them (`ItemReader`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Survey {
-    pub instances: Vec<SurveyedInstance>,
+    /// Key (in the evidence bucket) of the JSON array of [`SurveyedInstance`], one per
+    /// instance of the case, in its order.
+    pub items: String,
+    /// How many instances it holds.
+    pub instances: u64,
     /// What the survey could not read, and so left to each step to read live.
     pub notes: Vec<String>,
 }
+
+/// Where a survey's items are kept: per case and execution (a retry finds its own).
+pub fn survey_key(case_id: &str, execution_name: &str) -> String {
+    format!("cases/{case_id}/survey/{execution_name}.json")
+}
+
+/// An instance registered in more places than this is left to its steps to read live: its
+/// item, which a child execution takes as input, stays far below 256 KiB.
+pub const MAX_SURVEYED_REGISTRATIONS: usize = 200;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SurveyedInstance {
@@ -718,7 +759,9 @@ impl Task for SurveyRegistrations {
     type Input = SurveyInput;
     type Output = Survey;
     fn permissions() -> Vec<Permission> {
-        survey_permissions()
+        let mut permissions = survey_permissions();
+        permissions.extend(write_evidence("WriteSurvey"));
+        permissions
     }
     fn errors() -> Vec<ErrorName> {
         SURVEY_ERRORS.to_vec()
