@@ -127,7 +127,8 @@ bench: .venv/.installed ## Normalize robustness; synthesis speed against the CDK
 		cargo build -q --release --manifest-path tools/hello-lambda/Cargo.toml --target-dir $(CARGO_TARGET_DIR)/hello-lambda && \
 		.venv/bin/python tools/bench_coldstart.py; cold=$$?; \
 		test $$fuzz -eq 0 && test $$synth -eq 0 && test $$ec2 -eq 0 && test $$settings -eq 0 && test $$ip -eq 0 && test $$custody -eq 0 && test $$cold -eq 0
-	@# The build cost takes an hour from a fresh clone; BENCH_BUILD_COST=0 leaves it out.
+	@# The build cost takes an hour from a fresh clone; BENCH_BUILD_COST=0 leaves it out. The EC2
+	@# part ends with a 500-instance request (about 30 minutes here); BENCH_FLEET=0 leaves it out.
 	@if [[ "$${BENCH_BUILD_COST:-1}" != 0 ]]; then $(MAKE) --no-print-directory build-cost; fi
 
 build-cost: ## fresh clone, empty target: time make demo, make test, make package and one-task rebuilds (#23)

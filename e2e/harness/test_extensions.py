@@ -797,3 +797,28 @@ def test_the_context_start_time_is_an_iso_8601_string(aws: Any, uid: str) -> Non
     stamp = json.loads(done["output"])["time"]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", stamp), stamp
     assert stamp[:19] == started.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+# ---------------------------------------------------------------- ENI lookup under concurrent creation
+
+
+def test_a_network_interface_is_found_while_another_is_being_added() -> None:
+    """moto iterated over every interface, and a concurrent create raised RuntimeError
+    (HTTP 500); the lookup is by id and never walks the others."""
+    import pytest
+    from moto.ec2.exceptions import InvalidNetworkInterfaceIdError
+    from moto.ec2.models.elastic_network_interfaces import NetworkInterfaceBackend
+
+    from irmoto import extensions
+
+    class Growing(dict):  # type: ignore[type-arg]
+        def values(self):  # type: ignore[no-untyped-def]
+            raise RuntimeError("dictionary changed size during iteration")
+
+    extensions.patch_ec2_network_interface_lookup()
+    backend = NetworkInterfaceBackend.__new__(NetworkInterfaceBackend)
+    eni = object()
+    backend.enis = Growing({"eni-1": eni})  # type: ignore[attr-defined]
+    assert backend.get_network_interface("eni-1") is eni
+    with pytest.raises(InvalidNetworkInterfaceIdError):
+        backend.get_network_interface("eni-2")

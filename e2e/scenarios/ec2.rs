@@ -1217,7 +1217,10 @@ async fn the_optional_cuts_are_made_and_released(c: Arc<Ctx>) {
     assert_eq!(status, ExecutionStatus::Succeeded, "{stdout}");
     assert_eq!(observe(&c, id(&twin)).await.groups, twin_before.groups);
     let left = nacl_denials(&c, subnet).await;
-    assert!(left.is_empty(), "deny-alls left on {subnet}: {left:?}; release: {stdout}");
+    assert!(
+        left.is_empty(),
+        "deny-alls left on {subnet}: {left:?}; release: {stdout}"
+    );
     let gone = c
         .world
         .iam

@@ -1126,7 +1126,32 @@ def patch_backend_lookup_cache() -> None:
     DomainDispatcherApplication.get_backend_for_host = get_backend_for_host  # type: ignore[method-assign]
 
 
+# --------------------------------------------------------------------------
+# 3j. A network interface is found while others are being created
+# AWS doc: EC2 API Reference, "AttachNetworkInterface", "DescribeNetworkInterfaces" (an
+# interface id that exists is found; a request never fails because another one is in flight).
+# moto 5.2.5 (moto/ec2/models/elastic_network_interfaces.py get_network_interface) finds one
+# by iterating over every interface of the region while another request thread may add one:
+# "RuntimeError: dictionary changed size during iteration", an HTTP 500, seen creating the
+# bench's 500-host fleet four at a time. Looked up by key instead (the dict is keyed by id).
+# --------------------------------------------------------------------------
+
+
+def patch_ec2_network_interface_lookup() -> None:
+    from moto.ec2.exceptions import InvalidNetworkInterfaceIdError
+    from moto.ec2.models.elastic_network_interfaces import NetworkInterfaceBackend
+
+    def get_network_interface(self: Any, eni_id: str) -> Any:
+        eni = self.enis.get(eni_id)
+        if eni is None:
+            raise InvalidNetworkInterfaceIdError(eni_id)
+        return eni
+
+    NetworkInterfaceBackend.get_network_interface = get_network_interface  # type: ignore[method-assign]
+
+
 EXTENSIONS: list[Callable[[], None]] = [
+    patch_ec2_network_interface_lookup,
     patch_sfn_send_task_failure_cause,
     patch_sfn_tokens_skip_executions_without_worker,
     patch_backend_lookup_cache,

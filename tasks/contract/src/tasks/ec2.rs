@@ -791,7 +791,8 @@ impl Task for ReviewRegistrations {
     const NAME: &'static str = "review-registrations";
     const TITLE: &'static str = "ReviewRegistrations";
     const DESCRIPTION: &'static str = "Reads once per case and VPC whether a contained instance is registered for traffic again, and marks it incomplete.";
-    const TIMEOUT_SECONDS: u32 = 120;
+    // 120 s ran out at 500 instances on the emulator (target health of groups holding 500).
+    const TIMEOUT_SECONDS: u32 = 300;
     type Input = ReviewInput;
     type Output = Reviewed;
     fn permissions() -> Vec<Permission> {
@@ -835,6 +836,9 @@ impl Task for RecordCase {
     const TITLE: &'static str = "RecordCase";
     const DESCRIPTION: &'static str =
         "Writes the case's final record (table) and full report (evidence bucket).";
+    // It reads every item of the case (about 12 per instance): 30 s ran out at 500 instances
+    // on the emulator.
+    const TIMEOUT_SECONDS: u32 = 300;
     type Input = RecordCaseInput;
     type Output = CaseRecord;
     fn permissions() -> Vec<Permission> {
