@@ -417,7 +417,12 @@ def main() -> int:
             enis.update({i["InstanceId"]: [n["NetworkInterfaceId"] for n in i["NetworkInterfaces"]]
                          for r in reservations for i in r["Instances"]})
             call_log("POST")
-            r = contain(sfn, machine, many, f"bench fleet of {FLEET}")
+            try:
+                r = contain(sfn, machine, many, f"bench fleet of {FLEET}")
+            except SystemExit as e:  # reported with the other figures, as missed
+                r = {}
+                fleet = {"failed": str(e)}
+        if FLEET and r:
             logged = call_log("GET")["Calls"]
             budget[FLEET] = calls_of(logged, r)
             per = isolation_times(logged, r, enis)
@@ -446,7 +451,10 @@ def main() -> int:
           f"is busy {statistics.median(cpu[50]) / statistics.median(times[50]):.0%} of the run, and that sets the pace here)")
     ratio = statistics.median(times[50]) / one
     failed = api_budget_report(budget)
-    if fleet:
+    if fleet.get("failed"):
+        print(f"\nFleet: one request for {FLEET} instances did not complete:\n  {fleet['failed'][:2000]}")
+        failed.append(f"fleet: the {FLEET}-instance request did not complete")
+    elif fleet:
         print(f"\nFleet: one request for {FLEET} instances (each a child execution of a Distributed Map, 40 at once)")
         print(f"  completed in {fleet['time']:.0f} s; every ENI isolated {fleet['every']:.0f} s after `irctl start`, "
               f"the median instance's {fleet['median']:.0f} s; moto CPU {fleet['cpu']:.0f} s ({fleet['cpu'] / FLEET:.2f} s per instance)")
