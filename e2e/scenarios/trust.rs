@@ -801,6 +801,20 @@ async fn evidence_and_its_custody_record_are_aws_irs_to_write(c: Arc<Ctx>) {
         "planting a range result",
         format!("{:?}", put.expect_err("refused")),
     );
+    // The instances' Map reads its items from a survey object: planted ahead of a run, it would
+    // steer which instances are contained and where they are said to be registered.
+    let survey = contract::tasks::ec2::survey_key("case-0123456789abcdef", "irctl-planted");
+    let put = s3
+        .put_object()
+        .bucket(&bucket)
+        .key(&survey)
+        .body(br#"[{"instance_id":"i-0aaaaaaaaaaaaaaaa","registrations":{"target_groups":[],"classic_load_balancers":[]}}]"#.to_vec().into())
+        .send()
+        .await;
+    denied(
+        "planting a survey's items",
+        format!("{:?}", put.expect_err("refused")),
+    );
     // Evidence aws-ir wrote (a case's report, by the record-case Lambda as its role), attacked.
     let case = c
         .world
