@@ -103,6 +103,14 @@ pub async fn handle(
         .iter()
         .flat_map(|i| action_lines(i, dry_run))
         .collect();
+    // The table item (at most 400 KB) and the execution's state get an excerpt; the report
+    // keeps every line.
+    let whole = if dry_run {
+        "a dry run writes no report".to_string()
+    } else {
+        location.clone()
+    };
+    let excerpt = contract::excerpt(actions.clone(), &whole);
     if !dry_run {
         let details: Vec<Value> = items
             .iter()
@@ -129,8 +137,7 @@ pub async fn handle(
             "execution": input.execution,
             "instances": details,
         });
-        // The report first: the record names it. The item holds at most 400 KB (DynamoDB's
-        // limit), so it keeps the summary and the first actions; the report keeps them all.
+        // The report first: the record names it.
         s3.put_object()
             .bucket(&input.policy.evidence_bucket)
             .key(&key)
@@ -143,25 +150,18 @@ pub async fn handle(
             .send()
             .await
             .map_err(|e| TaskError::from_sdk(e, &format!("write the report to {location}")))?;
-        let table_actions = contract::excerpt(actions.clone(), &location);
         cases::put_record(
             dynamodb,
             &input.policy.case_table,
             &input.case.case_id,
-            &serde_json::json!({"status": status, "summary": lines, "actions": table_actions, "report": location, "recorded_at": now, "execution": input.execution}),
+            &serde_json::json!({"status": status, "summary": lines, "actions": excerpt, "report": location, "recorded_at": now, "execution": input.execution}),
         )
         .await?;
     }
-    // The execution's state gets an excerpt: the whole is in the report.
-    let whole = if dry_run {
-        "a dry run writes no report".to_string()
-    } else {
-        location.clone()
-    };
     Ok(CaseRecord {
         status,
         summary: contract::excerpt(lines, &whole),
-        actions: contract::excerpt(actions, &whole),
+        actions: excerpt,
         report: if dry_run { String::new() } else { location },
     })
 }
