@@ -63,9 +63,10 @@ lint: .venv-lint/.installed node_modules/.installed ## outside judges on the gen
 	cargo fmt --all -- --check
 	@test -n "$(CLIPPY_DRIVER)" || { echo "lint: clippy-driver is not on PATH (rustup component add clippy)"; exit 1; }
 	cargo build -q --workspace --all-targets --message-format=json | python3 tools/deny_warnings.py
-	$(LINT)/cfn-lint cloudformation/*.json
+	$(LINT)/cfn-lint cloudformation/*.json organization/member*.json
 	npx --no-install asl-validator $(addprefix --json-path ,$(wildcard statemachines/*.asl.json))
 	$(LINT)/checkov -d cloudformation --framework cloudformation --compact --quiet --skip-download
+	$(LINT)/checkov -d organization --framework cloudformation --compact --quiet --skip-download
 	rm -rf $(LINT_OUT)/policies && mkdir -p $(LINT_OUT)/policies
 	cargo run -q -p codegen -- policies --out $(LINT_OUT)/policies
 	$(LINT)/parliament --directory $(LINT_OUT)/policies --include_policy_extension json </dev/null

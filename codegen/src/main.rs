@@ -74,6 +74,11 @@ fn main() -> ExitCode {
     }
 
     let artifacts = match synth::synthesize(&playbooks, &settings) {
+        // The member stacks hold every playbook: a partial synthesis leaves them as they are.
+        Ok(mut a) if only => {
+            a.retain(|path, _| !path.starts_with("organization/member"));
+            a
+        }
         Ok(a) => a,
         Err(errors) => {
             for e in errors {
@@ -207,6 +212,23 @@ fn write_policies(
             if let Err(e) = std::fs::write(&path, text) {
                 eprintln!("error: cannot write {}: {e}", path.display());
                 return ExitCode::FAILURE;
+            }
+        }
+    }
+    // The member roles, when every playbook is synthesized (they hold all of them).
+    if playbooks.len() == codegen::playbooks::all().len() {
+        for (path, template) in synth::member_templates(playbooks) {
+            let stem = path
+                .trim_start_matches("organization/")
+                .trim_end_matches(".json");
+            let example = Example::new(&template, &format!("aws-ir-{stem}"));
+            for (name, doc) in example.role_policies() {
+                let path = out.join(format!("organization.{stem}.{name}.json"));
+                let text = serde_json::to_string_pretty(&doc).expect("policy renders") + "\n";
+                if let Err(e) = std::fs::write(&path, text) {
+                    eprintln!("error: cannot write {}: {e}", path.display());
+                    return ExitCode::FAILURE;
+                }
             }
         }
     }

@@ -11,6 +11,21 @@ pub const OWNED_DIRS: [&str; 3] = ["statemachines", "cloudformation", "organizat
 /// Path (relative to the repository root) → content.
 pub type Artifacts = BTreeMap<String, String>;
 
+/// The member stacks of an organization deployment (#20), by path.
+pub fn member_templates(playbooks: &[Playbook]) -> Vec<(&'static str, crate::cfn::Template)> {
+    use crate::constructs::member;
+    vec![
+        (
+            "organization/member-roles.json",
+            member::roles_template(playbooks),
+        ),
+        (
+            "organization/member.json",
+            member::forwarding_template(playbooks),
+        ),
+    ]
+}
+
 pub fn synthesize(
     playbooks: &[Playbook],
     settings: &Settings,
@@ -58,6 +73,17 @@ pub fn synthesize(
                 }
             }
             Err(e) => errors.push(e),
+        }
+    }
+    // The member stacks hold every playbook given (`codegen --playbook` keeps the committed ones).
+    if errors.is_empty() {
+        for (path, template) in member_templates(playbooks) {
+            match template.check_references() {
+                Ok(()) => {
+                    out.insert(path.into(), template.to_json());
+                }
+                Err(e) => errors.push(SynthError::References(path.into(), e)),
+            }
         }
     }
     out.insert(

@@ -46,6 +46,7 @@ impl<'a> Example<'a> {
             return p
                 .default
                 .as_ref()
+                .or(p.example.as_ref())
                 .map(|d| {
                     d.as_str()
                         .map(String::from)

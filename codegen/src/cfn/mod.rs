@@ -32,6 +32,9 @@ pub struct Parameter {
     pub allowed_pattern: Option<String>,
     pub min_value: Option<i64>,
     pub max_value: Option<i64>,
+    /// A value for outside judges ([`example::Example`]) when there is no default; not
+    /// rendered.
+    pub example: Option<Value>,
 }
 
 impl Parameter {
@@ -44,6 +47,7 @@ impl Parameter {
             allowed_pattern: None,
             min_value: None,
             max_value: None,
+            example: None,
         }
     }
     pub fn number(description: &str) -> Parameter {
@@ -62,6 +66,10 @@ impl Parameter {
     }
     pub fn pattern(mut self, p: &str) -> Self {
         self.allowed_pattern = Some(p.to_string());
+        self
+    }
+    pub fn example(mut self, v: Value) -> Self {
+        self.example = Some(v);
         self
     }
     pub fn range(mut self, min: i64, max: i64) -> Self {

@@ -5,6 +5,7 @@
 //! - [`topic`]: the notification topic and the subscriptions a deployer asks for;
 //! - [`task_function`]: a task Lambda with its own role, built from the task's contract;
 //! - [`trigger`]: EventBridge patterns from typed triggers;
+//! - [`member`]: the member stacks of an organization deployment (roles, event forwarding);
 //! - [`playbook`]: a state machine with its role derived by walking the graph, its log group,
 //!   its triggers, and everything above.
 
@@ -12,6 +13,7 @@ pub mod evidence;
 pub mod guardrails;
 pub mod ip_sets;
 pub mod key;
+pub mod member;
 pub mod playbook;
 pub mod policy;
 pub mod task_function;

@@ -47,13 +47,23 @@ impl StackRefs for StackNames {
 
 /// The statement, and for unscoped actions the reason to record next to it.
 pub fn statement(p: &Permission) -> (Statement, Option<Value>) {
+    statement_with(p, stack_resource, text)
+}
+
+/// [`statement`] with the stack's resources and the ARN patterns resolved by the caller: a
+/// member stack names its own resources and acts in every Region (`member::statement`).
+pub fn statement_with(
+    p: &Permission,
+    stack: impl Fn(StackResource) -> Value,
+    pattern: impl Fn(&str) -> Value,
+) -> (Statement, Option<Value>) {
     let mut resources = Vec::new();
     let mut why = None;
     for scope in std::iter::once(&p.scope).chain(&p.more) {
         match scope {
-            Scope::Stack(r) => resources.push(stack_resource(*r)),
-            Scope::Arn(pattern) => resources.push(text(pattern)),
-            Scope::Arns(patterns) => resources.extend(patterns.iter().map(|a| text(a))),
+            Scope::Stack(r) => resources.push(stack(*r)),
+            Scope::Arn(a) => resources.push(pattern(a)),
+            Scope::Arns(patterns) => resources.extend(patterns.iter().map(|a| pattern(a))),
             Scope::Unscoped { reason } => {
                 resources.push(json!("*"));
                 why = Some(json!({"Sid": p.sid, "Actions": p.actions, "Reason": reason}));
@@ -62,7 +72,13 @@ pub fn statement(p: &Permission) -> (Statement, Option<Value>) {
     }
     let mut st = Statement::allow(p.sid, p.actions.iter(), resources);
     for (op, key, values) in &p.conditions {
-        let vals: Vec<Value> = values.iter().map(|v| text(v)).collect();
+        let vals: Vec<Value> = values.iter().map(|v| pattern(v)).collect();
+        // A value the pattern made a wildcard (a member role acts in every Region) is matched
+        // as one.
+        let op = match *op {
+            "StringEquals" if vals.iter().any(|v| v.to_string().contains('*')) => "StringLike",
+            op => op,
+        };
         let v = if vals.len() == 1 {
             vals[0].clone()
         } else {

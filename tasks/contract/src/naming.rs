@@ -52,9 +52,41 @@ pub fn machine_of_output(key: &str) -> Option<Option<String>> {
 
 const MACHINE_OUTPUT: &str = "StateMachineArn";
 
+/// The name prefix of what the member stacks create in every member account (#20): one
+/// deployment of aws-ir per organization, so the names are fixed and a task finds them from
+/// the case's account alone.
+pub const MEMBER_PREFIX: &str = "aws-ir";
+
+/// The role task `task` assumes in a member account, under aws-ir's path
+/// ([`crate::trust::ROLE_PATH`]): `aws-ir-<task>`, created by the member-roles stack.
+pub fn member_role(task: &str) -> String {
+    format!("{MEMBER_PREFIX}-{task}")
+}
+
+/// The session name of a task acting in a member account: the case and the step, so that the
+/// member's CloudTrail says which case and which step made each call. The member roles accept
+/// no other shape (`sts:RoleSessionName` is `case-*`), and it stays within STS's 64 characters.
+pub fn member_session(case_id: &str, task: &str) -> String {
+    let mut name = format!("{case_id}-{task}");
+    name.truncate(64);
+    name
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_member_session_names_the_case_and_the_step_within_stss_limit() {
+        assert_eq!(
+            member_session("case-0123456789abcdef", "isolate-network"),
+            "case-0123456789abcdef-isolate-network"
+        );
+        let long = member_session("case-0123456789abcdef", &"x".repeat(80));
+        assert_eq!(long.len(), 64);
+        assert!(long.starts_with("case-0123456789abcdef-"));
+        assert_eq!(member_role("isolate-network"), "aws-ir-isolate-network");
+    }
 
     #[test]
     fn ids_round_trip_through_output_names() {

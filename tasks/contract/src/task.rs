@@ -46,6 +46,8 @@ pub struct Permission {
     pub more: Vec<Scope>,
     /// IAM condition block entries: (operator, key, values).
     pub conditions: Vec<(&'static str, &'static str, Vec<&'static str>)>,
+    /// Declared with [`Permission::at_home`]: see [`Permission::place`].
+    pub home: bool,
 }
 
 impl Permission {
@@ -56,6 +58,29 @@ impl Permission {
             scope,
             more: Vec::new(),
             conditions: Vec::new(),
+            home: false,
+        }
+    }
+
+    /// Declares an ARN-scoped permission to be on the security account's own resources (its
+    /// executions, parameters, Security Hub, another stack's table): granted to the task's own
+    /// role, never to a member role.
+    pub fn at_home(mut self) -> Self {
+        self.home = true;
+        self
+    }
+
+    /// Where the permission's resources are when aws-ir responds for an organization (#20).
+    /// A stack resource is where the stack that holds it is (see [`StackResource::place`]); an
+    /// ARN pattern or an unscoped action is on the resources a case is about, in the member
+    /// account, unless declared [`Permission::at_home`].
+    pub fn place(&self) -> Place {
+        if self.home {
+            return Place::Home;
+        }
+        match &self.scope {
+            Scope::Stack(r) => r.place(),
+            _ => Place::Member,
         }
     }
 
@@ -69,6 +94,19 @@ impl Permission {
         self.conditions.push((op, key, values.to_vec()));
         self
     }
+}
+
+/// Where a permission's resources are, once aws-ir responds for a whole organization (#20).
+/// The playbooks run in one security account; what a case is about (an instance, a user, a
+/// trail, a network ACL) is in a member account and Region, where a task acts through the
+/// member role of its own name. In a single account both places are the same account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Place {
+    /// The security account and home Region: the case table, the evidence, the keys, the
+    /// topic, the state machines.
+    Home,
+    /// The account and Region of the resources a case names.
+    Member,
 }
 
 /// Where a permission applies.
@@ -111,4 +149,25 @@ pub enum StackResource {
     /// The asymmetric key that signs evidence manifests (only aws-ir's roles may sign; anyone
     /// the account allows may verify, or use the public key offline).
     SigningKey,
+}
+
+impl StackResource {
+    /// Where the resource is in an organization: what acts on an instance where it runs (the
+    /// Run Command documents, the quarantine role an instance profile passes) or blocks
+    /// traffic to the member's own web ACLs (the IP sets) is in every member; the record, the
+    /// evidence and what signs or carries them stay in the security account.
+    pub fn place(self) -> Place {
+        match self {
+            StackResource::CaptureDocument
+            | StackResource::MemoryUploadDocument
+            | StackResource::QuarantineRole
+            | StackResource::BlockedIpSets => Place::Member,
+            StackResource::NotificationTopic
+            | StackResource::StackKey
+            | StackResource::CaseTable
+            | StackResource::EvidenceReports
+            | StackResource::RecordKey
+            | StackResource::SigningKey => Place::Home,
+        }
+    }
 }

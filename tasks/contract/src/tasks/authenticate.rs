@@ -16,6 +16,7 @@ fn read_own_roles() -> Permission {
         &["iam:GetRole"],
         Scope::Arn(crate::trust::OWN_ROLES),
     )
+    .at_home()
 }
 
 const ERRORS: [ErrorName; 5] = [

@@ -459,7 +459,8 @@ impl Task for HandOffInstance {
             "StartEc2Compromise",
             &["states:StartExecution"],
             Scope::Arn("arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:${StackPrefix}-ec2-compromise"),
-        )]
+        )
+        .at_home()]
     }
     fn errors() -> Vec<ErrorName> {
         vec![

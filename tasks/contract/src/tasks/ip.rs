@@ -216,7 +216,8 @@ impl Task for ScreenAddresses {
                 "ReadAllowList",
                 &["ssm:GetParameter"],
                 Scope::Arn("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/incident-response/*"),
-            ),
+            )
+            .at_home(),
         ]
     }
     fn errors() -> Vec<ErrorName> {

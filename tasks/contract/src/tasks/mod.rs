@@ -121,6 +121,7 @@ pub(crate) fn read_own_executions() -> Permission {
             "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:express:${AWS::StackName}:*:*",
         ]),
     )
+    .at_home()
 }
 
 /// The errors of a step that reads and changes AWS resources.
@@ -189,13 +190,15 @@ impl Task for Notify {
                 "ReadChatWebhook",
                 &["ssm:GetParameter"],
                 Scope::Arn("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/incident-response/*"),
-            ),
+            )
+            .at_home(),
             // The finding that started the case says what was done (workflow and note).
             Permission::new(
                 "UpdateOriginatingFindings",
                 &["securityhub:BatchUpdateFindings"],
                 Scope::Arn("arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:hub/default"),
-            ),
+            )
+            .at_home(),
         ]
     }
 

@@ -177,7 +177,8 @@ impl Task for RevokeOpenIngress {
             "ReadContainmentGroups",
             &["dynamodb:Query"],
             Scope::Arn("arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${StackPrefix}-ec2-compromise-cases"),
-        ));
+        )
+        .at_home());
         p
     }
     fn errors() -> Vec<ErrorName> {

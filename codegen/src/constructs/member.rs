@@ -1,0 +1,525 @@
+//! The member stacks of an organization deployment (#20). The playbooks run in one security
+//! account; what a case is about is in a member account and Region. Each member holds two
+//! small generated stacks, rolled out by a StackSet:
+//!
+//! - **`organization/member-roles.json`**, once per member account (IAM is global). For every
+//!   task that acts on a member's resources, a role named after the task
+//!   ([`contract::naming::member_role`]) with exactly the task's member-side permissions
+//!   ([`contract::Permission::place`]), resolved for every Region. Only that task's own role in
+//!   the security account may assume it: its account, aws-ir's role path, its `aws-ir:task`
+//!   tag (set by CloudFormation on every task role), the organization, and a session named
+//!   after the case (`case-*`), so the member's CloudTrail says which case and step acted. Plus
+//!   the quarantine role and instance profile isolated instances get.
+//! - **`organization/member.json`**, once per member account and Region. The EventBridge rules
+//!   that forward what the playbooks' triggers listen to (CloudTrail calls, Config compliance
+//!   changes; GuardDuty and Security Hub findings only when their own delegated-admin
+//!   aggregation does not bring them) to the security account's bus in the home Region, through
+//!   a role EventBridge alone assumes. Events that cannot be delivered are parked in a queue.
+//!
+//! Why roles per task and not per playbook: a task's member role then holds what its contract
+//! declares and nothing a neighbouring step needs, exactly as its own role does at home.
+
+use super::playbook::Playbook;
+use super::policy;
+use super::trigger::Trigger;
+use crate::asl::TaskInfo;
+use crate::cfn::iam::{service_trust_for, PolicyDocument, Statement};
+use crate::cfn::{
+    equals, get_att, if_, no_value, ref_, sub, text, Output, Parameter, Resource, Template,
+};
+use contract::naming::{member_role, MEMBER_PREFIX};
+use contract::task::{Place, StackResource};
+use serde_json::{json, Value};
+
+pub const SECURITY_ACCOUNT: &str = "SecurityAccountId";
+pub const ORGANIZATION: &str = "OrganizationId";
+pub const HOME_REGION: &str = "HomeRegion";
+pub const FORWARD_FINDINGS: &str = "ForwardFindings";
+
+const QUARANTINE_ROLE: &str = "QuarantineRole";
+const QUARANTINE_PROFILE: &str = "QuarantineProfile";
+const FORWARDER_ROLE: &str = "ForwarderRole";
+const FORWARD_DLQ: &str = "ForwardDeadLetterQueue";
+
+/// What a member stack creates under a fixed name, so that a task finds it from the case's
+/// account alone.
+pub fn quarantine_name() -> String {
+    format!("{MEMBER_PREFIX}-quarantine")
+}
+
+/// Every task of `playbooks` once, in order of first appearance.
+fn tasks(playbooks: &[Playbook]) -> Vec<TaskInfo> {
+    let mut out: Vec<TaskInfo> = Vec::new();
+    for t in playbooks.iter().flat_map(Playbook::tasks) {
+        if !out.iter().any(|o| o.name == t.name) {
+            out.push(t);
+        }
+    }
+    out
+}
+
+/// A member-side resource of the member stacks, by what the task's contract names.
+fn member_resource(r: StackResource) -> Value {
+    match r {
+        StackResource::CaptureDocument => sub(&format!(
+            "arn:${{AWS::Partition}}:ssm:*:${{AWS::AccountId}}:document/{MEMBER_PREFIX}-capture-volatile-evidence"
+        )),
+        StackResource::MemoryUploadDocument => sub(&format!(
+            "arn:${{AWS::Partition}}:ssm:*:${{AWS::AccountId}}:document/{MEMBER_PREFIX}-upload-memory-image"
+        )),
+        StackResource::QuarantineRole => get_att(QUARANTINE_ROLE, "Arn"),
+        StackResource::BlockedIpSets => sub(&format!(
+            "arn:${{AWS::Partition}}:wafv2:*:${{AWS::AccountId}}:regional/ipset/{MEMBER_PREFIX}-blocked-*/*"
+        )),
+        home => unreachable!("{home:?} is the security account's: Permission::place keeps it out of member roles"),
+    }
+}
+
+/// A contract's ARN pattern in a member role: any Region (the role is global, the case's
+/// Region varies), and aws-ir's fixed member names where a stack would name its own.
+fn member_pattern(pattern: &str) -> Value {
+    text(
+        &pattern
+            .replace("${AWS::Region}", "*")
+            .replace("${AWS::StackName}", MEMBER_PREFIX),
+    )
+}
+
+/// The member-side statements of `task`, in its contract's order.
+pub fn statements(task: &TaskInfo) -> (Vec<Statement>, Vec<Value>) {
+    let member: Vec<_> = task
+        .permissions
+        .iter()
+        .filter(|p| p.place() == Place::Member)
+        .cloned()
+        .collect();
+    let mut statements = Vec::new();
+    let mut unscoped = Vec::new();
+    for p in &member {
+        let (st, why) = policy::statement_with(p, member_resource, member_pattern);
+        statements.push(st);
+        unscoped.extend(why);
+    }
+    if let Some(deny) = policy::never_own_roles(&member) {
+        statements.push(deny);
+    }
+    (statements, unscoped)
+}
+
+/// Only the security account's role of `task` may assume its member role: see the module doc.
+fn trust(task: &str) -> Value {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "OnlyThisTasksRoleInTheSecurityAccount",
+            "Effect": "Allow",
+            "Principal": {"AWS": sub(&format!("arn:${{AWS::Partition}}:iam::${{{SECURITY_ACCOUNT}}}:root"))},
+            "Action": "sts:AssumeRole",
+            "Condition": {
+                "ArnLike": {"aws:PrincipalArn": sub(&format!(
+                    "arn:${{AWS::Partition}}:iam::${{{SECURITY_ACCOUNT}}}:role{}*",
+                    contract::trust::ROLE_PATH
+                ))},
+                "StringEquals": {
+                    format!("aws:PrincipalTag/{MEMBER_PREFIX}:task"): task,
+                    "aws:PrincipalOrgID": ref_(ORGANIZATION),
+                },
+                "StringLike": {"sts:RoleSessionName": "case-*"},
+            },
+        }],
+    })
+}
+
+fn security_account_parameters(t: &mut Template) {
+    t.parameter(
+        SECURITY_ACCOUNT,
+        Parameter::string(
+            "The account that runs aws-ir's playbooks (the delegated administrator).",
+        )
+        .pattern("^[0-9]{12}$")
+        .example(json!("210987654321")),
+    );
+}
+
+/// `organization/member-roles.json`.
+pub fn roles_template(playbooks: &[Playbook]) -> Template {
+    let mut t = Template::new(
+        "aws-ir member roles (one stack per member account): the role each aws-ir task assumes to act on this account's resources, which only that task's role in the security account may assume. Generated by `cargo run -p codegen`; do not edit.",
+    );
+    security_account_parameters(&mut t);
+    t.parameter(
+        ORGANIZATION,
+        Parameter::string(
+            "The organization's id: only principals of the organization may assume the roles.",
+        )
+        .pattern("^o-[a-z0-9]{10,32}$")
+        .example(json!("o-a1b2c3d4e5")),
+    );
+    for task in tasks(playbooks) {
+        let (statements, unscoped) = statements(&task);
+        if statements.is_empty() {
+            continue;
+        }
+        let role = member_role(task.name);
+        t.add(
+            &format!("{}Role", task.title),
+            Resource::new(
+                "AWS::IAM::Role",
+                json!({
+                    "RoleName": role,
+                    "Description": format!("Task {} of aws-ir acts here through this role; only that task's role in the security account may assume it.", task.name),
+                    "Path": contract::trust::ROLE_PATH,
+                    "MaxSessionDuration": 3600,
+                    "AssumeRolePolicyDocument": trust(task.name),
+                    "Policies": [{
+                        "PolicyName": format!("{}-member", task.name),
+                        "PolicyDocument": PolicyDocument::new(statements).render(),
+                    }],
+                    "Tags": [{"Key": format!("{MEMBER_PREFIX}:task"), "Value": task.name}],
+                }),
+            )
+            .annotate("aws-ir", json!({"unscoped": unscoped})),
+        );
+    }
+    // The profile isolated instances get: Systems Manager only, so responders still reach them.
+    // Not under aws-ir's path: a compromised instance holds its credentials.
+    t.add(
+        QUARANTINE_ROLE,
+        Resource::new(
+            "AWS::IAM::Role",
+            json!({
+                "RoleName": quarantine_name(),
+                "Description": "Quarantined instances: Systems Manager access only, for responders.",
+                "AssumeRolePolicyDocument": crate::cfn::iam::service_trust("ec2.amazonaws.com"),
+                "ManagedPolicyArns": [sub("arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore")],
+            }),
+        ),
+    );
+    t.add(
+        QUARANTINE_PROFILE,
+        Resource::new(
+            "AWS::IAM::InstanceProfile",
+            json!({"InstanceProfileName": quarantine_name(), "Roles": [ref_(QUARANTINE_ROLE)]}),
+        ),
+    );
+    t
+}
+
+/// The patterns a member forwards, once each, with the condition they depend on: the
+/// playbooks' triggers on events a member account sees first.
+fn forwarded(playbooks: &[Playbook]) -> Vec<(String, Value, Option<&'static str>)> {
+    let mut out: Vec<(String, Value, Option<&'static str>)> = Vec::new();
+    let triggers = playbooks.iter().flat_map(|p| {
+        p.triggers
+            .iter()
+            .chain(p.companions.iter().flat_map(|c| c.triggers.iter()))
+            .map(move |t| (p.id, t))
+    });
+    for (playbook, trigger) in triggers {
+        let condition = match trigger {
+            // The delegated administrator receives members' findings itself, unless their
+            // aggregation is not set up (then ForwardFindings=enabled).
+            Trigger::GuardDuty { .. } | Trigger::SecurityHubFindings { .. } => {
+                Some(FORWARD_FINDINGS)
+            }
+            Trigger::CloudTrailApiCall { .. }
+            | Trigger::TagWrites { .. }
+            | Trigger::ConfigCompliance { .. } => None,
+            // Security Hub's custom actions live in the administrator's console, schedules
+            // are the security account's own, Config rules the playbook deploys are in its own
+            // account, and a responder's request starts the machine directly.
+            Trigger::SecurityHubCustomAction { .. }
+            | Trigger::ConfigRules { .. }
+            | Trigger::Schedule { .. }
+            | Trigger::Manual { .. } => continue,
+        };
+        let pattern = trigger.pattern();
+        if !out.iter().any(|(_, p, _)| p == &pattern) {
+            let id = format!(
+                "Forward{}{}",
+                contract::naming::pascal(playbook),
+                trigger.id()
+            );
+            out.push((id, pattern, condition));
+        }
+    }
+    out
+}
+
+/// `organization/member.json`.
+pub fn forwarding_template(playbooks: &[Playbook]) -> Template {
+    let mut t = Template::new(
+        "aws-ir member forwarding (one stack per member account and Region): the events aws-ir's playbooks start on, forwarded to the security account's bus in the home Region. Generated by `cargo run -p codegen`; do not edit.",
+    );
+    security_account_parameters(&mut t);
+    t.parameter(
+        HOME_REGION,
+        Parameter::string("The Region where the security account runs the playbooks.")
+            .pattern("^[a-z]{2}(-[a-z]+)+-[0-9]$")
+            .example(json!(crate::cfn::example::REGION)),
+    );
+    t.parameter(
+        FORWARD_FINDINGS,
+        Parameter::string("enabled: also forward GuardDuty and Security Hub findings (when the delegated administrator does not aggregate them).")
+            .default(json!("disabled"))
+            .allowed(&[json!("enabled"), json!("disabled")]),
+    );
+    t.condition(
+        FORWARD_FINDINGS,
+        equals(ref_(FORWARD_FINDINGS), json!("enabled")),
+    );
+    let bus = sub(&format!(
+        "arn:${{AWS::Partition}}:events:${{{HOME_REGION}}}:${{{SECURITY_ACCOUNT}}}:event-bus/default"
+    ));
+    let rules = forwarded(playbooks);
+    t.add(
+        FORWARD_DLQ,
+        Resource::new(
+            "AWS::SQS::Queue",
+            json!({
+                // SQS-managed encryption: a member stack needs no key of its own (#20: keys
+                // per account and Region dominated an organization's bill).
+                "SqsManagedSseEnabled": true,
+                "MessageRetentionPeriod": 1_209_600,
+            }),
+        )
+        .skip_check(
+            "CKV_AWS_27",
+            "Encrypted at rest with SQS-managed keys (SqsManagedSseEnabled), which the check does not read. EventBridge cannot deliver to a queue under the AWS managed key aws/sqs, and a customer-managed key per member account and Region is the cost #20 avoids.",
+        ),
+    );
+    let conditional = |rule: &str, condition: Option<&str>| match condition {
+        Some(c) => if_(c, get_att(rule, "Arn"), no_value()),
+        None => get_att(rule, "Arn"),
+    };
+    t.add(
+        "ForwardDeadLetterQueuePolicy",
+        Resource::new(
+            "AWS::SQS::QueuePolicy",
+            json!({
+                "Queues": [ref_(FORWARD_DLQ)],
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [{
+                        "Sid": "EventBridgeParksUndeliveredEvents",
+                        "Effect": "Allow",
+                        "Principal": {"Service": "events.amazonaws.com"},
+                        "Action": "sqs:SendMessage",
+                        "Resource": get_att(FORWARD_DLQ, "Arn"),
+                        "Condition": {"ArnEquals": {"aws:SourceArn": rules.iter().map(|(id, _, c)| conditional(id, *c)).collect::<Vec<_>>()}},
+                    }],
+                },
+            }),
+        ),
+    );
+    t.add(
+        FORWARDER_ROLE,
+        Resource::new(
+            "AWS::IAM::Role",
+            json!({
+                "Description": "Lets this stack's EventBridge rules put events on the security account's bus.",
+                "Path": contract::trust::ROLE_PATH,
+                "AssumeRolePolicyDocument": service_trust_for("events.amazonaws.com", sub("arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/${AWS::StackName}-*")),
+                "Policies": [{
+                    "PolicyName": "forward-to-security-account",
+                    "PolicyDocument": PolicyDocument::new(vec![Statement::allow(
+                        "PutOnSecurityAccountBus",
+                        ["events:PutEvents"],
+                        vec![bus.clone()],
+                    )]).render(),
+                }],
+            }),
+        ),
+    );
+    for (id, pattern, condition) in &rules {
+        let rule = Resource::new(
+            "AWS::Events::Rule",
+            json!({
+                "Description": "Forwards to aws-ir in the security account what a playbook starts on.",
+                "EventPattern": pattern,
+                "State": "ENABLED",
+                "Targets": [{
+                    "Id": "security-account",
+                    "Arn": bus,
+                    "RoleArn": get_att(FORWARDER_ROLE, "Arn"),
+                    "RetryPolicy": {"MaximumEventAgeInSeconds": 3600, "MaximumRetryAttempts": 20},
+                    "DeadLetterConfig": {"Arn": get_att(FORWARD_DLQ, "Arn")},
+                }],
+            }),
+        );
+        t.add(
+            id,
+            match condition {
+                Some(c) => rule.condition(c),
+                None => rule,
+            },
+        );
+    }
+    t.output(
+        "ForwardDeadLetterQueueUrl",
+        Output::new(
+            "Events EventBridge could not forward to the security account; replay them from here.",
+            ref_(FORWARD_DLQ),
+        ),
+    );
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roles() -> Value {
+        roles_template(&crate::playbooks::all()).render()
+    }
+
+    #[test]
+    fn a_member_role_holds_only_its_tasks_member_side_permissions() {
+        let roles = roles();
+        for task in tasks(&crate::playbooks::all()) {
+            let home: Vec<&str> = task
+                .permissions
+                .iter()
+                .filter(|p| p.place() == Place::Home)
+                .map(|p| p.sid)
+                .collect();
+            let member: Vec<&str> = task
+                .permissions
+                .iter()
+                .filter(|p| p.place() == Place::Member)
+                .map(|p| p.sid)
+                .collect();
+            let role = &roles["Resources"][format!("{}Role", task.title)];
+            if member.is_empty() {
+                assert!(role.is_null(), "{} acts only at home", task.name);
+                continue;
+            }
+            let sids: Vec<&str> = role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|s| s["Effect"] == "Allow")
+                .map(|s| s["Sid"].as_str().unwrap())
+                .collect();
+            assert_eq!(sids, member, "{}", task.name);
+            // Home and member permissions of one task never share a statement id.
+            assert!(home.iter().all(|h| !member.contains(h)), "{}", task.name);
+            assert_eq!(role["Properties"]["RoleName"], member_role(task.name));
+        }
+    }
+
+    #[test]
+    fn no_member_statement_names_the_security_accounts_own_resources() {
+        // A permission on the stack's executions, parameters or tables that was not declared
+        // `at_home` would land in a member role: the patterns say so.
+        let text = roles().to_string();
+        for home in [
+            "StackPrefix",
+            ":states:",
+            "CaseTable",
+            "EvidenceBucket",
+            "StackKey",
+            "parameter/incident-response",
+        ] {
+            assert!(!text.contains(home), "a member role names `{home}`");
+        }
+    }
+
+    #[test]
+    fn every_permission_is_in_one_place() {
+        // A statement's further scopes share its first one's place: one statement, one account.
+        for task in tasks(&crate::playbooks::all()) {
+            for p in &task.permissions {
+                for s in &p.more {
+                    if let contract::task::Scope::Stack(r) = s {
+                        assert_eq!(r.place(), p.place(), "{}: {}", task.name, p.sid);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn only_the_tasks_own_role_of_the_organization_may_assume_it_for_a_case() {
+        let roles = roles();
+        let role = &roles["Resources"]["IsolateNetworkRole"]["Properties"];
+        let st = &role["AssumeRolePolicyDocument"]["Statement"][0];
+        assert_eq!(st["Action"], "sts:AssumeRole");
+        let c = &st["Condition"];
+        assert_eq!(
+            c["StringEquals"]["aws:PrincipalTag/aws-ir:task"],
+            "isolate-network"
+        );
+        assert_eq!(
+            c["StringEquals"]["aws:PrincipalOrgID"],
+            json!({"Ref": ORGANIZATION})
+        );
+        assert_eq!(c["StringLike"]["sts:RoleSessionName"], "case-*");
+        assert_eq!(
+            c["ArnLike"]["aws:PrincipalArn"],
+            json!({"Fn::Sub": "arn:${AWS::Partition}:iam::${SecurityAccountId}:role/aws-ir/*"})
+        );
+        assert_eq!(role["Path"], contract::trust::ROLE_PATH);
+    }
+
+    #[test]
+    fn a_member_role_acts_in_every_region() {
+        let text = roles().to_string();
+        assert!(!text.contains("${AWS::Region}"), "member roles are global");
+        // A service condition on one Region's endpoint becomes a wildcard, matched as one.
+        let roles = roles();
+        let transfer = &roles["Resources"]["TransferEvidenceRole"]["Properties"]["Policies"][0]
+            ["PolicyDocument"]["Statement"];
+        let kms = transfer
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["Sid"] == "EncryptCopiesForTheForensicAccount")
+            .unwrap();
+        assert_eq!(
+            kms["Condition"]["StringLike"]["kms:ViaService"],
+            json!("ec2.*.amazonaws.com")
+        );
+    }
+
+    #[test]
+    fn members_forward_what_the_playbooks_start_on_and_findings_only_when_asked() {
+        let t = forwarding_template(&crate::playbooks::all()).render();
+        let rules: Vec<(&String, &Value)> = t["Resources"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(_, r)| r["Type"] == "AWS::Events::Rule")
+            .collect();
+        let sources: Vec<&str> = rules
+            .iter()
+            .flat_map(|(_, r)| {
+                r["Properties"]["EventPattern"]["source"]
+                    .as_array()
+                    .unwrap()
+            })
+            .map(|s| s.as_str().unwrap())
+            .collect();
+        assert!(sources.contains(&"aws.guardduty"));
+        assert!(sources.contains(&"aws.config"));
+        assert!(
+            sources.iter().all(|s| s.starts_with("aws.")),
+            "only AWS's own events: {sources:?}"
+        );
+        for (id, r) in &rules {
+            let source = r["Properties"]["EventPattern"]["source"][0]
+                .as_str()
+                .unwrap();
+            let conditional = r["Condition"] == FORWARD_FINDINGS;
+            assert_eq!(
+                conditional,
+                source == "aws.guardduty" || source == "aws.securityhub",
+                "{id}"
+            );
+            assert_eq!(
+                r["Properties"]["Targets"][0]["Arn"],
+                json!({"Fn::Sub": "arn:${AWS::Partition}:events:${HomeRegion}:${SecurityAccountId}:event-bus/default"})
+            );
+        }
+    }
+}

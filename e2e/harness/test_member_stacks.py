@@ -1,0 +1,154 @@
+"""The member stacks of an organization deployment (#20) deploy into a member account of the
+emulator, in two Regions, and read back through the member's own APIs.
+
+organization/member-roles.json (once per account: IAM is global) gives every task that acts on a
+member's resources a role of its name, which only that task's role in the security account may
+assume; organization/member.json (once per account and Region) forwards what the playbooks start
+on to the security account's bus in the home Region. What the emulator cannot judge (the trust
+policy's conditions under AWS's evaluation across accounts) is read back as written here and
+evaluated by the playbooks' end-to-end tests once tasks act through these roles.
+
+The administrator acts in the member account with moto's `x-moto-account-id` header
+(moto/core/responses.py get_current_account), as StackSets' service-managed execution role
+would: the stacks are created in that account, not in the security account.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from conftest import ACCOUNT, wait_for
+
+REPO = Path(__file__).resolve().parents[2]
+ROLES = REPO / "organization" / "member-roles.json"
+FORWARDING = REPO / "organization" / "member.json"
+MEMBER = "222233334444"
+ORGANIZATION = "o-a1b2c3d4e5"
+HOME = "us-east-1"
+REGIONS = ["us-east-1", "eu-west-1"]
+SECURITY_BUS = f"arn:aws:events:{HOME}:{ACCOUNT}:event-bus/default"
+
+
+def in_account(endpoint: str, account: str) -> Callable[[str, str], Any]:
+    """member("iam", region) -> a boto3 client of the administrator acting in `account`."""
+    session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing")
+
+    def client(service: str, region: str = HOME) -> Any:
+        c = session.client(service, endpoint_url=endpoint, region_name=region)
+
+        def to_account(request: Any, **_: Any) -> None:
+            request.headers["x-moto-account-id"] = account
+
+        c.meta.events.register("before-sign.*.*", to_account)
+        return c
+
+    return client
+
+
+def create(cfn: Any, name: str, body: str, parameters: dict[str, str]) -> list[dict[str, Any]]:
+    stack_id = cfn.create_stack(
+        StackName=name,
+        TemplateBody=body,
+        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
+        Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
+    )["StackId"]
+
+    def done() -> dict[str, Any] | None:
+        stack = cfn.describe_stacks(StackName=stack_id)["Stacks"][0]
+        return stack if not stack["StackStatus"].endswith("IN_PROGRESS") else None
+
+    stack = wait_for(done, timeout=60, what=f"stack {name}")
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    return cfn.describe_stack_resources(StackName=stack_id)["StackResources"]
+
+
+@pytest.fixture(scope="module")
+def member(moto_endpoint: str) -> Callable[[str, str], Any]:
+    client = in_account(moto_endpoint, MEMBER)
+    parameters = {"SecurityAccountId": ACCOUNT, "OrganizationId": ORGANIZATION}
+    create(client("cloudformation"), "aws-ir-member-roles", ROLES.read_text(), parameters)
+    for region in REGIONS:
+        create(
+            client("cloudformation", region),
+            "aws-ir-member",
+            FORWARDING.read_text(),
+            {"SecurityAccountId": ACCOUNT, "HomeRegion": HOME},
+        )
+    return client
+
+
+def template_roles() -> dict[str, dict[str, Any]]:
+    resources = json.loads(ROLES.read_text())["Resources"]
+    return {
+        r["Properties"]["RoleName"]: r["Properties"]
+        for r in resources.values()
+        if r["Type"] == "AWS::IAM::Role"
+    }
+
+
+def test_every_task_role_is_in_the_member_account_under_its_name(member: Callable[[str, str], Any], aws: Callable[[str], Any]) -> None:
+    iam = member("iam", HOME)
+    expected = template_roles()
+    task_roles = {n: p for n, p in expected.items() if n != "aws-ir-quarantine"}
+    assert "aws-ir-isolate-network" in task_roles and "aws-ir-deactivate-access-key" in task_roles
+    for name, properties in task_roles.items():
+        role = iam.get_role(RoleName=name)["Role"]
+        assert role["Arn"] == f"arn:aws:iam::{MEMBER}:role/aws-ir/{name}"
+        assert role["MaxSessionDuration"] == 3600
+        trust = role["AssumeRolePolicyDocument"]
+        if isinstance(trust, str):
+            trust = json.loads(urllib.parse.unquote(trust))
+        [statement] = trust["Statement"]
+        assert statement["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
+        condition = statement["Condition"]
+        assert condition["ArnLike"] == {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:role/aws-ir/*"}
+        assert condition["StringEquals"] == {
+            "aws:PrincipalTag/aws-ir:task": name.removeprefix("aws-ir-"),
+            "aws:PrincipalOrgID": ORGANIZATION,
+        }
+        assert condition["StringLike"] == {"sts:RoleSessionName": "case-*"}
+        [policy_name] = iam.list_role_policies(RoleName=name)["PolicyNames"]
+        document = iam.get_role_policy(RoleName=name, PolicyName=policy_name)["PolicyDocument"]
+        text = json.dumps(document)
+        # Only the member's own resources, in any Region; nothing of the security account's.
+        assert ACCOUNT not in text, f"{name}: {text}"
+        assert "${" not in text, f"{name}: unresolved {text}"
+    # The security account holds none of them: the member stack went where it was sent.
+    own = {r["RoleName"] for r in aws("iam").list_roles(PathPrefix="/aws-ir/")["Roles"]}
+    assert not own & set(task_roles)
+
+
+def test_isolated_instances_get_the_members_own_quarantine_profile(member: Callable[[str, str], Any]) -> None:
+    iam = member("iam", HOME)
+    profile = iam.get_instance_profile(InstanceProfileName="aws-ir-quarantine")["InstanceProfile"]
+    assert [r["RoleName"] for r in profile["Roles"]] == ["aws-ir-quarantine"]
+    # Not an aws-ir role: a compromised instance holds its credentials.
+    assert profile["Roles"][0]["Path"] == "/"
+    attached = iam.list_attached_role_policies(RoleName="aws-ir-quarantine")["AttachedPolicies"]
+    assert [p["PolicyName"] for p in attached] == ["AmazonSSMManagedInstanceCore"]
+
+
+def test_each_region_forwards_aws_events_to_the_security_accounts_bus(member: Callable[[str, str], Any]) -> None:
+    template = json.loads(FORWARDING.read_text())["Resources"]
+    unconditional = [i for i, r in template.items() if r["Type"] == "AWS::Events::Rule" and "Condition" not in r]
+    for region in REGIONS:
+        events = member("events", region)
+        rules = events.list_rules()["Rules"]
+        # ForwardFindings=disabled (the default): findings come through their own aggregation.
+        assert len(rules) == len(unconditional), [r["Name"] for r in rules]
+        for rule in rules:
+            assert rule["Arn"].startswith(f"arn:aws:events:{region}:{MEMBER}:rule/")
+            pattern = json.loads(rule["EventPattern"])
+            assert all(s.startswith("aws.") for s in pattern["source"]), pattern
+            assert not {"aws.guardduty", "aws.securityhub"} & set(pattern["source"])
+            [target] = events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
+            assert target["Arn"] == SECURITY_BUS
+            assert target["RoleArn"].startswith(f"arn:aws:iam::{MEMBER}:role/aws-ir/")
+            assert target["DeadLetterConfig"]["Arn"].startswith(f"arn:aws:sqs:{region}:{MEMBER}:")
