@@ -206,7 +206,21 @@ def contain(sfn: Any, machine: str, instances: list[str], reason: str) -> dict[s
     if described["status"] != "SUCCEEDED":
         events = sfn.get_execution_history(executionArn=arn, reverseOrder=True, maxResults=1000)["events"]
         failed = [e for e in events if e["type"].endswith(("Failed", "TimedOut", "Aborted"))]
-        details = "\n".join(f"  {e['type']}: {json.dumps(next(v for k, v in e.items() if k.endswith('EventDetails')))[:600]}"
+        by_id = {e["id"]: e for e in events}
+
+        def state_of(event: dict) -> str:
+            """The state an event happened in, and how long after it was entered."""
+            seen = event
+            while seen is not None:
+                entered = seen.get("stateEnteredEventDetails")
+                if entered:
+                    took = (event["timestamp"] - seen["timestamp"]).total_seconds()
+                    return f" in {entered['name']} ({took:.0f} s after it was entered)"
+                seen = by_id.get(seen.get("previousEventId"))
+            return ""
+
+        details = "\n".join(f"  {e['type']}{state_of(e)}: "
+                            f"{json.dumps(next((v for k, v in e.items() if k.endswith('EventDetails')), {}))[:600]}"
                             for e in failed[:8])
         raise SystemExit(f"{reason}: execution {arn} ended {described['status']}: {described.get('cause')}\n{details}")
     out = json.loads(described["output"])

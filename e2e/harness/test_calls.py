@@ -83,3 +83,31 @@ def test_the_critical_path_counts_parallel_calls_once(moto_endpoint: str) -> Non
     assert [c["action"] for c in path] == ["DescribeVpcs", "DescribeSecurityGroups", "DescribeSubnets"]
     assert critical_path([{"start": 0, "end": 10}, {"start": 0, "end": 2}, {"start": 10, "end": 11}]) == [
         {"start": 0, "end": 2}, {"start": 10, "end": 11}]
+
+
+def test_a_role_session_in_another_account_is_logged_there_under_its_session_name(
+        recording: None, moto_endpoint: str, emulator_env: dict[str, str]) -> None:
+    # What a member account's CloudTrail shows of aws-ir (#20): the account acted in, and the
+    # role session that acted, named after the case and the step.
+    from irmoto import fixtures
+
+    member = "222233334444"
+    admin = fixtures.in_account("iam", member, REGION)
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                     "Principal": {"AWS": "arn:aws:iam::123456789012:root"}}]}
+    admin.create_role(RoleName="aws-ir-calls-test", Path="/aws-ir/", AssumeRolePolicyDocument=json.dumps(trust))
+    admin.put_role_policy(RoleName="aws-ir-calls-test", PolicyName="read", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:ListUsers", "Resource": "*"}]}))
+    sts = boto3.client("sts", endpoint_url=moto_endpoint, region_name=REGION,
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    session = sts.assume_role(RoleArn=f"arn:aws:iam::{member}:role/aws-ir/aws-ir-calls-test",
+                              RoleSessionName="case-0123456789abcdef-calls")["Credentials"]
+    boto3.client("iam", endpoint_url=moto_endpoint, region_name=REGION, aws_access_key_id=session["AccessKeyId"],
+                 aws_secret_access_key=session["SecretAccessKey"],
+                 aws_session_token=session["SessionToken"]).list_users()
+    [logged] = [c for c in calls(moto_endpoint)["Calls"] if c["action"] == "ListUsers"]
+    assert logged["account"] == member
+    assert logged["caller"] == f"arn:aws:sts::{member}:assumed-role/aws-ir-calls-test/case-0123456789abcdef-calls"
+    # The administrator is nobody in particular, in the account it acted in.
+    [assumed] = [c for c in calls(moto_endpoint)["Calls"] if c["action"] == "AssumeRole"]
+    assert (assumed["account"], assumed["caller"]) == ("123456789012", None)

@@ -1,7 +1,8 @@
 """e2e/harness/cargo-for-watch: `cargo lambda watch` starts a function with
 `cargo run --bin <function>`; the shim runs tasks' one `bootstrap` binary with IR_TASK set to
 that function instead (as the generated template sets it on AWS), and passes every other cargo
-call through unchanged."""
+call through unchanged. A bootstrap newer than its sources starts without cargo (a Lambda's
+cold start builds nothing); a stale one goes through cargo, which rebuilds it."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ def run_shim(tmp_path: Path, *args: str) -> dict:
     cargo, record = fake_cargo(tmp_path)
     env = {k: v for k, v in os.environ.items() if k != "IR_TASK"}
     env["IR_REAL_CARGO"] = str(cargo)
+    env["CARGO_TARGET_DIR"] = str(tmp_path / "target")  # no bootstrap built there unless a test puts one
     subprocess.run([str(SHIM), *args], env=env, check=True, timeout=30)
     return json.loads(record.read_text())
 
@@ -58,3 +60,34 @@ def test_without_the_real_cargo_it_says_what_is_missing(tmp_path: Path) -> None:
     done = subprocess.run([str(SHIM), "run", "--bin", "notify"], env=env, capture_output=True, text=True, timeout=30)
     assert done.returncode != 0
     assert "IR_REAL_CARGO" in done.stderr
+
+
+def fake_bootstrap(tmp_path: Path, mtime: float | None = None) -> Path:
+    """A built bootstrap in the shim's target directory that records how it was started."""
+    binary = tmp_path / "target" / "debug" / "bootstrap"
+    binary.parent.mkdir(parents=True, exist_ok=True)
+    binary.write_text(
+        "#!/usr/bin/env python3\n"
+        "import json, os, sys\n"
+        f"json.dump({{'bootstrap': sys.argv[1:], 'task': os.environ.get('IR_TASK')}}, open({str(tmp_path / 'record.json')!r}, 'w'))\n"
+    )
+    binary.chmod(0o755)
+    if mtime is not None:
+        os.utime(binary, (mtime, mtime))
+    return binary
+
+
+def test_a_fresh_bootstrap_starts_without_cargo(tmp_path: Path) -> None:
+    fake_bootstrap(tmp_path)
+    got = run_shim(tmp_path, "run", "--color", "auto", "--manifest-path", "Cargo.toml", "--bin", "normalize")
+    assert got == {"bootstrap": [], "task": "normalize"}
+
+
+def test_a_stale_bootstrap_is_rebuilt_by_cargo(tmp_path: Path) -> None:
+    fake_bootstrap(tmp_path, mtime=0)  # older than every source
+    got = run_shim(tmp_path, "run", "--manifest-path", "Cargo.toml", "--bin", "normalize")
+    assert got == {"args": ["run", "--manifest-path", "Cargo.toml", "--bin", "bootstrap"], "task": "normalize"}
+    # A release build is cargo's to make, fresh or not.
+    fake_bootstrap(tmp_path)
+    got = run_shim(tmp_path, "run", "--release", "--bin", "normalize")
+    assert got["args"] == ["run", "--release", "--bin", "bootstrap"]

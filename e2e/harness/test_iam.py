@@ -155,6 +155,21 @@ def test_start_execution_needs_states_start_execution(aws: Any, user: Any, uid: 
     assert execution.startswith(machine.replace(":stateMachine:", ":execution:"))
 
 
+def test_get_access_key_last_used_acts_on_the_keys_user(aws: Any, user: Any, uid: str) -> None:
+    # IAM's Service Authorization Reference: the action's resource is the key's owner (user/*),
+    # though the request names only the key.
+    iam = aws("iam")
+    iam.create_user(UserName=f"owner-{uid}")
+    key = iam.create_access_key(UserName=f"owner-{uid}")["AccessKey"]["AccessKeyId"]
+    own = f"arn:aws:iam::{ACCOUNT}:user/owner-{uid}"
+    reader = user(allow("iam:GetAccessKeyLastUsed", resource=own), f"keyreader-{uid}")("iam")
+    assert reader.get_access_key_last_used(AccessKeyId=key)["UserName"] == f"owner-{uid}"
+    other = user(allow("iam:GetAccessKeyLastUsed", resource=f"arn:aws:iam::{ACCOUNT}:user/someone-else"),
+                 f"otherreader-{uid}")("iam")
+    code, _, message = refused(lambda: other.get_access_key_last_used(AccessKeyId=key))
+    assert code == "AccessDenied" and own in message
+
+
 def test_put_events_on_a_bus_whose_policy_denies_is_refused_as_a_whole(aws: Any, user: Any, uid: str) -> None:
     events = aws("events")
     bus = events.create_event_bus(Name=f"ir-{uid}")["EventBusArn"]

@@ -152,12 +152,13 @@ wait_until "${IR_MOTO_START_TIMEOUT:-60}" "moto on $ENDPOINT" \
 
 # ---- cargo lambda watch (serves every task function from tasks' one bootstrap binary)
 if [[ $WANT_LAMBDAS == 1 ]]; then
-    # Why a role: every task Lambda runs inside this one process with one environment, so they
-    # cannot have a role each. With the administrator's `testing` key nothing would be evaluated
-    # (irmoto/iam.py); as a session of aws-ir-emulator-tasks (path /aws-ir/emulator/, `*` on `*`)
-    # they are an aws-ir role: the templates' resource policies and key policies apply to them as
-    # they do on AWS, and GetCallerIdentity answers an aws-ir role. moto never expires the session
-    # (it enforces no expiry, and irmoto.iam does not look at it). Only this process gets it.
+    # Why roles: with the administrator's `testing` key nothing would be evaluated (irmoto/iam.py);
+    # as sessions of aws-ir roles (path /aws-ir/emulator/, `*` on `*`) the templates' resource
+    # policies and key policies apply to the tasks as they do on AWS, and GetCallerIdentity answers
+    # an aws-ir role. The watch process holds aws-ir-emulator-tasks; each function's process is
+    # started as its own task's role, aws-ir-emulator-<task>, tagged `aws-ir:task` as the
+    # generated task roles are (a member account's aws-ir role trusts that tag, #20). moto never
+    # expires the sessions (it enforces no expiry, and irmoto.iam does not look at it).
     task_credentials="$(cd "$HARNESS" && env -u AWS_SESSION_TOKEN -u AWS_PROFILE PYTHONPATH="$HARNESS" \
         AWS_ENDPOINT_URL="$ENDPOINT" AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 \
         AWS_DEFAULT_REGION=us-east-1 NO_PROXY=127.0.0.1,localhost \
@@ -166,6 +167,14 @@ if [[ $WANT_LAMBDAS == 1 ]]; then
     field() { "$VENV/bin/python" -c 'import json, sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$task_credentials" "$1"; }
     TASK_KEY="$(field AccessKeyId)" TASK_SECRET="$(field SecretAccessKey)" TASK_TOKEN="$(field SessionToken)"
     TASKS_ROLE_ARN="$(field RoleArn)"
+    # Each task's process runs as a role of its own (tagged with the task's name, as on AWS):
+    # cargo-for-watch starts it with the session written here.
+    TASK_CREDENTIALS_DIR="$STATE_DIR/task-credentials"
+    (cd "$HARNESS" && env -u AWS_SESSION_TOKEN -u AWS_PROFILE PYTHONPATH="$HARNESS" \
+        AWS_ENDPOINT_URL="$ENDPOINT" AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 \
+        AWS_DEFAULT_REGION=us-east-1 NO_PROXY=127.0.0.1,localhost \
+        "$VENV/bin/python" -m irmoto.fixtures task-role-credentials "$TASK_CREDENTIALS_DIR" >/dev/null 2>>"$LOGS/moto.log") ||
+        fail_start "the task roles could not be made (python -m irmoto.fixtures task-role-credentials)" "$LOGS/moto.log"
     write_state
     (
         cd "$ROOT"
@@ -183,7 +192,7 @@ if [[ $WANT_LAMBDAS == 1 ]]; then
         # directly, not as `cargo lambda`: cargo would set CARGO to itself for its subcommand,
         # and CARGO is what cargo-lambda calls to start a function.
         IR_REAL_CARGO="$(command -v cargo)"
-        export IR_REAL_CARGO CARGO="$HARNESS/cargo-for-watch"
+        export IR_REAL_CARGO CARGO="$HARNESS/cargo-for-watch" IR_TASK_CREDENTIALS_DIR="$TASK_CREDENTIALS_DIR"
         exec setsid "$VENV/bin/cargo-lambda" lambda watch "${reload[@]}" --concurrency "${IR_WATCH_CONCURRENCY:-8}" \
             --invoke-address 127.0.0.1 --invoke-port "$WATCH_PORT" ${IR_WATCH_ARGS:-}
     ) >"$LOGS/cargo-lambda-watch.log" 2>&1 </dev/null &

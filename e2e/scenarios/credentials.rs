@@ -36,9 +36,16 @@ fn main() -> std::process::ExitCode {
         the_contain_credentials_action_cuts_the_selected_key,
         a_console_password_is_removed_by_policy_and_release_says_how_to_reset_it,
         an_imported_security_hub_finding_on_a_user_restricts_it,
+        a_leaked_key_in_a_member_account_is_cut_off_there,
+        a_member_without_aws_irs_roles_is_a_named_notified_failure,
     ];
     e2e::run_suite(list, |rt| {
         let world = World::start();
+        // Responds for the organization's member accounts too (#20).
+        let organization = format!(
+            "OrganizationId={}",
+            world.fixture(&["organization"])["Id"].as_str().unwrap()
+        );
         let (main, strict) = rt.block_on(async {
             let main = world
                 .deploy(
@@ -48,6 +55,7 @@ fn main() -> std::process::ExitCode {
                         "CredentialsMinSeverityAutomatic=5",
                         "CredentialsApprovalTimeoutSeconds=600",
                         "ContainSourceInstance=true",
+                        &organization,
                         // The second responder's gate is exercised by the ec2 and trust suites.
                         "ReleaseApproval=none",
                     ],
@@ -733,5 +741,137 @@ async fn an_imported_security_hub_finding_on_a_user_restricts_it(c: Arc<Ctx>) {
     assert_eq!(
         observe_user(&c, "sh-imported-user").await.policies,
         vec![format!("aws-ir-deny-{case}")]
+    );
+}
+
+// --- organization (#20) --------------------------------------------------------------------
+
+/// A member account of the organization: the generated member-roles stack deployed there.
+const MEMBER: &str = "222233334444";
+/// An account of the organization where nobody deployed the member stacks.
+const UNREACHABLE_MEMBER: &str = "333344445555";
+
+/// `key_finding` about a user of `account` (GuardDuty's delegated administrator receives the
+/// members' findings on its own bus; `detail.accountId` says whose it is).
+fn member_key_finding(account: &str, user: &str, key: &str) -> Value {
+    let mut finding = key_finding(user, key);
+    finding["detail"]["accountId"] = Value::from(account);
+    finding
+}
+
+fn member_user_keys(c: &Ctx, account: &str, name: &str) -> Vec<String> {
+    c.world.fixture(&["member-user", account, name])["AccessKeyIds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The finding reaches the security account's playbook; the key is cut off in the member, by
+/// the member's aws-ir role of each step's name, in a session named after the case and the
+/// step, as the member's own call log (CloudTrail's `userIdentity`) shows; nothing of it is in
+/// the security account.
+async fn a_leaked_key_in_a_member_account_is_cut_off_there(c: Arc<Ctx>) {
+    c.world.fixture(&["member-account", MEMBER]);
+    let keys = member_user_keys(&c, MEMBER, "member-deployer");
+    c.world.fixture(&["call-log", "start"]);
+    let (_, status, out) = run(&c, &member_key_finding(MEMBER, "member-deployer", &keys[0])).await;
+    let log = c.world.fixture(&["call-log", "read"]);
+    c.world.fixture(&["call-log", "stop"]);
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    let case = out["case"]["case_id"].as_str().unwrap().to_string();
+    assert_eq!(out["case"]["account"], MEMBER, "{out}");
+    let r = result_for(&out, &format!("key/{}", keys[0]));
+    assert_eq!(r["status"], "contained", "{out}");
+
+    let member = c
+        .world
+        .fixture(&["member-user-state", MEMBER, "member-deployer"]);
+    assert_eq!(member["Keys"][&keys[0]], "Inactive", "{member}");
+    assert_eq!(member["Keys"][&keys[1]], "Active", "{member}");
+    assert_eq!(
+        member["Policies"],
+        serde_json::json!([format!("aws-ir-deny-{case}")])
+    );
+    assert_eq!(member["Tags"]["aws-ir:case"], case.as_str());
+    // The security account has no such user: nothing was done at home.
+    assert!(c
+        .world
+        .iam
+        .get_user()
+        .user_name("member-deployer")
+        .send()
+        .await
+        .is_err());
+
+    // Every IAM write in the member was made by the step's own member role, in a session named
+    // after the case and the step.
+    let writes: Vec<&Value> = log["Calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|call| call["account"] == MEMBER && call["service"] == "iam")
+        .filter(|call| {
+            ["UpdateAccessKey", "PutUserPolicy", "TagUser"]
+                .contains(&call["action"].as_str().unwrap())
+        })
+        .collect();
+    assert!(writes.len() >= 3, "{log}");
+    for call in writes {
+        let caller = call["caller"].as_str().unwrap_or_default();
+        let (role, session) = caller
+            .strip_prefix(&format!("arn:aws:sts::{MEMBER}:assumed-role/aws-ir-"))
+            .and_then(|rest| rest.split_once('/'))
+            .unwrap_or_else(|| panic!("not a member role session: {call}"));
+        assert_eq!(session, format!("{case}-{role}"), "{call}");
+        assert!(
+            ["deactivate-access-key", "restrict-user"].contains(&role),
+            "{call}"
+        );
+    }
+}
+
+/// A case in an account of the organization without aws-ir's member roles ends in a named
+/// `IR.AccessDenied` that says what to do, reported in the notification; nothing is changed
+/// there.
+async fn a_member_without_aws_irs_roles_is_a_named_notified_failure(c: Arc<Ctx>) {
+    let keys = member_user_keys(&c, UNREACHABLE_MEMBER, "orphan-deployer");
+    let (_, _, out) = run(
+        &c,
+        &member_key_finding(UNREACHABLE_MEMBER, "orphan-deployer", &keys[0]),
+    )
+    .await;
+    let case = out["case"]["case_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let text = out.to_string();
+    assert!(text.contains("IR.AccessDenied"), "{out}");
+    assert!(text.contains(UNREACHABLE_MEMBER), "{out}");
+    assert!(text.contains("member-roles"), "{out}");
+    let member = c
+        .world
+        .fixture(&["member-user-state", UNREACHABLE_MEMBER, "orphan-deployer"]);
+    assert!(
+        member["Keys"]
+            .as_object()
+            .unwrap()
+            .values()
+            .all(|s| s == "Active"),
+        "{member}"
+    );
+    assert_eq!(member["Policies"], serde_json::json!([]));
+    let notes = c
+        .world
+        .notifications(&c.main, &case, Duration::from_secs(30))
+        .await
+        .into_iter()
+        .filter_map(|m| m["Message"].as_str().map(String::from))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        notes.contains("IR.AccessDenied") || notes.contains("not reachable"),
+        "{notes}"
     );
 }

@@ -16,7 +16,7 @@
 use aws_config::SdkConfig;
 
 /// An AWS client a Lambda may build, and the IAM service prefix of the actions it calls.
-pub trait Client: Sized {
+pub trait Client: Sized + Clone {
     /// The IAM service prefix (`ec2`, `states`, `elasticloadbalancing`, ...).
     const SERVICE: &'static str;
     fn build(config: &SdkConfig) -> Self;
@@ -155,10 +155,16 @@ impl Client for SdkConfig {
 
 /// What one Lambda builds: nothing, one client, two or three clients, or a step's clients
 /// struct ([`clients!`]).
-pub trait Clients: Sized {
+pub trait Clients: Sized + Clone {
     /// The IAM service prefixes of the clients, in the order they are declared.
     const SERVICES: &'static [&'static str];
-    fn build(config: &SdkConfig) -> Self;
+    fn build(config: &SdkConfig) -> Self {
+        Self::build_with(&|_| config)
+    }
+    /// Each client from the configuration `config` gives for its IAM service prefix: a step
+    /// acting in a member account builds the clients its contract places there from the
+    /// member's ([`crate::member`]).
+    fn build_with<'a>(config: &dyn Fn(&'static str) -> &'a SdkConfig) -> Self;
     /// The endpoints the clients send to, each once (see [`Client::endpoint`]).
     fn endpoints(config: &SdkConfig) -> Vec<String>;
 }
@@ -176,7 +182,7 @@ pub fn distinct(endpoints: impl IntoIterator<Item = Option<String>>) -> Vec<Stri
 
 impl Clients for () {
     const SERVICES: &'static [&'static str] = &[];
-    fn build(_: &SdkConfig) -> Self {}
+    fn build_with<'a>(_: &dyn Fn(&'static str) -> &'a SdkConfig) -> Self {}
     fn endpoints(_: &SdkConfig) -> Vec<String> {
         Vec::new()
     }
@@ -184,8 +190,8 @@ impl Clients for () {
 
 impl<A: Client> Clients for A {
     const SERVICES: &'static [&'static str] = &[A::SERVICE];
-    fn build(config: &SdkConfig) -> Self {
-        A::build(config)
+    fn build_with<'a>(config: &dyn Fn(&'static str) -> &'a SdkConfig) -> Self {
+        A::build(config(A::SERVICE))
     }
     fn endpoints(config: &SdkConfig) -> Vec<String> {
         distinct([A::endpoint(config)])
@@ -194,8 +200,8 @@ impl<A: Client> Clients for A {
 
 impl<A: Client, B: Client> Clients for (A, B) {
     const SERVICES: &'static [&'static str] = &[A::SERVICE, B::SERVICE];
-    fn build(config: &SdkConfig) -> Self {
-        (A::build(config), B::build(config))
+    fn build_with<'a>(config: &dyn Fn(&'static str) -> &'a SdkConfig) -> Self {
+        (A::build(config(A::SERVICE)), B::build(config(B::SERVICE)))
     }
     fn endpoints(config: &SdkConfig) -> Vec<String> {
         distinct([A::endpoint(config), B::endpoint(config)])
@@ -204,8 +210,12 @@ impl<A: Client, B: Client> Clients for (A, B) {
 
 impl<A: Client, B: Client, C: Client> Clients for (A, B, C) {
     const SERVICES: &'static [&'static str] = &[A::SERVICE, B::SERVICE, C::SERVICE];
-    fn build(config: &SdkConfig) -> Self {
-        (A::build(config), B::build(config), C::build(config))
+    fn build_with<'a>(config: &dyn Fn(&'static str) -> &'a SdkConfig) -> Self {
+        (
+            A::build(config(A::SERVICE)),
+            B::build(config(B::SERVICE)),
+            C::build(config(C::SERVICE)),
+        )
     }
     fn endpoints(config: &SdkConfig) -> Vec<String> {
         distinct([
@@ -229,9 +239,13 @@ macro_rules! clients {
         impl $crate::aws::Clients for $name {
             const SERVICES: &'static [&'static str] =
                 &[$(<$client as $crate::aws::Client>::SERVICE,)*];
-            fn build(config: &aws_config::SdkConfig) -> Self {
+            fn build_with<'a>(
+                config: &dyn Fn(&'static str) -> &'a aws_config::SdkConfig,
+            ) -> Self {
                 $name {
-                    $($field: <$client as $crate::aws::Client>::build(config),)*
+                    $($field: <$client as $crate::aws::Client>::build(
+                        config(<$client as $crate::aws::Client>::SERVICE),
+                    ),)*
                 }
             }
             fn endpoints(config: &aws_config::SdkConfig) -> Vec<String> {

@@ -35,6 +35,15 @@ impl TaskError {
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
+        // A call that could not get credentials because a step's own check failed first (a
+        // member role that could not be assumed, crate::member) says so, under its own name.
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&err);
+        while let Some(e) = source {
+            if let Some(ours) = e.downcast_ref::<TaskError>() {
+                return TaskError::new(ours.name, format!("could not {action}: {}", ours.message));
+            }
+            source = e.source();
+        }
         let (code, message) = match &err {
             SdkError::ServiceError(s) => match s.err().code() {
                 Some(code) => (

@@ -13,7 +13,8 @@
 
 use crate::aws::Clients;
 use crate::{
-    authenticate, cases, credentials, custody, ec2, ip, normalize, notify, runtime, settings,
+    authenticate, cases, credentials, custody, ec2, ip, member, normalize, notify, runtime,
+    settings,
 };
 use contract::tasks::authenticate::{AuthenticateAnswer, AuthenticateRequest};
 use contract::tasks::credentials::{
@@ -86,8 +87,13 @@ macro_rules! lambdas {
         $(#[doc = concat!("The Lambda of [`", stringify!($task), "`].")]
         pub fn $entry() -> Result<(), Error> {
             block_on(async {
-                let $clients = &clients::<$task>().await;
-                runtime::serve::<$task, _, _>(move |$input| async move $handler).await
+                let (config, home) = clients::<$task>().await;
+                let acting = &member::Acting::new($task::NAME, &$task::permissions(), config, home);
+                runtime::serve::<$task, _, _>(move |$input, at| async move {
+                    let $clients = &acting.clients(at.target.as_ref(), &at.function_arn).await?;
+                    $handler
+                })
+                .await
             })
         })*
 
@@ -266,10 +272,12 @@ const PRECONNECT_BUDGET: Duration = Duration::from_millis(300);
 /// no call; opening a connection sends `HEAD /`, which names no operation and carries no
 /// credentials. `IR_PRECONNECT=0` leaves the connections to the first request (the cold-start
 /// bench compares the two).
-async fn clients<T: Entry>() -> T::Clients {
+async fn clients<T: Entry>() -> (aws_config::SdkConfig, T::Clients) {
     if <T::Clients as Clients>::SERVICES.is_empty() {
         // No AWS client (normalize): no configuration to read either.
-        return <T::Clients as Clients>::build(&aws_config::SdkConfig::builder().build());
+        let none = aws_config::SdkConfig::builder().build();
+        let clients = <T::Clients as Clients>::build(&none);
+        return (none, clients);
     }
     let config = crate::aws_config().await;
     let clients = <T::Clients as Clients>::build(&config);
@@ -278,7 +286,7 @@ async fn clients<T: Entry>() -> T::Clients {
         let _ =
             tokio::time::timeout(PRECONNECT_BUDGET, connect::preconnect(&config, &endpoints)).await;
     }
-    clients
+    (config, clients)
 }
 
 #[cfg(test)]
@@ -392,6 +400,36 @@ mod tests {
             if !differ.is_empty() {
                 wrong.push(format!(
                     "{task}: builds clients of {built:?}, its role grants {granted:?}"
+                ));
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+
+    /// A client acts in one place (#20): in a case's member account, or at home. A task whose
+    /// contract needs one service in both (its own calls, not another service's on its behalf)
+    /// would send its home calls to the member, or the reverse.
+    #[test]
+    fn every_client_acts_either_in_the_member_or_at_home() {
+        use contract::task::Place;
+        let mut wrong = Vec::new();
+        for task in TASKS {
+            let Some((built, permissions)) = super::services(task) else {
+                continue;
+            };
+            let member = crate::member::member_services(&permissions);
+            let home: BTreeSet<&str> = permissions
+                .iter()
+                .filter(|p| p.place() == Place::Home)
+                .filter(|p| !p.conditions.iter().any(|(_, k, _)| *k == "kms:ViaService"))
+                .flat_map(|p| p.actions.iter().filter_map(|a| a.split(':').next()))
+                .collect();
+            for service in built
+                .iter()
+                .filter(|s| member.contains(s) && home.contains(*s))
+            {
+                wrong.push(format!(
+                    "{task}: its {service} client is needed at home and in the member"
                 ));
             }
         }

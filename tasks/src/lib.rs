@@ -15,6 +15,7 @@ pub mod ec2;
 pub mod error;
 pub mod ip;
 pub mod lambdas;
+pub mod member;
 pub mod normalize;
 pub mod notify;
 pub mod runtime;

@@ -2,6 +2,7 @@
 //! turns the raw payload into the task's typed input with named errors.
 
 use crate::error::TaskError;
+use crate::member::Target;
 use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::Value;
@@ -25,10 +26,19 @@ where
     T: contract::Task,
     T::Input: DeserializeOwned,
     T::Output: Serialize,
-    F: Fn(T::Input) -> Fut,
+    F: Fn(T::Input, Invocation) -> Fut,
     Fut: Future<Output = Result<T::Output, TaskError>>,
 {
     run(T::NAME, handler).await
+}
+
+/// What a handler learns of its invocation besides its input: where the input's case is, and
+/// the function's ARN (where it runs), so that a step acts where the case's resources are
+/// ([`crate::member`]).
+#[derive(Debug, Clone)]
+pub struct Invocation {
+    pub target: Option<Target>,
+    pub function_arn: String,
 }
 
 /// Runs `handler` as a Lambda function. Logging honours the function's `LoggingConfig`
@@ -37,12 +47,16 @@ pub async fn run<I, O, F, Fut>(task: &'static str, handler: F) -> Result<(), lam
 where
     I: DeserializeOwned,
     O: Serialize,
-    F: Fn(I) -> Fut,
+    F: Fn(I, Invocation) -> Fut,
     Fut: Future<Output = Result<O, TaskError>>,
 {
     lambda_runtime::tracing::init_default_subscriber();
     let handler = &handler;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        let invocation = Invocation {
+            target: Target::of(&event.payload),
+            function_arn: event.context.invoked_function_arn.clone(),
+        };
         let case_id = event
             .payload
             .pointer("/case/case_id")
@@ -55,7 +69,7 @@ where
             // Boxed and type-erased: the step futures are deep, and nesting them in the
             // runtime's own future overflows the compiler's layout depth.
             Ok(i) => {
-                let fut: std::pin::Pin<Box<dyn Future<Output = Result<O, TaskError>> + '_>> = Box::pin(handler(i));
+                let fut: std::pin::Pin<Box<dyn Future<Output = Result<O, TaskError>> + '_>> = Box::pin(handler(i, invocation));
                 fut.await
             }
             Err(e) => Err(e),

@@ -526,23 +526,27 @@ fn memory_upload_document(t: &mut Template) {
 /// An instance profile whose role can only be managed through SSM (plus writing its own
 /// capture output), for isolated hosts that responders still need to reach.
 fn quarantine_profile(t: &mut Template) {
-    t.add(
-        QUARANTINE_ROLE,
-        Resource::new(
-            "AWS::IAM::Role",
-            json!({
-                "Description": "Quarantined instances: Systems Manager access only, for responders.",
-                "AssumeRolePolicyDocument": crate::cfn::iam::service_trust("ec2.amazonaws.com"),
-                "ManagedPolicyArns": [sub("arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore")],
-            }),
-        ),
-    );
+    add_quarantine_profile(t, None);
+}
+
+/// The quarantine role and profile, under `name` when a task must find them without the stack
+/// (a member account's, #20), else named by CloudFormation. Not under aws-ir's role path: a
+/// compromised instance holds the role's credentials.
+pub fn add_quarantine_profile(t: &mut Template, name: Option<&str>) {
+    let mut role = json!({
+        "Description": "Quarantined instances: Systems Manager access only, for responders.",
+        "AssumeRolePolicyDocument": crate::cfn::iam::service_trust("ec2.amazonaws.com"),
+        "ManagedPolicyArns": [sub("arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore")],
+    });
+    let mut profile = json!({"Roles": [ref_(QUARANTINE_ROLE)]});
+    if let Some(name) = name {
+        role["RoleName"] = json!(name);
+        profile["InstanceProfileName"] = json!(name);
+    }
+    t.add(QUARANTINE_ROLE, Resource::new("AWS::IAM::Role", role));
     t.add(
         QUARANTINE_PROFILE,
-        Resource::new(
-            "AWS::IAM::InstanceProfile",
-            json!({"Roles": [ref_(QUARANTINE_ROLE)]}),
-        ),
+        Resource::new("AWS::IAM::InstanceProfile", profile),
     );
 }
 

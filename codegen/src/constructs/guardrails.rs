@@ -39,6 +39,9 @@ pub fn scp(prefix: &str) -> Value {
                     "iam:AttachRolePolicy", "iam:CreateRole", "iam:DeleteRole",
                     "iam:DeleteRolePolicy", "iam:DetachRolePolicy", "iam:PutRolePolicy",
                     "iam:UpdateAssumeRolePolicy", "iam:UpdateRole",
+                    // Handing one of them to a service: a member's forwarder role passed to a
+                    // workload's own rule would put its events on the security account's bus.
+                    "iam:PassRole",
                 ],
                 "Resource": OWN_ROLES,
                 "Condition": {"StringNotEquals": {"aws:CalledViaFirst": "cloudformation.amazonaws.com"}},

@@ -24,9 +24,7 @@ use super::policy;
 use super::trigger::Trigger;
 use crate::asl::TaskInfo;
 use crate::cfn::iam::{service_trust_for, PolicyDocument, Statement};
-use crate::cfn::{
-    equals, get_att, if_, no_value, ref_, sub, text, Output, Parameter, Resource, Template,
-};
+use crate::cfn::{equals, get_att, ref_, sub, text, Output, Parameter, Resource, Template};
 use contract::naming::{member_role, MEMBER_PREFIX};
 use contract::task::{Place, StackResource};
 use serde_json::{json, Value};
@@ -36,8 +34,6 @@ pub const ORGANIZATION: &str = "OrganizationId";
 pub const HOME_REGION: &str = "HomeRegion";
 pub const FORWARD_FINDINGS: &str = "ForwardFindings";
 
-const QUARANTINE_ROLE: &str = "QuarantineRole";
-const QUARANTINE_PROFILE: &str = "QuarantineProfile";
 const FORWARDER_ROLE: &str = "ForwarderRole";
 const FORWARD_DLQ: &str = "ForwardDeadLetterQueue";
 
@@ -67,7 +63,7 @@ fn member_resource(r: StackResource) -> Value {
         StackResource::MemoryUploadDocument => sub(&format!(
             "arn:${{AWS::Partition}}:ssm:*:${{AWS::AccountId}}:document/{MEMBER_PREFIX}-upload-memory-image"
         )),
-        StackResource::QuarantineRole => get_att(QUARANTINE_ROLE, "Arn"),
+        StackResource::QuarantineRole => get_att(super::evidence::QUARANTINE_ROLE, "Arn"),
         StackResource::BlockedIpSets => sub(&format!(
             "arn:${{AWS::Partition}}:wafv2:*:${{AWS::AccountId}}:regional/ipset/{MEMBER_PREFIX}-blocked-*/*"
         )),
@@ -182,26 +178,7 @@ pub fn roles_template(playbooks: &[Playbook]) -> Template {
         );
     }
     // The profile isolated instances get: Systems Manager only, so responders still reach them.
-    // Not under aws-ir's path: a compromised instance holds its credentials.
-    t.add(
-        QUARANTINE_ROLE,
-        Resource::new(
-            "AWS::IAM::Role",
-            json!({
-                "RoleName": quarantine_name(),
-                "Description": "Quarantined instances: Systems Manager access only, for responders.",
-                "AssumeRolePolicyDocument": crate::cfn::iam::service_trust("ec2.amazonaws.com"),
-                "ManagedPolicyArns": [sub("arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore")],
-            }),
-        ),
-    );
-    t.add(
-        QUARANTINE_PROFILE,
-        Resource::new(
-            "AWS::IAM::InstanceProfile",
-            json!({"InstanceProfileName": quarantine_name(), "Roles": [ref_(QUARANTINE_ROLE)]}),
-        ),
-    );
+    super::evidence::add_quarantine_profile(&mut t, Some(&quarantine_name()));
     t
 }
 
@@ -288,28 +265,11 @@ pub fn forwarding_template(playbooks: &[Playbook]) -> Template {
             "Encrypted at rest with SQS-managed keys (SqsManagedSseEnabled), which the check does not read. EventBridge cannot deliver to a queue under the AWS managed key aws/sqs, and a customer-managed key per member account and Region is the cost #20 avoids.",
         ),
     );
-    let conditional = |rule: &str, condition: Option<&str>| match condition {
-        Some(c) => if_(c, get_att(rule, "Arn"), no_value()),
-        None => get_att(rule, "Arn"),
-    };
     t.add(
         "ForwardDeadLetterQueuePolicy",
-        Resource::new(
-            "AWS::SQS::QueuePolicy",
-            json!({
-                "Queues": [ref_(FORWARD_DLQ)],
-                "PolicyDocument": {
-                    "Version": "2012-10-17",
-                    "Statement": [{
-                        "Sid": "EventBridgeParksUndeliveredEvents",
-                        "Effect": "Allow",
-                        "Principal": {"Service": "events.amazonaws.com"},
-                        "Action": "sqs:SendMessage",
-                        "Resource": get_att(FORWARD_DLQ, "Arn"),
-                        "Condition": {"ArnEquals": {"aws:SourceArn": rules.iter().map(|(id, _, c)| conditional(id, *c)).collect::<Vec<_>>()}},
-                    }],
-                },
-            }),
+        super::trigger::dead_letter_policy(
+            FORWARD_DLQ,
+            rules.iter().map(|(id, _, c)| (id.as_str(), *c)),
         ),
     );
     t.add(

@@ -51,6 +51,9 @@ pub mod params {
     /// The prefix `irctl deploy` names stacks with (`<prefix>-<playbook>`): how a stack finds
     /// another's resources, which are named after their stack.
     pub const STACK_PREFIX: &str = "StackPrefix";
+    /// The organization the stack responds for through the member stacks (#20); empty: its
+    /// own account only.
+    pub const ORGANIZATION_ID: &str = "OrganizationId";
 }
 
 /// Logical ids shared between constructs.

@@ -9,7 +9,7 @@ use super::{evidence, ids, key, params, policy, task_function, topic, trigger::T
 use crate::asl::{StateMachine, TaskInfo, ValidationError};
 use crate::cfn::iam::{self, service_trust_for, PolicyDocument, Statement};
 use crate::cfn::{
-    equals, get_att, if_, no_value, not, ref_, stack_instance_id, sub, sub_with, Output, Parameter,
+    equals, get_att, if_, not, ref_, stack_instance_id, sub, sub_with, Output, Parameter,
     ReferenceError, Resource, Template,
 };
 use contract::task::StackResource;
@@ -297,25 +297,11 @@ impl Playbook {
         }
         t.add(
             "TriggerDeadLetterQueuePolicy",
-            Resource::new(
-                "AWS::SQS::QueuePolicy",
-                json!({
-                    "Queues": [ref_(ids::TRIGGER_DLQ)],
-                    "PolicyDocument": {
-                        "Version": "2012-10-17",
-                        "Statement": [{
-                            "Sid": "EventBridgeParksUndeliveredEvents",
-                            "Effect": "Allow",
-                            "Principal": {"Service": "events.amazonaws.com"},
-                            "Action": "sqs:SendMessage",
-                            "Resource": get_att(ids::TRIGGER_DLQ, "Arn"),
-                            "Condition": {"ArnEquals": {"aws:SourceArn": all.iter().zip(&rule_ids).map(|((_, _, tr), r)| match tr.condition() {
-                                Some(c) => if_(c, get_att(r, "Arn"), no_value()),
-                                None => get_att(r, "Arn"),
-                            }).collect::<Vec<_>>()}}
-                        }]
-                    }
-                }),
+            super::trigger::dead_letter_policy(
+                ids::TRIGGER_DLQ,
+                all.iter()
+                    .zip(&rule_ids)
+                    .map(|((_, _, tr), r)| (r.as_str(), tr.condition())),
             ),
         );
         t.add(

@@ -12,7 +12,7 @@ use super::{ids, params, policy, Settings};
 use crate::asl::TaskInfo;
 use crate::cfn::iam::{service_trust, PolicyDocument, Statement};
 use crate::cfn::{
-    get_att, if_, no_value, ref_, stack_instance_id, sub, sub_with, Resource, Template,
+    get_att, if_, no_value, ref_, stack_instance_id, sub, sub_with, Parameter, Resource, Template,
 };
 use serde_json::{json, Value};
 
@@ -84,6 +84,43 @@ pub fn add(
     if let Some(deny) = policy::never_own_roles(&task.permissions) {
         statements.push(deny);
     }
+    // A step that acts on a case's resources does so in the case's member account through the
+    // member role of its own name, only in the organization the stack responds for (#20).
+    let acts_in_members = task
+        .permissions
+        .iter()
+        .any(|p| p.place() == contract::task::Place::Member);
+    if acts_in_members {
+        if !t
+            .parameters
+            .iter()
+            .any(|(name, _)| name == params::ORGANIZATION_ID)
+        {
+            t.parameter(
+                params::ORGANIZATION_ID,
+                Parameter::string("The AWS Organization this stack responds for (o-…): a case in a member account or another Region is acted on there, through the member's aws-ir roles (organization/member-roles.json, deployed by the StackSet). Empty: this account and Region only (a case from elsewhere ends in a named IR.AccessDenied).")
+                    .default(json!(""))
+                    .pattern("^(o-[a-z0-9]{10,32})?$"),
+            );
+        }
+        statements.push(
+            Statement::allow(
+                "ActInMemberAccounts",
+                ["sts:AssumeRole"],
+                vec![sub(&format!(
+                    "arn:${{AWS::Partition}}:iam::*:role{}{}",
+                    contract::trust::ROLE_PATH,
+                    contract::naming::member_role(task.name)
+                ))],
+            )
+            .when(
+                "StringEquals",
+                "aws:ResourceOrgID",
+                ref_(params::ORGANIZATION_ID),
+            ),
+        );
+    }
+
     t.add(
         &role_id,
         Resource::new(

@@ -432,6 +432,37 @@ impl Trigger {
     }
 }
 
+/// The policy of a queue where EventBridge parks what `rules` could not deliver: only they may
+/// send to it (each `(logical id, condition it depends on)`).
+pub fn dead_letter_policy<'a>(
+    queue: &str,
+    rules: impl Iterator<Item = (&'a str, Option<&'a str>)>,
+) -> Resource {
+    let sources: Vec<Value> = rules
+        .map(|(rule, condition)| match condition {
+            Some(c) => crate::cfn::if_(c, get_att(rule, "Arn"), crate::cfn::no_value()),
+            None => get_att(rule, "Arn"),
+        })
+        .collect();
+    Resource::new(
+        "AWS::SQS::QueuePolicy",
+        json!({
+            "Queues": [ref_(queue)],
+            "PolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [{
+                    "Sid": "EventBridgeParksUndeliveredEvents",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "events.amazonaws.com"},
+                    "Action": "sqs:SendMessage",
+                    "Resource": get_att(queue, "Arn"),
+                    "Condition": {"ArnEquals": {"aws:SourceArn": sources}}
+                }]
+            }
+        }),
+    )
+}
+
 fn add_config_rules(t: &mut Template, rules: &[ConfigRule]) {
     t.parameter(
         "ConfigRules",

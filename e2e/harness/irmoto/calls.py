@@ -10,9 +10,13 @@ critical path. ``patch_call_log`` wraps the same function as ``irmoto.faults``
 server mode) and, only while recording is on, appends one entry per request:
 
     {"service": "ec2", "action": "ModifyNetworkInterfaceAttribute", "app": "isolate-network",
-     "resource": "eni-0abc", "start": 1764418000.123, "end": 1764418000.131, "status": 200}
+     "resource": "eni-0abc", "start": 1764418000.123, "end": 1764418000.131, "status": 200,
+     "account": "123456789012", "caller": "arn:aws:sts::123456789012:assumed-role/ROLE/SESSION"}
 
-``resource`` is the request's ``NetworkInterfaceId`` or ``InstanceId`` parameter (query
+``account`` and ``caller`` are CloudTrail's ``recipientAccountId`` and ``userIdentity.arn``: the
+account the call acted in, and the emulator principal that made it (a role session's ARN names
+the role and the session; None for the administrator), so a member account's log shows which
+aws-ir role and which case's session acted there (#20). ``resource`` is the request's ``NetworkInterfaceId`` or ``InstanceId`` parameter (query
 protocol, as CloudTrail's ``requestParameters`` carries it), else None: the benchmark times each
 interface's isolation from it. ``app`` is the ``app/NAME`` token of the User-Agent (None for callers that set none); ``start``
 and ``end`` are the emulator's wall clock around the request (seconds since the epoch), so two
@@ -68,6 +72,19 @@ def _app(request: Any) -> str | None:
     return None
 
 
+def _caller(request: Any) -> tuple[str | None, str | None]:
+    """The account a request acted in and who made it, as CloudTrail's ``recipientAccountId`` and
+    ``userIdentity.arn`` say: an emulator principal (an IAM user, a role session named as it was
+    assumed) by its credential; the administrator (None) in the account moto serves it in."""
+    from .iam import credential_of, principal_for
+
+    scope = credential_of(request)
+    principal = principal_for(scope[0]) if scope else None
+    if principal is None or isinstance(principal, str):
+        return request.headers.get("x-moto-account-id", "123456789012"), None
+    return principal.account, principal.arn
+
+
 def patch_call_log() -> None:
     from flask import current_app
     from flask import request as flask_request
@@ -83,9 +100,10 @@ def patch_call_log() -> None:
         if _STATE["latency"]:
             time.sleep(_STATE["latency"])
         end = time.time()
+        account, caller = _caller(flask_request)
         entry = {"service": getattr(current_app, "service", ""), "action": _action(flask_request),
                  "app": _app(flask_request), "resource": _resource(flask_request), "start": start, "end": end,
-                 "status": getattr(response, "status_code", None)}
+                 "status": getattr(response, "status_code", None), "account": account, "caller": caller}
         with _LOCK:
             if _STATE["recording"]:
                 _STATE["calls"].append(entry)

@@ -44,6 +44,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import boto3
 from botocore.exceptions import ClientError
@@ -610,8 +611,113 @@ def task_credentials() -> dict:
     return {k: session[k] for k in ("AccessKeyId", "SecretAccessKey", "SessionToken", "RoleArn")}
 
 
+def in_account(service: str, account: str, region: str | None = None):  # type: ignore[no-untyped-def]
+    """A boto3 client of the administrator acting in ACCOUNT: moto serves a request in the account
+    its ``x-moto-account-id`` header names (moto/core/responses.py get_current_account), as a
+    StackSet's service-managed execution role acts in each member account."""
+    client = boto3.client(service, region_name=region) if region else boto3.client(service)
+
+    def to_account(request, **_):  # type: ignore[no-untyped-def]
+        request.headers["x-moto-account-id"] = account
+
+    client.meta.events.register("before-sign.*.*", to_account)
+    return client
+
+
+MEMBER_ROLES_STACK = "aws-ir-member-roles"
+
+
+def member_account(account: str) -> dict:
+    """ACCOUNT as a member of the security account's organization (#20): the generated
+    organization/member-roles.json deployed there, as the StackSet would; idempotent."""
+    cfn = in_account("cloudformation", account)
+    organization_id = organization()["Id"]
+    security = boto3.client("sts").get_caller_identity()["Account"]
+    try:
+        stack = cfn.describe_stacks(StackName=MEMBER_ROLES_STACK)["Stacks"][0]
+    except ClientError:
+        template = (Path(__file__).resolve().parents[3] / "organization" / "member-roles.json").read_text()
+        cfn.create_stack(StackName=MEMBER_ROLES_STACK, TemplateBody=template,
+                         Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
+                         Parameters=[{"ParameterKey": "SecurityAccountId", "ParameterValue": security},
+                                     {"ParameterKey": "OrganizationId", "ParameterValue": organization_id}])
+        for _ in range(600):
+            stack = cfn.describe_stacks(StackName=MEMBER_ROLES_STACK)["Stacks"][0]
+            if not stack["StackStatus"].endswith("IN_PROGRESS"):
+                break
+            time.sleep(0.1)
+    if stack["StackStatus"] not in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
+        raise RuntimeError(f"member stack in {account}: {stack['StackStatus']} {stack.get('StackStatusReason')}")
+    roles = in_account("iam", account).list_roles(PathPrefix="/aws-ir/")["Roles"]
+    return {"Account": account, "Stack": stack["StackStatus"], "Roles": len(roles)}
+
+
+def member_user(account: str, name: str, keys: int = 2) -> dict:
+    """IAM user NAME in member ACCOUNT with KEYS access keys, a console password and a team tag."""
+    iam = in_account("iam", account)
+    iam.create_user(UserName=name, Tags=[{"Key": "team", "Value": "payments"}])
+    iam.create_login_profile(UserName=name, Password="Correct-Horse-Battery-9")
+    made = [iam.create_access_key(UserName=name)["AccessKey"]["AccessKeyId"] for _ in range(keys)]
+    return {"Account": account, "UserName": name, "AccessKeyIds": made}
+
+
+def member_user_state(account: str, name: str) -> dict:
+    """What the credentials playbook may change on user NAME of member ACCOUNT, read there."""
+    iam = in_account("iam", account)
+    return {
+        "Keys": {k["AccessKeyId"]: k["Status"] for k in iam.list_access_keys(UserName=name)["AccessKeyMetadata"]},
+        "Policies": iam.list_user_policies(UserName=name)["PolicyNames"],
+        "Tags": {t["Key"]: t["Value"] for t in iam.list_user_tags(UserName=name)["Tags"]},
+    }
+
+
+def task_role_credentials(directory: str) -> dict:
+    """A role per task, as on AWS (each task Lambda has its own, tagged ``aws-ir:task`` with the
+    task's name, which a member account's aws-ir role trusts, #20): ``aws-ir-emulator-<task>``
+    under /aws-ir/emulator/, ``*`` on ``*`` as the shared role, and a session of each written to
+    DIRECTORY/<task>.env for e2e/harness/cargo-for-watch, which starts each function's process
+    with its own. The tasks are the contracts the schemas were generated from. Made before any
+    stack exists, so no tag guard sees the tags written."""
+    iam = boto3.client("iam")
+    account = boto3.client("sts").get_caller_identity()["Account"]
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                     "Principal": {"AWS": f"arn:aws:iam::{account}:root"}}]}
+    schemas = Path(__file__).resolve().parents[3] / "statemachines" / "schemas"
+    tasks = sorted({p.name.split(".", 1)[0] for p in schemas.glob("*.input.schema.json")})
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    for task in tasks:
+        name = f"aws-ir-emulator-{task}"
+        try:
+            iam.create_role(RoleName=name, Path=TASKS_PATH, AssumeRolePolicyDocument=json.dumps(trust),
+                            MaxSessionDuration=LONGEST_SESSION, Tags=[{"Key": "aws-ir:task", "Value": task}])
+        except ClientError as e:
+            if e.response["Error"]["Code"] != "EntityAlreadyExists":
+                raise
+        iam.put_role_policy(RoleName=name, PolicyName="everything", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+        session = assume(f"arn:aws:iam::{account}:role{TASKS_PATH}{name}", TASKS_SESSION, LONGEST_SESSION)
+        (out / f"{task}.env").write_text(
+            f"export AWS_ACCESS_KEY_ID={session['AccessKeyId']}\n"
+            f"export AWS_SECRET_ACCESS_KEY={session['SecretAccessKey']}\n"
+            f"export AWS_SESSION_TOKEN={session['SessionToken']}\n")
+    return {"Tasks": len(tasks), "Directory": str(out)}
+
+
+def organization() -> dict:
+    """The security account's organization (made on first use), whose id the member stacks and
+    the playbooks' OrganizationId name (#20)."""
+    org = boto3.client("organizations")
+    try:
+        org.create_organization(FeatureSet="ALL")
+    except ClientError as e:
+        if e.response["Error"]["Code"] != "AlreadyInOrganizationException":
+            raise
+    return {"Id": org.describe_organization()["Organization"]["Id"]}
+
+
 COMMANDS = {"demo-environment": demo_environment, "account-baseline": account_baseline,
-            "task-credentials": task_credentials}
+            "task-credentials": task_credentials, "organization": organization}
 
 
 def _name(text: str) -> str:
@@ -740,6 +846,33 @@ def main(argv: list[str]) -> int:
         args = parser.parse_args(argv[2:])
         print(json.dumps(principal(args.name, args.policy, args.path), indent=2))
         return 0
+    if len(argv) == 3 and argv[1] == "task-role-credentials":
+        print(json.dumps(task_role_credentials(argv[2]), indent=2))
+        return 0
+    if len(argv) == 3 and argv[1] == "call-log" and argv[2] in ("start", "read", "stop"):
+        # irmoto.calls: start recording (clears the log), read it, or stop and clear it.
+        from .calls import CALLS_PATH
+
+        method = {"start": "POST", "read": "GET", "stop": "DELETE"}[argv[2]]
+        request = urllib.request.Request(_endpoint() + CALLS_PATH, method=method,
+                                         data=b"{}" if method == "POST" else None)
+        with urllib.request.urlopen(request, timeout=30) as response:
+            print(json.dumps(json.load(response), indent=2))
+        return 0
+    if len(argv) >= 3 and argv[1] in ("member-account", "member-user", "member-user-state"):
+        parser = argparse.ArgumentParser(prog=f"python -m irmoto.fixtures {argv[1]}",
+                                         description="A member account of the organization (#20) and what is in it.")
+        parser.add_argument("account")
+        parser.add_argument("name", nargs="?" if argv[1] == "member-account" else None)
+        args = parser.parse_args(argv[2:])
+        if argv[1] == "member-account":
+            out = member_account(args.account)
+        elif argv[1] == "member-user":
+            out = member_user(args.account, args.name)
+        else:
+            out = member_user_state(args.account, args.name)
+        print(json.dumps(out, indent=2))
+        return 0
     if len(argv) >= 2 and argv[1] == "assume":
         parser = argparse.ArgumentParser(prog="python -m irmoto.fixtures assume",
                                          description="The credentials of a session of a role.")
@@ -757,7 +890,10 @@ def main(argv: list[str]) -> int:
               "       python -m irmoto.fixtures forensic-network --name NAME [--instance-id ID]\n"
               "       python -m irmoto.fixtures volume-blocks VOLUME_ID --block INDEX=SEED ... | --corrupt-snapshot SNAP --corrupt INDEX\n"
               "       python -m irmoto.fixtures principal NAME --policy JSON [--path PATH]\n"
-              "       python -m irmoto.fixtures assume ROLE_ARN [--session NAME]", file=sys.stderr)
+              "       python -m irmoto.fixtures assume ROLE_ARN [--session NAME]\n"
+              "       python -m irmoto.fixtures member-account ACCOUNT | member-user ACCOUNT NAME | member-user-state ACCOUNT NAME\n"
+              "       python -m irmoto.fixtures call-log start|read|stop",
+              file=sys.stderr)
         return 2
     print(json.dumps(COMMANDS[argv[1]](), indent=2))
     return 0

@@ -6,7 +6,8 @@ resource-based policy allows it - "Determining whether a request is allowed or d
 account"), "IAM JSON policy elements reference" (Action/NotAction, Resource/NotResource,
 Principal/NotPrincipal - an account principal delegates to the account's IAM policies -,
 Condition), "AWS global condition context keys" (aws:PrincipalArn, aws:PrincipalAccount,
-aws:PrincipalType, aws:userid, aws:username, aws:PrincipalTag/*, aws:RequestTag/*, aws:TagKeys,
+aws:PrincipalOrgID (from the emulator's Organizations), aws:PrincipalType, aws:userid, aws:username,
+aws:PrincipalTag/*, sts:RoleSessionName (an AssumeRole's session name), aws:RequestTag/*, aws:TagKeys,
 aws:ResourceTag/*, aws:SecureTransport, aws:CurrentTime, aws:EpochTime, aws:RequestedRegion) and
 the AWS KMS Developer Guide, "Key policies in AWS KMS" (no principal may use a KMS key unless its
 key policy allows it: directly, or by a statement naming the account, which then lets IAM
@@ -441,6 +442,11 @@ def _iam(op: str, params: dict[str, Any], account: str, region: str) -> list[tup
     if params.get("UserName"):
         user = backend.users.get(params["UserName"])
         return [(op, user.arn if user else f"arn:aws:iam::{account}:user{params.get('Path') or '/'}{params['UserName']}")]
+    if op == "GetAccessKeyLastUsed" and params.get("AccessKeyId"):
+        # Service Authorization Reference, IAM: GetAccessKeyLastUsed acts on the key's user.
+        key = backend.access_keys.get(params["AccessKeyId"])
+        user = backend.users.get(key.user_name) if key is not None and key.user_name else None
+        return [(op, user.arn if user else f"arn:aws:iam::{account}:user/*")]
     return [(op, params.get("PolicyArn") or "*")]
 
 
@@ -562,6 +568,16 @@ def resource_tags(arn: str, account: str) -> dict[str, str]:
     return {}
 
 
+def principal_org_id(account: str) -> str | None:
+    """aws:PrincipalOrgID: the organization the caller's account belongs to (its management
+    account's, for a member), if any (AWS global condition context keys)."""
+    from moto.organizations.models import organizations_backends
+
+    master, partition = organizations_backends.master_accounts.get(account, (account, PARTITION))
+    org = organizations_backends[master][partition].org
+    return org.id if org is not None else None
+
+
 def request_context(principal: Principal, region: str, params: dict[str, Any]) -> dict[str, Any]:
     """The request's global condition keys (lower-cased, as IAM compares them)."""
     now = time.time()
@@ -579,6 +595,12 @@ def request_context(principal: Principal, region: str, params: dict[str, Any]) -
     }
     if principal.type == "IAMUser":
         context["aws:username"] = principal.name
+    organization = principal_org_id(principal.account)
+    if organization:
+        context["aws:principalorgid"] = organization
+    # IAM User Guide, "Available keys for AWS STS": the session name a caller asks AssumeRole for.
+    if params.get("RoleSessionName"):
+        context["sts:rolesessionname"] = params["RoleSessionName"]
     tags, keys = request_tags(params)
     context.update(_tags_context("aws:RequestTag", tags))
     if keys:
