@@ -790,31 +790,34 @@ async fn evidence_and_its_custody_record_are_aws_irs_to_write(c: Arc<Ctx>) {
             "{what} is refused by the bucket policy: {r}"
         );
     };
-    let put = s3
-        .put_object()
-        .bucket(&bucket)
-        .key(&planted)
-        .body(br#"{"snapshot_id":"snap-0123456789abcdef0","first_block":0,"block_count":32768,"blocks":[]}"#.to_vec().into())
-        .send()
-        .await;
-    denied(
+    // Mallory writes `body` at `key`; the bucket policy refuses it.
+    let plant = |what: &'static str, key: String, body: &'static [u8]| {
+        let (s3, bucket) = (s3.clone(), bucket.clone());
+        async move {
+            let put = s3
+                .put_object()
+                .bucket(&bucket)
+                .key(&key)
+                .body(body.to_vec().into())
+                .send()
+                .await;
+            denied(what, format!("{:?}", put.expect_err("refused")));
+        }
+    };
+    plant(
         "planting a range result",
-        format!("{:?}", put.expect_err("refused")),
-    );
+        planted.clone(),
+        br#"{"snapshot_id":"snap-0123456789abcdef0","first_block":0,"block_count":32768,"blocks":[]}"#,
+    )
+    .await;
     // The instances' Map reads its items from a survey object: planted ahead of a run, it would
     // steer which instances are contained and where they are said to be registered.
-    let survey = contract::tasks::ec2::survey_key("case-0123456789abcdef", "irctl-planted");
-    let put = s3
-        .put_object()
-        .bucket(&bucket)
-        .key(&survey)
-        .body(br#"[{"instance_id":"i-0aaaaaaaaaaaaaaaa","registrations":{"target_groups":[],"classic_load_balancers":[]}}]"#.to_vec().into())
-        .send()
-        .await;
-    denied(
+    plant(
         "planting a survey's items",
-        format!("{:?}", put.expect_err("refused")),
-    );
+        contract::tasks::ec2::survey_key("case-0123456789abcdef", "irctl-planted"),
+        br#"[{"instance_id":"i-0aaaaaaaaaaaaaaaa","registrations":{"target_groups":[],"classic_load_balancers":[]}}]"#,
+    )
+    .await;
     // Evidence aws-ir wrote (a case's report, by the record-case Lambda as its role), attacked.
     let case = c
         .world
