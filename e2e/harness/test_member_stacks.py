@@ -23,6 +23,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from conftest import ACCOUNT, wait_for
 
@@ -152,3 +153,46 @@ def test_each_region_forwards_aws_events_to_the_security_accounts_bus(member: Ca
             assert target["Arn"] == SECURITY_BUS
             assert target["RoleArn"].startswith(f"arn:aws:iam::{MEMBER}:role/aws-ir/")
             assert target["DeadLetterConfig"]["Arn"].startswith(f"arn:aws:sqs:{region}:{MEMBER}:")
+
+
+def test_only_the_tasks_own_role_of_the_organization_assumes_its_member_role(
+        emulator_env: dict[str, str], moto_endpoint: str, aws: Callable[[str], Any]) -> None:
+    # The attack: a workload role of the security account that tags itself with a task's name
+    # (`aws-ir:task` is a tag, which such a principal may be allowed to write), or an aws-ir role
+    # of another task, or aws-ir's own role under a session name that names no case. The member
+    # role admits only the last one with a case's session name (its trust, evaluated by irmoto.iam).
+    from irmoto import fixtures
+
+    from conftest import signed_as
+
+    account = "444455556666"
+    fixtures.member_account(account)  # with the emulator organization's real id
+    iam = aws("iam")
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                     "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}}]}
+    anything = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}
+
+    def session_of(name: str, path: str, task: str) -> Callable[[str], Any]:
+        iam.create_role(RoleName=name, Path=path, AssumeRolePolicyDocument=json.dumps(trust),
+                        Tags=[{"Key": "aws-ir:task", "Value": task}])
+        iam.put_role_policy(RoleName=name, PolicyName="assume", PolicyDocument=json.dumps(anything))
+        return signed_as(moto_endpoint, fixtures.assume(f"arn:aws:iam::{ACCOUNT}:role{path}{name}", "caller"))
+
+    member_role = f"arn:aws:iam::{account}:role/aws-ir/aws-ir-deactivate-access-key"
+    case_session = "case-0123456789abcdef-deactivate-access-key"
+
+    def assumes(caller: Callable[[str], Any], session: str) -> bool:
+        try:
+            caller("sts").assume_role(RoleArn=member_role, RoleSessionName=session)
+            return True
+        except ClientError as e:
+            assert e.response["Error"]["Code"] == "AccessDenied", e.response
+            return False
+
+    workload = session_of("workload-claims-a-task", "/", "deactivate-access-key")
+    other_task = session_of("aws-ir-restrict-user-task", "/aws-ir/", "restrict-user")
+    own = session_of("aws-ir-deactivate-access-key-task", "/aws-ir/", "deactivate-access-key")
+    assert not assumes(workload, case_session), "a tag is not aws-ir's path"
+    assert not assumes(other_task, case_session), "another task's role"
+    assert not assumes(own, "not-a-case"), "a session that names no case"
+    assert assumes(own, case_session)
