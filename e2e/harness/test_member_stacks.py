@@ -9,8 +9,8 @@ policy's conditions under AWS's evaluation across accounts) is read back as writ
 evaluated by the playbooks' end-to-end tests once tasks act through these roles.
 
 The administrator acts in the member account with moto's `x-moto-account-id` header
-(moto/core/responses.py get_current_account), as StackSets' service-managed execution role
-would: the stacks are created in that account, not in the security account.
+(irmoto.fixtures.in_account), as StackSets' service-managed execution role would: the stacks are
+created in that account, not in the security account.
 """
 
 from __future__ import annotations
@@ -21,11 +21,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ACCOUNT, wait_for
+from conftest import ACCOUNT
 
 REPO = Path(__file__).resolve().parents[2]
 ROLES = REPO / "organization" / "member-roles.json"
@@ -37,51 +36,20 @@ REGIONS = ["us-east-1", "eu-west-1"]
 SECURITY_BUS = f"arn:aws:events:{HOME}:{ACCOUNT}:event-bus/default"
 
 
-def in_account(endpoint: str, account: str) -> Callable[[str, str], Any]:
-    """member("iam", region) -> a boto3 client of the administrator acting in `account`."""
-    session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing")
+@pytest.fixture(scope="module")
+def member(moto_endpoint: str) -> Callable[..., Any]:
+    from irmoto import fixtures
 
     def client(service: str, region: str = HOME) -> Any:
-        c = session.client(service, endpoint_url=endpoint, region_name=region)
+        return fixtures.in_account(service, MEMBER, region, endpoint_url=moto_endpoint)
 
-        def to_account(request: Any, **_: Any) -> None:
-            request.headers["x-moto-account-id"] = account
-
-        c.meta.events.register("before-sign.*.*", to_account)
-        return c
-
-    return client
-
-
-def create(cfn: Any, name: str, body: str, parameters: dict[str, str]) -> list[dict[str, Any]]:
-    stack_id = cfn.create_stack(
-        StackName=name,
-        TemplateBody=body,
-        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
-        Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
-    )["StackId"]
-
-    def done() -> dict[str, Any] | None:
-        stack = cfn.describe_stacks(StackName=stack_id)["Stacks"][0]
-        return stack if not stack["StackStatus"].endswith("IN_PROGRESS") else None
-
-    stack = wait_for(done, timeout=60, what=f"stack {name}")
-    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
-    return cfn.describe_stack_resources(StackName=stack_id)["StackResources"]
-
-
-@pytest.fixture(scope="module")
-def member(moto_endpoint: str) -> Callable[[str, str], Any]:
-    client = in_account(moto_endpoint, MEMBER)
     parameters = {"SecurityAccountId": ACCOUNT, "OrganizationId": ORGANIZATION}
-    create(client("cloudformation"), "aws-ir-member-roles", ROLES.read_text(), parameters)
+    stack = fixtures.create_stack(client("cloudformation"), "aws-ir-member-roles", ROLES, parameters)
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
     for region in REGIONS:
-        create(
-            client("cloudformation", region),
-            "aws-ir-member",
-            FORWARDING.read_text(),
-            {"SecurityAccountId": ACCOUNT, "HomeRegion": HOME},
-        )
+        stack = fixtures.create_stack(client("cloudformation", region), "aws-ir-member", FORWARDING,
+                                      {"SecurityAccountId": ACCOUNT, "HomeRegion": HOME})
+        assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
     return client
 
 

@@ -417,16 +417,11 @@ mod tests {
             let Some((built, permissions)) = super::services(task) else {
                 continue;
             };
-            let member = crate::member::member_services(&permissions);
-            let home: BTreeSet<&str> = permissions
-                .iter()
-                .filter(|p| p.place() == Place::Home)
-                .filter(|p| !p.conditions.iter().any(|(_, k, _)| *k == "kms:ViaService"))
-                .flat_map(|p| p.actions.iter().filter_map(|a| a.split(':').next()))
-                .collect();
+            let member = crate::member::client_services(&permissions, Place::Member);
+            let home = crate::member::client_services(&permissions, Place::Home);
             for service in built
                 .iter()
-                .filter(|s| member.contains(s) && home.contains(*s))
+                .filter(|s| member.contains(s) && home.contains(s))
             {
                 wrong.push(format!(
                     "{task}: its {service} client is needed at home and in the member"

@@ -102,17 +102,17 @@ impl Home {
     }
 }
 
-/// The IAM service prefixes of the clients a task's contract places in the member: the
-/// services of its member-side permissions. A permission the task uses only through another
-/// service (`kms:ViaService`: EC2 encrypting a copy with a key) makes no client of its own.
-pub fn member_services(permissions: &[Permission]) -> Vec<&'static str> {
+/// The IAM service prefixes of the clients a task's contract places at `place`: the services
+/// of its permissions there. A permission the task uses only through another service
+/// (`kms:ViaService`: EC2 encrypting a copy with a key) makes no client of its own.
+pub fn client_services(permissions: &[Permission], place: Place) -> Vec<&'static str> {
     let mut out: Vec<&'static str> = Vec::new();
     for p in permissions {
         let via = p
             .conditions
             .iter()
             .any(|(_, key, _)| *key == "kms:ViaService");
-        if p.place() != Place::Member || via {
+        if p.place() != place || via {
             continue;
         }
         for service in p.actions.iter().filter_map(|a| a.split(':').next()) {
@@ -146,7 +146,7 @@ impl<C: Clients + Clone> Acting<C> {
             home_config,
             home_clients,
             home: tokio::sync::OnceCell::new(),
-            member_services: member_services(permissions),
+            member_services: client_services(permissions, Place::Member),
             kept: Mutex::new(HashMap::new()),
         }
     }
@@ -384,11 +384,17 @@ mod tests {
         use contract::tasks::custody::TransferEvidence;
         use contract::tasks::ec2::{CaptureVolatileEvidence, IsolateNetwork};
         use contract::Task;
-        assert_eq!(member_services(&IsolateNetwork::permissions()), ["ec2"]);
+        assert_eq!(
+            client_services(&IsolateNetwork::permissions(), Place::Member),
+            ["ec2"]
+        );
         // Run Command and the instance are the member's; the evidence bucket stays home.
-        let capture = member_services(&CaptureVolatileEvidence::permissions());
+        let capture = client_services(&CaptureVolatileEvidence::permissions(), Place::Member);
         assert!(capture.contains(&"ssm") && capture.contains(&"ec2") && !capture.contains(&"s3"));
         // The forensic key is used by EC2 on the copy's behalf: no KMS client in the member.
-        assert_eq!(member_services(&TransferEvidence::permissions()), ["ec2"]);
+        assert_eq!(
+            client_services(&TransferEvidence::permissions(), Place::Member),
+            ["ec2"]
+        );
     }
 }

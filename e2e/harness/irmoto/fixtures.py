@@ -594,28 +594,41 @@ def task_credentials() -> dict:
     environment: no per-function roles): aws-ir-emulator-tasks under /aws-ir/emulator/, so it is an
     aws-ir role for the templates' resource policies; `*` on `*` inline, so only resource policies
     refuse it. Made idempotently; answers a fresh session of it (cargo-lambda-watch, 12 hours)."""
+    session = _emulator_role_session(TASKS_ROLE)
+    return {k: session[k] for k in ("AccessKeyId", "SecretAccessKey", "SessionToken", "RoleArn")}
+
+
+def _emulator_role_session(name: str, tags: list[dict[str, str]] | None = None) -> dict:
+    """Role NAME under /aws-ir/emulator/ (the account may assume it; ``*`` on ``*`` inline, so only
+    resource and key policies refuse it), made idempotently with TAGS, and a 12-hour session
+    ``cargo-lambda-watch`` of it."""
     iam = boto3.client("iam")
     account = boto3.client("sts").get_caller_identity()["Account"]
     trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                                                      "Principal": {"AWS": f"arn:aws:iam::{account}:root"}}]}
     try:
-        role_arn = iam.create_role(RoleName=TASKS_ROLE, Path=TASKS_PATH, AssumeRolePolicyDocument=json.dumps(trust),
-                                   MaxSessionDuration=LONGEST_SESSION)["Role"]["Arn"]
+        role_arn = iam.create_role(RoleName=name, Path=TASKS_PATH, AssumeRolePolicyDocument=json.dumps(trust),
+                                   MaxSessionDuration=LONGEST_SESSION, Tags=tags or [])["Role"]["Arn"]
     except ClientError as e:
         if e.response["Error"]["Code"] != "EntityAlreadyExists":
             raise
-        role_arn = iam.get_role(RoleName=TASKS_ROLE)["Role"]["Arn"]
-    iam.put_role_policy(RoleName=TASKS_ROLE, PolicyName="everything", PolicyDocument=json.dumps(
+        role_arn = iam.get_role(RoleName=name)["Role"]["Arn"]
+    iam.put_role_policy(RoleName=name, PolicyName="everything", PolicyDocument=json.dumps(
         {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
-    session = assume(role_arn, TASKS_SESSION, LONGEST_SESSION)
-    return {k: session[k] for k in ("AccessKeyId", "SecretAccessKey", "SessionToken", "RoleArn")}
+    return assume(role_arn, TASKS_SESSION, LONGEST_SESSION)
 
 
-def in_account(service: str, account: str, region: str | None = None):  # type: ignore[no-untyped-def]
+def in_account(service: str, account: str, region: str | None = None,  # type: ignore[no-untyped-def]
+               endpoint_url: str | None = None):
     """A boto3 client of the administrator acting in ACCOUNT: moto serves a request in the account
     its ``x-moto-account-id`` header names (moto/core/responses.py get_current_account), as a
-    StackSet's service-managed execution role acts in each member account."""
-    client = boto3.client(service, region_name=region) if region else boto3.client(service)
+    StackSet's service-managed execution role acts in each member account. The endpoint is the
+    environment's (``AWS_ENDPOINT_URL``) unless given."""
+    from .iam import ADMIN_KEY, ADMIN_SECRET
+
+    client = boto3.client(service, region_name=region or os.environ.get("AWS_REGION", "us-east-1"),
+                          endpoint_url=endpoint_url, aws_access_key_id=ADMIN_KEY,
+                          aws_secret_access_key=ADMIN_SECRET)
 
     def to_account(request, **_):  # type: ignore[no-untyped-def]
         request.headers["x-moto-account-id"] = account
@@ -631,25 +644,33 @@ def member_account(account: str) -> dict:
     """ACCOUNT as a member of the security account's organization (#20): the generated
     organization/member-roles.json deployed there, as the StackSet would; idempotent."""
     cfn = in_account("cloudformation", account)
-    organization_id = organization()["Id"]
-    security = boto3.client("sts").get_caller_identity()["Account"]
     try:
         stack = cfn.describe_stacks(StackName=MEMBER_ROLES_STACK)["Stacks"][0]
     except ClientError:
-        template = (Path(__file__).resolve().parents[3] / "organization" / "member-roles.json").read_text()
-        cfn.create_stack(StackName=MEMBER_ROLES_STACK, TemplateBody=template,
-                         Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
-                         Parameters=[{"ParameterKey": "SecurityAccountId", "ParameterValue": security},
-                                     {"ParameterKey": "OrganizationId", "ParameterValue": organization_id}])
-        for _ in range(600):
-            stack = cfn.describe_stacks(StackName=MEMBER_ROLES_STACK)["Stacks"][0]
-            if not stack["StackStatus"].endswith("IN_PROGRESS"):
-                break
-            time.sleep(0.1)
+        security = boto3.client("sts").get_caller_identity()["Account"]
+        stack = create_stack(cfn, MEMBER_ROLES_STACK, ORGANIZATION_DIR / "member-roles.json",
+                             {"SecurityAccountId": security, "OrganizationId": organization()["Id"]})
     if stack["StackStatus"] not in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
         raise RuntimeError(f"member stack in {account}: {stack['StackStatus']} {stack.get('StackStatusReason')}")
     roles = in_account("iam", account).list_roles(PathPrefix="/aws-ir/")["Roles"]
     return {"Account": account, "Stack": stack["StackStatus"], "Roles": len(roles)}
+
+
+ORGANIZATION_DIR = Path(__file__).resolve().parents[3] / "organization"
+
+
+def create_stack(cfn, name: str, template: Path, parameters: dict[str, str]) -> dict:  # type: ignore[no-untyped-def]
+    """Creates stack NAME from TEMPLATE with PARAMETERS through the client CFN and waits (60 s at
+    most) for it to leave IN_PROGRESS; answers the stack as DescribeStacks shows it."""
+    stack_id = cfn.create_stack(StackName=name, TemplateBody=template.read_text(),
+                                Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
+                                Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()])["StackId"]
+    for _ in range(600):
+        stack = cfn.describe_stacks(StackName=stack_id)["Stacks"][0]
+        if not stack["StackStatus"].endswith("IN_PROGRESS"):
+            return stack
+        time.sleep(0.1)
+    return stack
 
 
 def member_user(account: str, name: str, keys: int = 2) -> dict:
@@ -678,25 +699,12 @@ def task_role_credentials(directory: str) -> dict:
     DIRECTORY/<task>.env for e2e/harness/cargo-for-watch, which starts each function's process
     with its own. The tasks are the contracts the schemas were generated from. Made before any
     stack exists, so no tag guard sees the tags written."""
-    iam = boto3.client("iam")
-    account = boto3.client("sts").get_caller_identity()["Account"]
-    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                     "Principal": {"AWS": f"arn:aws:iam::{account}:root"}}]}
     schemas = Path(__file__).resolve().parents[3] / "statemachines" / "schemas"
     tasks = sorted({p.name.split(".", 1)[0] for p in schemas.glob("*.input.schema.json")})
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     for task in tasks:
-        name = f"aws-ir-emulator-{task}"
-        try:
-            iam.create_role(RoleName=name, Path=TASKS_PATH, AssumeRolePolicyDocument=json.dumps(trust),
-                            MaxSessionDuration=LONGEST_SESSION, Tags=[{"Key": "aws-ir:task", "Value": task}])
-        except ClientError as e:
-            if e.response["Error"]["Code"] != "EntityAlreadyExists":
-                raise
-        iam.put_role_policy(RoleName=name, PolicyName="everything", PolicyDocument=json.dumps(
-            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
-        session = assume(f"arn:aws:iam::{account}:role{TASKS_PATH}{name}", TASKS_SESSION, LONGEST_SESSION)
+        session = _emulator_role_session(f"aws-ir-emulator-{task}", [{"Key": "aws-ir:task", "Value": task}])
         (out / f"{task}.env").write_text(
             f"export AWS_ACCESS_KEY_ID={session['AccessKeyId']}\n"
             f"export AWS_SECRET_ACCESS_KEY={session['SecretAccessKey']}\n"
