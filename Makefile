@@ -63,7 +63,7 @@ lint: .venv-lint/.installed node_modules/.installed ## outside judges on the gen
 	cargo fmt --all -- --check
 	@test -n "$(CLIPPY_DRIVER)" || { echo "lint: clippy-driver is not on PATH (rustup component add clippy)"; exit 1; }
 	cargo build -q --workspace --all-targets --message-format=json | python3 tools/deny_warnings.py
-	$(LINT)/cfn-lint cloudformation/*.json organization/member*.json
+	$(LINT)/cfn-lint cloudformation/*.json organization/member*.json organization/security-account.json
 	npx --no-install asl-validator $(addprefix --json-path ,$(wildcard statemachines/*.asl.json))
 	$(LINT)/checkov -d cloudformation --framework cloudformation --compact --quiet --skip-download
 	$(LINT)/checkov -d organization --framework cloudformation --compact --quiet --skip-download

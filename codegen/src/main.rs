@@ -74,9 +74,13 @@ fn main() -> ExitCode {
     }
 
     let artifacts = match synth::synthesize(&playbooks, &settings) {
-        // The member stacks hold every playbook: a partial synthesis leaves them as they are.
+        // The organization's stacks hold every playbook: a partial synthesis leaves them be.
         Ok(mut a) if only => {
-            a.retain(|path, _| !path.starts_with("organization/member"));
+            let whole: Vec<&str> = synth::organization_templates(&playbooks)
+                .into_iter()
+                .map(|(path, _)| path)
+                .collect();
+            a.retain(|path, _| !whole.contains(&path.as_str()));
             a
         }
         Ok(a) => a,
@@ -217,7 +221,7 @@ fn write_policies(
     }
     // The member roles, when every playbook is synthesized (they hold all of them).
     if playbooks.len() == codegen::playbooks::all().len() {
-        for (path, template) in synth::member_templates(playbooks) {
+        for (path, template) in synth::organization_templates(playbooks) {
             let stem = path
                 .trim_start_matches("organization/")
                 .trim_end_matches(".json");

@@ -11,10 +11,15 @@ pub const OWNED_DIRS: [&str; 3] = ["statemachines", "cloudformation", "organizat
 /// Path (relative to the repository root) → content.
 pub type Artifacts = BTreeMap<String, String>;
 
-/// The member stacks of an organization deployment (#20), by path.
-pub fn member_templates(playbooks: &[Playbook]) -> Vec<(&'static str, crate::cfn::Template)> {
+/// The stacks of an organization deployment (#20) besides the playbooks', by path: the member
+/// stacks and the security account's side of them. They hold every playbook.
+pub fn organization_templates(playbooks: &[Playbook]) -> Vec<(&'static str, crate::cfn::Template)> {
     use crate::constructs::member;
     vec![
+        (
+            "organization/security-account.json",
+            member::security_account_template(),
+        ),
         (
             "organization/member-roles.json",
             member::roles_template(playbooks),
@@ -77,7 +82,7 @@ pub fn synthesize(
     }
     // The member stacks hold every playbook given (`codegen --playbook` keeps the committed ones).
     if errors.is_empty() {
-        for (path, template) in member_templates(playbooks) {
+        for (path, template) in organization_templates(playbooks) {
             match template.check_references() {
                 Ok(()) => {
                     out.insert(path.into(), template.to_json());

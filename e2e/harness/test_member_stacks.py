@@ -164,3 +164,120 @@ def test_only_the_tasks_own_role_of_the_organization_assumes_its_member_role(
     assert not assumes(other_task, case_session), "another task's role"
     assert not assumes(own, "not-a-case"), "a session that names no case"
     assert assumes(own, case_session)
+
+
+SECURITY = REPO / "organization" / "security-account.json"
+
+
+def _uid() -> str:
+    import uuid
+
+    return uuid.uuid4().hex[:10]
+
+
+def _opened_in(account: str, region: str) -> dict[str, Any]:
+    """CloudTrail's event of someone opening a security group in ACCOUNT and REGION."""
+    from irmoto import emit
+
+    event = emit.load("cloudtrail-authorize-sg-ingress-ssh-world")
+    event["id"] = f"forwarded-{_uid()}"
+    event["account"], event["region"] = account, region
+    event["detail"]["recipientAccountId"], event["detail"]["awsRegion"] = account, region
+    return event
+
+
+def _dead_letters(member: Callable[..., Any], region: str) -> list[dict[str, Any]]:
+    sqs = member("sqs", region)
+    [url] = sqs.list_queues()["QueueUrls"]
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"],
+                              WaitTimeSeconds=1).get("Messages", [])
+    for m in got:
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    return got
+
+
+def test_a_members_aws_events_reach_the_security_bus_only_once_it_admits_the_organizations_forwarders(
+        emulator_env: dict[str, str], moto_endpoint: str, aws: Callable[[str], Any]) -> None:
+    from irmoto import fixtures
+
+    from conftest import emit_as_service, events_to_queue
+
+    organization = fixtures.organization()["Id"]
+    account = fixtures.organization_account("forwarding")["Account"]
+    region = "eu-west-1"
+
+    def member(service: str, in_region: str = region) -> Any:
+        return fixtures.in_account(service, account, in_region, endpoint_url=moto_endpoint)
+
+    stack = fixtures.create_stack(member("cloudformation"), "aws-ir-member", FORWARDING,
+                                  {"SecurityAccountId": ACCOUNT, "HomeRegion": HOME})
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    received = events_to_queue(aws, f"security-bus-{_uid()}", {"source": ["aws.ec2"], "account": [account]})
+
+    # Before the security account's stack: its bus admits no one else, so the event is parked.
+    emit_as_service(moto_endpoint, _opened_in(account, region))
+    assert received() == []
+    [parked] = _dead_letters(member, region)
+    assert parked["MessageAttributes"]["ERROR_CODE"]["StringValue"] == "NO_PERMISSIONS"
+    assert "no resource-based policy allows" in parked["MessageAttributes"]["ERROR_MESSAGE"]["StringValue"]
+
+    security = fixtures.create_stack(aws("cloudformation"), f"aws-ir-security-{_uid()}", SECURITY,
+                                     {"OrganizationId": organization})
+    assert security["StackStatus"] == "CREATE_COMPLETE", security.get("StackStatusReason")
+    try:
+        event = _opened_in(account, region)
+        emit_as_service(moto_endpoint, event)
+        [arrived] = received()
+        # The event as it happened: where (account, Region), when and its id, unchanged.
+        for field in ("id", "account", "region", "source", "detail-type", "detail"):
+            assert arrived.get(field) == event[field], (field, arrived)
+        assert _dead_letters(member, region) == []
+    finally:
+        aws("cloudformation").delete_stack(StackName=security["StackId"])
+
+
+def test_nothing_but_the_organizations_forwarders_puts_events_on_the_security_bus(
+        emulator_env: dict[str, str], moto_endpoint: str, aws: Callable[[str], Any]) -> None:
+    # The attack: a workload of a member account, allowed events:PutEvents anywhere by its own
+    # policy, puts an event straight on the security account's bus; an account outside the
+    # organization deploys the member stack itself, so that its own AWS events (about its own
+    # resources) would start responses. The bus's policy admits neither.
+    from irmoto import fixtures
+
+    from conftest import emit_as_service, events_to_queue, signed_as
+
+    organization = fixtures.organization()["Id"]
+    inside = fixtures.organization_account("workload")["Account"]
+    outside = "555566667777"
+    security = fixtures.create_stack(aws("cloudformation"), f"aws-ir-security-{_uid()}", SECURITY,
+                                     {"OrganizationId": organization})
+    assert security["StackStatus"] == "CREATE_COMPLETE", security.get("StackStatusReason")
+    anything = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    iam = fixtures.in_account("iam", inside, HOME, endpoint_url=moto_endpoint)
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                     "Principal": {"AWS": f"arn:aws:iam::{inside}:root"}}]}
+    role = iam.create_role(RoleName="orders-service", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    iam.put_role_policy(RoleName="orders-service", PolicyName="anything", PolicyDocument=json.dumps(anything))
+    session = fixtures.in_account("sts", inside, HOME, endpoint_url=moto_endpoint).assume_role(
+        RoleArn=role, RoleSessionName="workload")["Credentials"]
+    workload = signed_as(moto_endpoint, session)
+    received = events_to_queue(aws, f"security-bus-{_uid()}", {"account": [inside, outside]})
+    try:
+        entry = {"EventBusName": SECURITY_BUS, "Source": "acme.orders", "DetailType": "Order placed", "Detail": "{}"}
+        with pytest.raises(ClientError) as refused:
+            workload("events").put_events(Entries=[entry])
+        assert refused.value.response["Error"]["Code"] == "AccessDeniedException", refused.value.response
+        assert "no resource-based policy allows the events:PutEvents action" in str(refused.value)
+
+        def stranger(service: str, region: str = HOME) -> Any:
+            return fixtures.in_account(service, outside, region, endpoint_url=moto_endpoint)
+
+        stack = fixtures.create_stack(stranger("cloudformation"), "aws-ir-member", FORWARDING,
+                                      {"SecurityAccountId": ACCOUNT, "HomeRegion": HOME})
+        assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+        emit_as_service(moto_endpoint, _opened_in(outside, HOME))
+        [parked] = _dead_letters(stranger, HOME)
+        assert parked["MessageAttributes"]["ERROR_CODE"]["StringValue"] == "NO_PERMISSIONS"
+        assert received() == []
+    finally:
+        aws("cloudformation").delete_stack(StackName=security["StackId"])

@@ -470,7 +470,9 @@ def patch_events_test_event_pattern() -> None:
 # delivered event has the shape of "Amazon EventBridge events" (time as ISO 8601).
 # moto 5.2.5 (moto/events/models.py Rule.send_to_targets) handles logs, SQS, event
 # buses, archives and API destinations only, raises on any other target (failing
-# PutEvents), and fires rules whatever their State.
+# PutEvents), and fires rules whatever their State. A bus target is irmoto.event_buses'.
+# Its own targets (SQS, logs) get the event without its `account` (moto/events/utils.py
+# EventTemplateParser.DEFAULT_EVENT_INPUT_TEMPLATE), which AWS delivers: put back.
 # --------------------------------------------------------------------------
 
 
@@ -539,6 +541,15 @@ def patch_events_targets() -> None:
     """Rules start executions, invoke Lambdas, publish to SNS; DISABLED rules never fire."""
     from moto.events.models import Rule
 
+    from moto.events.utils import EventTemplateParser
+
+    from .event_buses import deliver_to_bus, is_bus_target
+
+    if '"account"' not in EventTemplateParser.DEFAULT_EVENT_INPUT_TEMPLATE:
+        EventTemplateParser.DEFAULT_EVENT_INPUT_TEMPLATE = EventTemplateParser.DEFAULT_EVENT_INPUT_TEMPLATE.replace(
+            '"source": "<source>", ', '"source": "<source>", "account": "<account>", ')
+        assert '"account"' in EventTemplateParser.DEFAULT_EVENT_INPUT_TEMPLATE
+
     original_send = _ORIGINALS.setdefault("send_to_targets", Rule.send_to_targets)
 
     def send_to_targets(self, original_event, transform_input=True):  # type: ignore[no-untyped-def]
@@ -551,7 +562,9 @@ def patch_events_targets() -> None:
         for target in list(self.targets):
             service = target["Arn"].split(":")[2]
             try:
-                if service in _EXTRA_TARGETS:
+                if is_bus_target(target["Arn"]):  # irmoto.event_buses B1
+                    deliver_to_bus(self, target, original_event)
+                elif service in _EXTRA_TARGETS:
                     payload = (
                         _target_input(target, original_event)
                         if transform_input

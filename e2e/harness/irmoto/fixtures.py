@@ -724,8 +724,77 @@ def organization() -> dict:
     return {"Id": org.describe_organization()["Organization"]["Id"]}
 
 
+def organization_account(name: str, regions: list[str] | None = None) -> dict:
+    """An account of the security account's organization named NAME (made with CreateAccount on
+    first use, so the emulator's Organizations knows it for aws:PrincipalOrgID), with the member
+    stacks as the StackSet would deploy them: organization/member-roles.json once, and
+    organization/member.json in each of REGIONS (forwarding to the security account's bus in the
+    environment's Region). Idempotent per name."""
+    org = boto3.client("organizations")
+    organization()
+    found = next((a for a in org.list_accounts()["Accounts"] if a["Name"] == name), None)
+    if found is None:
+        status = org.create_account(AccountName=name, Email=f"{name}@example.com")["CreateAccountStatus"]
+        account = org.describe_create_account_status(CreateAccountRequestId=status["Id"])["CreateAccountStatus"]["AccountId"]
+    else:
+        account = found["Id"]
+    if regions:
+        member_account(account)
+        security = boto3.client("sts").get_caller_identity()["Account"]
+        home = os.environ.get("AWS_REGION", "us-east-1")
+        for region in regions:
+            cfn = in_account("cloudformation", account, region)
+            try:
+                stack = cfn.describe_stacks(StackName=MEMBER_STACK)["Stacks"][0]
+            except ClientError:
+                stack = create_stack(cfn, MEMBER_STACK, ORGANIZATION_DIR / "member.json",
+                                     {"SecurityAccountId": security, "HomeRegion": home})
+            if stack["StackStatus"] not in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
+                raise RuntimeError(f"member stack in {account} {region}: {stack['StackStatus']} {stack.get('StackStatusReason')}")
+    return {"Account": account, "Name": name, "Regions": regions or []}
+
+
+def security_account() -> dict:
+    """organization/security-account.json in the security account's Region, for the emulator's
+    organization: its default bus admits the member stacks' forwarders. Idempotent."""
+    cfn = boto3.client("cloudformation")
+    try:
+        stack = cfn.describe_stacks(StackName=SECURITY_STACK)["Stacks"][0]
+    except ClientError:
+        stack = create_stack(cfn, SECURITY_STACK, ORGANIZATION_DIR / "security-account.json",
+                             {"OrganizationId": organization()["Id"]})
+    if stack["StackStatus"] not in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
+        raise RuntimeError(f"security account stack: {stack['StackStatus']} {stack.get('StackStatusReason')}")
+    return {"Stack": SECURITY_STACK, "Status": stack["StackStatus"]}
+
+
+def member_open_group(account: str, region: str, name: str) -> dict:
+    """Security group NAME in ACCOUNT's default VPC of REGION with SSH open to the world (IPv4
+    and IPv6) beside two legitimate rules: SSH from 10.0.0.0/8 and HTTPS from the world."""
+    ec2 = in_account("ec2", account, region)
+    group = ec2.create_security_group(GroupName=name, Description=f"{name}: e2e")["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}, {"CidrIp": "10.0.0.0/8"}],
+         "Ipv6Ranges": [{"CidrIpv6": "::/0"}]},
+        {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
+    ])
+    return {"GroupId": group, **member_group_rules(account, region, group)}
+
+
+def member_group_rules(account: str, region: str, group: str) -> dict:
+    """The ingress rules of GROUP in ACCOUNT and REGION as [protocol, from, to, cidr], read there."""
+    ec2 = in_account("ec2", account, region)
+    rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [group]}])["SecurityGroupRules"]
+    return {"Rules": sorted([r["IpProtocol"], r.get("FromPort", -1), r.get("ToPort", -1),
+                             r.get("CidrIpv4") or r.get("CidrIpv6") or ""] for r in rules if not r.get("IsEgress"))}
+
+
+MEMBER_STACK = "aws-ir-member"
+SECURITY_STACK = "aws-ir-security-account"
+
 COMMANDS = {"demo-environment": demo_environment, "account-baseline": account_baseline,
-            "task-credentials": task_credentials, "organization": organization}
+            "task-credentials": task_credentials, "organization": organization,
+            "security-account": security_account}
 
 
 def _name(text: str) -> str:
@@ -881,6 +950,18 @@ def main(argv: list[str]) -> int:
             out = member_user_state(args.account, args.name)
         print(json.dumps(out, indent=2))
         return 0
+    if len(argv) >= 3 and argv[1] == "organization-account":
+        parser = argparse.ArgumentParser(prog="python -m irmoto.fixtures organization-account",
+                                         description="An account of the organization, with the member stacks in REGIONs.")
+        parser.add_argument("name")
+        parser.add_argument("--region", action="append", default=[])
+        args = parser.parse_args(argv[2:])
+        print(json.dumps(organization_account(args.name, args.region), indent=2))
+        return 0
+    if len(argv) == 5 and argv[1] in ("member-open-group", "member-group-rules"):
+        out = (member_open_group if argv[1] == "member-open-group" else member_group_rules)(argv[2], argv[3], argv[4])
+        print(json.dumps(out, indent=2))
+        return 0
     if len(argv) >= 2 and argv[1] == "assume":
         parser = argparse.ArgumentParser(prog="python -m irmoto.fixtures assume",
                                          description="The credentials of a session of a role.")
@@ -900,6 +981,8 @@ def main(argv: list[str]) -> int:
               "       python -m irmoto.fixtures principal NAME --policy JSON [--path PATH]\n"
               "       python -m irmoto.fixtures assume ROLE_ARN [--session NAME]\n"
               "       python -m irmoto.fixtures member-account ACCOUNT | member-user ACCOUNT NAME | member-user-state ACCOUNT NAME\n"
+              "       python -m irmoto.fixtures organization-account NAME [--region REGION ...]\n"
+              "       python -m irmoto.fixtures member-open-group ACCOUNT REGION NAME | member-group-rules ACCOUNT REGION GROUP\n"
               "       python -m irmoto.fixtures call-log start|read|stop",
               file=sys.stderr)
         return 2

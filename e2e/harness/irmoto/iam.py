@@ -29,7 +29,10 @@ up, and still no DynamoDB, KMS, SQS, SNS or EventBridge policy would refuse anyt
 The caller is known by the access key id of its SigV4 credential (the Authorization header or a
 presigned URL's X-Amz-Credential). Signatures are checked only by GetCallerIdentity
 (``patch_sts_caller_identity_signature``), as moto checks none. Not evaluated: permissions
-boundaries, session policies, SCPs, iam:PassRole, other accounts' resources, service principals.
+boundaries, session policies, SCPs, iam:PassRole, service principals. A request for another
+account's resource needs both the caller's policies and the resource's ("Cross-account policy
+evaluation logic"), known by the account in its ARN (an S3 ARN names none: a bucket is judged
+as the caller's own).
 
 ``patch_sts_presigned_requests``: a presigned GET (credential in the query string only) reaches
 the service its credential scope names, and moto reads its access key from it.
@@ -310,6 +313,15 @@ def refusal_reason(principal: Principal, action: str, resource: str, context: di
             return "with an explicit deny in a resource-based policy"
         if granted != "direct":
             granted = match
+    owner = resource.split(":")[4] if resource.count(":") >= 5 else ""
+    if owner and owner != principal.account:
+        # IAM User Guide, "Cross-account policy evaluation logic": the caller's own policies
+        # and the resource's policy must both allow a request for another account's resource.
+        if not identity_allows:
+            return f"because no identity-based policy allows the {action} action"
+        if granted is None:
+            return f"because no resource-based policy allows the {action} action"
+        return None
     if _resource_policy_required(action, resource):
         if granted == "direct" or (granted == "account" and identity_allows):
             return None

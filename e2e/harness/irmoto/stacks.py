@@ -385,7 +385,10 @@ def patch_securityhub_findings_imported_events() -> None:
 # Name, Description; Id "Update requires: Replacement", the others no interruption;
 # Ref and Fn::GetAtt ActionTargetArn return the ARN), "AWS::SNS::TopicPolicy" (Topics,
 # PolicyDocument; the policy is the topic's Policy attribute) and "AWS::SQS::QueuePolicy"
-# (Queues = queue URLs, PolicyDocument; the queue's Policy attribute).
+# (Queues = queue URLs, PolicyDocument; the queue's Policy attribute), and
+# "AWS::Events::EventBusPolicy" (EventBusName, default the default bus; StatementId; Statement;
+# each resource is one statement of the bus's policy. The older Action/Principal form is not
+# supported here: the generated templates use Statement).
 # moto 5.2.5 (moto/cloudformation/parsing.py resource_class_from_type) answers
 # "No Moto CloudFormation support" and reports CREATE_COMPLETE with nothing behind
 # (ActionTarget's GetAtt in Outputs even fails the whole CreateStack with HTTP 500).
@@ -556,11 +559,72 @@ def _stack_model_classes() -> list[type]:
             queue_name = target.rstrip("/").split("/")[-1]
             sqs_backends[account_id][region_name].set_queue_attributes(queue_name, {"Policy": policy or ""})
 
-    return [SecurityHubActionTarget, SNSTopicPolicy, SQSQueuePolicy]
+    class EventBusPolicy(CloudFormationModel):
+        """One statement of a bus's policy, under its StatementId (the bus keeps the others)."""
+
+        def __init__(self, bus: str, sid: str, account_id: str, region_name: str):
+            self.bus, self.sid, self.account_id, self.region_name = bus, sid, account_id, region_name
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::Events::EventBusPolicy"
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return ""
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return False
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.sid
+
+        @staticmethod
+        def _bus(account_id: str, region_name: str, name: str) -> Any:
+            from moto.events.models import events_backends
+
+            return events_backends[account_id][region_name].describe_event_bus(name.rsplit("/", 1)[-1])
+
+        @classmethod
+        def _put(cls, props: dict[str, Any], account_id: str, region_name: str) -> tuple[str, str]:
+            from moto.events.models import EventBusPolicyStatement
+
+            name, sid = props.get("EventBusName") or "default", props["StatementId"]
+            statement = props.get("Statement")
+            if isinstance(statement, str):
+                statement = json.loads(statement)
+            if statement is None:
+                raise ValueError("irmoto: AWS::Events::EventBusPolicy takes Statement here (not the older Action/Principal)")
+            bus = cls._bus(account_id, region_name, name)
+            bus._statements[sid] = EventBusPolicyStatement.from_dict({**statement, "Sid": sid})
+            return name, sid
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):  # type: ignore[no-untyped-def,override]
+            name, sid = cls._put(cloudformation_json["Properties"], account_id, region_name)
+            return cls(name, sid, account_id, region_name)
+
+        @classmethod
+        def update_from_cloudformation_json(
+            cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+        ):  # type: ignore[no-untyped-def,override]
+            original_resource.delete(account_id, region_name)
+            return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+
+        def delete(self, account_id: str, region_name: str) -> None:
+            try:
+                self._bus(self.account_id, self.region_name, self.bus)._statements.pop(self.sid, None)
+            except Exception:  # the bus went first: nothing left to clear
+                pass
+
+    return [SecurityHubActionTarget, SNSTopicPolicy, SQSQueuePolicy, EventBusPolicy]
 
 
 def patch_cfn_stack_types() -> None:
-    """Register AWS::SecurityHub::ActionTarget, AWS::SNS::TopicPolicy, AWS::SQS::QueuePolicy."""
+    """Register AWS::SecurityHub::ActionTarget, AWS::SNS::TopicPolicy, AWS::SQS::QueuePolicy,
+    AWS::Events::EventBusPolicy."""
     from moto.cloudformation import parsing
 
     if not STACK_MODELS:
