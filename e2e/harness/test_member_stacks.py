@@ -186,6 +186,26 @@ def _opened_in(account: str, region: str) -> dict[str, Any]:
     return event
 
 
+def _ou(name: str) -> str:
+    """A fresh organizational unit under the root."""
+    import boto3
+
+    org = boto3.client("organizations")
+    root = org.list_roots()["Roots"][0]["Id"]
+    return org.create_organizational_unit(ParentId=root, Name=f"{name}-{_uid()}")["OrganizationalUnit"]["Id"]
+
+
+def _security_stack(aws: Callable[[str], Any], ou: str | None = None, regions: tuple[str, ...] = (HOME,)) -> dict[str, Any]:
+    """organization/security-account.json in the security account, its StackSets aimed at OU (a
+    fresh, empty one unless given)."""
+    from irmoto import fixtures
+
+    stack = fixtures.create_stack(aws("cloudformation"), f"aws-ir-security-{_uid()}", SECURITY,
+                                  fixtures.security_account_parameters(ou or _ou("empty"), list(regions)))
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    return stack
+
+
 def _dead_letters(member: Callable[..., Any], region: str) -> list[dict[str, Any]]:
     sqs = member("sqs", region)
     [url] = sqs.list_queues()["QueueUrls"]
@@ -202,7 +222,6 @@ def test_a_members_aws_events_reach_the_security_bus_only_once_it_admits_the_org
 
     from conftest import emit_as_service, events_to_queue
 
-    organization = fixtures.organization()["Id"]
     account = fixtures.organization_account("forwarding")["Account"]
     region = "eu-west-1"
 
@@ -221,9 +240,7 @@ def test_a_members_aws_events_reach_the_security_bus_only_once_it_admits_the_org
     assert parked["MessageAttributes"]["ERROR_CODE"]["StringValue"] == "NO_PERMISSIONS"
     assert "no resource-based policy allows" in parked["MessageAttributes"]["ERROR_MESSAGE"]["StringValue"]
 
-    security = fixtures.create_stack(aws("cloudformation"), f"aws-ir-security-{_uid()}", SECURITY,
-                                     {"OrganizationId": organization})
-    assert security["StackStatus"] == "CREATE_COMPLETE", security.get("StackStatusReason")
+    security = _security_stack(aws)
     try:
         event = _opened_in(account, region)
         emit_as_service(moto_endpoint, event)
@@ -246,12 +263,9 @@ def test_nothing_but_the_organizations_forwarders_puts_events_on_the_security_bu
 
     from conftest import emit_as_service, events_to_queue, signed_as
 
-    organization = fixtures.organization()["Id"]
     inside = fixtures.organization_account("workload")["Account"]
     outside = "555566667777"
-    security = fixtures.create_stack(aws("cloudformation"), f"aws-ir-security-{_uid()}", SECURITY,
-                                     {"OrganizationId": organization})
-    assert security["StackStatus"] == "CREATE_COMPLETE", security.get("StackStatusReason")
+    security = _security_stack(aws)
     anything = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
     iam = fixtures.in_account("iam", inside, HOME, endpoint_url=moto_endpoint)
     trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
@@ -281,3 +295,54 @@ def test_nothing_but_the_organizations_forwarders_puts_events_on_the_security_bu
         assert received() == []
     finally:
         aws("cloudformation").delete_stack(StackName=security["StackId"])
+
+
+def test_an_account_that_joins_the_target_ou_gets_the_member_stacks_and_loses_them_when_it_leaves(
+        emulator_env: dict[str, str], moto_endpoint: str, aws: Callable[[str], Any]) -> None:
+    # The security account's StackSets (service-managed, automatic deployment) aimed at one OU:
+    # an account already there gets the member stacks when they are created; one created
+    # elsewhere gets nothing until it moves in, and loses them when it moves out. The security
+    # account (here the management account) never gets them.
+    import boto3
+
+    from irmoto import fixtures
+
+    org = boto3.client("organizations")
+    root = org.list_roots()["Roots"][0]["Id"]
+    ou = _ou("members")
+    early = fixtures.organization_account(f"early-{_uid()}")["Account"]
+    org.move_account(AccountId=early, SourceParentId=root, DestinationParentId=ou)
+    joiner = fixtures.organization_account(f"joiner-{_uid()}")["Account"]
+    regions = (HOME, "eu-west-1")
+    security = _security_stack(aws, ou, regions)
+
+    def has_member_stacks(account: str) -> list[str]:
+        roles = {r["RoleName"] for r in fixtures.in_account("iam", account, HOME, endpoint_url=moto_endpoint)
+                 .list_roles(PathPrefix="/aws-ir/")["Roles"]}
+        found = ["member-roles"] if "aws-ir-isolate-network" in roles else []
+        for region in regions:
+            rules = fixtures.in_account("events", account, region, endpoint_url=moto_endpoint).list_rules()["Rules"]
+            if any(r["Name"].startswith(fixtures.MEMBER_STACK) or "Forward" in r["Name"] for r in rules):
+                found.append(f"member/{region}")
+        return found
+
+    everything = ["member-roles", f"member/{HOME}", "member/eu-west-1"]
+    listed = sorted(["aws-ir-member-roles/us-east-1", "aws-ir-member/us-east-1", "aws-ir-member/eu-west-1"])
+    try:
+        assert has_member_stacks(early) == everything
+        assert fixtures.stack_instances(early) == listed
+        assert has_member_stacks(joiner) == [] and fixtures.stack_instances(joiner) == []
+
+        org.move_account(AccountId=joiner, SourceParentId=root, DestinationParentId=ou)
+        assert has_member_stacks(joiner) == everything
+        assert fixtures.stack_instances(joiner) == listed
+
+        org.move_account(AccountId=joiner, SourceParentId=ou, DestinationParentId=root)
+        assert has_member_stacks(joiner) == [] and fixtures.stack_instances(joiner) == []
+
+        # Not in the security account itself: it acts with its own roles.
+        with pytest.raises(ClientError):
+            aws("iam").get_role(RoleName="aws-ir-isolate-network")
+    finally:
+        aws("cloudformation").delete_stack(StackName=security["StackId"])
+    assert has_member_stacks(early) == []

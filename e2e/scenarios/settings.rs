@@ -48,6 +48,7 @@ fn main() -> std::process::ExitCode {
         the_stack_deploys_its_config_rules,
         config_turning_a_group_or_a_bucket_non_compliant_restores_it,
         the_custom_config_rule_catches_a_stopped_trail_and_it_logs_again,
+        a_group_opened_in_a_member_account_in_another_region_is_reverted_there,
     ];
     e2e::run_suite(list, |rt| {
         let world = World::start();
@@ -64,8 +65,18 @@ fn main() -> std::process::ExitCode {
                 .send(),
         )
         .unwrap();
+        // Responds for the organization's member accounts too (#20), deployed as a user does:
+        // `irctl deploy --organization` gives the stack the organization's id, and deploys the
+        // security account's stack (its bus admits the members' forwarders; its StackSets give
+        // every account of the members OU the member stacks, in two Regions).
+        world.fixture(&["organization"]);
+        let ou = world.fixture(&["members-ou"])["Id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let regions = format!("us-east-1,{MEMBER_REGION}");
         // A sandbox account of the organization is exempt (its events reach this bus too).
-        let main = rt.block_on(world.deploy(
+        let main = rt.block_on(world.deploy_with(
             "e2e",
             "settings-recovery",
             &[
@@ -74,6 +85,15 @@ fn main() -> std::process::ExitCode {
                 // The second responder's gate is the trust suite's; here a release is one
                 // responder's request.
                 "ReleaseApproval=none",
+            ],
+            &[
+                "--organization",
+                "--member-ous",
+                &ou,
+                "--member-regions",
+                &regions,
+                "--call-as",
+                "SELF",
             ],
         ));
         Ctx {
@@ -1701,4 +1721,104 @@ async fn security_hub_controls_on_a_bucket_and_a_trail_start_the_same_recovery(c
         "read back through S3"
     );
     assert!(logging(&c, &trail).await, "read back through CloudTrail");
+}
+
+/// The member account and Region of the organization scenario (#20): not the security account's
+/// Region, so the event crosses both.
+const MEMBER_REGION: &str = "eu-west-1";
+
+fn member_rules(c: &Ctx, account: &str, group: &str) -> Value {
+    c.world
+        .fixture(&["member-group-rules", account, MEMBER_REGION, group])["Rules"]
+        .clone()
+}
+
+/// Someone opens SSH to the world on a group of member account B in another Region. CloudTrail
+/// puts the call on B's bus there; B's member stack forwards it to the security account's bus
+/// in the home Region; the playbook there revokes the two world-open rules in B, through B's
+/// aws-ir role for the step in a session named after the case, and keeps the neighbours, as
+/// B's own EC2 API and call log show.
+async fn a_group_opened_in_a_member_account_in_another_region_is_reverted_there(c: Arc<Ctx>) {
+    // A new account joins the members OU: the StackSets give it the member stacks.
+    let member = c
+        .world
+        .fixture(&["organization-account", "settings-member-b", "--member"]);
+    let account = member["Account"].as_str().unwrap().to_string();
+    assert!(
+        member["StackInstances"]
+            .to_string()
+            .contains(&format!("aws-ir-member/{MEMBER_REGION}")),
+        "{member}"
+    );
+    // `irctl members` lists it with both Regions; `deploy --organization` printed the same
+    // table before it joined.
+    assert!(
+        c.main.deployed.contains("MEMBER ROLES"),
+        "{}",
+        c.main.deployed
+    );
+    let listed = c.world.irctl(&["members", "--call-as", "SELF"]);
+    let listed = String::from_utf8_lossy(&listed.stdout).into_owned();
+    let line = listed
+        .lines()
+        .find(|l| l.starts_with(&account))
+        .unwrap_or_else(|| panic!("{account} not listed:\n{listed}"));
+    assert!(
+        line.contains(" yes ") && line.ends_with(&format!("{MEMBER_REGION},us-east-1")),
+        "{listed}"
+    );
+    let opened_group = c.world.fixture(&[
+        "member-open-group",
+        &account,
+        MEMBER_REGION,
+        "e2e-member-opened",
+    ]);
+    let group = opened_group["GroupId"].as_str().unwrap().to_string();
+    assert_eq!(
+        opened_group["Rules"].as_array().unwrap().len(),
+        4,
+        "{opened_group}"
+    );
+
+    let mut event = opened(&group);
+    event["account"] = Value::from(account.as_str());
+    event["region"] = Value::from(MEMBER_REGION);
+    event["detail"]["recipientAccountId"] = Value::from(account.as_str());
+    event["detail"]["awsRegion"] = Value::from(MEMBER_REGION);
+    c.world.fixture(&["call-log", "start"]);
+    let (status, out) = run(&c, &event).await;
+    let log = c.world.fixture(&["call-log", "read"]);
+    c.world.fixture(&["call-log", "stop"]);
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_eq!(out["case"]["account"], account.as_str(), "{out}");
+    assert_eq!(out["case"]["region"], MEMBER_REGION, "{out}");
+    assert_eq!(result(&out)["status"], "done", "{out}");
+    assert_eq!(
+        member_rules(&c, &account, &group),
+        json!([
+            ["tcp", 22, 22, "10.0.0.0/8"],
+            ["tcp", 443, 443, "0.0.0.0/0"]
+        ]),
+        "only the world-open SSH rules go, in the member"
+    );
+
+    // The revocation was made in B, by the step's member role, in the case's session.
+    let case = out["case"]["case_id"].as_str().unwrap().to_string();
+    let revoked: Vec<&Value> = log["Calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|call| call["action"] == "RevokeSecurityGroupIngress")
+        .collect();
+    assert!(!revoked.is_empty(), "{log}");
+    for call in revoked {
+        assert_eq!(call["account"], account.as_str(), "{call}");
+        assert_eq!(
+            call["caller"],
+            format!(
+                "arn:aws:sts::{account}:assumed-role/aws-ir-revoke-open-ingress/{case}-revoke-open-ingress"
+            ),
+            "{call}"
+        );
+    }
 }

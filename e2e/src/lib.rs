@@ -72,6 +72,8 @@ pub struct Stack {
     pub name: String,
     pub outputs: BTreeMap<String, String>,
     pub queue_url: String,
+    /// What `irctl deploy` printed.
+    pub deployed: String,
 }
 
 impl Stack {
@@ -414,6 +416,18 @@ impl World {
 
     /// Deploys a playbook with `irctl deploy`, then subscribes a queue to its topic.
     pub async fn deploy(&self, prefix: &str, playbook: &str, params: &[&str]) -> Stack {
+        self.deploy_with(prefix, playbook, params, &[]).await
+    }
+
+    /// `deploy` with more of `irctl deploy`'s arguments (`--organization …`); what irctl
+    /// printed is in `Stack::deployed`.
+    pub async fn deploy_with(
+        &self,
+        prefix: &str,
+        playbook: &str,
+        params: &[&str],
+        more: &[&str],
+    ) -> Stack {
         let bin = self.bin.to_string_lossy().to_string();
         let mut args = vec![
             "--stack-prefix",
@@ -435,8 +449,10 @@ impl World {
             args.push("--param");
             args.push(&responders);
         }
+        args.extend_from_slice(more);
         let out = self.irctl(&args);
         assert!(out.status.success(), "irctl deploy failed");
+        let deployed = String::from_utf8_lossy(&out.stdout).into_owned();
         let name = format!("{prefix}-{playbook}");
         let described = self
             .cfn
@@ -463,6 +479,7 @@ impl World {
             name,
             outputs,
             queue_url,
+            deployed,
         }
     }
 

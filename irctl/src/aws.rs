@@ -13,6 +13,8 @@ pub struct Clients {
     pub sts: aws_sdk_sts::Client,
     /// The custody key's public key (`irctl verify`).
     pub kms: aws_sdk_kms::Client,
+    /// The organization and its accounts (`deploy --organization`, `members`).
+    pub org: aws_sdk_organizations::Client,
     /// The caller's configuration: its credentials sign requests and answers.
     pub config: connect::SdkConfig,
 }
@@ -31,6 +33,7 @@ impl Clients {
             s3: aws_sdk_s3::Client::from_conf(s3),
             sts: aws_sdk_sts::Client::new(&config),
             kms: aws_sdk_kms::Client::new(&config),
+            org: aws_sdk_organizations::Client::new(&config),
             config,
         }
     }
@@ -149,6 +152,18 @@ impl Clients {
             }
             _ => arn,
         })
+    }
+
+    /// The caller's account, as STS says.
+    pub async fn account(&self) -> Result<String> {
+        self.sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| Error::aws("ask STS who is calling", DisplayErrorContext(e)))?
+            .account()
+            .map(String::from)
+            .ok_or_else(|| Error::Usage("STS answered without an account".into()))
     }
 
     /// Who is calling: shown in approvals and manual requests.

@@ -36,6 +36,8 @@ pub struct Args {
     /// Stop waiting after this many seconds.
     #[arg(long, default_value_t = 1800)]
     timeout: u64,
+    #[command(flatten)]
+    organization: crate::organization::OrganizationArgs,
 }
 
 fn parse_param(s: &str) -> std::result::Result<(String, String), String> {
@@ -57,6 +59,13 @@ pub async fn run(c: &Clients, prefix: &str, args: Args) -> Result<ExitCode> {
     let prefix_key = artifact_prefix(&zips);
     ensure_bucket(c, &args.artifact_bucket, args.create_bucket).await?;
     upload(c, &args.artifact_bucket, &prefix_key, &zips).await?;
+    let organization = if args.organization.organization {
+        let id = crate::organization::organization_id(c).await?;
+        println!("responding across organization {id}");
+        Some(id)
+    } else {
+        None
+    };
 
     for (playbook, body) in &templates {
         let stack = contract::naming::stack(prefix, playbook);
@@ -71,6 +80,14 @@ pub async fn run(c: &Clients, prefix: &str, args: Args) -> Result<ExitCode> {
         }
         if declared.contains(STACK_PREFIX) {
             params.insert(STACK_PREFIX.into(), prefix.to_string());
+        }
+        if let Some(id) = organization
+            .as_ref()
+            .filter(|_| declared.contains(ORGANIZATION))
+        {
+            params
+                .entry(ORGANIZATION.into())
+                .or_insert_with(|| id.clone());
         }
         for k in params.keys() {
             if !declared.contains(k) {
@@ -90,6 +107,19 @@ pub async fn run(c: &Clients, prefix: &str, args: Args) -> Result<ExitCode> {
             Duration::from_secs(args.timeout),
         )
         .await?;
+    }
+    if let Some(id) = organization {
+        let timeout = Duration::from_secs(args.timeout);
+        crate::organization::deploy_security_account(
+            c,
+            prefix,
+            &args.artifact_bucket,
+            &args.organization,
+            &id,
+            timeout,
+        )
+        .await?;
+        crate::organization::print_members(c, &args.organization.call_as).await?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -146,7 +176,7 @@ pub fn artifact_names(template: &str) -> BTreeSet<String> {
         .collect()
 }
 
-fn declared_parameters(template: &str) -> BTreeSet<String> {
+pub(crate) fn declared_parameters(template: &str) -> BTreeSet<String> {
     let v: Value = serde_json::from_str(template).unwrap_or_default();
     v["Parameters"]
         .as_object()
@@ -328,7 +358,7 @@ async fn upload(
     Ok(())
 }
 
-async fn deploy_stack(
+pub(crate) async fn deploy_stack(
     c: &Clients,
     prefix: &str,
     playbook: &str,
@@ -475,6 +505,7 @@ async fn deploy_stack(
 }
 
 const STACK_PREFIX: &str = "StackPrefix";
+const ORGANIZATION: &str = "OrganizationId";
 const RESPONDERS: &str = contract::trust::RESPONDERS_PARAMETER;
 
 /// Polls until the stack settles, printing each new stack event.

@@ -8,6 +8,7 @@ mod aws;
 mod deploy;
 mod history;
 mod map_runs;
+mod organization;
 mod render;
 mod samples;
 mod start;
@@ -54,6 +55,9 @@ enum Command {
     Verify(verify::Args),
     /// Draw a playbook's graph, colouring the path an execution took, as SVG or HTML.
     Render(render::Args),
+    /// List the organization's accounts and which of aws-ir's member stacks (and Regions)
+    /// each has (`deploy --organization` deploys them).
+    Members(organization::MembersArgs),
     /// List the sample events `start --sample` accepts.
     Samples,
 }
@@ -88,6 +92,9 @@ async fn main() -> ExitCode {
                 }
                 Command::Render(args) => render::run(&clients, &cli.stack_prefix, &args).await,
                 Command::Verify(args) => verify::run(&clients, &cli.stack_prefix, args).await,
+                Command::Members(args) => organization::print_members(&clients, &args.call_as)
+                    .await
+                    .map(|()| ExitCode::SUCCESS),
                 Command::Samples => unreachable!(),
             }
         }
@@ -127,3 +134,13 @@ impl Error {
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    /// clap's own checks of every command's arguments (a clash panics only when parsed).
+    #[test]
+    fn the_command_line_is_well_formed() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}

@@ -50,6 +50,13 @@ impl Parameter {
             example: None,
         }
     }
+    /// A `CommaDelimitedList`: `Ref` gives a list of strings.
+    pub fn list(description: &str) -> Parameter {
+        Parameter {
+            kind: "CommaDelimitedList",
+            ..Parameter::string(description)
+        }
+    }
     pub fn number(description: &str) -> Parameter {
         Parameter {
             kind: "Number",

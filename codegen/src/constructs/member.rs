@@ -18,7 +18,8 @@
 //!
 //! - **`organization/security-account.json`**, once in the security account's home Region: its
 //!   default bus's policy, which admits the member forwarders' events and nothing else from
-//!   another account.
+//!   another account, and the two StackSets that deploy the member stacks above to every
+//!   account of the target OUs, including accounts that join them later.
 //!
 //! Why roles per task and not per playbook: a task's member role then holds what its contract
 //! declares and nothing a neighbouring step needs, exactly as its own role does at home.
@@ -348,6 +349,7 @@ pub fn security_account_template() -> Template {
             .pattern("^o-[a-z0-9]{10,32}$")
             .example(json!("o-a1b2c3d4e5")),
     );
+    stack_sets(&mut t);
     t.add(
         "MemberForwardersPutEvents",
         Resource::new(
@@ -373,6 +375,115 @@ pub fn security_account_template() -> Template {
         ),
     );
     t
+}
+
+pub const MEMBER_OUS: &str = "MemberOrganizationalUnits";
+pub const MEMBER_REGIONS: &str = "MemberRegions";
+pub const MEMBER_ROLES_URL: &str = "MemberRolesTemplateUrl";
+pub const MEMBER_URL: &str = "MemberTemplateUrl";
+pub const CALL_AS: &str = "CallAs";
+use contract::naming::{FORWARDING_STACK_SET, MEMBER_ROLES_STACK_SET as ROLES_STACK_SET};
+
+/// The two member stacks as service-managed StackSets: every account of the target OUs gets
+/// them, and so does every account that joins one later (auto-deployment), while one that
+/// leaves has them removed. The roles once per account (IAM is global: in the home Region
+/// only), the forwarding in every member Region. The security account itself is left out: it
+/// acts with its own roles, and a forwarder there would send its events to itself.
+fn stack_sets(t: &mut Template) {
+    t.parameter(
+        MEMBER_OUS,
+        Parameter::list("The organizational units (ou-…, or the root r-…) whose accounts get aws-ir's member stacks, now and whenever an account joins one.")
+            .example(json!("ou-ab12-cdef3456")),
+    );
+    t.parameter(
+        MEMBER_REGIONS,
+        Parameter::list("The Regions whose events member accounts forward to this one (list the home Region too).")
+            .example(json!("us-east-1,eu-west-1")),
+    );
+    for (name, file) in [
+        (MEMBER_ROLES_URL, "member-roles.json"),
+        (MEMBER_URL, "member.json"),
+    ] {
+        t.parameter(
+            name,
+            Parameter::string(&format!("The S3 URL of organization/{file} as uploaded (`irctl deploy --organization` uploads it to the artifact bucket; a StackSet takes a template body of at most 51,200 bytes only)."))
+                .pattern("^https://.+")
+                .example(json!(format!("https://aws-ir-artifacts.s3.us-east-1.amazonaws.com/organization/{file}"))),
+        );
+    }
+    t.parameter(
+        CALL_AS,
+        Parameter::string("DELEGATED_ADMIN when this account is a delegated administrator for StackSets (the usual security account); SELF in the management account.")
+            .default(json!("DELEGATED_ADMIN"))
+            .allowed(&[json!("DELEGATED_ADMIN"), json!("SELF")]),
+    );
+    t.parameter(
+        FORWARD_FINDINGS,
+        Parameter::string("enabled: members also forward GuardDuty and Security Hub findings (when this account does not aggregate them as their delegated administrator).")
+            .default(json!("disabled"))
+            .allowed(&[json!("enabled"), json!("disabled")]),
+    );
+    let targets = |regions: Value| {
+        json!([{
+            "DeploymentTargets": {
+                "OrganizationalUnitIds": ref_(MEMBER_OUS),
+                "Accounts": [ref_("AWS::AccountId")],
+                "AccountFilterType": "DIFFERENCE",
+            },
+            "Regions": regions,
+        }])
+    };
+    let stack_set =
+        |name: &str, description: &str, url: &str, parameters: Value, regions: Value| {
+            Resource::new(
+                "AWS::CloudFormation::StackSet",
+                json!({
+                    "StackSetName": name,
+                    "Description": description,
+                    "PermissionModel": "SERVICE_MANAGED",
+                    "AutoDeployment": {"Enabled": true, "RetainStacksOnAccountRemoval": false},
+                    "CallAs": ref_(CALL_AS),
+                    "Capabilities": ["CAPABILITY_NAMED_IAM"],
+                    "ManagedExecution": {"Active": true},
+                    "OperationPreferences": {
+                        "RegionConcurrencyType": "PARALLEL",
+                        "MaxConcurrentPercentage": 25,
+                        "FailureTolerancePercentage": 10,
+                    },
+                    "TemplateURL": ref_(url),
+                    "Parameters": parameters,
+                    "StackInstancesGroup": targets(regions),
+                }),
+            )
+        };
+    let param = |k: &str, v: Value| json!({"ParameterKey": k, "ParameterValue": v});
+    t.add(
+        "MemberRolesStackSet",
+        stack_set(
+            ROLES_STACK_SET,
+            "aws-ir's member roles in every account of the target OUs (organization/member-roles.json).",
+            MEMBER_ROLES_URL,
+            json!([
+                param(SECURITY_ACCOUNT, ref_("AWS::AccountId")),
+                param(ORGANIZATION, ref_(ORGANIZATION)),
+            ]),
+            json!([ref_("AWS::Region")]),
+        ),
+    );
+    t.add(
+        "MemberForwardingStackSet",
+        stack_set(
+            FORWARDING_STACK_SET,
+            "aws-ir's event forwarding in every account of the target OUs and every member Region (organization/member.json).",
+            MEMBER_URL,
+            json!([
+                param(SECURITY_ACCOUNT, ref_("AWS::AccountId")),
+                param(HOME_REGION, ref_("AWS::Region")),
+                param(FORWARD_FINDINGS, ref_(FORWARD_FINDINGS)),
+            ]),
+            ref_(MEMBER_REGIONS),
+        ),
+    );
 }
 
 #[cfg(test)]
@@ -506,13 +617,52 @@ mod tests {
             c["ArnLike"]["aws:PrincipalArn"],
             json!({"Fn::Sub": "arn:${AWS::Partition}:iam::*:role/aws-ir/aws-ir-forwarder-*"})
         );
-        assert_eq!(c["ForAllValues:StringLike"]["events:source"], json!(["aws.*"]));
+        assert_eq!(
+            c["ForAllValues:StringLike"]["events:source"],
+            json!(["aws.*"])
+        );
         // The name the policy admits is the name the member stack gives its forwarder.
         let member = forwarding_template(&crate::playbooks::all()).render();
         assert_eq!(
             member["Resources"][FORWARDER_ROLE]["Properties"]["RoleName"],
             json!({"Fn::Sub": "aws-ir-forwarder-${AWS::Region}"})
         );
+    }
+
+    #[test]
+    fn stack_sets_deploy_the_member_stacks_to_every_account_that_joins_the_target_ous() {
+        let t = security_account_template().render();
+        for (id, name, regions) in [
+            (
+                "MemberRolesStackSet",
+                ROLES_STACK_SET,
+                json!([{"Ref": "AWS::Region"}]),
+            ),
+            (
+                "MemberForwardingStackSet",
+                FORWARDING_STACK_SET,
+                json!({"Ref": MEMBER_REGIONS}),
+            ),
+        ] {
+            let p = &t["Resources"][id]["Properties"];
+            assert_eq!(p["StackSetName"], name);
+            assert_eq!(p["PermissionModel"], "SERVICE_MANAGED");
+            assert_eq!(
+                p["AutoDeployment"],
+                json!({"Enabled": true, "RetainStacksOnAccountRemoval": false})
+            );
+            let group = &p["StackInstancesGroup"][0];
+            assert_eq!(group["Regions"], regions, "{id}");
+            let targets = &group["DeploymentTargets"];
+            assert_eq!(targets["OrganizationalUnitIds"], json!({"Ref": MEMBER_OUS}));
+            // Never the security account itself.
+            assert_eq!(targets["Accounts"], json!([{"Ref": "AWS::AccountId"}]));
+            assert_eq!(targets["AccountFilterType"], "DIFFERENCE");
+            assert_eq!(
+                p["Parameters"][0],
+                json!({"ParameterKey": SECURITY_ACCOUNT, "ParameterValue": {"Ref": "AWS::AccountId"}})
+            );
+        }
     }
 
     #[test]

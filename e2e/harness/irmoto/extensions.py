@@ -9,7 +9,9 @@ network interfaces, load balancers) and ``irmoto.faults`` (throttling and transi
 injected on demand, in every service), ``irmoto.iam`` (who is calling; IAM policy evaluation for
 the principals the emulator issued keys to), ``irmoto.s3_checksums`` (S3 additional checksums
 checked on receipt; presigned requests' unsigned headers refused) and ``irmoto.calls`` (a
-CloudTrail-like log of the calls served, for the benchmarks).
+CloudTrail-like log of the calls served, for the benchmarks), ``irmoto.event_buses`` (rules that
+forward to another account's or Region's bus) and ``irmoto.stack_sets`` (service-managed
+StackSets with automatic deployment).
 Each names the AWS documentation page whose behaviour it restores and the moto
 internals it replaces. They are written against moto
 5.2.5 only: the version check at import refuses any other moto, because a new
@@ -1236,6 +1238,10 @@ EXTENSIONS.extend(S3_CHECKSUM_EXTENSIONS)
 from .calls import CALL_LOG_EXTENSIONS  # noqa: E402  (same reason; wraps the faults' patch)
 
 EXTENSIONS.extend(CALL_LOG_EXTENSIONS)
+
+from .stack_sets import STACK_SET_EXTENSIONS  # noqa: E402  (same reason; after irmoto.stacks' models)
+
+EXTENSIONS.extend(STACK_SET_EXTENSIONS)
 
 
 def apply_all() -> None:

@@ -724,12 +724,64 @@ def organization() -> dict:
     return {"Id": org.describe_organization()["Organization"]["Id"]}
 
 
-def organization_account(name: str, regions: list[str] | None = None) -> dict:
-    """An account of the security account's organization named NAME (made with CreateAccount on
-    first use, so the emulator's Organizations knows it for aws:PrincipalOrgID), with the member
-    stacks as the StackSet would deploy them: organization/member-roles.json once, and
-    organization/member.json in each of REGIONS (forwarding to the security account's bus in the
-    environment's Region). Idempotent per name."""
+def members_ou() -> str:
+    """The organizational unit whose accounts get aws-ir's member stacks (made on first use)."""
+    org = boto3.client("organizations")
+    organization()
+    root = org.list_roots()["Roots"][0]["Id"]
+    found = next((ou for ou in org.list_organizational_units_for_parent(ParentId=root)["OrganizationalUnits"]
+                  if ou["Name"] == MEMBERS_OU), None)
+    return found["Id"] if found else org.create_organizational_unit(ParentId=root, Name=MEMBERS_OU)["OrganizationalUnit"]["Id"]
+
+
+def member_template_urls() -> dict[str, str]:
+    """organization/member-roles.json and member.json uploaded where the StackSets read them, as
+    `irctl deploy --organization` does (a StackSet takes at most 51,200 bytes of template body)."""
+    s3 = boto3.client("s3")
+    account = boto3.client("sts").get_caller_identity()["Account"]
+    bucket = f"aws-ir-templates-{account}"
+    try:
+        s3.create_bucket(Bucket=bucket)
+    except ClientError as e:
+        if e.response["Error"]["Code"] not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+            raise
+    urls = {}
+    for parameter, file in (("MemberRolesTemplateUrl", "member-roles.json"), ("MemberTemplateUrl", "member.json")):
+        s3.put_object(Bucket=bucket, Key=f"organization/{file}", Body=(ORGANIZATION_DIR / file).read_bytes())
+        urls[parameter] = f"https://{bucket}.s3.us-east-1.amazonaws.com/organization/{file}"
+    return urls
+
+
+def security_account_parameters(ou: str, regions: list[str]) -> dict[str, str]:
+    """What organization/security-account.json takes here: the emulator's organization, whose
+    management account is the security account (CallAs SELF), member stacks for the accounts of
+    OU in REGIONS."""
+    return {"OrganizationId": organization()["Id"], "MemberOrganizationalUnits": ou,
+            "MemberRegions": ",".join(regions), "CallAs": "SELF", **member_template_urls()}
+
+
+def security_account(regions: list[str] | None = None) -> dict:
+    """organization/security-account.json in the security account's Region: its default bus admits
+    the member stacks' forwarders, and the StackSets deploy the member stacks to every account of
+    the members OU (``members_ou``), in REGIONS (default: the home Region and eu-west-1).
+    Idempotent: an existing stack is kept as it is."""
+    cfn = boto3.client("cloudformation")
+    home = os.environ.get("AWS_REGION", "us-east-1")
+    try:
+        stack = cfn.describe_stacks(StackName=SECURITY_STACK)["Stacks"][0]
+    except ClientError:
+        stack = create_stack(cfn, SECURITY_STACK, ORGANIZATION_DIR / "security-account.json",
+                             security_account_parameters(members_ou(), regions or [home, "eu-west-1"]))
+    if stack["StackStatus"] not in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
+        raise RuntimeError(f"security account stack: {stack['StackStatus']} {stack.get('StackStatusReason')}")
+    return {"Stack": SECURITY_STACK, "Status": stack["StackStatus"], "MembersOu": members_ou()}
+
+
+def organization_account(name: str, member: bool = False) -> dict:
+    """An account of the security account's organization named NAME, made with CreateAccount on
+    first use (so the emulator's Organizations knows it, for aws:PrincipalOrgID). MEMBER: moved
+    into the members OU, where the StackSets' automatic deployment gives it the member stacks
+    (``security_account``). Answers the account and the stack instances it has. Idempotent."""
     org = boto3.client("organizations")
     organization()
     found = next((a for a in org.list_accounts()["Accounts"] if a["Name"] == name), None)
@@ -738,34 +790,25 @@ def organization_account(name: str, regions: list[str] | None = None) -> dict:
         account = org.describe_create_account_status(CreateAccountRequestId=status["Id"])["CreateAccountStatus"]["AccountId"]
     else:
         account = found["Id"]
-    if regions:
-        member_account(account)
-        security = boto3.client("sts").get_caller_identity()["Account"]
-        home = os.environ.get("AWS_REGION", "us-east-1")
-        for region in regions:
-            cfn = in_account("cloudformation", account, region)
-            try:
-                stack = cfn.describe_stacks(StackName=MEMBER_STACK)["Stacks"][0]
-            except ClientError:
-                stack = create_stack(cfn, MEMBER_STACK, ORGANIZATION_DIR / "member.json",
-                                     {"SecurityAccountId": security, "HomeRegion": home})
-            if stack["StackStatus"] not in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
-                raise RuntimeError(f"member stack in {account} {region}: {stack['StackStatus']} {stack.get('StackStatusReason')}")
-    return {"Account": account, "Name": name, "Regions": regions or []}
+    if member:
+        target = members_ou()
+        [parent] = org.list_parents(ChildId=account)["Parents"]
+        if parent["Id"] != target:
+            org.move_account(AccountId=account, SourceParentId=parent["Id"], DestinationParentId=target)
+    return {"Account": account, "Name": name, "StackInstances": stack_instances(account)}
 
 
-def security_account() -> dict:
-    """organization/security-account.json in the security account's Region, for the emulator's
-    organization: its default bus admits the member stacks' forwarders. Idempotent."""
+def stack_instances(account: str) -> list[str]:
+    """The member stacks ACCOUNT has, as the administrator's ListStackInstances says: NAME/REGION."""
     cfn = boto3.client("cloudformation")
-    try:
-        stack = cfn.describe_stacks(StackName=SECURITY_STACK)["Stacks"][0]
-    except ClientError:
-        stack = create_stack(cfn, SECURITY_STACK, ORGANIZATION_DIR / "security-account.json",
-                             {"OrganizationId": organization()["Id"]})
-    if stack["StackStatus"] not in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
-        raise RuntimeError(f"security account stack: {stack['StackStatus']} {stack.get('StackStatusReason')}")
-    return {"Stack": SECURITY_STACK, "Status": stack["StackStatus"]}
+    out = []
+    for stack_set in (ROLES_STACK_SET, MEMBER_STACK):
+        try:
+            found = cfn.list_stack_instances(StackSetName=stack_set, StackInstanceAccount=account)["Summaries"]
+        except ClientError:
+            continue
+        out += [f"{stack_set}/{i['Region']}" for i in found if i["Account"] == account]
+    return sorted(out)
 
 
 def member_open_group(account: str, region: str, name: str) -> dict:
@@ -790,11 +833,13 @@ def member_group_rules(account: str, region: str, group: str) -> dict:
 
 
 MEMBER_STACK = "aws-ir-member"
+ROLES_STACK_SET = "aws-ir-member-roles"
 SECURITY_STACK = "aws-ir-security-account"
+MEMBERS_OU = "aws-ir-members"
 
 COMMANDS = {"demo-environment": demo_environment, "account-baseline": account_baseline,
             "task-credentials": task_credentials, "organization": organization,
-            "security-account": security_account}
+            "security-account": security_account, "members-ou": lambda: {"Id": members_ou()}}
 
 
 def _name(text: str) -> str:
@@ -952,11 +997,11 @@ def main(argv: list[str]) -> int:
         return 0
     if len(argv) >= 3 and argv[1] == "organization-account":
         parser = argparse.ArgumentParser(prog="python -m irmoto.fixtures organization-account",
-                                         description="An account of the organization, with the member stacks in REGIONs.")
+                                         description="An account of the organization; --member: in the members OU.")
         parser.add_argument("name")
-        parser.add_argument("--region", action="append", default=[])
+        parser.add_argument("--member", action="store_true", help="move it into the members OU")
         args = parser.parse_args(argv[2:])
-        print(json.dumps(organization_account(args.name, args.region), indent=2))
+        print(json.dumps(organization_account(args.name, args.member), indent=2))
         return 0
     if len(argv) == 5 and argv[1] in ("member-open-group", "member-group-rules"):
         out = (member_open_group if argv[1] == "member-open-group" else member_group_rules)(argv[2], argv[3], argv[4])
@@ -981,7 +1026,7 @@ def main(argv: list[str]) -> int:
               "       python -m irmoto.fixtures principal NAME --policy JSON [--path PATH]\n"
               "       python -m irmoto.fixtures assume ROLE_ARN [--session NAME]\n"
               "       python -m irmoto.fixtures member-account ACCOUNT | member-user ACCOUNT NAME | member-user-state ACCOUNT NAME\n"
-              "       python -m irmoto.fixtures organization-account NAME [--region REGION ...]\n"
+              "       python -m irmoto.fixtures organization-account NAME [--member]\n"
               "       python -m irmoto.fixtures member-open-group ACCOUNT REGION NAME | member-group-rules ACCOUNT REGION GROUP\n"
               "       python -m irmoto.fixtures call-log start|read|stop",
               file=sys.stderr)

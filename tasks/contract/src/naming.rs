@@ -57,6 +57,11 @@ const MACHINE_OUTPUT: &str = "StateMachineArn";
 /// the case's account alone.
 pub const MEMBER_PREFIX: &str = "aws-ir";
 
+/// The service-managed StackSets that deploy the member stacks (codegen's
+/// `organization/security-account.json`; `irctl members` lists their instances).
+pub const MEMBER_ROLES_STACK_SET: &str = "aws-ir-member-roles";
+pub const FORWARDING_STACK_SET: &str = "aws-ir-member";
+
 /// The role task `task` assumes in a member account, under aws-ir's path
 /// ([`crate::trust::ROLE_PATH`]): `aws-ir-<task>`, created by the member-roles stack.
 pub fn member_role(task: &str) -> String {
