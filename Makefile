@@ -27,7 +27,7 @@ LINT        := .venv-lint/bin
 LOCAL       := .local
 LINT_OUT    := $(LOCAL)/lint
 
-.PHONY: help setup synth check lint test test-unit test-harness test-e2e demo bench package \
+.PHONY: help setup synth check lint test test-unit test-harness test-e2e demo demo-org bench package \
         build-cost emulator-up emulator-down clean
 
 help:
@@ -97,6 +97,9 @@ emulator-down: ## stop everything emulator-up started
 demo: .venv/.installed ## the main job: synthesize, deploy to the emulated AWS, fire a finding, watch, answer
 	tools/demo.sh
 
+demo-org: .venv/.installed ## the same across an organization: member accounts join, a group and a key of theirs are put right from the security account
+	tools/demo-org.sh
+
 # The CPUs `make package` builds the Lambda zip for: x86_64 into $(CARGO_TARGET_DIR)/lambda,
 # arm64 (Graviton; cross-compiled with the zig cargo-lambda brings) into .../lambda-arm64.
 # `make package ARCH=x86_64` builds one. irctl deploy gives the stacks the zip's architecture.
@@ -115,7 +118,7 @@ package: .venv/.installed ## the release Lambda zip for real AWS (one for every 
 		ls -l $(CARGO_TARGET_DIR)/$$dir/bootstrap/bootstrap.zip; \
 	done
 
-bench: .venv/.installed ## Normalize robustness; synthesis speed against the CDK peer; EC2 containment, settings recovery, IP blocking and custody hashing on the emulator; Lambda cold start and memory
+bench: .venv/.installed ## Normalize robustness; synthesis speed against the CDK peer; EC2 containment, settings recovery, IP blocking, custody hashing and an organization's accounts at once on the emulator; Lambda cold start and memory
 	cargo build -q --release -p codegen
 	cargo build -q -p irctl -p tasks --bins
 	@# Every part runs; the target fails when any missed its target (or failed to run).
@@ -123,11 +126,11 @@ bench: .venv/.installed ## Normalize robustness; synthesis speed against the CDK
 	cargo run -q -p tasks --example normalize_fuzz; fuzz=$$?; \
 	python3 tools/bench.py; synth=$$?; .venv/bin/python tools/bench_ec2.py; ec2=$$?; \
 		.venv/bin/python tools/bench_settings.py; settings=$$?; .venv/bin/python tools/bench_ip.py; ip=$$?; \
-		.venv/bin/python tools/bench_custody.py; custody=$$?; \
+		.venv/bin/python tools/bench_custody.py; custody=$$?; .venv/bin/python tools/bench_org.py; org=$$?; \
 		$(MAKE) --no-print-directory package >/dev/null && \
 		cargo build -q --release --manifest-path tools/hello-lambda/Cargo.toml --target-dir $(CARGO_TARGET_DIR)/hello-lambda && \
 		.venv/bin/python tools/bench_coldstart.py; cold=$$?; \
-		test $$fuzz -eq 0 && test $$synth -eq 0 && test $$ec2 -eq 0 && test $$settings -eq 0 && test $$ip -eq 0 && test $$custody -eq 0 && test $$cold -eq 0
+		test $$fuzz -eq 0 && test $$synth -eq 0 && test $$ec2 -eq 0 && test $$settings -eq 0 && test $$ip -eq 0 && test $$custody -eq 0 && test $$org -eq 0 && test $$cold -eq 0
 	@# The build cost takes an hour from a fresh clone; BENCH_BUILD_COST=0 leaves it out. The EC2
 	@# part ends with a 500-instance request (about 30 minutes here); BENCH_FLEET=0 leaves it out.
 	@if [[ "$${BENCH_BUILD_COST:-1}" != 0 ]]; then $(MAKE) --no-print-directory build-cost; fi

@@ -49,7 +49,7 @@ import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 HARNESS = ROOT / "e2e" / "harness"
@@ -95,6 +95,27 @@ def down() -> None:
     env = {**os.environ, "IR_EMULATOR_DIR": str(STATE_DIR)}
     subprocess.run([str(HARNESS / "down.sh")], env=env, check=False, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
+
+
+def with_emulator(report: Callable[[str], None], body: Callable[[], int]) -> int:
+    """BODY's exit status, run against an emulator of its own, torn down whatever happens; 2
+    (reported) when irctl is not built or the run fails."""
+    if not (BIN / "irctl").exists():
+        report(f"{BIN / 'irctl'} is missing: run `cargo build -p irctl -p tasks --bins` first")
+        return 2
+    down()
+    try:
+        report("starting the emulator")
+        up()
+        return body()
+    except subprocess.CalledProcessError as err:
+        report(f"failed: {' '.join(err.cmd)}\n{err.stdout or ''}{err.stderr or ''}")
+        return 2
+    except (SystemExit, Exception) as err:  # noqa: BLE001  (report and tear down)
+        report(f"failed: {err}")
+        return 2
+    finally:
+        down()
 
 
 # A manual request is refused unless a responder the stack names signed it (#15): the bench

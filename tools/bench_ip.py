@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import time
 import uuid
@@ -97,54 +96,43 @@ def blocks_per_minute(sfn: Any, waf: Any, machine: str, ip_set: tuple[str, str],
 
 
 def main() -> int:
-    if not (emulator.BIN / "irctl").exists():
-        log(f"{emulator.BIN / 'irctl'} is missing: run `cargo build -p irctl -p tasks --bins` first")
-        return 2
-    emulator.down()
-    try:
-        log("starting the emulator")
-        emulator.up()
-        import boto3
-        from irmoto import fixtures
+    return emulator.with_emulator(log, run)
 
-        fixtures.account_baseline()  # Security Hub on, as in an incident-response account
-        log(f"deploying {PLAYBOOK}")
-        emulator.irctl("deploy", PLAYBOOK, "--artifact-bucket", "bench-ip-artifacts", "--create-bucket",
-                       "--lambda-dir", str(emulator.BIN))
-        outputs = {o["OutputKey"]: o["OutputValue"] for o in boto3.client("cloudformation").describe_stacks(
-            StackName=f"{emulator.PREFIX}-{PLAYBOOK}")["Stacks"][0]["Outputs"]}
-        machine = outputs["StateMachineArn"]
-        *_, set_name, set_id = outputs["BlockedIpv4RegionalArn"].split("/")
-        ec2, sfn, waf = boto3.client("ec2"), boto3.client("stepfunctions"), boto3.client("wafv2")
-        image = ec2.describe_images(Owners=["amazon"], Filters=[
-            {"Name": "name", "Values": ["al2023-ami-2023.*-x86_64"]}])["Images"][0]["ImageId"]
-        spread = [host(ec2, image, n) for n in range(ACLS)]
-        single = [host(ec2, image, ACLS)]
-        emulator.call_log("POST")  # every call held BENCH_LATENCY_MS from here on
-        # One unmeasured block: `cargo lambda watch` starts each function on first use.
-        deliver(finding(single[0], "45.199.0.9"))
-        deadline = time.monotonic() + TIMEOUT
-        while time.monotonic() < deadline:
-            listed = sfn.list_executions(stateMachineArn=machine)["executions"]
-            if listed and all(e["status"] != "RUNNING" for e in listed):
-                break
-            time.sleep(0.5)
-        print(f"\nmalicious-ip: {FINDINGS} GuardDuty findings with distinct addresses put on the bus at once, "
-              f"until every execution succeeded ({emulator.LATENCY_MS:.0f} ms per AWS call)")
-        for title, instances, base in ((f"spread over {ACLS} network ACLs", spread, 60),
-                                       ("all in one network ACL", single, 120)):
-            rate, elapsed, conflicts = blocks_per_minute(sfn, waf, machine, (set_name, set_id), instances, base)
-            print(f"  {title:<28} {rate:6.0f} blocks/min   ({elapsed:5.1f} s, {conflicts} WAF lock conflicts survived)")
-        emulator.call_log("DELETE")
-        return 0
-    except subprocess.CalledProcessError as err:
-        log(f"failed: {' '.join(err.cmd)}\n{err.stdout or ''}{err.stderr or ''}")
-        return 2
-    except (SystemExit, Exception) as err:  # noqa: BLE001  (report and tear down)
-        log(f"failed: {err}")
-        return 2
-    finally:
-        emulator.down()
+
+def run() -> int:
+    import boto3
+    from irmoto import fixtures
+
+    fixtures.account_baseline()  # Security Hub on, as in an incident-response account
+    log(f"deploying {PLAYBOOK}")
+    emulator.irctl("deploy", PLAYBOOK, "--artifact-bucket", "bench-ip-artifacts", "--create-bucket",
+                   "--lambda-dir", str(emulator.BIN))
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in boto3.client("cloudformation").describe_stacks(
+        StackName=f"{emulator.PREFIX}-{PLAYBOOK}")["Stacks"][0]["Outputs"]}
+    machine = outputs["StateMachineArn"]
+    *_, set_name, set_id = outputs["BlockedIpv4RegionalArn"].split("/")
+    ec2, sfn, waf = boto3.client("ec2"), boto3.client("stepfunctions"), boto3.client("wafv2")
+    image = ec2.describe_images(Owners=["amazon"], Filters=[
+        {"Name": "name", "Values": ["al2023-ami-2023.*-x86_64"]}])["Images"][0]["ImageId"]
+    spread = [host(ec2, image, n) for n in range(ACLS)]
+    single = [host(ec2, image, ACLS)]
+    emulator.call_log("POST")  # every call held BENCH_LATENCY_MS from here on
+    # One unmeasured block: `cargo lambda watch` starts each function on first use.
+    deliver(finding(single[0], "45.199.0.9"))
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        listed = sfn.list_executions(stateMachineArn=machine)["executions"]
+        if listed and all(e["status"] != "RUNNING" for e in listed):
+            break
+        time.sleep(0.5)
+    print(f"\nmalicious-ip: {FINDINGS} GuardDuty findings with distinct addresses put on the bus at once, "
+          f"until every execution succeeded ({emulator.LATENCY_MS:.0f} ms per AWS call)")
+    for title, instances, base in ((f"spread over {ACLS} network ACLs", spread, 60),
+                                   ("all in one network ACL", single, 120)):
+        rate, elapsed, conflicts = blocks_per_minute(sfn, waf, machine, (set_name, set_id), instances, base)
+        print(f"  {title:<28} {rate:6.0f} blocks/min   ({elapsed:5.1f} s, {conflicts} WAF lock conflicts survived)")
+    emulator.call_log("DELETE")
+    return 0
 
 
 if __name__ == "__main__":

@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 import urllib.request
@@ -201,41 +200,30 @@ def account(i: int) -> float:
 
 
 def main() -> int:
-    if not (emulator.BIN / "irctl").exists():
-        log(f"{emulator.BIN / 'irctl'} is missing: run `cargo build -p irctl -p tasks --bins` first")
-        return 2
-    emulator.down()
-    try:
-        log("starting the emulator")
-        emulator.up()
-        from irmoto import fixtures
+    return emulator.with_emulator(log, run)
 
-        fixtures.account_baseline()  # Security Hub on, as in an incident-response account
-        log(f"deploying {PLAYBOOK}")
-        emulator.irctl("deploy", PLAYBOOK, "--artifact-bucket", "bench-settings-artifacts", "--create-bucket",
-                       "--lambda-dir", str(emulator.BIN))
-        emulator.call_log("POST")  # every call held BENCH_LATENCY_MS from here on
-        # One unmeasured run per setting: `cargo lambda watch` starts each function on first use.
-        for setting in (security_group, bucket, trail, changed_trail, deleted_trail, account):
-            setting(-1)
-        print(f"\nsettings-recovery: from the API-call event to the setting read back restored "
-              f"({RUNS} runs each, {emulator.LATENCY_MS:.0f} ms per AWS call)")
-        for title, setting in (("security group, world-open SSH", security_group),
-                               ("bucket Block Public Access", bucket), ("trail logging", trail),
-                               ("trail changed, put back", changed_trail),
-                               ("trail deleted, created again", deleted_trail), ("account Block Public Access", account)):
-            times = [setting(i) for i in range(RUNS)]
-            print(f"  {title:<32} median {statistics.median(times):5.2f} s   worst {max(times):5.2f} s")
-        emulator.call_log("DELETE")
-        return 0
-    except subprocess.CalledProcessError as err:
-        log(f"failed: {' '.join(err.cmd)}\n{err.stdout or ''}{err.stderr or ''}")
-        return 2
-    except (SystemExit, Exception) as err:  # noqa: BLE001  (report and tear down)
-        log(f"failed: {err}")
-        return 2
-    finally:
-        emulator.down()
+
+def run() -> int:
+    from irmoto import fixtures
+
+    fixtures.account_baseline()  # Security Hub on, as in an incident-response account
+    log(f"deploying {PLAYBOOK}")
+    emulator.irctl("deploy", PLAYBOOK, "--artifact-bucket", "bench-settings-artifacts", "--create-bucket",
+                   "--lambda-dir", str(emulator.BIN))
+    emulator.call_log("POST")  # every call held BENCH_LATENCY_MS from here on
+    # One unmeasured run per setting: `cargo lambda watch` starts each function on first use.
+    for setting in (security_group, bucket, trail, changed_trail, deleted_trail, account):
+        setting(-1)
+    print(f"\nsettings-recovery: from the API-call event to the setting read back restored "
+          f"({RUNS} runs each, {emulator.LATENCY_MS:.0f} ms per AWS call)")
+    for title, setting in (("security group, world-open SSH", security_group),
+                           ("bucket Block Public Access", bucket), ("trail logging", trail),
+                           ("trail changed, put back", changed_trail),
+                           ("trail deleted, created again", deleted_trail), ("account Block Public Access", account)):
+        times = [setting(i) for i in range(RUNS)]
+        print(f"  {title:<32} median {statistics.median(times):5.2f} s   worst {max(times):5.2f} s")
+    emulator.call_log("DELETE")
+    return 0
 
 
 if __name__ == "__main__":

@@ -111,3 +111,5 @@ def test_a_role_session_in_another_account_is_logged_there_under_its_session_nam
     # The administrator is nobody in particular, in the account it acted in.
     [assumed] = [c for c in calls(moto_endpoint)["Calls"] if c["action"] == "AssumeRole"]
     assert (assumed["account"], assumed["caller"]) == ("123456789012", None)
+    # The session asked for, as CloudTrail's requestParameters has it: what a case opened.
+    assert assumed["resource"] == "case-0123456789abcdef-calls"

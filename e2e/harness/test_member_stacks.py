@@ -190,6 +190,9 @@ def _ou(name: str) -> str:
     """A fresh organizational unit under the root."""
     import boto3
 
+    from irmoto import fixtures
+
+    fixtures.organization()
     org = boto3.client("organizations")
     root = org.list_roots()["Roots"][0]["Id"]
     return org.create_organizational_unit(ParentId=root, Name=f"{name}-{_uid()}")["OrganizationalUnit"]["Id"]
@@ -346,3 +349,26 @@ def test_an_account_that_joins_the_target_ou_gets_the_member_stacks_and_loses_th
     finally:
         aws("cloudformation").delete_stack(StackName=security["StackId"])
     assert has_member_stacks(early) == []
+
+
+def test_the_security_accounts_stack_updates_with_the_values_it_was_given(
+        emulator_env: dict[str, str], aws: Callable[[str], Any]) -> None:
+    # What `irctl deploy --organization` does on its second run: UpdateStack passing back the
+    # parameters DescribeStacks listed, ForwardFindings among them at its default (irmoto.stacks
+    # S21). Nothing changed, so nothing is to be done.
+    from irmoto import fixtures
+
+    given = fixtures.security_account_parameters(_ou("empty"), [HOME])
+    stack = fixtures.create_stack(aws("cloudformation"), f"aws-ir-security-{_uid()}", SECURITY, given)
+    cfn = aws("cloudformation")
+    try:
+        listed = cfn.describe_stacks(StackName=stack["StackId"])["Stacks"][0]["Parameters"]
+        assert "ForwardFindings" in {p["ParameterKey"] for p in listed}
+        again = [{"ParameterKey": k, "ParameterValue": v} for k, v in given.items()]
+        again += [{"ParameterKey": p["ParameterKey"], "UsePreviousValue": True} for p in listed
+                  if p["ParameterKey"] not in given]
+        with pytest.raises(ClientError) as nothing:
+            cfn.update_stack(StackName=stack["StackName"], TemplateBody=SECURITY.read_text(), Parameters=again)
+        assert "No updates are to be performed" in str(nothing.value)
+    finally:
+        cfn.delete_stack(StackName=stack["StackId"])

@@ -341,20 +341,26 @@ async fn upload(
             println!("  s3://{bucket}/{key} (already there)");
             continue;
         }
-        c.s3.put_object()
-            .bucket(bucket)
-            .key(&key)
-            .body(bytes.clone().into())
-            .send()
-            .await
-            .map_err(|e| {
-                Error::aws(
-                    format!("upload s3://{bucket}/{key}"),
-                    DisplayErrorContext(e),
-                )
-            })?;
+        put(c, bucket, &key, bytes.clone()).await?;
         println!("  s3://{bucket}/{key} ({} KiB)", bytes.len() / 1024);
     }
+    Ok(())
+}
+
+/// Puts `bytes` at `s3://bucket/key`.
+pub(crate) async fn put(c: &Clients, bucket: &str, key: &str, bytes: Vec<u8>) -> Result<()> {
+    c.s3.put_object()
+        .bucket(bucket)
+        .key(key)
+        .body(bytes.into())
+        .send()
+        .await
+        .map_err(|e| {
+            Error::aws(
+                format!("upload s3://{bucket}/{key}"),
+                DisplayErrorContext(e),
+            )
+        })?;
     Ok(())
 }
 

@@ -86,18 +86,7 @@ async fn upload_template(c: &Clients, bucket: &str, dir: &Path, file: &str) -> R
         .map(|b| format!("{b:02x}"))
         .collect();
     let key = format!("organization/{hash}/{file}");
-    c.s3.put_object()
-        .bucket(bucket)
-        .key(&key)
-        .body(body.into_bytes().into())
-        .send()
-        .await
-        .map_err(|e| {
-            Error::aws(
-                format!("upload s3://{bucket}/{key}"),
-                DisplayErrorContext(e),
-            )
-        })?;
+    crate::deploy::put(c, bucket, &key, body.into_bytes()).await?;
     println!("  s3://{bucket}/{key}");
     let region = c
         .config

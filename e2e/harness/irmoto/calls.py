@@ -17,8 +17,9 @@ server mode) and, only while recording is on, appends one entry per request:
 account the call acted in, and the emulator principal that made it (a role session's ARN names
 the role and the session; None for the administrator), so a member account's log shows which
 aws-ir role and which case's session acted there (#20). ``resource`` is the request's ``NetworkInterfaceId`` or ``InstanceId`` parameter (query
-protocol, as CloudTrail's ``requestParameters`` carries it), else None: the benchmark times each
-interface's isolation from it. ``app`` is the ``app/NAME`` token of the User-Agent (None for callers that set none); ``start``
+protocol, as CloudTrail's ``requestParameters`` carries it), or an AssumeRole's
+``RoleSessionName``, else None: the benchmarks time each interface's isolation and count the
+sessions each case opens from it. ``app`` is the ``app/NAME`` token of the User-Agent (None for callers that set none); ``start``
 and ``end`` are the emulator's wall clock around the request (seconds since the epoch), so two
 calls overlap exactly when one starts before the other ends. ``action`` is the query
 ``Action``, the JSON ``X-Amz-Target`` operation, or ``METHOD /path`` for REST services.
@@ -61,7 +62,8 @@ def _action(request: Any) -> str:
 
 
 def _resource(request: Any) -> str | None:
-    return request.values.get("NetworkInterfaceId") or request.values.get("InstanceId")
+    return (request.values.get("NetworkInterfaceId") or request.values.get("InstanceId")
+            or request.values.get("RoleSessionName"))
 
 
 def _app(request: Any) -> str | None:

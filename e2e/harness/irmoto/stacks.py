@@ -2318,6 +2318,38 @@ def patch_cfn_termination_protection() -> None:
     CloudFormationResponse.update_termination_protection = update_termination_protection  # type: ignore[attr-defined]
 
 
+# --------------------------------------------------------------------------
+# S21. UsePreviousValue keeps a parameter that took its default
+# AWS doc: CloudFormation API Reference, "Parameter" (UsePreviousValue: "the stack uses the
+# existing parameter value"), and DescribeStacks lists every parameter with the value the stack
+# uses, defaults included: an update that passes back what it read works.
+# moto 5.2.5 (moto/cloudformation/models.py CloudFormationBackend._resolve_update_parameters)
+# looks the previous value up among the parameters given at creation only: a parameter left at
+# its default raised KeyError, an HTTP 500 with no body.
+# --------------------------------------------------------------------------
+
+
+def patch_cfn_update_previous_default() -> None:
+    from moto.cloudformation.models import CloudFormationBackend
+
+    original = CloudFormationBackend._resolve_update_parameters
+
+    def resolve(self: Any, instance: Any, incoming_params: list[dict[str, str]]) -> dict[str, str]:
+        resolved = getattr(getattr(instance, "resource_map", None), "resolved_parameters", None) or {}
+        given = dict(instance.parameters)
+        for p in incoming_params:
+            key = p["ParameterKey"]
+            if p.get("UsePreviousValue") and key not in given and key in resolved:
+                given[key] = resolved[key]
+        saved, instance.parameters = instance.parameters, given
+        try:
+            return original(self, instance, incoming_params)
+        finally:
+            instance.parameters = saved
+
+    CloudFormationBackend._resolve_update_parameters = resolve  # type: ignore[method-assign]
+
+
 STACK_EXTENSIONS: list[Callable[[], None]] = [
     patch_securityhub_action_targets,
     patch_securityhub_batch_update_findings,
@@ -2340,4 +2372,5 @@ STACK_EXTENSIONS: list[Callable[[], None]] = [
     patch_cfn_dynamodb_table,
     patch_cfn_delete_failure,
     patch_cfn_termination_protection,
+    patch_cfn_update_previous_default,
 ]
