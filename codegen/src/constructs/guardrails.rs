@@ -11,6 +11,8 @@ use serde_json::{json, Value};
 /// Where the SCP expects the responders' roles.
 pub const RESPONDER_ROLES: &str = "arn:aws:iam::*:role/aws-ir-responders/*";
 const OWN_ROLES: &str = "arn:aws:iam::*:role/aws-ir/*";
+/// The role service-managed StackSets act through in each member account.
+const STACKSETS_EXECUTION: &str = "arn:aws:iam::*:role/stacksets-exec-*";
 
 pub fn scp(prefix: &str) -> Value {
     let trusted = json!({"ArnNotLike": {"aws:PrincipalArn": [OWN_ROLES, RESPONDER_ROLES]}});
@@ -94,6 +96,28 @@ pub fn scp(prefix: &str) -> Value {
                 "Condition": {"ArnNotLike": {"aws:PrincipalArn": OWN_ROLES}},
             },
             {
+                // A member account's aws-ir stacks and forwarding rules (#20) are changed only
+                // by StackSets (its `stacksets-exec-*` role in the member): a workload that may
+                // delete stacks or rules cannot quietly take the account out of the response.
+                "Sid": "OnlyStackSetsChangeTheMemberStacks",
+                "Effect": "Deny",
+                "Action": [
+                    "cloudformation:CancelUpdateStack", "cloudformation:ContinueUpdateRollback",
+                    "cloudformation:CreateChangeSet", "cloudformation:DeleteStack",
+                    "cloudformation:ExecuteChangeSet", "cloudformation:SetStackPolicy",
+                    "cloudformation:UpdateStack", "cloudformation:UpdateTerminationProtection",
+                    "events:DeleteRule", "events:DisableRule", "events:PutRule",
+                    "events:PutTargets", "events:RemoveTargets",
+                ],
+                // A StackSet's stack in a member is `StackSet-<StackSet name>-<id>`; both names
+                // (`aws-ir-member`, `aws-ir-member-roles`) start with the first.
+                "Resource": [
+                    format!("arn:aws:cloudformation:*:*:stack/StackSet-{}*/*", contract::naming::FORWARDING_STACK_SET),
+                    format!("arn:aws:events:*:*:rule/{}-Forward*", contract::naming::MEMBER_PREFIX),
+                ],
+                "Condition": {"ArnNotLike": {"aws:PrincipalArn": STACKSETS_EXECUTION}},
+            },
+            {
                 "Sid": "OnlyCloudFormationChangesAwsIrTasks",
                 "Effect": "Deny",
                 "Action": [
@@ -164,6 +188,46 @@ mod tests {
                 steer["Resource"]
             );
         }
+    }
+
+    /// Every forwarding rule of the member stack, and both StackSets' stacks in a member, are
+    /// left to StackSets alone: a member workload cannot delete or quiet them.
+    #[test]
+    fn only_stacksets_change_a_members_aws_ir_stacks_and_rules() {
+        let guard = statement("OnlyStackSetsChangeTheMemberStacks");
+        assert_eq!(
+            guard["Condition"]["ArnNotLike"]["aws:PrincipalArn"],
+            STACKSETS_EXECUTION
+        );
+        let covered = |arn: &str| {
+            guard["Resource"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| iam_like(p.as_str().unwrap(), arn))
+        };
+        let member = super::super::member::forwarding_template(&crate::playbooks::all()).render();
+        let mut rules = 0;
+        for r in member["Resources"].as_object().unwrap().values() {
+            if r["Type"] == "AWS::Events::Rule" {
+                let name = r["Properties"]["Name"].as_str().expect("a named rule");
+                let arn = format!("arn:aws:events:eu-west-1:222233334444:rule/{name}");
+                assert!(covered(&arn), "{arn} is not guarded");
+                rules += 1;
+            }
+        }
+        assert!(rules > 5);
+        for stack_set in [
+            contract::naming::MEMBER_ROLES_STACK_SET,
+            contract::naming::FORWARDING_STACK_SET,
+        ] {
+            let arn = format!("arn:aws:cloudformation:eu-west-1:222233334444:stack/StackSet-{stack_set}-0f1e2d3c-aaaa-bbbb-cccc-1234567890ab/9a8b");
+            assert!(covered(&arn), "{arn} is not guarded");
+        }
+        // Not the playbooks' own rules in the security account.
+        assert!(!covered(
+            "arn:aws:events:us-east-1:123456789012:rule/aws-ir-settings-recovery-CloudTrailEc2-1A2B"
+        ));
     }
 
     #[test]

@@ -304,6 +304,9 @@ pub fn forwarding_template(playbooks: &[Playbook]) -> Template {
         let rule = Resource::new(
             "AWS::Events::Rule",
             json!({
+                // A fixed name (one stack per account and Region), which the guardrails SCP
+                // keeps everyone but StackSets from changing.
+                "Name": format!("{MEMBER_PREFIX}-{id}"),
                 "Description": "Forwards to aws-ir in the security account what a playbook starts on.",
                 "EventPattern": pattern,
                 "State": "ENABLED",
