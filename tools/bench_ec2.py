@@ -97,6 +97,15 @@ def down() -> None:
                    stderr=subprocess.DEVNULL)
 
 
+def deliver_as_service(*events: dict[str, Any]) -> None:
+    """Puts EVENTS on their own account's and Region's default bus as the AWS service in their
+    source would (irmoto.services: callers cannot put aws.* events)."""
+    request = urllib.request.Request(os.environ["AWS_ENDPOINT_URL"] + "/moto-api/irmoto/service-events",
+                                     data=json.dumps({"events": list(events)}).encode(), method="POST")
+    with urllib.request.urlopen(request, timeout=120) as response:
+        response.read()
+
+
 def with_emulator(report: Callable[[str], None], body: Callable[[], int]) -> int:
     """BODY's exit status, run against an emulator of its own, torn down whatever happens; 2
     (reported) when irctl is not built or the run fails."""

@@ -30,7 +30,6 @@ import json
 import os
 import sys
 import time
-import urllib.request
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -64,13 +63,6 @@ def opened_event(account: str, region: str, group: str) -> dict[str, Any]:
     event["account"], event["region"] = account, region
     event["detail"]["recipientAccountId"], event["detail"]["awsRegion"] = account, region
     return event
-
-
-def deliver(events: list[dict[str, Any]]) -> None:
-    request = urllib.request.Request(os.environ["AWS_ENDPOINT_URL"] + "/moto-api/irmoto/service-events",
-                                     data=json.dumps({"events": events}).encode(), method="POST")
-    with urllib.request.urlopen(request, timeout=120) as response:
-        response.read()
 
 
 def world_open(fixtures: Any, account: str, region: str, group: str) -> bool:
@@ -115,7 +107,7 @@ def run() -> int:
         raise SystemExit(f"accounts without their member stacks: {missing}")
     # One unmeasured case: `cargo lambda watch` starts each function on first use.
     group = fixtures.member_open_group(warm, OTHER, "bench-warm")["GroupId"]
-    deliver([opened_event(warm, OTHER, group)])
+    emulator.deliver_as_service(opened_event(warm, OTHER, group))
     deadline = time.monotonic() + TIMEOUT
     while world_open(fixtures, warm, OTHER, group):
         if time.monotonic() > deadline:
@@ -127,7 +119,7 @@ def run() -> int:
     emulator.call_log("POST")
     log(f"{len(events)} groups opened in {len(accounts)} accounts and {len(REGIONS)} Regions; delivering")
     start = time.monotonic()
-    deliver(events)
+    emulator.deliver_as_service(*events)
     pending = dict(groups)
     done_at: dict[tuple[str, str], float] = {}
     with ThreadPoolExecutor(8) as pool:

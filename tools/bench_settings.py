@@ -55,16 +55,9 @@ def cloudtrail_event(sample: str, **request: str) -> dict[str, Any]:
     return event
 
 
-def deliver(event: dict[str, Any]) -> None:
-    request = urllib.request.Request(os.environ["AWS_ENDPOINT_URL"] + "/moto-api/irmoto/service-events",
-                                     data=json.dumps({"events": [event]}).encode(), method="POST")
-    with urllib.request.urlopen(request, timeout=30) as response:
-        response.read()
-
-
 def time_to_restore(event: dict[str, Any], restored: Callable[[], bool], what: str) -> float:
     begin = time.monotonic()
-    deliver(event)
+    emulator.deliver_as_service(event)
     while not restored():
         if time.monotonic() - begin > TIMEOUT:
             raise SystemExit(f"{what}: not restored within {TIMEOUT:.0f} s")

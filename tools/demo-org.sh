@@ -54,19 +54,20 @@ step "5/7  Someone opens SSH to the world on a group of team-payments ($payments
 group=$(harness irmoto.fixtures member-open-group "$payments" eu-west-1 web-bastion | field GroupId)
 harness irmoto.fixtures member-group-rules "$payments" eu-west-1 "$group"
 harness irmoto.fixtures call-log start >/dev/null
-"$PY" - "$payments" "$group" <<'PY'
-import json, os, sys, urllib.request, uuid
-account, group = sys.argv[1:]
+# CloudTrail's record of the call, on team-payments' own bus in eu-west-1 (irmoto.emit delivers
+# it as the service would).
+"$PY" - "$payments" "$group" "$OUT/opened.json" <<'PY'
+import json, sys, uuid
+account, group = sys.argv[1:3]
 event = json.loads(open("tasks/contract/samples/cloudtrail-authorize-sg-ingress-ssh-world.json").read()
                    .replace("sg-0ee55ff6677889900", group))
 event["id"] = str(uuid.uuid4())
 event["account"], event["region"] = account, "eu-west-1"
 event["detail"].update(eventID=event["id"], recipientAccountId=account, awsRegion="eu-west-1")
-request = urllib.request.Request(os.environ["AWS_ENDPOINT_URL"] + "/moto-api/irmoto/service-events",
-                                 data=json.dumps({"events": [event]}).encode(), method="POST")
-urllib.request.urlopen(request, timeout=30).read()
-print(f"CloudTrail's AuthorizeSecurityGroupIngress event is on team-payments' bus in eu-west-1 ({event['id']})")
+json.dump(event, open(sys.argv[3], "w"))
 PY
+event=$(harness irmoto.emit "$PWD/$OUT/opened.json" --keep-ids)
+echo "CloudTrail's AuthorizeSecurityGroupIngress event is on team-payments' bus in eu-west-1 ($event)"
 set +e
 "$BIN/irctl" watch --playbook settings-recovery --timeout 120 | tee "$OUT/watch-settings.txt"
 set -e
@@ -75,17 +76,16 @@ harness irmoto.fixtures member-group-rules "$payments" eu-west-1 "$group"
 
 step "6/7  GuardDuty (delegated administrator) reports a key of team-data ($data) used from a strange place"
 key=$(harness irmoto.fixtures member-user "$data" data-pipeline | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["AccessKeyIds"][0])')
-"$PY" - "$data" "$key" <<'PY'
-import json, os, sys, urllib.request, uuid
-account, key = sys.argv[1:]
+"$PY" - "$data" "$key" "$OUT/finding.json" <<'PY'
+import json, sys, uuid
+account, key = sys.argv[1:3]
 text = open("tasks/contract/samples/guardduty-iam-anomalous-behavior.json").read()
 event = json.loads(text.replace("AKIA4Q2ZKXW7LQ6MDV3A", key).replace("ci-deployer", "data-pipeline"))
 event["id"], event["detail"]["id"], event["detail"]["accountId"] = str(uuid.uuid4()), uuid.uuid4().hex, account
-request = urllib.request.Request(os.environ["AWS_ENDPOINT_URL"] + "/moto-api/irmoto/service-events",
-                                 data=json.dumps({"events": [event]}).encode(), method="POST")
-urllib.request.urlopen(request, timeout=30).read()
-print(f"GuardDuty finding {event['detail']['id']} about {key} of account {account}")
+json.dump(event, open(sys.argv[3], "w"))
 PY
+harness irmoto.emit "$PWD/$OUT/finding.json" --keep-ids >/dev/null
+echo "GuardDuty finding about $key of account $data"
 set +e
 "$BIN/irctl" watch --playbook credentials-compromise --timeout 180 | tee "$OUT/watch-credentials.txt"
 set -e
