@@ -359,3 +359,46 @@ def test_a_signed_post_and_an_assumed_role_are_verified(aws: Any, emulator_env: 
     assert f"<Arn>arn:aws:sts::{ACCOUNT}:assumed-role/responder-{uid}/vault-login</Arn>" in body
     status, body = get(presign(moto_endpoint, {**session, "SessionToken": "forged"}))
     assert status == 403 and "<Code>InvalidClientTokenId</Code>" in body
+
+
+def test_instance_actions_are_authorized_on_the_resources_they_name(aws: Any, user: Any, uid: str) -> None:
+    """Service Authorization Reference: ModifyInstanceAttribute, DisassociateIamInstanceProfile (by
+    association id), SendCommand (the document and each instance) and GetInstanceProfile act on
+    the ARNs they name. A policy scoped to those ARNs allows them, one scoped elsewhere refuses,
+    naming the ARN (#20: the member roles' scoped policies)."""
+    ec2, iam, ssm = aws("ec2"), aws("iam"), aws("ssm")
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    instance = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
+    iam.create_role(RoleName=f"host-{uid}", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}))
+    profile = iam.create_instance_profile(InstanceProfileName=f"host-{uid}")["InstanceProfile"]["Arn"]
+    association = ec2.associate_iam_instance_profile(IamInstanceProfile={"Arn": profile}, InstanceId=instance)[
+        "IamInstanceProfileAssociation"]["AssociationId"]
+    document = f"capture-{uid}"
+    ssm.create_document(Name=document, DocumentType="Command", Content=json.dumps({
+        "schemaVersion": "2.2", "description": "x", "mainSteps": [
+            {"action": "aws:runShellScript", "name": "x", "inputs": {"runCommand": ["true"]}}]}))
+    instances = f"arn:aws:ec2:{REGION}:{ACCOUNT}:instance/*"
+    scoped = user({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Resource": instances, "Action": [
+            "ec2:ModifyInstanceAttribute", "ec2:DescribeInstanceAttribute", "ec2:DisassociateIamInstanceProfile"]},
+        {"Effect": "Allow", "Action": "ssm:SendCommand",
+         "Resource": [instances, f"arn:aws:ssm:{REGION}:{ACCOUNT}:document/{document}"]},
+        {"Effect": "Allow", "Action": "iam:GetInstanceProfile",
+         "Resource": f"arn:aws:iam::{ACCOUNT}:instance-profile/host-*"},
+    ]}, f"scoped-{uid}")
+    scoped("ec2").describe_instance_attribute(InstanceId=instance, Attribute="disableApiTermination")
+    scoped("ec2").modify_instance_attribute(InstanceId=instance, DisableApiTermination={"Value": True})
+    scoped("iam").get_instance_profile(InstanceProfileName=f"host-{uid}")
+    # Authorized; then refused for what it is (the instance runs no agent), not for access.
+    code, _, _ = refused(lambda: scoped("ssm").send_command(DocumentName=document, InstanceIds=[instance]))
+    assert code == "InvalidInstanceId"
+    code, _, message = refused(lambda: scoped("ssm").send_command(DocumentName="AWS-RunShellScript",
+                                                                  InstanceIds=[instance],
+                                                                  Parameters={"commands": ["id"]}))
+    assert code == "AccessDeniedException" and f"arn:aws:ssm:{REGION}::document/AWS-RunShellScript" in message
+    scoped("ec2").disassociate_iam_instance_profile(AssociationId=association)
+    elsewhere = user(allow("ec2:ModifyInstanceAttribute", resource=f"arn:aws:ec2:{REGION}:{ACCOUNT}:instance/i-0"),
+                     f"elsewhere-{uid}")
+    code, _, message = refused(lambda: elsewhere("ec2").modify_instance_attribute(
+        InstanceId=instance, DisableApiTermination={"Value": False}))
+    assert code == "UnauthorizedOperation" and f"instance/{instance}" in message

@@ -104,6 +104,68 @@ def test_isolated_instances_get_the_members_own_quarantine_profile(member: Calla
     assert [p["PolicyName"] for p in attached] == ["AmazonSSMManagedInstanceCore"]
 
 
+def test_every_event_a_member_forwards_is_forwarded_once() -> None:
+    """Each rule that matches an event delivers it again: one finding forwarded by two rules would
+    start a playbook twice. Every sample event the playbooks start on matches at most one of
+    member.json's rules (moto's pattern matcher, as EventBridge evaluates `$or`), and those the
+    playbooks take from a member at least one."""
+    from moto.events.models import EventPattern
+
+    samples = REPO / "tasks" / "contract" / "samples"
+    rules = {i: EventPattern.load(json.dumps(r["Properties"]["EventPattern"]))
+             for i, r in json.loads(FORWARDING.read_text())["Resources"].items() if r["Type"] == "AWS::Events::Rule"}
+    forwarded = 0
+    for sample in sorted(samples.glob("*.json")):
+        event = json.loads(sample.read_text())
+        if not isinstance(event, dict) or "detail-type" not in event:
+            continue
+        matching = [i for i, pattern in rules.items() if pattern.matches_event(event)]
+        assert len(matching) <= 1, (sample.name, matching)
+        forwarded += len(matching)
+    assert forwarded >= 25, forwarded
+    backdoor = json.loads((samples / "guardduty-ec2-backdoor-c2.json").read_text())
+    assert [i for i, p in rules.items() if p.matches_event(backdoor)] == ["ForwardGuardDutyFindings"]
+
+
+def test_each_region_has_the_run_command_documents_ec2_containment_runs_there(member: Callable[[str, str], Any]) -> None:
+    """A member case's capture runs the member's own documents (documents are regional), under the
+    names the ec2-compromise playbook gives a member case (contract::naming)."""
+    for region in REGIONS:
+        ssm = member("ssm", region)
+        for name in ("incident-response-capture-volatile-evidence", "incident-response-upload-memory-image"):
+            document = ssm.describe_document(Name=name)["Document"]
+            assert document["DocumentType"] == "Command", document
+            assert "CaseId" in [p["Name"] for p in document["Parameters"]], document
+
+
+def test_a_host_is_built_in_a_member_account_and_region(member: Callable[[str, str], Any], emulator_env: dict[str, str],
+                                                        uid: str) -> None:
+    """`irmoto.fixtures --in ACCOUNT REGION web-host ...`: the same compromised host, in the member
+    (its agent too), as the member's own APIs show it; the security account has no such instance."""
+    import os
+    import subprocess
+    import sys
+
+    harness = Path(__file__).resolve().parent
+    done = subprocess.run([sys.executable, "-m", "irmoto.fixtures", "--in", MEMBER, "eu-west-1", "web-host", "--name",
+                           f"member-{uid}", "--enis", "2", "--volumes", "2", "--profile", "--agent", "Online"],
+                          cwd=harness, env={**os.environ, **emulator_env}, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    host = json.loads(done.stdout)
+    assert host["availability_zone"].startswith("eu-west-1"), host
+    assert host["instance_profile_arn"].startswith(f"arn:aws:iam::{MEMBER}:instance-profile/"), host
+    assert host["ssm_agent"] == "Online" and len(host["network_interfaces"]) == 2, host
+    ec2 = member("ec2", "eu-west-1")
+    [reservation] = ec2.describe_instances(InstanceIds=[host["instance_id"]])["Reservations"]
+    assert reservation["OwnerId"] == MEMBER
+    agents = member("ssm", "eu-west-1").describe_instance_information()["InstanceInformationList"]
+    assert host["instance_id"] in [a["InstanceId"] for a in agents]
+    import boto3
+
+    with pytest.raises(ClientError):
+        boto3.client("ec2", region_name="eu-west-1").describe_instances(InstanceIds=[host["instance_id"]])
+
+
 def test_each_region_forwards_aws_events_to_the_security_accounts_bus(member: Callable[[str, str], Any]) -> None:
     template = json.loads(FORWARDING.read_text())["Resources"]
     unconditional = [i for i, r in template.items() if r["Type"] == "AWS::Events::Rule" and "Condition" not in r]

@@ -11,9 +11,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod ec2_custody;
+mod ec2_member;
 mod ec2_tasks;
 use ec2_custody::*;
+use ec2_member::*;
 use ec2_tasks::*;
+
+/// The Region of the member account whose instance is contained from the home Region (#20).
+const MEMBER_REGION: &str = "eu-west-1";
 
 struct Ctx {
     world: World,
@@ -55,6 +60,7 @@ fn main() -> std::process::ExitCode {
         hashing_under_throttling_completes,
         a_memory_image_that_does_not_arrive_whole_is_not_kept,
         a_snapshot_tagged_by_someone_else_is_no_evidence,
+        an_instance_in_a_member_account_in_another_region_is_contained_there,
     ];
     e2e::run_suite(list, |rt| {
         let world = World::start();
@@ -73,8 +79,17 @@ fn main() -> std::process::ExitCode {
                 "ForensicSecurityGroupId={}",
                 network["security_group_id"].as_str().unwrap()
             );
+            // Responds for the organization's member accounts too (#20), deployed as a user
+            // does: the members OU's accounts get the member stacks in two Regions, and forward
+            // their own GuardDuty findings.
+            world.fixture(&["organization"]);
+            let ou = world.fixture(&["members-ou"])["Id"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            let regions = format!("us-east-1,{MEMBER_REGION}");
             let main = world
-                .deploy(
+                .deploy_with(
                     "e2e",
                     "ec2-compromise",
                     &[
@@ -83,6 +98,16 @@ fn main() -> std::process::ExitCode {
                         &fid,
                         &fsub,
                         &fsg,
+                    ],
+                    &[
+                        "--organization",
+                        "--member-ous",
+                        &ou,
+                        "--member-regions",
+                        &regions,
+                        "--call-as",
+                        "SELF",
+                        "--forward-findings",
                     ],
                 )
                 .await;

@@ -43,6 +43,11 @@ pub struct OrganizationArgs {
     /// StackSets (the usual security account), SELF in the management account.
     #[arg(long, default_value = "DELEGATED_ADMIN", value_parser = ["DELEGATED_ADMIN", "SELF"])]
     pub call_as: String,
+    /// With --organization: members also forward their own GuardDuty and Security Hub
+    /// findings, for an organization whose delegated administrator does not aggregate them
+    /// (in every member Region, into this account).
+    #[arg(long)]
+    pub forward_findings: bool,
     /// Folder of the generated organization templates.
     #[arg(long, default_value = "organization")]
     pub organization_templates: PathBuf,
@@ -118,6 +123,15 @@ pub async fn deploy_security_account(
         ("MemberRolesTemplateUrl", roles),
         ("MemberTemplateUrl", forwarding),
         ("CallAs", args.call_as.clone()),
+        (
+            "ForwardFindings",
+            if args.forward_findings {
+                "enabled"
+            } else {
+                "disabled"
+            }
+            .to_string(),
+        ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))

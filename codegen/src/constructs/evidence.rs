@@ -49,10 +49,10 @@ pub fn add(t: &mut Template, needed: &[StackResource]) {
         evidence_bucket(t);
     }
     if wants(StackResource::CaptureDocument) {
-        capture_document(t);
+        capture_document(t, None);
     }
     if wants(StackResource::MemoryUploadDocument) {
-        memory_upload_document(t);
+        memory_upload_document(t, None);
     }
     if wants(StackResource::QuarantineRole) {
         quarantine_profile(t);
@@ -439,11 +439,13 @@ fn capture_commands(step: &str) -> &'static [&'static str] {
 /// SSM and writes it to the evidence bucket (the instance needs no permission there). The memory
 /// step leaves the image on the instance with its parts' hashes; [`memory_upload_document`]
 /// sends it.
-fn capture_document(t: &mut Template) {
+/// The capture document, under `name` when a task must find it without the stack (a member
+/// account's, #20), else named by CloudFormation.
+pub fn capture_document(t: &mut Template, name: Option<&str>) {
     let step = |name: &str, commands: &[&str]| json!({"action": "aws:runShellScript", "name": name, "inputs": {"timeoutSeconds": "600", "runCommand": commands}});
     command_document(
         t,
-        CAPTURE_DOCUMENT,
+        (CAPTURE_DOCUMENT, name),
         "aws-ir: collect volatile evidence from a Linux instance before it is isolated. Read-only except for the memory image it leaves in /tmp for the upload document.",
         json!({
             "CaseId": case_id_parameter(),
@@ -469,28 +471,26 @@ fn case_id_parameter() -> serde_json::Value {
 /// A Run Command document of aws-ir's (schema 2.2, JSON), and its name as a stack output.
 fn command_document(
     t: &mut Template,
-    id: &str,
+    (id, name): (&str, Option<&str>),
     description: &str,
     parameters: serde_json::Value,
     steps: Vec<serde_json::Value>,
     (output, output_description): (&str, &str),
 ) {
-    t.add(
-        id,
-        Resource::new(
-            "AWS::SSM::Document",
-            json!({
-                "DocumentType": "Command",
-                "DocumentFormat": "JSON",
-                "Content": {
-                    "schemaVersion": "2.2",
-                    "description": description,
-                    "parameters": parameters,
-                    "mainSteps": steps,
-                }
-            }),
-        ),
-    );
+    let mut properties = json!({
+        "DocumentType": "Command",
+        "DocumentFormat": "JSON",
+        "Content": {
+            "schemaVersion": "2.2",
+            "description": description,
+            "parameters": parameters,
+            "mainSteps": steps,
+        }
+    });
+    if let Some(name) = name {
+        properties["Name"] = json!(name);
+    }
+    t.add(id, Resource::new("AWS::SSM::Document", properties));
     t.output(output, Output::new(output_description, ref_(id)));
 }
 
@@ -509,10 +509,11 @@ const MEMORY_UPLOAD_COMMANDS: [&str; 6] = [
 
 /// The second Run Command document of a memory capture: it uploads the image the capture
 /// document left, part by part, through URLs aws-ir presigned with each part's hash.
-fn memory_upload_document(t: &mut Template) {
+/// The memory upload document, under `name` as [`capture_document`].
+pub fn memory_upload_document(t: &mut Template, name: Option<&str>) {
     command_document(
         t,
-        MEMORY_UPLOAD_DOCUMENT,
+        (MEMORY_UPLOAD_DOCUMENT, name),
         "aws-ir: upload the memory image the capture document acquired, through presigned part URLs, then remove it from the instance.",
         json!({
             "CaseId": case_id_parameter(),

@@ -15,6 +15,8 @@
 //!   changes; GuardDuty and Security Hub findings only when their own delegated-admin
 //!   aggregation does not bring them) to the security account's bus in the home Region, through
 //!   a role EventBridge alone assumes. Events that cannot be delivered are parked in a queue.
+//!   Plus the Run Command documents EC2 containment runs on an instance there (documents are
+//!   regional).
 //!
 //! - **`organization/security-account.json`**, once in the security account's home Region: its
 //!   default bus's policy, which admits the member forwarders' events and nothing else from
@@ -30,7 +32,10 @@ use super::trigger::Trigger;
 use crate::asl::TaskInfo;
 use crate::cfn::iam::{service_trust_for, PolicyDocument, Statement};
 use crate::cfn::{equals, get_att, ref_, sub, text, Output, Parameter, Resource, Template};
-use contract::naming::{member_role, MEMBER_PREFIX};
+use contract::naming::{
+    member_role, MEMBER_CAPTURE_DOCUMENT, MEMBER_MEMORY_UPLOAD_DOCUMENT, MEMBER_PREFIX,
+    MEMBER_QUARANTINE,
+};
 use contract::task::{Place, StackResource};
 use serde_json::{json, Value};
 
@@ -44,12 +49,6 @@ const FORWARDER_ROLE: &str = "ForwarderRole";
 /// bus admits.
 const FORWARDER_ROLE_NAME: &str = "aws-ir-forwarder";
 const FORWARD_DLQ: &str = "ForwardDeadLetterQueue";
-
-/// What a member stack creates under a fixed name, so that a task finds it from the case's
-/// account alone.
-pub fn quarantine_name() -> String {
-    format!("{MEMBER_PREFIX}-quarantine")
-}
 
 /// Every task of `playbooks` once, in order of first appearance.
 fn tasks(playbooks: &[Playbook]) -> Vec<TaskInfo> {
@@ -66,10 +65,10 @@ fn tasks(playbooks: &[Playbook]) -> Vec<TaskInfo> {
 fn member_resource(r: StackResource) -> Value {
     match r {
         StackResource::CaptureDocument => sub(&format!(
-            "arn:${{AWS::Partition}}:ssm:*:${{AWS::AccountId}}:document/{MEMBER_PREFIX}-capture-volatile-evidence"
+            "arn:${{AWS::Partition}}:ssm:*:${{AWS::AccountId}}:document/{MEMBER_CAPTURE_DOCUMENT}"
         )),
         StackResource::MemoryUploadDocument => sub(&format!(
-            "arn:${{AWS::Partition}}:ssm:*:${{AWS::AccountId}}:document/{MEMBER_PREFIX}-upload-memory-image"
+            "arn:${{AWS::Partition}}:ssm:*:${{AWS::AccountId}}:document/{MEMBER_MEMORY_UPLOAD_DOCUMENT}"
         )),
         StackResource::QuarantineRole => get_att(super::evidence::QUARANTINE_ROLE, "Arn"),
         StackResource::BlockedIpSets => sub(&format!(
@@ -186,21 +185,26 @@ pub fn roles_template(playbooks: &[Playbook]) -> Template {
         );
     }
     // The profile isolated instances get: Systems Manager only, so responders still reach them.
-    super::evidence::add_quarantine_profile(&mut t, Some(&quarantine_name()));
+    super::evidence::add_quarantine_profile(&mut t, Some(MEMBER_QUARANTINE));
     t
 }
 
-/// The patterns a member forwards, once each, with the condition they depend on: the
-/// playbooks' triggers on events a member account sees first.
+/// The patterns a member forwards, with the condition they depend on: the playbooks' triggers
+/// on events a member account sees first, **one rule per event**. Triggers of several playbooks
+/// overlap (triage takes every finding an EC2 playbook takes; two playbooks watch StopLogging),
+/// and each rule that matches delivers the event again: one finding would start a playbook once
+/// per matching rule. So the patterns of one source and detail-type become one rule: a pattern
+/// another one covers is dropped, and the rest are alternatives (`$or`) of one pattern. The
+/// playbooks' own rules on the security bus still choose precisely.
 fn forwarded(playbooks: &[Playbook]) -> Vec<(String, Value, Option<&'static str>)> {
-    let mut out: Vec<(String, Value, Option<&'static str>)> = Vec::new();
+    // (id, source and detail-type, patterns, condition), in order of first appearance.
+    let mut groups: Vec<(String, Value, Vec<Value>, Option<&'static str>)> = Vec::new();
     let triggers = playbooks.iter().flat_map(|p| {
         p.triggers
             .iter()
             .chain(p.companions.iter().flat_map(|c| c.triggers.iter()))
-            .map(move |t| (p.id, t))
     });
-    for (playbook, trigger) in triggers {
+    for trigger in triggers {
         let condition = match trigger {
             // The delegated administrator receives members' findings itself, unless their
             // aggregation is not set up (then ForwardFindings=enabled).
@@ -219,22 +223,63 @@ fn forwarded(playbooks: &[Playbook]) -> Vec<(String, Value, Option<&'static str>
             | Trigger::Manual { .. } => continue,
         };
         let pattern = trigger.pattern();
-        if !out.iter().any(|(_, p, _)| p == &pattern) {
-            let id = format!(
-                "Forward{}{}",
-                contract::naming::pascal(playbook),
-                trigger.id()
-            );
-            out.push((id, pattern, condition));
+        let kind = json!([pattern["source"], pattern["detail-type"]]);
+        match groups.iter_mut().find(|(_, k, _, _)| *k == kind) {
+            Some((_, _, patterns, _)) => {
+                if !patterns.iter().any(|p| covers(p, &pattern)) {
+                    patterns.retain(|p| !covers(&pattern, p));
+                    patterns.push(pattern);
+                }
+            }
+            None => groups.push((
+                format!("Forward{}", trigger.id()),
+                kind,
+                vec![pattern],
+                condition,
+            )),
         }
     }
-    out
+    groups
+        .into_iter()
+        .map(|(id, kind, mut patterns, condition)| {
+            let pattern = if patterns.len() == 1 {
+                patterns.remove(0)
+            } else {
+                let alternatives: Vec<Value> = patterns
+                    .into_iter()
+                    .map(|mut p| {
+                        if let Some(m) = p.as_object_mut() {
+                            m.remove("source");
+                            m.remove("detail-type");
+                        }
+                        p
+                    })
+                    .collect();
+                json!({"source": kind[0], "detail-type": kind[1], "$or": alternatives})
+            };
+            (id, pattern, condition)
+        })
+        .collect()
+}
+
+/// Whether every event `narrow` matches, `broad` matches too, read structurally: each field
+/// `broad` constrains, `narrow` constrains the same way or to a subset of plain values.
+fn covers(broad: &Value, narrow: &Value) -> bool {
+    match (broad, narrow) {
+        (Value::Object(b), Value::Object(n)) => b
+            .iter()
+            .all(|(k, bv)| n.get(k).is_some_and(|nv| covers(bv, nv))),
+        (Value::Array(b), Value::Array(n)) if b.iter().chain(n).all(Value::is_string) => {
+            n.iter().all(|v| b.contains(v))
+        }
+        (b, n) => b == n,
+    }
 }
 
 /// `organization/member.json`.
 pub fn forwarding_template(playbooks: &[Playbook]) -> Template {
     let mut t = Template::new(
-        "aws-ir member forwarding (one stack per member account and Region): the events aws-ir's playbooks start on, forwarded to the security account's bus in the home Region. Generated by `cargo run -p codegen`; do not edit.",
+        "aws-ir member forwarding (one stack per member account and Region): the events aws-ir's playbooks start on, forwarded to the security account's bus in the home Region, and the Run Command documents EC2 containment runs on an instance here. Generated by `cargo run -p codegen`; do not edit.",
     );
     security_account_parameters(&mut t);
     t.parameter(
@@ -327,6 +372,10 @@ pub fn forwarding_template(playbooks: &[Playbook]) -> Template {
             },
         );
     }
+    // What EC2 containment runs on an instance of this account and Region (Run Command
+    // documents are regional), under the names the playbooks give a member case.
+    super::evidence::capture_document(&mut t, Some(MEMBER_CAPTURE_DOCUMENT));
+    super::evidence::memory_upload_document(&mut t, Some(MEMBER_MEMORY_UPLOAD_DOCUMENT));
     t.output(
         "ForwardDeadLetterQueueUrl",
         Output::new(
@@ -604,6 +653,57 @@ mod tests {
             kms["Condition"]["StringLike"]["kms:ViaService"],
             json!("ec2.*.amazonaws.com")
         );
+    }
+
+    /// A member case's EC2 steps name what the member stacks create there: the capture and
+    /// upload documents in every member Region, the quarantine profile once per account; and
+    /// its policy keeps every other field of the stack's.
+    #[test]
+    fn a_member_cases_policy_names_what_the_member_stacks_create() {
+        let ec2 = crate::playbooks::all()
+            .into_iter()
+            .find(|p| p.id == crate::playbooks::ec2_compromise::ID)
+            .unwrap();
+        let definition = ec2.machine.render();
+        let states = &definition["States"];
+        let member = &states["ActInTheMemberAccount"]["Parameters"];
+        let home = states["ReadPolicy"]["Parameters"].as_object().unwrap();
+        let fields = |m: &serde_json::Map<String, Value>| -> Vec<String> {
+            m.keys()
+                .map(|k| k.trim_end_matches(".$").to_string())
+                .collect()
+        };
+        assert_eq!(fields(member.as_object().unwrap()), fields(home));
+        let forwarding = forwarding_template(&crate::playbooks::all()).render();
+        let documents: Vec<&Value> = forwarding["Resources"]
+            .as_object()
+            .unwrap()
+            .values()
+            .filter(|r| r["Type"] == "AWS::SSM::Document")
+            .map(|r| &r["Properties"]["Name"])
+            .collect();
+        assert_eq!(
+            documents,
+            [
+                &member["capture_document"],
+                &member["memory_upload_document"]
+            ]
+        );
+        let roles = roles_template(&crate::playbooks::all()).render();
+        assert_eq!(
+            roles["Resources"][super::super::evidence::QUARANTINE_PROFILE]["Properties"]
+                ["InstanceProfileName"],
+            MEMBER_QUARANTINE
+        );
+        assert_eq!(
+            member["quarantine_profile_arn.$"],
+            "States.Format('arn:${Partition}:iam::{}:instance-profile/aws-ir-quarantine', $.case.account)"
+        );
+        // No volume of a member goes to this account's forensic instance.
+        assert_eq!(member["forensic_instance_id"], "");
+        // Only a case that names another account or Region takes it.
+        let choice = states["WhereIsTheCase"]["Choices"][0].to_string();
+        assert!(choice.contains("${StackAccountId}") && choice.contains("${StackRegion}"));
     }
 
     #[test]

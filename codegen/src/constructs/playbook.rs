@@ -380,6 +380,17 @@ fn add_state_machine(t: &mut Template, tasks: &[TaskInfo], flow: &Flow) -> Resul
     Ok(())
 }
 
+/// The stack's own account, Region and partition, for a definition that compares a case's place
+/// with its own (#20: a member's case acts there).
+fn pseudo_parameter(var: &str) -> Option<&'static str> {
+    match var {
+        "StackAccountId" => Some("AWS::AccountId"),
+        "StackRegion" => Some("AWS::Region"),
+        "Partition" => Some("AWS::Partition"),
+        _ => None,
+    }
+}
+
 /// `DefinitionSubstitutions`: exactly the variables the definition uses, no more, no fewer.
 fn substitutions(
     t: &mut Template,
@@ -396,6 +407,8 @@ fn substitutions(
             ref_(ids::TOPIC)
         } else if var == STACK_NAME {
             ref_("AWS::StackName")
+        } else if let Some(pseudo) = pseudo_parameter(var) {
+            ref_(pseudo)
         } else if t.parameters.iter().any(|(n, _)| n == var) {
             ref_(var)
         } else if let Some(peer) = var.strip_prefix(PEER_TABLE) {

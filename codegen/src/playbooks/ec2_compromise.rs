@@ -97,7 +97,72 @@ pub fn policy_parameters() -> Vec<(&'static str, Parameter)> {
 pub fn read_policy() -> Pass {
     Pass::new("ReadPolicy")
         .comment("The stack's parameters and stores, as the policy every step receives.")
-        .parameters(json!({
+        .parameters(policy_fields())
+        .result_path("$.policy")
+}
+
+/// What a member case's steps use in place of the stack's own stores (#20): what the member
+/// stacks create in every member account and Region under fixed names, and no forensic
+/// instance (this account's, in this Region: a member's volumes cannot be attached to it, so
+/// the evidence stays in the member's snapshots, hashed there and copied to the forensic
+/// account when one is configured).
+fn member_overrides() -> Value {
+    json!({
+        "capture_document": contract::naming::MEMBER_CAPTURE_DOCUMENT,
+        "memory_upload_document": contract::naming::MEMBER_MEMORY_UPLOAD_DOCUMENT,
+        "quarantine_profile_arn.$": format!(
+            "States.Format('arn:${{Partition}}:iam::{{}}:instance-profile/{}', $.case.account)",
+            contract::naming::MEMBER_QUARANTINE
+        ),
+        "forensic_instance_id": "",
+        "forensic_subnet_id": "",
+        "forensic_security_group_id": "",
+    })
+}
+
+/// A case in another account or Region (a member's, #20): the policy names what the member
+/// stacks put there, the rest unchanged. Its steps act there through the member roles.
+pub fn where_the_case_is() -> Choice {
+    let overrides = member_overrides();
+    let mut member = serde_json::Map::new();
+    for key in policy_fields()
+        .as_object()
+        .into_iter()
+        .flat_map(|m| m.keys())
+    {
+        let field = key.trim_end_matches(".$");
+        let overridden = [field.to_string(), format!("{field}.$")]
+            .into_iter()
+            .find_map(|k| overrides.get(&k).map(|v| (k, v.clone())));
+        let (k, v) = overridden
+            .unwrap_or_else(|| (format!("{field}.$"), json!(format!("$.policy.{field}"))));
+        member.insert(k, v);
+    }
+    let in_member = Pass::new("ActInTheMemberAccount")
+        .comment("The case is in another account or Region: its steps use what the member stacks created there, and attach no volume to this account's forensic instance.")
+        .parameters(Value::Object(member))
+        .result_path("$.policy");
+    Choice::new("WhereIsTheCase")
+        .comment("In this account and Region, or a member's (#20).")
+        .when(
+            // A case that names no place is acted on here, as the steps do
+            // (`tasks::member::Target`).
+            Condition::and([
+                Condition::not(Condition::string_equals("$.case.account", "")),
+                Condition::not(Condition::string_equals("$.case.region", "")),
+                Condition::not(Condition::and([
+                    Condition::string_equals("$.case.account", "${StackAccountId}"),
+                    Condition::string_equals("$.case.region", "${StackRegion}"),
+                ])),
+            ]),
+            in_member,
+        )
+        .otherwise_continue()
+}
+
+/// The policy's fields: the stack's parameters and stores.
+fn policy_fields() -> Value {
+    json!({
             "exclusion_tag": "${ExclusionTagKey}",
             "protected_tag": "${ProtectedTagKey}",
             "excluded_accounts": "${ExcludedAccounts}",
@@ -121,8 +186,7 @@ pub fn read_policy() -> Pass {
             "signing_key": "${CustodyKeyArn}",
             "forensic_account_id": "${ForensicAccountId}",
             "forensic_key_arn": "${ForensicKeyArn}",
-        }))
-        .result_path("$.policy")
+    })
 }
 
 /// A per-instance step: the item's case, instance, policy and execution bound to the task.
@@ -330,6 +394,7 @@ pub(crate) fn hash_ranges(plan_path: &str, verification: Option<&str>) -> MapSta
         .with_path("first_block", "$.first_block")
         .with_path("block_count", "$.block_count")
         .with_path("verification", "$.verification")
+        .with_path("case", "$.case")
         // Only the small result: 1,024 of them must fit the Map's output.
         .result_path("$");
     let mut selector = json!({
@@ -339,6 +404,11 @@ pub(crate) fn hash_ranges(plan_path: &str, verification: Option<&str>) -> MapSta
         "first_block.$": "$$.Map.Item.Value.first_block",
         "block_count.$": "$$.Map.Item.Value.block_count",
         "verification": "",
+        "case": {
+            "case_id.$": "$.case.case_id",
+            "account.$": "$.case.account",
+            "region.$": "$.case.region",
+        },
     });
     if let Some(path) = verification {
         selector["verification.$"] = json!(path);
@@ -512,6 +582,7 @@ pub fn playbook() -> Playbook {
                 Condition::boolean_equals("$.case.sample", false),
             ]),
             read_policy()
+                .next(where_the_case_is())
                 .next(survey)
                 .next(each)
                 .next(review)

@@ -43,6 +43,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -68,6 +69,19 @@ SSM_MANAGED_INSTANCE_CORE = {
 }
 
 
+# Where this fixture process acts: the security account and the environment's Region, unless
+# `--in ACCOUNT REGION` moved it (_act_in). The harness's own endpoints take the same place.
+_PLACE: dict[str, str] = {}
+_BOTO3_CLIENT = boto3.client
+
+
+def _act_in(account: str, region: str) -> None:
+    """Every client this fixture process makes acts in ACCOUNT and REGION, as that account's
+    administrator (in_account): the same fixtures build a host in a member account (#20)."""
+    _PLACE.update({"account_id": account, "region": region})
+    boto3.client = lambda service, *_, **__: in_account(service, account, region)  # type: ignore[assignment]
+
+
 def _endpoint() -> str:
     endpoint = os.environ.get("AWS_ENDPOINT_URL_SSM") or os.environ.get("AWS_ENDPOINT_URL")
     if not endpoint:
@@ -79,9 +93,10 @@ def ssm_agent(instance_id: str, ping_status: str = "Online", **options: object) 
     """Registers (or updates) the emulated SSM Agent of an instance; ping_status "absent" removes it."""
     url = _endpoint() + SSM_AGENTS_PATH
     if ping_status == "absent":
-        request = urllib.request.Request(f"{url}?instance_id={instance_id}", method="DELETE")
+        query = urllib.parse.urlencode({"instance_id": instance_id, **_PLACE})
+        request = urllib.request.Request(f"{url}?{query}", method="DELETE")
     else:
-        body = {"instance_id": instance_id, "ping_status": ping_status,
+        body = {"instance_id": instance_id, "ping_status": ping_status, **_PLACE,
                 **{k: v for k, v in options.items() if v is not None or k == "memory_fault"}}  # null clears a fault
         request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
                                          headers={"Content-Type": "application/json"})
@@ -103,6 +118,7 @@ def volume_blocks(volume_id: str, blocks: dict[int, str], corrupt_snapshot: str 
     body: dict = ({"snapshot_id": corrupt_snapshot, "corrupt_in_transit": corrupt or []} if corrupt_snapshot
                   else {"snapshot_id": change_snapshot, "blocks": seeds} if change_snapshot
                   else {"volume_id": volume_id, "blocks": seeds})
+    body.update(_PLACE)
     request = urllib.request.Request(_endpoint() + VOLUME_BLOCKS_PATH, data=json.dumps(body).encode(), method="POST",
                                      headers={"Content-Type": "application/json"})
     try:
@@ -494,6 +510,8 @@ def describe_host(instance_id: str) -> dict:
         "classic_load_balancers": sorted(classic),
         "tags": {t["Key"]: t["Value"] for t in sorted(instance.get("Tags", []), key=lambda t: t["Key"])},
         "ssm_agent": agents[0]["PingStatus"] if agents else None,
+        "termination_protection": ec2.describe_instance_attribute(
+            InstanceId=instance_id, Attribute="disableApiTermination")["DisableApiTermination"]["Value"],
     }
 
 
@@ -626,7 +644,7 @@ def in_account(service: str, account: str, region: str | None = None,  # type: i
     environment's (``AWS_ENDPOINT_URL``) unless given."""
     from .iam import ADMIN_KEY, ADMIN_SECRET
 
-    client = boto3.client(service, region_name=region or os.environ.get("AWS_REGION", "us-east-1"),
+    client = _BOTO3_CLIENT(service, region_name=region or os.environ.get("AWS_REGION", "us-east-1"),
                           endpoint_url=endpoint_url, aws_access_key_id=ADMIN_KEY,
                           aws_secret_access_key=ADMIN_SECRET)
 
@@ -904,6 +922,9 @@ def _memory_fault(text: str) -> dict[str, int]:
 
 
 def main(argv: list[str]) -> int:
+    if len(argv) >= 5 and argv[1] == "--in":
+        _act_in(argv[2], argv[3])
+        argv = [argv[0], *argv[4:]]
     if len(argv) >= 2 and argv[1] in ("web-host", "forensic-host", "forensic-network"):
         print(json.dumps(_host_command(argv), indent=2))
         return 0
@@ -968,6 +989,9 @@ def main(argv: list[str]) -> int:
         args = parser.parse_args(argv[2:])
         print(json.dumps(principal(args.name, args.policy, args.path), indent=2))
         return 0
+    if len(argv) == 3 and argv[1] == "describe-host":
+        print(json.dumps(describe_host(argv[2]), indent=2))
+        return 0
     if len(argv) == 3 and argv[1] == "task-role-credentials":
         print(json.dumps(task_role_credentials(argv[2]), indent=2))
         return 0
@@ -1020,6 +1044,7 @@ def main(argv: list[str]) -> int:
               "       python -m irmoto.fixtures ssm-agent INSTANCE_ID [--ping-status STATUS] [...]\n"
               "       python -m irmoto.fixtures web-host --name NAME [--enis N] [--volumes N] [--target-groups N]"
               " [--tier T] [--asg] [--classic-elb] [--profile | --profile-of HOST] [--tag KEY=VALUE ...] [--agent Online|ConnectionLost|absent]\n"
+              "       python -m irmoto.fixtures describe-host INSTANCE_ID\n"
               "       python -m irmoto.fixtures forensic-host --name NAME\n"
               "       python -m irmoto.fixtures forensic-network --name NAME [--instance-id ID]\n"
               "       python -m irmoto.fixtures volume-blocks VOLUME_ID --block INDEX=SEED ... | --corrupt-snapshot SNAP --corrupt INDEX\n"
@@ -1028,7 +1053,8 @@ def main(argv: list[str]) -> int:
               "       python -m irmoto.fixtures member-account ACCOUNT | member-user ACCOUNT NAME | member-user-state ACCOUNT NAME\n"
               "       python -m irmoto.fixtures organization-account NAME [--member]\n"
               "       python -m irmoto.fixtures member-open-group ACCOUNT REGION NAME | member-group-rules ACCOUNT REGION GROUP\n"
-              "       python -m irmoto.fixtures call-log start|read|stop",
+              "       python -m irmoto.fixtures call-log start|read|stop\n"
+              "       python -m irmoto.fixtures --in ACCOUNT REGION COMMAND ...  (in a member account and Region)",
               file=sys.stderr)
         return 2
     print(json.dumps(COMMANDS[argv[1]](), indent=2))

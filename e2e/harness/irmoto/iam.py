@@ -454,6 +454,10 @@ def _iam(op: str, params: dict[str, Any], account: str, region: str) -> list[tup
     if params.get("UserName"):
         user = backend.users.get(params["UserName"])
         return [(op, user.arn if user else f"arn:aws:iam::{account}:user{params.get('Path') or '/'}{params['UserName']}")]
+    if params.get("InstanceProfileName"):  # instance-profile* (Service Authorization Reference, IAM)
+        name = params["InstanceProfileName"]
+        profile = next((p for p in backend.instance_profiles.values() if p.name == name), None)
+        return [(op, profile.arn if profile else f"arn:aws:iam::{account}:instance-profile/{name}")]
     if op == "GetAccessKeyLastUsed" and params.get("AccessKeyId"):
         # Service Authorization Reference, IAM: GetAccessKeyLastUsed acts on the key's user.
         key = backend.access_keys.get(params["AccessKeyId"])
@@ -477,19 +481,73 @@ def ec2_arn(resource_id: str, account: str, region: str) -> str:
     return f"arn:aws:ec2:{region}:{owner}:{kind}/{resource_id}" if kind else "*"
 
 
+# AWS doc: Service Authorization Reference, "Actions defined by Amazon EC2" (the resource types
+# each action is authorized on). An action on a named instance, interface, group, volume or
+# network ACL is authorized on that resource's ARN, not on `*`: a policy that scopes
+# ModifyInstanceAttribute to `instance/*` allows it, which `*` never matched here (#20: the
+# member roles are the first task policies the emulator evaluates, the emulator's own task
+# roles allowing `*`). Describe* actions that name ids are resolved the same way; AWS
+# authorizes most on `*`, which every statement that grants them names.
+_EC2_ID_PARAMS = ("InstanceId", "NetworkInterfaceId", "GroupId", "VolumeId", "NetworkAclId")
+
+
+def _ec2_association_instance(association: str, account: str, region: str) -> str | None:
+    from moto.ec2.models import ec2_backends
+
+    for instance_id, assoc in ec2_backends[account][region].iam_instance_profile_associations.items():
+        if assoc.association_id == association:
+            return instance_id
+    return None
+
+
 def _ec2(op: str, params: dict[str, Any], account: str, region: str) -> list[tuple[str, str]]:
     if op in ("CreateTags", "DeleteTags"):
         return [(op, ec2_arn(r, account, region)) for r in params.get("Resources") or []]
     if op == "CreateSecurityGroup":
         return [(op, f"arn:aws:ec2:{region}:{account}:security-group/*")]
-    if op.startswith(("AuthorizeSecurityGroup", "RevokeSecurityGroup")) and params.get("GroupId"):
-        return [(op, ec2_arn(params["GroupId"], account, region))]
-    if op == "ModifyNetworkInterfaceAttribute" and params.get("NetworkInterfaceId"):
-        return [(op, ec2_arn(params["NetworkInterfaceId"], account, region))]
+    if op == "CreateSnapshots":  # instance*, volume*, snapshot*: the instance and the new snapshots
+        instance = (params.get("InstanceSpecification") or {}).get("InstanceId")
+        return [(op, ec2_arn(instance, account, region) if instance else "*"),
+                (op, f"arn:aws:ec2:{region}::snapshot/*")]
+    if op in ("DisassociateIamInstanceProfile", "ReplaceIamInstanceProfileAssociation") and params.get("AssociationId"):
+        instance = _ec2_association_instance(params["AssociationId"], account, region)
+        return [(op, ec2_arn(instance, account, region) if instance else "*")]
+    if op.startswith("Describe") and op != "DescribeInstanceAttribute":
+        return [(op, "*")]
+    named = [params[k] for k in _EC2_ID_PARAMS if isinstance(params.get(k), str)]
+    return [(op, ec2_arn(named[0], account, region))] if named else [(op, "*")]
+
+
+def _autoscaling(op: str, params: dict[str, Any], account: str, region: str) -> list[tuple[str, str]]:
+    """A group's actions on its ARN (its uuid part unknown to the caller: `*`, as policies name it)."""
+    name = params.get("AutoScalingGroupName")
+    if not name or op.startswith("Describe"):
+        return [(op, "*")]
+    return [(op, f"arn:aws:autoscaling:{region}:{account}:autoScalingGroup:*:autoScalingGroupName/{name}")]
+
+
+def _elasticloadbalancing(op: str, params: dict[str, Any], account: str, region: str) -> list[tuple[str, str]]:
+    if op.startswith("Describe"):
+        return [(op, "*")]
+    if params.get("TargetGroupArn"):
+        return [(op, params["TargetGroupArn"])]
+    if params.get("LoadBalancerName"):  # a classic load balancer
+        return [(op, f"arn:aws:elasticloadbalancing:{region}:{account}:loadbalancer/{params['LoadBalancerName']}")]
     return [(op, "*")]
 
 
+def _ebs(op: str, params: dict[str, Any], account: str, region: str) -> list[tuple[str, str]]:
+    """The EBS direct APIs act on the snapshot (ec2's ARN, with no account: snapshots can be shared)."""
+    snapshot = params.get("SnapshotId") or params.get("FirstSnapshotId")
+    return [(op, f"arn:aws:ec2:{region}::snapshot/{snapshot}" if snapshot else "*")]
+
+
 def _ssm(op: str, params: dict[str, Any], account: str, region: str) -> list[tuple[str, str]]:
+    if op == "SendCommand":  # document* and instance (AWS authorizes the document and each instance)
+        name = params.get("DocumentName") or ""
+        owner = "" if name.startswith(("AWS-", "AWSSupport-", "AmazonInspector")) else account
+        document = name if name.startswith("arn:") else f"arn:aws:ssm:{region}:{owner}:document/{name}"
+        return [(op, document)] + [(op, ec2_arn(i, account, region)) for i in params.get("InstanceIds") or []]
     if "Parameter" not in op:
         return [(op, "*")]
     names = params.get("Names") or ([params["Name"]] if params.get("Name") else [])
@@ -510,7 +568,7 @@ def _lambda(op: str, params: dict[str, Any], account: str, region: str) -> list[
 RESOURCES: dict[str, Resolver] = {
     "dynamodb": _dynamodb, "kms": _kms, "states": _states, "events": _events, "sqs": _sqs, "sns": _sns,
     "s3": _s3, "iam": _iam, "sts": _sts, "ec2": _ec2, "ssm": _ssm, "securityhub": _securityhub,
-    "lambda": _lambda,
+    "lambda": _lambda, "autoscaling": _autoscaling, "elasticloadbalancing": _elasticloadbalancing, "ebs": _ebs,
 }
 _ALWAYS_ALLOWED = {"sts:GetCallerIdentity"}  # "No permissions are required" (STS API Reference)
 

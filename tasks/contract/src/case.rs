@@ -6,6 +6,17 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+/// Where a case's resources are, for a step that carries no whole case (one range of a
+/// snapshot, in a Distributed Map): the step acts in that account and Region, in a session
+/// named after the case, as one given the case does (#20; `tasks::member::Target` reads these
+/// three fields of either).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct CasePlace {
+    pub case_id: String,
+    pub account: String,
+    pub region: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Case {
     /// Stable id derived from the source and the finding id: a re-sent finding maps to the

@@ -62,6 +62,15 @@ pub const MEMBER_PREFIX: &str = "aws-ir";
 pub const MEMBER_ROLES_STACK_SET: &str = "aws-ir-member-roles";
 pub const FORWARDING_STACK_SET: &str = "aws-ir-member";
 
+/// What the member stacks create in every member account and Region under a fixed name, which
+/// the playbooks name when a case is in a member (#20): the Run Command documents that capture
+/// volatile evidence and upload a memory image (`organization/member.json`, per Region), and
+/// the quarantine instance profile (`organization/member-roles.json`, IAM being global). A
+/// document's name may not start with `aws` (SSM reserves it: CreateDocument, `Name`).
+pub const MEMBER_CAPTURE_DOCUMENT: &str = "incident-response-capture-volatile-evidence";
+pub const MEMBER_MEMORY_UPLOAD_DOCUMENT: &str = "incident-response-upload-memory-image";
+pub const MEMBER_QUARANTINE: &str = "aws-ir-quarantine";
+
 /// The role task `task` assumes in a member account, under aws-ir's path
 /// ([`crate::trust::ROLE_PATH`]): `aws-ir-<task>`, created by the member-roles stack.
 pub fn member_role(task: &str) -> String {

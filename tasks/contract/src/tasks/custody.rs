@@ -171,6 +171,9 @@ pub struct HashRangeInput {
     /// (its hashes are kept beside the record, never over it).
     #[serde(default)]
     pub verification: String,
+    /// Where the snapshot is: a member's case reads it there (#20). Absent: here.
+    #[serde(default)]
+    pub case: Option<crate::case::CasePlace>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
