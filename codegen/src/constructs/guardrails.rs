@@ -118,6 +118,28 @@ pub fn scp(prefix: &str) -> Value {
                 "Condition": {"ArnNotLike": {"aws:PrincipalArn": STACKSETS_EXECUTION}},
             },
             {
+                // What containment runs in a member (#20), changed only by StackSets too: its
+                // Run Command documents (an edited one would falsify the volatile evidence)
+                // and its quarantine role and profile (a policy attached to the role would go
+                // to every quarantined instance).
+                "Sid": "OnlyStackSetsChangeWhatContainmentUsesInAMember",
+                "Effect": "Deny",
+                "Action": [
+                    "ssm:DeleteDocument", "ssm:ModifyDocumentPermission", "ssm:UpdateDocument",
+                    "ssm:UpdateDocumentDefaultVersion",
+                    "iam:AddRoleToInstanceProfile", "iam:AttachRolePolicy", "iam:DeleteInstanceProfile",
+                    "iam:DeleteRole", "iam:DeleteRolePolicy", "iam:DetachRolePolicy", "iam:PutRolePolicy",
+                    "iam:RemoveRoleFromInstanceProfile", "iam:UpdateAssumeRolePolicy",
+                ],
+                "Resource": [
+                    format!("arn:aws:ssm:*:*:document/{}", contract::naming::MEMBER_CAPTURE_DOCUMENT),
+                    format!("arn:aws:ssm:*:*:document/{}", contract::naming::MEMBER_MEMORY_UPLOAD_DOCUMENT),
+                    format!("arn:aws:iam::*:role/{}", contract::naming::MEMBER_QUARANTINE),
+                    format!("arn:aws:iam::*:instance-profile/{}", contract::naming::MEMBER_QUARANTINE),
+                ],
+                "Condition": {"ArnNotLike": {"aws:PrincipalArn": STACKSETS_EXECUTION}},
+            },
+            {
                 "Sid": "OnlyCloudFormationChangesAwsIrTasks",
                 "Effect": "Deny",
                 "Action": [
@@ -227,6 +249,47 @@ mod tests {
         // Not the playbooks' own rules in the security account.
         assert!(!covered(
             "arn:aws:events:us-east-1:123456789012:rule/aws-ir-settings-recovery-CloudTrailEc2-1A2B"
+        ));
+    }
+
+    /// The member's Run Command documents and quarantine role and profile, which a member case's
+    /// containment uses (#20), are left to StackSets alone.
+    #[test]
+    fn only_stacksets_change_what_containment_uses_in_a_member() {
+        let guard = statement("OnlyStackSetsChangeWhatContainmentUsesInAMember");
+        assert_eq!(
+            guard["Condition"]["ArnNotLike"]["aws:PrincipalArn"],
+            STACKSETS_EXECUTION
+        );
+        let covered = |arn: &str| {
+            guard["Resource"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| iam_like(p.as_str().unwrap(), arn))
+        };
+        let member = super::super::member::forwarding_template(&crate::playbooks::all()).render();
+        let mut documents = 0;
+        for r in member["Resources"].as_object().unwrap().values() {
+            if r["Type"] == "AWS::SSM::Document" {
+                let name = r["Properties"]["Name"].as_str().expect("a named document");
+                assert!(covered(&format!(
+                    "arn:aws:ssm:eu-west-1:222233334444:document/{name}"
+                )));
+                documents += 1;
+            }
+        }
+        assert_eq!(documents, 2);
+        let roles = super::super::member::roles_template(&crate::playbooks::all()).render();
+        let profile = &roles["Resources"][super::super::evidence::QUARANTINE_PROFILE]["Properties"];
+        let name = profile["InstanceProfileName"].as_str().unwrap();
+        assert!(covered(&format!("arn:aws:iam::222233334444:role/{name}")));
+        assert!(covered(&format!(
+            "arn:aws:iam::222233334444:instance-profile/{name}"
+        )));
+        // The tasks' member roles are another statement's (aws-ir's path).
+        assert!(!covered(
+            "arn:aws:iam::222233334444:role/aws-ir/aws-ir-isolate-network"
         ));
     }
 
