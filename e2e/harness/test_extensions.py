@@ -822,3 +822,19 @@ def test_a_network_interface_is_found_while_another_is_being_added() -> None:
     assert backend.get_network_interface("eni-1") is eni
     with pytest.raises(InvalidNetworkInterfaceIdError):
         backend.get_network_interface("eni-2")
+
+
+def test_list_parents_of_an_account_outside_the_organization_is_child_not_found(aws: Any) -> None:
+    from irmoto import fixtures  # noqa: F401  (the organization the fixtures make)
+
+    org = aws("organizations")
+    try:
+        org.create_organization(FeatureSet="ALL")
+    except ClientError as e:
+        assert e.response["Error"]["Code"] == "AlreadyInOrganizationException"
+    with pytest.raises(ClientError) as e:
+        org.list_parents(ChildId="999988887777")
+    assert e.value.response["Error"]["Code"] == "ChildNotFoundException"
+    root = org.list_roots()["Roots"][0]["Id"]
+    me = org.describe_organization()["Organization"]["MasterAccountId"]
+    assert org.list_parents(ChildId=me)["Parents"] == [{"Id": root, "Type": "ROOT"}]

@@ -82,12 +82,8 @@ fn main() -> std::process::ExitCode {
             // Responds for the organization's member accounts too (#20), deployed as a user
             // does: the members OU's accounts get the member stacks in two Regions, and forward
             // their own GuardDuty findings.
-            world.fixture(&["organization"]);
-            let ou = world.fixture(&["members-ou"])["Id"]
-                .as_str()
-                .unwrap()
-                .to_string();
-            let regions = format!("us-east-1,{MEMBER_REGION}");
+            let organization = world.organization_args(MEMBER_REGION, &["--forward-findings"]);
+            let organization: Vec<&str> = organization.iter().map(String::as_str).collect();
             let main = world
                 .deploy_with(
                     "e2e",
@@ -99,16 +95,7 @@ fn main() -> std::process::ExitCode {
                         &fsub,
                         &fsg,
                     ],
-                    &[
-                        "--organization",
-                        "--member-ous",
-                        &ou,
-                        "--member-regions",
-                        &regions,
-                        "--call-as",
-                        "SELF",
-                        "--forward-findings",
-                    ],
+                    &organization,
                 )
                 .await;
             let fast = world

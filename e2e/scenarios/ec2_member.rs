@@ -27,18 +27,20 @@ fn member_finding(account: &str, instance: &str) -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
+/// The security groups of every interface of a host as `describe-host` shows it.
+fn groups(host: &Value) -> BTreeSet<String> {
+    host["network_interfaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|n| n["groups"].as_array().unwrap().clone())
+        .map(|g| g.as_str().unwrap().to_string())
+        .collect()
+}
+
 pub async fn an_instance_in_a_member_account_in_another_region_is_contained_there(c: Arc<Ctx>) {
     // Account B joins the members OU: the StackSets give it the member stacks.
-    let member = c
-        .world
-        .fixture(&["organization-account", "ec2-member-b", "--member"]);
-    let account = member["Account"].as_str().unwrap().to_string();
-    assert!(
-        member["StackInstances"]
-            .to_string()
-            .contains(&format!("aws-ir-member/{MEMBER_REGION}")),
-        "{member}"
-    );
+    let account = c.world.member_account("ec2-member-b", MEMBER_REGION);
     // A web host of B in eu-west-1: two interfaces, two volumes, Auto Scaling group, target
     // group, instance profile, SSM Agent online; blocks written on its volumes.
     let h = in_member(
@@ -65,13 +67,7 @@ pub async fn an_instance_in_a_member_account_in_another_region_is_contained_ther
         h["instance_profile_arn"].is_string() && h["auto_scaling_group"].is_string(),
         "{h}"
     );
-    let before: BTreeSet<String> = h["network_interfaces"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|n| n["groups"].as_array().unwrap().clone())
-        .map(|g| g.as_str().unwrap().to_string())
-        .collect();
+    let before = groups(&h);
     let mut written = std::collections::BTreeMap::new();
     for volume in h["volumes"].as_array().unwrap() {
         let volume = volume["id"].as_str().unwrap();
@@ -106,13 +102,7 @@ pub async fn an_instance_in_a_member_account_in_another_region_is_contained_ther
 
     // Read back in B, through B's own APIs.
     let after = in_member(&c, &account, &["describe-host", &instance]);
-    let isolation: BTreeSet<String> = after["network_interfaces"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|n| n["groups"].as_array().unwrap().clone())
-        .map(|g| g.as_str().unwrap().to_string())
-        .collect();
+    let isolation = groups(&after);
     assert_eq!(isolation.len(), 1, "every interface in one group: {after}");
     assert!(isolation.is_disjoint(&before), "{after}");
     for n in after["network_interfaces"].as_array().unwrap() {

@@ -49,6 +49,7 @@ fn main() -> std::process::ExitCode {
         config_turning_a_group_or_a_bucket_non_compliant_restores_it,
         the_custom_config_rule_catches_a_stopped_trail_and_it_logs_again,
         a_group_opened_in_a_member_account_in_another_region_is_reverted_there,
+        an_account_in_an_excluded_unit_is_left_alone_with_a_record,
     ];
     e2e::run_suite(list, |rt| {
         let world = World::start();
@@ -69,12 +70,15 @@ fn main() -> std::process::ExitCode {
         // `irctl deploy --organization` gives the stack the organization's id, and deploys the
         // security account's stack (its bus admits the members' forwarders; its StackSets give
         // every account of the members OU the member stacks, in two Regions).
-        world.fixture(&["organization"]);
-        let ou = world.fixture(&["members-ou"])["Id"]
+        let organization = world.organization_args(MEMBER_REGION, &[]);
+        let organization: Vec<&str> = organization.iter().map(String::as_str).collect();
+        // Its sandbox unit (below the members OU: its accounts get the member stacks) is
+        // excluded from every playbook.
+        let sandbox = world.fixture(&["members-unit", SANDBOX_UNIT])["Id"]
             .as_str()
             .unwrap()
             .to_string();
-        let regions = format!("us-east-1,{MEMBER_REGION}");
+        let excluded = format!("ExcludedOrganizationalUnits={sandbox}");
         // A sandbox account of the organization is exempt (its events reach this bus too).
         let main = rt.block_on(world.deploy_with(
             "e2e",
@@ -85,16 +89,9 @@ fn main() -> std::process::ExitCode {
                 // The second responder's gate is the trust suite's; here a release is one
                 // responder's request.
                 "ReleaseApproval=none",
+                &excluded,
             ],
-            &[
-                "--organization",
-                "--member-ous",
-                &ou,
-                "--member-regions",
-                &regions,
-                "--call-as",
-                "SELF",
-            ],
+            &organization,
         ));
         Ctx {
             world,
@@ -1726,6 +1723,19 @@ async fn security_hub_controls_on_a_bucket_and_a_trail_start_the_same_recovery(c
 /// The member account and Region of the organization scenario (#20): not the security account's
 /// Region, so the event crosses both.
 const MEMBER_REGION: &str = "eu-west-1";
+/// The unit of the members OU the stack excludes (`ExcludedOrganizationalUnits`).
+const SANDBOX_UNIT: &str = "sandbox";
+
+/// CloudTrail's event for `group` opened in member `account`, in [`MEMBER_REGION`], as it
+/// arrives on the member's bus there.
+fn opened_in_member(group: &str, account: &str) -> Value {
+    let mut event = opened(group);
+    event["account"] = Value::from(account);
+    event["region"] = Value::from(MEMBER_REGION);
+    event["detail"]["recipientAccountId"] = Value::from(account);
+    event["detail"]["awsRegion"] = Value::from(MEMBER_REGION);
+    event
+}
 
 fn member_rules(c: &Ctx, account: &str, group: &str) -> Value {
     c.world
@@ -1740,16 +1750,7 @@ fn member_rules(c: &Ctx, account: &str, group: &str) -> Value {
 /// B's own EC2 API and call log show.
 async fn a_group_opened_in_a_member_account_in_another_region_is_reverted_there(c: Arc<Ctx>) {
     // A new account joins the members OU: the StackSets give it the member stacks.
-    let member = c
-        .world
-        .fixture(&["organization-account", "settings-member-b", "--member"]);
-    let account = member["Account"].as_str().unwrap().to_string();
-    assert!(
-        member["StackInstances"]
-            .to_string()
-            .contains(&format!("aws-ir-member/{MEMBER_REGION}")),
-        "{member}"
-    );
+    let account = c.world.member_account("settings-member-b", MEMBER_REGION);
     // `irctl members` lists it with both Regions; `deploy --organization` printed the same
     // table before it joined.
     assert!(
@@ -1780,11 +1781,7 @@ async fn a_group_opened_in_a_member_account_in_another_region_is_reverted_there(
         "{opened_group}"
     );
 
-    let mut event = opened(&group);
-    event["account"] = Value::from(account.as_str());
-    event["region"] = Value::from(MEMBER_REGION);
-    event["detail"]["recipientAccountId"] = Value::from(account.as_str());
-    event["detail"]["awsRegion"] = Value::from(MEMBER_REGION);
+    let event = opened_in_member(&group, &account);
     c.world.fixture(&["call-log", "start"]);
     let (status, out) = run(&c, &event).await;
     let log = c.world.fixture(&["call-log", "read"]);
@@ -1821,4 +1818,54 @@ async fn a_group_opened_in_a_member_account_in_another_region_is_reverted_there(
             "{call}"
         );
     }
+}
+
+/// An account in the excluded sandbox unit (below the members OU, so it has the member stacks
+/// and its events reach the security account) opens SSH to the world: the playbook reads where
+/// the account is from Organizations, leaves the group alone and says why, naming the unit.
+async fn an_account_in_an_excluded_unit_is_left_alone_with_a_record(c: Arc<Ctx>) {
+    let member = c.world.fixture(&[
+        "organization-account",
+        "settings-sandbox-c",
+        "--unit",
+        SANDBOX_UNIT,
+    ]);
+    let account = member["Account"].as_str().unwrap().to_string();
+    assert!(
+        member["StackInstances"]
+            .to_string()
+            .contains(&format!("aws-ir-member/{MEMBER_REGION}")),
+        "{member}"
+    );
+    let sandbox = c.world.fixture(&["members-unit", SANDBOX_UNIT])["Id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let opened_group = c.world.fixture(&[
+        "member-open-group",
+        &account,
+        MEMBER_REGION,
+        "e2e-sandbox-opened",
+    ]);
+    let group = opened_group["GroupId"].as_str().unwrap().to_string();
+    let before = member_rules(&c, &account, &group);
+    assert_eq!(before.as_array().unwrap().len(), 4, "{before}");
+
+    let (status, out) = run(&c, &opened_in_member(&group, &account)).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    let screen = &out["results"]["screen"];
+    assert_eq!(screen["decision"], "excluded", "{out}");
+    let reason = screen["reason"].as_str().unwrap();
+    assert!(
+        reason.contains(&format!("account {account} is in {sandbox}"))
+            && reason.contains("left alone"),
+        "{reason}"
+    );
+    assert_eq!(
+        member_rules(&c, &account, &group),
+        before,
+        "nothing changed"
+    );
+    let case = out["case"]["case_id"].as_str().unwrap();
+    assert!(notification(&c, case).await.contains(reason));
 }

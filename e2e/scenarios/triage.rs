@@ -68,6 +68,8 @@ async fn deployed_definition_is_the_generated_one(c: Arc<Ctx>) {
         ("${AcknowledgeWithinSeconds}", "3600"),
         ("${ChatWebhookParameter}", ""),
         ("${TrustedProducts}", ""),
+        ("${ExcludedAccounts}", ""),
+        ("${ExcludedOrganizationalUnits}", ""),
     ] {
         generated = generated.replace(var, value);
     }
@@ -79,6 +81,7 @@ async fn deployed_definition_is_the_generated_one(c: Arc<Ctx>) {
         "Notify",
         "AuthenticateRequest",
         "AuthenticateAnswer",
+        "ScreenAccount",
     ] {
         let arn = deployed["States"][task]["Parameters"]["FunctionName"]
             .as_str()

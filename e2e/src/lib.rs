@@ -419,6 +419,47 @@ impl World {
         self.deploy_with(prefix, playbook, params, &[]).await
     }
 
+    /// `irctl deploy --organization`'s arguments for the emulator's organization (made on first
+    /// use): its members OU, the home Region and `member_region`, StackSets called as the
+    /// management account (#20); then `more`.
+    pub fn organization_args(&self, member_region: &str, more: &[&str]) -> Vec<String> {
+        self.fixture(&["organization"]);
+        let ou = self.fixture(&["members-ou"])["Id"]
+            .as_str()
+            .expect("the members OU's id")
+            .to_string();
+        let mut args: Vec<String> = [
+            "--organization",
+            "--member-ous",
+            &ou,
+            "--member-regions",
+            &format!("us-east-1,{member_region}"),
+            "--call-as",
+            "SELF",
+        ]
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+        args.extend(more.iter().map(|a| a.to_string()));
+        args
+    }
+
+    /// A new account of the organization `name`, moved into the members OU: its id, once the
+    /// StackSets gave it the member stacks in `member_region` (#20).
+    pub fn member_account(&self, name: &str, member_region: &str) -> String {
+        let member = self.fixture(&["organization-account", name, "--member"]);
+        assert!(
+            member["StackInstances"]
+                .to_string()
+                .contains(&format!("aws-ir-member/{member_region}")),
+            "{member}"
+        );
+        member["Account"]
+            .as_str()
+            .expect("an account id")
+            .to_string()
+    }
+
     /// `deploy` with more of `irctl deploy`'s arguments (`--organization …`); what irctl
     /// printed is in `Stack::deployed`.
     pub async fn deploy_with(

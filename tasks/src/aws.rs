@@ -82,6 +82,7 @@ client! {
     aws_sdk_elasticloadbalancingv2 => "elasticloadbalancing",
     aws_sdk_iam => "iam",
     aws_sdk_kms => "kms",
+    aws_sdk_organizations => "organizations",
     aws_sdk_securityhub => "securityhub",
     aws_sdk_sfn => "states",
     aws_sdk_sns => "sns",

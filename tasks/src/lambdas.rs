@@ -36,7 +36,7 @@ use contract::tasks::settings::{
     IdentifyConfigRule, ReleaseAccountPublicAccess, ReleaseBucketPublicAccess, ReleaseTrailLogging,
     RestartTrailLogging, RestoreIngress, RevokeOpenIngress,
 };
-use contract::tasks::{ClaimCase, Normalize, Notify};
+use contract::tasks::{ClaimCase, Normalize, Notify, ScreenAccount};
 use contract::Task;
 use lambda_runtime::Error;
 use std::future::Future;
@@ -163,6 +163,9 @@ lambdas! {
     }
     CaptureVolatileEvidence => capture_volatile_evidence(aws: ec2::capture::CaptureClients, input) {
         ec2::capture::handle(aws, input, CAPTURE_BUDGET).await
+    }
+    ScreenAccount => screen_account(org: aws_sdk_organizations::Client, input) {
+        crate::screen::screen(org, input).await
     }
     ClaimCase => claim_case((dynamodb, sfn): (aws_sdk_dynamodb::Client, aws_sdk_sfn::Client), input) {
         cases::claim_case(dynamodb, sfn, input).await

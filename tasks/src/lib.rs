@@ -19,6 +19,7 @@ pub mod member;
 pub mod normalize;
 pub mod notify;
 pub mod runtime;
+pub mod screen;
 pub mod seal;
 pub mod securityhub;
 pub mod settings;

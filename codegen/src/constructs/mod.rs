@@ -48,6 +48,10 @@ pub mod params {
     pub const EVIDENCE_LOCK_MODE: &str = "EvidenceLockMode";
     pub const TRIGGERS: &str = "Triggers";
     pub const TRUSTED_PRODUCTS: &str = "TrustedProducts";
+    /// Exclusions every playbook honours before it acts (#20): by account, and by the
+    /// organizational units an account is in at any depth.
+    pub const EXCLUDED_ACCOUNTS: &str = "ExcludedAccounts";
+    pub const EXCLUDED_UNITS: &str = "ExcludedOrganizationalUnits";
     /// The prefix `irctl deploy` names stacks with (`<prefix>-<playbook>`): how a stack finds
     /// another's resources, which are named after their stack.
     pub const STACK_PREFIX: &str = "StackPrefix";

@@ -614,6 +614,18 @@ fn common_parameters(t: &mut Template, custom_actions: bool) {
             .pattern(r"^(arn:aws[a-z-]*:securityhub:[a-z0-9-]+:[0-9]*:product/[^,\s]+(\s*,\s*arn:aws[a-z-]*:securityhub:[a-z0-9-]+:[0-9]*:product/[^,\s]+)*)?$"),
     );
     t.parameter(
+        params::EXCLUDED_ACCOUNTS,
+        Parameter::string("Comma-separated account ids this stack's playbooks never act in: a case there is left alone and notified, with the reason.")
+            .default(json!(""))
+            .pattern(r"^([0-9]{12}(\s*,\s*[0-9]{12})*)?$"),
+    );
+    t.parameter(
+        params::EXCLUDED_UNITS,
+        Parameter::string("Comma-separated organizational units (ou-..., or the root r-...) whose accounts, at any depth, this stack's playbooks never act in; where an account is, is read from Organizations (the stack must be in the organization's delegated administrator).")
+            .default(json!(""))
+            .pattern(r"^((ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})(\s*,\s*(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32}))*)?$"),
+    );
+    t.parameter(
         params::DRY_RUN,
         Parameter::string("When true, tasks plan and record but change nothing.")
             .default(json!("false"))

@@ -18,7 +18,7 @@ use crate::cfn::Parameter;
 use crate::constructs::playbook::{peer_machine_variable, Playbook};
 use crate::constructs::trigger::Trigger;
 use crate::playbooks::approval::{self, Approval};
-use crate::playbooks::intake::{intake, notify, REPORT_FAILURE};
+use crate::playbooks::intake::{intake, notify, screen_account, REPORT_FAILURE};
 use contract::approval::attribute;
 use contract::case::SeverityLabel;
 use contract::task::Task as TaskContract;
@@ -286,7 +286,7 @@ pub fn playbook() -> Playbook {
     let machine = StateMachine::new(
         ID,
         "Compromised credentials: per principal, assess and record, then deactivate the key, revoke the role's sessions or restrict the user; notify with the release command.",
-        intake(ID).next(route).next(notify).next(Succeed::new("Done")),
+        intake(ID).next(screen_account()).next(route).next(notify).next(Succeed::new("Done")),
     )
     .timeout(172_800);
 

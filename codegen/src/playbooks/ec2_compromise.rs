@@ -32,7 +32,7 @@ use crate::cfn::Parameter;
 use crate::constructs::playbook::Playbook;
 use crate::constructs::trigger::Trigger;
 use crate::playbooks::approval::{self, Approval};
-use crate::playbooks::intake::{intake, notify, REPORT_FAILURE};
+use crate::playbooks::intake::{intake, notify, screen_account, REPORT_FAILURE};
 use contract::approval::attribute;
 use contract::case::SeverityLabel;
 use contract::tags::{self, RESPOND, RESPOND_AUTOMATICALLY};
@@ -76,7 +76,6 @@ pub fn policy_parameters() -> Vec<(&'static str, Parameter)> {
     vec![
         ("ExclusionTagKey", s("Instances with this tag key are never touched (the skip is recorded).", tags::defaults::EXCLUDE)),
         ("ProtectedTagKey", s("Instances with this tag key are contained only after a responder approves.", tags::defaults::PROTECTED)),
-        ("ExcludedAccounts", s("Comma-separated account ids the playbook never acts in.", "")),
         ("MinSeverityAutomatic", Parameter::string("Findings below this severity (0-10) wait for a responder's approval.").default(json!("7")).pattern("^([0-9](\\.[0-9])?|10)$")),
         ("ApprovalTimeoutSeconds", Parameter::number("Seconds a responder has to approve before OnApprovalTimeout applies.").default(json!(3600)).range(1, 86_400)),
         ("OnApprovalTimeout", choice("What to do when nobody answers an approval request in time.", "skip", &["skip", "proceed"])),
@@ -594,7 +593,7 @@ pub fn playbook() -> Playbook {
     let machine = StateMachine::new(
         ID,
         "EC2 compromise: per instance, assess, record the pre-state and volatile evidence, contain (protect, detach, isolate every interface, remove the profile), snapshot, attach forensics, verify; then record and notify.",
-        intake(ID).next(route).next(notify).next(Succeed::new("Done")),
+        intake(ID).next(screen_account()).next(route).next(notify).next(Succeed::new("Done")),
     )
     .timeout(172_800);
 

@@ -13,7 +13,7 @@
 
 use crate::asl::*;
 use contract::tasks::authenticate::AuthenticateRequest;
-use contract::tasks::{Normalize, Notify};
+use contract::tasks::{Normalize, Notify, ScreenAccount};
 use contract::trust::RESPONDERS_PARAMETER;
 use contract::ErrorName;
 use serde_json::json;
@@ -49,7 +49,12 @@ pub fn publish(name: &str, subject: &str, message: &str) -> Task {
 /// The Notify step every playbook ends with: the case, the stack's topic and chat webhook; the
 /// playbook adds what it did (`outcome`, `results`) and where a failure goes.
 pub fn notify() -> Task {
-    Task::invoke::<Notify>("Notify")
+    notify_as("Notify")
+}
+
+/// [`notify`], as the state `name`.
+fn notify_as(name: &str) -> Task {
+    Task::invoke::<Notify>(name)
         .with_path("case", "$.case")
         .with("topic_arn", json!("${NotificationTopicArn}"))
         .with("chat_parameter", json!("${ChatWebhookParameter}"))
@@ -121,4 +126,45 @@ pub fn intake(playbook: &str) -> Chain {
         )
         .otherwise_continue();
     receive.next(normalize).next(manual)
+}
+
+/// Exclusions by account and by organizational unit (#20), after intake and before a playbook
+/// acts: an excluded account's case is left alone, notified with the reason (which names the
+/// exclusion and, for a unit, where Organizations says the account is) and ends there. A
+/// failure to read the organization is reported, and nothing is done.
+pub fn screen_account() -> Chain {
+    let notify_excluded = notify_as("NotifyExcluded")
+        .comment("Say that the account is excluded, and by what; nothing was changed.")
+        .with_path("outcome", "$.results.screen.reason")
+        .with_path("results", "$.results")
+        .result_path("$.results.notify")
+        .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE))
+        .next(Succeed::new("Excluded"));
+    let screen = Task::invoke::<ScreenAccount>("ScreenAccount")
+        .comment("Is the case's account excluded, by its id or an organizational unit it is in?")
+        .with_path("case", "$.case")
+        .with(
+            "excluded_accounts",
+            json!(format!(
+                "${{{}}}",
+                crate::constructs::params::EXCLUDED_ACCOUNTS
+            )),
+        )
+        .with(
+            "excluded_organizational_units",
+            json!(format!(
+                "${{{}}}",
+                crate::constructs::params::EXCLUDED_UNITS
+            )),
+        )
+        .result_path("$.results.screen")
+        .catch([STATES_ALL], "$.error", Chain::goto(REPORT_FAILURE));
+    screen.next(
+        Choice::new("IsExcluded")
+            .when_ending(
+                Condition::string_equals("$.results.screen.decision", "excluded"),
+                notify_excluded,
+            )
+            .otherwise_continue(),
+    )
 }

@@ -16,7 +16,7 @@ use crate::asl::*;
 use crate::cfn::Parameter;
 use crate::constructs::playbook::{Companion, Playbook};
 use crate::constructs::trigger::Trigger;
-use crate::playbooks::intake::{intake, notify, report, REPORT_FAILURE};
+use crate::playbooks::intake::{intake, notify, report, screen_account, REPORT_FAILURE};
 use contract::case::SeverityLabel;
 use contract::tasks::ip::{
     BlockInNacl, BlockInWaf, ExpireBlocks, ScreenAddresses, StackIpSet, STACK_IP_SETS,
@@ -166,7 +166,7 @@ pub fn playbook() -> Playbook {
     let machine = StateMachine::new(
         ID,
         "Malicious IP: block the finding's remote addresses in the stack's WAF IP sets and the affected subnets' network ACLs, each with an expiry; refuse private, /0 and allow-listed addresses with the reason.",
-        intake(ID).next(route).next(notify).next(Succeed::new("Done")),
+        intake(ID).next(screen_account()).next(route).next(notify).next(Succeed::new("Done")),
     )
     .timeout(1800);
 

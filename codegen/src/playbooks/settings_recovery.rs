@@ -13,7 +13,7 @@ use crate::cfn::{ref_, Parameter};
 use crate::constructs::evidence::CASE_TABLE;
 use crate::constructs::playbook::Playbook;
 use crate::constructs::trigger::{ConfigRule, RuleSource, Trigger};
-use crate::playbooks::intake::{intake, notify, REPORT_FAILURE};
+use crate::playbooks::intake::{intake, notify, screen_account, REPORT_FAILURE};
 use contract::case::SeverityLabel;
 use contract::tasks::settings::{
     BlockAccountPublicAccess, BlockBucketPublicAccess, EvaluateTrailLogging, GuardAwsIrTags,
@@ -316,7 +316,7 @@ pub fn playbook() -> Playbook {
     let machine = StateMachine::new(
         ID,
         "Settings recovery: per weakened resource, put the setting back (security groups: only the world-open rules on sensitive ports, recorded first); notify with who changed it and how to undo.",
-        intake(ID).next(route).next(notify).next(Succeed::new("Done")),
+        intake(ID).next(screen_account()).next(route).next(notify).next(Succeed::new("Done")),
     )
     .timeout(3600);
 

@@ -10,7 +10,7 @@ use crate::cfn::Parameter;
 use crate::constructs::playbook::Playbook;
 use crate::constructs::trigger::Trigger;
 use crate::playbooks::approval::{self, Approval};
-use crate::playbooks::intake::{intake, notify, REPORT_FAILURE};
+use crate::playbooks::intake::{intake, notify, screen_account, REPORT_FAILURE};
 use contract::approval::{attribute, KIND_ESCALATION};
 use contract::case::{CaseKind, SeverityLabel};
 use serde_json::json;
@@ -61,6 +61,7 @@ pub fn playbook() -> Playbook {
         ID,
         "Triage: normalize any supported finding into a case, assess it, notify the responders, and for serious cases wait for one of them to take it.",
         intake(ID)
+            .next(screen_account())
             .next(route)
             .next(notify)
             .next(

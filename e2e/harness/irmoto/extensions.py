@@ -1165,7 +1165,36 @@ def patch_ec2_network_interface_lookup() -> None:
     NetworkInterfaceBackend.get_network_interface = get_network_interface  # type: ignore[method-assign]
 
 
+# --------------------------------------------------------------------------
+# 3k. ListParents of a child the organization does not hold
+# AWS doc: Organizations API Reference, "ListParents", Errors: ChildNotFoundException ("We can't
+# find an organizational unit (OU) or AWS account with the ChildId that you specified").
+# moto 5.2.5 (moto/organizations/models.py list_parents) answered AccountNotFoundException for
+# an account id it does not know; aws-ir reads ChildNotFoundException as "not in this
+# organization" (tasks::screen).
+# --------------------------------------------------------------------------
+
+
+def patch_organizations_list_parents_child_not_found() -> None:
+    from moto.organizations.exceptions import AccountNotFoundException, OrganizationsClientError
+    from moto.organizations.models import OrganizationsBackend
+
+    original = OrganizationsBackend.list_parents
+
+    def list_parents(self: Any, **kwargs: Any) -> dict[str, Any]:
+        try:
+            return original(self, **kwargs)
+        except AccountNotFoundException:
+            raise OrganizationsClientError(
+                "ChildNotFoundException",
+                "We can't find an organizational unit (OU) or AWS account with the ChildId that you specified.",
+            ) from None
+
+    OrganizationsBackend.list_parents = list_parents  # type: ignore[method-assign]
+
+
 EXTENSIONS: list[Callable[[], None]] = [
+    patch_organizations_list_parents_child_not_found,
     patch_ec2_network_interface_lookup,
     patch_sfn_send_task_failure_cause,
     patch_sfn_tokens_skip_executions_without_worker,

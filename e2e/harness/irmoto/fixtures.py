@@ -742,14 +742,19 @@ def organization() -> dict:
     return {"Id": org.describe_organization()["Organization"]["Id"]}
 
 
-def members_ou() -> str:
-    """The organizational unit whose accounts get aws-ir's member stacks (made on first use)."""
+def members_ou(child: str | None = None) -> str:
+    """The organizational unit whose accounts get aws-ir's member stacks, or its unit CHILD (made on
+    first use): an account there gets the member stacks too (StackSets target OUs at any depth)."""
     org = boto3.client("organizations")
     organization()
-    root = org.list_roots()["Roots"][0]["Id"]
-    found = next((ou for ou in org.list_organizational_units_for_parent(ParentId=root)["OrganizationalUnits"]
-                  if ou["Name"] == MEMBERS_OU), None)
-    return found["Id"] if found else org.create_organizational_unit(ParentId=root, Name=MEMBERS_OU)["OrganizationalUnit"]["Id"]
+
+    def unit(parent: str, name: str) -> str:
+        found = next((ou for ou in org.list_organizational_units_for_parent(ParentId=parent)["OrganizationalUnits"]
+                      if ou["Name"] == name), None)
+        return found["Id"] if found else org.create_organizational_unit(ParentId=parent, Name=name)["OrganizationalUnit"]["Id"]
+
+    members = unit(org.list_roots()["Roots"][0]["Id"], MEMBERS_OU)
+    return unit(members, child) if child else members
 
 
 def member_template_urls() -> dict[str, str]:
@@ -795,11 +800,12 @@ def security_account(regions: list[str] | None = None) -> dict:
     return {"Stack": SECURITY_STACK, "Status": stack["StackStatus"], "MembersOu": members_ou()}
 
 
-def organization_account(name: str, member: bool = False) -> dict:
+def organization_account(name: str, member: bool = False, unit: str | None = None) -> dict:
     """An account of the security account's organization named NAME, made with CreateAccount on
     first use (so the emulator's Organizations knows it, for aws:PrincipalOrgID). MEMBER: moved
     into the members OU, where the StackSets' automatic deployment gives it the member stacks
-    (``security_account``). Answers the account and the stack instances it has. Idempotent."""
+    (``security_account``); UNIT: into that unit of the members OU instead. Answers the account and
+    the stack instances it has. Idempotent."""
     org = boto3.client("organizations")
     organization()
     found = next((a for a in org.list_accounts()["Accounts"] if a["Name"] == name), None)
@@ -808,8 +814,8 @@ def organization_account(name: str, member: bool = False) -> dict:
         account = org.describe_create_account_status(CreateAccountRequestId=status["Id"])["CreateAccountStatus"]["AccountId"]
     else:
         account = found["Id"]
-    if member:
-        target = members_ou()
+    if member or unit:
+        target = members_ou(unit)
         [parent] = org.list_parents(ChildId=account)["Parents"]
         if parent["Id"] != target:
             org.move_account(AccountId=account, SourceParentId=parent["Id"], DestinationParentId=target)
@@ -989,6 +995,9 @@ def main(argv: list[str]) -> int:
         args = parser.parse_args(argv[2:])
         print(json.dumps(principal(args.name, args.policy, args.path), indent=2))
         return 0
+    if len(argv) == 3 and argv[1] == "members-unit":  # a unit of the members OU, made on first use
+        print(json.dumps({"Id": members_ou(argv[2])}, indent=2))
+        return 0
     if len(argv) == 3 and argv[1] == "describe-host":
         print(json.dumps(describe_host(argv[2]), indent=2))
         return 0
@@ -1024,8 +1033,9 @@ def main(argv: list[str]) -> int:
                                          description="An account of the organization; --member: in the members OU.")
         parser.add_argument("name")
         parser.add_argument("--member", action="store_true", help="move it into the members OU")
+        parser.add_argument("--unit", help="move it into this unit of the members OU (made on first use)")
         args = parser.parse_args(argv[2:])
-        print(json.dumps(organization_account(args.name, args.member), indent=2))
+        print(json.dumps(organization_account(args.name, args.member, args.unit), indent=2))
         return 0
     if len(argv) == 5 and argv[1] in ("member-open-group", "member-group-rules"):
         out = (member_open_group if argv[1] == "member-open-group" else member_group_rules)(argv[2], argv[3], argv[4])
@@ -1051,7 +1061,7 @@ def main(argv: list[str]) -> int:
               "       python -m irmoto.fixtures principal NAME --policy JSON [--path PATH]\n"
               "       python -m irmoto.fixtures assume ROLE_ARN [--session NAME]\n"
               "       python -m irmoto.fixtures member-account ACCOUNT | member-user ACCOUNT NAME | member-user-state ACCOUNT NAME\n"
-              "       python -m irmoto.fixtures organization-account NAME [--member]\n"
+              "       python -m irmoto.fixtures organization-account NAME [--member | --unit UNIT] | members-unit UNIT\n"
               "       python -m irmoto.fixtures member-open-group ACCOUNT REGION NAME | member-group-rules ACCOUNT REGION GROUP\n"
               "       python -m irmoto.fixtures call-log start|read|stop\n"
               "       python -m irmoto.fixtures --in ACCOUNT REGION COMMAND ...  (in a member account and Region)",

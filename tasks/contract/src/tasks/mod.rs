@@ -260,6 +260,59 @@ impl Task for ClaimCase {
     }
 }
 
+/// Screens a case's account against the stack's exclusions, by account and by organizational
+/// unit (#20): an excluded account is left alone, with a record. The account's place in the
+/// organization is read live from Organizations (what AWS authenticates), never from the event.
+pub struct ScreenAccount;
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ScreenAccountInput {
+    pub case: Case,
+    /// Comma-separated account ids no playbook acts in (`ExcludedAccounts`).
+    #[serde(default)]
+    pub excluded_accounts: String,
+    /// Comma-separated OU ids (or the root's) whose accounts, at any depth, no playbook acts
+    /// in (`ExcludedOrganizationalUnits`).
+    #[serde(default)]
+    pub excluded_organizational_units: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct ScreenAccountOutput {
+    /// `respond` or `excluded`.
+    pub decision: String,
+    /// Why, naming the account and the exclusion that applies.
+    pub reason: String,
+}
+
+impl Task for ScreenAccount {
+    const NAME: &'static str = "screen-account";
+    const TITLE: &'static str = "ScreenAccount";
+    const DESCRIPTION: &'static str =
+        "Leaves an excluded account alone: by account id, or by an organizational unit it is in at any depth, read live from Organizations.";
+    type Input = ScreenAccountInput;
+    type Output = ScreenAccountOutput;
+    fn permissions() -> Vec<Permission> {
+        vec![Permission::new(
+            "ReadWhereTheAccountIs",
+            &["organizations:ListParents"],
+            Scope::Unscoped {
+                reason: "An account's and an OU's ARNs name the organization's management account and id, which the stack does not know; ListParents only reads.",
+            },
+        )
+        .at_home()]
+    }
+    fn errors() -> Vec<ErrorName> {
+        vec![
+            ErrorName::InvalidEvent,
+            ErrorName::Throttled,
+            ErrorName::Transient,
+            ErrorName::AccessDenied,
+            ErrorName::Misconfigured,
+        ]
+    }
+}
+
 pub mod authenticate;
 pub mod credentials;
 pub mod custody;
