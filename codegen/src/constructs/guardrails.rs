@@ -212,22 +212,28 @@ mod tests {
         }
     }
 
-    /// Every forwarding rule of the member stack, and both StackSets' stacks in a member, are
-    /// left to StackSets alone: a member workload cannot delete or quiet them.
-    #[test]
-    fn only_stacksets_change_a_members_aws_ir_stacks_and_rules() {
-        let guard = statement("OnlyStackSetsChangeTheMemberStacks");
+    /// Whether `arn` is among the resources of the StackSets-only statement `sid`, which leaves
+    /// them to StackSets' own execution role alone.
+    fn stacksets_only(sid: &str) -> impl Fn(&str) -> bool {
+        let guard = statement(sid);
         assert_eq!(
             guard["Condition"]["ArnNotLike"]["aws:PrincipalArn"],
             STACKSETS_EXECUTION
         );
-        let covered = |arn: &str| {
+        move |arn: &str| {
             guard["Resource"]
                 .as_array()
                 .unwrap()
                 .iter()
                 .any(|p| iam_like(p.as_str().unwrap(), arn))
-        };
+        }
+    }
+
+    /// Every forwarding rule of the member stack, and both StackSets' stacks in a member, are
+    /// left to StackSets alone: a member workload cannot delete or quiet them.
+    #[test]
+    fn only_stacksets_change_a_members_aws_ir_stacks_and_rules() {
+        let covered = stacksets_only("OnlyStackSetsChangeTheMemberStacks");
         let member = super::super::member::forwarding_template(&crate::playbooks::all()).render();
         let mut rules = 0;
         for r in member["Resources"].as_object().unwrap().values() {
@@ -256,18 +262,7 @@ mod tests {
     /// containment uses (#20), are left to StackSets alone.
     #[test]
     fn only_stacksets_change_what_containment_uses_in_a_member() {
-        let guard = statement("OnlyStackSetsChangeWhatContainmentUsesInAMember");
-        assert_eq!(
-            guard["Condition"]["ArnNotLike"]["aws:PrincipalArn"],
-            STACKSETS_EXECUTION
-        );
-        let covered = |arn: &str| {
-            guard["Resource"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|p| iam_like(p.as_str().unwrap(), arn))
-        };
+        let covered = stacksets_only("OnlyStackSetsChangeWhatContainmentUsesInAMember");
         let member = super::super::member::forwarding_template(&crate::playbooks::all()).render();
         let mut documents = 0;
         for r in member["Resources"].as_object().unwrap().values() {

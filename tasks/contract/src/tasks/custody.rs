@@ -3,7 +3,9 @@
 //! sealed with the stack's signing key. See [`crate::custody`] for what they write.
 
 use super::ec2::{Ec2Policy, EC2_DESCRIBE};
-use super::{case_table, key_for_table, stack_key_via, Permission, Scope, StackResource, Task};
+use super::{
+    case_table, errors_and, key_for_table, stack_key_via, Permission, Scope, StackResource, Task,
+};
 use crate::case::Case;
 use crate::ErrorName;
 use schemars::JsonSchema;
@@ -18,19 +20,6 @@ pub struct CustodyInput {
     pub case: Case,
     pub policy: Ec2Policy,
     pub execution: String,
-}
-
-/// What every custody step may fail with, and `extra`.
-fn errors_and(extra: &[ErrorName]) -> Vec<ErrorName> {
-    let mut e = vec![
-        ErrorName::InvalidEvent,
-        ErrorName::Throttled,
-        ErrorName::Transient,
-        ErrorName::AccessDenied,
-        ErrorName::Misconfigured,
-    ];
-    e.extend_from_slice(extra);
-    e
 }
 
 fn describe_snapshots() -> Permission {

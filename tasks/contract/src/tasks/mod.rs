@@ -76,6 +76,19 @@ pub(crate) fn stack_key_via(
 }
 
 /// Read and write the stack's case table (claims, pre-states, outcomes, records).
+/// What a step that reads its input and calls AWS may fail with, and `extra`.
+pub(crate) fn errors_and(extra: &[ErrorName]) -> Vec<ErrorName> {
+    let mut e = vec![
+        ErrorName::InvalidEvent,
+        ErrorName::Throttled,
+        ErrorName::Transient,
+        ErrorName::AccessDenied,
+        ErrorName::Misconfigured,
+    ];
+    e.extend_from_slice(extra);
+    e
+}
+
 pub(crate) fn case_table(actions: &[&'static str]) -> Permission {
     Permission::new(
         "CaseRecords",
@@ -250,13 +263,7 @@ impl Task for ClaimCase {
         ]
     }
     fn errors() -> Vec<ErrorName> {
-        vec![
-            ErrorName::InvalidEvent,
-            ErrorName::Throttled,
-            ErrorName::Transient,
-            ErrorName::AccessDenied,
-            ErrorName::Misconfigured,
-        ]
+        errors_and(&[])
     }
 }
 
@@ -303,13 +310,7 @@ impl Task for ScreenAccount {
         .at_home()]
     }
     fn errors() -> Vec<ErrorName> {
-        vec![
-            ErrorName::InvalidEvent,
-            ErrorName::Throttled,
-            ErrorName::Transient,
-            ErrorName::AccessDenied,
-            ErrorName::Misconfigured,
-        ]
+        errors_and(&[])
     }
 }
 
