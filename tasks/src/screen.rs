@@ -101,20 +101,20 @@ async fn path(
                     .as_service_error()
                     .and_then(|s| s.code())
                     .map(String::from);
-                return Err(match code.as_deref() {
-                    Some("AWSOrganizationsNotInUseException") => misconfigured(format!(
+                // Not in the organization (the security account's own events can name another
+                // account): no unit of it holds the account.
+                if code.as_deref() == Some("ChildNotFoundException") && child == account {
+                    return Ok(Vec::new());
+                }
+                if code.as_deref() == Some("AWSOrganizationsNotInUseException") {
+                    return Err(misconfigured(format!(
                         "ExcludedOrganizationalUnits is set, but this account is not in an organization, so where account {account} is cannot be read: clear ExcludedOrganizationalUnits, or deploy in the organization's delegated administrator; nothing was done"
-                    )),
-                    // Not in the organization (the security account's own events can name
-                    // another account): no unit of it holds the account.
-                    Some("ChildNotFoundException") if child == account => {
-                        return Ok(Vec::new());
-                    }
-                    _ => TaskError::from_sdk(
-                        e,
-                        &format!("read where account {account} is in the organization (organizations:ListParents of {child}; the security account must be a delegated administrator)"),
-                    ),
-                });
+                    )));
+                }
+                return Err(TaskError::from_sdk(
+                    e,
+                    &format!("read where account {account} is in the organization (organizations:ListParents of {child}; the security account must be a delegated administrator)"),
+                ));
             }
         };
         let Some(parent) = parents.parents().first() else {
