@@ -142,6 +142,17 @@ def irctl(*args: str) -> str:
     return done.stdout
 
 
+def deploy_playbook(playbook: str, *more: str) -> str:
+    """The account switched on as an incident-response account is (Security Hub), then PLAYBOOK
+    deployed with `irctl deploy` and MORE of its arguments; what irctl printed."""
+    from irmoto import fixtures
+
+    fixtures.account_baseline()
+    log(f"deploying {playbook}")
+    return irctl("deploy", playbook, "--artifact-bucket", f"bench-{playbook}-artifacts", "--create-bucket",
+                 "--lambda-dir", str(BIN), *more)
+
+
 def call_log(method: str, latency_ms: float = LATENCY_MS) -> Any:
     data = json.dumps({"latency_ms": latency_ms}).encode() if method == "POST" else None
     request = urllib.request.Request(os.environ["AWS_ENDPOINT_URL"] + "/moto-api/irmoto/calls", method=method,

@@ -29,7 +29,6 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_ec2 as emulator  # noqa: E402  (its up/down/irctl: one way to run the emulator)
-from bench_settings import deliver  # noqa: E402
 
 PLAYBOOK = "malicious-ip"
 FINDINGS = int(os.environ.get("BENCH_IP_FINDINGS", "60"))
@@ -65,7 +64,7 @@ def blocks_per_minute(sfn: Any, waf: Any, machine: str, ip_set: tuple[str, str],
     ids = {e["id"] for e in events}
     begin = time.monotonic()
     for e in events:
-        deliver(e)
+        emulator.deliver_as_service(e)
     done: dict[str, dict[str, Any]] = {}
     while len(done) < len(ids):
         if time.monotonic() - begin > TIMEOUT:
@@ -101,12 +100,9 @@ def main() -> int:
 
 def run() -> int:
     import boto3
-    from irmoto import fixtures
 
-    fixtures.account_baseline()  # Security Hub on, as in an incident-response account
-    log(f"deploying {PLAYBOOK}")
-    emulator.irctl("deploy", PLAYBOOK, "--artifact-bucket", "bench-ip-artifacts", "--create-bucket",
-                   "--lambda-dir", str(emulator.BIN))
+    # Throughput, not the flood cap (#15): every finding of the run may block without a responder.
+    emulator.deploy_playbook(PLAYBOOK, "--param", "MaxAutomaticBlocksPerHour=99999")
     outputs = {o["OutputKey"]: o["OutputValue"] for o in boto3.client("cloudformation").describe_stacks(
         StackName=f"{emulator.PREFIX}-{PLAYBOOK}")["Stacks"][0]["Outputs"]}
     machine = outputs["StateMachineArn"]
@@ -118,7 +114,7 @@ def run() -> int:
     single = [host(ec2, image, ACLS)]
     emulator.call_log("POST")  # every call held BENCH_LATENCY_MS from here on
     # One unmeasured block: `cargo lambda watch` starts each function on first use.
-    deliver(finding(single[0], "45.199.0.9"))
+    emulator.deliver_as_service(finding(single[0], "45.199.0.9"))
     deadline = time.monotonic() + TIMEOUT
     while time.monotonic() < deadline:
         listed = sfn.list_executions(stateMachineArn=machine)["executions"]
