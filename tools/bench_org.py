@@ -90,13 +90,10 @@ def run() -> int:
     import boto3
     from irmoto import fixtures
 
-    fixtures.account_baseline()
     fixtures.organization()
     ou = fixtures.members_ou()
-    log(f"deploying {PLAYBOOK} across the organization")
-    emulator.irctl("deploy", PLAYBOOK, "--artifact-bucket", "bench-org-artifacts", "--create-bucket",
-                   "--lambda-dir", str(emulator.BIN), "--organization", "--member-ous", ou,
-                   "--member-regions", ",".join(REGIONS), "--call-as", "SELF")
+    emulator.deploy_playbook(PLAYBOOK, "--organization", "--member-ous", ou,
+                             "--member-regions", ",".join(REGIONS), "--call-as", "SELF")
     begin = time.monotonic()
     accounts = [fixtures.organization_account(f"bench-member-{i:02d}", member=True)["Account"]
                 for i in range(ACCOUNTS + 1)]

@@ -197,12 +197,8 @@ def main() -> int:
 
 
 def run() -> int:
-    from irmoto import fixtures
 
-    fixtures.account_baseline()  # Security Hub on, as in an incident-response account
-    log(f"deploying {PLAYBOOK}")
-    emulator.irctl("deploy", PLAYBOOK, "--artifact-bucket", "bench-settings-artifacts", "--create-bucket",
-                   "--lambda-dir", str(emulator.BIN))
+    emulator.deploy_playbook(PLAYBOOK)
     emulator.call_log("POST")  # every call held BENCH_LATENCY_MS from here on
     # One unmeasured run per setting: `cargo lambda watch` starts each function on first use.
     for setting in (security_group, bucket, trail, changed_trail, deleted_trail, account):
