@@ -37,6 +37,11 @@ pub fn synthesize(
 ) -> Result<Artifacts, Vec<SynthError>> {
     let mut out = Artifacts::new();
     let mut errors = Vec::new();
+    // The keys every playbook stack of an account and Region imports, deployed before them.
+    out.insert(
+        format!("cloudformation/{}.json", contract::naming::KEYS_STACK),
+        crate::constructs::key::template(settings.project).to_json(),
+    );
     for p in playbooks {
         match p.synthesize(settings) {
             Ok(s) => {

@@ -418,6 +418,67 @@ fn only_aws_ir_writes_a_case_table_and_seals_its_records() {
     }
 }
 
+/// The fixed cost does not grow with playbooks (#20): the account's keys are the keys stack's,
+/// one per use KMS distinguishes, and every key a playbook stack names is one it imports from
+/// that stack, never one of its own.
+#[test]
+fn every_playbook_stack_uses_the_keys_stacks_keys_and_holds_none() {
+    let keys: Vec<_> = resources("AWS::KMS::Key");
+    let places: Vec<(&str, &str)> = keys
+        .iter()
+        .map(|(path, id, _)| (path.as_str(), id.as_str()))
+        .collect();
+    assert_eq!(
+        places,
+        [
+            ("cloudformation/keys.json", "EncryptionKey"),
+            ("cloudformation/keys.json", "RecordKey"),
+            ("cloudformation/keys.json", "CustodyKey"),
+        ]
+    );
+    fn walk<'a>(node: &'a serde_json::Value, found: &mut Vec<&'a serde_json::Value>) {
+        match node {
+            serde_json::Value::Object(m) => {
+                for (k, v) in m {
+                    if [
+                        "KmsKeyId",
+                        "KmsKeyArn",
+                        "KmsMasterKeyId",
+                        "KMSMasterKeyId",
+                        "KMSMasterKeyID",
+                    ]
+                    .contains(&k.as_str())
+                    {
+                        found.push(v);
+                    }
+                    walk(v, found);
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|v| walk(v, found)),
+            _ => {}
+        }
+    }
+    let mut named = 0;
+    for (path, content) in synthesize() {
+        if !path.starts_with("cloudformation/") || path == "cloudformation/keys.json" {
+            continue;
+        }
+        let t: serde_json::Value = serde_json::from_str(&content).unwrap();
+        let mut found = Vec::new();
+        walk(&t["Resources"], &mut found);
+        assert!(!found.is_empty(), "{path} encrypts nothing");
+        for v in found {
+            assert_eq!(
+                v,
+                &serde_json::json!({"Fn::ImportValue": {"Fn::Sub": "${StackPrefix}:EncryptionKeyArn"}}),
+                "{path}"
+            );
+            named += 1;
+        }
+    }
+    assert!(named > 20, "{named} encrypted resources");
+}
+
 /// Nobody but aws-ir's roles writes evidence, and aborting an upload is a write: a workload role
 /// with `s3:*` could otherwise cancel the memory image aws-ir is receiving.
 #[test]

@@ -70,8 +70,8 @@ pub(super) fn step_of(c: &Ctx, event: &Value, instance: &str, dry_run: bool) -> 
             "evidence_bucket": out["EvidenceBucketName"],
             "capture_document": out["CaptureDocumentName"],
             "memory_upload_document": out["MemoryUploadDocumentName"],
-            "record_key": out["RecordKeyArn"],
-            "signing_key": out["CustodyKeyArn"],
+            "record_key": c.main.keys["RecordKeyArn"],
+            "signing_key": c.main.keys["CustodyKeyArn"],
         }
     })
 }

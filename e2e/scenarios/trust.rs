@@ -41,6 +41,7 @@ fn main() -> std::process::ExitCode {
         evidence_and_its_custody_record_are_aws_irs_to_write,
         a_release_refuses_a_pre_state_whose_seal_does_not_verify,
         a_scanned_victim_and_a_forged_address_are_not_blocked,
+        the_stacks_share_the_accounts_three_keys,
     ];
     e2e::run_suite(list, |rt| {
         let world = World::start();
@@ -892,7 +893,7 @@ async fn evidence_and_its_custody_record_are_aws_irs_to_write(c: Arc<Ctx>) {
     let kms = aws_sdk_kms::Client::new(&c.as_mallory);
     let signed = kms
         .sign()
-        .key_id(&c.ec2.outputs["CustodyKeyArn"])
+        .key_id(&c.ec2.keys["CustodyKeyArn"])
         .message(aws_sdk_kms::primitives::Blob::new(vec![0u8; 32]))
         .message_type(aws_sdk_kms::types::MessageType::Digest)
         .signing_algorithm(aws_sdk_kms::types::SigningAlgorithmSpec::EcdsaSha256)
@@ -905,7 +906,7 @@ async fn evidence_and_its_custody_record_are_aws_irs_to_write(c: Arc<Ctx>) {
     // Verifying is open to the account: a third party's check needs no aws-ir role.
     let public = kms
         .get_public_key()
-        .key_id(&c.ec2.outputs["CustodyKeyArn"])
+        .key_id(&c.ec2.keys["CustodyKeyArn"])
         .send()
         .await
         .expect("the public key is the account's to read");
@@ -965,7 +966,7 @@ async fn the_case_table_refuses_every_writer_but_aws_ir(c: Arc<Ctx>) {
     let kms = aws_sdk_kms::Client::new(&c.as_mallory);
     let key = kms
         .describe_key()
-        .key_id("alias/aws-ir/e2e-ec2-compromise")
+        .key_id("alias/e2e/encryption")
         .send()
         .await
         .unwrap()
@@ -1178,5 +1179,66 @@ async fn a_release_refuses_a_pre_state_whose_seal_does_not_verify(c: Arc<Ctx>) {
         groups(&c, &instance).await,
         isolated,
         "nothing was put back from the forged record"
+    );
+}
+
+/// #20 item 4: the account's keys do not grow with playbooks. Three playbook stacks are
+/// deployed here; each encrypts with, and names, the keys stack's keys, and the account holds
+/// aws-ir's three keys (encryption, record seals, evidence signatures), not one per stack.
+async fn the_stacks_share_the_accounts_three_keys(c: Arc<Ctx>) {
+    let keys = c.world.outputs_of("e2e-keys").await;
+    let out = |k: &str| keys[k].clone();
+    let encryption = out("EncryptionKeyArn");
+    for stack in [&c.ec2, &c.settings, &c.ip] {
+        let topic = c
+            .world
+            .sns
+            .get_topic_attributes()
+            .topic_arn(&stack.outputs["NotificationTopicArn"])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            topic.attributes().unwrap().get("KmsMasterKeyId"),
+            Some(&encryption),
+            "{}'s topic",
+            stack.name
+        );
+    }
+    // The EC2 playbook seals its records and signs its manifests with the keys stack's keys.
+    let definition = c
+        .world
+        .sfn
+        .describe_state_machine()
+        .state_machine_arn(c.ec2.state_machine())
+        .send()
+        .await
+        .unwrap()
+        .definition()
+        .to_string();
+    for key in ["RecordKeyArn", "CustodyKeyArn"] {
+        assert!(definition.contains(&out(key)), "the ec2 machine's {key}");
+    }
+
+    let mut ours = Vec::new();
+    for key in c.world.kms.list_keys().send().await.unwrap().keys() {
+        let id = key.key_id().unwrap();
+        let tags = c
+            .world
+            .kms
+            .list_resource_tags()
+            .key_id(id)
+            .send()
+            .await
+            .unwrap();
+        if let Some(t) = tags.tags().iter().find(|t| t.tag_key() == "aws-ir:key") {
+            ours.push(t.tag_value().to_string());
+        }
+    }
+    ours.sort();
+    assert_eq!(
+        ours,
+        ["custody", "encryption", "records"],
+        "one key per use, not per stack"
     );
 }

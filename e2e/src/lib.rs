@@ -20,6 +20,7 @@ pub struct World {
     pub sfn: aws_sdk_sfn::Client,
     pub sqs: aws_sdk_sqs::Client,
     pub sns: aws_sdk_sns::Client,
+    pub kms: aws_sdk_kms::Client,
     pub cfn: aws_sdk_cloudformation::Client,
     pub ec2: aws_sdk_ec2::Client,
     pub autoscaling: aws_sdk_autoscaling::Client,
@@ -71,6 +72,9 @@ pub struct Stack {
     pub prefix: String,
     pub name: String,
     pub outputs: BTreeMap<String, String>,
+    /// The outputs of the deployment's keys stack (`<prefix>-keys`), whose keys the stack
+    /// imports: `EncryptionKeyArn`, `RecordKeyArn`, `CustodyKeyArn`.
+    pub keys: BTreeMap<String, String>,
     pub queue_url: String,
     /// What `irctl deploy` printed.
     pub deployed: String,
@@ -176,6 +180,7 @@ impl World {
             sfn: aws_sdk_sfn::Client::new(&config),
             sqs: aws_sdk_sqs::Client::new(&config),
             sns: aws_sdk_sns::Client::new(&config),
+            kms: aws_sdk_kms::Client::new(&config),
             cfn: aws_sdk_cloudformation::Client::new(&config),
             ec2: aws_sdk_ec2::Client::new(&config),
             autoscaling: aws_sdk_autoscaling::Client::new(&config),
@@ -495,14 +500,36 @@ impl World {
         assert!(out.status.success(), "irctl deploy failed");
         let deployed = String::from_utf8_lossy(&out.stdout).into_owned();
         let name = format!("{prefix}-{playbook}");
+        let outputs = self.outputs_of(&name).await;
+        let keys = self
+            .outputs_of(&contract::naming::stack(
+                prefix,
+                contract::naming::KEYS_STACK,
+            ))
+            .await;
+        let queue_url = self
+            .subscribe_queue(&outputs["NotificationTopicArn"], &format!("{name}-inbox"))
+            .await;
+        Stack {
+            prefix: prefix.to_string(),
+            name,
+            outputs,
+            keys,
+            queue_url,
+            deployed,
+        }
+    }
+
+    /// A deployed stack's outputs, by key.
+    pub async fn outputs_of(&self, stack: &str) -> BTreeMap<String, String> {
         let described = self
             .cfn
             .describe_stacks()
-            .stack_name(&name)
+            .stack_name(stack)
             .send()
             .await
-            .unwrap();
-        let outputs: BTreeMap<String, String> = described.stacks()[0]
+            .unwrap_or_else(|e| panic!("stack {stack}: {e:?}"));
+        described.stacks()[0]
             .outputs()
             .iter()
             .map(|o| {
@@ -511,17 +538,7 @@ impl World {
                     o.output_value().unwrap().to_string(),
                 )
             })
-            .collect();
-        let queue_url = self
-            .subscribe_queue(&outputs["NotificationTopicArn"], &format!("{name}-inbox"))
-            .await;
-        Stack {
-            prefix: prefix.to_string(),
-            name,
-            outputs,
-            queue_url,
-            deployed,
-        }
+            .collect()
     }
 
     /// A new queue: its URL and ARN.

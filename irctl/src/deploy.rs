@@ -1,5 +1,6 @@
-//! `irctl deploy`: package the task Lambdas, upload them, create or update each playbook stack
-//! through CloudFormation, and wait with progress output.
+//! `irctl deploy`: package the task Lambdas, upload them, create or update the keys stack every
+//! playbook imports (`<prefix>-keys`, always first) and each playbook stack through
+//! CloudFormation, and wait with progress output.
 
 use crate::aws::Clients;
 use crate::{Error, Result};
@@ -67,6 +68,21 @@ pub async fn run(c: &Clients, prefix: &str, args: Args) -> Result<ExitCode> {
         None
     };
 
+    // The keys every playbook stack imports come first, whatever the playbooks asked for.
+    let keys = contract::naming::KEYS_STACK;
+    let keys_body = read_template(&args.templates.join(format!("{keys}.json")))?;
+    let keys_params = BTreeMap::from([(STACK_PREFIX.to_string(), prefix.to_string())]);
+    deploy_stack(
+        c,
+        prefix,
+        keys,
+        &keys_body,
+        &keys_params,
+        &declared_parameters(&keys_body),
+        Duration::from_secs(args.timeout),
+    )
+    .await?;
+
     for (playbook, body) in &templates {
         let stack = contract::naming::stack(prefix, playbook);
         let mut params: BTreeMap<String, String> = args.params.iter().cloned().collect();
@@ -124,13 +140,21 @@ pub async fn run(c: &Clients, prefix: &str, args: Args) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn read_template(p: &Path) -> Result<String> {
+    std::fs::read_to_string(p).map_err(|e| Error::File {
+        path: p.to_path_buf(),
+        message: format!("{e}; run `cargo run -p codegen` to generate the templates"),
+    })
+}
+
+/// The playbook templates to deploy (the keys stack's aside: it is deployed first, always).
 fn templates(dir: &Path, wanted: &[String]) -> Result<Vec<(String, String)>> {
-    let read = |p: &Path| {
-        std::fs::read_to_string(p).map_err(|e| Error::File {
-            path: p.to_path_buf(),
-            message: format!("{e}; run `cargo run -p codegen` to generate the templates"),
-        })
-    };
+    let read = read_template;
+    if let Some(keys) = wanted.iter().find(|p| *p == contract::naming::KEYS_STACK) {
+        return Err(Error::Usage(format!(
+            "{keys} is not a playbook: irctl deploy deploys the keys stack before any playbook"
+        )));
+    }
     if !wanted.is_empty() {
         return wanted
             .iter()
@@ -148,6 +172,7 @@ fn templates(dir: &Path, wanted: &[String]) -> Result<Vec<(String, String)>> {
             .file_name()
             .and_then(|n| n.to_str())
             .and_then(|n| n.strip_suffix(".json"))
+            .filter(|n| *n != contract::naming::KEYS_STACK)
         {
             out.push((name.to_string(), read(&p)?));
         }

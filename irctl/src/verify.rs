@@ -144,9 +144,7 @@ pub async fn run(c: &Clients, prefix: &str, args: Args) -> Result<ExitCode> {
             "`{bad}` is not a snapshot id (snap- and 8 or 17 hex digits)"
         )));
     }
-    let stack = contract::naming::stack(prefix, EVIDENCE_STACK);
-    let outputs = c.stack_outputs(&stack).await?;
-    let output = |name: &str| {
+    let output = |outputs: &[(String, String)], stack: &str, name: &str| {
         outputs
             .iter()
             .find(|(k, _)| k == name)
@@ -157,7 +155,15 @@ pub async fn run(c: &Clients, prefix: &str, args: Args) -> Result<ExitCode> {
                 ))
             })
     };
-    let (bucket, key_arn) = (output("EvidenceBucketName")?, output("CustodyKeyArn")?);
+    let stack = contract::naming::stack(prefix, EVIDENCE_STACK);
+    let bucket = output(
+        &c.stack_outputs(&stack).await?,
+        &stack,
+        "EvidenceBucketName",
+    )?;
+    // The custody key is the deployment's, shared by its stacks (the keys stack).
+    let keys = contract::naming::stack(prefix, contract::naming::KEYS_STACK);
+    let key_arn = output(&c.stack_outputs(&keys).await?, &keys, "CustodyKeyArn")?;
 
     let signed_here = offline(c, &args, &bucket, &key_arn).await?;
     let request = ManualRequest {

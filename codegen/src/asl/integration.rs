@@ -227,12 +227,12 @@ impl Integration {
                     ["sns:Publish"],
                     vec![stack.resource(StackResource::NotificationTopic)],
                 ),
-                // The topic is encrypted with the stack key, which SNS uses on the publisher's
+                // The topic is encrypted with the shared encryption key, which SNS uses on the publisher's
                 // behalf; the condition allows that use and no direct one.
                 Statement::allow(
-                    "UseStackKeyForTopic",
+                    "UseEncryptionKeyForTopic",
                     ["kms:Decrypt", "kms:GenerateDataKey"],
-                    vec![stack.resource(StackResource::StackKey)],
+                    vec![stack.resource(StackResource::EncryptionKey)],
                 )
                 .when(
                     "StringEquals",
@@ -276,9 +276,9 @@ impl Integration {
                     vec![stack.resource(StackResource::EvidenceReports)],
                 ),
                 Statement::allow(
-                    "UseStackKeyForMapItems",
+                    "UseEncryptionKeyForMapItems",
                     ["kms:Decrypt"],
-                    vec![stack.resource(StackResource::StackKey)],
+                    vec![stack.resource(StackResource::EncryptionKey)],
                 )
                 .when(
                     "StringEquals",
@@ -359,7 +359,7 @@ mod tests {
     }
 
     #[test]
-    fn sns_publish_may_use_the_stack_key_only_through_sns() {
+    fn sns_publish_may_use_the_encryption_key_only_through_sns() {
         let st = rendered(&Integration::SnsPublish {
             wait_for_task_token: false,
         });
@@ -367,8 +367,8 @@ mod tests {
         assert_eq!(st[0]["Sid"], "PublishNotifications");
         assert_eq!(st[0]["Action"], json!(["sns:Publish"]));
         assert_eq!(st[0]["Resource"], json!(["NotificationTopic"]));
-        assert_eq!(st[1]["Sid"], "UseStackKeyForTopic");
-        assert_eq!(st[1]["Resource"], json!(["StackKey"]));
+        assert_eq!(st[1]["Sid"], "UseEncryptionKeyForTopic");
+        assert_eq!(st[1]["Resource"], json!(["EncryptionKey"]));
         assert_eq!(
             st[1]["Condition"],
             json!({"StringEquals": {"kms:ViaService": {"Fn::Sub": "sns.${AWS::Region}.amazonaws.com"}}})

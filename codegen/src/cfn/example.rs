@@ -109,6 +109,18 @@ impl<'a> Example<'a> {
                         a[1].as_str().unwrap_or_default()
                     )),
                     ("Fn::Sub", Value::String(s)) => json!(self.substitute(s)),
+                    // Another stack's export: the keys stack exports key ARNs (`…KeyArn`).
+                    ("Fn::ImportValue", name) => {
+                        let name = self.resolve(name);
+                        let name = name.as_str().unwrap_or_default();
+                        if name.ends_with("KeyArn") {
+                            json!(format!(
+                                "arn:aws:kms:{REGION}:{ACCOUNT}:key/1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
+                            ))
+                        } else {
+                            json!(format!("imported-{name}"))
+                        }
+                    }
                     ("Fn::Join", Value::Array(a)) => {
                         let sep = a[0].as_str().unwrap_or_default();
                         let parts: Vec<String> = a[1]
@@ -198,6 +210,25 @@ mod tests {
                 "arn:aws:lambda:us-east-1:123456789012:function:Fn",
                 "arn:aws:lambda:us-east-1:123456789012:function:Fn:* in us-east-1 ${Keep}"
             ])
+        );
+    }
+
+    #[test]
+    fn an_imported_key_is_a_key_arn() {
+        let mut t = Template::new("t");
+        t.parameter(
+            "StackPrefix",
+            crate::cfn::Parameter::string("p").default(json!("aws-ir")),
+        );
+        let e = Example::new(&t, "stack");
+        let arn = e.resolve(&crate::constructs::key::arn(
+            crate::constructs::key::SharedKey::Records,
+        ));
+        assert!(
+            arn.as_str()
+                .unwrap()
+                .starts_with("arn:aws:kms:us-east-1:123456789012:key/"),
+            "{arn}"
         );
     }
 }

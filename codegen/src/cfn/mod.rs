@@ -196,6 +196,8 @@ pub struct Output {
     pub description: String,
     pub value: Value,
     pub condition: Option<String>,
+    /// The export name other stacks of the account and Region import the value by.
+    pub export: Option<Value>,
 }
 
 impl Output {
@@ -204,7 +206,13 @@ impl Output {
             description: description.to_string(),
             value,
             condition: None,
+            export: None,
         }
+    }
+
+    pub fn export(mut self, name: Value) -> Output {
+        self.export = Some(name);
+        self
     }
 }
 
@@ -304,6 +312,9 @@ impl Template {
                             if let Some(c) = &o.condition {
                                 v["Condition"] = json!(c);
                             }
+                            if let Some(name) = &o.export {
+                                v["Export"] = json!({"Name": name});
+                            }
                             (n.clone(), v)
                         })
                         .collect(),
@@ -373,6 +384,9 @@ impl Template {
         }
         for (n, o) in &self.outputs {
             check(&format!("output {n}"), &o.value, &mut err);
+            if let Some(name) = &o.export {
+                check(&format!("output {n}'s export"), name, &mut err);
+            }
         }
         if errors.is_empty() {
             Ok(())

@@ -5,21 +5,20 @@
 //! triage stack stays small while the EC2 stack gets the lot.
 //!
 //! - **Case table** (DynamoDB): pre-state per instance, progress claims (conditional writes make
-//!   re-sent findings idempotent), final records. Encrypted with the stack key, point-in-time
+//!   re-sent findings idempotent), final records. Encrypted with the shared encryption key, point-in-time
 //!   recovery, deletion protection, retained.
 //! - **Evidence bucket** (S3): capture output, case reports and the custody record. Versioned,
 //!   Object Lock with a default retention in the mode the deployer picks (`EvidenceLockMode`),
-//!   encrypted with the stack key, public access blocked, TLS only, access-logged, retained.
+//!   encrypted with the shared encryption key, public access blocked, TLS only, access-logged, retained.
 //!   Only aws-ir's roles may write objects, and nobody may shorten a lock, bypass governance
 //!   mode or delete a version (the bucket policy: a deny wins over any identity policy).
-//! - **Custody key** (KMS, ECC P-256, sign/verify): signs each case's evidence manifest. Only
-//!   aws-ir's roles may sign; the account's principals (by IAM) may verify and read the public
-//!   key, so a third party can check a manifest offline.
+//! - The keys that seal records and sign evidence manifests are the `keys` stack's
+//!   ([`super::key`]), shared by every playbook, and named in its outputs.
 //! - **Capture document** (SSM Run Command): collects volatile evidence on Linux instances.
 //! - **Quarantine profile**: an instance profile whose role only allows SSM, for the
 //!   `quarantine` profile action (responders keep Session Manager access to an isolated host).
 
-use super::{ids, params};
+use super::params;
 use crate::cfn::{get_att, ref_, sub, Output, Parameter, Resource, Template};
 use contract::case_table;
 use contract::task::StackResource;
@@ -33,8 +32,6 @@ pub const CAPTURE_DOCUMENT: &str = "CaptureDocument";
 pub const MEMORY_UPLOAD_DOCUMENT: &str = "MemoryUploadDocument";
 pub const QUARANTINE_ROLE: &str = "QuarantineRole";
 pub const QUARANTINE_PROFILE: &str = "QuarantineProfile";
-pub const RECORD_KEY: &str = "RecordKey";
-pub const CUSTODY_KEY: &str = "CustodyKey";
 
 /// Adds what `needed` names (and what those depend on), once each.
 pub fn add(t: &mut Template, needed: &[StackResource]) {
@@ -60,97 +57,6 @@ pub fn add(t: &mut Template, needed: &[StackResource]) {
     if wants(StackResource::BlockedIpSets) {
         super::ip_sets::add(t);
     }
-    if wants(StackResource::RecordKey) {
-        record_key(t);
-    }
-    if wants(StackResource::SigningKey) {
-        custody_key(t);
-    }
-}
-
-/// Key policy actions an account administers a key with (not uses it).
-const KEY_ADMINISTRATION: [&str; 14] = [
-    "kms:CancelKeyDeletion",
-    "kms:Create*",
-    "kms:Delete*",
-    "kms:Describe*",
-    "kms:Disable*",
-    "kms:Enable*",
-    "kms:Get*",
-    "kms:List*",
-    "kms:Put*",
-    "kms:Revoke*",
-    "kms:ScheduleKeyDeletion",
-    "kms:TagResource",
-    "kms:UntagResource",
-    "kms:Update*",
-];
-
-fn account_root() -> serde_json::Value {
-    sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")
-}
-
-/// A key policy in which the account administers the key (not uses it), then `uses`.
-fn key_policy(uses: Vec<serde_json::Value>) -> serde_json::Value {
-    let mut statements = vec![json!({
-        "Sid": "AccountAdministersTheKey",
-        "Effect": "Allow",
-        "Principal": {"AWS": account_root()},
-        "Action": KEY_ADMINISTRATION,
-        "Resource": "*"
-    })];
-    statements.extend(uses);
-    json!({"Version": "2012-10-17", "Statement": statements})
-}
-
-/// `actions` on the key, for aws-ir's roles only (by their IAM path, which nobody can give
-/// themselves): not even a principal whose IAM policy allows `kms:*` gets them.
-fn own_roles_use(sid: &str, actions: &[&str]) -> serde_json::Value {
-    json!({
-        "Sid": sid,
-        "Effect": "Allow",
-        "Principal": {"AWS": account_root()},
-        "Action": actions,
-        "Resource": "*",
-        "Condition": {"ArnLike": {"aws:PrincipalArn": sub(contract::trust::OWN_ROLES)}}
-    })
-}
-
-/// The key that signs evidence manifests: asymmetric (ECC P-256, ECDSA with SHA-256), so that
-/// anyone with the public key can check a signature without AWS. Only aws-ir's roles may sign;
-/// the account's principals may verify and read the public key as their IAM policies allow.
-fn custody_key(t: &mut Template) {
-    t.add(
-        CUSTODY_KEY,
-        Resource::new(
-            "AWS::KMS::Key",
-            json!({
-                "Description": sub("Signs the evidence manifests of stack ${AWS::StackName} (chain of custody; only aws-ir's roles sign)"),
-                "KeySpec": "ECC_NIST_P256",
-                "KeyUsage": "SIGN_VERIFY",
-                "EnableKeyRotation": false,
-                "KeyPolicy": key_policy(vec![
-                    own_roles_use("OnlyAwsIrSignsManifests", &["kms:Sign"]),
-                    json!({
-                        "Sid": "AccountVerifiesManifests",
-                        "Effect": "Allow",
-                        "Principal": {"AWS": account_root()},
-                        "Action": ["kms:Verify", "kms:GetPublicKey"],
-                        "Resource": "*"
-                    }),
-                ]),
-            }),
-        )
-        .retain()
-        .skip_check("CKV_AWS_7", "KMS rotates symmetric encryption keys only; an asymmetric signing key cannot rotate automatically, and its signatures must stay verifiable as long as the evidence is kept."),
-    );
-    t.output(
-        "CustodyKeyArn",
-        Output::new(
-            "The key that signs evidence manifests (ECDSA P-256): verify with kms:Verify or offline with its public key (kms:GetPublicKey).",
-            get_att(CUSTODY_KEY, "Arn"),
-        ),
-    );
 }
 
 /// What a URL parameter of the capture document may be: `none`, or an http(s) URL made only of
@@ -171,37 +77,6 @@ const CASE_TABLE_WRITES: [&str; 7] = [
     "dynamodb:UpdateItem",
 ];
 
-/// The key that seals the records a release acts on: an HMAC key whose key policy lets only
-/// aws-ir's roles (by their path) make or check a MAC with it, so not even an administrator
-/// whose IAM policy allows `kms:*` can forge a seal; the account keeps administering the key.
-fn record_key(t: &mut Template) {
-    t.add(
-        RECORD_KEY,
-        Resource::new(
-            "AWS::KMS::Key",
-            json!({
-                "Description": sub("Seals the records the releases of stack ${AWS::StackName} act on (HMAC, used by aws-ir's roles only)"),
-                "KeySpec": "HMAC_256",
-                "KeyUsage": "GENERATE_VERIFY_MAC",
-                "EnableKeyRotation": false,
-                "KeyPolicy": key_policy(vec![own_roles_use(
-                    "OnlyAwsIrSealsAndChecksRecords",
-                    &["kms:GenerateMac", "kms:VerifyMac"],
-                )]),
-            }),
-        )
-        .retain()
-        .skip_check("CKV_AWS_7", "An HMAC key cannot rotate automatically (KMS supports automatic rotation for symmetric encryption keys only); its seals must stay verifiable as long as the records are kept."),
-    );
-    t.output(
-        "RecordKeyArn",
-        Output::new(
-            "The key that seals the records a release acts on (only aws-ir's roles may use it).",
-            get_att(RECORD_KEY, "Arn"),
-        ),
-    );
-}
-
 fn case_table(t: &mut Template) {
     t.add(
         CASE_TABLE,
@@ -221,7 +96,7 @@ fn case_table(t: &mut Template) {
                     {"AttributeName": case_table::SORT_KEY, "KeyType": "RANGE"}
                 ],
                 "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": true},
-                "SSESpecification": {"SSEEnabled": true, "SSEType": "KMS", "KMSMasterKeyId": get_att(ids::STACK_KEY, "Arn")},
+                "SSESpecification": {"SSEEnabled": true, "SSEType": "KMS", "KMSMasterKeyId": super::key::arn(super::key::SharedKey::Encryption)},
                 "DeletionProtectionEnabled": true,
                 // The record is evidence, and the releases act on it: only aws-ir's roles (by
                 // their IAM path, which nobody can give themselves) may write it, whatever an
@@ -317,7 +192,7 @@ fn evidence_bucket(t: &mut Template) {
             "AWS::S3::Bucket",
             json!({
                 "BucketEncryption": {"ServerSideEncryptionConfiguration": [{
-                    "ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": get_att(ids::STACK_KEY, "Arn")},
+                    "ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": super::key::arn(super::key::SharedKey::Encryption)},
                     "BucketKeyEnabled": true
                 }]},
                 "VersioningConfiguration": {"Status": "Enabled"},
@@ -559,8 +434,8 @@ pub fn substitution(var: &str) -> Option<serde_json::Value> {
         "CaptureDocumentName" => Some(ref_(CAPTURE_DOCUMENT)),
         "MemoryUploadDocumentName" => Some(ref_(MEMORY_UPLOAD_DOCUMENT)),
         "QuarantineProfileArn" => Some(get_att(QUARANTINE_PROFILE, "Arn")),
-        "RecordKeyArn" => Some(get_att(RECORD_KEY, "Arn")),
-        "CustodyKeyArn" => Some(get_att(CUSTODY_KEY, "Arn")),
+        "RecordKeyArn" => Some(super::key::arn(super::key::SharedKey::Records)),
+        "CustodyKeyArn" => Some(super::key::arn(super::key::SharedKey::Custody)),
         v => super::ip_sets::substitution(v),
     }
 }

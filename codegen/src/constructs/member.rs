@@ -591,7 +591,9 @@ mod tests {
             ":states:",
             "CaseTable",
             "EvidenceBucket",
-            "StackKey",
+            "EncryptionKey",
+            "RecordKey",
+            "CustodyKey",
             "parameter/incident-response",
         ] {
             assert!(!text.contains(home), "a member role names `{home}`");

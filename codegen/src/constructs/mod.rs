@@ -1,7 +1,8 @@
 //! Constructs: the pieces a playbook stack is made of, each deriving its resources, IAM and
 //! settings from typed input rather than from hand-written JSON.
 //!
-//! - [`key`]: the stack's customer-managed KMS key (topic, logs, Lambda environments, queues);
+//! - [`key`]: the `keys` stack: the KMS keys every stack of an account and Region shares
+//!   (encryption, record seals, evidence signatures), which the playbook stacks import;
 //! - [`topic`]: the notification topic and the subscriptions a deployer asks for;
 //! - [`task_function`]: a task Lambda with its own role, built from the task's contract;
 //! - [`trigger`]: EventBridge patterns from typed triggers;
@@ -62,7 +63,6 @@ pub mod params {
 
 /// Logical ids shared between constructs.
 pub mod ids {
-    pub const STACK_KEY: &str = "StackKey";
     pub const TOPIC: &str = "NotificationTopic";
     pub const STATE_MACHINE: &str = "StateMachine";
     pub const TRIGGER_DLQ: &str = "TriggerDeadLetterQueue";

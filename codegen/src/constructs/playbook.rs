@@ -180,6 +180,12 @@ impl Playbook {
     }
 
     pub fn synthesize(&self, settings: &Settings) -> Result<Synthesized, SynthError> {
+        if self.id == contract::naming::KEYS_STACK {
+            return Err(SynthError::Substitution(
+                self.id.to_string(),
+                format!("`{}` names the stack of the shared keys (cloudformation/{}.json), which irctl deploys before every playbook; give the playbook another id", self.id, self.id),
+            ));
+        }
         for f in self.flows() {
             f.machine.validate().map_err(SynthError::Validation)?;
         }
@@ -197,7 +203,8 @@ impl Playbook {
         for (name, p) in &self.parameters {
             t.parameter(name, p.clone());
         }
-        key::add(&mut t, settings.project);
+        // The keys are the `keys` stack's, imported by the deployment's prefix.
+        ensure_stack_prefix(&mut t);
         topic::add(&mut t, self.title);
         // The stores the tasks declare permissions on: derived, not listed by hand.
         let mut needed: Vec<StackResource> = Vec::new();
@@ -277,7 +284,7 @@ impl Playbook {
             Resource::new(
                 "AWS::SQS::Queue",
                 json!({
-                    "KmsMasterKeyId": ref_(ids::STACK_KEY),
+                    "KmsMasterKeyId": key::arn(key::SharedKey::Encryption),
                     // 14 days: the maximum, so that a finding that failed to start the playbook
                     // can still be replayed after a long weekend.
                     "MessageRetentionPeriod": 1_209_600,
@@ -500,7 +507,7 @@ fn add_execution_logs(t: &mut Template, flow: &Flow) {
                     json!({"StackInstance": stack_instance_id()}),
                 ),
                 "RetentionInDays": ref_(params::LOG_RETENTION_DAYS),
-                "KmsKeyId": get_att(ids::STACK_KEY, "Arn"),
+                "KmsKeyId": key::arn(key::SharedKey::Encryption),
             }),
         )
         .retain(),
@@ -716,7 +723,7 @@ mod tests {
                 "InvokeTaskFunctions",
                 "CallEc2DescribeInstances",
                 "PublishNotifications",
-                "UseStackKeyForTopic",
+                "UseEncryptionKeyForTopic",
                 "DeliverExecutionLogs",
                 "WriteTraces",
             ]

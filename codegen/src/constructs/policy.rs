@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 pub fn stack_resource(r: StackResource) -> Value {
     match r {
         StackResource::NotificationTopic => ref_(ids::TOPIC),
-        StackResource::StackKey => get_att(ids::STACK_KEY, "Arn"),
+        StackResource::EncryptionKey => super::key::arn(super::key::SharedKey::Encryption),
         StackResource::CaseTable => get_att(evidence::CASE_TABLE, "Arn"),
         StackResource::EvidenceReports => {
             sub(&format!("${{{}.Arn}}/cases/*", evidence::EVIDENCE_BUCKET))
@@ -19,8 +19,8 @@ pub fn stack_resource(r: StackResource) -> Value {
         StackResource::CaptureDocument => document_arn(evidence::CAPTURE_DOCUMENT),
         StackResource::MemoryUploadDocument => document_arn(evidence::MEMORY_UPLOAD_DOCUMENT),
         StackResource::QuarantineRole => get_att(evidence::QUARANTINE_ROLE, "Arn"),
-        StackResource::RecordKey => get_att(evidence::RECORD_KEY, "Arn"),
-        StackResource::SigningKey => get_att(evidence::CUSTODY_KEY, "Arn"),
+        StackResource::RecordKey => super::key::arn(super::key::SharedKey::Records),
+        StackResource::SigningKey => super::key::arn(super::key::SharedKey::Custody),
         // The regional sets by name prefix: the CloudFront ones are conditional, so a GetAtt
         // would not resolve when they are off (their global ARN is a separate scope).
         StackResource::BlockedIpSets => sub("arn:${AWS::Partition}:wafv2:${AWS::Region}:${AWS::AccountId}:regional/ipset/${AWS::StackName}-blocked-*/*"),

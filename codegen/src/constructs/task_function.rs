@@ -8,7 +8,7 @@
 //! - The code comes from `s3://${ArtifactBucket}/${ArtifactPrefix}/<task>.zip`, uploaded by
 //!   `irctl deploy` (or `make package` + any S3 copy).
 
-use super::{ids, params, policy, Settings};
+use super::{params, policy, Settings};
 use crate::asl::TaskInfo;
 use crate::cfn::iam::{service_trust, PolicyDocument, Statement};
 use crate::cfn::{
@@ -52,7 +52,7 @@ pub fn add(
                     json!({"StackInstance": stack_instance_id()}),
                 ),
                 "RetentionInDays": ref_(params::LOG_RETENTION_DAYS),
-                "KmsKeyId": get_att(ids::STACK_KEY, "Arn"),
+                "KmsKeyId": super::key::arn(super::key::SharedKey::Encryption),
             }),
         )
         .retain(),
@@ -160,7 +160,7 @@ pub fn add(
                 },
                 "Role": get_att(&role_id, "Arn"),
                 "Environment": {"Variables": {contract::task::TASK_VARIABLE: task.name}},
-                "KmsKeyArn": get_att(ids::STACK_KEY, "Arn"),
+                "KmsKeyArn": super::key::arn(super::key::SharedKey::Encryption),
                 "LoggingConfig": {
                     "LogGroup": ref_(&logs_id),
                     "LogFormat": "JSON",

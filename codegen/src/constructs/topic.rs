@@ -1,4 +1,4 @@
-//! The notification topic: encrypted with the stack key, with an e-mail subscription when the
+//! The notification topic: encrypted with the shared encryption key, with an e-mail subscription when the
 //! deployer gives an address. Other subscribers (chat, ticketing, a queue) subscribe to the
 //! topic ARN in the stack outputs.
 
@@ -23,7 +23,7 @@ pub fn add(t: &mut Template, title: &str) {
             "AWS::SNS::Topic",
             json!({
                 "DisplayName": format!("Incident response: {title}"),
-                "KmsMasterKeyId": ref_(ids::STACK_KEY),
+                "KmsMasterKeyId": super::key::arn(super::key::SharedKey::Encryption),
             }),
         ),
     );

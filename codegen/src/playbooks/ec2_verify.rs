@@ -1,7 +1,7 @@
 //! EC2 custody verification: a responder asks, and aws-ir checks a case's evidence against its
 //! signed manifest. Started with `irctl verify CASE` (a signed request, like a release).
 //!
-//! The manifest is checked against its signature with the stack's key; every snapshot it
+//! The manifest is checked against its signature with the custody key; every snapshot it
 //! lists is re-read through the EBS direct APIs by the acquisition's own Distributed Map (the
 //! re-read hashes are kept beside the record, never over it); each block and `LINEAR`
 //! aggregate is compared, every block that differs is named, and the verification is appended
@@ -19,7 +19,7 @@ pub const ID: &str = "ec2-verify";
 
 pub fn companion() -> Companion {
     let plan = Task::invoke::<PlanVerification>("PlanVerification")
-        .comment("The manifest against its signature (the stack's key), and the ranges to re-read.")
+        .comment("The manifest against its signature (the custody key), and the ranges to re-read.")
         .with_path("case", "$.case")
         .with_path("policy", "$.policy")
         .with_path("execution", "$$.Execution.Id")

@@ -7,6 +7,10 @@ pub fn stack(prefix: &str, playbook: &str) -> String {
     format!("{prefix}-{playbook}")
 }
 
+/// The stack, beside the playbooks' (`<prefix>-keys`), that holds the KMS keys every playbook
+/// stack of an account and Region shares and imports: deployed first, whatever the playbooks.
+pub const KEYS_STACK: &str = "keys";
+
 /// A playbook or companion id as it appears in logical ids and output names:
 /// `ec2-release` → `Ec2Release`.
 pub fn pascal(id: &str) -> String {

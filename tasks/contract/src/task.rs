@@ -129,8 +129,10 @@ pub enum Scope {
 pub enum StackResource {
     /// The SNS topic that carries notifications.
     NotificationTopic,
-    /// The customer-managed KMS key that encrypts the topic, logs and Lambda environments.
-    StackKey,
+    /// The customer-managed KMS key that encrypts the topic, logs, tables, buckets and Lambda
+    /// environments: one per account and Region, shared by every aws-ir stack there (the
+    /// `keys` stack).
+    EncryptionKey,
     /// The DynamoDB table of case records (pre-state, progress, final record).
     CaseTable,
     /// The evidence bucket's `cases/` prefix, where reports are written.
@@ -144,10 +146,12 @@ pub enum StackResource {
     /// The stack's WAF IP sets of blocked addresses (IPv4 and IPv6; REGIONAL, and CLOUDFRONT
     /// when enabled).
     BlockedIpSets,
-    /// The HMAC key that seals the records a release acts on (only aws-ir's roles may use it).
+    /// The HMAC key that seals the records a release acts on (only aws-ir's roles may use it);
+    /// shared like [`StackResource::EncryptionKey`].
     RecordKey,
     /// The asymmetric key that signs evidence manifests (only aws-ir's roles may sign; anyone
-    /// the account allows may verify, or use the public key offline).
+    /// the account allows may verify, or use the public key offline); shared like
+    /// [`StackResource::EncryptionKey`].
     SigningKey,
 }
 
@@ -163,7 +167,7 @@ impl StackResource {
             | StackResource::QuarantineRole
             | StackResource::BlockedIpSets => Place::Member,
             StackResource::NotificationTopic
-            | StackResource::StackKey
+            | StackResource::EncryptionKey
             | StackResource::CaseTable
             | StackResource::EvidenceReports
             | StackResource::RecordKey

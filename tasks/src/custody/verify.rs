@@ -1,5 +1,5 @@
 //! Verifying a case's custody record (`irctl verify`): the manifest against its signature
-//! (the stack's key, never a key the signature file names), every snapshot it lists re-read
+//! (the deployment's custody key, never a key the signature file names), every snapshot it lists re-read
 //! through the EBS direct APIs (the same ranges and Distributed Map as the acquisition, their
 //! hashes kept beside the record), and each block and `LINEAR` aggregate compared. The answer
 //! names every block that differs, and the verification is appended to the custody log with
@@ -90,12 +90,12 @@ pub async fn check_signature(
         .await;
     match verified {
         Ok(v) if v.signature_valid() => Ok("valid".into()),
-        Ok(_) => Ok(format!("does not verify with the stack's key {key}")),
+        Ok(_) => Ok(format!("does not verify with the custody key {key}")),
         Err(e)
             if aws_sdk_kms::error::ProvideErrorMetadata::code(&e)
                 == Some("KMSInvalidSignatureException") =>
         {
-            Ok(format!("does not verify with the stack's key {key}"))
+            Ok(format!("does not verify with the custody key {key}"))
         }
         Err(e) => Err(TaskError::from_sdk(
             e,

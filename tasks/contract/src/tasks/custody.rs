@@ -4,7 +4,8 @@
 
 use super::ec2::{Ec2Policy, EC2_DESCRIBE};
 use super::{
-    case_table, errors_and, key_for_table, stack_key_via, Permission, Scope, StackResource, Task,
+    case_table, encryption_key_via, errors_and, key_for_table, Permission, Scope, StackResource,
+    Task,
 };
 use crate::case::Case;
 use crate::ErrorName;
@@ -39,8 +40,8 @@ fn evidence(actions: &[&'static str]) -> [Permission; 2] {
             actions,
             Scope::Stack(StackResource::EvidenceReports),
         ),
-        stack_key_via(
-            "UseStackKeyForEvidence",
+        encryption_key_via(
+            "UseEncryptionKeyForEvidence",
             &["kms:Decrypt", "kms:GenerateDataKey"],
             "s3.${AWS::Region}.amazonaws.com",
         ),

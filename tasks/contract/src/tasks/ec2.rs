@@ -235,7 +235,7 @@ fn instance_attributes() -> Permission {
     )
 }
 
-/// Objects under the evidence bucket's case prefixes, encrypted with the stack key.
+/// Objects under the evidence bucket's case prefixes, encrypted with the shared encryption key.
 fn write_evidence(sid: &'static str) -> [Permission; 2] {
     [
         Permission::new(
@@ -243,8 +243,8 @@ fn write_evidence(sid: &'static str) -> [Permission; 2] {
             &["s3:PutObject"],
             Scope::Stack(StackResource::EvidenceReports),
         ),
-        super::stack_key_via(
-            "UseStackKeyForEvidence",
+        super::encryption_key_via(
+            "UseEncryptionKeyForEvidence",
             &["kms:GenerateDataKey"],
             "s3.${AWS::Region}.amazonaws.com",
         ),
@@ -412,8 +412,8 @@ impl Task for CaptureVolatileEvidence {
             ],
             Scope::Stack(StackResource::EvidenceReports),
         ));
-        permissions.push(super::stack_key_via(
-            "ReadStackKeyForEvidence",
+        permissions.push(super::encryption_key_via(
+            "ReadEncryptionKeyForEvidence",
             &["kms:Decrypt"],
             "s3.${AWS::Region}.amazonaws.com",
         ));

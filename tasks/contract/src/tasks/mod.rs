@@ -60,15 +60,15 @@ impl Task for Normalize {
     }
 }
 
-/// The stack's key, usable only through `via` (`kms:ViaService`, e.g.
+/// The encryption key, usable only through `via` (`kms:ViaService`, e.g.
 /// `sns.${AWS::Region}.amazonaws.com`): a task that stores encrypted data in a topic, table or
 /// bucket of the stack never gets the key for anything else.
-pub(crate) fn stack_key_via(
+pub(crate) fn encryption_key_via(
     sid: &'static str,
     actions: &[&'static str],
     via: &'static str,
 ) -> Permission {
-    Permission::new(sid, actions, Scope::Stack(StackResource::StackKey)).when(
+    Permission::new(sid, actions, Scope::Stack(StackResource::EncryptionKey)).when(
         "StringEquals",
         "kms:ViaService",
         &[via],
@@ -97,10 +97,10 @@ pub(crate) fn case_table(actions: &[&'static str]) -> Permission {
     )
 }
 
-/// The stack key, for the case table's encryption only.
+/// The encryption key, for the case table's encryption only.
 pub(crate) fn key_for_table() -> Permission {
-    stack_key_via(
-        "UseStackKeyForCases",
+    encryption_key_via(
+        "UseEncryptionKeyForCases",
         &["kms:Decrypt", "kms:GenerateDataKey"],
         "dynamodb.${AWS::Region}.amazonaws.com",
     )
@@ -191,9 +191,9 @@ impl Task for Notify {
                 &["sns:Publish"],
                 Scope::Stack(StackResource::NotificationTopic),
             ),
-            // The topic is encrypted with the stack key; publishing needs a data key from it.
-            stack_key_via(
-                "UseStackKeyForTopic",
+            // The topic is encrypted with the shared encryption key; publishing needs a data key from it.
+            encryption_key_via(
+                "UseEncryptionKeyForTopic",
                 &["kms:GenerateDataKey", "kms:Decrypt"],
                 "sns.${AWS::Region}.amazonaws.com",
             ),
