@@ -47,7 +47,9 @@ from conftest import (
 )
 
 REPO = Path(__file__).resolve().parents[2]
-TEMPLATES = sorted((REPO / "cloudformation").glob("*.json"))
+# The playbook stacks; the keys stack they import from (deployed first) has a test of its own.
+KEYS_TEMPLATE = REPO / "cloudformation" / "keys.json"
+TEMPLATES = sorted(p for p in (REPO / "cloudformation").glob("*.json") if p != KEYS_TEMPLATE)
 SAMPLES = REPO / "tasks" / "contract" / "samples"
 GUARDDUTY_SAMPLE = SAMPLES / "guardduty-ec2-backdoor-c2.json"
 FOREIGN_SAMPLE = SAMPLES / "foreign-ec2-state-change.json"
@@ -164,11 +166,15 @@ class Deployment:
         if isinstance(node, dict) and "Fn::If" in node:
             name, then, otherwise = node["Fn::If"]
             return self.resolve(then if self.condition(name) else otherwise)
+        if isinstance(node, dict) and "Fn::ImportValue" in node:  # another stack's export (the keys)
+            export = self.resolve(node["Fn::ImportValue"])
+            exports = {e["Name"]: e["Value"] for e in self.aws("cloudformation").list_exports()["Exports"]}
+            return exports.get(export)
         return None
 
     def resolve_all(self, node: Any) -> Any:
         """resolve() throughout a document (a policy): intrinsic functions resolved, the rest kept."""
-        if isinstance(node, dict) and len(node) == 1 and next(iter(node)) in ("Ref", "Fn::Sub", "Fn::If"):
+        if isinstance(node, dict) and len(node) == 1 and next(iter(node)) in ("Ref", "Fn::Sub", "Fn::If", "Fn::ImportValue"):
             return self.resolve(node)
         if isinstance(node, dict):
             return {k: self.resolve_all(v) for k, v in node.items()}
@@ -621,10 +627,24 @@ def stack_status(d: Deployment) -> str:
     return next(s["StackStatus"] for s in summaries if s["StackId"] == d.stack_id)
 
 
+# The prefix the playbook templates import their keys by when given none (`StackPrefix`'s
+# default): irctl deploys `<prefix>-keys` first, and so does this module.
+SHARED_PREFIX = "aws-ir"
+
+
+def ensure_shared_keys(aws: Callable[[str], Any]) -> None:
+    cfn = aws("cloudformation")
+    exports = {e["Name"] for e in cfn.list_exports()["Exports"]}
+    if f"{SHARED_PREFIX}:EncryptionKeyArn" not in exports:
+        cfn.create_stack(StackName=f"{SHARED_PREFIX}-keys", TemplateBody=KEYS_TEMPLATE.read_text(),
+                         Parameters=[{"ParameterKey": "StackPrefix", "ParameterValue": SHARED_PREFIX}])
+
+
 @pytest.fixture(scope="module", params=TEMPLATES, ids=[p.stem for p in TEMPLATES])
 def deployment(request: pytest.FixtureRequest, aws: Callable[[str], Any]) -> Iterator[Deployment]:
     path: Path = request.param
     template = json.loads(path.read_text())
+    ensure_shared_keys(aws)
     suffix = re.sub(r"[^a-z0-9]", "", path.stem.lower())[:12]
     securityhub = aws("securityhub")
     try:  # the custom actions need a subscribed account, as on AWS
@@ -651,6 +671,27 @@ def deployment(request: pytest.FixtureRequest, aws: Callable[[str], Any]) -> Ite
     yield d
     if not d.deleted:
         cfn.delete_stack(StackName=d.stack_id)
+
+
+def test_the_keys_stack_creates_reads_back_and_exports_each_key(aws: Callable[[str], Any]) -> None:
+    """cloudformation/keys.json, under a prefix of its own: every key and alias reads back as the
+    template says, and each key's ARN is exported under `<prefix>:<Output>`, the name the
+    playbook stacks import."""
+    uid = uuid.uuid4().hex[:8]
+    template = json.loads(KEYS_TEMPLATE.read_text())
+    d = Deployment(KEYS_TEMPLATE, template, f"ir-keys-{uid}", "", {"StackPrefix": f"ir-{uid}"}, aws)
+    cfn = aws("cloudformation")
+    d.stack_id = cfn.create_stack(StackName=d.stack, TemplateBody=KEYS_TEMPLATE.read_text(),
+                                  Parameters=[{"ParameterKey": "StackPrefix", "ParameterValue": f"ir-{uid}"}])["StackId"]
+    d.physical = {r["LogicalResourceId"]: r["PhysicalResourceId"]
+                  for r in cfn.describe_stack_resources(StackName=d.stack)["StackResources"]}
+    assert set(d.physical) == set(d.resources)
+    for logical in d.resources:
+        read_back(d, logical)
+    exports = {e["Name"]: e["Value"] for e in cfn.list_exports()["Exports"]}
+    for output in template["Outputs"]:
+        assert exports[f"ir-{uid}:{output}"] == kms_key_arn(d, template["Outputs"][output]["Value"]), output
+    cfn.delete_stack(StackName=d.stack_id)
 
 
 def test_stack_creates_and_every_resource_reads_back(deployment: Deployment) -> None:

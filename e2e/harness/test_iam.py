@@ -402,3 +402,26 @@ def test_instance_actions_are_authorized_on_the_resources_they_name(aws: Any, us
     code, _, message = refused(lambda: elsewhere("ec2").modify_instance_attribute(
         InstanceId=instance, DisableApiTermination={"Value": False}))
     assert code == "UnauthorizedOperation" and f"instance/{instance}" in message
+
+
+def test_ip_set_actions_are_authorized_on_the_set_they_name(aws: Any, user: Any, uid: str) -> None:
+    """Service Authorization Reference (AWS WAF V2): GetIPSet and UpdateIPSet act on
+    `arn:aws:wafv2:REGION:ACCOUNT:regional/ipset/NAME/ID`; ListIPSets names no resource. A member
+    role scoped to aws-ir's sets (#20) writes them and no other."""
+    waf = aws("wafv2")
+    ours = waf.create_ip_set(Name=f"aws-ir-blocked-{uid}", Scope="REGIONAL", IPAddressVersion="IPV4",
+                             Addresses=[])["Summary"]
+    theirs = waf.create_ip_set(Name=f"partners-{uid}", Scope="REGIONAL", IPAddressVersion="IPV4",
+                               Addresses=[])["Summary"]
+    scoped = user({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["wafv2:GetIPSet", "wafv2:UpdateIPSet"],
+         "Resource": f"arn:aws:wafv2:*:{ACCOUNT}:regional/ipset/aws-ir-blocked-*/*"},
+        {"Effect": "Allow", "Action": "wafv2:ListIPSets", "Resource": "*"},
+    ]}, f"waf-{uid}")("wafv2")
+    names = [s["Name"] for s in scoped.list_ip_sets(Scope="REGIONAL")["IPSets"]]
+    assert ours["Name"] in names and theirs["Name"] in names
+    token = scoped.get_ip_set(Name=ours["Name"], Id=ours["Id"], Scope="REGIONAL")["LockToken"]
+    scoped.update_ip_set(Name=ours["Name"], Id=ours["Id"], Scope="REGIONAL", LockToken=token,
+                         Addresses=["203.0.113.7/32"])
+    code, _, message = refused(lambda: scoped.get_ip_set(Name=theirs["Name"], Id=theirs["Id"], Scope="REGIONAL"))
+    assert code == "AccessDeniedException" and f"regional/ipset/{theirs['Name']}/{theirs['Id']}" in message

@@ -5,7 +5,9 @@
 //!
 //! Each scenario has a VPC of its own, so each network ACL is its own; the WAF IP sets are the
 //! stack's and shared, so scenarios assert on their own addresses. The expiry (which touches the
-//! whole ledger) runs only against the second stack, whose rules are off.
+//! whole ledger) runs only against the second stack, whose rules are off. A third stack responds
+//! across the organization (#20): an address attacking a member's instance is blocked in that
+//! member and Region, and expires there.
 
 use aws_sdk_ec2::types::{Filter, RuleAction};
 use aws_sdk_sfn::types::ExecutionStatus;
@@ -21,8 +23,13 @@ struct Ctx {
     main: Stack,
     /// Rules disabled: started directly, expired and reconciled without touching `main`.
     quiet: Stack,
+    /// Rules disabled, deployed with `--organization`: a member's cases (#20).
+    org: Stack,
     image: String,
 }
+
+/// The Region of the member account whose instance is attacked (#20).
+const MEMBER_REGION: &str = "eu-west-1";
 
 /// Each scenario's VPC and addresses are unique in the run.
 static NEXT: AtomicU32 = AtomicU32::new(1);
@@ -40,6 +47,7 @@ fn main() -> std::process::ExitCode {
         a_manual_request_blocks_a_cidr,
         security_hub_findings_and_the_block_ip_action_block,
         expiry_and_reconciliation_keep_aws_and_the_ledger_in_step,
+        an_address_attacking_a_member_is_blocked_and_expires_in_that_member,
     ];
     e2e::run_suite(list, |rt| {
         let world = World::start();
@@ -66,6 +74,14 @@ fn main() -> std::process::ExitCode {
             "NaclEgress=true",
         ]);
         let quiet = rt.block_on(world.deploy("e2e-quiet", "malicious-ip", &quiet_params));
+        let organization = world.organization_args(MEMBER_REGION, &[]);
+        let organization: Vec<&str> = organization.iter().map(String::as_str).collect();
+        let org = rt.block_on(world.deploy_with(
+            "e2e-org",
+            "malicious-ip",
+            &["Triggers=disabled"],
+            &organization,
+        ));
         let image = rt.block_on(async {
             let images = world
                 .ec2
@@ -86,6 +102,7 @@ fn main() -> std::process::ExitCode {
             world,
             main,
             quiet,
+            org,
             image,
         }
     })
@@ -1063,6 +1080,117 @@ async fn expiry_and_reconciliation_keep_aws_and_the_ledger_in_step(c: Arc<Ctx>) 
         .notifications(&c.quiet, "IR.LimitReached", Duration::from_secs(30))
         .await;
     assert!(!sent.is_empty(), "the full set was not notified");
+}
+
+/// #20: an address attacking an instance of member B in another Region is blocked where the
+/// instance is: in B's own IP set (the member stack's) and in the network ACL of its subnet,
+/// each write made by the step's member role in a session named after the case; the security
+/// account's own sets stay as they were. The expiry later removes both, there.
+async fn an_address_attacking_a_member_is_blocked_and_expires_in_that_member(c: Arc<Ctx>) {
+    let account = c.world.member_account("ip-member-b", MEMBER_REGION);
+    let host = c.world.fixture(&[
+        "--in",
+        &account,
+        MEMBER_REGION,
+        "web-host",
+        "--name",
+        "ip-member-web",
+    ]);
+    let instance = host["instance_id"].as_str().unwrap().to_string();
+    let subnet = host["subnet_id"].as_str().unwrap().to_string();
+    let ip = address();
+    // GuardDuty's finding as B's detector in eu-west-1 reports it.
+    let event: Value = serde_json::from_str(
+        &brute_force(&instance, &ip)
+            .to_string()
+            .replace("123456789012", &account)
+            .replace("us-east-1", MEMBER_REGION),
+    )
+    .unwrap();
+
+    c.world.fixture(&["call-log", "start"]);
+    let (status, out) = run_direct(&c, &c.org, "malicious-ip", &event).await;
+    let log = c.world.fixture(&["call-log", "read"]);
+    c.world.fixture(&["call-log", "stop"]);
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_eq!(out["case"]["account"], account.as_str(), "{out}");
+    assert_eq!(blocks(&out)["waf"]["status"], "done", "{out}");
+    assert_eq!(blocks(&out)["nacl"]["status"], "done", "{out}");
+    let case = out["case"]["case_id"].as_str().unwrap().to_string();
+
+    // Read back in B, through B's own APIs.
+    let there = c
+        .world
+        .fixture(&["member-blocks", &account, MEMBER_REGION, &subnet]);
+    let cidr = format!("{ip}/32");
+    assert_eq!(
+        there["IpSets"]["aws-ir-blocked-ipv4"],
+        json!([cidr]),
+        "{there}"
+    );
+    let denied: Vec<&Value> = there["Denies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d[1] == cidr.as_str())
+        .collect();
+    assert_eq!(denied.len(), 1, "{there}");
+    assert!(
+        (50..=89).contains(&denied[0][0].as_i64().unwrap()) && denied[0][2] == false,
+        "{there}"
+    );
+    assert!(
+        !waf_addresses(&c, &c.org, "BlockedIpv4RegionalArn")
+            .await
+            .contains(&cidr),
+        "the security account's own set is not B's"
+    );
+    // Every call in B was made by the step's member role, in the case's session.
+    let mut tasks = BTreeSet::new();
+    for call in log["Calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|call| call["account"] == account.as_str() && !call["caller"].is_null())
+    {
+        let caller = call["caller"].as_str().unwrap();
+        let rest = caller
+            .strip_prefix(&format!("arn:aws:sts::{account}:assumed-role/aws-ir-"))
+            .unwrap_or_else(|| panic!("a call in B not by an aws-ir member role: {call}"));
+        let (task, session) = rest.split_once('/').unwrap();
+        assert_eq!(session, format!("{case}-{task}"), "{call}");
+        tasks.insert(task.to_string());
+    }
+    for task in ["screen-addresses", "block-in-waf", "block-in-nacl"] {
+        assert!(tasks.contains(task), "no call in B by {task}: {tasks:?}");
+    }
+
+    // A day later the block has expired: the expiry removes it in B, through B's roles.
+    let tomorrow = e2e_time(2 * 86_400);
+    let arn = c.world.started(&[
+        "--stack-prefix",
+        &c.org.prefix,
+        "start",
+        "ip-expiry",
+        "--reason",
+        "e2e: the member's block expires",
+        "--as-of",
+        &tomorrow,
+    ]);
+    let (status, out) = c.world.wait(&arn, Duration::from_secs(300)).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert!(
+        out["expiry"]["expired"].to_string().contains(&cidr),
+        "{out}"
+    );
+    let there = c
+        .world
+        .fixture(&["member-blocks", &account, MEMBER_REGION, &subnet]);
+    assert_eq!(there["IpSets"]["aws-ir-blocked-ipv4"], json!([]), "{there}");
+    assert!(
+        !there["Denies"].to_string().contains(&cidr),
+        "the deny left B's network ACL: {there}"
+    );
 }
 
 /// Now plus `secs`, RFC 3339.

@@ -62,9 +62,10 @@ pub trait Entry: Task {
 /// Declares every task's Lambda once: its contract type, entry function, the clients its
 /// handler takes (and so the only ones it builds) and the handler call. From that one list come
 /// [`TASKS`], [`serve`], each entry function and the [`Entry`] the test below holds to the
-/// task's IAM permissions.
+/// task's IAM permissions. A handler that acts in places its input's case does not name (the
+/// expiry) also names a [`member::Places`].
 macro_rules! lambdas {
-    ($($task:ident => $entry:ident($clients:tt: $ty:ty, $input:ident) $handler:block)*) => {
+    ($($task:ident => $entry:ident($clients:tt: $ty:ty, $input:ident $(, $places:ident)?) $handler:block)*) => {
         $(impl Entry for $task {
             type Clients = $ty;
         })*
@@ -91,6 +92,7 @@ macro_rules! lambdas {
                 let acting = &member::Acting::new($task::NAME, &$task::permissions(), config, home);
                 runtime::serve::<$task, _, _>(move |$input, at| async move {
                     let $clients = &acting.clients(at.target.as_ref(), &at.function_arn).await?;
+                    $(let $places = &member::Places::new(acting, &at.function_arn);)?
                     $handler
                 })
                 .await
@@ -179,8 +181,8 @@ lambdas! {
     EvaluateTrailLogging => evaluate_trail_logging(aws: settings::EvaluateTrailClients, input) {
         settings::evaluate_trail_logging(aws, input).await
     }
-    ExpireBlocks => expire_blocks(aws: ip::expire::ExpireClients, input) {
-        ip::expire::expire_blocks(aws, input).await
+    ExpireBlocks => expire_blocks(aws: ip::expire::ExpireClients, input, places) {
+        ip::expire::expire_blocks(aws, places, input).await
     }
     GuardAwsIrTags => guard_aws_ir_tags(aws: settings::GuardTagsClients, input) {
         settings::guard_aws_ir_tags(aws, input).await
@@ -453,7 +455,8 @@ mod tests {
             .nth(1)
             .and_then(|l| l.split("\n}\n").next())
             .expect("the list of Lambdas");
-        let entries = list.matches(", input) {").count();
+        let entries =
+            list.matches(", input) {").count() + list.matches(", input, places) {").count();
         assert_eq!(entries, TASKS.len());
         for other in [
             "::new(",

@@ -210,6 +210,33 @@ impl<C: Clients + Clone> Acting<C> {
     }
 }
 
+/// A step's way to act in places its input does not name as one case: the expiry, which
+/// reconciles the blocks every case made, each where it was made (#20).
+pub struct Places<'a, C> {
+    acting: &'a Acting<C>,
+    function_arn: &'a str,
+}
+
+impl<'a, C: Clients + Clone> Places<'a, C> {
+    pub fn new(acting: &'a Acting<C>, function_arn: &'a str) -> Self {
+        Places {
+            acting,
+            function_arn,
+        }
+    }
+
+    /// The clients for `place` (its own when it is this function's account and Region), in a
+    /// session named after the case that acted there.
+    pub async fn clients(&self, place: &contract::case::CasePlace) -> Result<C, TaskError> {
+        let target = Target {
+            account: place.account.clone(),
+            region: place.region.clone(),
+            case_id: place.case_id.clone(),
+        };
+        self.acting.clients(Some(&target), self.function_arn).await
+    }
+}
+
 /// A session of the member role, assumed when a member client first needs credentials. A
 /// failure reaches the step as the SDK error of its call, carrying the [`TaskError`] that
 /// [`TaskError::from_sdk`] gives back (`IR.AccessDenied` naming the account and what to do).

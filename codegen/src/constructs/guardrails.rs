@@ -140,6 +140,19 @@ pub fn scp(prefix: &str) -> Value {
                 "Condition": {"ArnNotLike": {"aws:PrincipalArn": STACKSETS_EXECUTION}},
             },
             {
+                // The IP sets a member case's addresses are blocked in (#20): written only by
+                // aws-ir's member roles (the blocks, the expiry), changed or deleted by StackSets;
+                // a member workload could otherwise lift a block or delete the set.
+                "Sid": "OnlyAwsIrWritesTheBlockedIpSetsInAMember",
+                "Effect": "Deny",
+                "Action": ["wafv2:DeleteIPSet", "wafv2:UpdateIPSet"],
+                "Resource": [
+                    format!("arn:aws:wafv2:*:*:regional/ipset/{}/*", contract::naming::MEMBER_BLOCKED_IPV4_SET),
+                    format!("arn:aws:wafv2:*:*:regional/ipset/{}/*", contract::naming::MEMBER_BLOCKED_IPV6_SET),
+                ],
+                "Condition": {"ArnNotLike": {"aws:PrincipalArn": [OWN_ROLES, STACKSETS_EXECUTION]}},
+            },
+            {
                 "Sid": "OnlyCloudFormationChangesAwsIrTasks",
                 "Effect": "Deny",
                 "Action": [
@@ -286,6 +299,53 @@ mod tests {
         assert!(!covered(
             "arn:aws:iam::222233334444:role/aws-ir/aws-ir-isolate-network"
         ));
+    }
+
+    /// The member's blocked-address sets (#20) are written by aws-ir's member roles and
+    /// StackSets alone: a member workload cannot lift a block or delete a set.
+    #[test]
+    fn only_aws_ir_writes_the_blocked_ip_sets_in_a_member() {
+        let guard = statement("OnlyAwsIrWritesTheBlockedIpSetsInAMember");
+        assert_eq!(
+            guard["Condition"]["ArnNotLike"]["aws:PrincipalArn"],
+            json!([OWN_ROLES, STACKSETS_EXECUTION])
+        );
+        let covered = |arn: &str| {
+            guard["Resource"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| iam_like(p.as_str().unwrap(), arn))
+        };
+        let member = super::super::member::forwarding_template(&crate::playbooks::all()).render();
+        let mut sets = 0;
+        for r in member["Resources"].as_object().unwrap().values() {
+            if r["Type"] == "AWS::WAFv2::IPSet" {
+                let name = r["Properties"]["Name"].as_str().expect("a named set");
+                assert!(covered(&format!(
+                    "arn:aws:wafv2:eu-west-1:222233334444:regional/ipset/{name}/0f1e2d3c"
+                )));
+                sets += 1;
+            }
+        }
+        assert_eq!(sets, 2);
+        // A set the member made for itself is its own.
+        assert!(!covered(
+            "arn:aws:wafv2:eu-west-1:222233334444:regional/ipset/partners/0f1e2d3c"
+        ));
+        // The member role that writes them is on aws-ir's path.
+        assert!(iam_like(
+            OWN_ROLES,
+            "arn:aws:iam::222233334444:role/aws-ir/aws-ir-block-in-waf"
+        ));
+    }
+
+    /// AWS Organizations quotas: an SCP document holds at most 5,120 characters (whitespace
+    /// outside strings is not counted when it is minified, as the console and CLI send it).
+    #[test]
+    fn the_scp_fits_organizations_size_limit() {
+        let minified = serde_json::to_string(&scp("aws-ir")).unwrap();
+        assert!(minified.len() <= 5_120, "{} characters", minified.len());
     }
 
     #[test]

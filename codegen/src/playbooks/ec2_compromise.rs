@@ -122,41 +122,11 @@ fn member_overrides() -> Value {
 /// A case in another account or Region (a member's, #20): the policy names what the member
 /// stacks put there, the rest unchanged. Its steps act there through the member roles.
 pub fn where_the_case_is() -> Choice {
-    let overrides = member_overrides();
-    let mut member = serde_json::Map::new();
-    for key in policy_fields()
-        .as_object()
-        .into_iter()
-        .flat_map(|m| m.keys())
-    {
-        let field = key.trim_end_matches(".$");
-        let overridden = [field.to_string(), format!("{field}.$")]
-            .into_iter()
-            .find_map(|k| overrides.get(&k).map(|v| (k, v.clone())));
-        let (k, v) = overridden
-            .unwrap_or_else(|| (format!("{field}.$"), json!(format!("$.policy.{field}"))));
-        member.insert(k, v);
-    }
-    let in_member = Pass::new("ActInTheMemberAccount")
-        .comment("The case is in another account or Region: its steps use what the member stacks created there, and attach no volume to this account's forensic instance.")
-        .parameters(Value::Object(member))
-        .result_path("$.policy");
-    Choice::new("WhereIsTheCase")
-        .comment("In this account and Region, or a member's (#20).")
-        .when(
-            // A case that names no place is acted on here, as the steps do
-            // (`tasks::member::Target`).
-            Condition::and([
-                Condition::not(Condition::string_equals("$.case.account", "")),
-                Condition::not(Condition::string_equals("$.case.region", "")),
-                Condition::not(Condition::and([
-                    Condition::string_equals("$.case.account", "${StackAccountId}"),
-                    Condition::string_equals("$.case.region", "${StackRegion}"),
-                ])),
-            ]),
-            in_member,
-        )
-        .otherwise_continue()
+    crate::playbooks::intake::where_the_case_is(
+        &policy_fields(),
+        member_overrides(),
+        "The case is in another account or Region: its steps use what the member stacks created there, and attach no volume to this account's forensic instance.",
+    )
 }
 
 /// The policy's fields: the stack's parameters and stores.

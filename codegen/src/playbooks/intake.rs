@@ -16,7 +16,7 @@ use contract::tasks::authenticate::AuthenticateRequest;
 use contract::tasks::{Normalize, Notify, ScreenAccount};
 use contract::trust::RESPONDERS_PARAMETER;
 use contract::ErrorName;
-use serde_json::json;
+use serde_json::{json, Value};
 
 /// The state every other state's `Catch` may jump to: report, then fail.
 pub const REPORT_FAILURE: &str = "ReportFailure";
@@ -167,4 +167,40 @@ pub fn screen_account() -> Chain {
             )
             .otherwise_continue(),
     )
+}
+
+/// After `ReadPolicy` (#20): a case in another account or Region (a member's) gets the policy
+/// `fields` with `overrides` (what the member stacks create there, under fixed names), every
+/// other field carried over; its steps act there through the member roles. A case that names
+/// no place is acted on here, as the steps do (`tasks::member::Target`). The stack's own
+/// account and Region are the `StackAccountId` and `StackRegion` substitutions.
+pub fn where_the_case_is(fields: &Value, overrides: Value, comment: &str) -> Choice {
+    let mut member = serde_json::Map::new();
+    for key in fields.as_object().into_iter().flat_map(|m| m.keys()) {
+        let field = key.trim_end_matches(".$");
+        let overridden = [field.to_string(), format!("{field}.$")]
+            .into_iter()
+            .find_map(|k| overrides.get(&k).map(|v| (k, v.clone())));
+        let (k, v) = overridden
+            .unwrap_or_else(|| (format!("{field}.$"), json!(format!("$.policy.{field}"))));
+        member.insert(k, v);
+    }
+    let in_member = Pass::new("ActInTheMemberAccount")
+        .comment(comment)
+        .parameters(Value::Object(member))
+        .result_path("$.policy");
+    Choice::new("WhereIsTheCase")
+        .comment("In this account and Region, or a member's (#20).")
+        .when(
+            Condition::and([
+                Condition::not(Condition::string_equals("$.case.account", "")),
+                Condition::not(Condition::string_equals("$.case.region", "")),
+                Condition::not(Condition::and([
+                    Condition::string_equals("$.case.account", "${StackAccountId}"),
+                    Condition::string_equals("$.case.region", "${StackRegion}"),
+                ])),
+            ]),
+            in_member,
+        )
+        .otherwise_continue()
 }

@@ -16,13 +16,16 @@ use crate::asl::*;
 use crate::cfn::Parameter;
 use crate::constructs::playbook::{Companion, Playbook};
 use crate::constructs::trigger::Trigger;
-use crate::playbooks::intake::{intake, notify, report, screen_account, REPORT_FAILURE};
+use crate::playbooks::intake::{
+    intake, notify, report, screen_account, where_the_case_is, REPORT_FAILURE,
+};
 use contract::case::SeverityLabel;
 use contract::tasks::ip::{
-    BlockInNacl, BlockInWaf, ExpireBlocks, ScreenAddresses, StackIpSet, STACK_IP_SETS,
+    BlockInNacl, BlockInWaf, ExpireBlocks, Family, ScreenAddresses, StackIpSet, WafScope,
+    STACK_IP_SETS,
 };
 use contract::ErrorName;
-use serde_json::json;
+use serde_json::{json, Value};
 
 pub const ID: &str = "malicious-ip";
 pub const EXPIRY: &str = "ip-expiry";
@@ -62,7 +65,30 @@ pub fn policy_parameters() -> Vec<(&'static str, Parameter)> {
 fn read_policy() -> Pass {
     Pass::new("ReadPolicy")
         .comment("The stack's parameters and stores, as the policy every step receives.")
-        .parameters(json!({
+        .parameters(policy_fields())
+        .result_path("$.policy")
+}
+
+/// What a member case blocks in (#20): the member stack's REGIONAL sets, by name (WAF gave them
+/// their ids there; CloudFront's scope is the security account's alone), and the ledger
+/// records where.
+fn member_overrides() -> Value {
+    json!({
+        "ip_sets": STACK_IP_SETS.iter().map(|(family, scope)| json!({
+            "family": family, "scope": scope,
+            "set": match (family, scope) {
+                (Family::Ipv4, WafScope::Regional) => format!("{}||REGIONAL", contract::naming::MEMBER_BLOCKED_IPV4_SET),
+                (Family::Ipv6, WafScope::Regional) => format!("{}||REGIONAL", contract::naming::MEMBER_BLOCKED_IPV6_SET),
+                (_, WafScope::Cloudfront) => String::new(),
+            },
+        })).collect::<Vec<_>>(),
+        "in_member": true,
+    })
+}
+
+/// The policy's fields: the stack's parameters and stores.
+fn policy_fields() -> Value {
+    json!({
             "allow_list": "${AllowList}",
             "allow_list_parameter": "${AllowListParameter}",
             "block_internal": "${BlockInternal}",
@@ -79,8 +105,8 @@ fn read_policy() -> Pass {
                 "set": format!("${{{}}}", StackIpSet::logical_id(*family, *scope)),
             })).collect::<Vec<_>>(),
             "case_table": "${CaseTableName}",
-        }))
-        .result_path("$.policy")
+            "in_member": false,
+    })
 }
 
 /// One place to block in: its task, or its failure recorded (the other branch goes on).
@@ -147,6 +173,11 @@ pub fn playbook() -> Playbook {
         .when(
             Condition::boolean_equals("$.case.sample", false),
             read_policy()
+                .next(where_the_case_is(
+                    &policy_fields(),
+                    member_overrides(),
+                    "The case is in another account or Region: its addresses are blocked in the member stack's IP sets and the member's network ACLs there.",
+                ))
                 .next(screen)
                 .next(
                     Pass::new("RecordScreening")

@@ -856,6 +856,22 @@ def member_group_rules(account: str, region: str, group: str) -> dict:
                              r.get("CidrIpv4") or r.get("CidrIpv6") or ""] for r in rules if not r.get("IsEgress"))}
 
 
+def member_blocks(account: str, region: str, subnet: str) -> dict:
+    """What aws-ir blocks in ACCOUNT and REGION, read there (#20): the addresses of the member
+    stack's IP sets (aws-ir-blocked-ipv4/-ipv6, found by name) and the denies of the network ACL
+    of SUBNET as [rule, cidr, egress]."""
+    waf, ec2 = in_account("wafv2", account, region), in_account("ec2", account, region)
+    sets = {}
+    for s in waf.list_ip_sets(Scope="REGIONAL")["IPSets"]:
+        if s["Name"] in ("aws-ir-blocked-ipv4", "aws-ir-blocked-ipv6"):
+            got = waf.get_ip_set(Name=s["Name"], Id=s["Id"], Scope="REGIONAL")["IPSet"]
+            sets[s["Name"]] = sorted(got["Addresses"])
+    acl = ec2.describe_network_acls(Filters=[{"Name": "association.subnet-id", "Values": [subnet]}])["NetworkAcls"][0]
+    denies = sorted([e["RuleNumber"], e.get("CidrBlock") or e.get("Ipv6CidrBlock"), e["Egress"]]
+                    for e in acl["Entries"] if e["RuleAction"] == "deny" and e["RuleNumber"] < 32767)
+    return {"IpSets": sets, "NetworkAcl": acl["NetworkAclId"], "Denies": denies}
+
+
 MEMBER_STACK = "aws-ir-member"
 ROLES_STACK_SET = "aws-ir-member-roles"
 SECURITY_STACK = "aws-ir-security-account"
@@ -1037,8 +1053,9 @@ def main(argv: list[str]) -> int:
         args = parser.parse_args(argv[2:])
         print(json.dumps(organization_account(args.name, args.member, args.unit), indent=2))
         return 0
-    if len(argv) == 5 and argv[1] in ("member-open-group", "member-group-rules"):
-        out = (member_open_group if argv[1] == "member-open-group" else member_group_rules)(argv[2], argv[3], argv[4])
+    if len(argv) == 5 and argv[1] in ("member-open-group", "member-group-rules", "member-blocks"):
+        out = {"member-open-group": member_open_group, "member-group-rules": member_group_rules,
+               "member-blocks": member_blocks}[argv[1]](argv[2], argv[3], argv[4])
         print(json.dumps(out, indent=2))
         return 0
     if len(argv) >= 2 and argv[1] == "assume":
@@ -1063,6 +1080,7 @@ def main(argv: list[str]) -> int:
               "       python -m irmoto.fixtures member-account ACCOUNT | member-user ACCOUNT NAME | member-user-state ACCOUNT NAME\n"
               "       python -m irmoto.fixtures organization-account NAME [--member | --unit UNIT] | members-unit UNIT\n"
               "       python -m irmoto.fixtures member-open-group ACCOUNT REGION NAME | member-group-rules ACCOUNT REGION GROUP\n"
+              "       python -m irmoto.fixtures member-blocks ACCOUNT REGION SUBNET\n"
               "       python -m irmoto.fixtures call-log start|read|stop\n"
               "       python -m irmoto.fixtures --in ACCOUNT REGION COMMAND ...  (in a member account and Region)",
               file=sys.stderr)

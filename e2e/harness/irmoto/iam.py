@@ -561,6 +561,17 @@ def _securityhub(op: str, params: dict[str, Any], account: str, region: str) -> 
     return [(op, "*")]
 
 
+def _wafv2(op: str, params: dict[str, Any], account: str, region: str) -> list[tuple[str, str]]:
+    """An IP set's actions on its ARN, `arn:aws:wafv2:REGION:ACCOUNT:SCOPE/ipset/NAME/ID`, the global
+    (CloudFront) scope in us-east-1; List* name no resource (Service Authorization Reference, AWS
+    WAF V2). #20: the member roles may write only aws-ir's sets."""
+    if "IPSet" not in op or op.startswith("List") or not params.get("Name"):
+        return [(op, "*")]
+    scope = "global" if params.get("Scope") == "CLOUDFRONT" else "regional"
+    where = "us-east-1" if scope == "global" else region
+    return [(op, f"arn:aws:wafv2:{where}:{account}:{scope}/ipset/{params['Name']}/{params.get('Id', '*')}")]
+
+
 def _lambda(op: str, params: dict[str, Any], account: str, region: str) -> list[tuple[str, str]]:
     return [("InvokeFunction" if op in ("Invoke", "InvokeAsync") else op, "*")]
 
@@ -569,6 +580,7 @@ RESOURCES: dict[str, Resolver] = {
     "dynamodb": _dynamodb, "kms": _kms, "states": _states, "events": _events, "sqs": _sqs, "sns": _sns,
     "s3": _s3, "iam": _iam, "sts": _sts, "ec2": _ec2, "ssm": _ssm, "securityhub": _securityhub,
     "lambda": _lambda, "autoscaling": _autoscaling, "elasticloadbalancing": _elasticloadbalancing, "ebs": _ebs,
+    "wafv2": _wafv2,
 }
 _ALWAYS_ALLOWED = {"sts:GetCallerIdentity"}  # "No permissions are required" (STS API Reference)
 

@@ -74,6 +74,11 @@ pub const FORWARDING_STACK_SET: &str = "aws-ir-member";
 pub const MEMBER_CAPTURE_DOCUMENT: &str = "incident-response-capture-volatile-evidence";
 pub const MEMBER_MEMORY_UPLOAD_DOCUMENT: &str = "incident-response-upload-memory-image";
 pub const MEMBER_QUARANTINE: &str = "aws-ir-quarantine";
+/// The WAF IP sets (REGIONAL, one per address family) the malicious-ip playbook blocks a
+/// member case's addresses in (`organization/member.json`, per Region; the member's web ACLs
+/// reference them). WAF gives a set its id, so a step finds these by name where it acts.
+pub const MEMBER_BLOCKED_IPV4_SET: &str = "aws-ir-blocked-ipv4";
+pub const MEMBER_BLOCKED_IPV6_SET: &str = "aws-ir-blocked-ipv6";
 
 /// The role task `task` assumes in a member account, under aws-ir's path
 /// ([`crate::trust::ROLE_PATH`]): `aws-ir-<task>`, created by the member-roles stack.

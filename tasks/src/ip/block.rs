@@ -9,11 +9,11 @@
 
 use super::ledger;
 use super::nacl::{self, Limits, Ours};
-use super::waf::{self, IpSetRef};
+use super::waf::{self, IpSetRef, LedgerSet};
 use crate::cases;
 use crate::error::TaskError;
 use aws_sdk_wafv2::types::Scope;
-use contract::case::{Case, Direction};
+use contract::case::{Case, CasePlace, Direction};
 use contract::tasks::ip::{BlockOutcome, BlockStep, Family, IpPolicy, StackIpSet};
 use contract::tasks::outcome::{Outcome, Status};
 use contract::ErrorName;
@@ -41,6 +41,28 @@ pub fn ip_set(stack_set: &StackIpSet) -> Option<(IpSetRef, bool)> {
         },
         stack_set.family == Family::Ipv6,
     ))
+}
+
+/// A member's set (#20), named without its id (`name||scope`), and whether it holds IPv6.
+fn member_ip_set(stack_set: &StackIpSet) -> Option<(String, Scope, bool)> {
+    let mut parts = stack_set.set.split('|');
+    let (name, _, scope) = (parts.next()?, parts.next()?, parts.next()?);
+    (!name.is_empty()).then(|| {
+        (
+            name.to_string(),
+            Scope::from(scope),
+            stack_set.family == Family::Ipv6,
+        )
+    })
+}
+
+/// The case's place when its policy is a member's: what the ledger records with its blocks.
+fn member_place(step: &BlockStep) -> Option<CasePlace> {
+    step.policy.in_member.then(|| CasePlace {
+        case_id: step.case.case_id.clone(),
+        account: step.case.account.clone(),
+        region: step.case.region.clone(),
+    })
 }
 
 pub fn networks(texts: &[String]) -> Result<Vec<IpNet>, TaskError> {
@@ -129,7 +151,17 @@ pub async fn block_in_waf(
 ) -> Result<BlockOutcome, TaskError> {
     let nets = networks(&step.networks)?;
     let mut out = start(&step);
-    let sets: Vec<(IpSetRef, bool)> = step.policy.ip_sets.iter().filter_map(ip_set).collect();
+    let place = member_place(&step);
+    let sets: Vec<(IpSetRef, bool)> = if place.is_some() {
+        // The member stack's sets, found by name where the case is.
+        let mut sets = Vec::new();
+        for (name, scope, v6) in step.policy.ip_sets.iter().filter_map(member_ip_set) {
+            sets.push((waf::find(wafv2, &name, scope).await?, v6));
+        }
+        sets
+    } else {
+        step.policy.ip_sets.iter().filter_map(ip_set).collect()
+    };
     if out.outcome.status == Status::Planned {
         for (set, v6) in &sets {
             for net in nets.iter().filter(|n| n.addr().is_ipv6() == *v6) {
@@ -159,7 +191,11 @@ pub async fn block_in_waf(
             out.outcome
                 .note(format!("{net} was already in {}", set.name));
         }
-        let reference = format!("{}|{}|{}", set.name, set.id, set.scope.as_str());
+        let reference = LedgerSet {
+            set: set.clone(),
+            place: place.clone(),
+        }
+        .text();
         for net in &family {
             ledger::add_ip_set(dynamodb, &step.policy.case_table, net, &reference).await?;
         }
@@ -247,6 +283,7 @@ async fn deny_in(
                 rule_number: denied.rule_number,
                 blocked_at: blocked_at.clone(),
                 case_id: step.case.case_id.clone(),
+                place: member_place(step),
             };
             ledger::put_deny(dynamodb, table, &deny).await?;
             let call = if denied.evicted.is_some() {
@@ -355,5 +392,10 @@ mod tests {
         assert!(!v6 && set.scope == Scope::Cloudfront);
         assert!(ip_set(&stack_set(Family::Ipv4, "")).is_none());
         assert!(ip_set(&stack_set(Family::Ipv4, "a||REGIONAL")).is_none());
+        // A member's set is named without its id, which is found where the case is.
+        let (name, scope, v6) =
+            member_ip_set(&stack_set(Family::Ipv6, "aws-ir-blocked-ipv6||REGIONAL")).unwrap();
+        assert!(v6 && name == "aws-ir-blocked-ipv6" && scope == Scope::Regional);
+        assert!(member_ip_set(&stack_set(Family::Ipv4, "")).is_none());
     }
 }

@@ -8,14 +8,21 @@
 //! - a deny in aws-ir's rule range that it did not write is reported and left alone: an ACL
 //!   entry carries no owner, so it is not provably ours, and deleting another team's rule is
 //!   the one thing this must never do.
+//!
+//! A member's blocks (#20) are reconciled where they are: every member set and ACL the ledger
+//! names, through the member role, in a session named after the case that blocked there. A
+//! member that cannot be reached (its role deleted, the account gone) is reported and does not
+//! stop the others; its expired blocks stay in the ledger, so the next run tries them again.
 
 use super::block::{ip_set, limits};
 use super::ledger::{self, Deny};
 use super::nacl::{self, Ours};
-use super::waf::{self, IpSetRef};
+use super::waf::{self, LedgerSet};
 use crate::aws::clients;
 use crate::cases;
 use crate::error::TaskError;
+use crate::member::Places;
+use contract::case::CasePlace;
 use contract::tasks::ip::{ExpireInput, ExpireOutcome};
 use contract::tasks::outcome::{Outcome, Status};
 use ipnet::IpNet;
@@ -50,16 +57,27 @@ struct Run<'a> {
     plan_only: bool,
 }
 
-/// One of our IP sets: expired and unknown addresses out, lost ones back in.
+/// How a place is named in the outcome: `ACL` or `ACL in ACCOUNT/REGION`.
+fn at(what: &str, place: &Option<CasePlace>) -> String {
+    match place {
+        None => what.to_string(),
+        Some(p) => format!("{what} in {}/{}", p.account, p.region),
+    }
+}
+
+/// One of our IP sets, through `wafv2` (this account's, or the member's where the set is):
+/// expired and unknown addresses out, lost ones back in.
 async fn reconcile_set(
     run: &Run<'_>,
-    set: &IpSetRef,
+    wafv2: &aws_sdk_wafv2::Client,
+    ledger_set: &LedgerSet,
     v6: bool,
     out: &mut ExpireOutcome,
 ) -> Result<(), TaskError> {
-    let (aws, active, expired, plan_only) = (run.aws, run.active, run.expired, run.plan_only);
-    let reference = format!("{}|{}|{}", set.name, set.id, set.scope.as_str());
-    let (addresses, _) = waf::read(&aws.wafv2, set).await?;
+    let (active, expired, plan_only) = (run.active, run.expired, run.plan_only);
+    let set = &ledger_set.set;
+    let name = at(&set.name, &ledger_set.place);
+    let (addresses, _) = waf::read(wafv2, set).await?;
     let live: Vec<IpNet> = addresses
         .iter()
         .filter_map(|a| a.parse::<IpNet>().ok())
@@ -72,48 +90,88 @@ async fn reconcile_set(
             remove.push(*n);
         } else if !known(n) {
             remove.push(*n);
-            push(&mut out.removed_unknown, format!("{n} in {}", set.name));
+            push(&mut out.removed_unknown, format!("{n} in {name}"));
         }
     }
+    let in_this_set = |b: &ledger::Block| {
+        b.ip_sets
+            .iter()
+            .filter_map(|t| LedgerSet::parse(t))
+            .any(|s| s.same_set(ledger_set))
+    };
     let lost: Vec<IpNet> = active
         .iter()
-        .filter(|b| b.network.addr().is_ipv6() == v6 && b.ip_sets.contains(&reference))
+        .filter(|b| b.network.addr().is_ipv6() == v6 && in_this_set(b))
         .map(|b| b.network)
         .filter(|n| !live.contains(n))
         .collect();
     for n in &lost {
-        push(&mut out.reapplied, format!("{n} in {}", set.name));
+        push(&mut out.reapplied, format!("{n} in {name}"));
     }
     if plan_only {
         return Ok(());
     }
     if !remove.is_empty() {
-        let w = waf::write(&aws.wafv2, set, &remove, false, 12).await?;
+        let w = waf::write(wafv2, set, &remove, false, 12).await?;
         for n in &w.changed {
             out.outcome
-                .act("wafv2:UpdateIPSet", &set.name, format!("removed {n}"));
+                .act("wafv2:UpdateIPSet", &name, format!("removed {n}"));
         }
     }
     if !lost.is_empty() {
-        let w = waf::write(&aws.wafv2, set, &lost, true, 12).await?;
+        let w = waf::write(wafv2, set, &lost, true, 12).await?;
         for n in &w.changed {
             out.outcome
-                .act("wafv2:UpdateIPSet", &set.name, format!("added {n} again"));
+                .act("wafv2:UpdateIPSet", &name, format!("added {n} again"));
         }
     }
     Ok(())
 }
 
-/// One network ACL, under its lease.
+/// Every member set (#20) a block of `blocks` was written to, once per set and place, with
+/// whether it holds IPv6 (a set holds one family).
+fn member_sets(blocks: &[ledger::Block]) -> Vec<(LedgerSet, bool)> {
+    let mut out: Vec<(LedgerSet, bool)> = Vec::new();
+    for b in blocks {
+        for set in b.ip_sets.iter().filter_map(|t| LedgerSet::parse(t)) {
+            if set.place.is_some() && !out.iter().any(|(s, _)| s.same_set(&set)) {
+                out.push((set, b.network.addr().is_ipv6()));
+            }
+        }
+    }
+    out
+}
+
+/// Why a member's set or ACL was left for the next run.
+fn unreconciled(kind: &str, what: &str, e: &TaskError) -> String {
+    format!(
+        "{kind} {what}: not reconciled this run ({}: {}); its expired blocks stay in the ledger for the next run",
+        e.name.as_str(),
+        e.message
+    )
+}
+
+/// Whether `place` is one of `failed` (the same account and Region).
+fn among(failed: &[CasePlace], place: &Option<CasePlace>) -> bool {
+    place.as_ref().is_some_and(|p| {
+        failed
+            .iter()
+            .any(|f| f.account == p.account && f.region == p.region)
+    })
+}
+
+/// One network ACL, under its lease, through `ec2` (this account's, or the member's where the
+/// ACL is).
 async fn reconcile_acl(
     run: &Run<'_>,
+    ec2: &aws_sdk_ec2::Client,
     acl: &str,
     rows: &[Deny],
     out: &mut ExpireOutcome,
 ) -> Result<(), TaskError> {
     let (aws, table, active, limits, plan_only) =
         (run.aws, run.table, run.active, run.limits, run.plan_only);
-    let live = match nacl::entries(&aws.ec2, acl).await {
+    let live = match nacl::entries(ec2, acl).await {
         Ok(l) => l,
         Err(e) if e.name == contract::ErrorName::ResourceNotFound => {
             // The ACL is gone, and its entries with it.
@@ -149,8 +207,7 @@ async fn reconcile_acl(
                 continue;
             }
             if is_live(d) {
-                aws.ec2
-                    .delete_network_acl_entry()
+                ec2.delete_network_acl_entry()
                     .network_acl_id(acl)
                     .rule_number(d.rule_number)
                     .egress(d.egress)
@@ -177,7 +234,7 @@ async fn reconcile_acl(
             }
             // Written again, perhaps under another number: plan against what is live now.
             ours.retain(|o| !(o.network == d.network && o.egress == d.egress));
-            let denied = nacl::deny(&aws.ec2, acl, d.network, d.egress, &ours, limits, 5).await?;
+            let denied = nacl::deny(ec2, acl, d.network, d.egress, &ours, limits, 5).await?;
             let again = Deny {
                 rule_number: denied.rule_number,
                 blocked_at: crate::now(),
@@ -228,6 +285,7 @@ async fn reconcile_acl(
 
 pub async fn expire_blocks(
     aws: &ExpireClients,
+    places: &Places<'_, ExpireClients>,
     input: ExpireInput,
 ) -> Result<ExpireOutcome, TaskError> {
     let as_of = ledger::epoch(&input.as_of).ok_or_else(|| {
@@ -264,32 +322,89 @@ pub async fn expire_blocks(
     };
     for text in &policy.ip_sets {
         if let Some((set, v6)) = ip_set(text) {
-            reconcile_set(&run, &set, v6, &mut out).await?;
+            let set = LedgerSet { set, place: None };
+            reconcile_set(&run, &aws.wafv2, &set, v6, &mut out).await?;
+        }
+    }
+    // Places of members that could not be reconciled: reported, the others go on.
+    let mut failed: Vec<CasePlace> = Vec::new();
+    let all: Vec<ledger::Block> = expired_blocks.iter().chain(&active).cloned().collect();
+    for (set, v6) in member_sets(&all) {
+        let place = set.place.clone().unwrap_or_default();
+        let done = match places.clients(&place).await {
+            Ok(there) => reconcile_set(&run, &there.wafv2, &set, v6, &mut out).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = done {
+            out.outcome
+                .note(unreconciled("IP set", &at(&set.set.name, &set.place), &e));
+            failed.push(place);
         }
     }
 
     let rows = ledger::denies(&aws.dynamodb, table, None).await?;
-    let mut acls: Vec<String> = ledger::acls(&aws.dynamodb, table).await?;
+    let mut acls: Vec<ledger::Acl> = ledger::acls(&aws.dynamodb, table).await?;
     for d in &rows {
-        if !acls.contains(&d.acl) {
-            acls.push(d.acl.clone());
+        if !acls.iter().any(|a| a.acl == d.acl) {
+            acls.push(ledger::Acl {
+                acl: d.acl.clone(),
+                place: d.place.clone(),
+            });
         }
     }
     let holder = format!("expiry {}", input.as_of);
     for acl in &acls {
-        let mine: Vec<Deny> = rows.iter().filter(|d| &d.acl == acl).cloned().collect();
+        let mine: Vec<Deny> = rows.iter().filter(|d| d.acl == acl.acl).cloned().collect();
+        let ec2 = match &acl.place {
+            None => aws.ec2.clone(),
+            Some(p) => match places.clients(p).await {
+                Ok(there) => there.ec2,
+                Err(e) => {
+                    out.outcome
+                        .note(unreconciled("network ACL", &at(&acl.acl, &acl.place), &e));
+                    failed.push(p.clone());
+                    continue;
+                }
+            },
+        };
         if !plan_only {
-            ledger::lock(&aws.dynamodb, table, acl, &holder, Duration::from_secs(120)).await?;
+            ledger::lock(
+                &aws.dynamodb,
+                table,
+                &acl.acl,
+                &holder,
+                Duration::from_secs(120),
+            )
+            .await?;
         }
-        let done = reconcile_acl(&run, acl, &mine, &mut out).await;
+        let done = reconcile_acl(&run, &ec2, &acl.acl, &mine, &mut out).await;
         if !plan_only {
-            ledger::unlock(&aws.dynamodb, table, acl, &holder).await;
+            ledger::unlock(&aws.dynamodb, table, &acl.acl, &holder).await;
         }
-        done?;
+        match done {
+            Err(e) if acl.place.is_some() => {
+                out.outcome
+                    .note(unreconciled("network ACL", &at(&acl.acl, &acl.place), &e));
+                failed.extend(acl.place.clone());
+            }
+            other => other?,
+        }
     }
 
     if !plan_only {
         for b in &expired_blocks {
+            // A block still written in a member that could not be reached stays on record.
+            let unreachable = b
+                .ip_sets
+                .iter()
+                .filter_map(|t| LedgerSet::parse(t))
+                .any(|s| among(&failed, &s.place))
+                || rows
+                    .iter()
+                    .any(|d| d.network == b.network && among(&failed, &d.place));
+            if unreachable {
+                continue;
+            }
             ledger::delete(&aws.dynamodb, table, &ledger::block_item(&b.network)).await?;
             // The owner case's record says when its block ended.
             let _ = cases::record_on(

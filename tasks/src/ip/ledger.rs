@@ -4,6 +4,9 @@
 //!   it, first and last seen, when it expires, and the WAF IP sets it was written to.
 //! - `nacl#<acl>#<in|out>#<cidr>`: one deny entry aws-ir wrote: its rule number and when.
 //! - `acl#<acl>`: a network ACL aws-ir has written to (the expiry reconciles each of them).
+//!   A member's (#20) deny and ACL also name its `account` and `region`, and the `case` whose
+//!   session wrote there; a member's IP set is recorded with the same three
+//!   ([`super::waf::LedgerSet`]).
 //! - `lock#<acl>`: the lease of the one writer of that ACL.
 //! - `held#<acl>#<in|out>#<cidr>`: a deny that contained instances need (EC2 NACL isolation's
 //!   deny-all): its rule number and every holder (`<case>#<instance>`). It stays while one holder
@@ -15,6 +18,7 @@
 use crate::error::TaskError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
+use contract::case::CasePlace;
 use contract::case_table::{item, partition::IP_BLOCKS as LEDGER, PARTITION_KEY, SORT_KEY};
 use ipnet::IpNet;
 use std::collections::HashMap;
@@ -99,6 +103,34 @@ pub struct Deny {
     pub rule_number: i32,
     pub blocked_at: String,
     pub case_id: String,
+    /// The member account and Region of the ACL (#20); `None`: this account and Region.
+    pub place: Option<CasePlace>,
+}
+
+/// A network ACL aws-ir has written to, and where it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Acl {
+    pub acl: String,
+    /// The member account and Region (with the case whose session wrote there), or `None`.
+    pub place: Option<CasePlace>,
+}
+
+/// The place a ledger item records (`account`, `region`, `case`), if it names one.
+fn place_of(i: &Item) -> Option<CasePlace> {
+    let (account, region) = (text(i, "account"), text(i, "region"));
+    (!account.is_empty() && !region.is_empty()).then(|| CasePlace {
+        case_id: text(i, "case"),
+        account,
+        region,
+    })
+}
+
+fn record_place(item: &mut Item, place: &Option<CasePlace>) {
+    if let Some(p) = place {
+        item.insert("account".into(), AttributeValue::S(p.account.clone()));
+        item.insert("region".into(), AttributeValue::S(p.region.clone()));
+        item.insert("case".into(), AttributeValue::S(p.case_id.clone()));
+    }
 }
 
 /// Records that `case_id` saw `net` now: first seen and owner are kept, last seen and the
@@ -210,6 +242,7 @@ pub async fn denies(ddb: &Client, table: &str, acl: Option<&str>) -> Result<Vec<
                 rule_number: number(i, "rule_number") as i32,
                 blocked_at: text(i, "blocked_at"),
                 case_id: text(i, "case"),
+                place: place_of(i),
             })
         })
         .collect())
@@ -228,6 +261,8 @@ pub async fn put_deny(ddb: &Client, table: &str, d: &Deny) -> Result<(), TaskErr
     item.insert("case".into(), AttributeValue::S(d.case_id.clone()));
     let mut acl = key(&format!("acl#{}", d.acl));
     acl.insert("acl".into(), AttributeValue::S(d.acl.clone()));
+    record_place(&mut item, &d.place);
+    record_place(&mut acl, &d.place);
     for item in [item, acl] {
         ddb.put_item()
             .table_name(table)
@@ -248,11 +283,14 @@ pub async fn put_deny(ddb: &Client, table: &str, d: &Deny) -> Result<(), TaskErr
 }
 
 /// The network ACLs aws-ir has written to.
-pub async fn acls(ddb: &Client, table: &str) -> Result<Vec<String>, TaskError> {
+pub async fn acls(ddb: &Client, table: &str) -> Result<Vec<Acl>, TaskError> {
     Ok(query(ddb, table, "acl#")
         .await?
         .iter()
-        .map(|i| text(i, "acl"))
+        .map(|i| Acl {
+            acl: text(i, "acl"),
+            place: place_of(i),
+        })
         .collect())
 }
 

@@ -10,6 +10,7 @@
 
 use crate::error::TaskError;
 use aws_sdk_wafv2::types::Scope;
+use contract::case::CasePlace;
 use contract::ErrorName;
 use ipnet::IpNet;
 use std::time::Duration;
@@ -18,11 +19,103 @@ use std::time::Duration;
 pub const MAX_ADDRESSES: usize = 10_000;
 
 /// One of the stack's IP sets.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct IpSetRef {
     pub name: String,
     pub id: String,
     pub scope: Scope,
+}
+
+/// A set a block was written to, as the ledger records it: one of the stack's own
+/// (`name|id|scope`), or a member's (#20), with the account, Region and case whose session
+/// wrote it (`name|id|scope|account|region|case`): where the expiry acts again, and the case
+/// its session is named after.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LedgerSet {
+    pub set: IpSetRef,
+    pub place: Option<CasePlace>,
+}
+
+impl LedgerSet {
+    pub fn text(&self) -> String {
+        let set = format!(
+            "{}|{}|{}",
+            self.set.name,
+            self.set.id,
+            self.set.scope.as_str()
+        );
+        match &self.place {
+            None => set,
+            Some(p) => format!("{set}|{}|{}|{}", p.account, p.region, p.case_id),
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<LedgerSet> {
+        let parts: Vec<&str> = text.split('|').collect();
+        let set = |name: &str, id: &str, scope: &str| IpSetRef {
+            name: name.to_string(),
+            id: id.to_string(),
+            scope: Scope::from(scope),
+        };
+        match parts.as_slice() {
+            [name, id, scope] => Some(LedgerSet {
+                set: set(name, id, scope),
+                place: None,
+            }),
+            [name, id, scope, account, region, case_id] => Some(LedgerSet {
+                set: set(name, id, scope),
+                place: Some(CasePlace {
+                    case_id: case_id.to_string(),
+                    account: account.to_string(),
+                    region: region.to_string(),
+                }),
+            }),
+            _ => None,
+        }
+    }
+
+    /// The same set in the same account and Region, whichever case wrote to it.
+    pub fn same_set(&self, other: &LedgerSet) -> bool {
+        let place =
+            |p: &Option<CasePlace>| p.as_ref().map(|p| (p.account.clone(), p.region.clone()));
+        self.set == other.set && place(&self.place) == place(&other.place)
+    }
+}
+
+/// The set named `name` in `scope` where `client` acts: a member stack's, whose id WAF gave it
+/// there (`ListIPSets`, page by page).
+pub async fn find(
+    client: &aws_sdk_wafv2::Client,
+    name: &str,
+    scope: Scope,
+) -> Result<IpSetRef, TaskError> {
+    let mut marker: Option<String> = None;
+    loop {
+        let page = client
+            .list_ip_sets()
+            .scope(scope.clone())
+            .limit(100)
+            .set_next_marker(marker.clone())
+            .send()
+            .await
+            .map_err(|e| TaskError::from_sdk(e, &format!("find IP set {name}")))?;
+        if let Some(found) = page.ip_sets().iter().find(|s| s.name() == Some(name)) {
+            return Ok(IpSetRef {
+                name: name.to_string(),
+                id: found.id().unwrap_or_default().to_string(),
+                scope,
+            });
+        }
+        match page.next_marker() {
+            Some(m) if !m.is_empty() && !page.ip_sets().is_empty() => marker = Some(m.to_string()),
+            _ => {
+                return Err(TaskError::new(
+                    ErrorName::Misconfigured,
+                    format!("no {} IP set named {name} where the case is: the member stack (organization/member.json, `irctl deploy --organization`) creates it in every member account and Region; deploy it there, or exclude the account (ExcludedAccounts)", scope.as_str()),
+                ))
+            }
+        }
+    }
 }
 
 /// What a write did.
@@ -156,6 +249,43 @@ pub async fn write(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_ledger_set_reads_back_what_it_wrote_and_knows_its_place() {
+        let home = LedgerSet {
+            set: IpSetRef {
+                name: "e2e-malicious-ip-blocked-ipv4".into(),
+                id: "abc".into(),
+                scope: Scope::Regional,
+            },
+            place: None,
+        };
+        assert_eq!(home.text(), "e2e-malicious-ip-blocked-ipv4|abc|REGIONAL");
+        assert_eq!(LedgerSet::parse(&home.text()), Some(home.clone()));
+        let member = |case: &str, account: &str| LedgerSet {
+            set: IpSetRef {
+                name: "aws-ir-blocked-ipv4".into(),
+                id: "def".into(),
+                scope: Scope::Regional,
+            },
+            place: Some(CasePlace {
+                case_id: case.into(),
+                account: account.into(),
+                region: "eu-west-1".into(),
+            }),
+        };
+        let written = member("case-0123456789abcdef", "111122223333");
+        assert_eq!(
+            written.text(),
+            "aws-ir-blocked-ipv4|def|REGIONAL|111122223333|eu-west-1|case-0123456789abcdef"
+        );
+        assert_eq!(LedgerSet::parse(&written.text()), Some(written.clone()));
+        // Another case's write to the same set is the same set; another account's is not.
+        assert!(written.same_set(&member("case-fedcba9876543210", "111122223333")));
+        assert!(!written.same_set(&member("case-0123456789abcdef", "444455556666")));
+        assert!(!written.same_set(&home));
+        assert_eq!(LedgerSet::parse("a|b"), None);
+    }
 
     #[test]
     fn backoff_stays_within_its_cap() {

@@ -136,6 +136,12 @@ pub struct IpPolicy {
     pub ip_sets: Vec<StackIpSet>,
     /// The stack's case table (ledger and records).
     pub case_table: String,
+    /// The case is a member's (#20): `ip_sets` name the member stacks' sets by name alone
+    /// (`name||scope`: WAF gave them their ids there), and the ledger records the account,
+    /// Region and case of each block, so that the expiry acts there too.
+    #[serde(deserialize_with = "lenient::bool", default)]
+    #[schemars(with = "bool")]
+    pub in_member: bool,
 }
 
 impl IpPolicy {
@@ -327,6 +333,14 @@ impl Task for BlockInWaf {
     fn permissions() -> Vec<Permission> {
         let mut p = ledger();
         p.push(write_ip_sets());
+        // A member's sets are found by name where the step acts (their ids are the member's).
+        p.push(Permission::new(
+            "FindMemberIpSets",
+            &["wafv2:ListIPSets"],
+            Scope::Unscoped {
+                reason: "wafv2:ListIPSets supports no resource-level permission (Service Authorization Reference, AWS WAF V2).",
+            },
+        ));
         p
     }
     fn errors() -> Vec<ErrorName> {
