@@ -1240,3 +1240,30 @@ def test_cfn_table_resource_policy_names_and_termination_protection(aws: Any, ui
     cfn.delete_stack(StackName=stack)
     assert [s["StackStatus"] for s in cfn.list_stacks()["StackSummaries"] if s["StackName"] == stack] == [
         "DELETE_COMPLETE"]
+
+
+def test_a_template_body_over_51200_bytes_is_refused_and_one_in_s3_is_not(aws: Any, uid: str) -> None:
+    """S22: CreateStack/UpdateStack/ValidateTemplate take at most 51,200 bytes of TemplateBody
+    (API Reference); a larger template is deployed from S3 by TemplateURL."""
+    cfn, s3 = aws("cloudformation"), aws("s3")
+    body = {"Description": "x" * 1024, "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
+            "Metadata": {"Padding": "p" * 52_000}}
+    text = json.dumps(body)
+    assert len(text) > 51_200
+    for call in (lambda: cfn.create_stack(StackName=f"big-{uid}", TemplateBody=text),
+                 lambda: cfn.validate_template(TemplateBody=text)):
+        with pytest.raises(ClientError) as refused:
+            call()
+        assert error_code(refused) == "ValidationError"
+        assert "less than or equal to 51200" in refused.value.response["Error"]["Message"]
+    assert f"big-{uid}" not in [s["StackName"] for s in cfn.list_stacks()["StackSummaries"]]
+    s3.create_bucket(Bucket=f"templates-{uid}")
+    s3.put_object(Bucket=f"templates-{uid}", Key="big.json", Body=text.encode())
+    cfn.create_stack(StackName=f"big-{uid}",
+                     TemplateURL=f"https://templates-{uid}.s3.{REGION}.amazonaws.com/big.json")
+    assert cfn.describe_stacks(StackName=f"big-{uid}")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
+    small = json.dumps({"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}})
+    cfn.create_stack(StackName=f"small-{uid}", TemplateBody=small)
+    with pytest.raises(ClientError) as refused:
+        cfn.update_stack(StackName=f"small-{uid}", TemplateBody=text)
+    assert error_code(refused) == "ValidationError"

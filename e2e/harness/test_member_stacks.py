@@ -44,7 +44,7 @@ def member(moto_endpoint: str) -> Callable[..., Any]:
         return fixtures.in_account(service, MEMBER, region, endpoint_url=moto_endpoint)
 
     parameters = {"SecurityAccountId": ACCOUNT, "OrganizationId": ORGANIZATION}
-    stack = fixtures.create_stack(client("cloudformation"), "aws-ir-member-roles", ROLES, parameters)
+    stack = fixtures.create_stack(client("cloudformation"), "aws-ir-member-roles", ROLES, parameters, MEMBER)
     assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
     for region in REGIONS:
         stack = fixtures.create_stack(client("cloudformation", region), "aws-ir-member", FORWARDING,

@@ -877,8 +877,10 @@ async fn an_unanswered_approval_is_skipped_by_policy(c: Arc<Ctx>) {
         "5",
         "--direct",
         "--watch",
+        // What the suite waits for any execution: the 3 s approval timeout is the stack's, and
+        // the rest of the run shares the emulator with the other scenarios.
         "--timeout",
-        "120",
+        "300",
     ]);
     assert!(
         out.status.success(),

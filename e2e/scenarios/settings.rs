@@ -1564,12 +1564,21 @@ async fn an_exempt_bucket_is_left_alone_with_a_record(c: Arc<Ctx>) {
 /// The role of the stack's task function `title` (e.g. `ReleaseTrailLogging`), as CloudTrail
 /// names it when that function makes a call.
 async fn task_role(c: &Ctx, title: &str) -> String {
-    let roles = c.world.iam.list_roles().send().await.unwrap();
+    // Every page: the account also holds aws-ir's member roles (its own other Regions, #20).
+    let roles: Vec<aws_sdk_iam::types::Role> = c
+        .world
+        .iam
+        .list_roles()
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .unwrap();
     roles
-        .roles()
         .iter()
         .find(|r| r.role_name().contains(title) && r.role_name().starts_with(&c.main.name))
-        .or_else(|| roles.roles().iter().find(|r| r.role_name().contains(title)))
+        .or_else(|| roles.iter().find(|r| r.role_name().contains(title)))
         .unwrap_or_else(|| panic!("the stack's {title} role"))
         .role_name()
         .to_string()
@@ -1810,6 +1819,67 @@ async fn a_group_opened_in_a_member_account_in_another_region_is_reverted_there(
     assert!(!revoked.is_empty(), "{log}");
     for call in revoked {
         assert_eq!(call["account"], account.as_str(), "{call}");
+        assert_eq!(
+            call["caller"],
+            format!(
+                "arn:aws:sts::{account}:assumed-role/aws-ir-revoke-open-ingress/{case}-revoke-open-ingress"
+            ),
+            "{call}"
+        );
+    }
+
+    // The same in the security account's own eu-west-1.
+    a_group_opened_in_the_security_accounts_other_region_is_reverted_there(&c).await;
+}
+
+/// #20: the security account's own Regions other than the home one forward like a member's.
+/// The emulator's security account is the organization's management account, where StackSets
+/// never deploy: `irctl deploy --organization` gave its eu-west-1 the member stacks itself.
+/// Someone opens SSH to the world on a group of it there; the event crosses to us-east-1 and the
+/// world-open rules are revoked in eu-west-1, by the step's member role of this account, in the
+/// case's session. (Part of the member scenario: the emulator has one call log.)
+async fn a_group_opened_in_the_security_accounts_other_region_is_reverted_there(c: &Ctx) {
+    let account = "123456789012";
+    assert!(
+        c.main.deployed.contains(&format!(
+            "this account's own Regions {MEMBER_REGION} forward to us-east-1"
+        )),
+        "{}",
+        c.main.deployed
+    );
+    let opened_group = c.world.fixture(&[
+        "member-open-group",
+        account,
+        MEMBER_REGION,
+        "e2e-security-opened",
+    ]);
+    let group = opened_group["GroupId"].as_str().unwrap().to_string();
+    let event = opened_in_member(&group, account);
+    c.world.fixture(&["call-log", "start"]);
+    let (status, out) = run(c, &event).await;
+    let log = c.world.fixture(&["call-log", "read"]);
+    c.world.fixture(&["call-log", "stop"]);
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert_eq!(out["case"]["account"], account, "{out}");
+    assert_eq!(out["case"]["region"], MEMBER_REGION, "{out}");
+    assert_eq!(result(&out)["status"], "done", "{out}");
+    assert_eq!(
+        member_rules(c, account, &group),
+        json!([
+            ["tcp", 22, 22, "10.0.0.0/8"],
+            ["tcp", 443, 443, "0.0.0.0/0"]
+        ]),
+        "only the world-open SSH rules go, in eu-west-1"
+    );
+    let case = out["case"]["case_id"].as_str().unwrap().to_string();
+    let revoked: Vec<&Value> = log["Calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|call| call["action"] == "RevokeSecurityGroupIngress")
+        .collect();
+    assert!(!revoked.is_empty(), "{log}");
+    for call in revoked {
         assert_eq!(
             call["caller"],
             format!(

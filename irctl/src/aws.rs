@@ -22,7 +22,22 @@ pub struct Clients {
 impl Clients {
     pub async fn new() -> Clients {
         // The proxy variables are honoured, as the AWS CLI does (`connect`).
-        let config = connect::sdk_config(None).await;
+        Clients::of(connect::sdk_config(None).await)
+    }
+
+    /// The same caller's clients in `region` (the security account's own other Regions, #20).
+    pub fn in_region(&self, region: &str) -> Clients {
+        Clients::of(
+            self.config
+                .to_builder()
+                .region(aws_sdk_cloudformation::config::Region::new(
+                    region.to_string(),
+                ))
+                .build(),
+        )
+    }
+
+    fn of(config: connect::SdkConfig) -> Clients {
         // Path-style S3 addressing works with every endpoint, the emulator's included.
         let s3 = aws_sdk_s3::config::Builder::from(&config)
             .force_path_style(true)

@@ -77,6 +77,7 @@ pub async fn run(c: &Clients, prefix: &str, args: Args) -> Result<ExitCode> {
         prefix,
         keys,
         &keys_body,
+        &args.artifact_bucket,
         &keys_params,
         &declared_parameters(&keys_body),
         Duration::from_secs(args.timeout),
@@ -118,6 +119,7 @@ pub async fn run(c: &Clients, prefix: &str, args: Args) -> Result<ExitCode> {
             prefix,
             playbook,
             body,
+            &args.artifact_bucket,
             &params,
             &declared,
             Duration::from_secs(args.timeout),
@@ -389,11 +391,42 @@ pub(crate) async fn put(c: &Clients, bucket: &str, key: &str, bytes: Vec<u8>) ->
     Ok(())
 }
 
+/// The most bytes of template CloudFormation takes inline (`TemplateBody`).
+const TEMPLATE_BODY_LIMIT: usize = 51_200;
+
+/// Uploads a template under its content's hash (`<dir>/<hash>/<name>`); its S3 URL.
+/// CloudFormation takes at most 51,200 bytes of template inline (CreateStack, UpdateStack and
+/// the StackSet calls: `TemplateBody`); a playbook template is larger, so it goes by
+/// `TemplateURL`, which takes up to 1 MB.
+pub(crate) async fn upload_template(
+    c: &Clients,
+    bucket: &str,
+    dir: &str,
+    name: &str,
+    body: &str,
+) -> Result<String> {
+    let hash: String = Sha256::digest(body.as_bytes())
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let key = format!("{dir}/{hash}/{name}");
+    put(c, bucket, &key, body.as_bytes().to_vec()).await?;
+    let region = c
+        .config
+        .region()
+        .map(|r| r.to_string())
+        .unwrap_or_else(|| "us-east-1".into());
+    Ok(format!("https://{bucket}.s3.{region}.amazonaws.com/{key}"))
+}
+
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn deploy_stack(
     c: &Clients,
     prefix: &str,
     playbook: &str,
     body: &str,
+    bucket: &str,
     given: &BTreeMap<String, String>,
     declared: &BTreeSet<String>,
     timeout: Duration,
@@ -462,6 +495,12 @@ pub(crate) async fn deploy_stack(
             );
         }
     }
+    // Inline when CloudFormation takes it so, from the artifact bucket otherwise.
+    let url = if body.len() > TEMPLATE_BODY_LIMIT {
+        Some(upload_template(c, bucket, "templates", &format!("{playbook}.json"), body).await?)
+    } else {
+        None
+    };
     let started = std::time::SystemTime::now();
     if exists {
         println!("updating stack {stack}");
@@ -469,9 +508,12 @@ pub(crate) async fn deploy_stack(
             .cfn
             .update_stack()
             .stack_name(stack)
-            .template_body(body)
+            .set_template_url(url.clone())
+            .set_template_body(url.is_none().then(|| body.to_string()))
             .set_parameters(Some(parameters))
             .capabilities(Capability::CapabilityIam)
+            // The member stacks name their roles (the trust names them).
+            .capabilities(Capability::CapabilityNamedIam)
             .send()
             .await;
         if let Err(e) = r {
@@ -491,9 +533,12 @@ pub(crate) async fn deploy_stack(
         c.cfn
             .create_stack()
             .stack_name(stack)
-            .template_body(body)
+            .set_template_url(url.clone())
+            .set_template_body(url.is_none().then(|| body.to_string()))
             .set_parameters(Some(parameters))
             .capabilities(Capability::CapabilityIam)
+            // The member stacks name their roles (the trust names them).
+            .capabilities(Capability::CapabilityNamedIam)
             // How irctl finds its stacks again: by prefix and playbook, not by parsing names.
             .tags(
                 aws_sdk_cloudformation::types::Tag::builder()

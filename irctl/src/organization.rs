@@ -7,14 +7,15 @@
 //! and two service-managed StackSets put the member stacks into every account of the target OUs,
 //! and into every account that joins one later. A StackSet reads a template of more than
 //! 51,200 bytes only from S3, so the member templates go to the artifact bucket first, under
-//! their content's hash. Last, which accounts and Regions have the member stacks and which do
-//! not, as StackSets and Organizations say.
+//! their content's hash. This account's own Regions other than the home one get the member
+//! stacks too: from two StackSets of their own from a delegated administrator, from irctl in
+//! the management account (where StackSets never deploy). Last, which accounts and Regions have
+//! the member stacks and which do not, as StackSets and Organizations say.
 
 use crate::aws::Clients;
 use crate::{Error, Result};
 use aws_sdk_cloudformation::error::DisplayErrorContext;
 use aws_sdk_cloudformation::types::CallAs;
-use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -84,21 +85,11 @@ fn read(path: &Path) -> Result<String> {
 
 /// Uploads `file` of `dir` under its content's hash; its S3 URL.
 async fn upload_template(c: &Clients, bucket: &str, dir: &Path, file: &str) -> Result<String> {
-    let body = read(&dir.join(file))?;
-    let hash: String = Sha256::digest(body.as_bytes())
-        .iter()
-        .take(8)
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let key = format!("organization/{hash}/{file}");
-    crate::deploy::put(c, bucket, &key, body.into_bytes()).await?;
-    println!("  s3://{bucket}/{key}");
-    let region = c
-        .config
-        .region()
-        .map(|r| r.to_string())
-        .unwrap_or_else(|| "us-east-1".into());
-    Ok(format!("https://{bucket}.s3.{region}.amazonaws.com/{key}"))
+    let url =
+        crate::deploy::upload_template(c, bucket, "organization", file, &read(&dir.join(file))?)
+            .await?;
+    println!("  {url}");
+    Ok(url)
 }
 
 /// The security account's stack, after the playbook stacks: the bus's policy and the StackSets.
@@ -116,6 +107,20 @@ pub async fn deploy_security_account(
         upload_template(c, bucket, &args.organization_templates, "member-roles.json").await?;
     let forwarding =
         upload_template(c, bucket, &args.organization_templates, "member.json").await?;
+    let home = c
+        .config
+        .region()
+        .map(|r| r.to_string())
+        .unwrap_or_else(|| "us-east-1".into());
+    // This account's own Regions but the home one forward to it like a member's (#20).
+    let own_regions: Vec<String> = args
+        .member_regions
+        .iter()
+        .filter(|r| **r != home)
+        .cloned()
+        .collect();
+    let me = c.account().await?;
+    let unit = parent_unit(c, &me).await?;
     let params: BTreeMap<String, String> = [
         ("OrganizationId", organization.to_string()),
         ("MemberOrganizationalUnits", args.member_ous.join(",")),
@@ -123,6 +128,8 @@ pub async fn deploy_security_account(
         ("MemberRolesTemplateUrl", roles),
         ("MemberTemplateUrl", forwarding),
         ("CallAs", args.call_as.clone()),
+        ("SecurityAccountUnit", unit),
+        ("SecurityAccountRegions", own_regions.join(",")),
         (
             "ForwardFindings",
             if args.forward_findings {
@@ -142,11 +149,108 @@ pub async fn deploy_security_account(
         prefix,
         SECURITY_ACCOUNT,
         &body,
+        bucket,
         &params,
         &declared,
         timeout,
     )
-    .await
+    .await?;
+    if args.call_as == "SELF" && !own_regions.is_empty() {
+        deploy_own_regions(c, prefix, bucket, args, organization, &own_regions, timeout).await?;
+    }
+    Ok(())
+}
+
+/// The OU (or root) `account` is in, as a service-managed StackSet names an account.
+async fn parent_unit(c: &Clients, account: &str) -> Result<String> {
+    let out = c
+        .org
+        .list_parents()
+        .child_id(account)
+        .send()
+        .await
+        .map_err(|e| {
+            Error::aws(
+                format!("read where account {account} is in the organization (organizations:ListParents)"),
+                DisplayErrorContext(e),
+            )
+        })?;
+    out.parents()
+        .first()
+        .and_then(|p| p.id())
+        .map(String::from)
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "Organizations names no parent of account {account}"
+            ))
+        })
+}
+
+/// In the management account, where StackSets never deploy (and no SCP applies), the member
+/// stacks of this account's own other Regions are deployed here: the roles once (IAM is
+/// global), the forwarding in each Region, `<prefix>-member-roles` and `<prefix>-member`.
+async fn deploy_own_regions(
+    c: &Clients,
+    prefix: &str,
+    bucket: &str,
+    args: &OrganizationArgs,
+    organization: &str,
+    regions: &[String],
+    timeout: Duration,
+) -> Result<()> {
+    let me = c.account().await?;
+    let home = c
+        .config
+        .region()
+        .map(|r| r.to_string())
+        .unwrap_or_else(|| "us-east-1".into());
+    println!(
+        "this account's own Regions {} forward to {home} like a member's (StackSets never deploy to the management account)",
+        regions.join(",")
+    );
+    let roles = read(&args.organization_templates.join("member-roles.json"))?;
+    let params = BTreeMap::from([
+        ("SecurityAccountId".to_string(), me.clone()),
+        ("OrganizationId".to_string(), organization.to_string()),
+    ]);
+    let declared = crate::deploy::declared_parameters(&roles);
+    crate::deploy::deploy_stack(
+        c,
+        prefix,
+        "member-roles",
+        &roles,
+        bucket,
+        &params,
+        &declared,
+        timeout,
+    )
+    .await?;
+    let forwarding = read(&args.organization_templates.join("member.json"))?;
+    let declared = crate::deploy::declared_parameters(&forwarding);
+    let findings = if args.forward_findings {
+        "enabled"
+    } else {
+        "disabled"
+    };
+    for region in regions {
+        let params = BTreeMap::from([
+            ("SecurityAccountId".to_string(), me.clone()),
+            ("HomeRegion".to_string(), home.clone()),
+            ("ForwardFindings".to_string(), findings.to_string()),
+        ]);
+        crate::deploy::deploy_stack(
+            &c.in_region(region),
+            prefix,
+            "member",
+            &forwarding,
+            bucket,
+            &params,
+            &declared,
+            timeout,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// One account of the organization and the member stacks it has.
@@ -236,7 +340,8 @@ async fn instances(
 }
 
 /// The table `deploy --organization` and `members` print: every account, what it has, what it
-/// lacks. `security` is this account (it acts with its own roles and gets no member stacks).
+/// lacks. `security` is this account (the StackSets of the members leave it out: its home Region
+/// hears its events, and its other Regions get the member stacks of their own).
 pub fn table(members: &[Member], security: &str) -> String {
     let regions: BTreeSet<&String> = members.iter().flat_map(|m| &m.regions).collect();
     let mut out = format!(
@@ -248,7 +353,7 @@ pub fn table(members: &[Member], security: &str) -> String {
         if m.id == security {
             out += &format!(
                 "{:<14} {:<28} {:<13} {}\n",
-                m.id, m.name, "-", "- (the security account: acts with its own roles)"
+                m.id, m.name, "-", "- (the security account: its home Region hears its events; its other member Regions get the member stacks itself)"
             );
             continue;
         }

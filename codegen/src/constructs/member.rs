@@ -31,7 +31,7 @@ use super::policy;
 use super::trigger::Trigger;
 use crate::asl::TaskInfo;
 use crate::cfn::iam::{service_trust_for, PolicyDocument, Statement};
-use crate::cfn::{equals, get_att, ref_, sub, text, Output, Parameter, Resource, Template};
+use crate::cfn::{equals, get_att, not, ref_, sub, text, Output, Parameter, Resource, Template};
 use contract::naming::{
     member_role, MEMBER_BLOCKED_IPV4_SET, MEMBER_BLOCKED_IPV6_SET, MEMBER_CAPTURE_DOCUMENT,
     MEMBER_MEMORY_UPLOAD_DOCUMENT, MEMBER_PREFIX, MEMBER_QUARANTINE,
@@ -461,13 +461,24 @@ pub const MEMBER_REGIONS: &str = "MemberRegions";
 pub const MEMBER_ROLES_URL: &str = "MemberRolesTemplateUrl";
 pub const MEMBER_URL: &str = "MemberTemplateUrl";
 pub const CALL_AS: &str = "CallAs";
-use contract::naming::{FORWARDING_STACK_SET, MEMBER_ROLES_STACK_SET as ROLES_STACK_SET};
+pub const SECURITY_UNIT: &str = "SecurityAccountUnit";
+pub const SECURITY_REGIONS: &str = "SecurityAccountRegions";
+const COVERS_SECURITY_ACCOUNT: &str = "CoversSecurityAccount";
+const FORWARDS_SECURITY_REGIONS: &str = "ForwardsSecurityAccountRegions";
+use contract::naming::{
+    FORWARDING_STACK_SET, MEMBER_ROLES_STACK_SET as ROLES_STACK_SET, SECURITY_FORWARDING_STACK_SET,
+    SECURITY_ROLES_STACK_SET,
+};
 
 /// The two member stacks as service-managed StackSets: every account of the target OUs gets
 /// them, and so does every account that joins one later (auto-deployment), while one that
 /// leaves has them removed. The roles once per account (IAM is global: in the home Region
-/// only), the forwarding in every member Region. The security account itself is left out: it
-/// acts with its own roles, and a forwarder there would send its events to itself.
+/// only), the forwarding in every member Region. The security account is left out of those: in
+/// its home Region the playbooks hear its events directly, and a forwarder there would send
+/// them to itself. Its other Regions get the same two stacks from two StackSets of their own
+/// (`SecurityAccountUnit`, the OU it is in, and `SecurityAccountRegions`, the member Regions but
+/// the home one), so that a group opened in its eu-west-1 is answered like a member's; a
+/// management account, where StackSets never deploy, gets them from `irctl deploy` instead.
 fn stack_sets(t: &mut Template) {
     t.parameter(
         MEMBER_OUS,
@@ -502,6 +513,31 @@ fn stack_sets(t: &mut Template) {
             .default(json!("disabled"))
             .allowed(&[json!("enabled"), json!("disabled")]),
     );
+    t.parameter(
+        SECURITY_UNIT,
+        Parameter::string("The OU (ou-…, or the root r-…) this account is in, as a StackSet names an account (`irctl deploy --organization` reads it): the security account's own Regions other than this one get the member stacks too. Empty: they do not (and in the management account, where StackSets never deploy, irctl deploys them).")
+            .default(json!(""))
+            .pattern("^$|^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$"),
+    );
+    t.parameter(
+        SECURITY_REGIONS,
+        Parameter::string("The member Regions other than this one, comma-separated (`irctl deploy --organization` computes them): where the security account's own events are forwarded from.")
+            .default(json!("")),
+    );
+    t.condition(
+        COVERS_SECURITY_ACCOUNT,
+        json!({"Fn::And": [
+            equals(ref_(CALL_AS), json!("DELEGATED_ADMIN")),
+            not(equals(ref_(SECURITY_UNIT), json!(""))),
+        ]}),
+    );
+    t.condition(
+        FORWARDS_SECURITY_REGIONS,
+        json!({"Fn::And": [
+            {"Condition": COVERS_SECURITY_ACCOUNT},
+            not(equals(ref_(SECURITY_REGIONS), json!(""))),
+        ]}),
+    );
     let targets = |regions: Value| {
         json!([{
             "DeploymentTargets": {
@@ -512,8 +548,20 @@ fn stack_sets(t: &mut Template) {
             "Regions": regions,
         }])
     };
+    // This account alone, by the OU it is in (a service-managed StackSet names accounts only
+    // within OUs).
+    let this_account = |regions: Value| {
+        json!([{
+            "DeploymentTargets": {
+                "OrganizationalUnitIds": [ref_(SECURITY_UNIT)],
+                "Accounts": [ref_("AWS::AccountId")],
+                "AccountFilterType": "INTERSECTION",
+            },
+            "Regions": regions,
+        }])
+    };
     let stack_set =
-        |name: &str, description: &str, url: &str, parameters: Value, regions: Value| {
+        |name: &str, description: &str, url: &str, parameters: Value, targets: Value| {
             Resource::new(
                 "AWS::CloudFormation::StackSet",
                 json!({
@@ -531,7 +579,7 @@ fn stack_sets(t: &mut Template) {
                     },
                     "TemplateURL": ref_(url),
                     "Parameters": parameters,
-                    "StackInstancesGroup": targets(regions),
+                    "StackInstancesGroup": targets,
                 }),
             )
         };
@@ -546,8 +594,22 @@ fn stack_sets(t: &mut Template) {
                 param(SECURITY_ACCOUNT, ref_("AWS::AccountId")),
                 param(ORGANIZATION, ref_(ORGANIZATION)),
             ]),
-            json!([ref_("AWS::Region")]),
+            targets(json!([ref_("AWS::Region")])),
         ),
+    );
+    t.add(
+        "SecurityAccountRolesStackSet",
+        stack_set(
+            SECURITY_ROLES_STACK_SET,
+            "aws-ir's member roles in this account, for its own Regions other than the home one (organization/member-roles.json).",
+            MEMBER_ROLES_URL,
+            json!([
+                param(SECURITY_ACCOUNT, ref_("AWS::AccountId")),
+                param(ORGANIZATION, ref_(ORGANIZATION)),
+            ]),
+            this_account(json!([ref_("AWS::Region")])),
+        )
+        .condition(FORWARDS_SECURITY_REGIONS),
     );
     t.add(
         "MemberForwardingStackSet",
@@ -560,8 +622,23 @@ fn stack_sets(t: &mut Template) {
                 param(HOME_REGION, ref_("AWS::Region")),
                 param(FORWARD_FINDINGS, ref_(FORWARD_FINDINGS)),
             ]),
-            ref_(MEMBER_REGIONS),
+            targets(ref_(MEMBER_REGIONS)),
         ),
+    );
+    t.add(
+        "SecurityAccountForwardingStackSet",
+        stack_set(
+            SECURITY_FORWARDING_STACK_SET,
+            "aws-ir's event forwarding from this account's own Regions other than the home one (organization/member.json).",
+            MEMBER_URL,
+            json!([
+                param(SECURITY_ACCOUNT, ref_("AWS::AccountId")),
+                param(HOME_REGION, ref_("AWS::Region")),
+                param(FORWARD_FINDINGS, ref_(FORWARD_FINDINGS)),
+            ]),
+            this_account(json!({"Fn::Split": [",", ref_(SECURITY_REGIONS)]})),
+        )
+        .condition(FORWARDS_SECURITY_REGIONS),
     );
 }
 
@@ -795,6 +872,52 @@ mod tests {
                 json!({"ParameterKey": SECURITY_ACCOUNT, "ParameterValue": {"Ref": "AWS::AccountId"}})
             );
         }
+    }
+
+    /// The security account's own Regions other than the home one get the member stacks from
+    /// StackSets of their own that name this account alone, only from a delegated administrator
+    /// (StackSets never deploy to the management account: irctl does there) and only when there
+    /// are such Regions.
+    #[test]
+    fn the_security_accounts_other_regions_get_the_member_stacks_from_stack_sets_of_their_own() {
+        let t = security_account_template().render();
+        for (id, name, regions) in [
+            (
+                "SecurityAccountRolesStackSet",
+                SECURITY_ROLES_STACK_SET,
+                json!([{"Ref": "AWS::Region"}]),
+            ),
+            (
+                "SecurityAccountForwardingStackSet",
+                SECURITY_FORWARDING_STACK_SET,
+                json!({"Fn::Split": [",", {"Ref": SECURITY_REGIONS}]}),
+            ),
+        ] {
+            let r = &t["Resources"][id];
+            assert_eq!(r["Condition"], FORWARDS_SECURITY_REGIONS, "{id}");
+            let p = &r["Properties"];
+            assert_eq!(p["StackSetName"], name);
+            // Named like the members' StackSets: the SCP leaves their stacks to StackSets.
+            assert!(name.starts_with(FORWARDING_STACK_SET), "{name}");
+            let group = &p["StackInstancesGroup"][0];
+            assert_eq!(group["Regions"], regions, "{id}");
+            let targets = &group["DeploymentTargets"];
+            assert_eq!(
+                targets["OrganizationalUnitIds"],
+                json!([{"Ref": SECURITY_UNIT}])
+            );
+            assert_eq!(targets["Accounts"], json!([{"Ref": "AWS::AccountId"}]));
+            assert_eq!(targets["AccountFilterType"], "INTERSECTION");
+        }
+        let conditions = &t["Conditions"];
+        assert_eq!(
+            conditions[COVERS_SECURITY_ACCOUNT]["Fn::And"][0],
+            json!({"Fn::Equals": [{"Ref": CALL_AS}, "DELEGATED_ADMIN"]})
+        );
+        assert_eq!(
+            conditions[FORWARDS_SECURITY_REGIONS]["Fn::And"][0],
+            json!({"Condition": COVERS_SECURITY_ACCOUNT})
+        );
     }
 
     #[test]

@@ -667,7 +667,7 @@ def member_account(account: str) -> dict:
     except ClientError:
         security = boto3.client("sts").get_caller_identity()["Account"]
         stack = create_stack(cfn, MEMBER_ROLES_STACK, ORGANIZATION_DIR / "member-roles.json",
-                             {"SecurityAccountId": security, "OrganizationId": organization()["Id"]})
+                             {"SecurityAccountId": security, "OrganizationId": organization()["Id"]}, account)
     if stack["StackStatus"] not in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
         raise RuntimeError(f"member stack in {account}: {stack['StackStatus']} {stack.get('StackStatusReason')}")
     roles = in_account("iam", account).list_roles(PathPrefix="/aws-ir/")["Roles"]
@@ -677,10 +677,33 @@ def member_account(account: str) -> dict:
 ORGANIZATION_DIR = Path(__file__).resolve().parents[3] / "organization"
 
 
-def create_stack(cfn, name: str, template: Path, parameters: dict[str, str]) -> dict:  # type: ignore[no-untyped-def]
-    """Creates stack NAME from TEMPLATE with PARAMETERS through the client CFN and waits (60 s at
-    most) for it to leave IN_PROGRESS; answers the stack as DescribeStacks shows it."""
-    stack_id = cfn.create_stack(StackName=name, TemplateBody=template.read_text(),
+def template_source(cfn, template: Path, account: str | None = None) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """TemplateBody, or for a template over CloudFormation's 51,200 bytes of body (irmoto.stacks
+    S22), TemplateURL of a copy in a bucket of ACCOUNT (the caller's when None), as a deployer
+    must on AWS."""
+    body = template.read_text()
+    if len(body.encode()) <= 51_200:
+        return {"TemplateBody": body}
+    s3 = in_account("s3", account, endpoint_url=cfn.meta.endpoint_url) if account else boto3.client("s3")
+    owner = account or boto3.client("sts").get_caller_identity()["Account"]
+    bucket = f"irmoto-templates-{owner}"
+    try:
+        s3.create_bucket(Bucket=bucket)
+    except ClientError as err:
+        if err.response["Error"]["Code"] not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+            raise
+    key = f"{hashlib.sha256(body.encode()).hexdigest()[:16]}/{template.name}"
+    s3.put_object(Bucket=bucket, Key=key, Body=body.encode())
+    region = os.environ.get("AWS_REGION", "us-east-1")
+    return {"TemplateURL": f"https://{bucket}.s3.{region}.amazonaws.com/{key}"}
+
+
+def create_stack(cfn, name: str, template: Path, parameters: dict[str, str],  # type: ignore[no-untyped-def]
+                 account: str | None = None) -> dict:
+    """Creates stack NAME from TEMPLATE with PARAMETERS through the client CFN (acting in ACCOUNT,
+    the caller's when None) and waits (60 s at most) for it to leave IN_PROGRESS; answers the
+    stack as DescribeStacks shows it."""
+    stack_id = cfn.create_stack(StackName=name, **template_source(cfn, template, account),
                                 Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
                                 Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()])["StackId"]
     for _ in range(600):

@@ -2350,6 +2350,44 @@ def patch_cfn_update_previous_default() -> None:
     CloudFormationBackend._resolve_update_parameters = resolve  # type: ignore[method-assign]
 
 
+# --------------------------------------------------------------------------
+# S22. A template body holds at most 51,200 bytes
+# AWS doc: CloudFormation API Reference, "CreateStack", "UpdateStack", "CreateChangeSet",
+# "ValidateTemplate", "CreateStackSet", "UpdateStackSet" (TemplateBody: "Length Constraints:
+# Minimum length of 1. Maximum length of 51200"; a larger template goes to S3 and is named by
+# TemplateURL, up to 1 MB), and User Guide, "CloudFormation quotas" (template body size in a
+# request: 51,200 bytes). AWS answers ValidationError "1 validation error detected: Value at
+# 'templateBody' failed to satisfy constraint: Member must have length less than or equal to
+# 51200".
+# moto 5.2.5 takes a body of any size, so a deployer that sends the playbook templates (94 KB
+# to 497 KB) inline worked on the emulator and failed on AWS.
+# --------------------------------------------------------------------------
+
+TEMPLATE_BODY_LIMIT = 51_200
+
+
+def patch_cfn_template_body_limit() -> None:
+    from moto.cloudformation.exceptions import ValidationError
+    from moto.cloudformation.responses import CloudFormationResponse
+
+    def limited(name: str) -> None:
+        original = _ORIGINALS.setdefault(f"cfn_{name}", getattr(CloudFormationResponse, name))
+
+        def call(self):  # type: ignore[no-untyped-def]
+            body = self._get_param("TemplateBody")
+            if body is not None and len(body.encode("utf-8")) > TEMPLATE_BODY_LIMIT:
+                raise ValidationError(
+                    message="1 validation error detected: Value at 'templateBody' failed to satisfy constraint: "
+                    f"Member must have length less than or equal to {TEMPLATE_BODY_LIMIT}")
+            return original(self)
+
+        setattr(CloudFormationResponse, name, call)
+
+    for name in ("create_stack", "update_stack", "create_change_set", "validate_template",
+                 "create_stack_set", "update_stack_set"):
+        limited(name)
+
+
 STACK_EXTENSIONS: list[Callable[[], None]] = [
     patch_securityhub_action_targets,
     patch_securityhub_batch_update_findings,
@@ -2373,4 +2411,5 @@ STACK_EXTENSIONS: list[Callable[[], None]] = [
     patch_cfn_delete_failure,
     patch_cfn_termination_protection,
     patch_cfn_update_previous_default,
+    patch_cfn_template_body_limit,
 ]

@@ -65,6 +65,11 @@ pub const MEMBER_PREFIX: &str = "aws-ir";
 /// `organization/security-account.json`; `irctl members` lists their instances).
 pub const MEMBER_ROLES_STACK_SET: &str = "aws-ir-member-roles";
 pub const FORWARDING_STACK_SET: &str = "aws-ir-member";
+/// The same two stacks in the security account's own Regions other than the home one, from a
+/// delegated administrator (their stacks are named like the members', `StackSet-aws-ir-member…`,
+/// so the guardrails SCP leaves them to StackSets alike).
+pub const SECURITY_ROLES_STACK_SET: &str = "aws-ir-member-roles-security";
+pub const SECURITY_FORWARDING_STACK_SET: &str = "aws-ir-member-security";
 
 /// What the member stacks create in every member account and Region under a fixed name, which
 /// the playbooks name when a case is in a member (#20): the Run Command documents that capture
