@@ -672,6 +672,30 @@ def test_a_token_reaches_its_execution_past_one_without_a_worker() -> None:
     assert told == ["token-1"]
 
 
+def test_list_map_runs_of_an_execution_only_starting_is_empty() -> None:
+    """3e3: ListMapRuns of an execution whose worker is not set up yet lists no Map Run, as AWS
+    answers for one that has just begun (moto 5.2.5 answered HTTP 500, AttributeError); one whose
+    worker runs lists its runs as before."""
+    from types import SimpleNamespace
+
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    from irmoto import extensions
+
+    run = SimpleNamespace(list_item=lambda: {"mapRunArn": "arn:run"})
+    running = SimpleNamespace(exec_worker=SimpleNamespace(
+        env=SimpleNamespace(map_run_record_pool_manager=SimpleNamespace(get_all=lambda: [run]))))
+    executions = {"starting": SimpleNamespace(exec_worker=None),
+                  "setting-up": SimpleNamespace(exec_worker=SimpleNamespace(env=None)),
+                  "running": running}
+    backend = StepFunctionsParserBackend.__new__(StepFunctionsParserBackend)
+    backend.describe_execution = lambda execution_arn: executions[execution_arn]  # type: ignore[method-assign]
+    extensions.patch_sfn_list_map_runs_of_a_starting_execution()
+    assert backend.list_map_runs("starting") == {"mapRuns": []}
+    assert backend.list_map_runs("setting-up") == {"mapRuns": []}
+    assert backend.list_map_runs("running") == {"mapRuns": [{"mapRunArn": "arn:run"}]}
+
+
 # ---------------------------------------------------------------- States.* errors out of Parallel and Map
 
 

@@ -487,16 +487,7 @@ async fn a_break_glass_user_is_left_alone_with_a_record(c: Arc<Ctx>) {
 
 async fn the_playbooks_own_roles_cannot_be_targeted(c: Arc<Ctx>) {
     // A task role of the deployed stack (tagged aws-ir:playbook).
-    let roles: Vec<aws_sdk_iam::types::Role> = c
-        .world
-        .iam
-        .list_roles()
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .unwrap();
+    let roles = c.world.roles().await;
     let own = roles
         .iter()
         .find(|r| r.role_name().contains("RevokeRoleSessions"))

@@ -145,22 +145,7 @@ pub async fn an_instance_in_a_member_account_in_another_region_is_contained_ther
 
     // B's call log: every call in B was made by the step's own member role, in the case's
     // session; the isolation, the capture and the block reads among them.
-    let calls: Vec<&Value> = log["Calls"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|call| call["account"] == account.as_str() && !call["caller"].is_null())
-        .collect();
-    let mut tasks = BTreeSet::new();
-    for call in &calls {
-        let caller = call["caller"].as_str().unwrap();
-        let rest = caller
-            .strip_prefix(&format!("arn:aws:sts::{account}:assumed-role/aws-ir-"))
-            .unwrap_or_else(|| panic!("a call in B not by an aws-ir member role: {call}"));
-        let (task, session) = rest.split_once('/').unwrap();
-        assert_eq!(session, format!("{case}-{task}"), "{call}");
-        tasks.insert(task.to_string());
-    }
+    let tasks = e2e::member_tasks(&log, &account, &case);
     for task in ["isolate-network", "capture-volatile-evidence", "hash-range"] {
         assert!(tasks.contains(task), "no call in B by {task}: {tasks:?}");
     }

@@ -1146,21 +1146,7 @@ async fn an_address_attacking_a_member_is_blocked_and_expires_in_that_member(c: 
         "the security account's own set is not B's"
     );
     // Every call in B was made by the step's member role, in the case's session.
-    let mut tasks = BTreeSet::new();
-    for call in log["Calls"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|call| call["account"] == account.as_str() && !call["caller"].is_null())
-    {
-        let caller = call["caller"].as_str().unwrap();
-        let rest = caller
-            .strip_prefix(&format!("arn:aws:sts::{account}:assumed-role/aws-ir-"))
-            .unwrap_or_else(|| panic!("a call in B not by an aws-ir member role: {call}"));
-        let (task, session) = rest.split_once('/').unwrap();
-        assert_eq!(session, format!("{case}-{task}"), "{call}");
-        tasks.insert(task.to_string());
-    }
+    let tasks = e2e::member_tasks(&log, &account, &case);
     for task in ["screen-addresses", "block-in-waf", "block-in-nacl"] {
         assert!(tasks.contains(task), "no call in B by {task}: {tasks:?}");
     }

@@ -1564,17 +1564,7 @@ async fn an_exempt_bucket_is_left_alone_with_a_record(c: Arc<Ctx>) {
 /// The role of the stack's task function `title` (e.g. `ReleaseTrailLogging`), as CloudTrail
 /// names it when that function makes a call.
 async fn task_role(c: &Ctx, title: &str) -> String {
-    // Every page: the account also holds aws-ir's member roles (its own other Regions, #20).
-    let roles: Vec<aws_sdk_iam::types::Role> = c
-        .world
-        .iam
-        .list_roles()
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .unwrap();
+    let roles = c.world.roles().await;
     roles
         .iter()
         .find(|r| r.role_name().contains(title) && r.role_name().starts_with(&c.main.name))
@@ -1810,23 +1800,13 @@ async fn a_group_opened_in_a_member_account_in_another_region_is_reverted_there(
 
     // The revocation was made in B, by the step's member role, in the case's session.
     let case = out["case"]["case_id"].as_str().unwrap().to_string();
-    let revoked: Vec<&Value> = log["Calls"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|call| call["action"] == "RevokeSecurityGroupIngress")
-        .collect();
-    assert!(!revoked.is_empty(), "{log}");
-    for call in revoked {
-        assert_eq!(call["account"], account.as_str(), "{call}");
-        assert_eq!(
-            call["caller"],
-            format!(
-                "arn:aws:sts::{account}:assumed-role/aws-ir-revoke-open-ingress/{case}-revoke-open-ingress"
-            ),
-            "{call}"
-        );
-    }
+    e2e::made_by_member_role(
+        &log,
+        "RevokeSecurityGroupIngress",
+        &account,
+        "revoke-open-ingress",
+        &case,
+    );
 
     // The same in the security account's own eu-west-1.
     a_group_opened_in_the_security_accounts_other_region_is_reverted_there(&c).await;
@@ -1872,22 +1852,13 @@ async fn a_group_opened_in_the_security_accounts_other_region_is_reverted_there(
         "only the world-open SSH rules go, in eu-west-1"
     );
     let case = out["case"]["case_id"].as_str().unwrap().to_string();
-    let revoked: Vec<&Value> = log["Calls"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|call| call["action"] == "RevokeSecurityGroupIngress")
-        .collect();
-    assert!(!revoked.is_empty(), "{log}");
-    for call in revoked {
-        assert_eq!(
-            call["caller"],
-            format!(
-                "arn:aws:sts::{account}:assumed-role/aws-ir-revoke-open-ingress/{case}-revoke-open-ingress"
-            ),
-            "{call}"
-        );
-    }
+    e2e::made_by_member_role(
+        &log,
+        "RevokeSecurityGroupIngress",
+        account,
+        "revoke-open-ingress",
+        &case,
+    );
 }
 
 /// An account in the excluded sandbox unit (below the members OU, so it has the member stacks

@@ -520,6 +520,19 @@ impl World {
         }
     }
 
+    /// Every role of the account, every page of ListRoles (an organization deployment adds the
+    /// member roles to the security account's own).
+    pub async fn roles(&self) -> Vec<aws_sdk_iam::types::Role> {
+        self.iam
+            .list_roles()
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .unwrap()
+    }
+
     /// A deployed stack's outputs, by key.
     pub async fn outputs_of(&self, stack: &str) -> BTreeMap<String, String> {
         let described = self
@@ -1002,6 +1015,48 @@ fn dechunk(mut body: &str) -> String {
 
 /// A sample event from `tasks/contract/samples/` with a fresh event id and finding id, so each
 /// scenario has its own case.
+/// The aws-ir tasks that made calls in member `account` in the call log `log` (the harness's
+/// `call-log read`), each checked (#20): every call there by a principal was made by a member
+/// role `aws-ir-<task>` in the session `<case>-<task>`, as the member's CloudTrail would show.
+pub fn member_tasks(log: &Value, account: &str, case: &str) -> std::collections::BTreeSet<String> {
+    let mut tasks = std::collections::BTreeSet::new();
+    for call in log["Calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|call| call["account"] == account && !call["caller"].is_null())
+    {
+        let caller = call["caller"].as_str().unwrap();
+        let rest = caller
+            .strip_prefix(&format!("arn:aws:sts::{account}:assumed-role/aws-ir-"))
+            .unwrap_or_else(|| panic!("a call in {account} not by an aws-ir member role: {call}"));
+        let (task, session) = rest.split_once('/').unwrap();
+        assert_eq!(session, format!("{case}-{task}"), "{call}");
+        tasks.insert(task.to_string());
+    }
+    tasks
+}
+
+/// Every call `action` in `log` was made in `account` by `task`'s member role in the case's
+/// session, and there was at least one (#20).
+pub fn made_by_member_role(log: &Value, action: &str, account: &str, task: &str, case: &str) {
+    let calls: Vec<&Value> = log["Calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|call| call["action"] == action)
+        .collect();
+    assert!(!calls.is_empty(), "no {action} in {log}");
+    for call in calls {
+        assert_eq!(call["account"], account, "{call}");
+        assert_eq!(
+            call["caller"],
+            format!("arn:aws:sts::{account}:assumed-role/aws-ir-{task}/{case}-{task}"),
+            "{call}"
+        );
+    }
+}
+
 pub fn fresh_sample(name: &str) -> Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../tasks/contract/samples")

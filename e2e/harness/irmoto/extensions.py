@@ -985,6 +985,32 @@ def patch_sfn_tokens_skip_executions_without_worker() -> None:
 
 
 # --------------------------------------------------------------------------
+# 3e3. ListMapRuns of an execution that is only starting
+# AWS doc: Step Functions API Reference, "ListMapRuns" (lists the Map Runs an execution started:
+# none yet, for one that has just begun).
+# moto 5.2.5 (moto/stepfunctions/parser/models.py StepFunctionsParserBackend.list_map_runs)
+# reads the execution worker's environment, which is None until the worker has set it up:
+# AttributeError, HTTP 500, for whoever asked in that window (seen in e2e --test ec2 under load,
+# 7 times in one run; three in a row exhausted the SDK's retries and failed a scenario).
+# --------------------------------------------------------------------------
+
+
+def patch_sfn_list_map_runs_of_a_starting_execution() -> None:
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    original = _ORIGINALS.setdefault("sfn_list_map_runs", StepFunctionsParserBackend.list_map_runs)
+
+    def list_map_runs(self, execution_arn):  # type: ignore[no-untyped-def]
+        execution = self.describe_execution(execution_arn=execution_arn)  # ExecutionDoesNotExist as before
+        worker = getattr(execution, "exec_worker", None)
+        if worker is None or getattr(worker, "env", None) is None:
+            return {"mapRuns": []}
+        return original(self, execution_arn)
+
+    StepFunctionsParserBackend.list_map_runs = list_map_runs  # type: ignore[method-assign]
+
+
+# --------------------------------------------------------------------------
 # 3f. A States.* error leaving a Parallel branch or a Map iteration keeps its name
 # AWS doc: Step Functions Developer Guide, "Handling errors in Step Functions workflows"
 # (States.Timeout, States.TaskFailed, ... are the errors a Retry/Catch matches, States.ALL
@@ -1198,6 +1224,7 @@ EXTENSIONS: list[Callable[[], None]] = [
     patch_ec2_network_interface_lookup,
     patch_sfn_send_task_failure_cause,
     patch_sfn_tokens_skip_executions_without_worker,
+    patch_sfn_list_map_runs_of_a_starting_execution,
     patch_backend_lookup_cache,
     patch_sfn_execution_history_pages,
     patch_sfn_context_start_time,

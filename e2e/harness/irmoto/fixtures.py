@@ -677,6 +677,16 @@ def member_account(account: str) -> dict:
 ORGANIZATION_DIR = Path(__file__).resolve().parents[3] / "organization"
 
 
+def _bucket(s3, name: str) -> str:  # type: ignore[no-untyped-def]
+    """Bucket NAME through S3, made on first use; its name."""
+    try:
+        s3.create_bucket(Bucket=name)
+    except ClientError as err:
+        if err.response["Error"]["Code"] not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+            raise
+    return name
+
+
 def template_source(cfn, template: Path, account: str | None = None) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """TemplateBody, or for a template over CloudFormation's 51,200 bytes of body (irmoto.stacks
     S22), TemplateURL of a copy in a bucket of ACCOUNT (the caller's when None), as a deployer
@@ -686,12 +696,7 @@ def template_source(cfn, template: Path, account: str | None = None) -> dict[str
         return {"TemplateBody": body}
     s3 = in_account("s3", account, endpoint_url=cfn.meta.endpoint_url) if account else boto3.client("s3")
     owner = account or boto3.client("sts").get_caller_identity()["Account"]
-    bucket = f"irmoto-templates-{owner}"
-    try:
-        s3.create_bucket(Bucket=bucket)
-    except ClientError as err:
-        if err.response["Error"]["Code"] not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
-            raise
+    bucket = _bucket(s3, f"irmoto-templates-{owner}")
     key = f"{hashlib.sha256(body.encode()).hexdigest()[:16]}/{template.name}"
     s3.put_object(Bucket=bucket, Key=key, Body=body.encode())
     region = os.environ.get("AWS_REGION", "us-east-1")
@@ -785,12 +790,7 @@ def member_template_urls() -> dict[str, str]:
     `irctl deploy --organization` does (a StackSet takes at most 51,200 bytes of template body)."""
     s3 = boto3.client("s3")
     account = boto3.client("sts").get_caller_identity()["Account"]
-    bucket = f"aws-ir-templates-{account}"
-    try:
-        s3.create_bucket(Bucket=bucket)
-    except ClientError as e:
-        if e.response["Error"]["Code"] not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
-            raise
+    bucket = _bucket(s3, f"aws-ir-templates-{account}")
     urls = {}
     for parameter, file in (("MemberRolesTemplateUrl", "member-roles.json"), ("MemberTemplateUrl", "member.json")):
         s3.put_object(Bucket=bucket, Key=f"organization/{file}", Body=(ORGANIZATION_DIR / file).read_bytes())
