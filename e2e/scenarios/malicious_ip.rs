@@ -1177,6 +1177,57 @@ async fn an_address_attacking_a_member_is_blocked_and_expires_in_that_member(c: 
         !there["Denies"].to_string().contains(&cidr),
         "the deny left B's network ACL: {there}"
     );
+
+    // Someone deletes B's expiry role: a block of B cannot be lifted there. The run still
+    // succeeds, says so, and keeps the block on record for the next run.
+    let again = address();
+    let event: Value = serde_json::from_str(
+        &brute_force(&instance, &again)
+            .to_string()
+            .replace("123456789012", &account)
+            .replace("us-east-1", MEMBER_REGION),
+    )
+    .unwrap();
+    let (status, out) = run_direct(&c, &c.org, "malicious-ip", &event).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    c.world
+        .fixture(&["member-delete-role", &account, "aws-ir-expire-blocks"]);
+    let arn = c.world.started(&[
+        "--stack-prefix",
+        &c.org.prefix,
+        "start",
+        "ip-expiry",
+        "--reason",
+        "e2e: a member the expiry cannot reach",
+        "--as-of",
+        &e2e_time(2 * 86_400),
+    ]);
+    let (status, out) = c.world.wait(&arn, Duration::from_secs(300)).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    let unreachable = out["expiry"]["unreachable"].to_string();
+    assert!(
+        unreachable.contains(&format!("aws-ir-blocked-ipv4 in {account}/{MEMBER_REGION}"))
+            && unreachable.contains("IR.AccessDenied"),
+        "{out}"
+    );
+    let there = c
+        .world
+        .fixture(&["member-blocks", &account, MEMBER_REGION, &subnet]);
+    assert_eq!(
+        there["IpSets"]["aws-ir-blocked-ipv4"],
+        json!([format!("{again}/32")]),
+        "still blocked in B: {there}"
+    );
+    let block = item(&c, &c.org, "ip-blocks", &format!("net#{again}/32")).await;
+    assert!(!block.is_empty(), "the block stays on record");
+    let sent = c
+        .world
+        .notifications(&c.org, "not reached", Duration::from_secs(30))
+        .await;
+    assert!(
+        sent.iter().any(|m| m.to_string().contains(&account)),
+        "the unreached member was notified: {sent:?}"
+    );
 }
 
 /// Now plus `secs`, RFC 3339.

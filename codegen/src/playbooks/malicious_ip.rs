@@ -266,6 +266,7 @@ fn expiry() -> Companion {
                 Condition::is_present("$.expiry.reapplied[0]", true),
                 Condition::is_present("$.expiry.removed_unknown[0]", true),
                 Condition::is_present("$.expiry.foreign[0]", true),
+                Condition::is_present("$.expiry.unreachable[0]", true),
             ]),
             Task::sns_publish("NotifyExpiry")
                 .retry(
@@ -278,7 +279,7 @@ fn expiry() -> Companion {
                 .comment("Only when something changed or needs a human: a quiet run says nothing.")
                 .parameters(json!({
                     "Subject": "aws-ir ip-expiry: blocks expired or reconciled",
-                    "Message.$": "States.Format('Run: {} (planned: a dry run or Block=false, nothing was changed)\nExpired (removed from WAF and network ACLs): {}\nWritten again (AWS had lost them): {}\nIn our IP sets without a ledger row, removed: {}\nDenies in our rule range that aws-ir did not write (left alone; remove them or widen NaclRules): {}\nStill blocked: {}\nExecution: {}', $.expiry.status, States.JsonToString($.expiry.expired), States.JsonToString($.expiry.reapplied), States.JsonToString($.expiry.removed_unknown), States.JsonToString($.expiry.foreign), $.expiry.active, $$.Execution.Id)",
+                    "Message.$": "States.Format('Run: {} (planned: a dry run or Block=false, nothing was changed)\nExpired (removed from WAF and network ACLs): {}\nWritten again (AWS had lost them): {}\nIn our IP sets without a ledger row, removed: {}\nDenies in our rule range that aws-ir did not write (left alone; remove them or widen NaclRules): {}\nMember sets and ACLs not reached (their expired blocks stay; deploy the member stacks there or exclude the account): {}\nStill blocked: {}\nExecution: {}', $.expiry.status, States.JsonToString($.expiry.expired), States.JsonToString($.expiry.reapplied), States.JsonToString($.expiry.removed_unknown), States.JsonToString($.expiry.foreign), States.JsonToString($.expiry.unreachable), $.expiry.active, $$.Execution.Id)",
                 }))
                 .discard_result()
                 .next(Chain::goto("Expired")),

@@ -879,6 +879,18 @@ def member_group_rules(account: str, region: str, group: str) -> dict:
                              r.get("CidrIpv4") or r.get("CidrIpv6") or ""] for r in rules if not r.get("IsEgress"))}
 
 
+def member_delete_role(account: str, name: str) -> dict:
+    """Role NAME of ACCOUNT deleted, its policies first (as IAM requires): a member whose aws-ir
+    role someone removed (#20)."""
+    iam = in_account("iam", account)
+    for policy in iam.list_role_policies(RoleName=name)["PolicyNames"]:
+        iam.delete_role_policy(RoleName=name, PolicyName=policy)
+    for attached in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]:
+        iam.detach_role_policy(RoleName=name, PolicyArn=attached["PolicyArn"])
+    iam.delete_role(RoleName=name)
+    return {"Account": account, "Deleted": name}
+
+
 def member_blocks(account: str, region: str, subnet: str) -> dict:
     """What aws-ir blocks in ACCOUNT and REGION, read there (#20): the addresses of the member
     stack's IP sets (aws-ir-blocked-ipv4/-ipv6, found by name) and the denies of the network ACL
@@ -1076,6 +1088,9 @@ def main(argv: list[str]) -> int:
         args = parser.parse_args(argv[2:])
         print(json.dumps(organization_account(args.name, args.member, args.unit), indent=2))
         return 0
+    if len(argv) == 4 and argv[1] == "member-delete-role":
+        print(json.dumps(member_delete_role(argv[2], argv[3]), indent=2))
+        return 0
     if len(argv) == 5 and argv[1] in ("member-open-group", "member-group-rules", "member-blocks"):
         out = {"member-open-group": member_open_group, "member-group-rules": member_group_rules,
                "member-blocks": member_blocks}[argv[1]](argv[2], argv[3], argv[4])
@@ -1103,7 +1118,7 @@ def main(argv: list[str]) -> int:
               "       python -m irmoto.fixtures member-account ACCOUNT | member-user ACCOUNT NAME | member-user-state ACCOUNT NAME\n"
               "       python -m irmoto.fixtures organization-account NAME [--member | --unit UNIT] | members-unit UNIT\n"
               "       python -m irmoto.fixtures member-open-group ACCOUNT REGION NAME | member-group-rules ACCOUNT REGION GROUP\n"
-              "       python -m irmoto.fixtures member-blocks ACCOUNT REGION SUBNET\n"
+              "       python -m irmoto.fixtures member-blocks ACCOUNT REGION SUBNET | member-delete-role ACCOUNT NAME\n"
               "       python -m irmoto.fixtures call-log start|read|stop\n"
               "       python -m irmoto.fixtures --in ACCOUNT REGION COMMAND ...  (in a member account and Region)",
               file=sys.stderr)

@@ -142,13 +142,17 @@ fn member_sets(blocks: &[ledger::Block]) -> Vec<(LedgerSet, bool)> {
     out
 }
 
-/// Why a member's set or ACL was left for the next run.
-fn unreconciled(kind: &str, what: &str, e: &TaskError) -> String {
-    format!(
-        "{kind} {what}: not reconciled this run ({}: {}); its expired blocks stay in the ledger for the next run",
-        e.name.as_str(),
-        e.message
-    )
+/// A member's set or ACL this run could not reach: reported (and notified), and its expired
+/// blocks left in the ledger for the next run.
+fn not_reached(out: &mut ExpireOutcome, kind: &str, what: &str, e: &TaskError) {
+    push(
+        &mut out.unreachable,
+        format!("{kind} {what}: {}: {}", e.name.as_str(), e.message),
+    );
+    out.outcome.note(format!(
+        "{kind} {what} was not reached this run ({}); its expired blocks stay in the ledger for the next run",
+        e.name.as_str()
+    ));
 }
 
 /// Whether `place` is one of `failed` (the same account and Region).
@@ -336,8 +340,7 @@ pub async fn expire_blocks(
             Err(e) => Err(e),
         };
         if let Err(e) = done {
-            out.outcome
-                .note(unreconciled("IP set", &at(&set.set.name, &set.place), &e));
+            not_reached(&mut out, "IP set", &at(&set.set.name, &set.place), &e);
             failed.push(place);
         }
     }
@@ -360,8 +363,7 @@ pub async fn expire_blocks(
             Some(p) => match places.clients(p).await {
                 Ok(there) => there.ec2,
                 Err(e) => {
-                    out.outcome
-                        .note(unreconciled("network ACL", &at(&acl.acl, &acl.place), &e));
+                    not_reached(&mut out, "network ACL", &at(&acl.acl, &acl.place), &e);
                     failed.push(p.clone());
                     continue;
                 }
@@ -383,8 +385,7 @@ pub async fn expire_blocks(
         }
         match done {
             Err(e) if acl.place.is_some() => {
-                out.outcome
-                    .note(unreconciled("network ACL", &at(&acl.acl, &acl.place), &e));
+                not_reached(&mut out, "network ACL", &at(&acl.acl, &acl.place), &e);
                 failed.extend(acl.place.clone());
             }
             other => other?,

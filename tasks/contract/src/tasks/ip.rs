@@ -394,6 +394,9 @@ pub struct ExpireOutcome {
     pub foreign: Vec<String>,
     /// Blocks still in force.
     pub active: u32,
+    /// Member sets and network ACLs (#20) this run could not reach (`what in ACCOUNT/REGION:
+    /// why`): their expired blocks stay in the ledger, and the next run tries them again.
+    pub unreachable: Vec<String>,
 }
 
 /// Expires blocks whose time is up and reconciles the ledger with AWS, both ways.
