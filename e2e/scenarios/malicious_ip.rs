@@ -1204,6 +1204,10 @@ async fn an_address_attacking_a_member_is_blocked_and_expires_in_that_member(c: 
     ]);
     let (status, out) = c.world.wait(&arn, Duration::from_secs(300)).await;
     assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    assert!(
+        !out["expiry"]["expired"].to_string().contains(&again),
+        "not listed as lifted while it holds in B: {out}"
+    );
     let unreachable = out["expiry"]["unreachable"].to_string();
     assert!(
         unreachable.contains(&format!("aws-ir-blocked-ipv4 in {account}/{MEMBER_REGION}"))

@@ -404,6 +404,9 @@ pub async fn expire_blocks(
                     .iter()
                     .any(|d| d.network == b.network && among(&failed, &d.place));
             if unreachable {
+                // Not "expired" to a reader: it is still in force there (see `unreachable`).
+                let network = b.network.to_string();
+                out.expired.retain(|e| *e != network);
                 continue;
             }
             ledger::delete(&aws.dynamodb, table, &ledger::block_item(&b.network)).await?;
