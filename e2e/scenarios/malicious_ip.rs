@@ -901,16 +901,7 @@ async fn expiry_and_reconciliation_keep_aws_and_the_ledger_in_step(c: Arc<Ctx>) 
         .unwrap();
 
     // A run now, as a responder asks for one (the schedule's runs are the same).
-    let arn = c.world.started(&[
-        "--stack-prefix",
-        &c.quiet.prefix,
-        "start",
-        "ip-expiry",
-        "--reason",
-        "e2e: reconcile now",
-    ]);
-    let (status, out) = c.world.wait(&arn, Duration::from_secs(300)).await;
-    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    let out = expire(&c, &c.quiet, "e2e: reconcile now", &[]).await;
     let expiry = &out["expiry"];
     assert_eq!(expiry["expired"], json!([]), "{out}");
     assert!(
@@ -949,19 +940,13 @@ async fn expiry_and_reconciliation_keep_aws_and_the_ledger_in_step(c: Arc<Ctx>) 
     // A day later, a responder's dry run first: the request signed as of tomorrow, which only
     // a responder's authenticated request may set; the expiry is planned, nothing moves.
     let tomorrow = e2e_time(25 * 3600);
-    let arn = c.world.started(&[
-        "--stack-prefix",
-        &c.quiet.prefix,
-        "start",
-        "ip-expiry",
-        "--reason",
+    let out = expire(
+        &c,
+        &c.quiet,
         "e2e: what would expire?",
-        "--dry-run",
-        "--as-of",
-        &tomorrow,
-    ]);
-    let (status, out) = c.world.wait(&arn, Duration::from_secs(300)).await;
-    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+        &["--dry-run", "--as-of", &tomorrow],
+    )
+    .await;
     assert_eq!(out["expiry"]["status"], "planned", "{out}");
     assert!(
         out["expiry"]["expired"].to_string().contains(&mine),
@@ -1003,18 +988,7 @@ async fn expiry_and_reconciliation_keep_aws_and_the_ledger_in_step(c: Arc<Ctx>) 
 
     // A day later, as a responder's request says (the TTL is 24 h): gone from WAF and the ACL,
     // the set written empty.
-    let arn = c.world.started(&[
-        "--stack-prefix",
-        &c.quiet.prefix,
-        "start",
-        "ip-expiry",
-        "--reason",
-        "e2e: a day later",
-        "--as-of",
-        &tomorrow,
-    ]);
-    let (status, out) = c.world.wait(&arn, Duration::from_secs(300)).await;
-    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    let out = expire(&c, &c.quiet, "e2e: a day later", &["--as-of", &tomorrow]).await;
     assert!(
         out["expiry"]["expired"].to_string().contains(&mine),
         "{out}"
@@ -1100,13 +1074,7 @@ async fn an_address_attacking_a_member_is_blocked_and_expires_in_that_member(c: 
     let subnet = host["subnet_id"].as_str().unwrap().to_string();
     let ip = address();
     // GuardDuty's finding as B's detector in eu-west-1 reports it.
-    let event: Value = serde_json::from_str(
-        &brute_force(&instance, &ip)
-            .to_string()
-            .replace("123456789012", &account)
-            .replace("us-east-1", MEMBER_REGION),
-    )
-    .unwrap();
+    let event = in_member(brute_force(&instance, &ip), &account);
 
     c.world.fixture(&["call-log", "start"]);
     let (status, out) = run_direct(&c, &c.org, "malicious-ip", &event).await;
@@ -1153,18 +1121,13 @@ async fn an_address_attacking_a_member_is_blocked_and_expires_in_that_member(c: 
 
     // A day later the block has expired: the expiry removes it in B, through B's roles.
     let tomorrow = e2e_time(2 * 86_400);
-    let arn = c.world.started(&[
-        "--stack-prefix",
-        &c.org.prefix,
-        "start",
-        "ip-expiry",
-        "--reason",
+    let out = expire(
+        &c,
+        &c.org,
         "e2e: the member's block expires",
-        "--as-of",
-        &tomorrow,
-    ]);
-    let (status, out) = c.world.wait(&arn, Duration::from_secs(300)).await;
-    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+        &["--as-of", &tomorrow],
+    )
+    .await;
     assert!(
         out["expiry"]["expired"].to_string().contains(&cidr),
         "{out}"
@@ -1181,29 +1144,18 @@ async fn an_address_attacking_a_member_is_blocked_and_expires_in_that_member(c: 
     // Someone deletes B's expiry role: a block of B cannot be lifted there. The run still
     // succeeds, says so, and keeps the block on record for the next run.
     let again = address();
-    let event: Value = serde_json::from_str(
-        &brute_force(&instance, &again)
-            .to_string()
-            .replace("123456789012", &account)
-            .replace("us-east-1", MEMBER_REGION),
-    )
-    .unwrap();
+    let event = in_member(brute_force(&instance, &again), &account);
     let (status, out) = run_direct(&c, &c.org, "malicious-ip", &event).await;
     assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
     c.world
         .fixture(&["member-delete-role", &account, "aws-ir-expire-blocks"]);
-    let arn = c.world.started(&[
-        "--stack-prefix",
-        &c.org.prefix,
-        "start",
-        "ip-expiry",
-        "--reason",
+    let out = expire(
+        &c,
+        &c.org,
         "e2e: a member the expiry cannot reach",
-        "--as-of",
-        &e2e_time(2 * 86_400),
-    ]);
-    let (status, out) = c.world.wait(&arn, Duration::from_secs(300)).await;
-    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+        &["--as-of", &e2e_time(2 * 86_400)],
+    )
+    .await;
     assert!(
         !out["expiry"]["expired"].to_string().contains(&again),
         "not listed as lifted while it holds in B: {out}"
@@ -1232,6 +1184,35 @@ async fn an_address_attacking_a_member_is_blocked_and_expires_in_that_member(c: 
         sent.iter().any(|m| m.to_string().contains(&account)),
         "the unreached member was notified: {sent:?}"
     );
+}
+
+/// `ip-expiry` of `stack` started as a responder asks for it (`irctl start ip-expiry --reason
+/// REASON MORE…`), run to success: its output.
+async fn expire(c: &Ctx, stack: &Stack, reason: &str, more: &[&str]) -> Value {
+    let mut args = vec![
+        "--stack-prefix",
+        &stack.prefix,
+        "start",
+        "ip-expiry",
+        "--reason",
+        reason,
+    ];
+    args.extend_from_slice(more);
+    let arn = c.world.started(&args);
+    let (status, out) = c.world.wait(&arn, Duration::from_secs(300)).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+    out
+}
+
+/// `event` as member `account`'s service reports it in [`MEMBER_REGION`] (#20).
+fn in_member(event: Value, account: &str) -> Value {
+    serde_json::from_str(
+        &event
+            .to_string()
+            .replace("123456789012", account)
+            .replace("us-east-1", MEMBER_REGION),
+    )
+    .unwrap()
 }
 
 /// Now plus `secs`, RFC 3339.

@@ -1767,46 +1767,7 @@ async fn a_group_opened_in_a_member_account_in_another_region_is_reverted_there(
         line.contains(" yes ") && line.ends_with(&format!("{MEMBER_REGION},us-east-1")),
         "{listed}"
     );
-    let opened_group = c.world.fixture(&[
-        "member-open-group",
-        &account,
-        MEMBER_REGION,
-        "e2e-member-opened",
-    ]);
-    let group = opened_group["GroupId"].as_str().unwrap().to_string();
-    assert_eq!(
-        opened_group["Rules"].as_array().unwrap().len(),
-        4,
-        "{opened_group}"
-    );
-
-    let event = opened_in_member(&group, &account);
-    c.world.fixture(&["call-log", "start"]);
-    let (status, out) = run(&c, &event).await;
-    let log = c.world.fixture(&["call-log", "read"]);
-    c.world.fixture(&["call-log", "stop"]);
-    assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
-    assert_eq!(out["case"]["account"], account.as_str(), "{out}");
-    assert_eq!(out["case"]["region"], MEMBER_REGION, "{out}");
-    assert_eq!(result(&out)["status"], "done", "{out}");
-    assert_eq!(
-        member_rules(&c, &account, &group),
-        json!([
-            ["tcp", 22, 22, "10.0.0.0/8"],
-            ["tcp", 443, 443, "0.0.0.0/0"]
-        ]),
-        "only the world-open SSH rules go, in the member"
-    );
-
-    // The revocation was made in B, by the step's member role, in the case's session.
-    let case = out["case"]["case_id"].as_str().unwrap().to_string();
-    e2e::made_by_member_role(
-        &log,
-        "RevokeSecurityGroupIngress",
-        &account,
-        "revoke-open-ingress",
-        &case,
-    );
+    open_and_revert(&c, &account, "e2e-member-opened").await;
 
     // The same in the security account's own eu-west-1.
     a_group_opened_in_the_security_accounts_other_region_is_reverted_there(&c).await;
@@ -1827,13 +1788,23 @@ async fn a_group_opened_in_the_security_accounts_other_region_is_reverted_there(
         "{}",
         c.main.deployed
     );
-    let opened_group = c.world.fixture(&[
-        "member-open-group",
-        account,
-        MEMBER_REGION,
-        "e2e-security-opened",
-    ]);
+    open_and_revert(c, account, "e2e-security-opened").await;
+}
+
+/// Someone opens SSH to the world on group `name` of `account` in [`MEMBER_REGION`]; the event
+/// crosses to the security account's bus in us-east-1, and the playbook there revokes only the
+/// world-open rules, in that account and Region, by the step's member role of that account in
+/// the case's session, as its EC2 API and call log show (#20).
+async fn open_and_revert(c: &Ctx, account: &str, name: &str) {
+    let opened_group = c
+        .world
+        .fixture(&["member-open-group", account, MEMBER_REGION, name]);
     let group = opened_group["GroupId"].as_str().unwrap().to_string();
+    assert_eq!(
+        opened_group["Rules"].as_array().unwrap().len(),
+        4,
+        "{opened_group}"
+    );
     let event = opened_in_member(&group, account);
     c.world.fixture(&["call-log", "start"]);
     let (status, out) = run(c, &event).await;
@@ -1849,7 +1820,7 @@ async fn a_group_opened_in_the_security_accounts_other_region_is_reverted_there(
             ["tcp", 22, 22, "10.0.0.0/8"],
             ["tcp", 443, 443, "0.0.0.0/0"]
         ]),
-        "only the world-open SSH rules go, in eu-west-1"
+        "only the world-open SSH rules go, in {account} {MEMBER_REGION}"
     );
     let case = out["case"]["case_id"].as_str().unwrap().to_string();
     e2e::made_by_member_role(

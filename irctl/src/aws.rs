@@ -25,6 +25,14 @@ impl Clients {
         Clients::of(connect::sdk_config(None).await)
     }
 
+    /// The Region the clients act in (us-east-1 when the configuration names none).
+    pub fn region(&self) -> String {
+        self.config
+            .region()
+            .map(|r| r.to_string())
+            .unwrap_or_else(|| "us-east-1".into())
+    }
+
     /// The same caller's clients in `region` (the security account's own other Regions, #20).
     pub fn in_region(&self, region: &str) -> Clients {
         Clients::of(

@@ -412,12 +412,10 @@ pub(crate) async fn upload_template(
         .collect();
     let key = format!("{dir}/{hash}/{name}");
     put(c, bucket, &key, body.as_bytes().to_vec()).await?;
-    let region = c
-        .config
-        .region()
-        .map(|r| r.to_string())
-        .unwrap_or_else(|| "us-east-1".into());
-    Ok(format!("https://{bucket}.s3.{region}.amazonaws.com/{key}"))
+    Ok(format!(
+        "https://{bucket}.s3.{}.amazonaws.com/{key}",
+        c.region()
+    ))
 }
 
 #[allow(clippy::too_many_arguments)]

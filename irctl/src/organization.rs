@@ -107,11 +107,7 @@ pub async fn deploy_security_account(
         upload_template(c, bucket, &args.organization_templates, "member-roles.json").await?;
     let forwarding =
         upload_template(c, bucket, &args.organization_templates, "member.json").await?;
-    let home = c
-        .config
-        .region()
-        .map(|r| r.to_string())
-        .unwrap_or_else(|| "us-east-1".into());
+    let home = c.region();
     // This account's own Regions but the home one forward to it like a member's (#20).
     let own_regions: Vec<String> = args
         .member_regions
@@ -156,7 +152,12 @@ pub async fn deploy_security_account(
     )
     .await?;
     if args.call_as == "SELF" && !own_regions.is_empty() {
-        deploy_own_regions(c, prefix, bucket, args, organization, &own_regions, timeout).await?;
+        let here = Here {
+            account: &me,
+            home: &home,
+            organization,
+        };
+        deploy_own_regions(c, prefix, bucket, args, &here, &own_regions, timeout).await?;
     }
     Ok(())
 }
@@ -189,28 +190,30 @@ async fn parent_unit(c: &Clients, account: &str) -> Result<String> {
 /// In the management account, where StackSets never deploy (and no SCP applies), the member
 /// stacks of this account's own other Regions are deployed here: the roles once (IAM is
 /// global), the forwarding in each Region, `<prefix>-member-roles` and `<prefix>-member`.
+/// This account, its home Region and its organization.
+struct Here<'a> {
+    account: &'a str,
+    home: &'a str,
+    organization: &'a str,
+}
+
 async fn deploy_own_regions(
     c: &Clients,
     prefix: &str,
     bucket: &str,
     args: &OrganizationArgs,
-    organization: &str,
+    here: &Here<'_>,
     regions: &[String],
     timeout: Duration,
 ) -> Result<()> {
-    let me = c.account().await?;
-    let home = c
-        .config
-        .region()
-        .map(|r| r.to_string())
-        .unwrap_or_else(|| "us-east-1".into());
+    let (me, home, organization) = (here.account, here.home, here.organization);
     println!(
         "this account's own Regions {} forward to {home} like a member's (StackSets never deploy to the management account)",
         regions.join(",")
     );
     let roles = read(&args.organization_templates.join("member-roles.json"))?;
     let params = BTreeMap::from([
-        ("SecurityAccountId".to_string(), me.clone()),
+        ("SecurityAccountId".to_string(), me.to_string()),
         ("OrganizationId".to_string(), organization.to_string()),
     ]);
     let declared = crate::deploy::declared_parameters(&roles);
@@ -234,8 +237,8 @@ async fn deploy_own_regions(
     };
     for region in regions {
         let params = BTreeMap::from([
-            ("SecurityAccountId".to_string(), me.clone()),
-            ("HomeRegion".to_string(), home.clone()),
+            ("SecurityAccountId".to_string(), me.to_string()),
+            ("HomeRegion".to_string(), home.to_string()),
             ("ForwardFindings".to_string(), findings.to_string()),
         ]);
         crate::deploy::deploy_stack(
