@@ -27,6 +27,10 @@ struct Ctx {
     mallory: Principal,
     /// Mallory's SDK configuration: clients built from it call AWS as her.
     as_mallory: aws_config::SdkConfig,
+    /// Containments take turns: the fixtures' hosts share one VPC and so one isolation group,
+    /// which a scenario opens on purpose, and a containment running meanwhile would read her
+    /// rule in its verification and (rightly) end incomplete.
+    isolation_group: tokio::sync::Mutex<()>,
 }
 
 fn main() -> std::process::ExitCode {
@@ -81,6 +85,7 @@ fn main() -> std::process::ExitCode {
             ip,
             mallory,
             as_mallory,
+            isolation_group: Default::default(),
         }
     })
 }
@@ -171,8 +176,14 @@ async fn failed_with(c: &Ctx, arn: &str) -> String {
     out["error"].as_str().unwrap_or_default().to_string()
 }
 
-/// Contains `instance` as a responder would; the case id.
+/// Contains `instance` as a responder would, in its turn; the case id.
 async fn contain(c: &Ctx, instance: &str, reason: &str) -> String {
+    let _turn = c.isolation_group.lock().await;
+    contain_in_turn(c, instance, reason).await
+}
+
+/// [`contain`] for a caller that already holds the turn.
+async fn contain_in_turn(c: &Ctx, instance: &str, reason: &str) -> String {
     let arn = c.world.started(&[
         "--stack-prefix",
         "e2e",
@@ -706,6 +717,7 @@ async fn rule_count(c: &Ctx, group: &str) -> usize {
 /// again before using it.
 async fn isolation_uses_only_the_groups_aws_ir_recorded(c: Arc<Ctx>) {
     use aws_sdk_ec2::types::{IpPermission, IpRange, ResourceType, Tag, TagSpecification};
+    let _turn = c.isolation_group.lock().await;
     let first = c.world.fixture(&["web-host", "--name", "planted-1"]);
     let vpc = first["vpc_id"].as_str().unwrap().to_string();
     let ec2 = aws_sdk_ec2::Client::new(&c.as_mallory);
@@ -739,7 +751,7 @@ async fn isolation_uses_only_the_groups_aws_ir_recorded(c: Arc<Ctx>) {
         .await
         .unwrap();
 
-    contain(&c, &instance_of(&first), "e2e: planted group").await;
+    contain_in_turn(&c, &instance_of(&first), "e2e: planted group").await;
     let (_, closed) = recorded_groups(&c, &vpc).await;
     assert_ne!(closed, planted);
     for eni in groups(&c, &instance_of(&first)).await {
@@ -763,7 +775,7 @@ async fn isolation_uses_only_the_groups_aws_ir_recorded(c: Arc<Ctx>) {
     assert_eq!(rule_count(&c, &closed).await, 1);
     let second = c.world.fixture(&["web-host", "--name", "planted-2"]);
     assert_eq!(second["vpc_id"].as_str().unwrap(), vpc, "the same VPC");
-    contain(&c, &instance_of(&second), "e2e: after the group was opened").await;
+    contain_in_turn(&c, &instance_of(&second), "e2e: after the group was opened").await;
     assert_eq!(
         rule_count(&c, &closed).await,
         0,
