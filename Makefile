@@ -27,7 +27,7 @@ LINT        := .venv-lint/bin
 LOCAL       := .local
 LINT_OUT    := $(LOCAL)/lint
 
-.PHONY: help setup synth check lint test test-unit test-harness test-e2e demo demo-org bench package \
+.PHONY: help setup synth sdk check lint test test-unit test-harness test-e2e demo demo-org bench package \
         build-cost emulator-up emulator-down clean
 
 help:
@@ -56,8 +56,16 @@ setup: .venv/.installed .venv-lint/.installed node_modules/.installed ## install
 synth: ## write statemachines/ and cloudformation/ from the playbooks
 	cargo run -q -p codegen
 
-check: ## fail with a diff if a committed artifact differs from a fresh synthesis
+check: ## fail with a diff if a committed artifact differs from a fresh synthesis, or vendor/ from a fresh prune
 	cargo run -q -p codegen -- --check
+	python3 tools/sdk.py check
+
+# The AWS SDK service crates are built from vendor/: the published crates of the versions
+# Cargo.lock names, pruned to the operations the code calls (tools/sdk.py; #23). Run after the
+# code calls an operation it did not before, or after a new version in vendor/<crate>/Cargo.toml.
+sdk: ## prune the AWS SDK service crates in vendor/ to the operations the code calls
+	cargo metadata -q --format-version 1 >/dev/null
+	python3 tools/sdk.py prune
 
 lint: .venv-lint/.installed node_modules/.installed ## outside judges on the generated artifacts, plus fmt and clippy
 	cargo fmt --all -- --check
