@@ -27,7 +27,7 @@ LINT        := .venv-lint/bin
 LOCAL       := .local
 LINT_OUT    := $(LOCAL)/lint
 
-.PHONY: help setup synth sdk check lint test test-unit test-harness test-e2e demo demo-org bench package \
+.PHONY: help setup synth sdk check lint lint-judges test test-unit test-harness test-e2e demo demo-org bench package \
         build-cost emulator-up emulator-down clean
 
 help:
@@ -70,15 +70,22 @@ sdk: ## prune the AWS SDK service crates in vendor/ to the operations the code c
 lint: .venv-lint/.installed node_modules/.installed ## outside judges on the generated artifacts, plus fmt and clippy
 	cargo fmt --all -- --check
 	@test -n "$(CLIPPY_DRIVER)" || { echo "lint: clippy-driver is not on PATH (rustup component add clippy)"; exit 1; }
-	cargo build -q --workspace --all-targets --message-format=json | python3 tools/deny_warnings.py
+	rm -rf $(LINT_OUT)/policies && mkdir -p $(LINT_OUT)/policies
+	cargo run -q -p codegen -- policies --out $(LINT_OUT)/policies
+	@# The judges read generated files only, so they run beside the build (every target, through
+	@# clippy-driver), which leaves a core idle in its links and last crates; their report follows.
+	@$(MAKE) --no-print-directory lint-judges >$(LINT_OUT)/judges.log 2>&1 & judges=$$!; \
+	built=0; cargo build -q --workspace --all-targets --message-format=json | python3 tools/deny_warnings.py || built=$$?; \
+	judged=0; wait $$judges || judged=$$?; cat $(LINT_OUT)/judges.log; \
+	test $$built -eq 0 && test $$judged -eq 0
+	@echo "lint: fmt, clippy, cfn-lint, asl-validator, checkov and parliament are clean"
+
+lint-judges: .venv-lint/.installed node_modules/.installed  # make lint runs this beside its build, after writing the policies it reads
 	$(LINT)/cfn-lint cloudformation/*.json organization/member*.json organization/security-account.json
 	npx --no-install asl-validator $(addprefix --json-path ,$(wildcard statemachines/*.asl.json))
 	$(LINT)/checkov -d cloudformation --framework cloudformation --compact --quiet --skip-download
 	$(LINT)/checkov -d organization --framework cloudformation --compact --quiet --skip-download
-	rm -rf $(LINT_OUT)/policies && mkdir -p $(LINT_OUT)/policies
-	cargo run -q -p codegen -- policies --out $(LINT_OUT)/policies
 	$(LINT)/parliament --directory $(LINT_OUT)/policies --include_policy_extension json </dev/null
-	@echo "lint: cfn-lint, asl-validator, checkov and parliament are clean"
 
 # --- tests ------------------------------------------------------------------------------------
 

@@ -49,7 +49,11 @@ e2e/harness/down.sh >/dev/null 2>&1 || true
 timed test env CI=true make test
 change_one_task
 timed rebuild_debug cargo build -q -p irctl -p tasks --bins
-timed package make package
+# `make package` builds both CPUs' zips, one after the other; each is timed on its own, since a
+# stack deploys one of them.
+timed package_x86_64 make package ARCH=x86_64
+timed package_arm64 make package ARCH=arm64
+took[package]=$(( took[package_x86_64] + took[package_arm64] ))
 zip="$CARGO_TARGET_DIR/lambda/bootstrap/bootstrap.zip"
 zip_bytes=$(stat -c %s "$zip")
 change_one_task
@@ -60,17 +64,19 @@ missed=0
 row() {  # WHAT SECONDS TARGET-SECONDS TARGET-TEXT
     local verdict=met
     (( $2 <= $3 )) || { verdict=MISSED; missed=1; }
-    printf '| %-46s | %-14s | %-10s | %-6s |\n' "$1" "$(fmt "$2")" "$4" "$verdict"
+    printf '| %-52s | %-14s | %-10s | %-6s |\n' "$1" "$(fmt "$2")" "$4" "$verdict"
 }
 echo
 echo "Build cost from a fresh clone, $(nproc) cores, $(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1048576 )) GiB:"
-printf '| %-46s | %-14s | %-10s | %-6s |\n' what took target ""
-printf '|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..48})" "$(printf -- '-%.0s' {1..16})" "$(printf -- '-%.0s' {1..12})" "$(printf -- '-%.0s' {1..8})"
-printf '| %-46s | %-14s | %-10s | %-6s |\n' "make demo (empty target)" "$(fmt "${took[demo]}")" "" ""
-printf '| %-46s | %-14s | %-10s | %-6s |\n' "make test after it" "$(fmt "${took[test]}")" "" ""
+printf '| %-52s | %-14s | %-10s | %-6s |\n' what took target ""
+printf '|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..54})" "$(printf -- '-%.0s' {1..16})" "$(printf -- '-%.0s' {1..12})" "$(printf -- '-%.0s' {1..8})"
+printf '| %-52s | %-14s | %-10s | %-6s |\n' "make demo (empty target)" "$(fmt "${took[demo]}")" "" ""
+printf '| %-52s | %-14s | %-10s | %-6s |\n' "make test after it" "$(fmt "${took[test]}")" "" ""
 row "make demo + make test" $(( took[demo] + took[test] )) 1200 "≤ 20 min"
-row "make package (empty release cache)" "${took[package]}" 600 "≤ 10 min"
+row "make package (empty release cache), x86_64 + arm64" "${took[package]}" 600 "≤ 10 min"
+printf '| %-52s | %-14s | %-10s | %-6s |\n' "  of which x86_64 (the stacks' default)" "$(fmt "${took[package_x86_64]}")" "" ""
+printf '| %-52s | %-14s | %-10s | %-6s |\n' "  of which arm64" "$(fmt "${took[package_arm64]}")" "" ""
 row "one task changed, rebuilt for the emulator" "${took[rebuild_debug]}" 120 "≤ 2 min"
-row "one task changed, make package" "${took[rebuild_release]}" 120 "≤ 2 min"
+row "one task changed, make package (both CPUs)" "${took[rebuild_release]}" 120 "≤ 2 min"
 echo "release zip (every task): $(( zip_bytes / 1024 )) KiB"
 exit $missed

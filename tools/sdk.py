@@ -17,6 +17,7 @@ Which version: the one Cargo.lock names; the published source comes from the reg
 fetch of that exact version).
 """
 
+import multiprocessing
 import os
 import re
 import shutil
@@ -96,20 +97,28 @@ def called_names():
 def write_all(out):
     versions, names = locked_versions(), called_names()
     os.makedirs(out, exist_ok=True)
-    for crate in CRATES:
-        src = registry_source(crate, versions[crate])
-        ops = sorted(f[:-3] for f in os.listdir(os.path.join(src, "src", "operation")) if f.endswith(".rs"))
-        keep = sorted((set(ops) & names) | set(EXTRA.get(crate, ())))
-        total, kept = prune(src, os.path.join(out, crate), keep)
-        with open(os.path.join(out, crate, "PRUNED.md"), "w", encoding="utf-8") as f:
-            f.write(f"# {crate} {versions[crate]}, pruned\n\n"
-                    f"The published crate's source (Apache-2.0, see LICENSE) less the modules of the\n"
-                    f"{total - kept} operations aws-ir does not call, and the types, (de)serializers and\n"
-                    f"helpers only they reached; its tests and dev-dependencies are left out of\n"
-                    f"Cargo.toml, and `dead_code` is allowed. Nothing else is changed. Written by\n"
-                    f"`tools/sdk.py prune` (`make sdk`); do not edit.\n\n"
-                    f"Operations kept ({kept} of {total}): {', '.join(keep)}.\n")
-        print(f"sdk: {crate} {versions[crate]}: {kept} of {total} operations")
+    jobs = [(crate, versions[crate], registry_source(crate, versions[crate]), names, out) for crate in CRATES]
+    # One crate per core: pruning is CPU-bound Python, and `make check` runs it on every CI run.
+    with multiprocessing.Pool(os.cpu_count() or 1) as pool:
+        for line in pool.imap(write_one, jobs):
+            print(line)
+
+
+def write_one(job):
+    """Prune one crate into `out`; the line to print."""
+    crate, version, src, names, out = job
+    ops = sorted(f[:-3] for f in os.listdir(os.path.join(src, "src", "operation")) if f.endswith(".rs"))
+    keep = sorted((set(ops) & names) | set(EXTRA.get(crate, ())))
+    total, kept = prune(src, os.path.join(out, crate), keep)
+    with open(os.path.join(out, crate, "PRUNED.md"), "w", encoding="utf-8") as f:
+        f.write(f"# {crate} {version}, pruned\n\n"
+                f"The published crate's source (Apache-2.0, see LICENSE) less the modules of the\n"
+                f"{total - kept} operations aws-ir does not call, and the types, (de)serializers and\n"
+                f"helpers only they reached; its tests and dev-dependencies are left out of\n"
+                f"Cargo.toml, and `dead_code` is allowed. Nothing else is changed. Written by\n"
+                f"`tools/sdk.py prune` (`make sdk`); do not edit.\n\n"
+                f"Operations kept ({kept} of {total}): {', '.join(keep)}.\n")
+    return f"sdk: {crate} {version}: {kept} of {total} operations"
 
 
 def main():
