@@ -120,7 +120,9 @@ demo-org: .venv/.installed ## the same across an organization: member accounts j
 # `make package ARCH=x86_64` builds one. irctl deploy gives the stacks the zip's architecture.
 ARCH ?= x86_64 arm64
 
-package: .venv/.installed ## the release Lambda zip for real AWS (one for every task), per ARCH: $(CARGO_TARGET_DIR)/lambda[-arm64]/bootstrap/bootstrap.zip
+# Each task's own zip (its binary links only that task's code and clients), and the bootstrap
+# that serves every task; irctl deploy takes the per-task zips when they are all there.
+package: .venv/.installed ## the release Lambda zips for real AWS, per ARCH: $(CARGO_TARGET_DIR)/lambda[-arm64]/<task>/bootstrap.zip, and bootstrap/bootstrap.zip for every task
 	@for arch in $(ARCH); do \
 		case $$arch in \
 			x86_64) flags=""; dir=lambda ;; \
@@ -128,9 +130,10 @@ package: .venv/.installed ## the release Lambda zip for real AWS (one for every 
 				rustup target list --installed | grep -qx aarch64-unknown-linux-gnu || rustup target add aarch64-unknown-linux-gnu ;; \
 			*) echo "package: ARCH=$$arch: build x86_64, arm64 or both"; exit 2 ;; \
 		esac; \
-		PATH="$(CURDIR)/.venv/bin:$$PATH" cargo lambda build --release $$flags -p tasks --bin bootstrap --output-format zip \
-			--lambda-dir $(CARGO_TARGET_DIR)/$$dir; \
-		ls -l $(CARGO_TARGET_DIR)/$$dir/bootstrap/bootstrap.zip; \
+		PATH="$(CURDIR)/.venv/bin:$$PATH" cargo lambda build --release $$flags -p tasks --features per-task-binaries --bins \
+			--output-format zip --lambda-dir $(CARGO_TARGET_DIR)/$$dir || exit 1; \
+		du -cb $(CARGO_TARGET_DIR)/$$dir/*/bootstrap.zip | sort -n | awk -v d=$$dir \
+			'{n++; s[n]=$$1} END {printf "package: %d zips in %s, largest %.1f MB, the bootstrap %.1f MB\n", n-1, d, s[n-2]/1e6, s[n-1]/1e6}'; \
 	done
 
 bench: .venv/.installed ## Normalize robustness; synthesis speed against the CDK peer; EC2 containment, settings recovery, IP blocking, custody hashing and an organization's accounts at once on the emulator; Lambda cold start and memory

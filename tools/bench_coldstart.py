@@ -17,9 +17,10 @@ Each task runs BENCH_COLD_STARTS times (default 10) and the median is reported, 
   idiomatic: its clients are made at import, as AWS recommends, and a small loop speaks the
   Runtime API as the managed runtime's does.
 
-The Rust binaries are the release build for x86_64 ``provided.al2023`` (``make package``), whose
-zip size is printed too. The arm64 build (``make package`` builds both) is reported beside it:
-its zip size, and, when ``qemu-aarch64`` and an arm64 C library (Debian's ``qemu-user`` and
+The Rust binaries are the release build for x86_64 ``provided.al2023`` (``make package``): each
+task's own binary, the one its zip holds, whose size is printed beside it (and the bootstrap's,
+which serves every task). The arm64 build (``make package`` builds both) is reported beside it:
+its zips' sizes, and, when ``qemu-aarch64`` and an arm64 C library (Debian's ``qemu-user`` and
 ``libc6-arm64-cross``) are installed, one start of every task under that emulator, to show that
 each one starts and answers as on x86_64. Times under an emulated CPU say nothing about
 Graviton, so they are printed as such and held to no target. Targets (the issue's): init <= 20 ms, peak <= 24 MiB, zip <= 3 MB, and
@@ -43,13 +44,13 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = Path(os.environ.get("CARGO_TARGET_DIR", Path.home() / ".cache/aws-ir/target"))
-BOOTSTRAP = TARGET / "x86_64-unknown-linux-gnu" / "release" / "bootstrap"
-ZIP = TARGET / "lambda" / "bootstrap" / "bootstrap.zip"
+RELEASE = TARGET / "x86_64-unknown-linux-gnu" / "release"
+LAMBDA = TARGET / "lambda"
 HELLO = ROOT / "tools" / "hello-lambda"
 HELLO_BIN = TARGET / "hello-lambda" / "release" / "hello-lambda"
 TWIN = ROOT / "tools" / "coldstart" / "isolate_network.py"
-ARM_BOOTSTRAP = TARGET / "aarch64-unknown-linux-gnu" / "release" / "bootstrap"
-ARM_ZIP = TARGET / "lambda-arm64" / "bootstrap" / "bootstrap.zip"
+ARM_RELEASE = TARGET / "aarch64-unknown-linux-gnu" / "release"
+ARM_LAMBDA = TARGET / "lambda-arm64"
 ARM_SYSROOT = Path("/usr/aarch64-linux-gnu")
 STARTS = int(os.environ.get("BENCH_COLD_STARTS", "10"))
 INIT_MS, PEAK_MIB, ZIP_MB, PYTHON_RATIO = 20.0, 24.0, 3.0, 20.0
@@ -185,8 +186,15 @@ def tasks() -> list[str]:
     return sorted(p.name.split(".")[0] for p in (ROOT / "statemachines" / "schemas").glob("*.input.schema.json"))
 
 
+def zip_mb(lambda_dir: Path, name: str) -> float:
+    """The size of `name`'s zip as ``make package`` wrote it, in MB."""
+    return (lambda_dir / name / "bootstrap.zip").stat().st_size / 1e6
+
+
 def main() -> int:
-    for need in (BOOTSTRAP, ZIP, HELLO_BIN):
+    needed = [RELEASE / "bootstrap", LAMBDA / "bootstrap" / "bootstrap.zip", HELLO_BIN]
+    needed += [RELEASE / t for t in tasks()] + [LAMBDA / t / "bootstrap.zip" for t in tasks()]
+    for need in needed:
         if not need.exists():
             log(f"{need} is missing: make bench builds it (make package, tools/hello-lambda)")
             return 2
@@ -200,37 +208,46 @@ def main() -> int:
         rows.append(("hello-world (Rust, the floor)", measure([str(HELLO_BIN)], env)))
         twin = measure([sys.executable, str(TWIN)], env)
         for task in tasks():
-            rows.append((task, measure([str(BOOTSTRAP)], {**env, "IR_TASK": task})))
+            rows.append((task, measure([str(RELEASE / task)], {**env, "IR_TASK": task})))
             log(f"{task}: init {rows[-1][1]['init']:.1f} ms, peak {rows[-1][1]['peak']:.1f} MiB")
     except (RuntimeError, OSError, subprocess.SubprocessError) as e:
         log(f"the run failed: {e}")
         return 2
 
-    zip_mb = ZIP.stat().st_size / 1e6
     missed = []
-    print(f"\nCold start on the Runtime API stand-in: median of {STARTS} starts, x86_64 release build "
-          f"(one bootstrap for every task, zip {zip_mb:.1f} MB)")
-    print(f"  {'task':<28} {'init ms':>8} {'1st answer ms':>14} {'peak MiB':>9} {'vs Python init':>15}")
+    print(f"\nCold start on the Runtime API stand-in: median of {STARTS} starts, x86_64 release build, "
+          f"each task's own binary and zip (make package)")
+    print(f"  {'task':<28} {'init ms':>8} {'1st answer ms':>14} {'peak MiB':>9} {'vs Python init':>15} {'zip MB':>7}")
+    zips = []
     for name, r in rows:
         ratio = twin["init"] / r["init"] if r["init"] else float("inf")
         flags = []
+        size = ""
         if not name.startswith("hello"):
+            zips.append(zip_mb(LAMBDA, name))
+            size = f"{zips[-1]:.2f}"
             if r["init"] > INIT_MS:
                 flags.append("init")
             if r["peak"] > PEAK_MIB:
                 flags.append("memory")
             if ratio < PYTHON_RATIO:
                 flags.append("vs Python")
+            if zips[-1] > ZIP_MB:
+                flags.append("zip")
             if flags:
                 missed.append(name)
-        print(f"  {name:<28} {r['init']:>8.1f} {r['first']:>14.1f} {r['peak']:>9.1f} {ratio:>14.0f}x"
+        print(f"  {name:<28} {r['init']:>8.1f} {r['first']:>14.1f} {r['peak']:>9.1f} {ratio:>14.0f}x {size:>7}"
               + (f"  MISSED: {', '.join(flags)}" if flags else ""))
     print(f"  {'isolate-network, Python twin':<28} {twin['init']:>8.1f} {twin['first']:>14.1f} {twin['peak']:>9.1f}")
+    print(f"  zips: {min(zips):.2f} / {statistics.median(zips):.2f} / {max(zips):.2f} MB (smallest / median / largest); "
+          f"the bootstrap that serves every task {zip_mb(LAMBDA, 'bootstrap'):.2f} MB")
+    over = sum(z > ZIP_MB for z in zips)
     print(f"  targets: init <= {INIT_MS:.0f} ms, peak <= {PEAK_MIB:.0f} MiB, zip <= {ZIP_MB:.0f} MB "
-          f"({'MISSED' if zip_mb > ZIP_MB else 'met'}: {zip_mb:.1f} MB), init >= {PYTHON_RATIO:.0f}x faster than Python")
+          f"({'MISSED by ' + str(over) + ' of ' + str(len(zips)) if over else 'met'}), "
+          f"init >= {PYTHON_RATIO:.0f}x faster than Python")
     arm_failed = arm64(env)
     first_failed = first_call(env)
-    return 1 if missed or zip_mb > ZIP_MB or arm_failed or first_failed else 0
+    return 1 if missed or arm_failed or first_failed else 0
 
 
 # --- the first call (#19, item 3) ---------------------------------------------------------------
@@ -399,7 +416,7 @@ def first_call(env: dict[str, str]) -> bool:
             return True
         try:
             run_env = {**env, "AWS_ENDPOINT_URL": url, "SSL_CERT_FILE": str(cert)}
-            normalized = serve_sequence([str(BOOTSTRAP)], {**run_env, "IR_TASK": "normalize"},
+            normalized = serve_sequence([str(RELEASE / "normalize")], {**run_env, "IR_TASK": "normalize"},
                                         [{"event": case, "dry_run": False}])
             answer = normalized.answers[0]
             if not answer.startswith("response: "):
@@ -409,13 +426,13 @@ def first_call(env: dict[str, str]) -> bool:
                     "execution": "arn:aws:states:us-east-1:123456789012:execution:bench:first-call",
                     "policy": BENCH_POLICY}
             # moto's first DescribeInstances builds its EC2 backend (about a second): not ours.
-            serve_sequence([str(BOOTSTRAP)], {**run_env, "IR_TASK": "assess-instance"}, [step])
+            serve_sequence([str(RELEASE / "assess-instance")], {**run_env, "IR_TASK": "assess-instance"}, [step])
             results: dict[str, list[tuple[float, float, float]]] = {"made while starting (as shipped)": [],
                                                                     "left to the first call (IR_PRECONNECT=0)": []}
             for label, extra in (("made while starting (as shipped)", {}),
                                  ("left to the first call (IR_PRECONNECT=0)", {"IR_PRECONNECT": "0"})):
                 for _ in range(STARTS):
-                    seq = serve_sequence([str(BOOTSTRAP)], {**run_env, **extra, "IR_TASK": "assess-instance"}, [step, step])
+                    seq = serve_sequence([str(RELEASE / "assess-instance")], {**run_env, **extra, "IR_TASK": "assess-instance"}, [step, step])
                     for a in seq.answers:
                         if "IR.ResourceNotFound" not in a:
                             print(f"\nfirst call: assess-instance answered {a[:1200]}")
@@ -458,11 +475,15 @@ def arm64(env: dict[str, str]) -> bool:
     True when the build is there and a task did not start and answer."""
     import shutil
 
-    if not ARM_ZIP.exists() or not ARM_BOOTSTRAP.exists():
-        print(f"\narm64: no build at {ARM_ZIP} (make package builds it; ARCH=x86_64 leaves it out)")
+    if not all((ARM_LAMBDA / t / "bootstrap.zip").exists() and (ARM_RELEASE / t).exists() for t in tasks()):
+        print(f"\narm64: no build in {ARM_LAMBDA} (make package builds it; ARCH=x86_64 leaves it out)")
         return False
-    zip_mb = ARM_ZIP.stat().st_size / 1e6
-    print(f"\narm64 release build: zip {zip_mb:.1f} MB (target <= {ZIP_MB:.0f} MB: {'MISSED' if zip_mb > ZIP_MB else 'met'})")
+    zips = [zip_mb(ARM_LAMBDA, t) for t in tasks()]
+    over = sum(z > ZIP_MB for z in zips)
+    print(f"\narm64 release build: zips {min(zips):.2f} / {statistics.median(zips):.2f} / {max(zips):.2f} MB "
+          f"(smallest / median / largest; target <= {ZIP_MB:.0f} MB: "
+          f"{'MISSED by ' + str(over) + ' of ' + str(len(zips)) if over else 'met'}); "
+          f"the bootstrap {zip_mb(ARM_LAMBDA, 'bootstrap'):.2f} MB")
     qemu = shutil.which("qemu-aarch64") or shutil.which("qemu-aarch64-static")
     if not qemu or not ARM_SYSROOT.exists():
         print("  not started: no qemu-aarch64 or no arm64 C library here (apt-get install qemu-user libc6-arm64-cross)")
@@ -470,7 +491,7 @@ def arm64(env: dict[str, str]) -> bool:
     failed, inits = [], []
     for task in tasks():
         try:
-            init, first, peak, outcome = cold_start([qemu, "-L", str(ARM_SYSROOT), str(ARM_BOOTSTRAP)], {**env, "IR_TASK": task})
+            init, first, peak, outcome = cold_start([qemu, "-L", str(ARM_SYSROOT), str(ARM_RELEASE / task)], {**env, "IR_TASK": task})
         except (RuntimeError, OSError, subprocess.SubprocessError) as e:
             failed.append(f"{task}: {e}")
             continue

@@ -49,13 +49,28 @@ fn parse_param(s: &str) -> std::result::Result<(String, String), String> {
 
 pub async fn run(c: &Clients, prefix: &str, args: Args) -> Result<ExitCode> {
     let templates = templates(&args.templates, &args.playbooks)?;
-    // Every artifact any selected template's functions run (`<prefix>/<artifact>.zip`): the one
-    // bootstrap for templates of this version.
+    // Every artifact any selected template's functions may run (`<prefix>/<artifact>.zip`):
+    // each task's own, and the bootstrap that serves them all.
     let mut artifacts = BTreeSet::new();
     for (_, body) in &templates {
         artifacts.extend(artifact_names(body));
     }
+    let layout = artifact_layout(&args.lambda_dir, &artifacts, &args.params)?;
+    let artifacts = match layout {
+        Layout::PerTask => artifacts
+            .into_iter()
+            .filter(|a| a != contract::task::LAMBDA_ARTIFACT)
+            .collect(),
+        Layout::Bootstrap => BTreeSet::from([contract::task::LAMBDA_ARTIFACT.to_string()]),
+    };
     let zips = package(&args.lambda_dir, &artifacts)?;
+    println!(
+        "task Lambdas: {} ({} zip(s), {:.1} MB in all, largest {:.1} MB)",
+        layout.value(),
+        zips.len(),
+        zips.values().map(Vec::len).sum::<usize>() as f64 / 1e6,
+        zips.values().map(Vec::len).max().unwrap_or(0) as f64 / 1e6,
+    );
     let architecture = architecture_of(&zips, &args.params)?;
     let prefix_key = artifact_prefix(&zips);
     ensure_bucket(c, &args.artifact_bucket, args.create_bucket).await?;
@@ -97,6 +112,12 @@ pub async fn run(c: &Clients, prefix: &str, args: Args) -> Result<ExitCode> {
         }
         if declared.contains(STACK_PREFIX) {
             params.insert(STACK_PREFIX.into(), prefix.to_string());
+        }
+        if declared.contains(contract::task::ARTIFACTS_PARAMETER) {
+            params.insert(
+                contract::task::ARTIFACTS_PARAMETER.into(),
+                layout.value().to_string(),
+            );
         }
         if let Some(id) = organization
             .as_ref()
@@ -188,19 +209,81 @@ fn templates(dir: &Path, wanted: &[String]) -> Result<Vec<(String, String)>> {
 
 /// The zips a template's functions run: the last part of each `Code.S3Key`, without `.zip`.
 pub fn artifact_names(template: &str) -> BTreeSet<String> {
+    /// The zip names a key may take: a string, a `Fn::Sub`, or either branch of a `Fn::If`.
+    fn names(key: &Value, out: &mut BTreeSet<String>) {
+        if let Some([_, then, otherwise]) = key["Fn::If"].as_array().map(Vec::as_slice) {
+            names(then, out);
+            names(otherwise, out);
+            return;
+        }
+        let name = key["Fn::Sub"]
+            .as_str()
+            .or(key.as_str())
+            .and_then(|k| k.rsplit('/').next()?.strip_suffix(".zip"));
+        out.extend(name.map(str::to_string));
+    }
     let v: Value = serde_json::from_str(template).unwrap_or_default();
-    v["Resources"]
-        .as_object()
-        .into_iter()
-        .flatten()
-        .filter(|(_, r)| r["Type"] == "AWS::Lambda::Function")
-        .filter_map(|(_, r)| {
-            let key = &r["Properties"]["Code"]["S3Key"];
-            let key = key["Fn::Sub"].as_str().or(key.as_str())?;
-            let name = key.rsplit('/').next()?.strip_suffix(".zip")?;
-            Some(name.to_string())
-        })
-        .collect()
+    let mut out = BTreeSet::new();
+    for (_, r) in v["Resources"].as_object().into_iter().flatten() {
+        if r["Type"] == "AWS::Lambda::Function" {
+            names(&r["Properties"]["Code"]["S3Key"], &mut out);
+        }
+    }
+    out
+}
+
+/// Which zips the functions run (the stacks' `LambdaArtifacts`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// Each function its task's own zip (`make package`).
+    PerTask,
+    /// Every function the one bootstrap (a debug build, the emulator).
+    Bootstrap,
+}
+
+impl Layout {
+    fn value(self) -> &'static str {
+        match self {
+            Layout::PerTask => contract::task::PER_TASK_ARTIFACTS,
+            Layout::Bootstrap => contract::task::LAMBDA_ARTIFACT,
+        }
+    }
+}
+
+/// Each task's own zip when `dir` holds one for every task the templates run (`make package`
+/// builds them), else the one bootstrap; `--param LambdaArtifacts=` decides when given.
+fn artifact_layout(
+    dir: &Path,
+    artifacts: &BTreeSet<String>,
+    params: &[(String, String)],
+) -> Result<Layout> {
+    let bootstrap = contract::task::LAMBDA_ARTIFACT;
+    let built = |name: &str| {
+        [
+            dir.join(name).join("bootstrap.zip"),
+            dir.join(name).join("bootstrap"),
+            dir.join(name),
+        ]
+        .iter()
+        .any(|p| p.is_file())
+    };
+    let tasks: Vec<&String> = artifacts.iter().filter(|a| *a != bootstrap).collect();
+    let asked = params
+        .iter()
+        .rev()
+        .find(|(k, _)| k == contract::task::ARTIFACTS_PARAMETER)
+        .map(|(_, v)| v.as_str());
+    match asked {
+        Some(v) if v == contract::task::PER_TASK_ARTIFACTS => Ok(Layout::PerTask),
+        Some(v) if v == bootstrap => Ok(Layout::Bootstrap),
+        Some(other) => Err(Error::Usage(format!(
+            "--param {}={other}: it takes {} or {bootstrap}",
+            contract::task::ARTIFACTS_PARAMETER,
+            contract::task::PER_TASK_ARTIFACTS
+        ))),
+        None if !tasks.is_empty() && tasks.iter().all(|t| built(t)) => Ok(Layout::PerTask),
+        None => Ok(Layout::Bootstrap),
+    }
 }
 
 pub(crate) fn declared_parameters(template: &str) -> BTreeSet<String> {
@@ -675,18 +758,54 @@ async fn print_outputs(c: &Clients, stack: &str) -> Result<()> {
 mod tests {
     use super::*;
 
-    /// Every function of a generated template runs the one bootstrap artifact.
+    /// Every function of a generated template runs its task's zip or the one bootstrap.
     #[test]
-    fn reads_the_artifact_from_the_generated_template() {
+    fn reads_the_artifacts_from_the_generated_template() {
         let body = std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../cloudformation/triage.json"
         ))
         .unwrap();
-        assert_eq!(
-            artifact_names(&body),
-            BTreeSet::from([contract::task::LAMBDA_ARTIFACT.to_string()])
+        let names = artifact_names(&body);
+        assert!(names.contains(contract::task::LAMBDA_ARTIFACT), "{names:?}");
+        assert!(
+            names.contains("normalize") && names.contains("notify"),
+            "{names:?}"
         );
+    }
+
+    /// Per-task zips when every task the templates run is built as one, the bootstrap
+    /// otherwise, and the parameter when it is given.
+    #[test]
+    fn the_layout_follows_what_is_built() {
+        let dir = std::env::temp_dir().join(format!("irctl-layout-{}", std::process::id()));
+        let names = BTreeSet::from(["bootstrap".to_string(), "a".into(), "b".into()]);
+        for n in ["bootstrap", "a"] {
+            std::fs::create_dir_all(dir.join(n)).unwrap();
+            std::fs::write(dir.join(n).join("bootstrap.zip"), b"zip").unwrap();
+        }
+        assert_eq!(
+            artifact_layout(&dir, &names, &[]).unwrap(),
+            Layout::Bootstrap
+        );
+        std::fs::create_dir_all(dir.join("b")).unwrap();
+        std::fs::write(dir.join("b").join("bootstrap.zip"), b"zip").unwrap();
+        assert_eq!(artifact_layout(&dir, &names, &[]).unwrap(), Layout::PerTask);
+        let asked = |v: &str| {
+            vec![(
+                contract::task::ARTIFACTS_PARAMETER.to_string(),
+                v.to_string(),
+            )]
+        };
+        assert_eq!(
+            artifact_layout(&dir, &names, &asked("bootstrap")).unwrap(),
+            Layout::Bootstrap
+        );
+        let refused = artifact_layout(&dir, &names, &asked("all"))
+            .unwrap_err()
+            .to_string();
+        assert!(refused.contains("per-task or bootstrap"), "{refused}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -53,6 +53,22 @@ fn block_on(serve: impl Future<Output = Result<(), Error>>) -> Result<(), Error>
         .block_on(serve)
 }
 
+/// `a == b`, in a `const fn`.
+const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 /// A task's Lambda: the clients its handler takes, and so the only ones it builds.
 pub trait Entry: Task {
     /// Built once per Lambda instance by [`clients`]; see [`crate::aws`].
@@ -72,6 +88,33 @@ macro_rules! lambdas {
 
         /// Every task, by contract name.
         pub const TASKS: &[&str] = &[$($task::NAME),*];
+
+        /// The position of `task` in [`TASKS`], at compile time: a per-task binary names its
+        /// task by its own name (`CARGO_BIN_NAME`), and [`serve_at`] with a constant position
+        /// references that task's entry alone, so the linker drops every other task and every
+        /// SDK client only they use.
+        pub const fn position(task: &str) -> Option<usize> {
+            let mut i = 0;
+            while i < TASKS.len() {
+                if same(TASKS[i], task) {
+                    return Some(i);
+                }
+                i += 1;
+            }
+            None
+        }
+
+        /// Runs the Lambda of the task at `position` in [`TASKS`]. Inlined into the binary, so
+        /// that a constant position keeps one arm.
+        #[inline(always)]
+        pub fn serve_at(position: usize) -> Result<(), Error> {
+            let mut i = 0;
+            $(if position == i {
+                return $entry();
+            }
+            i += 1;)*
+            Err(format!("no task at position {position} of {i}").into())
+        }
 
         /// Runs the Lambda of `task` (a name in [`TASKS`]).
         pub fn serve(task: &str) -> Result<(), Error> {
@@ -320,7 +363,8 @@ mod tests {
         assert_eq!(sorted(bins), sorted(TASKS.iter().map(|t| t.to_string())));
     }
 
-    /// Every function of every generated template names a task the bootstrap serves.
+    /// Every function of every generated template names a task the bootstrap serves, and runs
+    /// either that task's own zip or the bootstrap's.
     #[test]
     fn the_bootstrap_serves_every_task_the_templates_run() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../cloudformation");
@@ -342,6 +386,16 @@ mod tests {
                 assert!(
                     TASKS.contains(&task),
                     "{} {id}: IR_TASK `{task}` is no task",
+                    path.display()
+                );
+                let key = &r["Properties"]["Code"]["S3Key"]["Fn::If"];
+                assert_eq!(
+                    (&key[1]["Fn::Sub"], &key[2]["Fn::Sub"]),
+                    (
+                        &serde_json::json!("${ArtifactPrefix}/bootstrap.zip"),
+                        &serde_json::json!(format!("${{ArtifactPrefix}}/{task}.zip"))
+                    ),
+                    "{} {id}",
                     path.display()
                 );
                 seen += 1;

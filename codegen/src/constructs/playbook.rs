@@ -599,8 +599,21 @@ fn common_parameters(t: &mut Template, custom_actions: bool) {
     );
     t.parameter(
         params::ARTIFACT_PREFIX,
-        Parameter::string("Key prefix of this build's Lambda zip (`<prefix>/bootstrap.zip`, one for every task), e.g. a content hash; a new prefix updates the code.")
+        Parameter::string("Key prefix of this build's Lambda zips (`<prefix>/<task>.zip`, or `<prefix>/bootstrap.zip` for every task), e.g. a content hash; a new prefix updates the code.")
             .pattern("^[A-Za-z0-9._/-]+$"),
+    );
+    t.parameter(
+        contract::task::ARTIFACTS_PARAMETER,
+        Parameter::string("Which zips the task Lambdas run: `per-task` (each its task's own, which links only that task's code and clients; what `make package` builds) or `bootstrap` (every function the one binary that serves every task; `irctl deploy` chooses it when only the bootstrap is built).")
+            .default(json!(contract::task::PER_TASK_ARTIFACTS))
+            .allowed(&[json!(contract::task::PER_TASK_ARTIFACTS), json!(contract::task::LAMBDA_ARTIFACT)]),
+    );
+    t.condition(
+        super::task_function::ONE_ARTIFACT,
+        equals(
+            ref_(contract::task::ARTIFACTS_PARAMETER),
+            json!(contract::task::LAMBDA_ARTIFACT),
+        ),
     );
     t.parameter(
         "ChatWebhookParameter",

@@ -6,7 +6,8 @@
 //!   stack's retention, kept when the stack goes (logs are evidence).
 //! - Logs are JSON so that every line carries the case id as a field.
 //! - The code comes from `s3://${ArtifactBucket}/${ArtifactPrefix}/<task>.zip`, uploaded by
-//!   `irctl deploy` (or `make package` + any S3 copy).
+//!   `irctl deploy` (or `make package` + any S3 copy); with `LambdaArtifacts=bootstrap`, every
+//!   function runs `<prefix>/bootstrap.zip`, which serves every task.
 
 use super::{params, policy, Settings};
 use crate::asl::TaskInfo;
@@ -15,6 +16,10 @@ use crate::cfn::{
     get_att, if_, no_value, ref_, stack_instance_id, sub, sub_with, Parameter, Resource, Template,
 };
 use serde_json::{json, Value};
+
+/// The condition under which every function runs the one bootstrap zip (declared by the
+/// playbook with its parameter).
+pub const ONE_ARTIFACT: &str = "OneLambdaArtifact";
 
 pub fn function_id(task: &TaskInfo) -> String {
     format!("{}Function", task.title)
@@ -153,10 +158,15 @@ pub fn add(
                 "Architectures": [ref_(params::ARCHITECTURE)],
                 "MemorySize": task.memory_mb,
                 "Timeout": task.timeout_seconds,
-                // One artifact for every task: the bootstrap serves the task IR_TASK names.
+                // The task's own zip (its code and clients only), or the one bootstrap that
+                // serves every task by IR_TASK (one upload; what the emulator runs).
                 "Code": {
                     "S3Bucket": ref_(params::ARTIFACT_BUCKET),
-                    "S3Key": sub(&format!("${{{}}}/{}.zip", params::ARTIFACT_PREFIX, contract::task::LAMBDA_ARTIFACT)),
+                    "S3Key": if_(
+                        ONE_ARTIFACT,
+                        sub(&format!("${{{}}}/{}.zip", params::ARTIFACT_PREFIX, contract::task::LAMBDA_ARTIFACT)),
+                        sub(&format!("${{{}}}/{}.zip", params::ARTIFACT_PREFIX, task.name)),
+                    ),
                 },
                 "Role": get_att(&role_id, "Arn"),
                 "Environment": {"Variables": {contract::task::TASK_VARIABLE: task.name}},

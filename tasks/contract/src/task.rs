@@ -8,9 +8,15 @@ use crate::ErrorName;
 use schemars::JsonSchema;
 
 /// A step implemented by a task Lambda.
-/// The one artifact every task function runs (`<ArtifactPrefix>/bootstrap.zip`, holding the
-/// binary `bootstrap`): it serves the task the function's [`TASK_VARIABLE`] names.
+/// The artifact that serves every task (`<ArtifactPrefix>/bootstrap.zip`, holding the binary
+/// `bootstrap`): it serves the task the function's [`TASK_VARIABLE`] names.
 pub const LAMBDA_ARTIFACT: &str = "bootstrap";
+/// The stack parameter that says which zips the functions run: [`PER_TASK_ARTIFACTS`] (each
+/// function its task's own zip, `<ArtifactPrefix>/<task>.zip`, what `make package` builds) or
+/// [`LAMBDA_ARTIFACT`] (every function the one bootstrap zip).
+pub const ARTIFACTS_PARAMETER: &str = "LambdaArtifacts";
+/// Each function runs its task's own zip, which links only that task's code and clients.
+pub const PER_TASK_ARTIFACTS: &str = "per-task";
 /// The function environment variable that names the task (a [`Task::NAME`]).
 pub const TASK_VARIABLE: &str = "IR_TASK";
 

@@ -1,18 +1,31 @@
-//! The task Lambdas' one binary: it serves the task the function's `IR_TASK` names (the
-//! generated template sets it on every function), so every function runs the same artifact and
-//! a change links once. See `tasks::lambdas`.
+//! The task Lambdas' binaries, all from this one file.
 //!
-//! The per-task targets (`--features per-task-binaries`) are built from this same file: without
-//! `IR_TASK`, a binary serves the task it is named after.
+//! `bootstrap` serves the task the function's `IR_TASK` names, so one artifact can serve every
+//! function (the emulator runs it; see `tasks::lambdas`). Each per-task binary
+//! (`--features per-task-binaries`, what `make package` zips) is named after its task and
+//! serves that task alone: its task is chosen at compile time, so it links only that task's code
+//! and the SDK clients it calls, a fraction of the bootstrap's size.
+
+use tasks::lambdas;
+
+/// This binary's task, when it is a per-task binary; `None` for `bootstrap`.
+const OWN_TASK: Option<usize> = lambdas::position(env!("CARGO_BIN_NAME"));
 
 fn main() -> Result<(), lambda_runtime::Error> {
     let variable = contract::task::TASK_VARIABLE;
-    let own_name = std::env::current_exe()
-        .ok()
-        .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
-        .filter(|name| tasks::lambdas::TASKS.contains(&name.as_str()));
-    let task = std::env::var(variable).ok().or(own_name).ok_or_else(|| {
+    let named = std::env::var(variable).ok();
+    if let Some(position) = OWN_TASK {
+        let own = lambdas::TASKS[position];
+        if let Some(other) = named.filter(|n| n != own) {
+            return Err(format!(
+                "this is the {own} binary, but {variable} names {other}: deploy {other}'s zip to this function (the generated templates do)"
+            )
+            .into());
+        }
+        return lambdas::serve_at(position);
+    }
+    let task = named.ok_or_else(|| {
         format!("{variable} is not set: the function's environment must name the task it runs (the generated templates set it)")
     })?;
-    tasks::lambdas::serve(&task)
+    lambdas::serve(&task)
 }
