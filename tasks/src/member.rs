@@ -158,11 +158,6 @@ impl<C: Clients + Clone> Acting<C> {
         target: Option<&Target>,
         function_arn: &str,
     ) -> Result<C, TaskError> {
-        // Known when the binary is built: a task without clients (normalize) links none of the
-        // member path (STS, assumed credentials) below.
-        if C::SERVICES.is_empty() {
-            return Ok(self.home_clients.clone());
-        }
         let Some(target) = target.filter(|_| !self.member_services.is_empty()) else {
             return Ok(self.home_clients.clone());
         };
