@@ -131,9 +131,8 @@ package: .venv/.installed ## the release Lambda zips for real AWS, per ARCH: $(C
 			*) echo "package: ARCH=$$arch: build x86_64, arm64 or both"; exit 2 ;; \
 		esac; \
 		PATH="$(CURDIR)/.venv/bin:$$PATH" cargo lambda build --release $$flags -p tasks --features per-task-binaries --bins \
-			--output-format zip --lambda-dir $(CARGO_TARGET_DIR)/$$dir || exit 1; \
-		du -cb $(CARGO_TARGET_DIR)/$$dir/*/bootstrap.zip | sort -n | awk -v d=$$dir \
-			'{n++; s[n]=$$1} END {printf "package: %d zips in %s, largest %.1f MB, the bootstrap %.1f MB\n", n-1, d, s[n-2]/1e6, s[n-1]/1e6}'; \
+			--output-format binary --lambda-dir $(CARGO_TARGET_DIR)/$$dir || exit 1; \
+		.venv/bin/python tools/zip_lambdas.py $(CARGO_TARGET_DIR)/$$dir || exit 1; \
 	done
 
 bench: .venv/.installed ## Normalize robustness; synthesis speed against the CDK peer; EC2 containment, settings recovery, IP blocking, custody hashing and an organization's accounts at once on the emulator; Lambda cold start and memory

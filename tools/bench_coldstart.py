@@ -44,12 +44,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = Path(os.environ.get("CARGO_TARGET_DIR", Path.home() / ".cache/aws-ir/target"))
-RELEASE = TARGET / "x86_64-unknown-linux-gnu" / "release"
 LAMBDA = TARGET / "lambda"
 HELLO = ROOT / "tools" / "hello-lambda"
 HELLO_BIN = TARGET / "hello-lambda" / "release" / "hello-lambda"
 TWIN = ROOT / "tools" / "coldstart" / "isolate_network.py"
-ARM_RELEASE = TARGET / "aarch64-unknown-linux-gnu" / "release"
 ARM_LAMBDA = TARGET / "lambda-arm64"
 ARM_SYSROOT = Path("/usr/aarch64-linux-gnu")
 STARTS = int(os.environ.get("BENCH_COLD_STARTS", "10"))
@@ -192,8 +190,8 @@ def zip_mb(lambda_dir: Path, name: str) -> float:
 
 
 def main() -> int:
-    needed = [RELEASE / "bootstrap", LAMBDA / "bootstrap" / "bootstrap.zip", HELLO_BIN]
-    needed += [RELEASE / t for t in tasks()] + [LAMBDA / t / "bootstrap.zip" for t in tasks()]
+    needed = [LAMBDA / "bootstrap" / "bootstrap.zip", HELLO_BIN]
+    needed += [LAMBDA / t / f for t in tasks() for f in ("bootstrap", "bootstrap.zip")]
     for need in needed:
         if not need.exists():
             log(f"{need} is missing: make bench builds it (make package, tools/hello-lambda)")
@@ -208,7 +206,7 @@ def main() -> int:
         rows.append(("hello-world (Rust, the floor)", measure([str(HELLO_BIN)], env)))
         twin = measure([sys.executable, str(TWIN)], env)
         for task in tasks():
-            rows.append((task, measure([str(RELEASE / task)], {**env, "IR_TASK": task})))
+            rows.append((task, measure([str(LAMBDA / task / "bootstrap")], {**env, "IR_TASK": task})))
             log(f"{task}: init {rows[-1][1]['init']:.1f} ms, peak {rows[-1][1]['peak']:.1f} MiB")
     except (RuntimeError, OSError, subprocess.SubprocessError) as e:
         log(f"the run failed: {e}")
@@ -416,7 +414,7 @@ def first_call(env: dict[str, str]) -> bool:
             return True
         try:
             run_env = {**env, "AWS_ENDPOINT_URL": url, "SSL_CERT_FILE": str(cert)}
-            normalized = serve_sequence([str(RELEASE / "normalize")], {**run_env, "IR_TASK": "normalize"},
+            normalized = serve_sequence([str(LAMBDA / "normalize" / "bootstrap")], {**run_env, "IR_TASK": "normalize"},
                                         [{"event": case, "dry_run": False}])
             answer = normalized.answers[0]
             if not answer.startswith("response: "):
@@ -426,13 +424,13 @@ def first_call(env: dict[str, str]) -> bool:
                     "execution": "arn:aws:states:us-east-1:123456789012:execution:bench:first-call",
                     "policy": BENCH_POLICY}
             # moto's first DescribeInstances builds its EC2 backend (about a second): not ours.
-            serve_sequence([str(RELEASE / "assess-instance")], {**run_env, "IR_TASK": "assess-instance"}, [step])
+            serve_sequence([str(LAMBDA / "assess-instance" / "bootstrap")], {**run_env, "IR_TASK": "assess-instance"}, [step])
             results: dict[str, list[tuple[float, float, float]]] = {"made while starting (as shipped)": [],
                                                                     "left to the first call (IR_PRECONNECT=0)": []}
             for label, extra in (("made while starting (as shipped)", {}),
                                  ("left to the first call (IR_PRECONNECT=0)", {"IR_PRECONNECT": "0"})):
                 for _ in range(STARTS):
-                    seq = serve_sequence([str(RELEASE / "assess-instance")], {**run_env, **extra, "IR_TASK": "assess-instance"}, [step, step])
+                    seq = serve_sequence([str(LAMBDA / "assess-instance" / "bootstrap")], {**run_env, **extra, "IR_TASK": "assess-instance"}, [step, step])
                     for a in seq.answers:
                         if "IR.ResourceNotFound" not in a:
                             print(f"\nfirst call: assess-instance answered {a[:1200]}")
@@ -475,7 +473,7 @@ def arm64(env: dict[str, str]) -> bool:
     True when the build is there and a task did not start and answer."""
     import shutil
 
-    if not all((ARM_LAMBDA / t / "bootstrap.zip").exists() and (ARM_RELEASE / t).exists() for t in tasks()):
+    if not all((ARM_LAMBDA / t / "bootstrap.zip").exists() and (ARM_LAMBDA / t / "bootstrap").exists() for t in tasks()):
         print(f"\narm64: no build in {ARM_LAMBDA} (make package builds it; ARCH=x86_64 leaves it out)")
         return False
     zips = [zip_mb(ARM_LAMBDA, t) for t in tasks()]
@@ -491,7 +489,7 @@ def arm64(env: dict[str, str]) -> bool:
     failed, inits = [], []
     for task in tasks():
         try:
-            init, first, peak, outcome = cold_start([qemu, "-L", str(ARM_SYSROOT), str(ARM_RELEASE / task)], {**env, "IR_TASK": task})
+            init, first, peak, outcome = cold_start([qemu, "-L", str(ARM_SYSROOT), str(ARM_LAMBDA / task / "bootstrap")], {**env, "IR_TASK": task})
         except (RuntimeError, OSError, subprocess.SubprocessError) as e:
             failed.append(f"{task}: {e}")
             continue
