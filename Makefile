@@ -121,7 +121,9 @@ demo-org: .venv/.installed ## the same across an organization: member accounts j
 ARCH ?= x86_64 arm64
 
 # Each task's own zip (its binary links only that task's code and clients), and the bootstrap
-# that serves every task; irctl deploy takes the per-task zips when they are all there.
+# that serves every task; irctl deploy takes the per-task zips when they are all there. Without
+# unwind tables: with panic = "abort" nothing unwinds, a panic still says where, and the zips are
+# 6% smaller (3.0-4.5 MB instead of 3.2-4.8 for x86_64 here).
 package: .venv/.installed ## the release Lambda zips for real AWS, per ARCH: $(CARGO_TARGET_DIR)/lambda[-arm64]/<task>/bootstrap.zip, and bootstrap/bootstrap.zip for every task
 	@for arch in $(ARCH); do \
 		case $$arch in \
@@ -130,7 +132,8 @@ package: .venv/.installed ## the release Lambda zips for real AWS, per ARCH: $(C
 				rustup target list --installed | grep -qx aarch64-unknown-linux-gnu || rustup target add aarch64-unknown-linux-gnu ;; \
 			*) echo "package: ARCH=$$arch: build x86_64, arm64 or both"; exit 2 ;; \
 		esac; \
-		PATH="$(CURDIR)/.venv/bin:$$PATH" cargo lambda build --release $$flags -p tasks --features per-task-binaries --bins \
+		PATH="$(CURDIR)/.venv/bin:$$PATH" RUSTFLAGS="$${RUSTFLAGS:-} -C force-unwind-tables=no" \
+			cargo lambda build --release $$flags -p tasks --features per-task-binaries --bins \
 			--output-format binary --lambda-dir $(CARGO_TARGET_DIR)/$$dir || exit 1; \
 		.venv/bin/python tools/zip_lambdas.py $(CARGO_TARGET_DIR)/$$dir || exit 1; \
 	done
