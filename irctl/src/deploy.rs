@@ -258,15 +258,7 @@ fn artifact_layout(
     params: &[(String, String)],
 ) -> Result<Layout> {
     let bootstrap = contract::task::LAMBDA_ARTIFACT;
-    let built = |name: &str| {
-        [
-            dir.join(name).join("bootstrap.zip"),
-            dir.join(name).join("bootstrap"),
-            dir.join(name),
-        ]
-        .iter()
-        .any(|p| p.is_file())
-    };
+    let built = |name: &str| artifact_files(dir, name).iter().any(|p| p.is_file());
     let tasks: Vec<&String> = artifacts.iter().filter(|a| *a != bootstrap).collect();
     let asked = params
         .iter()
@@ -354,11 +346,21 @@ fn elf_architecture(header: &[u8]) -> Option<&'static str> {
     }
 }
 
+/// Where an artifact may be in a lambda directory, in the order taken: the zip `make package`
+/// writes, the binary `cargo lambda build` writes, the binary `cargo build` writes.
+fn artifact_files(dir: &Path, name: &str) -> [PathBuf; 3] {
+    [
+        dir.join(name).join("bootstrap.zip"),
+        dir.join(name).join("bootstrap"),
+        dir.join(name),
+    ]
+}
+
 /// Zips each artifact's binary as `bootstrap` (mode 755), the layout `provided.al2023` expects.
 fn package(dir: &Path, tasks: &BTreeSet<String>) -> Result<BTreeMap<String, Vec<u8>>> {
     let mut out = BTreeMap::new();
     for task in tasks {
-        let packaged = dir.join(task).join("bootstrap.zip");
+        let [packaged, candidates @ ..] = artifact_files(dir, task);
         if packaged.is_file() {
             let bytes = std::fs::read(&packaged).map_err(|e| Error::File {
                 path: packaged.clone(),
@@ -367,7 +369,6 @@ fn package(dir: &Path, tasks: &BTreeSet<String>) -> Result<BTreeMap<String, Vec<
             out.insert(task.clone(), bytes);
             continue;
         }
-        let candidates = [dir.join(task).join("bootstrap"), dir.join(task)];
         let Some(binary) = candidates.iter().find(|p| p.is_file()) else {
             return Err(Error::Usage(format!(
                 "no binary {task} in {} (looked for {}); build with `make package` (release) or `cargo build -p tasks --bin bootstrap` and pass --lambda-dir",

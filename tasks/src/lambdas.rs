@@ -118,10 +118,10 @@ macro_rules! lambdas {
 
         /// Runs the Lambda of `task` (a name in [`TASKS`]).
         pub fn serve(task: &str) -> Result<(), Error> {
-            match task {
-                $($task::NAME => $entry(),)*
-                other => Err(format!(
-                    "no task is named `{other}`: set the function's IR_TASK to one of {}",
+            match position(task) {
+                Some(at) => serve_at(at),
+                None => Err(format!(
+                    "no task is named `{task}`: set the function's IR_TASK to one of {}",
                     TASKS.join(", ")
                 )
                 .into()),
